@@ -1,0 +1,1 @@
+"""vmvxjit: run IREE inline-execution .vmfb modules in Python."""

@@ -1,0 +1,144 @@
+"""The error hierarchy: every failure vmvxjit reports is a `vmvxjit.Error`.
+
+Errors carry an IREE status code so that messages read like IREE's
+(`OUT_OF_RANGE; out-of-bounds access ...`) and so that `vm.fail` with an
+arbitrary code maps onto the same classes. Where an error happens inside VM
+code, the interpreter and the JIT add the location (module, function,
+bytecode offset) with `Error.add_frame`.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class StatusCode(enum.IntEnum):
+    """IREE's status codes (iree/base/status.h)."""
+
+    OK = 0
+    CANCELLED = 1
+    UNKNOWN = 2
+    INVALID_ARGUMENT = 3
+    DEADLINE_EXCEEDED = 4
+    NOT_FOUND = 5
+    ALREADY_EXISTS = 6
+    PERMISSION_DENIED = 7
+    RESOURCE_EXHAUSTED = 8
+    FAILED_PRECONDITION = 9
+    ABORTED = 10
+    OUT_OF_RANGE = 11
+    UNIMPLEMENTED = 12
+    INTERNAL = 13
+    UNAVAILABLE = 14
+    DATA_LOSS = 15
+    UNAUTHENTICATED = 16
+    DEFERRED = 17
+    INCOMPATIBLE = 18
+
+
+class Error(Exception):
+    """Base of every vmvxjit error: a status code, a message and VM frames."""
+
+    code = StatusCode.UNKNOWN
+
+    def __init__(self, message: str, *, code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = _status_name(code)
+        self.frames: list[str] = []
+
+    def add_frame(self, where: str) -> "Error":
+        """Records one VM frame (innermost first), e.g. `module.add+0x0042`."""
+        self.frames.append(where)
+        return self
+
+    def __str__(self) -> str:
+        code = self.code.name if isinstance(self.code, StatusCode) else str(self.code)
+        text = f"{code}; {self.message}"
+        for frame in self.frames:
+            text += f"\n    at {frame}"
+        return text
+
+
+def _status_name(code: int):
+    try:
+        return StatusCode(code)
+    except ValueError:
+        return code
+
+
+class InvalidArgumentError(Error):
+    code = StatusCode.INVALID_ARGUMENT
+
+
+class NotFoundError(Error):
+    code = StatusCode.NOT_FOUND
+
+
+class PermissionDeniedError(Error):
+    code = StatusCode.PERMISSION_DENIED
+
+
+class ResourceExhaustedError(Error):
+    code = StatusCode.RESOURCE_EXHAUSTED
+
+
+class FailedPreconditionError(Error):
+    code = StatusCode.FAILED_PRECONDITION
+
+
+class OutOfRangeError(Error):
+    code = StatusCode.OUT_OF_RANGE
+
+
+class UnimplementedError(Error):
+    code = StatusCode.UNIMPLEMENTED
+
+
+class InternalError(Error):
+    code = StatusCode.INTERNAL
+
+
+class UnavailableError(Error):
+    code = StatusCode.UNAVAILABLE
+
+
+class ModuleFormatError(InvalidArgumentError):
+    """A `.vmfb` (or an executable inside one) is malformed."""
+
+
+class VerificationError(InvalidArgumentError):
+    """Bytecode failed the load-time verifier."""
+
+
+class ArithmeticFault(Error):
+    """Integer division by zero or INT_MIN / -1 (IREE's process dies here)."""
+
+    code = StatusCode.OUT_OF_RANGE
+
+
+class VmFailError(Error):
+    """Raised by `vm.fail` with the program's own status code and message."""
+
+
+_BY_CODE = {
+    cls.code: cls
+    for cls in (
+        InvalidArgumentError,
+        NotFoundError,
+        PermissionDeniedError,
+        ResourceExhaustedError,
+        FailedPreconditionError,
+        OutOfRangeError,
+        UnimplementedError,
+        InternalError,
+        UnavailableError,
+    )
+}
+
+
+def error_for_code(code: int, message: str) -> Error:
+    """Builds the error class matching an IREE status code."""
+    cls = _BY_CODE.get(code, Error)
+    return cls(message, code=code)

@@ -1,0 +1,142 @@
+"""`vm.buffer`: a bounds-checked byte view that every part of vmvxjit shares.
+
+A VmBuffer wraps a 1-D, C-contiguous numpy `uint8` array (`data`). The array
+may alias rodata in the module file, hal_inline heap memory, or an executable
+binding; it never owns more than the range it was given, so `len(data)` *is*
+the buffer length every check is made against. The interpreter uses the
+checked accessors here; JIT code receives `data` itself and checks indices
+against `data.shape[0]` with the same rule (`check_range`).
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from vmvxjit.errors import OutOfRangeError, PermissionDeniedError
+
+
+def out_of_bounds(offset: int, length: int, alignment: int, buffer_length: int) -> OutOfRangeError:
+    """The error IREE reports for an access outside a buffer."""
+    return OutOfRangeError(
+        f"out-of-bounds access detected (offset={offset}, length={length}, "
+        f"alignment={alignment}, buffer length={buffer_length})"
+    )
+
+
+def read_only() -> PermissionDeniedError:
+    return PermissionDeniedError("buffer is read-only and cannot be mapped for mutation")
+
+
+# Element codes of typed loads: struct format per code. Stores and fills use
+# the unsigned forms of the same widths.
+ELEMENT_FORMATS = {
+    "i8.u": "<B",
+    "i8.s": "<b",
+    "i16.u": "<H",
+    "i16.s": "<h",
+    "i32": "<i",
+    "i64": "<q",
+    "f32": "<f",
+    "f64": "<d",
+}
+_STRUCTS = {code: struct.Struct(fmt) for code, fmt in ELEMENT_FORMATS.items()}
+# Stores truncate the register value to the element width (unsigned masks).
+_STORE_MASKS = {"i8": 0xFF, "i16": 0xFFFF, "i32": 0xFFFFFFFF, "i64": 0xFFFFFFFFFFFFFFFF}
+_STORE_STRUCTS = {"i8": struct.Struct("<B"), "i16": struct.Struct("<H"),
+                  "i32": struct.Struct("<I"), "i64": struct.Struct("<Q"),
+                  "f32": _STRUCTS["f32"], "f64": _STRUCTS["f64"]}
+
+
+class VmBuffer:
+    """A `vm.buffer` ref: `data` (uint8 numpy array) plus mutability."""
+
+    type_name = "vm.buffer"
+    __slots__ = ("data", "mutable", "_view", "__weakref__")
+
+    def __init__(self, data, mutable: bool = True):
+        array = np.asarray(data) if not isinstance(data, np.ndarray) else data
+        if array.dtype != np.uint8 or array.ndim != 1:
+            array = array.reshape(-1).view(np.uint8)
+        self.data = array
+        self.mutable = mutable and array.flags.writeable
+        self._view = memoryview(array)
+
+    @classmethod
+    def allocate(cls, length: int) -> "VmBuffer":
+        """A new zero-filled mutable buffer of `length` bytes."""
+        return cls(np.zeros(length, dtype=np.uint8), mutable=True)
+
+    @property
+    def length(self) -> int:
+        return self.data.shape[0]
+
+    def __len__(self) -> int:
+        return self.data.shape[0]
+
+    def __repr__(self) -> str:
+        kind = "rw" if self.mutable else "ro"
+        return f"<vm.buffer {self.length} bytes {kind}>"
+
+    # Range checks -----------------------------------------------------------
+
+    def check_range(self, offset: int, length: int, alignment: int = 1) -> None:
+        """Raises OUT_OF_RANGE unless bytes [offset, offset+length) are inside."""
+        if offset < 0 or length < 0 or offset + length > self.data.shape[0]:
+            raise out_of_bounds(offset, length, alignment, self.data.shape[0])
+
+    def check_mutable(self) -> None:
+        if not self.mutable:
+            raise read_only()
+
+    def bytes_ro(self, offset: int, length: int) -> np.ndarray:
+        """A checked read-only window of bytes."""
+        self.check_range(offset, length)
+        return self.data[offset:offset + length]
+
+    def bytes_rw(self, offset: int, length: int) -> np.ndarray:
+        """A checked writable window of bytes."""
+        self.check_mutable()
+        self.check_range(offset, length)
+        return self.data[offset:offset + length]
+
+    def text(self) -> str:
+        """The buffer's bytes as text (messages, format names, keys)."""
+        return bytes(self.data).decode("utf-8", errors="replace")
+
+    # Typed element access (element indices, as the VM ops use) ---------------
+
+    def load(self, code: str, index: int):
+        """Loads element `index` of the element type `code` (see ELEMENT_FORMATS)."""
+        st = _STRUCTS[code]
+        size = st.size
+        offset = index * size
+        if index < 0 or offset + size > self.data.shape[0]:
+            raise out_of_bounds(offset, size, size, self.data.shape[0])
+        return st.unpack_from(self._view, offset)[0]
+
+    def store(self, code: str, index: int, value) -> None:
+        """Stores `value` (truncated to the element width) at element `index`."""
+        if not self.mutable:
+            raise read_only()
+        st = _STORE_STRUCTS[code]
+        size = st.size
+        offset = index * size
+        if index < 0 or offset + size > self.data.shape[0]:
+            raise out_of_bounds(offset, size, size, self.data.shape[0])
+        mask = _STORE_MASKS.get(code)
+        st.pack_into(self._view, offset, value & mask if mask is not None else value)
+
+    def fill(self, code: str, index: int, count: int, value) -> None:
+        """Fills `count` elements starting at element `index` with `value`."""
+        if not self.mutable:
+            raise read_only()
+        st = _STORE_STRUCTS[code]
+        size = st.size
+        offset, length = index * size, count * size
+        if index < 0 or count < 0 or offset + length > self.data.shape[0]:
+            raise out_of_bounds(offset, length, size, self.data.shape[0])
+        mask = _STORE_MASKS.get(code)
+        pattern = st.pack(value & mask if mask is not None else value)
+        self.data[offset:offset + length] = np.tile(np.frombuffer(pattern, np.uint8), count)

@@ -1,0 +1,61 @@
+"""Calling-convention strings: `0<args>_<results>` (e.g. `0rIIiiCID_r`).
+
+`i` i32, `I` i64, `f` f32, `F` f64, `r` ref, `v` nothing, and `C…D` a variadic
+span of tuples. Parsed once into a `CConv` that every caller and callee uses,
+so a native export, an import and a bytecode function agree on one layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vmvxjit.errors import ModuleFormatError
+
+SCALAR_CHARS = "iIfFr"
+
+
+@dataclass(frozen=True)
+class CConv:
+    """A parsed calling convention.
+
+    `args` and `results` are tuples of items; an item is a single character
+    (`"i"`) or, for a variadic span, a string of the span's characters
+    prefixed with `C` (`"CrII"`).
+    """
+
+    text: str
+    args: tuple
+    results: tuple
+
+    @property
+    def is_variadic(self) -> bool:
+        return any(len(item) > 1 for item in self.args)
+
+
+def _split_items(side: str, text: str) -> tuple:
+    if side == "v":
+        return ()
+    items = []
+    i = 0
+    while i < len(side):
+        ch = side[i]
+        if ch == "C":
+            end = side.find("D", i)
+            if end < 0 or any(c not in SCALAR_CHARS for c in side[i + 1:end]):
+                raise ModuleFormatError(f"malformed variadic span in calling convention '{text}'")
+            items.append("C" + side[i + 1:end])
+            i = end + 1
+        elif ch in SCALAR_CHARS:
+            items.append(ch)
+            i += 1
+        else:
+            raise ModuleFormatError(f"unknown type '{ch}' in calling convention '{text}'")
+    return tuple(items)
+
+
+def parse_cconv(text: str) -> CConv:
+    """Parses `0<args>_<results>`; raises ModuleFormatError when malformed."""
+    if not text or text[0] != "0" or "_" not in text:
+        raise ModuleFormatError(f"unsupported calling convention '{text}'")
+    args, _, results = text[1:].partition("_")
+    return CConv(text, _split_items(args, text), _split_items(results, text))
