@@ -1,0 +1,108 @@
+"""`hal.buffer` and `hal.buffer_view`: host memory with a byte range and a shape.
+
+A HalBuffer is a byte range `[offset, offset+length)` of an allocation (a
+numpy uint8 array, 64-byte aligned like IREE's heap allocator). Subspans
+always point at the root allocation, as IREE's do, so two buffers alias
+exactly when they share `allocation`. `storage()` hands the range to VM code
+as a mutable `VmBuffer`; executables get the same bytes as a numpy view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vmvxjit.errors import OutOfRangeError
+from vmvxjit.vm.buffer import VmBuffer
+from vmvxjit.vm.ref import register_ref_type
+
+ALLOCATION_ALIGNMENT = 64
+WHOLE_BUFFER = -1  # IREE_HAL_WHOLE_BUFFER as a signed i64
+
+
+def aligned_zeros(length: int, alignment: int = ALLOCATION_ALIGNMENT) -> np.ndarray:
+    """A zero-filled uint8 array whose data pointer is `alignment`-aligned."""
+    raw = np.zeros(length + alignment, dtype=np.uint8)
+    start = (-raw.ctypes.data) % alignment
+    return raw[start:start + length]
+
+
+def calculate_range(max_length: int, offset: int, length: int) -> tuple[int, int]:
+    """IREE's iree_hal_buffer_calculate_range: checks and resolves a subrange."""
+    if offset < 0 or offset > max_length:
+        raise OutOfRangeError(
+            "attempted to access an address off the end of the valid buffer range "
+            f"(offset={offset}, length={length}, buffer byte_length={max_length})")
+    adjusted = max_length - offset if length == WHOLE_BUFFER else length
+    if adjusted == 0:
+        return offset, 0
+    end = offset + adjusted - 1
+    if adjusted < 0 or end >= max_length:
+        raise OutOfRangeError(
+            "attempted to access an address outside of the valid buffer range "
+            f"(offset={offset}, adjusted_length={adjusted}, end={end}, "
+            f"buffer byte_length={max_length})")
+    return offset, adjusted
+
+
+@register_ref_type
+class HalBuffer:
+    """A `hal.buffer`: `allocation[offset:offset+length]`."""
+
+    type_name = "hal.buffer"
+    __slots__ = ("allocation", "offset", "length", "__weakref__")
+
+    def __init__(self, allocation: np.ndarray, offset: int = 0, length: int | None = None):
+        self.allocation = allocation
+        self.offset = offset
+        self.length = allocation.shape[0] - offset if length is None else length
+
+    @classmethod
+    def allocate(cls, length: int) -> "HalBuffer":
+        """A new zero-filled buffer of exactly `length` bytes."""
+        return cls(aligned_zeros(length))
+
+    @classmethod
+    def wrap(cls, data: np.ndarray) -> "HalBuffer":
+        """Wraps the bytes of a C-contiguous array (no copy)."""
+        flat = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
+        return cls(flat)
+
+    def data(self) -> np.ndarray:
+        """The buffer's bytes as a writable uint8 view."""
+        return self.allocation[self.offset:self.offset + self.length]
+
+    def subspan(self, offset: int, length: int) -> "HalBuffer":
+        """A view of `[offset, offset+length)` of this buffer (IREE's checks)."""
+        offset, length = calculate_range(self.length, offset, length)
+        if offset == 0 and length == self.length:
+            return self
+        return HalBuffer(self.allocation, self.offset + offset, length)
+
+    def storage(self) -> VmBuffer:
+        """A mutable vm.buffer over exactly this buffer's bytes."""
+        return VmBuffer(self.data(), mutable=True)
+
+    def __repr__(self) -> str:
+        return f"<hal.buffer {self.length} bytes at +{self.offset}>"
+
+
+@register_ref_type
+class BufferView:
+    """A `hal.buffer_view`: a buffer plus shape, element type and encoding."""
+
+    type_name = "hal.buffer_view"
+    __slots__ = ("buffer", "shape", "element_type", "encoding_type", "__weakref__")
+
+    def __init__(self, buffer: HalBuffer, shape, element_type: int, encoding_type: int = 1):
+        self.buffer = buffer
+        self.shape = tuple(int(d) for d in shape)
+        self.element_type = element_type & 0xFFFFFFFF
+        self.encoding_type = encoding_type & 0xFFFFFFFF
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        dims = "x".join(str(d) for d in self.shape)
+        return f"<hal.buffer_view {dims} type={self.element_type:08X}>"
