@@ -15,6 +15,7 @@ import struct
 import numpy as np
 
 from vmvxjit.errors import OutOfRangeError, PermissionDeniedError
+from vmvxjit.vm.ref import register_ref_type
 
 
 def out_of_bounds(offset: int, length: int, alignment: int, buffer_length: int) -> OutOfRangeError:
@@ -49,6 +50,7 @@ _STORE_STRUCTS = {"i8": struct.Struct("<B"), "i16": struct.Struct("<H"),
                   "f32": _STRUCTS["f32"], "f64": _STRUCTS["f64"]}
 
 
+@register_ref_type
 class VmBuffer:
     """A `vm.buffer` ref: `data` (uint8 numpy array) plus mutability."""
 

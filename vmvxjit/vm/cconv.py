@@ -59,3 +59,29 @@ def parse_cconv(text: str) -> CConv:
         raise ModuleFormatError(f"unsupported calling convention '{text}'")
     args, _, results = text[1:].partition("_")
     return CConv(text, _split_items(args, text), _split_items(results, text))
+
+
+def frame_layout(items: tuple) -> tuple[tuple, int, int]:
+    """Where a function finds its arguments (or results) in a fresh frame.
+
+    Returns `(slots, i32_count, ref_count)`: one `(char, slot)` per item —
+    `i`/`f` take the next i32 slot, `I`/`F` the next even-aligned pair, `r`
+    the next ref slot — and how many slots of each bank that used. Internal
+    calls and host invocations place values this way (IREE 3.13).
+    """
+    slots = []
+    i32_next = ref_next = 0
+    for ch in items:
+        if len(ch) != 1:
+            raise ModuleFormatError("internal functions cannot accept variadic arguments")
+        if ch in "IF":
+            i32_next += i32_next & 1
+            slots.append((ch, i32_next))
+            i32_next += 2
+        elif ch in "if":
+            slots.append((ch, i32_next))
+            i32_next += 1
+        else:
+            slots.append((ch, ref_next))
+            ref_next += 1
+    return tuple(slots), i32_next, ref_next

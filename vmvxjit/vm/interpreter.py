@@ -1,0 +1,139 @@
+"""The reference interpreter: runs verified bytecode with IREE's semantics.
+
+Each function is prepared once per module state into a list of step
+closures (block markers dropped; branch targets resolved to step indices).
+The run loop keeps VM frames on an explicit stack, so deep VM recursion never
+touches Python's recursion limit, and annotates any error with every active
+frame's location (`module.function+0xPC`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vmvxjit.errors import Error, InternalError, ResourceExhaustedError
+from vmvxjit.vm import isa
+from vmvxjit.vm.bytecode_module import ModuleState
+from vmvxjit.vm.cconv import frame_layout
+from vmvxjit.vm.steps_control import BUILDERS as CONTROL_BUILDERS, CALL, store_results
+from vmvxjit.vm.steps_memory import BUILDERS as MEMORY_BUILDERS
+from vmvxjit.vm.steps_numeric import BUILDERS as NUMERIC_BUILDERS
+
+BUILDERS = {**NUMERIC_BUILDERS, **MEMORY_BUILDERS, **CONTROL_BUILDERS}
+MAX_CALL_DEPTH = 4096
+
+
+@dataclass
+class Prepared:
+    """A function ready to run: its steps and what a frame of it looks like."""
+
+    ordinal: int
+    steps: list
+    pcs: list
+    i32_count: int
+    ref_count: int
+    arg_slots: tuple
+
+
+class _BuildEnv:
+    """What step builders may ask about the function being prepared."""
+
+    def __init__(self, state: ModuleState, block_targets: dict):
+        self.state = state
+        self.module = state.module
+        self._targets = block_targets
+
+    def target(self, pc: int) -> int:
+        return self._targets[pc]
+
+
+def prepare(state: ModuleState, ordinal: int) -> Prepared:
+    """Builds (once) the step list of internal function `ordinal`."""
+    prepared = state.prepared.get(ordinal)
+    if prepared is not None:
+        return prepared
+    function = state.module.functions[ordinal]
+    targets = {}
+    count = 0
+    for instr in function.instrs:
+        if instr.op.opcode == isa.BLOCK_MARKER and instr.op.set == "core":
+            targets[instr.pc] = count
+        else:
+            count += 1
+    env = _BuildEnv(state, targets)
+    steps, pcs = [], []
+    for instr in function.instrs:
+        if instr.pc in targets and not instr.op.fields and instr.op.opcode == isa.BLOCK_MARKER:
+            continue
+        builder = BUILDERS.get(instr.op.mnemonic)
+        if builder is None:
+            raise InternalError(f"no interpreter support for {instr.op.mnemonic}")
+        steps.append(builder(instr, env))
+        pcs.append(instr.pc)
+    arg_slots, _, _ = frame_layout(function.cconv.args)
+    prepared = Prepared(ordinal, steps, pcs, function.i32_count, function.ref_count, arg_slots)
+    state.prepared[ordinal] = prepared
+    return prepared
+
+
+def _new_frame(prepared: Prepared, args) -> tuple[list, list]:
+    regs = [0] * prepared.i32_count
+    refs = [None] * prepared.ref_count
+    for (ch, slot), value in zip(prepared.arg_slots, args):
+        if ch == "r":
+            refs[slot] = value
+        else:
+            regs[slot] = value
+    return regs, refs
+
+
+def run_function(state: ModuleState, ordinal: int, args: list) -> list:
+    """Runs internal function `ordinal` with already-converted arguments."""
+    prepared = prepare(state, ordinal)
+    regs, refs = _new_frame(prepared, args)
+    steps = prepared.steps
+    stack = []
+    ip = 0
+    try:
+        while True:
+            step = steps[ip]
+            ip += 1
+            event = step(regs, refs)
+            if event is None:
+                continue
+            if event.__class__ is int:
+                ip = event
+                continue
+            if event[0] is CALL:
+                _, callee, results, resume, values = event
+                if len(stack) >= MAX_CALL_DEPTH:
+                    raise ResourceExhaustedError(
+                        f"VM call stack exhausted (more than {MAX_CALL_DEPTH} frames)")
+                stack.append((prepared, regs, refs, ip if resume is None else resume, results))
+                prepared = prepare(state, callee)
+                steps = prepared.steps
+                regs, refs = _new_frame(prepared, values)
+                ip = 0
+                continue
+            values = event[1]
+            if not stack:
+                return values
+            prepared, regs, refs, ip, results = stack.pop()
+            steps = prepared.steps
+            store_results(results, values, regs, refs)
+    except Error as error:
+        _annotate(error, state, prepared, ip, stack)
+        raise
+    except (ArithmeticError, TypeError, ValueError, IndexError, MemoryError, KeyError) as exc:
+        error = InternalError(f"{type(exc).__name__}: {exc}")
+        _annotate(error, state, prepared, ip, stack)
+        raise error from exc
+
+
+def _annotate(error: Error, state: ModuleState, prepared: Prepared, ip: int, stack: list) -> None:
+    module = state.module
+    frames = [(prepared, ip)] + [(p, i) for p, _, _, i, _ in reversed(stack)]
+    for frame_prepared, frame_ip in frames:
+        index = max(0, min(frame_ip - 1, len(frame_prepared.pcs) - 1))
+        pc = frame_prepared.pcs[index] if frame_prepared.pcs else 0
+        error.add_frame(module.location(frame_prepared.ordinal, pc))

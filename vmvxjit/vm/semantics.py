@@ -1,0 +1,298 @@
+"""What every pure VM op computes: the reference semantics, one function per mnemonic.
+
+Register values are Python numbers: i32 as a signed int in [-2**31, 2**31),
+i64 as a signed int in [-2**63, 2**63), f32 as a float holding an exactly
+float32-representable value, f64 as a float. Each function maps operand
+values to the result value (or a tuple of results). These follow IREE 3.13's
+C runtime (vm/ops.h, compiled for x86-64): non-fused fma, IEEE remainder,
+C rounding casts, libm math. The interpreter calls them; the JIT's
+translations are tested against them.
+"""
+
+from __future__ import annotations
+
+import array
+import ctypes
+import ctypes.util
+import math
+
+import numpy as np
+
+from vmvxjit.errors import ArithmeticFault
+
+M32 = 0xFFFFFFFF
+M64 = 0xFFFFFFFFFFFFFFFF
+INT32_MIN = -(1 << 31)
+INT64_MIN = -(1 << 63)
+
+
+def wrap32(x: int) -> int:
+    """Two's-complement wrap of an integer to signed 32 bits."""
+    return ((x + 0x80000000) & M32) - 0x80000000
+
+
+def wrap64(x: int) -> int:
+    """Two's-complement wrap of an integer to signed 64 bits."""
+    return ((x + 0x8000000000000000) & M64) - 0x8000000000000000
+
+
+_F32_CELL = array.array("f", [0.0])
+
+
+def f32(x: float) -> float:
+    """Rounds a double to the nearest float32 (C's `(float)x`)."""
+    _F32_CELL[0] = x
+    return _F32_CELL[0]
+
+
+# -- libm: the C functions IREE calls, so results match to the last bit ------
+
+_LIBM = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+
+
+def _libm(name: str, arity: int, ctype):
+    fn = getattr(_LIBM, name)
+    fn.argtypes = [ctype] * arity
+    fn.restype = ctype
+    return fn
+
+
+_MATH_NAMES = ("atan", "cos", "sin", "exp", "exp2", "expm1", "log", "log10", "log1p",
+               "log2", "tanh", "erf", "sqrt", "atan2", "pow", "remainder")
+_BINARY_MATH = {"atan2", "pow", "remainder"}
+LIBM_F32 = {n: _libm(n + "f", 2 if n in _BINARY_MATH else 1, ctypes.c_float) for n in _MATH_NAMES}
+LIBM_F64 = {n: _libm(n, 2 if n in _BINARY_MATH else 1, ctypes.c_double) for n in _MATH_NAMES}
+_LLROUNDF = _libm("llroundf", 1, ctypes.c_float)
+_LLROUNDF.restype = ctypes.c_longlong
+_LLROUND = _libm("llround", 1, ctypes.c_double)
+_LLROUND.restype = ctypes.c_longlong
+_ROUNDF = _libm("roundf", 1, ctypes.c_float)
+_ROUND = _libm("round", 1, ctypes.c_double)
+
+
+# -- integer helpers ----------------------------------------------------------
+
+def _div_s(a: int, b: int, minimum: int) -> int:
+    if b == 0 or (a == minimum and b == -1):
+        raise ArithmeticFault(f"integer division overflow or division by zero ({a} / {b})")
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def _rem_s(a: int, b: int, minimum: int) -> int:
+    return a - b * _div_s(a, b, minimum)
+
+
+def _div_u(a: int, b: int, mask: int) -> int:
+    if b & mask == 0:
+        raise ArithmeticFault(f"integer division by zero ({a & mask} / 0)")
+    return (a & mask) // (b & mask)
+
+
+def _rem_u(a: int, b: int, mask: int) -> int:
+    if b & mask == 0:
+        raise ArithmeticFault(f"integer remainder by zero ({a & mask} % 0)")
+    return (a & mask) % (b & mask)
+
+
+def _sext(x: int, bits: int) -> int:
+    sign = 1 << (bits - 1)
+    return ((x & ((1 << bits) - 1)) ^ sign) - sign
+
+
+def _x86_f2u64(x: float) -> int:
+    """C `(uint64_t)x` as x86-64 clang emits it (two cvttss2si + merge)."""
+    def cvt(v):
+        if v != v or v >= 9.223372036854775808e18 or v < -9.223372036854775808e18:
+            return INT64_MIN
+        return int(v)
+    a = cvt(x)
+    b = cvt(x - 9.223372036854775808e18)
+    return wrap64(a | (b & (a >> 63)))
+
+
+# -- float helpers -------------------------------------------------------------
+
+def _round_even(x: float) -> float:
+    return x if not math.isfinite(x) else math.copysign(float(round(x)), x)
+
+
+def _ceil(x: float) -> float:
+    return x if not math.isfinite(x) else math.copysign(float(math.ceil(x)), x)
+
+
+def _floor(x: float) -> float:
+    return x if not math.isfinite(x) else math.copysign(float(math.floor(x)), x)
+
+
+def _unordered(a: float, b: float) -> bool:
+    return a != a or b != b
+
+
+def _bits_f32(x: float) -> int:
+    return wrap32(int(np.array([x], dtype=np.float32).view(np.uint32)[0]))
+
+
+def _f32_from_bits(x: int) -> float:
+    return float(np.array([x & M32], dtype=np.uint32).view(np.float32)[0])
+
+
+def _bits_f64(x: float) -> int:
+    return int(np.array([x], dtype=np.float64).view(np.int64)[0])
+
+
+def _f64_from_bits(x: int) -> float:
+    return float(np.array([x & M64], dtype=np.uint64).view(np.float64)[0])
+
+
+def _int_ops(width: int, wrap, minimum: int, mask: int) -> dict:
+    """The integer ops shared by i32 and i64, keyed by mnemonic stem."""
+    shift_mask = width - 1
+    return {
+        "add": lambda a, b: wrap(a + b),
+        "sub": lambda a, b: wrap(a - b),
+        "mul": lambda a, b: wrap(a * b),
+        "div.s": lambda a, b: wrap(_div_s(a, b, minimum)),
+        "div.u": lambda a, b: wrap(_div_u(a, b, mask)),
+        "rem.s": lambda a, b: _rem_s(a, b, minimum),
+        "rem.u": lambda a, b: wrap(_rem_u(a, b, mask)),
+        "fma": lambda a, b, c: wrap(a * b + c),
+        "abs": lambda a: wrap(abs(a)),
+        "not": lambda a: ~a,
+        "and": lambda a, b: a & b,
+        "or": lambda a, b: a | b,
+        "xor": lambda a, b: a ^ b,
+        "shl": lambda a, n: wrap(a << (n & shift_mask)),
+        "shr.s": lambda a, n: a >> (n & shift_mask),
+        "shr.u": lambda a, n: wrap((a & mask) >> (n & shift_mask)),
+        "ctlz": lambda a: width - (a & mask).bit_length(),
+        "min.s": lambda a, b: b if b < a else a,
+        "min.u": lambda a, b: b if (b & mask) < (a & mask) else a,
+        "max.s": lambda a, b: b if a < b else a,
+        "max.u": lambda a, b: b if (a & mask) < (b & mask) else a,
+        "cmp.eq": lambda a, b: int(a == b),
+        "cmp.ne": lambda a, b: int(a != b),
+        "cmp.lt.s": lambda a, b: int(a < b),
+        "cmp.lt.u": lambda a, b: int((a & mask) < (b & mask)),
+        "cmp.nz": lambda a: int(a != 0),
+        "select": lambda c, t, f: t if c else f,
+    }
+
+
+def _float_ops(rnd, libm: dict) -> dict:
+    """The float ops shared by f32 and f64; `rnd` rounds to the type."""
+
+    def rem(a, b):
+        return rnd(libm["remainder"](a, b))
+
+    def round_half_away(x):
+        return x if not math.isfinite(x) else rnd(_ROUND(x))
+
+    ops = {
+        "add": lambda a, b: rnd(a + b),
+        "sub": lambda a, b: rnd(a - b),
+        "mul": lambda a, b: rnd(a * b),
+        "div": lambda a, b: rnd(_fdiv(a, b)),
+        "rem": rem,
+        "fma": lambda a, b, c: rnd(rnd(a * b) + c),
+        "abs": math.fabs,
+        "neg": lambda a: -a,
+        "ceil": _ceil,
+        "floor": _floor,
+        "round": round_half_away,
+        "round.even": _round_even,
+        "min": lambda a, b: b if b < a else a,
+        "max": lambda a, b: b if a < b else a,
+        "rsqrt": lambda a: rnd(_fdiv(1.0, rnd(libm["sqrt"](a)))),
+        "cmp.eq.o": lambda a, b: int(a == b),
+        "cmp.eq.u": lambda a, b: int(_unordered(a, b) or a == b),
+        "cmp.ne.o": lambda a, b: int(a != b),
+        "cmp.ne.u": lambda a, b: int(_unordered(a, b) or a != b),
+        "cmp.lt.o": lambda a, b: int(a < b),
+        "cmp.lt.u": lambda a, b: int(_unordered(a, b) or a < b),
+        "cmp.lte.o": lambda a, b: int(a <= b),
+        "cmp.lte.u": lambda a, b: int(_unordered(a, b) or a <= b),
+        "cmp.nan": lambda a: int(a != a),
+        "select": lambda c, t, f: t if c else f,
+    }
+    for name in ("atan", "cos", "sin", "exp", "exp2", "expm1", "log", "log10", "log1p",
+                 "log2", "tanh", "erf", "sqrt"):
+        ops[name] = libm[name]
+    ops["atan2"] = libm["atan2"]
+    ops["pow"] = libm["pow"]
+    return ops
+
+
+def _fdiv(a: float, b: float) -> float:
+    """IEEE division (Python raises on /0)."""
+    if b == 0.0:
+        if a != a or a == 0.0:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+def _llroundf(x: float) -> int:
+    return _LLROUNDF(x)
+
+
+def _build_table() -> dict:
+    table = {}
+    for stem, fn in _int_ops(32, wrap32, INT32_MIN, M32).items():
+        table[f"vm.{stem}.i32" if "." not in stem else _insert_type(stem, "i32")] = fn
+    for stem, fn in _int_ops(64, wrap64, INT64_MIN, M64).items():
+        table[f"vm.{stem}.i64" if "." not in stem else _insert_type(stem, "i64")] = fn
+    for stem, fn in _float_ops(f32, LIBM_F32).items():
+        table[f"vm.{stem}.f32" if "." not in stem else _insert_type(stem, "f32")] = fn
+    for stem, fn in _float_ops(float, LIBM_F64).items():
+        table[f"vm.{stem}.f64" if "." not in stem else _insert_type(stem, "f64")] = fn
+    table.update({
+        "vm.trunc.i32.i8": lambda a: a & 0xFF,
+        "vm.trunc.i32.i16": lambda a: a & 0xFFFF,
+        "vm.trunc.i64.i32": wrap32,
+        "vm.ext.i8.i32.s": lambda a: _sext(a, 8),
+        "vm.ext.i8.i32.u": lambda a: a & 0xFF,
+        "vm.ext.i16.i32.s": lambda a: _sext(a, 16),
+        "vm.ext.i16.i32.u": lambda a: a & 0xFFFF,
+        "vm.ext.i32.i64.s": lambda a: a,
+        "vm.ext.i32.i64.u": lambda a: a & M32,
+        "vm.cast.si32.f32": lambda a: f32(float(a)),
+        "vm.cast.ui32.f32": lambda a: f32(float(a & M32)),
+        "vm.cast.si64.f32": lambda a: float(np.float32(np.int64(a))),
+        "vm.cast.ui64.f32": lambda a: float(np.float32(np.uint64(a & M64))),
+        "vm.cast.f32.si32": lambda x: wrap32(_llroundf(x)),
+        "vm.cast.f32.ui32": lambda x: wrap32(_llroundf(x)),
+        "vm.cast.f32.si64": _llroundf,
+        "vm.cast.f32.ui64": lambda x: _x86_f2u64(_ROUNDF(x)),
+        "vm.bitcast.i32.f32": _f32_from_bits,
+        "vm.bitcast.f32.i32": _bits_f32,
+        "vm.cast.si32.f64": float,
+        "vm.cast.ui32.f64": lambda a: float(a & M32),
+        "vm.cast.si64.f64": lambda a: float(np.float64(np.int64(a))),
+        "vm.cast.ui64.f64": lambda a: float(np.float64(np.uint64(a & M64))),
+        "vm.cast.f64.si32": lambda x: wrap32(_llroundf(x)),
+        "vm.cast.f64.ui32": lambda x: wrap32(_llroundf(x)),
+        "vm.cast.f64.si64": _LLROUND,
+        "vm.cast.f64.ui64": lambda x: _x86_f2u64(_ROUND(x)),
+        "vm.bitcast.i64.f64": _f64_from_bits,
+        "vm.bitcast.f64.i64": _bits_f64,
+        "vm.trunc.f64.f32": f32,
+        "vm.ext.f32.f64": lambda x: x,
+    })
+    return table
+
+
+def _insert_type(stem: str, type_name: str) -> str:
+    """`cmp.lt.s` + `i32` → `vm.cmp.lt.i32.s` (the ISA's mnemonic order)."""
+    head, _, rest = stem.partition(".")
+    if head == "cmp" and rest in ("nz", "eq", "ne", "nan"):
+        return f"vm.{stem}.{type_name}"
+    if head == "cmp":
+        parts = rest.split(".")
+        return f"vm.cmp.{parts[0]}.{type_name}." + ".".join(parts[1:])
+    if head == "round":
+        return f"vm.round.{type_name}.{rest}"
+    return f"vm.{head}.{type_name}.{rest}"
+
+
+PURE_OPS = _build_table()

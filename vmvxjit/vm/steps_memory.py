@@ -1,0 +1,489 @@
+"""Interpreter steps for globals, rodata, `vm.buffer`, `vm.list` and ref ops.
+
+Ref operands arrive as raw register values: ordinal = raw & REF_MASK, and the
+MOVE bit means the source register is released (set to null) after use.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from vmvxjit.errors import InvalidArgumentError, OutOfRangeError, ResourceExhaustedError
+from vmvxjit.vm import isa
+from vmvxjit.vm.buffer import VmBuffer
+from vmvxjit.vm.bytecode_module import ANY_TYPE
+from vmvxjit.vm.hashing import siphash24
+from vmvxjit.vm.list import VALUE_TYPES, VmList
+from vmvxjit.vm.ref import type_name_of
+
+_GLOBAL_STRUCTS = {t: struct.Struct(f) for t, f in
+                   (("i32", "<i"), ("i64", "<q"), ("f32", "<f"), ("f64", "<d"))}
+_MASK = isa.REF_MASK
+_MOVE = isa.MOVE_BIT
+
+
+def _null(name: str) -> InvalidArgumentError:
+    return InvalidArgumentError(f"{name} is null")
+
+
+def _buffer(value, name: str) -> VmBuffer:
+    if value.__class__ is VmBuffer:
+        return value
+    if value is None:
+        raise _null(name)
+    raise InvalidArgumentError(f"{name} type mismatch; expected vm.buffer but have {type_name_of(value)}")
+
+
+def _list(value, name: str = "list") -> VmList:
+    if value.__class__ is VmList:
+        return value
+    if value is None:
+        raise _null(name)
+    raise InvalidArgumentError(f"{name} type mismatch; expected vm.list but have {type_name_of(value)}")
+
+
+def check_ref_type(value, expected, what: str = "ref"):
+    """Null passes; otherwise `value` must be an instance of `expected`."""
+    if value is not None and expected is not ANY_TYPE and not isinstance(value, expected):
+        raise InvalidArgumentError(
+            f"{what} type mismatch; expected {expected.type_name} but have {type_name_of(value)}")
+    return value
+
+
+# -- globals ------------------------------------------------------------------
+
+def _global_type(instr) -> str:
+    return instr.op.mnemonic.rsplit(".", 1)[1]
+
+
+def build_global_load(instr, env):
+    st = _GLOBAL_STRUCTS[_global_type(instr)]
+    offset, w = instr.args
+    view = env.state.rwdata_view
+    if "indirect" not in instr.op.mnemonic:
+        def step(regs, refs):
+            regs[w] = st.unpack_from(view, offset)[0]
+        return step
+    size = len(view)
+
+    def step(regs, refs):
+        at = regs[offset]
+        if at < 0 or at + st.size > size:
+            raise OutOfRangeError(f"global byte_offset out of range: {at} (rwdata={size})")
+        regs[w] = st.unpack_from(view, at)[0]
+    return step
+
+
+def build_global_store(instr, env):
+    st = _GLOBAL_STRUCTS[_global_type(instr)]
+    offset, value = instr.args
+    view = env.state.rwdata_view
+    if "indirect" not in instr.op.mnemonic:
+        def step(regs, refs):
+            st.pack_into(view, offset, regs[value])
+        return step
+    size = len(view)
+
+    def step(regs, refs):
+        at = regs[offset]
+        if at < 0 or at + st.size > size:
+            raise OutOfRangeError(f"global byte_offset out of range: {at} (rwdata={size})")
+        st.pack_into(view, at, regs[value])
+    return step
+
+
+def build_global_load_ref(instr, env):
+    slot, type_id, w = instr.args
+    expected = env.module.type_of(type_id)
+    globals_ = env.state.global_refs
+    dst = w & _MASK
+    indirect = "indirect" in instr.op.mnemonic
+
+    def step(regs, refs):
+        index = regs[slot] if indirect else slot
+        if indirect and not 0 <= index < len(globals_):
+            raise OutOfRangeError(f"global ref ordinal out of range: {index} (table={len(globals_)})")
+        refs[dst] = check_ref_type(globals_[index], expected, "global")
+    return step
+
+
+def build_global_store_ref(instr, env):
+    slot, type_id, value = instr.args
+    expected = env.module.type_of(type_id)
+    globals_ = env.state.global_refs
+    src, move = value & _MASK, value & _MOVE
+    indirect = "indirect" in instr.op.mnemonic
+
+    def step(regs, refs):
+        index = regs[slot] if indirect else slot
+        if indirect and not 0 <= index < len(globals_):
+            raise OutOfRangeError(f"global ref ordinal out of range: {index} (table={len(globals_)})")
+        globals_[index] = check_ref_type(refs[src], expected, "global")
+        if move:
+            refs[src] = None
+    return step
+
+
+# -- rodata and plain refs ------------------------------------------------------
+
+def build_const_ref_zero(instr, env):
+    dst = instr.args[0] & _MASK
+
+    def step(regs, refs):
+        refs[dst] = None
+    return step
+
+
+def build_const_ref_rodata(instr, env):
+    buffer = env.module.rodata[instr.args[0]]
+    dst = instr.args[1] & _MASK
+
+    def step(regs, refs):
+        refs[dst] = buffer
+    return step
+
+
+def build_assign_ref(instr, env):
+    src, dst = instr.args
+    s, d, move = src & _MASK, dst & _MASK, src & _MOVE
+
+    def step(regs, refs):
+        value = refs[s]
+        if move and s != d:
+            refs[s] = None
+        refs[d] = value
+    return step
+
+
+def build_cast_any_ref(instr, env):
+    src, type_id, dst = instr.args
+    expected = env.module.type_of(type_id)
+    s, d, move = src & _MASK, dst & _MASK, src & _MOVE
+
+    def step(regs, refs):
+        value = check_ref_type(refs[s], expected, "source ref")
+        if move and s != d:
+            refs[s] = None
+        refs[d] = value
+    return step
+
+
+def build_select_ref(instr, env):
+    cond, _type_id, true_raw, false_raw, dst = instr.args
+    t, f, d = true_raw & _MASK, false_raw & _MASK, dst & _MASK
+    t_move, f_move = true_raw & _MOVE, false_raw & _MOVE
+
+    def step(regs, refs):
+        if regs[cond]:
+            value = refs[t]
+            if t_move and t != d:
+                refs[t] = None
+            if f_move and f != d:
+                refs[f] = None
+        else:
+            value = refs[f]
+            if f_move and f != d:
+                refs[f] = None
+            if t_move and t != d:
+                refs[t] = None
+        refs[d] = value
+    return step
+
+
+def build_switch_ref(instr, env):
+    index, _type_id, default_raw, values, dst = instr.args
+    d = dst & _MASK
+    sources = [(raw & _MASK, raw & _MOVE) for raw in values]
+    default = (default_raw & _MASK, default_raw & _MOVE)
+
+    def step(regs, refs):
+        i = regs[index]
+        s, move = sources[i] if 0 <= i < len(sources) else default
+        value = refs[s]
+        if move and s != d:
+            refs[s] = None
+        refs[d] = value
+    return step
+
+
+def build_cmp_ref(instr, env):
+    mnemonic = instr.op.mnemonic
+    if mnemonic == "vm.cmp.nz.ref":
+        a, w = instr.args[0] & _MASK, instr.args[1]
+
+        def step(regs, refs):
+            regs[w] = int(refs[a] is not None)
+        return step
+    a, b, w = instr.args[0] & _MASK, instr.args[1] & _MASK, instr.args[2]
+    equal = mnemonic == "vm.cmp.eq.ref"
+
+    def step(regs, refs):
+        regs[w] = int((refs[a] is refs[b]) == equal)
+    return step
+
+
+def build_discard_refs(instr, env):
+    slots = [raw & _MASK for raw in instr.args[0] if raw & isa.REF_BIT]
+
+    def step(regs, refs):
+        for s in slots:
+            refs[s] = None
+    return step
+
+
+# -- vm.buffer ------------------------------------------------------------------
+
+_LOAD_CODES = {
+    "vm.buffer.load.i8.u": "i8.u", "vm.buffer.load.i8.s": "i8.s",
+    "vm.buffer.load.i16.u": "i16.u", "vm.buffer.load.i16.s": "i16.s",
+    "vm.buffer.load.i32": "i32", "vm.buffer.load.i64": "i64",
+    "vm.buffer.load.f32": "f32", "vm.buffer.load.f64": "f64",
+}
+_STORE_CODES = {
+    "vm.buffer.store.i8": "i8", "vm.buffer.store.i16": "i16", "vm.buffer.store.i32": "i32",
+    "vm.buffer.store.i64": "i64", "vm.buffer.store.f32": "f32", "vm.buffer.store.f64": "f64",
+}
+_FILL_CODES = {m.replace("store", "fill"): c for m, c in _STORE_CODES.items()}
+
+
+def build_buffer_load(instr, env):
+    code = _LOAD_CODES[instr.op.mnemonic]
+    buf_raw, index, w = instr.args
+    b = buf_raw & _MASK
+
+    def step(regs, refs):
+        regs[w] = _buffer(refs[b], "source_buffer").load(code, regs[index])
+    return step
+
+
+def build_buffer_store(instr, env):
+    code = _STORE_CODES[instr.op.mnemonic]
+    buf_raw, index, value = instr.args
+    b = buf_raw & _MASK
+
+    def step(regs, refs):
+        _buffer(refs[b], "target_buffer").store(code, regs[index], regs[value])
+    return step
+
+
+def build_buffer_fill(instr, env):
+    code = _FILL_CODES[instr.op.mnemonic]
+    buf_raw, offset, length, value = instr.args
+    b = buf_raw & _MASK
+
+    def step(regs, refs):
+        _buffer(refs[b], "target_buffer").fill(code, regs[offset], regs[length], regs[value])
+    return step
+
+
+def _check_alignment(alignment: int) -> None:
+    if alignment < 0 or alignment & (alignment - 1):
+        raise InvalidArgumentError(f"alignment must be a power of two (got {alignment})")
+
+
+def _new_buffer(length: int) -> VmBuffer:
+    if length < 0:
+        raise ResourceExhaustedError(f"cannot allocate a buffer of {length & 0xFFFFFFFFFFFFFFFF} bytes")
+    try:
+        return VmBuffer.allocate(length)
+    except (MemoryError, ValueError):
+        raise ResourceExhaustedError(f"cannot allocate a buffer of {length} bytes") from None
+
+
+def build_buffer_alloc(instr, env):
+    length, alignment, dst = instr.args
+    d = dst & _MASK
+
+    def step(regs, refs):
+        _check_alignment(regs[alignment])
+        refs[d] = _new_buffer(regs[length])
+    return step
+
+
+def build_buffer_clone(instr, env):
+    src, offset, length, alignment, dst = instr.args
+    s, d = src & _MASK, dst & _MASK
+
+    def step(regs, refs):
+        source = _buffer(refs[s], "source")
+        _check_alignment(regs[alignment])
+        data = source.bytes_ro(regs[offset], regs[length])
+        clone = _new_buffer(regs[length])
+        clone.data[:] = data
+        refs[d] = clone
+    return step
+
+
+def build_buffer_length(instr, env):
+    buf_raw, w = instr.args
+    b = buf_raw & _MASK
+
+    def step(regs, refs):
+        regs[w] = _buffer(refs[b], "buffer").length
+    return step
+
+
+def build_buffer_copy(instr, env):
+    src, src_off, dst, dst_off, length = instr.args
+    s, d = src & _MASK, dst & _MASK
+
+    def step(regs, refs):
+        source = _buffer(refs[s], "source_buffer")
+        target = _buffer(refs[d], "target_buffer")
+        n = regs[length]
+        data = source.bytes_ro(regs[src_off], n)
+        target.bytes_rw(regs[dst_off], n)[:] = data
+    return step
+
+
+def build_buffer_compare(instr, env):
+    lhs, lhs_off, rhs, rhs_off, length, w = instr.args
+    a, b = lhs & _MASK, rhs & _MASK
+
+    def step(regs, refs):
+        n = regs[length]
+        left = _buffer(refs[a], "lhs_buffer").bytes_ro(regs[lhs_off], n)
+        right = _buffer(refs[b], "rhs_buffer").bytes_ro(regs[rhs_off], n)
+        regs[w] = int(bytes(left) == bytes(right))
+    return step
+
+
+def build_buffer_hash(instr, env):
+    src, offset, length, w = instr.args
+    s = src & _MASK
+
+    def step(regs, refs):
+        data = _buffer(refs[s], "source_buffer").bytes_ro(regs[offset], regs[length])
+        regs[w] = siphash24(bytes(data))
+    return step
+
+
+# -- vm.list ----------------------------------------------------------------------
+
+def build_list_alloc(instr, env):
+    type_id, capacity, dst = instr.args
+    element = env.module.type_of(type_id)
+    d = dst & _MASK
+    if element in VALUE_TYPES:
+        kind, cls = element, None
+    elif element is ANY_TYPE:
+        kind, cls = "any", None
+    else:
+        kind, cls = "ref", element
+
+    def step(regs, refs):
+        refs[d] = VmList(kind, cls, regs[capacity])
+    return step
+
+
+def build_list_reserve(instr, env):
+    lst, value = instr.args[0] & _MASK, instr.args[1]
+
+    def step(regs, refs):
+        _list(refs[lst]).reserve(regs[value])
+    return step
+
+
+def build_list_resize(instr, env):
+    lst, value = instr.args[0] & _MASK, instr.args[1]
+
+    def step(regs, refs):
+        _list(refs[lst]).resize(regs[value])
+    return step
+
+
+def build_list_size(instr, env):
+    lst, w = instr.args[0] & _MASK, instr.args[1]
+
+    def step(regs, refs):
+        regs[w] = len(_list(refs[lst]))
+    return step
+
+
+def build_list_get(instr, env):
+    value_type = instr.op.mnemonic.rsplit(".", 1)[1]
+    lst, index, w = instr.args[0] & _MASK, instr.args[1], instr.args[2]
+
+    def step(regs, refs):
+        regs[w] = _list(refs[lst]).get_value(regs[index], value_type)
+    return step
+
+
+def build_list_set(instr, env):
+    value_type = instr.op.mnemonic.rsplit(".", 1)[1]
+    lst, index, value = instr.args[0] & _MASK, instr.args[1], instr.args[2]
+
+    def step(regs, refs):
+        _list(refs[lst]).set_value(regs[index], value_type, regs[value])
+    return step
+
+
+def build_list_get_ref(instr, env):
+    lst_raw, index, type_id, dst = instr.args
+    expected = env.module.type_of(type_id)
+    lst, d = lst_raw & _MASK, dst & _MASK
+
+    def step(regs, refs):
+        refs[d] = _list(refs[lst]).get_ref(regs[index], expected)
+    return step
+
+
+def build_list_set_ref(instr, env):
+    lst_raw, index, value = instr.args
+    lst, s, move = lst_raw & _MASK, value & _MASK, value & _MOVE
+
+    def step(regs, refs):
+        _list(refs[lst]).set_ref(regs[index], refs[s])
+        if move:
+            refs[s] = None
+    return step
+
+
+BUILDERS = {}
+for _m in ("vm.global.load.i32", "vm.global.load.i64", "vm.global.load.f32", "vm.global.load.f64",
+           "vm.global.load.indirect.i32", "vm.global.load.indirect.i64",
+           "vm.global.load.indirect.f32", "vm.global.load.indirect.f64"):
+    BUILDERS[_m] = build_global_load
+for _m in ("vm.global.store.i32", "vm.global.store.i64", "vm.global.store.f32", "vm.global.store.f64",
+           "vm.global.store.indirect.i32", "vm.global.store.indirect.i64",
+           "vm.global.store.indirect.f32", "vm.global.store.indirect.f64"):
+    BUILDERS[_m] = build_global_store
+BUILDERS.update({m: build_buffer_load for m in _LOAD_CODES})
+BUILDERS.update({m: build_buffer_store for m in _STORE_CODES})
+BUILDERS.update({m: build_buffer_fill for m in _FILL_CODES})
+BUILDERS.update({
+    "vm.global.load.ref": build_global_load_ref,
+    "vm.global.load.indirect.ref": build_global_load_ref,
+    "vm.global.store.ref": build_global_store_ref,
+    "vm.global.store.indirect.ref": build_global_store_ref,
+    "vm.const.ref.zero": build_const_ref_zero,
+    "vm.const.ref.rodata": build_const_ref_rodata,
+    "vm.assign.ref": build_assign_ref,
+    "vm.cast.any.ref": build_cast_any_ref,
+    "vm.select.ref": build_select_ref,
+    "vm.switch.ref": build_switch_ref,
+    "vm.cmp.eq.ref": build_cmp_ref,
+    "vm.cmp.ne.ref": build_cmp_ref,
+    "vm.cmp.nz.ref": build_cmp_ref,
+    "vm.discard.refs": build_discard_refs,
+    "vm.buffer.alloc": build_buffer_alloc,
+    "vm.buffer.clone": build_buffer_clone,
+    "vm.buffer.length": build_buffer_length,
+    "vm.buffer.copy": build_buffer_copy,
+    "vm.buffer.compare": build_buffer_compare,
+    "vm.buffer.hash": build_buffer_hash,
+    "vm.list.alloc": build_list_alloc,
+    "vm.list.reserve": build_list_reserve,
+    "vm.list.resize": build_list_resize,
+    "vm.list.size": build_list_size,
+    "vm.list.get.i32": build_list_get,
+    "vm.list.get.i64": build_list_get,
+    "vm.list.get.f32": build_list_get,
+    "vm.list.get.f64": build_list_get,
+    "vm.list.set.i32": build_list_set,
+    "vm.list.set.i64": build_list_set,
+    "vm.list.set.f32": build_list_set,
+    "vm.list.set.f64": build_list_set,
+    "vm.list.get.ref": build_list_get_ref,
+    "vm.list.set.ref": build_list_set_ref,
+})
