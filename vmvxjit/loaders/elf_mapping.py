@@ -1,0 +1,176 @@
+"""Maps a validated embedded ELF into anonymous memory, the way IREE does.
+
+One private anonymous reservation holds the whole image (base aligned to the
+largest segment alignment); PT_LOAD bytes are copied in (the rest stays zero),
+relocations applied, then each segment gets its own protection (W^X was
+checked by the parser), gaps become inaccessible and PT_GNU_RELRO read-only.
+Initializers (DT_INIT, DT_INIT_ARRAY) run last. Nothing here reads outside
+the ranges `elf.parse_embedded` validated.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import mmap
+import os
+
+import numpy as np
+
+from vmvxjit.errors import InternalError, ModuleFormatError, ResourceExhaustedError
+from vmvxjit.loaders.elf import (
+    PAGE_SIZE, PF_R, PF_W, PF_X, ElfDynamic, ElfHeaders, page_ceil, page_floor,
+)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                       ctypes.c_int, ctypes.c_long]
+_libc.mprotect.restype = ctypes.c_int
+_libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+_libc.munmap.restype = ctypes.c_int
+_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+_MAP_FAILED = (1 << (8 * ctypes.sizeof(ctypes.c_void_p))) - 1
+_U64 = 1 << 64
+_PROT_NONE = 0
+
+# Segment flag → the protection it implies (write and execute imply read).
+_PROTECTION_OF_FLAG = {
+    PF_R: mmap.PROT_READ,
+    PF_W: mmap.PROT_READ | mmap.PROT_WRITE,
+    PF_X: mmap.PROT_READ | mmap.PROT_EXEC,
+}
+_INIT_ARRAY_SKIP = (0, _U64 - 1)
+_VOID_FN = ctypes.CFUNCTYPE(None)
+
+
+def _protection(flags: int) -> int:
+    protection = _PROT_NONE
+    for flag, implied in _PROTECTION_OF_FLAG.items():
+        if flags & flag:
+            protection |= implied
+    return protection
+
+
+def _os_error(what: str) -> str:
+    return f"{what}: {os.strerror(ctypes.get_errno())}"
+
+
+def _reserve(size: int, alignment: int) -> int:
+    """A zeroed read-write reservation of `size` bytes aligned to `alignment`."""
+    span = size + alignment - PAGE_SIZE
+    address = _libc.mmap(None, span, mmap.PROT_READ | mmap.PROT_WRITE,
+                         mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+    if address is None or address == _MAP_FAILED:
+        raise ResourceExhaustedError(_os_error(f"unable to reserve {size} bytes for an ELF image"))
+    base = (address + alignment - 1) & ~(alignment - 1)
+    if base > address:
+        _libc.munmap(address, base - address)
+    tail = address + span - (base + size)
+    if tail:
+        _libc.munmap(base + size, tail)
+    return base
+
+
+def _mprotect(start: int, end: int, protection: int) -> None:
+    if end > start and _libc.mprotect(start, end - start, protection) != 0:
+        raise InternalError(_os_error(f"mprotect of 0x{start:X}-0x{end:X} failed"))
+
+
+def _flush_instruction_cache(start: int, end: int) -> None:
+    clear_cache = ctypes.CDLL("libgcc_s.so.1").__clear_cache
+    clear_cache.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    clear_cache.restype = None
+    clear_cache(start, end)
+
+
+class MappedImage:
+    """An embedded ELF loaded into this process.
+
+    `ranges` lists `(start, end, flags)` of each PT_LOAD segment in host
+    addresses; `bias` turns ELF virtual addresses into host addresses.
+    """
+
+    def __init__(self, headers: ElfHeaders, dynamic: ElfDynamic):
+        self.size = headers.vaddr_end - headers.vaddr_base
+        self.base = _reserve(self.size, headers.alignment)
+        self.bias = self.base - headers.vaddr_base
+        self.ranges = [(self.bias + s.vaddr, self.bias + s.end, s.flags) for s in headers.segments]
+        try:
+            image = np.frombuffer((ctypes.c_uint8 * self.size).from_address(self.base), np.uint8)
+            self._copy_segments(image, headers)
+            self._relocate(image, headers, dynamic)
+            initializers = self._initializers(image, headers, dynamic)
+            del image
+            self._protect(headers)
+            for initializer in initializers:
+                _VOID_FN(initializer)()
+        except BaseException:
+            self.unmap()
+            raise
+
+    def address(self, vaddr: int) -> int:
+        return self.bias + vaddr
+
+    def unmap(self) -> None:
+        """Releases the image; idempotent."""
+        if self.base:
+            _libc.munmap(self.base, self.size)
+            self.base = 0
+
+    def _copy_segments(self, image: np.ndarray, headers: ElfHeaders) -> None:
+        source = np.frombuffer(headers.data, np.uint8)
+        for segment in headers.segments:
+            start = segment.vaddr - headers.vaddr_base
+            image[start:start + segment.filesz] = source[segment.offset:segment.offset + segment.filesz]
+
+    def _relocate(self, image: np.ndarray, headers: ElfHeaders, dynamic: ElfDynamic) -> None:
+        relocations = dynamic.relocations
+        if not len(relocations):
+            return
+        bias = np.uint64(self.bias % _U64)
+        offsets = relocations["offset"]
+        symbols = relocations["sym"]
+        sym_addresses = np.where(symbols != 0, dynamic.symbols["value"][symbols] + bias, np.uint64(0))
+        addends = relocations["addend"].view(np.uint64)
+        places = offsets + bias
+        types = relocations["type"]
+        for code in np.unique(types).tolist():
+            kind = headers.arch.relocations[code]
+            chosen = types == code
+            value = (bias * np.uint64(kind.bias)
+                     + sym_addresses[chosen] * np.uint64(kind.sym)
+                     + addends[chosen] * np.uint64(kind.addend)
+                     - places[chosen] * np.uint64(kind.place))
+            index = (offsets[chosen] - np.uint64(headers.vaddr_base)).astype(np.int64)[:, None]
+            index = index + np.arange(kind.width)
+            if kind.add_existing:
+                value += np.ascontiguousarray(image[index]).view("<u8").ravel()
+            image[index] = value.astype("<u8").view(np.uint8).reshape(-1, 8)[:, :kind.width]
+
+    def _initializers(self, image: np.ndarray, headers: ElfHeaders, dynamic: ElfDynamic) -> list[int]:
+        """DT_INIT then the relocated DT_INIT_ARRAY entries, as host addresses."""
+        functions = [self.address(dynamic.init)] if dynamic.init else []
+        vaddr, size = dynamic.init_array
+        start = vaddr - headers.vaddr_base
+        for entry in image[start:start + size].view("<u8").tolist():
+            if entry in _INIT_ARRAY_SKIP:
+                continue
+            if not any(lo <= entry < hi and flags & PF_X for lo, hi, flags in self.ranges):
+                raise ModuleFormatError(
+                    f"DT_INIT_ARRAY entry 0x{entry:X} is not inside an executable segment")
+            functions.append(entry)
+        return functions
+
+    def _protect(self, headers: ElfHeaders) -> None:
+        cursor = self.base
+        for start, end, flags in self.ranges:
+            page_start, page_end = page_floor(start), page_ceil(end)
+            _mprotect(cursor, page_start, _PROT_NONE)
+            _mprotect(page_start, page_end, _protection(flags))
+            if flags & PF_X and headers.arch.flush_icache:
+                _flush_instruction_cache(start, end)
+            cursor = page_end
+        _mprotect(cursor, self.base + self.size, _PROT_NONE)
+        for segment in headers.relro:
+            _mprotect(page_floor(self.address(segment.vaddr)),
+                      page_floor(self.address(segment.end)), mmap.PROT_READ)

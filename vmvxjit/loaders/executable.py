@@ -1,0 +1,178 @@
+"""`hal.executable`: a loaded executable the hal_loader module dispatches.
+
+`Executable` is the ref type and the interface every loader's result offers
+(export lookup, per-export counts, dispatch, release). `LibraryExecutable`
+implements it for libraries following IREE's executable library ABI v6 (the
+embedded-ELF and system-library loaders); its workgroup loop lives in
+`native_dispatch`, imported on first dispatch so that importing vmvxjit does
+not import Numba.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Callable
+
+import numpy as np
+
+from vmvxjit.errors import (
+    FailedPreconditionError,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    OutOfRangeError,
+)
+from vmvxjit.loaders.cpu_features import processor_data
+from vmvxjit.loaders.library_abi import (
+    PROVIDED_IMPORTS,
+    ExecutableEnvironment,
+    Library,
+    NativeMemory,
+    query_library,
+)
+from vmvxjit.vm.ref import register_ref_type
+
+
+@register_ref_type
+class Executable:
+    """Base of loaded executables: named exports, dispatch, release.
+
+    Subclasses fill `export_names`, implement the per-export queries and
+    `dispatch`, and register what `release` frees with `_on_release`.
+    """
+
+    type_name = "hal.executable"
+    export_names: list[str]
+
+    def __init__(self):
+        self.export_names = []
+        self.released = False
+        self._finalizer = None
+
+    def _on_release(self, free: Callable[[], None]) -> None:
+        """Calls `free` once, on release or garbage collection (not at exit).
+
+        `free` must not reference this executable, or it would never be collected.
+        """
+        self._finalizer = weakref.finalize(self, free)
+        self._finalizer.atexit = False
+
+    def release(self) -> None:
+        """Frees native resources now; idempotent."""
+        self.released = True
+        if self._finalizer is not None:
+            self._finalizer()
+
+    def lookup(self, name: str) -> int:
+        """The ordinal of the export named exactly `name`."""
+        try:
+            return self.export_names.index(name)
+        except ValueError:
+            raise NotFoundError(f"export '{name}' not found in library") from None
+
+    def _out_of_range(self, ordinal: int) -> OutOfRangeError:
+        return OutOfRangeError(f"function id {ordinal} out of range (count: {len(self.export_names)})")
+
+    def binding_count(self, ordinal: int) -> int:
+        raise NotImplementedError
+
+    def constant_count(self, ordinal: int) -> int:
+        raise NotImplementedError
+
+    def local_memory_size(self, ordinal: int) -> int:
+        raise NotImplementedError
+
+    def dispatch(self, ordinal: int, workgroup_count: tuple[int, int, int],
+                 constants: np.ndarray, bindings: list[np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        state = "released" if self.released else f"{len(self.export_names)} exports"
+        return f"<hal.executable {state}>"
+
+
+# dispatch_state_v0 holds workgroup_count_x/y as u32 and workgroup_count_z as u16.
+_MAX_COUNT_XY = 0xFFFFFFFF
+_MAX_COUNT_Z = 0xFFFF
+
+
+class LibraryExecutable(Executable):
+    """An executable library (ABI v6) loaded into this process.
+
+    The loader maps or opens the library and hands over its readable ranges,
+    its query function and how to free it; this class queries it, resolves
+    imports, checks the executable constants and runs dispatches.
+    """
+
+    def __init__(self, query_address: int, memory: NativeMemory, constants: np.ndarray | None,
+                 free: Callable[[], None]):
+        super().__init__()
+        self._on_release(free)
+        try:
+            self._environment = ExecutableEnvironment(constants, processor_data())
+            self.library: Library = query_library(query_address, self._environment, memory)
+            self._environment.resolve_imports(self.library.imports, PROVIDED_IMPORTS)
+            if self.library.constant_count != self._environment.constants.size:
+                raise FailedPreconditionError(
+                    f"executable requires {self.library.constant_count} constants but caller "
+                    f"provided {self._environment.constants.size}; must match")
+        except BaseException:
+            self.release()
+            raise
+        self._exports = self.library.exports
+        self.export_names = [export.name for export in self._exports]
+        self._environment_address = self._environment.address
+        # Zeroed workgroup-local scratch per export (IREE's inline loader passes NULL).
+        self._local_memory = [np.zeros(export.local_memory_size, np.uint8) for export in self._exports]
+        self._local_memory_addresses = [scratch.ctypes.data if scratch.size else 0
+                                        for scratch in self._local_memory]
+        self._runners = [None] * len(self._exports)
+
+    def _export(self, ordinal: int):
+        if not 0 <= ordinal < len(self._exports):
+            raise self._out_of_range(ordinal)
+        return self._exports[ordinal]
+
+    def binding_count(self, ordinal: int) -> int:
+        return self._export(ordinal).binding_count
+
+    def constant_count(self, ordinal: int) -> int:
+        return self._export(ordinal).constant_count
+
+    def local_memory_size(self, ordinal: int) -> int:
+        return self._export(ordinal).local_memory_size
+
+    def dispatch(self, ordinal: int, workgroup_count: tuple[int, int, int],
+                 constants: np.ndarray, bindings: list[np.ndarray]) -> None:
+        """Runs export `ordinal` once per workgroup (z, y, x order, x innermost)."""
+        if self.released:
+            raise FailedPreconditionError("executable has been released")
+        if not 0 <= ordinal < len(self._exports):
+            raise self._out_of_range(ordinal)
+        export = self._exports[ordinal]
+        if len(constants) != export.constant_count or len(bindings) != export.binding_count:
+            raise InvalidArgumentError(
+                f"export '{export.name}' takes {export.constant_count} constants and "
+                f"{export.binding_count} bindings but {len(constants)} and {len(bindings)} "
+                f"were provided")
+        count_x, count_y, count_z = workgroup_count
+        if not (0 <= count_x <= _MAX_COUNT_XY and 0 <= count_y <= _MAX_COUNT_XY
+                and 0 <= count_z <= _MAX_COUNT_Z):
+            raise InvalidArgumentError(f"workgroup count {tuple(workgroup_count)} out of range")
+        runner = self._runners[ordinal]
+        if runner is None:
+            from vmvxjit.loaders import native_dispatch
+            runner = self._runners[ordinal] = native_dispatch.runner(export.binding_count)
+        try:
+            result, x, y, z = runner(
+                export.function, self._environment_address, count_x, count_y, count_z,
+                constants, tuple(bindings), self._local_memory_addresses[ordinal],
+                export.local_memory_size)
+        except TypeError as error:
+            raise InvalidArgumentError(
+                f"dispatch of export '{export.name}' needs contiguous 1-D uint8 bindings and "
+                f"a contiguous uint32 constant array ({error})") from None
+        if result:
+            raise InternalError(
+                f"executable entry point returned catastrophic error {result} "
+                f"(export '{export.name}', workgroup ({x}, {y}, {z}))")

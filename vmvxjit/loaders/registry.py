@@ -1,0 +1,29 @@
+"""The executable loaders hal_loader consults, in order.
+
+Like iree-run-module: the system-library loader, then the embedded-ELF
+loader; other loaders (VMVX) append themselves with `register_loader`. A
+loader is any object with `supports(format) -> bool` and
+`load(format, data, constants) -> Executable`.
+"""
+
+from __future__ import annotations
+
+from vmvxjit.loaders.embedded_elf import EmbeddedElfLoader
+from vmvxjit.loaders.system_library import SystemLibraryLoader
+
+LOADERS: list = [SystemLibraryLoader(), EmbeddedElfLoader()]
+
+
+def register_loader(loader) -> None:
+    """Adds `loader` after the existing ones (first supporting loader wins)."""
+    LOADERS.append(loader)
+
+
+def query_support(format: str) -> bool:
+    """Whether any registered loader accepts `format`."""
+    return any(loader.supports(format) for loader in LOADERS)
+
+
+def find_loader(format: str):
+    """The first loader accepting `format`, or None."""
+    return next((loader for loader in LOADERS if loader.supports(format)), None)
