@@ -1,0 +1,116 @@
+"""Decoder and verifier: real bytecode decodes exactly; malformed bytecode is rejected."""
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from tests.support.modules import STATIC, compile_mlir
+from vmvxjit.errors import Error, VerificationError
+from vmvxjit.vm import isa
+from vmvxjit.vm.bytecode_module import BytecodeModule
+from vmvxjit.vm.decoder import decode_function, decode_instruction
+from vmvxjit.vm.module_def import load_module_def
+from vmvxjit.vm.verifier import VerifyContext, verify_function
+
+ADD = """
+func.func @add(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = arith.addf %a, %b : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def module_def():
+    return load_module_def(compile_mlir(ADD, STATIC))
+
+
+def _function(md, ordinal=0):
+    desc = md.functions[ordinal]
+    return desc, bytes(md.bytecode[desc.bytecode_offset:desc.bytecode_offset + desc.bytecode_length])
+
+
+def _ctx(md):
+    return VerifyContext(
+        function_count=len(md.functions), import_count=len(md.imports),
+        rodata_count=len(md.rodata), global_bytes=md.global_bytes, global_refs=md.global_refs,
+        type_count=len(md.types), function_cconv=lambda i: md.signatures[i].cconv,
+        import_cconv=lambda i: md.imports[i].cconv)
+
+
+def test_real_function_decodes_to_its_exact_length(module_def):
+    desc, data = _function(module_def)
+    instrs = decode_function(data)
+    assert instrs[0].op.mnemonic == "vm.block"
+    assert instrs[-1].next_pc == len(data)
+    verify_function(_ctx(module_def), desc, module_def.signatures[0].cconv, instrs, len(data))
+
+
+def test_unknown_opcode_is_rejected():
+    with pytest.raises(VerificationError, match="unrecognized opcode"):
+        decode_instruction(bytes([0xE0, 0xFF]), 0)
+
+
+def test_truncated_instruction_is_rejected():
+    with pytest.raises(VerificationError, match="overrun"):
+        decode_instruction(bytes([0x0D, 1, 2]), 0)
+
+
+def _first(instrs, mnemonic):
+    return next(i for i, ins in enumerate(instrs) if ins.op.mnemonic == mnemonic)
+
+
+@pytest.mark.parametrize("mnemonic,field,value,message", [
+    ("vm.const.i32", "result", 0x7000, "out of range"),
+    ("vm.const.i64", "result", 3, "not 8-byte aligned"),
+    ("vm.const.ref.rodata", "rodata", 99, "rodata ref ordinal out of range"),
+    ("vm.const.ref.rodata", "value", 0x8000 | 0x3000, "ref register ordinal"),
+    ("vm.call", "callee_ordinal", 0x80000000 | 77, "import ordinal 77 out of range"),
+    ("vm.br", "dest_pc", 0x3, "not defined in bytecode"),
+    ("vm.cmp.lt.i64.s", "left", 0x8002, "register required but ref register"),
+])
+def test_bad_operands_are_rejected(module_def, mnemonic, field, value, message):
+    desc, data = _function(module_def)
+    instrs = decode_function(data)
+    index = _first(instrs, mnemonic)
+    instr = instrs[index]
+    names = [f.name for f in instr.op.fields]
+    args = list(instr.args)
+    args[names.index(field)] = value
+    instrs[index] = dataclasses.replace(instr, args=tuple(args))
+    with pytest.raises(VerificationError, match=message):
+        verify_function(_ctx(module_def), desc, module_def.signatures[0].cconv, instrs, len(data))
+
+
+def test_op_outside_block_is_rejected(module_def):
+    desc, data = _function(module_def)
+    instrs = decode_function(data)[1:]
+    with pytest.raises(VerificationError, match="not in a block"):
+        verify_function(_ctx(module_def), desc, module_def.signatures[0].cconv, instrs, len(data))
+
+
+def test_move_bit_where_not_allowed_is_rejected():
+    info = isa.BY_MNEMONIC["vm.buffer.length"]
+    assert not info.fields[0].allows_move
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_mutated_bytecode_never_escapes_as_non_error(module_def, data):
+    """Any byte flipped in a function's bytecode is either accepted or a vmvxjit Error."""
+    desc, code = _function(module_def)
+    raw = bytearray(code)
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(raw) - 1))
+        raw[at] = data.draw(st.integers(0, 255))
+    try:
+        instrs = decode_function(bytes(raw))
+        verify_function(_ctx(module_def), desc, module_def.signatures[0].cconv, instrs, len(raw))
+    except Error:
+        pass
+
+
+def test_module_load_reports_function_location(module_def):
+    module = BytecodeModule(module_def)
+    assert module.location(0, 0).startswith("module.add+0x0000")

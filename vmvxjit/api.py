@@ -1,0 +1,112 @@
+"""The library API: `vmvxjit.load(path_or_bytes)`, numpy in, numpy out.
+
+Arguments are checked against the function's `iree.abi.declaration` before
+the call (count, rank, static dims, element type) with errors that name the
+argument; tensors are copied into fresh HAL buffers; results come back as
+numpy arrays (views of the result buffers) or Python scalars.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vmvxjit.declaration import Declaration, ValueSpec, parse_declaration
+from vmvxjit.errors import InvalidArgumentError
+from vmvxjit.hal_inline import element_types
+from vmvxjit.hal_inline.buffer import BufferView
+from vmvxjit.runtime import Program
+from vmvxjit.tooling.arrays import array_from_buffer_view, buffer_view_from_array
+
+_SCALARS = {"i": int, "I": int, "f": float, "F": float}
+
+
+class Function:
+    """One exported function of a loaded module."""
+
+    def __init__(self, program: Program, name: str):
+        self._program = program
+        self.name = name
+        function = program.signature(name)
+        self.cconv = function.cconv.text
+        self.declaration: Declaration | None = parse_declaration(
+            function.attrs.get("iree.abi.declaration"))
+
+    def __repr__(self) -> str:
+        text = self.declaration.text if self.declaration else self.cconv
+        return f"<vmvxjit.Function {text}>"
+
+    def __call__(self, *args):
+        cconv = self._program.signature(self.name).cconv
+        if len(args) != len(cconv.args):
+            raise InvalidArgumentError(
+                f"{self.name} expects {len(cconv.args)} arguments but {len(args)} were given")
+        specs = self.declaration.inputs if self.declaration else (None,) * len(args)
+        values = [self._convert(i, ch, spec, value)
+                  for i, (ch, spec, value) in enumerate(zip(cconv.args, specs, args))]
+        results = [_to_host(v) for v in self._program.call(self.name, values)]
+        if len(results) == 1:
+            return results[0]
+        return tuple(results) if results else None
+
+    def _convert(self, index: int, ch: str, spec: ValueSpec | None, value):
+        what = f"argument {index}" + (f" (%{spec.name}: {spec.type_text})" if spec else "")
+        if ch in _SCALARS:
+            if isinstance(value, np.ndarray) and value.ndim == 0:
+                value = value.item()
+            if not isinstance(value, (int, float, np.integer, np.floating, bool)):
+                raise InvalidArgumentError(f"{self.name}: {what} must be a scalar, got {type(value).__name__}")
+            return _SCALARS[ch](value)
+        if value is None or isinstance(value, BufferView):
+            return value
+        if spec is None or not spec.is_tensor:
+            array = np.asarray(value)
+            return buffer_view_from_array(array)
+        expected_type = element_types.parse_element_type(spec.element_type)
+        array = np.asarray(value, dtype=element_types.numpy_dtype(expected_type)
+                           if not isinstance(value, np.ndarray) else None)
+        actual_type = element_types.element_type_for_dtype(array.dtype)
+        if not element_types.is_compatible(expected_type, actual_type):
+            raise InvalidArgumentError(
+                f"{self.name}: {what} has element type {array.dtype} "
+                f"but {spec.element_type} is expected")
+        if len(spec.shape) != array.ndim or any(
+                d is not None and d != n for d, n in zip(spec.shape, array.shape)):
+            raise InvalidArgumentError(
+                f"{self.name}: {what} has shape {tuple(array.shape)} but "
+                f"{spec.type_text} is expected")
+        return buffer_view_from_array(array, expected_type)
+
+
+def _to_host(value):
+    if isinstance(value, BufferView):
+        return array_from_buffer_view(value)
+    return value
+
+
+class Module:
+    """A loaded `.vmfb`: its exported functions by name and as attributes."""
+
+    def __init__(self, source, **options):
+        self._program = Program(source, **options)
+        self.functions = {name: Function(self._program, name)
+                          for name in self._program.public_functions}
+
+    def __getitem__(self, name: str) -> Function:
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise KeyError(f"module has no function '{name}'; it has {sorted(self.functions)}") from None
+
+    def __getattr__(self, name: str) -> Function:
+        functions = self.__dict__.get("functions", {})
+        if name in functions:
+            return functions[name]
+        raise AttributeError(name)
+
+    def __repr__(self) -> str:
+        return f"<vmvxjit.Module {self._program.module.name}: {', '.join(self.functions)}>"
+
+
+def load(source, **options) -> Module:
+    """Loads a `.vmfb` from a path, bytes or a numpy uint8 array."""
+    return Module(source, **options)

@@ -1,0 +1,55 @@
+"""Reads `iree.abi.declaration` reflection text into argument and result specs.
+
+`sync func @f(%input0: tensor<?x4xf32>, %input1: i32) -> (%output0: tensor<?x4xf32>)`
+becomes specs the library API checks numpy arguments against before calling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ITEM = re.compile(r"%(\w+)\s*:\s*(tensor<[^>]*>|[\w!.<>]+)")
+
+
+@dataclass(frozen=True)
+class ValueSpec:
+    """One argument or result: its name, and a tensor shape/type or a scalar type."""
+
+    name: str
+    type_text: str
+
+    @property
+    def is_tensor(self) -> bool:
+        return self.type_text.startswith("tensor<")
+
+    @property
+    def element_type(self) -> str:
+        if not self.is_tensor:
+            return self.type_text
+        return self.type_text[len("tensor<"):-1].split("x")[-1]
+
+    @property
+    def shape(self) -> tuple:
+        """Dims as ints, None for a dynamic (`?`) dim; () for rank 0 and scalars."""
+        if not self.is_tensor:
+            return ()
+        parts = self.type_text[len("tensor<"):-1].split("x")[:-1]
+        return tuple(None if p == "?" else int(p) for p in parts)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    text: str
+    inputs: tuple
+    outputs: tuple
+
+
+def parse_declaration(text: str | None) -> Declaration | None:
+    """The specs in a declaration, or None when the module carries none."""
+    if not text:
+        return None
+    head, _, tail = text.partition("->")
+    inputs = tuple(ValueSpec(n, t) for n, t in _ITEM.findall(head))
+    outputs = tuple(ValueSpec(n, t) for n, t in _ITEM.findall(tail))
+    return Declaration(text, inputs, outputs)

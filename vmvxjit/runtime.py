@@ -1,0 +1,71 @@
+"""A loaded program: the main module in a context with the native modules it needs.
+
+Both the CLI and the library API run modules through `Program`, so they pick
+functions, create `hal_inline`/`hal_loader` and report errors the same way
+`iree-run-module` does.
+"""
+
+from __future__ import annotations
+
+from vmvxjit.errors import InvalidArgumentError, NotFoundError
+from vmvxjit.vm.bytecode_module import BytecodeModule
+from vmvxjit.vm.context import Context
+
+
+def _hal_inline(options):
+    from vmvxjit.hal_inline.module import HalInlineModule
+    return HalInlineModule(trace_stream=options.get("trace_stream"))
+
+
+def _hal_loader(options):
+    from vmvxjit.loaders.hal_loader_module import HalLoaderModule
+    return HalLoaderModule()
+
+
+# Native modules a program may depend on, by the name it imports them with.
+NATIVE_MODULES = {"hal_inline": _hal_inline, "hal_loader": _hal_loader}
+
+
+def is_public_export(name: str) -> bool:
+    """iree-run-module's notion of a user-facing function."""
+    return not name.startswith("__") and "$" not in name
+
+
+class Program:
+    """A main module registered in its own context."""
+
+    def __init__(self, source, **options):
+        module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
+        self.module = module
+        self.context = Context()
+        for dep in module.dependencies:
+            factory = NATIVE_MODULES.get(dep.name)
+            if factory is None:
+                if dep.optional:
+                    continue
+                raise NotFoundError(f"required module '{dep.name}' is not provided by vmvxjit")
+            self.context.register(factory(options))
+        self.state = self.context.register(module)
+
+    @property
+    def public_functions(self) -> list[str]:
+        return [name for name in self.module.exports if is_public_export(name)]
+
+    def default_function(self) -> str:
+        """The single public export, as iree-run-module picks without --function."""
+        public = self.public_functions
+        if len(public) != 1:
+            raise InvalidArgumentError(
+                f"module exports {len(public)} public functions "
+                f"({', '.join(public) or 'none'}); specify one with --function")
+        return public[0]
+
+    def signature(self, name: str):
+        ordinal = self.module.exports.get(name)
+        if ordinal is None:
+            raise NotFoundError(f"function '{name}' not found in module '{self.module.name}'")
+        return self.module.functions[ordinal]
+
+    def call(self, name: str, args: list) -> list:
+        self.signature(name)
+        return self.context.invoke(self.state, name, args)
