@@ -12,6 +12,7 @@ from vmvxjit.loaders import registry
 from vmvxjit.loaders.elf import HOST_ARCH
 from vmvxjit.loaders.embedded_elf import EmbeddedElfLoader
 from vmvxjit.loaders.system_library import SystemLibraryLoader
+from vmvxjit.loaders.vmvx_executable import VmvxLoader
 
 OTHER_ARCH = "arm_64" if HOST_ARCH == "x86_64" else "x86_64"
 
@@ -22,6 +23,8 @@ OTHER_ARCH = "arm_64" if HOST_ARCH == "x86_64" else "x86_64"
     (f"system-elf-{HOST_ARCH}", SystemLibraryLoader),
     (f"embedded-elf-{OTHER_ARCH}", None),
     (f"system-elf-{OTHER_ARCH}", None),
+    ("vmvx-bytecode-fb", VmvxLoader),
+    ("vmvx-bytecode-fb-extra", None),
     ("embedded-elf", None),
     ("static", None),
 ])
@@ -32,17 +35,17 @@ def test_find_loader(format, loader):
 
 
 def test_registered_loaders_come_last():
-    class Vmvx:
+    class Greedy:
         def supports(self, format):
-            return format == "vmvx-bytecode-fb" or format.startswith("embedded-elf-")
+            return format == "custom" or format.startswith("embedded-elf-")
 
-    vmvx = Vmvx()
-    registry.register_loader(vmvx)
+    greedy = Greedy()
+    registry.register_loader(greedy)
     try:
-        assert registry.find_loader("vmvx-bytecode-fb") is vmvx
+        assert registry.find_loader("custom") is greedy
         assert isinstance(registry.find_loader(f"embedded-elf-{HOST_ARCH}"), EmbeddedElfLoader)
     finally:
-        registry.LOADERS.remove(vmvx)
+        registry.LOADERS.remove(greedy)
 
 
 def test_loaders_do_not_import_numba():

@@ -33,6 +33,11 @@ from vmvxjit.loaders.library_abi import (
 from vmvxjit.vm.ref import register_ref_type
 
 
+# dispatch_state_v0 holds workgroup_count_x/y as u32 and workgroup_count_z as u16.
+_MAX_COUNT_XY = 0xFFFFFFFF
+_MAX_COUNT_Z = 0xFFFF
+
+
 @register_ref_type
 class Executable:
     """Base of loaded executables: named exports, dispatch, release.
@@ -84,16 +89,35 @@ class Executable:
 
     def dispatch(self, ordinal: int, workgroup_count: tuple[int, int, int],
                  constants: np.ndarray, bindings: list[np.ndarray]) -> None:
+        """Runs export `ordinal` once per workgroup (z, y, x order, x innermost).
+
+        Everything is checked before any executable code runs: the executable
+        is live, the ordinal exists, the constant and binding counts are the
+        export's, and the workgroup counts fit the dispatch state.
+        """
+        if self.released:
+            raise FailedPreconditionError("executable has been released")
+        if not 0 <= ordinal < len(self.export_names):
+            raise self._out_of_range(ordinal)
+        constant_count, binding_count = self.constant_count(ordinal), self.binding_count(ordinal)
+        if len(constants) != constant_count or len(bindings) != binding_count:
+            raise InvalidArgumentError(
+                f"export '{self.export_names[ordinal]}' takes {constant_count} constants and "
+                f"{binding_count} bindings but {len(constants)} and {len(bindings)} "
+                f"were provided")
+        count_x, count_y, count_z = workgroup_count
+        if not (0 <= count_x <= _MAX_COUNT_XY and 0 <= count_y <= _MAX_COUNT_XY
+                and 0 <= count_z <= _MAX_COUNT_Z):
+            raise InvalidArgumentError(f"workgroup count {tuple(workgroup_count)} out of range")
+        self._run(ordinal, workgroup_count, constants, bindings)
+
+    def _run(self, ordinal: int, workgroup_count: tuple[int, int, int],
+             constants: np.ndarray, bindings: list[np.ndarray]) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:
         state = "released" if self.released else f"{len(self.export_names)} exports"
         return f"<hal.executable {state}>"
-
-
-# dispatch_state_v0 holds workgroup_count_x/y as u32 and workgroup_count_z as u16.
-_MAX_COUNT_XY = 0xFFFFFFFF
-_MAX_COUNT_Z = 0xFFFF
 
 
 class LibraryExecutable(Executable):
@@ -142,23 +166,10 @@ class LibraryExecutable(Executable):
     def local_memory_size(self, ordinal: int) -> int:
         return self._export(ordinal).local_memory_size
 
-    def dispatch(self, ordinal: int, workgroup_count: tuple[int, int, int],
-                 constants: np.ndarray, bindings: list[np.ndarray]) -> None:
-        """Runs export `ordinal` once per workgroup (z, y, x order, x innermost)."""
-        if self.released:
-            raise FailedPreconditionError("executable has been released")
-        if not 0 <= ordinal < len(self._exports):
-            raise self._out_of_range(ordinal)
+    def _run(self, ordinal: int, workgroup_count: tuple[int, int, int],
+             constants: np.ndarray, bindings: list[np.ndarray]) -> None:
         export = self._exports[ordinal]
-        if len(constants) != export.constant_count or len(bindings) != export.binding_count:
-            raise InvalidArgumentError(
-                f"export '{export.name}' takes {export.constant_count} constants and "
-                f"{export.binding_count} bindings but {len(constants)} and {len(bindings)} "
-                f"were provided")
         count_x, count_y, count_z = workgroup_count
-        if not (0 <= count_x <= _MAX_COUNT_XY and 0 <= count_y <= _MAX_COUNT_XY
-                and 0 <= count_z <= _MAX_COUNT_Z):
-            raise InvalidArgumentError(f"workgroup count {tuple(workgroup_count)} out of range")
         runner = self._runners[ordinal]
         if runner is None:
             from vmvxjit.loaders import native_dispatch

@@ -64,7 +64,7 @@ class HalLoaderModule(NativeModule):
                 f"(count: {len(executable.export_names)})")
         if len(bindings) > MAX_BINDINGS:
             raise ResourceExhaustedError("too many bindings")
-        spans = [require_ref(buffer, VmBuffer, "binding buffer").bytes_ro(offset, length)
+        spans = [require_ref(buffer, VmBuffer).bytes_ro(offset, length)
                  for buffer, offset, length in bindings]
         values = np.array([c & 0xFFFFFFFF for c in constants], dtype=np.uint32)
         counts = tuple(c & 0xFFFFFFFF for c in (count_x, count_y, count_z))

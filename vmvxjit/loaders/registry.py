@@ -1,7 +1,7 @@
 """The executable loaders hal_loader consults, in order.
 
-Like iree-run-module: the system-library loader, then the embedded-ELF
-loader; other loaders (VMVX) append themselves with `register_loader`. A
+Like iree-run-module: the system-library loader, the embedded-ELF loader,
+then the VMVX bytecode loader; `register_loader` appends more. A
 loader is any object with `supports(format) -> bool` and
 `load(format, data, constants) -> Executable`.
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from vmvxjit.loaders.embedded_elf import EmbeddedElfLoader
 from vmvxjit.loaders.system_library import SystemLibraryLoader
+from vmvxjit.loaders.vmvx_executable import VmvxLoader
 
-LOADERS: list = [SystemLibraryLoader(), EmbeddedElfLoader()]
+LOADERS: list = [SystemLibraryLoader(), EmbeddedElfLoader(), VmvxLoader()]
 
 
 def register_loader(loader) -> None:

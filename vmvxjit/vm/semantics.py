@@ -114,7 +114,14 @@ def _x86_f2u64(x: float) -> int:
 # -- float helpers -------------------------------------------------------------
 
 def _round_even(x: float) -> float:
-    return x if not math.isfinite(x) else math.copysign(float(round(x)), x)
+    """IREE's pre-C23 roundeven: roundf, then step a .5 tie toward zero if odd.
+
+    Note -0.5 gives +0.0 (the step adds 1.0 to -1.0), as IREE does.
+    """
+    rounded = _ROUND(x)
+    if abs(x - rounded) == 0.5 and math.fmod(rounded, 2.0) != 0:
+        rounded = rounded - 1.0 if rounded > 0.0 else rounded + 1.0
+    return rounded
 
 
 def _ceil(x: float) -> float:
@@ -223,11 +230,16 @@ def _float_ops(rnd, libm: dict) -> dict:
     return ops
 
 
+_DEFAULT_NAN = -math.nan  # x86's default NaN (0/0, inf-inf) has the sign bit set
+
+
 def _fdiv(a: float, b: float) -> float:
-    """IEEE division (Python raises on /0)."""
+    """IEEE division as x86 does it (Python raises on /0)."""
     if b == 0.0:
-        if a != a or a == 0.0:
-            return math.nan
+        if a != a:
+            return a
+        if a == 0.0:
+            return _DEFAULT_NAN
         return math.copysign(math.inf, a) * math.copysign(1.0, b)
     return a / b
 

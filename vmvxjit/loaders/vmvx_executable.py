@@ -1,0 +1,105 @@
+"""VMVX executables (`vmvx-bytecode-fb`): VM bytecode modules run per workgroup.
+
+The executable blob is a whole `.vmfb` importing only `vmvx.*`. It gets its
+own context [vmvx, executable], receives executable-level constants through
+`__set_constants`, and every other export is a dispatch entry point with
+the fixed signature `(local_memory, constants, bindings, workgroup id xyz,
+workgroup size xyz, workgroup count xyz)`, called once per workgroup.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vmvxjit.errors import InvalidArgumentError
+from vmvxjit.loaders.executable import Executable
+from vmvxjit.vm.buffer import VmBuffer
+from vmvxjit.vm.bytecode_module import BytecodeModule
+from vmvxjit.vm.context import Context
+from vmvxjit.vm.list import VmList
+
+FORMAT = "vmvx-bytecode-fb"
+ENTRY_CCONV = "0rrriiiiiiiii_v"
+SET_CONSTANTS = "__set_constants"
+PAGE_SIZE = 4096
+
+
+def _attr_int(attrs: dict, key: str) -> int:
+    try:
+        return int(attrs.get(key, "0"))
+    except ValueError:
+        raise InvalidArgumentError(f"executable attribute {key}='{attrs[key]}' is not a number") from None
+
+
+class VmvxExecutable(Executable):
+    """A loaded VMVX executable; `dispatch` runs its VM code per workgroup."""
+
+    def __init__(self, module: BytecodeModule, constants: np.ndarray):
+        from vmvxjit.kernels.module import VmvxModule
+
+        super().__init__()
+        self.context = Context([VmvxModule()])
+        self.state = self.context.register(module)
+        self._set_constants(module, constants)
+        self._entries = []
+        for name, ordinal in module.exports.items():
+            if name.startswith("__"):
+                continue
+            function = module.functions[ordinal]
+            if function.cconv.text != ENTRY_CCONV:
+                raise InvalidArgumentError(
+                    "executable entry point does not match the expected calling convention; "
+                    f"expected '{ENTRY_CCONV}' but got '{function.cconv.text}', "
+                    "possible ABI version mismatch")
+            self._entries.append((name, function.attrs))
+        self.export_names = [name for name, _ in self._entries]
+
+    def _set_constants(self, module: BytecodeModule, constants: np.ndarray) -> None:
+        has_setter = SET_CONSTANTS in module.exports
+        if not has_setter:
+            if len(constants):
+                raise InvalidArgumentError(
+                    "executable has no executable-level constants but "
+                    f"{len(constants)} constants were provided")
+            return
+        if not len(constants):
+            raise InvalidArgumentError(
+                "executable requires executable-level constants but none were provided")
+        buffer = VmBuffer(np.ascontiguousarray(constants, dtype=np.uint32).view(np.uint8),
+                          mutable=False)
+        self.context.invoke(self.state, SET_CONSTANTS, [buffer])
+
+    def binding_count(self, ordinal: int) -> int:
+        return _attr_int(self._entries[ordinal][1], "binding_count")
+
+    def constant_count(self, ordinal: int) -> int:
+        return _attr_int(self._entries[ordinal][1], "constant_count")
+
+    def local_memory_size(self, ordinal: int) -> int:
+        size = _attr_int(self._entries[ordinal][1], "local_memory")
+        return (size // PAGE_SIZE) * PAGE_SIZE
+
+    def _run(self, ordinal, workgroup_count, constants, bindings) -> None:
+        name = self._entries[ordinal][0]
+        constants_buffer = VmBuffer(np.ascontiguousarray(constants, dtype=np.uint32).view(np.uint8),
+                                    mutable=False)
+        local_memory = VmBuffer.allocate(self.local_memory_size(ordinal))
+        count_x, count_y, count_z = workgroup_count
+        for z in range(count_z):
+            for y in range(count_y):
+                for x in range(count_x):
+                    binding_list = VmList("ref", VmBuffer, len(bindings))
+                    binding_list.items = [VmBuffer(b, mutable=True) for b in bindings]
+                    self.context.invoke(self.state, name, [
+                        local_memory, constants_buffer, binding_list, x, y, z, 1, 1, 1,
+                        count_x, count_y, count_z])
+
+
+class VmvxLoader:
+    """Loads `vmvx-bytecode-fb` executables (exact format match, as IREE)."""
+
+    def supports(self, executable_format: str) -> bool:
+        return executable_format == FORMAT
+
+    def load(self, executable_format: str, data: np.ndarray, constants: np.ndarray) -> Executable:
+        return VmvxExecutable(BytecodeModule.load(data), constants)
