@@ -31,6 +31,8 @@ def _run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output_max_element_count", type=int, default=1024)
     parser.add_argument("--tier", choices=("interp", "jit", "auto"), default=None,
                         help="execution tier (default: auto)")
+    parser.add_argument("--trace", action="store_true",
+                        help="report compiled regions and time spent in compiled code on stderr")
     parser.add_argument("--device", help="accepted for compatibility; inline modules need none")
     return parser
 
@@ -72,6 +74,8 @@ def run_command(argv: list[str]) -> int:
             sys.stdout.write(f"result[{i}]: {format_value(value, limit, value_type)}\n")
     else:
         write_outputs(args.output, results, types, limit, sys.stdout)
+    if args.trace:
+        sys.stderr.write(program.context.jit_stats.report() + "\n")
     return 0
 
 

@@ -37,7 +37,7 @@ class Program:
     def __init__(self, source, **options):
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
         self.module = module
-        self.context = Context()
+        self.context = Context(tier=options.get("tier"))
         for dep in module.dependencies:
             factory = NATIVE_MODULES.get(dep.name)
             if factory is None:

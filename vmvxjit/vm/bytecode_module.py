@@ -113,8 +113,10 @@ class BytecodeModule:
 class ModuleState:
     """One module's instance in a context: globals and resolved imports."""
 
-    def __init__(self, module: BytecodeModule):
+    def __init__(self, module: BytecodeModule, tier: str = "interp", jit_stats=None):
         self.module = module
+        self.tier = tier
+        self.jit_stats = jit_stats
         md = module.module_def
         self.rwdata = np.zeros(md.global_bytes, dtype=np.uint8)
         self.rwdata_view = memoryview(self.rwdata)

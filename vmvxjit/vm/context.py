@@ -15,6 +15,7 @@ from vmvxjit.errors import InternalError, InvalidArgumentError, NotFoundError
 from vmvxjit.vm.bytecode_module import BytecodeModule, ModuleState
 from vmvxjit.vm.cconv import CConv
 from vmvxjit.vm.interpreter import run_function
+from vmvxjit.vm.jit.tiering import JitStats, resolve_tier
 from vmvxjit.vm.native_module import NativeModule
 from vmvxjit.vm.semantics import f32, wrap32, wrap64
 
@@ -45,8 +46,10 @@ class BytecodeExport:
 class Context:
     """An ordered set of module instances that call each other by name."""
 
-    def __init__(self, modules=()):
+    def __init__(self, modules=(), tier: str | None = None):
         self.entries: list = []  # NativeModule instances and ModuleStates
+        self.tier = resolve_tier(tier)
+        self.jit_stats = JitStats()
         for module in modules:
             self.register(module)
 
@@ -75,7 +78,7 @@ class Context:
                     f"'{module.name}' requires >= {dep.minimum_version}")
         for type_id in range(len(module.module_def.types)):
             module.type_of(type_id)
-        state = ModuleState(module)
+        state = ModuleState(module, self.tier, self.jit_stats)
         for index, import_def in enumerate(module.imports):
             state.imports[index] = self._resolve(import_def)
         self.entries.append(state)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vmvxjit.errors import Error, InternalError, ResourceExhaustedError
-from vmvxjit.vm import isa
 from vmvxjit.vm.bytecode_module import ModuleState
 from vmvxjit.vm.cconv import frame_layout
+from vmvxjit.vm.decoder import BLOCK_OP
 from vmvxjit.vm.steps_control import BUILDERS as CONTROL_BUILDERS, CALL, store_results
 from vmvxjit.vm.steps_memory import BUILDERS as MEMORY_BUILDERS
 from vmvxjit.vm.steps_numeric import BUILDERS as NUMERIC_BUILDERS
@@ -56,20 +56,23 @@ def prepare(state: ModuleState, ordinal: int) -> Prepared:
     targets = {}
     count = 0
     for instr in function.instrs:
-        if instr.op.opcode == isa.BLOCK_MARKER and instr.op.set == "core":
+        if instr.op is BLOCK_OP:
             targets[instr.pc] = count
         else:
             count += 1
     env = _BuildEnv(state, targets)
     steps, pcs = [], []
     for instr in function.instrs:
-        if instr.pc in targets and not instr.op.fields and instr.op.opcode == isa.BLOCK_MARKER:
+        if instr.op is BLOCK_OP:
             continue
         builder = BUILDERS.get(instr.op.mnemonic)
         if builder is None:
             raise InternalError(f"no interpreter support for {instr.op.mnemonic}")
         steps.append(builder(instr, env))
         pcs.append(instr.pc)
+    if state.tier != "interp":
+        from vmvxjit.vm.jit.tiering import install
+        install(state, function, steps, targets, state.tier)
     arg_slots, _, _ = frame_layout(function.cconv.args)
     prepared = Prepared(ordinal, steps, pcs, function.i32_count, function.ref_count, arg_slots)
     state.prepared[ordinal] = prepared
@@ -133,7 +136,9 @@ def run_function(state: ModuleState, ordinal: int, args: list) -> list:
 def _annotate(error: Error, state: ModuleState, prepared: Prepared, ip: int, stack: list) -> None:
     module = state.module
     frames = [(prepared, ip)] + [(p, i) for p, _, _, i, _ in reversed(stack)]
-    for frame_prepared, frame_ip in frames:
+    for depth, (frame_prepared, frame_ip) in enumerate(frames):
         index = max(0, min(frame_ip - 1, len(frame_prepared.pcs) - 1))
         pc = frame_prepared.pcs[index] if frame_prepared.pcs else 0
+        if depth == 0 and getattr(error, "vm_pc", None) is not None:
+            pc = error.vm_pc  # raised by compiled code, at its own bytecode offset
         error.add_frame(module.location(frame_prepared.ordinal, pc))

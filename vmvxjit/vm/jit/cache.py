@@ -1,0 +1,59 @@
+"""Compiles generated source with Numba, cached on disk across processes.
+
+Numba cannot cache functions built with `exec`, so each generated module is
+written to `<cache>/<name>_<hash>.py` (content-addressed: the same source
+always lands in the same file, written once via an atomic rename, so racing
+processes agree), imported with importlib and registered in `sys.modules`,
+and its functions use `@njit(cache=True)`: a second process loads the
+machine code instead of compiling. The cache lives in `VMVXJIT_CACHE_DIR`
+(default `~/.cache/vmvxjit`), per vmvxjit and Numba version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+_LOCK = threading.Lock()
+
+
+def cache_dir() -> Path:
+    import numba
+
+    import vmvxjit
+
+    root = os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "vmvxjit")
+    path = Path(root) / f"v{vmvxjit.__version__}-numba{numba.__version__}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load_source(source: str, prefix: str):
+    """Imports generated `source` as a module (written once, then reused)."""
+    digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+    name = f"vmvxjit_generated_{prefix}_{digest}"
+    with _LOCK:
+        module = sys.modules.get(name)
+        if module is not None:
+            return module
+        path = cache_dir() / f"{name}.py"
+        if not path.exists():
+            fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                f.write(source)
+            os.replace(temp, path)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return module

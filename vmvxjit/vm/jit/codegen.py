@@ -1,0 +1,282 @@
+"""Generates the Numba source of one region: typed locals and a block-dispatch loop.
+
+Each register slot becomes one local per type it is used with (`r5_i32`,
+`r5_f32`): valid bytecode only reads the type it last wrote, so separate
+locals are exact without any type inference, and a slot used with several
+types carries a small tag saying which local is current. Locals are loaded
+from the `ri`/`rf` arrays at entry and stored back at exit. Buffers arrive
+as address/length/mutability arrays; every access is bounds-checked and a
+failed check returns -1 with the fault described in `err`, before anything
+is written.
+
+The generated function:
+    region(entry, ri, rf, tags, addrs, lens, mut, err) -> exit index or -1
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from vmvxjit.vm import isa
+from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES
+from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, _remaps
+
+INT_BANKS = ("i32", "i64")
+CAST = {"i32": "np.int64", "i64": "np.int64", "f32": "np.float32", "f64": "np.float64"}
+
+FAULT_BOUNDS = 1
+FAULT_READ_ONLY = 2
+FAULT_ARITHMETIC = 3
+
+# element code -> (numpy view dtype, element size, load conversion)
+_VIEWS = {
+    "i8.u": ("np.uint8", 1), "i8.s": ("np.int8", 1), "i16.u": ("np.uint16", 2),
+    "i16.s": ("np.int16", 2), "i32": ("np.int32", 4), "i64": ("np.int64", 8),
+    "f32": ("np.float32", 4), "f64": ("np.float64", 8),
+    "i8": ("np.uint8", 1), "i16": ("np.uint16", 2),
+}
+_STORE_MASK = {"i8": " & 0xFF", "i16": " & 0xFFFF"}
+
+
+@dataclass
+class RegionCode:
+    source: str
+    name: str
+    int_vars: list          # (slot, bank) in ri order
+    float_vars: list        # (slot, bank) in rf order
+    multi_slots: list       # slots with several variants, in tags order
+    written: list           # slots written inside the region
+    variants: dict          # slot -> [bank, ...]
+    entry_ids: dict         # marker pc -> entry id
+    exits: list             # marker pc per exit id
+
+
+def _var(slot: int, bank: str) -> str:
+    return f"r{slot}_{bank}"
+
+
+class _Gen:
+    def __init__(self, region: Region):
+        self.region = region
+        self.variants: dict = {}
+        self.written: set = set()
+        self.buffer_index = {r: i for i, r in enumerate(region.buffer_registers)}
+        self.views: set = set()
+        self.exits: list = []
+        self.block_ids = {b.pc: i for i, b in enumerate(region.blocks)}
+        self._collect()
+
+    # register variants --------------------------------------------------------
+
+    def _use(self, slot: int, bank: str) -> None:
+        banks = self.variants.setdefault(slot, [])
+        if bank not in banks:
+            banks.append(bank)
+
+    def _collect(self) -> None:
+        for block in self.region.blocks:
+            for instr in block.instrs:
+                for f, value in zip(instr.op.fields, instr.args):
+                    if f.is_register and f.bank != "ref":
+                        self._use(value, f.bank)
+                        if f.kind.startswith("W."):
+                            self.written.add(value)
+                    elif f.kind.startswith("list<") and f.kind[5:8] in ("i32", "i64", "f32", "f64"):
+                        for raw in value:
+                            self._use(raw, f.kind[5:8])
+        changed = True
+        while changed:
+            changed = False
+            for block in self.region.blocks:
+                for pairs in _remaps(block.terminator):
+                    for s, d in pairs:
+                        for a, b in ((s, d), (d, s)):
+                            for bank in list(self.variants.get(a, [])):
+                                if bank not in self.variants.get(b, []):
+                                    self._use(b, bank)
+                                    changed = True
+        for block in self.region.blocks:
+            for pairs in _remaps(block.terminator):
+                for s, d in pairs:
+                    if s in self.variants:
+                        self.written.add(d)
+
+    def _multi(self, slot: int) -> bool:
+        return len(self.variants.get(slot, ())) > 1
+
+    def _assign(self, slot: int, bank: str, expr: str) -> list:
+        lines = [f"{_var(slot, bank)} = {CAST[bank]}({expr})"]
+        if self._multi(slot):
+            lines.append(f"t{slot} = {self.variants[slot].index(bank)}")
+        return lines
+
+    # ops ------------------------------------------------------------------------
+
+    def _fault(self, kind: int, pc: int, *values) -> str:
+        parts = [f"err[0] = {kind}", f"err[1] = {pc}"]
+        parts += [f"err[{i + 2}] = {v}" for i, v in enumerate(values)]
+        return "; ".join(parts) + "; return -1"
+
+    def _view(self, buf: int, code: str) -> str:
+        self.views.add((buf, code))
+        return f"b{buf}_{code.replace('.', '')}"
+
+    def instr(self, instr) -> list:
+        m = instr.op.mnemonic
+        fields, args = instr.op.fields, instr.args
+        if m in TEMPLATES:
+            reads = [_var(v, f.bank) for f, v in zip(fields, args) if f.kind.startswith("R.")]
+            (w_field, w), = [(f, v) for f, v in zip(fields, args) if f.kind.startswith("W.")]
+            lines = []
+            if m in FAULTS:
+                lines.append(f"if {FAULTS[m].format(*reads)}: "
+                             + self._fault(FAULT_ARITHMETIC, instr.pc))
+            return lines + self._assign(w, w_field.bank, TEMPLATES[m].format(*reads))
+        if m in CONST_OPS:
+            bank = m.split(".")[2]
+            w = args[-1]
+            value = args[0] if len(args) == 2 else 0
+            return self._assign(w, bank, _literal(bank, value))
+        if m in SWITCH_OPS:
+            return self._switch(instr)
+        if m in BUFFER_OPS:
+            return self._buffer(instr)
+        raise AssertionError(m)
+
+    def _switch(self, instr) -> list:
+        index, default, values, w = instr.args
+        bank = instr.op.mnemonic.split(".")[2]
+        lines = []
+        for i, raw in enumerate(values):
+            value = _var(raw, bank)
+            if instr.op.mnemonic == "vm.switch.i64":
+                value = f"w32({value})"
+            lines.append(f"{'if' if i == 0 else 'elif'} {_var(index, 'i32')} == {i}:")
+            lines += ["    " + s for s in self._assign(w, bank, value)]
+        default_lines = self._assign(w, bank, _var(default, bank))
+        if not lines:
+            return default_lines
+        return lines + ["else:"] + ["    " + s for s in default_lines]
+
+    def _buffer(self, instr) -> list:
+        m = instr.op.mnemonic
+        buf = self.buffer_index[instr.args[0] & isa.REF_MASK]
+        pc = instr.pc
+        if m == "vm.buffer.length":
+            return self._assign(instr.args[1], "i64", f"lens[{buf}]")
+        kind, code = m.split(".")[2], ".".join(m.split(".")[3:])
+        dtype, size = _VIEWS[code]
+        view = self._view(buf, code)
+        oob = self._fault(FAULT_BOUNDS, pc, "{off}", "{length}", size, f"lens[{buf}]")
+        if kind == "load":
+            _, index, w = instr.args
+            k = _var(index, "i64")
+            bank = "f32" if code == "f32" else "f64" if code == "f64" else ("i64" if code == "i64" else "i32")
+            return [f"if {k} < 0 or {k} >= {view}.shape[0]: "
+                    + oob.format(off=f"{k} * {size}", length=size)] + self._assign(w, bank, f"{view}[{k}]")
+        ro = self._fault(FAULT_READ_ONLY, pc)
+        if kind == "store":
+            _, index, value = instr.args
+            k = _var(index, "i64")
+            bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+            return [f"if mut[{buf}] == 0: " + ro,
+                    f"if {k} < 0 or {k} >= {view}.shape[0]: " + oob.format(off=f"{k} * {size}", length=size),
+                    f"{view}[{k}] = {_var(value, bank)}{_STORE_MASK.get(code, '')}"]
+        _, offset, count, value = instr.args
+        start, n = _var(offset, "i64"), _var(count, "i64")
+        bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+        return [f"if mut[{buf}] == 0: " + ro,
+                f"if {start} < 0 or {n} < 0 or {start} + {n} > {view}.shape[0]: "
+                + oob.format(off=f"{start} * {size}", length=f"{n} * {size}"),
+                f"{view}[{start}:{start} + {n}] = {_var(value, bank)}{_STORE_MASK.get(code, '')}"]
+
+    # control flow -------------------------------------------------------------------
+
+    def _remap(self, pairs) -> list:
+        lines = []
+        for s, d in pairs:
+            for bank in self.variants.get(s, []):
+                lines.append(f"{_var(d, bank)} = {_var(s, bank)}")
+            if self._multi(d) and self._multi(s):
+                lines.append(f"t{d} = t{s}")
+            elif self._multi(d) and s in self.variants:
+                lines.append(f"t{d} = {self.variants[d].index(self.variants[s][0])}")
+        return lines
+
+    def _goto(self, target: int, pairs) -> list:
+        lines = self._remap(pairs)
+        if target in self.block_ids:
+            return lines + [f"bb = {self.block_ids[target]}", "continue"]
+        if target not in self.exits:
+            self.exits.append(target)
+        return lines + [f"ex = {self.exits.index(target)}", "break"]
+
+    def terminator(self, instr) -> list:
+        m = instr.op.mnemonic
+        if m == "vm.br":
+            return self._goto(instr.args[0], instr.args[1])
+        if m == "vm.cond_br":
+            cond, t_pc, t_pairs, f_pc, f_pairs = instr.args
+            return ([f"if {_var(cond, 'i32')} != 0:"] + ["    " + s for s in self._goto(t_pc, t_pairs)]
+                    + self._goto(f_pc, f_pairs))
+        index, d_pc, d_pairs, _, cases = instr.args
+        lines = []
+        for i, (pc, pairs) in enumerate(cases):
+            lines.append(f"if {_var(index, 'i32')} == {i}:")
+            lines += ["    " + s for s in self._goto(pc, pairs)]
+        return lines + self._goto(d_pc, d_pairs)
+
+
+def _literal(bank: str, value) -> str:
+    """An exact literal (NaN, -0 and inf included) for a constant of `bank`."""
+    if bank == "f32":
+        return f"bitcast_i32_f32({struct.unpack('<i', struct.pack('<f', value))[0]})"
+    if bank == "f64":
+        return f"bitcast_i64_f64({struct.unpack('<q', struct.pack('<d', value))[0]})"
+    return str(int(value))
+
+
+def generate(region: Region, name: str) -> RegionCode:
+    gen = _Gen(region)
+    body = []
+    for i, block in enumerate(region.blocks):
+        body.append(f"{'if' if i == 0 else 'elif'} bb == {i}:")
+        block_lines = []
+        for instr in block.instrs[:-1]:
+            block_lines += gen.instr(instr)
+        block_lines += gen.terminator(block.terminator)
+        body += ["    " + s for s in block_lines]
+    body += ["else:", "    err[0] = 0; return -1"]
+
+    int_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b in INT_BANKS)
+    float_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b not in INT_BANKS)
+    multi = sorted(s for s in gen.variants if gen._multi(s))
+    lines = [f"def {name}(entry, ri, rf, tags, addrs, lens, mut, err):"]
+    lines += [f"    {_var(s, b)} = ri[{i}]" for i, (s, b) in enumerate(int_vars)]
+    lines += [f"    {_var(s, b)} = {CAST[b]}(rf[{i}])" for i, (s, b) in enumerate(float_vars)]
+    lines += [f"    t{s} = tags[{i}]" for i, s in enumerate(multi)]
+    for buf, code in sorted(gen.views):
+        dtype, size = _VIEWS[code]
+        lines.append(f"    b{buf}_{code.replace('.', '')} = carray(voidptr(addrs[{buf}]), "
+                     f"lens[{buf}] // {size}, {dtype})")
+    lines += ["    ex = 0", "    bb = entry", "    while True:"]
+    lines += ["        " + s for s in body]
+    lines += [f"    ri[{i}] = {_var(s, b)}" for i, (s, b) in enumerate(int_vars) if s in gen.written]
+    lines += [f"    rf[{i}] = {_var(s, b)}" for i, (s, b) in enumerate(float_vars) if s in gen.written]
+    lines += [f"    tags[{i}] = t{s}" for i, s in enumerate(multi)]
+    lines.append("    return ex")
+    source = "\n".join(lines) + "\n"
+    entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
+    return RegionCode(source, name, int_vars, float_vars, multi, sorted(gen.written),
+                      gen.variants, entry_ids, gen.exits)
+
+
+MODULE_HEADER = """\
+import numpy as np
+from numba import carray, njit
+
+from vmvxjit.vm.jit.helpers import *
+from vmvxjit.vm.jit.intrinsics import voidptr
+
+"""

@@ -1,0 +1,169 @@
+"""Scalar helpers the generated code calls: the JIT's side of vm/semantics.py.
+
+Integer registers are int64 locals (an i32 kept in signed 32-bit range),
+f32 registers float32 locals, f64 registers float64 locals. Each helper
+computes exactly what the interpreter's function of the same op computes;
+tests/vm/jit/test_ops.py checks that on random and edge values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from vmvxjit.vm.jit.intrinsics import (
+    LIBM_F32,
+    LIBM_F64,
+    bits_from_f32,
+    bits_from_f64,
+    ctlz32,
+    ctlz64,
+    f32_from_bits,
+    f64_from_bits,
+    llround,
+    llroundf,
+)
+
+_INLINE = dict(cache=True, inline="always", error_model="numpy")
+
+# Flat names for generated code (Numba cannot index a dict of functions):
+# libm_f32_exp is `expf`, libm_f64_exp is `exp`, and so on.
+for _name, _fn in LIBM_F32.items():
+    globals()[f"libm_f32_{_name}"] = _fn
+for _name, _fn in LIBM_F64.items():
+    globals()[f"libm_f64_{_name}"] = _fn
+
+INT32_MIN = -2147483648
+INT64_MIN = np.int64(-9223372036854775808)
+_ROUNDF = LIBM_F32["round"]
+_ROUND = LIBM_F64["round"]
+_FMODF = LIBM_F32["fmod"]
+_FMOD = LIBM_F64["fmod"]
+
+
+@njit(**_INLINE)
+def w32(x):
+    """Wraps an int64 to signed 32 bits."""
+    return ((x + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+
+
+@njit(**_INLINE)
+def u64(x):
+    return np.uint64(x)
+
+
+@njit(**_INLINE)
+def s64(x):
+    return np.int64(x)
+
+
+@njit(**_INLINE)
+def tdiv(a, b):
+    """C (truncating) division of int64s; callers exclude b == 0 and MIN / -1."""
+    q = a // b
+    if (a % b != 0) and ((a < 0) != (b < 0)):
+        q += 1
+    return q
+
+
+@njit(**_INLINE)
+def trem(a, b):
+    return a - b * tdiv(a, b)
+
+
+@njit(**_INLINE)
+def ctlz_i32(a):
+    return np.int64(ctlz32(np.int32(w32(a))))
+
+
+@njit(**_INLINE)
+def ctlz_i64(a):
+    return ctlz64(a)
+
+
+@njit(**_INLINE)
+def sext8(a):
+    return ((a & 0xFF) ^ 0x80) - 0x80
+
+
+@njit(**_INLINE)
+def sext16(a):
+    return ((a & 0xFFFF) ^ 0x8000) - 0x8000
+
+
+@njit(**_INLINE)
+def round_even_f32(x):
+    """IREE's pre-C23 roundevenf (see semantics._round_even)."""
+    r = _ROUNDF(x)
+    if abs(x - r) == np.float32(0.5) and _FMODF(r, np.float32(2.0)) != np.float32(0.0):
+        r = r - np.float32(1.0) if r > np.float32(0.0) else r + np.float32(1.0)
+    return r
+
+
+@njit(**_INLINE)
+def round_even_f64(x):
+    r = _ROUND(x)
+    if abs(x - r) == 0.5 and _FMOD(r, 2.0) != 0.0:
+        r = r - 1.0 if r > 0.0 else r + 1.0
+    return r
+
+
+@njit(**_INLINE)
+def _cvt_i64(v):
+    if v != v or v >= 9.223372036854775808e18 or v < -9.223372036854775808e18:
+        return INT64_MIN
+    return np.int64(v)
+
+
+@njit(**_INLINE)
+def x86_f2u64(x):
+    """C `(uint64_t)x` as clang emits it for x86-64 (see semantics._x86_f2u64)."""
+    v = np.float64(x)
+    a = _cvt_i64(v)
+    b = _cvt_i64(v - 9.223372036854775808e18)
+    return a | (b & (a >> 63))
+
+
+@njit(**_INLINE)
+def cast_f32_ui64(x):
+    return x86_f2u64(_ROUNDF(x))
+
+
+@njit(**_INLINE)
+def cast_f64_ui64(x):
+    return x86_f2u64(_ROUND(x))
+
+
+@njit(**_INLINE)
+def cast_f32_i32(x):
+    return w32(llroundf(x))
+
+
+@njit(**_INLINE)
+def cast_f64_i32(x):
+    return w32(llroundf(np.float32(x)))
+
+
+@njit(**_INLINE)
+def bitcast_i32_f32(a):
+    return f32_from_bits(np.int32(w32(a)))
+
+
+@njit(**_INLINE)
+def bitcast_f32_i32(x):
+    return np.int64(bits_from_f32(x))
+
+
+@njit(**_INLINE)
+def bitcast_i64_f64(a):
+    return f64_from_bits(a)
+
+
+@njit(**_INLINE)
+def bitcast_f64_i64(x):
+    return bits_from_f64(x)
+
+
+@njit(**_INLINE)
+def b2i(flag):
+    return np.int64(1) if flag else np.int64(0)

@@ -1,0 +1,104 @@
+"""LLVM-level operations the JIT's generated code needs and Numba lacks.
+
+Raw pointers from integer addresses (buffers are passed as address +
+length, so read-only and writable memory share one compiled signature),
+bit casts, count-leading-zeros, and direct calls of the C math library by
+symbol name — the same `expf`/`remainderf`/`llroundf` the interpreter calls
+through ctypes, so both tiers agree to the last bit. Everything here is
+resolvable by name, which keeps generated functions cachable on disk.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+
+from llvmlite import binding, ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+_F32, _F64, _I32, _I64 = ir.FloatType(), ir.DoubleType(), ir.IntType(32), ir.IntType(64)
+
+
+@intrinsic
+def voidptr(typingctx, address):
+    """The untyped pointer at integer `address` (for numba.carray)."""
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], ir.IntType(8).as_pointer())
+    return types.voidptr(types.int64), codegen
+
+
+def _bitcast(source, target, src_ir, dst_ir):
+    @intrinsic
+    def cast(typingctx, value):
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], dst_ir)
+        return target(source), codegen
+    return cast
+
+
+f32_from_bits = _bitcast(types.int32, types.float32, _I32, _F32)
+bits_from_f32 = _bitcast(types.float32, types.int32, _F32, _I32)
+f64_from_bits = _bitcast(types.int64, types.float64, _I64, _F64)
+bits_from_f64 = _bitcast(types.float64, types.int64, _F64, _I64)
+
+
+def _ctlz(width: int, numba_type):
+    llvm_type = ir.IntType(width)
+
+    @intrinsic
+    def ctlz(typingctx, value):
+        def codegen(context, builder, signature, args):
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(llvm_type, [llvm_type, ir.IntType(1)]),
+                f"llvm.ctlz.i{width}")
+            return builder.call(fn, [args[0], ir.Constant(ir.IntType(1), 0)])
+        return numba_type(numba_type), codegen
+    return ctlz
+
+
+ctlz32 = _ctlz(32, types.int32)
+ctlz64 = _ctlz(64, types.int64)
+
+
+_LIBM = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+
+
+def _libm(symbol: str, arity: int, numba_type, llvm_type, result=None, result_ir=None):
+    """An intrinsic calling libm's `symbol` under a private alias.
+
+    The alias (`vmvxjit_expf`) is registered with LLVM's symbol table in each
+    process, so cached code finds it by name, and LLVM cannot recognise the
+    call as a library function it may fold or replace with its own.
+    """
+    result = result or numba_type
+    result_ir = result_ir or llvm_type
+    alias = f"vmvxjit_{symbol}"
+    binding.add_symbol(alias, ctypes.cast(getattr(_LIBM, symbol), ctypes.c_void_p).value)
+
+    def codegen(context, builder, signature, values):
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(result_ir, [llvm_type] * arity), alias)
+        return builder.call(fn, values)
+
+    if arity == 1:
+        @intrinsic
+        def call(typingctx, a):
+            return result(numba_type), codegen
+    else:
+        @intrinsic
+        def call(typingctx, a, b):
+            return result(numba_type, numba_type), codegen
+    return call
+
+
+_UNARY = ("atan", "cos", "sin", "exp", "exp2", "expm1", "log", "log10", "log1p", "log2",
+          "tanh", "erf", "sqrt", "ceil", "floor", "round")
+_BINARY = ("atan2", "pow", "remainder", "fmod")
+LIBM_F32 = {name: _libm(name + "f", 2 if name in _BINARY else 1, types.float32, _F32)
+            for name in _UNARY + _BINARY}
+LIBM_F64 = {name: _libm(name, 2 if name in _BINARY else 1, types.float64, _F64)
+            for name in _UNARY + _BINARY}
+llroundf = _libm("llroundf", 1, types.float32, _F32, types.int64, _I64)
+llround = _libm("llround", 1, types.float64, _F64, types.int64, _I64)

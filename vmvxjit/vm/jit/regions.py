@@ -1,0 +1,150 @@
+"""Finds the parts of a function the JIT compiles: loop regions of numeric code.
+
+A block is compilable when every op in it is pure numeric work, a constant,
+a switch, a `vm.buffer` access, or a branch whose remaps move only numeric
+registers. A region is a connected set of compilable blocks that contains a
+loop; it is entered (from the interpreter) at blocks reached from outside
+it or at loop headers, and left by a branch to a block outside it. Buffer
+refs used inside a region are never written inside it, so each region sees
+a fixed set of buffers for a whole entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vmvxjit.vm import isa
+from vmvxjit.vm.decoder import BLOCK_OP, Instr
+from vmvxjit.vm.semantics import PURE_OPS
+
+BUFFER_OPS = frozenset(
+    [f"vm.buffer.load.{t}" for t in ("i8.u", "i8.s", "i16.u", "i16.s", "i32", "i64", "f32", "f64")]
+    + [f"vm.buffer.store.{t}" for t in ("i8", "i16", "i32", "i64", "f32", "f64")]
+    + [f"vm.buffer.fill.{t}" for t in ("i8", "i16", "i32", "i64", "f32", "f64")]
+    + ["vm.buffer.length"])
+CONST_OPS = frozenset(f"vm.const.{t}{z}" for t in ("i32", "i64", "f32", "f64") for z in ("", ".zero"))
+SWITCH_OPS = frozenset(f"vm.switch.{t}" for t in ("i32", "i64", "f32", "f64"))
+BRANCH_OPS = frozenset({"vm.br", "vm.cond_br", "vm.br_table"})
+COMPILABLE = frozenset(PURE_OPS) | BUFFER_OPS | CONST_OPS | SWITCH_OPS | BRANCH_OPS
+MAX_REGION_BLOCKS = 64
+
+
+@dataclass
+class Block:
+    pc: int                      # pc of the block marker
+    instrs: list                 # without the marker
+    successors: list             # marker pcs of branch targets
+
+    @property
+    def terminator(self) -> Instr:
+        return self.instrs[-1]
+
+
+@dataclass
+class Region:
+    """Blocks compiled together, with their entries and the buffers they touch."""
+
+    blocks: list                              # Block, in bytecode order
+    entries: list                             # marker pcs the interpreter may enter at
+    buffer_registers: list = field(default_factory=list)  # ref ordinals, in first-use order
+
+    @property
+    def pcs(self) -> set:
+        return {b.pc for b in self.blocks}
+
+
+def split_blocks(instrs: list[Instr]) -> list[Block]:
+    blocks = []
+    for instr in instrs:
+        if instr.op is BLOCK_OP:
+            blocks.append(Block(instr.pc, [], []))
+        else:
+            blocks[-1].instrs.append(instr)
+    for block in blocks:
+        term = block.terminator
+        block.successors = _targets(term)
+    return blocks
+
+
+def _targets(instr: Instr) -> list:
+    mnemonic = instr.op.mnemonic
+    if mnemonic == "vm.br":
+        return [instr.args[0]]
+    if mnemonic == "vm.cond_br":
+        return [instr.args[1], instr.args[3]]
+    if mnemonic == "vm.br_table":
+        return [instr.args[1]] + [pc for pc, _ in instr.args[4]]
+    return []
+
+
+def _remaps(instr: Instr) -> list:
+    mnemonic = instr.op.mnemonic
+    if mnemonic == "vm.br":
+        return [instr.args[1]]
+    if mnemonic == "vm.cond_br":
+        return [instr.args[2], instr.args[4]]
+    if mnemonic == "vm.br_table":
+        return [instr.args[2]] + [pairs for _, pairs in instr.args[4]]
+    return []
+
+
+def is_compilable(block: Block) -> bool:
+    for instr in block.instrs:
+        if instr.op.mnemonic not in COMPILABLE:
+            return False
+    for pairs in _remaps(block.terminator):
+        if any(s & isa.REF_BIT or d & isa.REF_BIT for s, d in pairs):
+            return False
+    return block.terminator.op.mnemonic in BRANCH_OPS
+
+
+def find_regions(instrs: list[Instr]) -> list[Region]:
+    """Connected components of compilable blocks that contain a loop."""
+    blocks = split_blocks(instrs)
+    by_pc = {b.pc: b for b in blocks}
+    good = {b.pc for b in blocks if is_compilable(b)}
+    neighbours = {pc: set() for pc in good}
+    for block in blocks:
+        for target in block.successors:
+            if block.pc in good and target in good:
+                neighbours[block.pc].add(target)
+                neighbours[target].add(block.pc)
+    seen: set = set()
+    regions = []
+    for start in sorted(good):
+        if start in seen:
+            continue
+        component, stack = set(), [start]
+        while stack:
+            pc = stack.pop()
+            if pc in component:
+                continue
+            component.add(pc)
+            stack.extend(neighbours[pc] - component)
+        seen |= component
+        members = [by_pc[pc] for pc in sorted(component)]
+        has_loop = any(t in component and t <= b.pc for b in members for t in b.successors)
+        if not has_loop or len(members) > MAX_REGION_BLOCKS:
+            continue
+        entries = set()
+        for block in blocks:
+            for target in block.successors:
+                if target in component and (block.pc not in component or target <= block.pc):
+                    entries.add(target)
+        if blocks[0].pc in component:
+            entries.add(blocks[0].pc)
+        region = Region(members, sorted(entries))
+        region.buffer_registers = _buffer_registers(members)
+        regions.append(region)
+    return regions
+
+
+def _buffer_registers(blocks: list) -> list:
+    found = []
+    for block in blocks:
+        for instr in block.instrs:
+            if instr.op.mnemonic in BUFFER_OPS:
+                ordinal = instr.args[0] & isa.REF_MASK
+                if ordinal not in found:
+                    found.append(ordinal)
+    return found

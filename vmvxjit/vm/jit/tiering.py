@@ -1,0 +1,183 @@
+"""Tiering: when the interpreter hands a loop region to compiled code.
+
+`install` wraps the first step of every region entry block. In `interp`
+tier nothing is wrapped; in `jit` tier a region is compiled on first entry;
+in `auto` tier the interpreter keeps running it until its entries (loop
+back-edges included) pass a threshold, then compiles it and continues in
+compiled code from the current block with the current registers (on-stack
+replacement at a block boundary). Numba is imported only then.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
+from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
+from vmvxjit.vm.jit import codegen
+from vmvxjit.vm.jit.regions import find_regions
+
+TIERS = ("interp", "jit", "auto")
+AUTO_THRESHOLD = int(os.environ.get("VMVXJIT_JIT_THRESHOLD", "200"))
+
+
+def resolve_tier(tier: str | None) -> str:
+    tier = tier or os.environ.get("VMVXJIT_TIER") or "auto"
+    if tier not in TIERS:
+        raise InvalidArgumentError(f"unknown tier '{tier}'; expected one of {', '.join(TIERS)}")
+    return tier
+
+
+@dataclass
+class JitStats:
+    """What `--trace` reports: compiled regions, compile and run time."""
+
+    compiled: list = field(default_factory=list)   # (function name, entry pcs, seconds)
+    failed: list = field(default_factory=list)     # (function name, reason)
+    compiled_seconds: float = 0.0
+    entries: int = 0
+
+    def report(self) -> str:
+        lines = [f"jit: {len(self.compiled)} regions compiled, "
+                 f"{self.compiled_seconds * 1e3:.1f} ms in compiled code over {self.entries} entries"]
+        for name, pcs, seconds in self.compiled:
+            lines.append(f"jit:   {name} region at {', '.join(f'{p:08X}' for p in pcs)}: "
+                         f"compiled in {seconds * 1e3:.0f} ms")
+        for name, reason in self.failed:
+            lines.append(f"jit:   {name}: not compiled ({reason})")
+        return "\n".join(lines)
+
+
+class CompiledRegion:
+    """A region's compiled function plus the glue to run it on a frame."""
+
+    def __init__(self, code: codegen.RegionCode, fn, block_targets: dict, stats: JitStats):
+        self.code = code
+        self.fn = fn
+        self.stats = stats
+        self.exit_steps = [block_targets[pc] for pc in code.exits]
+        self.int_slots = [s for s, _ in code.int_vars]
+        self.float_slots = [s for s, _ in code.float_vars]
+        self.written_int = [(i, s) for i, (s, _) in enumerate(code.int_vars) if s in code.written]
+        self.written_float = [(i, s) for i, (s, _) in enumerate(code.float_vars) if s in code.written]
+        self.err = np.zeros(6, dtype=np.int64)
+
+    def run(self, entry_id: int, regs: list, refs: list, buffer_registers: list):
+        """Runs from block `entry_id`; returns the step index to continue at, or
+        None when the frame cannot enter compiled code (the interpreter goes on)."""
+        buffers = [refs[r] for r in buffer_registers]
+        if any(b.__class__ is not VmBuffer for b in buffers):
+            return None
+        ri = np.array([v if v.__class__ is int else 0 for v in (regs[s] for s in self.int_slots)],
+                      dtype=np.int64)
+        rf = np.array([v if v.__class__ is float else 0.0 for v in (regs[s] for s in self.float_slots)],
+                      dtype=np.float64)
+        tags = np.array([self._tag(regs[s], s) for s in self.code.multi_slots], dtype=np.int64)
+        addrs = np.array([b.data.ctypes.data for b in buffers], dtype=np.int64)
+        lens = np.array([b.data.shape[0] for b in buffers], dtype=np.int64)
+        mut = np.array([b.mutable for b in buffers], dtype=np.int64)
+        start = time.perf_counter()
+        status = self.fn(entry_id, ri, rf, tags, addrs, lens, mut, self.err)
+        self.stats.compiled_seconds += time.perf_counter() - start
+        self.stats.entries += 1
+        if status < 0:
+            raise self._fault()
+        self._write_back(regs, ri, rf, tags)
+        return self.exit_steps[status]
+
+    def _tag(self, value, slot: int) -> int:
+        banks = self.code.variants[slot]
+        want_int = value.__class__ is int
+        for i, bank in enumerate(banks):
+            if (bank in codegen.INT_BANKS) == want_int:
+                return i
+        return 0
+
+    def _write_back(self, regs, ri, rf, tags) -> None:
+        ints, floats = ri.tolist(), rf.tolist()
+        multi = dict(zip(self.code.multi_slots, tags.tolist()))
+        for i, slot in self.written_int:
+            if slot not in multi or self.code.variants[slot][multi[slot]] in codegen.INT_BANKS:
+                regs[slot] = ints[i]
+        for i, slot in self.written_float:
+            if slot not in multi or self.code.variants[slot][multi[slot]] not in codegen.INT_BANKS:
+                regs[slot] = floats[i]
+        for slot, tag in multi.items():
+            bank = self.code.variants[slot][tag]
+            table, values = ((self.code.int_vars, ints) if bank in codegen.INT_BANKS
+                             else (self.code.float_vars, floats))
+            if slot in self.code.written:
+                regs[slot] = values[table.index((slot, bank))]
+
+    def _fault(self):
+        kind, pc, a, b, c, d = self.err.tolist()
+        if kind == codegen.FAULT_BOUNDS:
+            error = out_of_bounds(a, b, c, d)
+        elif kind == codegen.FAULT_READ_ONLY:
+            error = read_only()
+        else:
+            error = ArithmeticFault("integer division overflow or division by zero")
+        error.vm_pc = pc
+        return error
+
+
+def _compile(function_name: str, code: codegen.RegionCode):
+    from vmvxjit.vm.jit.cache import load_source
+
+    source = (codegen.MODULE_HEADER
+              + "@njit(cache=True, error_model='numpy', boundscheck=False, nogil=True)\n"
+              + code.source)
+    from numba import types
+
+    module = load_source(source, "region")
+    fn = getattr(module, code.name)
+    array = types.Array(types.int64, 1, "C")
+    fn.compile((types.int64, array, types.Array(types.float64, 1, "C"), array, array, array,
+                array, array))
+    return fn
+
+
+def install(state, function, steps: list, block_targets: dict, tier: str) -> None:
+    """Wraps the entry steps of `function`'s regions so they can run compiled."""
+    if tier == "interp":
+        return
+    stats = state.jit_stats
+    for region in find_regions(function.instrs):
+        holder = {"compiled": None, "count": 0, "failed": False}
+        code = codegen.generate(region, "region")
+
+        def make_entry(original, entry_id, region=region, code=code, holder=holder):
+            def step(regs, refs):
+                compiled = holder["compiled"]
+                if compiled is None:
+                    holder["count"] += 1
+                    if holder["failed"] or (tier == "auto" and holder["count"] < AUTO_THRESHOLD):
+                        return original(regs, refs)
+                    compiled = _compile_region(function.name, code, block_targets, stats, holder)
+                    if compiled is None:
+                        return original(regs, refs)
+                target = compiled.run(entry_id, regs, refs, region.buffer_registers)
+                return original(regs, refs) if target is None else target
+            return step
+
+        for pc, entry_id in code.entry_ids.items():
+            index = block_targets[pc]
+            steps[index] = make_entry(steps[index], entry_id)
+
+
+def _compile_region(name, code, block_targets, stats: JitStats, holder):
+    start = time.perf_counter()
+    try:
+        fn = _compile(name, code)
+    except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
+        holder["failed"] = True
+        stats.failed.append((name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
+        return None
+    compiled = CompiledRegion(code, fn, block_targets, stats)
+    holder["compiled"] = compiled
+    stats.compiled.append((name, sorted(code.entry_ids), time.perf_counter() - start))
+    return compiled
