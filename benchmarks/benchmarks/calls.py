@@ -1,0 +1,56 @@
+"""One call of each benchmark program through the library API, per configuration.
+
+`setup` compiles (cached on disk), loads the module and makes one warm-up call, once per process;
+each timed call is `function(*inputs)` with the same seeded numpy inputs, so it includes the
+library API's argument checks, the copy of the inputs into HAL buffers and the numpy result views.
+Combinations that do not compile, or whose kernels are still interpreted (minutes per call), are
+skipped (n/a); see `benchmarks/programs.py` and `common.py`.
+"""
+
+from __future__ import annotations
+
+from . import common
+
+
+class _Call:
+    program = ""
+    params = common.CONFIGS
+    param_names = ["config"]
+    timeout = 240            # seconds per benchmark (all samples); warm-up is bounded separately
+    warmup_time = 0.2
+
+    def setup(self, config):
+        self.function, self.inputs = common.prepared(self.program, config)
+
+    def time_call(self, config):
+        self.function(*self.inputs)
+
+
+class Add4(_Call):
+    """4-element add: the per-call overhead of the runtime."""
+    program = "add4"
+
+
+class Elementwise(_Call):
+    """max(a*b + c, a) over 1M f32 elements."""
+    program = "elementwise"
+
+
+class Matmul(_Call):
+    """linalg.matmul 256x256x256 f32."""
+    program = "matmul"
+
+
+class Conv2d(_Call):
+    """conv2d NHWC 1x32x32x16, HWCF 3x3x16x16."""
+    program = "conv2d"
+
+
+class Softmax(_Call):
+    """softmax over the last dim of 64x1024."""
+    program = "softmax"
+
+
+class Reduction(_Call):
+    """row sums of 1024x1024."""
+    program = "reduction"

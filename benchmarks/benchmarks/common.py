@@ -1,0 +1,102 @@
+"""Setup shared by the asv suites: compile (cached), load once per process, skip what is too slow.
+
+asv (asv_runner 0.3) re-runs `setup` before every timed call, so everything expensive is cached here
+per process: `prepared(program, config)` compiles, loads and warms up once and afterwards is a dict
+look-up. A combination that cannot be measured raises `NotImplementedError`, which asv reports as
+skipped (n/a); the reason is cached too, so the skip is immediate on the next setup.
+
+Environment:
+  VMVXJIT_BENCH_TIER=interp|jit|auto  passed as `vmvxjit.load(path, tier=...)` (default: not passed)
+  VMVXJIT_BENCH_SLOW=1                with the interp tier, also run `programs.INTERPRETED_SLOW`
+  VMVXJIT_BENCH_MAX_SECONDS=30        skip a combination whose warm-up takes longer
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+_BENCH_DIR = str(Path(__file__).resolve().parents[1])
+if _BENCH_DIR not in sys.path:
+    sys.path.insert(0, _BENCH_DIR)
+
+import programs  # noqa: E402  (benchmarks/programs.py)
+
+CONFIGS = list(programs.CONFIGS)
+TIER = os.environ.get("VMVXJIT_BENCH_TIER") or None
+RUN_SLOW = os.environ.get("VMVXJIT_BENCH_SLOW", "") not in ("", "0")
+MAX_SECONDS = float(os.environ.get("VMVXJIT_BENCH_MAX_SECONDS", "30"))
+WARMUP_SECONDS = 1.0
+WARMUP_CALLS = 300
+
+_prepared: dict[tuple, object] = {}
+
+
+class _TooSlow(BaseException):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _TooSlow()
+
+
+def load_options() -> dict:
+    return {"tier": TIER} if TIER else {}
+
+
+def vmfb(program: str, config: str) -> Path:
+    """The cached `.vmfb`, or NotImplementedError when the combination does not compile."""
+    known = programs.KNOWN_FAILURES.get((program, config))
+    if known:
+        raise NotImplementedError(f"does not compile: {known}")
+    try:
+        return programs.compile_program(program, config)
+    except programs.CompileError as error:
+        raise NotImplementedError(f"does not compile: {error}") from None
+
+
+def prepared(program: str, config: str):
+    """(function, inputs) for a benchmark: compiled, loaded and warmed up (one call, then up to
+    ~1 s / 300 more calls so the auto tier has compiled its hot loops)."""
+    key = (program, config, TIER)
+    entry = _prepared.get(key)
+    if entry is None:
+        entry = _prepare(program, config)
+        _prepared[key] = entry
+    if isinstance(entry, str):
+        raise NotImplementedError(entry)
+    return entry
+
+
+def _prepare(program: str, config: str):
+    import vmvxjit
+
+    tier = TIER or os.environ.get("VMVXJIT_TIER") or "auto"
+    if tier == "interp" and (program, config) in programs.INTERPRETED_SLOW and not RUN_SLOW:
+        return "interp tier: minutes per call (VMVXJIT_BENCH_SLOW=1 to run)"
+    try:
+        path = vmfb(program, config)
+    except NotImplementedError as error:
+        return str(error)
+    spec = programs.PROGRAMS[program]
+    inputs = programs.make_inputs(spec)
+    function = vmvxjit.load(str(path), **load_options())[spec.function]
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
+    try:
+        start = time.perf_counter()
+        function(*inputs)
+        first = time.perf_counter() - start
+        # Steady state: with the auto tier a loop is compiled after 200 entries, which may take
+        # more than one call; up to WARMUP_SECONDS (at most WARMUP_CALLS calls) more warm-up.
+        for _ in range(min(WARMUP_CALLS, int(WARMUP_SECONDS / max(first, 1e-6)))):
+            function(*inputs)
+    except _TooSlow:
+        return f"too slow: warm-up call > {MAX_SECONDS:g} s"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return function, inputs
