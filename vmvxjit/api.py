@@ -30,56 +30,70 @@ class Function:
         self.cconv = function.cconv.text
         self.declaration: Declaration | None = parse_declaration(
             function.attrs.get("iree.abi.declaration"))
+        specs = self.declaration.inputs if self.declaration else (None,) * len(function.cconv.args)
+        self._converters = [_converter(self.name, i, ch, spec)
+                            for i, (ch, spec) in enumerate(zip(function.cconv.args, specs))]
 
     def __repr__(self) -> str:
         text = self.declaration.text if self.declaration else self.cconv
         return f"<vmvxjit.Function {text}>"
 
     def __call__(self, *args):
-        cconv = self._program.signature(self.name).cconv
-        if len(args) != len(cconv.args):
+        if len(args) != len(self._converters):
             raise InvalidArgumentError(
-                f"{self.name} expects {len(cconv.args)} arguments but {len(args)} were given")
-        specs = self.declaration.inputs if self.declaration else (None,) * len(args)
-        values = [self._convert(i, ch, spec, value)
-                  for i, (ch, spec, value) in enumerate(zip(cconv.args, specs, args))]
+                f"{self.name} expects {len(self._converters)} arguments but {len(args)} were given")
+        values = [convert(value) for convert, value in zip(self._converters, args)]
         results = [_to_host(v) for v in self._program.call(self.name, values)]
         if len(results) == 1:
             return results[0]
         return tuple(results) if results else None
 
-    def _convert(self, index: int, ch: str, spec: ValueSpec | None, value):
-        what = f"argument {index}" + (f" (%{spec.name}: {spec.type_text})" if spec else "")
-        if ch in _SCALARS:
+
+def _converter(function: str, index: int, ch: str, spec: ValueSpec | None):
+    """A function checking and converting argument `index` (built once per export)."""
+    what = f"{function}: argument {index}" + (f" (%{spec.name}: {spec.type_text})" if spec else "")
+    if ch in _SCALARS:
+        cast = _SCALARS[ch]
+
+        def scalar(value):
             if isinstance(value, np.ndarray) and value.ndim == 0:
                 value = value.item()
             if not isinstance(value, (int, float, np.integer, np.floating, bool)):
-                raise InvalidArgumentError(f"{self.name}: {what} must be a scalar, got {type(value).__name__}")
-            return _SCALARS[ch](value)
+                raise InvalidArgumentError(f"{what} must be a scalar, got {type(value).__name__}")
+            return cast(value)
+        return scalar
+    if spec is None or not spec.is_tensor:
+        def untyped(value):
+            if value is None or isinstance(value, BufferView):
+                return value
+            return buffer_view_from_array(np.asarray(value))
+        return untyped
+    expected = element_types.parse_element_type(spec.element_type)
+    dtype = element_types.numpy_dtype(expected)
+    shape = spec.shape
+    accepted = set()
+
+    def tensor(value):
         if value is None or isinstance(value, BufferView):
             return value
-        if spec is None or not spec.is_tensor:
-            array = np.asarray(value)
-            return buffer_view_from_array(array)
-        expected_type = element_types.parse_element_type(spec.element_type)
-        array = np.asarray(value, dtype=element_types.numpy_dtype(expected_type)
-                           if not isinstance(value, np.ndarray) else None)
-        actual_type = element_types.element_type_for_dtype(array.dtype)
-        if not element_types.is_compatible(expected_type, actual_type):
+        array = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=dtype)
+        if array.dtype not in accepted:
+            actual = element_types.element_type_for_dtype(array.dtype)
+            if not element_types.is_compatible(expected, actual):
+                raise InvalidArgumentError(
+                    f"{what} has element type {array.dtype} but {spec.element_type} is expected")
+            accepted.add(array.dtype)
+        if len(shape) != array.ndim or any(
+                d is not None and d != n for d, n in zip(shape, array.shape)):
             raise InvalidArgumentError(
-                f"{self.name}: {what} has element type {array.dtype} "
-                f"but {spec.element_type} is expected")
-        if len(spec.shape) != array.ndim or any(
-                d is not None and d != n for d, n in zip(spec.shape, array.shape)):
-            raise InvalidArgumentError(
-                f"{self.name}: {what} has shape {tuple(array.shape)} but "
-                f"{spec.type_text} is expected")
-        return buffer_view_from_array(array, expected_type)
+                f"{what} has shape {tuple(array.shape)} but {spec.type_text} is expected")
+        return buffer_view_from_array(array, expected)
+    return tensor
 
 
 def _to_host(value):
     if isinstance(value, BufferView):
-        return array_from_buffer_view(value)
+        return array_from_buffer_view(value, copy=False)
     return value
 
 

@@ -164,11 +164,11 @@ class _Gen:
         buf = self.buffer_index[instr.args[0] & isa.REF_MASK]
         pc = instr.pc
         if m == "vm.buffer.length":
-            return self._assign(instr.args[1], "i64", f"lens[{buf}]")
+            return self._assign(instr.args[1], "i64", f"len{buf}")
         kind, code = m.split(".")[2], ".".join(m.split(".")[3:])
         dtype, size = _VIEWS[code]
         view = self._view(buf, code)
-        oob = self._fault(FAULT_BOUNDS, pc, "{off}", "{length}", size, f"lens[{buf}]")
+        oob = self._fault(FAULT_BOUNDS, pc, "{off}", "{length}", size, f"len{buf}")
         if kind == "load":
             _, index, w = instr.args
             k = _var(index, "i64")
@@ -180,13 +180,13 @@ class _Gen:
             _, index, value = instr.args
             k = _var(index, "i64")
             bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
-            return [f"if mut[{buf}] == 0: " + ro,
+            return [f"if mut{buf} == 0: " + ro,
                     f"if {k} < 0 or {k} >= {view}.shape[0]: " + oob.format(off=f"{k} * {size}", length=size),
                     f"{view}[{k}] = {_var(value, bank)}{_STORE_MASK.get(code, '')}"]
         _, offset, count, value = instr.args
         start, n = _var(offset, "i64"), _var(count, "i64")
         bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
-        return [f"if mut[{buf}] == 0: " + ro,
+        return [f"if mut{buf} == 0: " + ro,
                 f"if {start} < 0 or {n} < 0 or {start} + {n} > {view}.shape[0]: "
                 + oob.format(off=f"{start} * {size}", length=f"{n} * {size}"),
                 f"{view}[{start}:{start} + {n}] = {_var(value, bank)}{_STORE_MASK.get(code, '')}"]
@@ -256,10 +256,16 @@ def generate(region: Region, name: str) -> RegionCode:
     lines += [f"    {_var(s, b)} = ri[{i}]" for i, (s, b) in enumerate(int_vars)]
     lines += [f"    {_var(s, b)} = {CAST[b]}(rf[{i}])" for i, (s, b) in enumerate(float_vars)]
     lines += [f"    t{s} = tags[{i}]" for i, s in enumerate(multi)]
+    # Buffer lengths and mutability become locals: LLVM cannot prove stores
+    # through the buffers leave the `lens`/`mut` arrays alone, so reading them
+    # inside loops would reload them after every store.
+    for buf in range(len(region.buffer_registers)):
+        lines.append(f"    len{buf} = lens[{buf}]")
+        lines.append(f"    mut{buf} = mut[{buf}]")
     for buf, code in sorted(gen.views):
         dtype, size = _VIEWS[code]
         lines.append(f"    b{buf}_{code.replace('.', '')} = carray(voidptr(addrs[{buf}]), "
-                     f"lens[{buf}] // {size}, {dtype})")
+                     f"len{buf} // {size}, {dtype})")
     lines += ["    ex = 0", "    bb = entry", "    while True:"]
     lines += ["        " + s for s in body]
     lines += [f"    ri[{i}] = {_var(s, b)}" for i, (s, b) in enumerate(int_vars) if s in gen.written]

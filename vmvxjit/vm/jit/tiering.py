@@ -23,6 +23,7 @@ from vmvxjit.vm.jit.regions import find_regions
 
 TIERS = ("interp", "jit", "auto")
 AUTO_THRESHOLD = int(os.environ.get("VMVXJIT_JIT_THRESHOLD", "200"))
+MIN_VISITS_PER_FRAME = 32
 
 
 def resolve_tier(tier: str | None) -> str:
@@ -141,23 +142,46 @@ def _compile(function_name: str, code: codegen.RegionCode):
     return fn
 
 
+class _EntryPolicy:
+    """When `auto` compiles a region: after AUTO_THRESHOLD visits of its entry
+    blocks (loop back-edges included), and only if a frame stays in it for at
+    least MIN_VISITS_PER_FRAME visits on average — a 4-iteration loop run on
+    every call is cheaper interpreted than entered compiled."""
+
+    __slots__ = ("visits", "frames", "last_frame", "compiled", "failed")
+
+    def __init__(self):
+        self.visits = 0
+        self.frames = 0
+        self.last_frame = None
+        self.compiled = None
+        self.failed = False
+
+    def hot(self, regs) -> bool:
+        self.visits += 1
+        if regs is not self.last_frame:
+            self.last_frame = regs
+            self.frames += 1
+        return (self.visits >= AUTO_THRESHOLD
+                and self.visits >= MIN_VISITS_PER_FRAME * self.frames)
+
+
 def install(state, function, steps: list, block_targets: dict, tier: str) -> None:
     """Wraps the entry steps of `function`'s regions so they can run compiled."""
     if tier == "interp":
         return
     stats = state.jit_stats
     for region in find_regions(function.instrs):
-        holder = {"compiled": None, "count": 0, "failed": False}
+        policy = _EntryPolicy()
         code = codegen.generate(region, "region")
 
-        def make_entry(original, entry_id, region=region, code=code, holder=holder):
+        def make_entry(original, entry_id, region=region, code=code, policy=policy):
             def step(regs, refs):
-                compiled = holder["compiled"]
+                compiled = policy.compiled
                 if compiled is None:
-                    holder["count"] += 1
-                    if holder["failed"] or (tier == "auto" and holder["count"] < AUTO_THRESHOLD):
+                    if policy.failed or (tier == "auto" and not policy.hot(regs)):
                         return original(regs, refs)
-                    compiled = _compile_region(function.name, code, block_targets, stats, holder)
+                    compiled = _compile_region(function.name, code, block_targets, stats, policy)
                     if compiled is None:
                         return original(regs, refs)
                 target = compiled.run(entry_id, regs, refs, region.buffer_registers)
@@ -169,15 +193,15 @@ def install(state, function, steps: list, block_targets: dict, tier: str) -> Non
             steps[index] = make_entry(steps[index], entry_id)
 
 
-def _compile_region(name, code, block_targets, stats: JitStats, holder):
+def _compile_region(name, code, block_targets, stats: JitStats, policy: _EntryPolicy):
     start = time.perf_counter()
     try:
         fn = _compile(name, code)
     except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
-        holder["failed"] = True
+        policy.failed = True
         stats.failed.append((name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
     compiled = CompiledRegion(code, fn, block_targets, stats)
-    holder["compiled"] = compiled
+    policy.compiled = compiled
     stats.compiled.append((name, sorted(code.entry_ids), time.perf_counter() - start))
     return compiled
