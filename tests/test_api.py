@@ -1,0 +1,84 @@
+"""The library API: numpy in, numpy out, declarations checked, errors are vmvxjit.Error."""
+
+import numpy as np
+import pytest
+
+import vmvxjit
+from tests.support.modules import DYNAMIC_LLVM, STATIC, compile_mlir
+
+MULTI = """
+func.func @f(%a: tensor<?x4xf32>, %b: i32, %c: tensor<i64>) -> (tensor<?x4xf32>, i32, tensor<i64>) {
+  %two = arith.constant 2 : i32
+  %b2 = arith.muli %b, %two : i32
+  return %a, %b2, %c : tensor<?x4xf32>, i32, tensor<i64>
+}
+"""
+MATMUL = """
+func.func @mm(%a: tensor<8x16xf32>, %b: tensor<16x4xf32>) -> tensor<8x4xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x4xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x4xf32>)
+                     outs(%z : tensor<8x4xf32>) -> tensor<8x4xf32>
+  return %r : tensor<8x4xf32>
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def multi():
+    return vmvxjit.load(compile_mlir(MULTI, STATIC))
+
+
+def test_functions_and_declarations(multi):
+    assert list(multi.functions) == ["f"]
+    assert "tensor<?x4xf32>" in repr(multi.f)
+
+
+def test_call_returns_arrays_and_scalars(multi):
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    out, b, c = multi.f(a, 21, np.array(5, np.int64))
+    np.testing.assert_array_equal(out, a)
+    assert b == 42 and c.shape == () and c == 5
+    assert multi["f"](a, 1, 7)[2] == 7
+
+
+@pytest.mark.parametrize("args, message", [
+    ((np.ones((3, 5), np.float32), 1, 5), "has shape (3, 5)"),
+    ((np.ones((3, 4), np.int32), 1, 5), "element type int32"),
+    ((np.ones((3, 4), np.float32), "x", 5), "must be a scalar"),
+    ((np.ones((3, 4), np.float32), 1), "expects 3 arguments"),
+])
+def test_bad_arguments_name_the_argument(multi, args, message):
+    with pytest.raises(vmvxjit.InvalidArgumentError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        multi.f(*args)
+
+
+def test_load_from_bytes_and_unknown_function(multi):
+    data = compile_mlir(MULTI, STATIC).read_bytes()
+    module = vmvxjit.load(data)
+    with pytest.raises(KeyError):
+        module["nope"]
+    with pytest.raises(AttributeError):
+        module.nope
+
+
+def test_malformed_bytes_raise_vmvxjit_error():
+    with pytest.raises(vmvxjit.Error):
+        vmvxjit.load(b"not a module at all, not even close")
+
+
+@pytest.mark.parametrize("flags", [STATIC, DYNAMIC_LLVM], ids=["static", "dyn-llvm"])
+def test_tiers_agree_bit_for_bit(flags):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((8, 16), np.float32)
+    b = rng.standard_normal((16, 4), np.float32)
+    path = compile_mlir(MATMUL, flags)
+    results = [vmvxjit.load(path, tier=tier).mm(a, b) for tier in ("interp", "jit")]
+    assert results[0].tobytes() == results[1].tobytes()
+    np.testing.assert_allclose(results[0], a @ b, rtol=1e-5, atol=1e-5)
+
+
+def test_unknown_tier_is_an_error():
+    with pytest.raises(vmvxjit.InvalidArgumentError, match="unknown tier"):
+        vmvxjit.load(compile_mlir(MULTI, STATIC), tier="fast")

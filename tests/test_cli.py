@@ -1,0 +1,96 @@
+"""The command line: demo, run, info, errors and exit codes."""
+
+import contextlib
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.support.modules import STATIC, compile_mlir
+from vmvxjit.cli import main
+
+ADD = """
+func.func @add(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = arith.addf %a, %b : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+"""
+
+
+def run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def add_module():
+    return str(compile_mlir(ADD, STATIC))
+
+
+def test_run_without_module_runs_the_demo():
+    code, out, _ = run(["run"])
+    assert code == 0
+    assert out == "EXEC @add\nresult[0]: hal.buffer_view\n4xf32=11 22 33 44\n"
+
+
+def test_run_prints_like_iree_run_module(add_module):
+    code, out, err = run(["run", add_module, "--input=4xf32=1 2 3 4", "--input=4xf32=1"])
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "4xf32=2 3 4 5"
+
+
+def test_module_flag_and_npy_output(add_module, tmp_path):
+    target = tmp_path / "out.npy"
+    code, out, _ = run(["run", f"--module={add_module}", "--function=add",
+                        "--input=4xf32=1 2 3 4", "--input=4xf32=1", f"--output=@{target}"])
+    assert code == 0 and out == "EXEC @add\n"
+    np.testing.assert_array_equal(np.load(target), np.array([2, 3, 4, 5], np.float32))
+
+
+@pytest.mark.parametrize("tier", ["interp", "jit", "auto"])
+def test_tier_flag_is_accepted(add_module, tier):
+    code, out, _ = run(["run", add_module, "--input=4xf32=1 2 3 4", "--input=4xf32=1",
+                        f"--tier={tier}", "--trace"])
+    assert code == 0 and out.endswith("4xf32=2 3 4 5\n")
+
+
+def test_wrong_shape_fails_with_iree_text(add_module):
+    code, out, err = run(["run", add_module, "--input=3xf32=1 2 3", "--input=4xf32=1"])
+    assert code == 1
+    assert "input0 shape dimension 0 mismatch; expected 4 but have 3" in err
+    assert "at module.add+0x" in err
+
+
+def test_missing_file_and_garbage_file(tmp_path):
+    assert run(["run", str(tmp_path / "nope.vmfb")])[0] == 1
+    bad = tmp_path / "bad.vmfb"
+    bad.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    code, _, err = run(["run", str(bad)])
+    assert code == 1 and err.startswith("Error: ")
+
+
+def test_unknown_function(add_module):
+    code, _, err = run(["run", add_module, "--function=nope"])
+    assert code == 1 and "nope" in err
+
+
+def test_info_and_disassembly(add_module):
+    code, out, _ = run(["info", add_module, "--disasm"])
+    assert code == 0
+    assert "hal_inline.buffer_view.assert" in out
+    assert "vm.buffer.load.f32" in out
+
+
+def test_usage_without_command():
+    assert run([])[0] == 2
+
+
+def test_cold_run_does_not_import_numba(add_module):
+    code = ("import sys; from vmvxjit.cli import main; "
+            f"main(['run', {add_module!r}, '--input=4xf32=1', '--input=4xf32=2']); "
+            "assert 'numba' not in sys.modules, 'numba imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
