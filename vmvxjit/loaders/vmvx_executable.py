@@ -16,6 +16,7 @@ from vmvxjit.loaders.executable import Executable
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
+from vmvxjit.vm.interpreter import run_function
 from vmvxjit.vm.list import VmList
 
 FORMAT = "vmvx-bytecode-fb"
@@ -80,17 +81,18 @@ class VmvxExecutable(Executable):
         return (size // PAGE_SIZE) * PAGE_SIZE
 
     def _run(self, ordinal, workgroup_count, constants, bindings) -> None:
-        name = self._entries[ordinal][0]
+        function = self.state.module.exports[self._entries[ordinal][0]]
         constants_buffer = VmBuffer(np.ascontiguousarray(constants, dtype=np.uint32).view(np.uint8),
                                     mutable=False)
         local_memory = VmBuffer.allocate(self.local_memory_size(ordinal))
+        binding_buffers = [VmBuffer(b, mutable=True) for b in bindings]
         count_x, count_y, count_z = workgroup_count
         for z in range(count_z):
             for y in range(count_y):
                 for x in range(count_x):
-                    binding_list = VmList("ref", VmBuffer, len(bindings))
-                    binding_list.items = [VmBuffer(b, mutable=True) for b in bindings]
-                    self.context.invoke(self.state, name, [
+                    binding_list = VmList("ref", VmBuffer, len(binding_buffers))
+                    binding_list.items = list(binding_buffers)
+                    run_function(self.state, function, [
                         local_memory, constants_buffer, binding_list, x, y, z, 1, 1, 1,
                         count_x, count_y, count_z])
 
