@@ -12,14 +12,14 @@ from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
 
 
-def _hal_inline(options):
+def _hal_inline(options, context):
     from vmvxjit.hal_inline.module import HalInlineModule
     return HalInlineModule(trace_stream=options.get("trace_stream"))
 
 
-def _hal_loader(options):
+def _hal_loader(options, context):
     from vmvxjit.loaders.hal_loader_module import HalLoaderModule
-    return HalLoaderModule()
+    return HalLoaderModule(tier=context.tier, jit_stats=context.jit_stats)
 
 
 # Native modules a program may depend on, by the name it imports them with.
@@ -44,7 +44,7 @@ class Program:
                 if dep.optional:
                     continue
                 raise NotFoundError(f"required module '{dep.name}' is not provided by vmvxjit")
-            self.context.register(factory(options))
+            self.context.register(factory(options, self.context))
         self.state = self.context.register(module)
 
     @property

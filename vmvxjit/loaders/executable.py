@@ -68,6 +68,10 @@ class Executable:
         if self._finalizer is not None:
             self._finalizer()
 
+    def configure_jit(self, tier: str, jit_stats) -> None:
+        """Adopts the execution tier and JIT statistics of the program that
+        loaded this executable (only executables made of VM code use them)."""
+
     def lookup(self, name: str) -> int:
         """The ordinal of the export named exactly `name`."""
         try:

@@ -27,6 +27,10 @@ class HalLoaderModule(NativeModule):
     name = "hal_loader"
     version = 1
 
+    def __init__(self, tier: str | None = None, jit_stats=None):
+        self.tier = tier
+        self.jit_stats = jit_stats
+
     @export("executable.query_support", "0r_i")
     def executable_query_support(self, executable_format):
         text = require_ref(executable_format, VmBuffer).text()
@@ -47,7 +51,10 @@ class HalLoaderModule(NativeModule):
         if loader is None:
             raise NotFoundError(
                 f"no executable loader registered for the given executable format '{text}'")
-        return loader.load(text, data, values)
+        executable = loader.load(text, data, values)
+        if self.tier is not None:
+            executable.configure_jit(self.tier, self.jit_stats)
+        return executable
 
     @export("executable.lookup.function", "0rr_I")
     def executable_lookup_function(self, executable, name):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmvxjit.errors import InvalidArgumentError
+from vmvxjit.errors import InternalError, InvalidArgumentError
 from vmvxjit.loaders.executable import Executable
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.bytecode_module import BytecodeModule
@@ -23,6 +23,7 @@ FORMAT = "vmvx-bytecode-fb"
 ENTRY_CCONV = "0rrriiiiiiiii_v"
 SET_CONSTANTS = "__set_constants"
 PAGE_SIZE = 4096
+DISPATCH_JIT_THRESHOLD = 64  # workgroups before `auto` compiles an entry function
 
 
 def _attr_int(attrs: dict, key: str) -> int:
@@ -39,6 +40,8 @@ class VmvxExecutable(Executable):
         from vmvxjit.kernels.module import VmvxModule
 
         super().__init__()
+        self._workgroups_seen = 0
+        self._dispatch_cache: dict = {}
         self.context = Context([VmvxModule()])
         self.state = self.context.register(module)
         self._set_constants(module, constants)
@@ -80,21 +83,54 @@ class VmvxExecutable(Executable):
         size = _attr_int(self._entries[ordinal][1], "local_memory")
         return (size // PAGE_SIZE) * PAGE_SIZE
 
+    def configure_jit(self, tier: str, jit_stats) -> None:
+        self.context.tier = self.state.tier = tier
+        if jit_stats is not None:
+            self.context.jit_stats = self.state.jit_stats = jit_stats
+
     def _run(self, ordinal, workgroup_count, constants, bindings) -> None:
         function = self.state.module.exports[self._entries[ordinal][0]]
+        compiled = self._compiled_dispatch(function, workgroup_count)
+        if compiled is None:
+            self._run_workgroups(function, workgroup_count, constants, bindings, ordinal)
+            return
+        failed = compiled.run(workgroup_count, constants, bindings, self.local_memory_size(ordinal))
+        if failed is not None:
+            # Re-run the failing workgroup interpreted: it raises the exact error.
+            self._run_workgroups(function, workgroup_count, constants, bindings, ordinal,
+                                 only=failed)
+            raise InternalError(f"compiled dispatch stopped at workgroup {failed} but the "
+                                "interpreter ran it without error")
+
+    def _compiled_dispatch(self, function: int, workgroup_count):
+        """The compiled form of entry `function`, when the tier wants one."""
+        tier = self.state.tier
+        if tier == "interp":
+            return None
+        self._workgroups_seen += workgroup_count[0] * workgroup_count[1] * workgroup_count[2]
+        if tier == "auto" and self._workgroups_seen < DISPATCH_JIT_THRESHOLD:
+            return None
+        if function not in self._dispatch_cache:
+            from vmvxjit.vm.jit.dispatch_runner import compile_dispatch
+            self._dispatch_cache[function] = compile_dispatch(
+                self.state, self.state.module.functions[function])
+        return self._dispatch_cache[function]
+
+    def _run_workgroups(self, function, workgroup_count, constants, bindings, ordinal,
+                        only=None) -> None:
         constants_buffer = VmBuffer(np.ascontiguousarray(constants, dtype=np.uint32).view(np.uint8),
                                     mutable=False)
         local_memory = VmBuffer.allocate(self.local_memory_size(ordinal))
         binding_buffers = [VmBuffer(b, mutable=True) for b in bindings]
         count_x, count_y, count_z = workgroup_count
-        for z in range(count_z):
-            for y in range(count_y):
-                for x in range(count_x):
-                    binding_list = VmList("ref", VmBuffer, len(binding_buffers))
-                    binding_list.items = list(binding_buffers)
-                    run_function(self.state, function, [
-                        local_memory, constants_buffer, binding_list, x, y, z, 1, 1, 1,
-                        count_x, count_y, count_z])
+        workgroups = [only] if only else ((x, y, z) for z in range(count_z)
+                                          for y in range(count_y) for x in range(count_x))
+        for x, y, z in workgroups:
+            binding_list = VmList("ref", VmBuffer, len(binding_buffers))
+            binding_list.items = list(binding_buffers)
+            run_function(self.state, function, [
+                local_memory, constants_buffer, binding_list, x, y, z, 1, 1, 1,
+                count_x, count_y, count_z])
 
 
 class VmvxLoader:

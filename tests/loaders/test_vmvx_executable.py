@@ -1,0 +1,83 @@
+"""VMVX executables: loading, per-workgroup dispatch, and the compiled dispatch path."""
+
+import numpy as np
+import pytest
+
+from tests.support.modules import DYNAMIC_VMVX, compile_mlir
+from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError
+from vmvxjit.loaders.vmvx_executable import VmvxLoader
+from vmvxjit.vm.module_def import load_module_def
+
+EW = """
+func.func @ew(%a: tensor<1024xf32>, %b: tensor<1024xf32>) -> tensor<1024xf32> {
+  %0 = arith.mulf %a, %b : tensor<1024xf32>
+  %1 = arith.addf %0, %a : tensor<1024xf32>
+  return %1 : tensor<1024xf32>
+}
+"""
+
+
+def _blob(flags):
+    module = load_module_def(compile_mlir(EW, flags))
+    for segment in module.rodata:
+        try:
+            load_module_def(segment)
+        except Error:
+            continue
+        return segment
+    raise AssertionError("no VMVX executable in the module")
+
+
+@pytest.fixture(scope="module", params=["loops", "ukernels"])
+def blob(request):
+    flags = DYNAMIC_VMVX + (["--iree-vmvx-enable-microkernels"] if request.param == "ukernels" else [])
+    return _blob(flags)
+
+
+def _load(blob, tier):
+    executable = VmvxLoader().load("vmvx-bytecode-fb", blob, np.zeros(0, np.uint32))
+    executable.configure_jit(tier, None)
+    return executable
+
+
+def _bindings(n_out=4096):
+    a = np.arange(1024, dtype=np.float32)
+    b = np.full(1024, 3, np.float32)
+    out = np.zeros(n_out, np.uint8)
+    return a, b, [a.view(np.uint8), b.view(np.uint8), out]
+
+
+def _workgroups(executable):
+    return (1024 // 64, 1, 1)
+
+
+@pytest.mark.parametrize("tier", ["interp", "jit"])
+def test_dispatch_computes_in_every_tier(blob, tier):
+    executable = _load(blob, tier)
+    assert executable.export_names and executable.binding_count(0) == 3
+    a, b, bindings = _bindings()
+    executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
+    np.testing.assert_array_equal(bindings[2].view(np.float32), a * b + a)
+
+
+def test_short_binding_faults_the_same_in_both_tiers(blob):
+    messages = []
+    for tier in ("interp", "jit"):
+        executable = _load(blob, tier)
+        _, _, bindings = _bindings(n_out=1000)
+        with pytest.raises(OutOfRangeError) as info:
+            executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
+        messages.append(info.value.message)
+    assert messages[0] == messages[1]
+
+
+def test_wrong_binding_count_is_rejected(blob):
+    executable = _load(blob, "jit")
+    _, _, bindings = _bindings()
+    with pytest.raises(InvalidArgumentError, match="bindings"):
+        executable.dispatch(0, (1, 1, 1), np.zeros(0, np.uint32), bindings[:2])
+
+
+def test_unexpected_constants_are_rejected(blob):
+    with pytest.raises(InvalidArgumentError, match="no executable-level constants"):
+        VmvxLoader().load("vmvx-bytecode-fb", blob, np.ones(2, np.uint32))

@@ -1,0 +1,269 @@
+"""Compiles a whole VMVX entry function together with its workgroup loop.
+
+A VMVX executable's export runs once per workgroup; interpreting it costs
+tens of microseconds per workgroup even when the work is one microkernel
+call. When every op of the function is compilable — the region ops plus
+binding-list lookups, scratch allocations, ref moves and calls to the vmvx
+kernels in `compiled_calls.CALLS` — the function body and the z/y/x loop
+around it become one Numba function.
+
+Refs become integer handles into a buffer table (0 local memory,
+1 constants, 2.. bindings, then one row per allocation site; -1 is null,
+-2 the bindings list). Every access and kernel operand is checked as the
+interpreter checks it; on any failure the compiled code stops and reports
+the workgroup, which the caller re-runs in the interpreter to raise the
+exact error (the invocation fails either way).
+
+    dispatch(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err) -> 0 or -1
+"""
+
+from __future__ import annotations
+
+from vmvxjit.vm import isa
+from vmvxjit.vm.jit import codegen
+from vmvxjit.vm.jit.regions import COMPILABLE, Region, split_blocks
+
+LIST_HANDLE = -2
+NULL_HANDLE = -1
+REF_OPS = frozenset({"vm.list.get.ref", "vm.discard.refs", "vm.assign.ref", "vm.const.ref.zero",
+                     "vm.buffer.alloc", "vm.return", "vm.call"})
+_ENTRY_SLOTS = ("x", "y", "z", "1", "1", "1", "count_x", "count_y", "count_z")
+_CCONV_BANKS = {"i": "i32", "I": "i64", "f": "f32", "F": "f64"}
+
+
+def _reaches_itself(blocks) -> set:
+    by_pc = {b.pc: b for b in blocks}
+    cyclic = set()
+    for block in blocks:
+        stack, seen = list(block.successors), set()
+        while stack:
+            pc = stack.pop()
+            if pc == block.pc:
+                cyclic.add(block.pc)
+                break
+            if pc in seen or pc not in by_pc:
+                continue
+            seen.add(pc)
+            stack.extend(by_pc[pc].successors)
+    return cyclic
+
+
+def compilable_entry(function, imports, calls: dict):
+    """The function's blocks if the whole entry function can be compiled, else None."""
+    blocks = split_blocks(function.instrs)
+    cyclic = _reaches_itself(blocks)
+    for block in blocks:
+        for instr in block.instrs:
+            m = instr.op.mnemonic
+            if m == "vm.call":
+                callee = instr.args[0]
+                if not callee & isa.IMPORT_BIT:
+                    return None
+                name = imports[callee & ~isa.IMPORT_BIT].full_name
+                if not name.startswith("vmvx.") or name[5:] not in calls:
+                    return None
+            elif m == "vm.buffer.alloc" and block.pc in cyclic:
+                return None
+            elif m not in COMPILABLE and m not in REF_OPS:
+                return None
+    return blocks
+
+
+class _DispatchGen(codegen._Gen):
+    """Region code generation with refs as buffer-table handles."""
+
+    def __init__(self, blocks, function, imports, calls):
+        self.imports = imports
+        self.calls = calls
+        self.function = function
+        self.ref_slots: set = set()
+        self.alloc_sites: list = []
+        super().__init__(Region(blocks, [blocks[0].pc], []))
+
+    def _collect(self) -> None:
+        super()._collect()
+        for block in self.region.blocks:
+            for instr in block.instrs:
+                for f, value in zip(instr.op.fields, instr.args):
+                    if f.is_register and f.bank == "ref":
+                        self.ref_slots.add(value & isa.REF_MASK)
+                    elif f.kind.startswith(("list<", "rlist<")):
+                        for raw in value:
+                            if raw & isa.REF_BIT:
+                                self.ref_slots.add(raw & isa.REF_MASK)
+                if instr.op.mnemonic == "vm.call":
+                    cconv = self.imports[instr.args[0] & ~isa.IMPORT_BIT].cconv
+                    for ch, raw in zip(cconv.args, instr.args[1]):
+                        if ch in _CCONV_BANKS:
+                            self._use(raw, _CCONV_BANKS[ch])
+                if instr.op.mnemonic == "vm.buffer.alloc":
+                    self.alloc_sites.append(instr.pc)
+            for pairs in codegen._remaps(block.terminator):
+                for s, d in pairs:
+                    if s & isa.REF_BIT:
+                        self.ref_slots.update((s & isa.REF_MASK, d & isa.REF_MASK))
+
+    def _fault(self, kind: int, pc: int, *values) -> str:
+        return "err[0] = 1; err[1] = x; err[2] = y; err[3] = z; return -1"
+
+    def _handle(self, raw: int) -> str:
+        return f"h{raw & isa.REF_MASK}"
+
+    def _checked(self, raw: int, writable: bool = False) -> str:
+        h = self._handle(raw)
+        extra = f" or tmut[{h}] == 0" if writable else ""
+        return f"if {h} < 0{extra}: " + self._fault(0, 0)
+
+    def _buffer(self, instr) -> list:
+        m = instr.op.mnemonic
+        raw = instr.args[0]
+        h = self._handle(raw)
+        if m == "vm.buffer.length":
+            return [self._checked(raw)] + self._assign(instr.args[1], "i64", f"tlen[{h}]")
+        kind, code = m.split(".")[2], ".".join(m.split(".")[3:])
+        dtype, size = codegen._VIEWS[code]
+        view = f"carray(voidptr(taddr[{h}]), tlen[{h}] // {size}, {dtype})"
+        fault = self._fault(0, 0)
+        if kind == "load":
+            _, index, w = instr.args
+            k = codegen._var(index, "i64")
+            bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+            v = f"v{instr.pc}"
+            return [self._checked(raw), f"{v} = {view}",
+                    f"if {k} < 0 or {k} >= {v}.shape[0]: " + fault] + self._assign(w, bank, f"{v}[{k}]")
+        bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+        mask = codegen._STORE_MASK.get(code, "")
+        if kind == "store":
+            _, index, value = instr.args
+            k = codegen._var(index, "i64")
+            v = f"v{instr.pc}"
+            return [self._checked(raw, True), f"{v} = {view}",
+                    f"if {k} < 0 or {k} >= {v}.shape[0]: " + fault,
+                    f"{v}[{k}] = {codegen._var(value, bank)}{mask}"]
+        _, offset, count, value = instr.args
+        start, n = codegen._var(offset, "i64"), codegen._var(count, "i64")
+        v = f"v{instr.pc}"
+        return [self._checked(raw, True), f"{v} = {view}",
+                f"if {start} < 0 or {n} < 0 or {start} + {n} > {v}.shape[0]: " + fault,
+                f"{v}[{start}:{start} + {n}] = {codegen._var(value, bank)}{mask}"]
+
+    def instr(self, instr) -> list:
+        m = instr.op.mnemonic
+        args = instr.args
+        if m == "vm.list.get.ref":
+            lst, index, _, dst = args
+            i = codegen._var(index, "i32")
+            return [f"if {self._handle(lst)} != {LIST_HANDLE} or {i} < 0 or {i} >= nbind: "
+                    + self._fault(0, 0), f"{self._handle(dst)} = 2 + {i}"]
+        if m == "vm.discard.refs":
+            return [f"{self._handle(r)} = {NULL_HANDLE}" for r in args[0] if r & isa.REF_BIT] or ["pass"]
+        if m == "vm.assign.ref":
+            return [f"{self._handle(args[1])} = {self._handle(args[0])}"]
+        if m == "vm.const.ref.zero":
+            return [f"{self._handle(args[0])} = {NULL_HANDLE}"]
+        if m == "vm.buffer.alloc":
+            length, alignment, dst = args
+            n = codegen._var(length, "i64")
+            row = f"arow + {self.alloc_sites.index(instr.pc)}"
+            return [f"if {n} < 0: " + self._fault(0, 0),
+                    f"a{instr.pc} = np.zeros({n}, np.uint8)",
+                    f"taddr[{row}] = a{instr.pc}.ctypes.data",
+                    f"tlen[{row}] = {n}", f"tmut[{row}] = 1",
+                    f"{self._handle(dst)} = {row}"]
+        if m == "vm.call":
+            return self._call(instr)
+        return super().instr(instr)
+
+    def _call(self, instr) -> list:
+        import_def = self.imports[instr.args[0] & ~isa.IMPORT_BIT]
+        export = import_def.full_name[5:]
+        kind, size = self.calls[export]
+        ops = instr.args[1]
+        ints = [codegen._var(r, "i64") for r in ops]
+        kernel = "kernel_" + export.replace(".", "_")
+        fault = self._fault(0, 0)
+
+        def operand(at, writable):
+            raw = ops[at]
+            h = self._handle(raw)
+            off, s0, s1 = ints[at + 1:at + 4]
+            return h, off, s0, s1, [
+                self._checked(raw, writable),
+                f"if region_status(tlen[{h}], {size}, {off}, {s0}, {s1}, n0, n1) != 0: " + fault]
+
+        data = "carray(voidptr(taddr[{0}]), tlen[{0}], np.uint8)"
+        if kind == "fill":
+            value, out = codegen._var(ops[0], "i32"), ops[1]
+            h = self._handle(out)
+            off, stride, n0, n1 = ints[2:6]
+            return [f"n0 = {n0}", f"n1 = {n1}", self._checked(out, True),
+                    f"if region_status(tlen[{h}], 4, {off}, {stride}, 1, n0, n1) != 0: " + fault,
+                    f"{kernel}({value}, {data.format(h)}, {off}, {stride}, n0, n1)"]
+        count = 3 if kind == "binary" else 2
+        lines = [f"n0 = {ints[4 * count]}", f"n1 = {ints[4 * count + 1]}"]
+        call_args = []
+        for i in range(count):
+            h, off, s0, s1, checks = operand(4 * i, writable=(i == count - 1))
+            lines += checks
+            call_args += [data.format(h), off, s0, s1]
+        call = f"{kernel}({', '.join(call_args)}, n0, n1)"
+        if kind == "binary":
+            return lines + [f"if {call} != 0: " + fault]
+        return lines + [call]
+
+    def terminator(self, instr) -> list:
+        if instr.op.mnemonic == "vm.return":
+            return ["break"]
+        return super().terminator(instr)
+
+    def _remap(self, pairs) -> list:
+        lines = super()._remap([(s, d) for s, d in pairs if not s & isa.REF_BIT])
+        for s, d in pairs:
+            if s & isa.REF_BIT:
+                lines.append(f"{self._handle(d)} = {self._handle(s)}")
+        return lines
+
+
+def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int]:
+    """Source of the dispatch function and how many allocation rows it needs."""
+    blocks = compilable_entry(function, imports, calls)
+    gen = _DispatchGen(blocks, function, imports, calls)
+    body = []
+    for i, block in enumerate(blocks):
+        body.append(f"{'if' if i == 0 else 'elif'} bb == {i}:")
+        block_lines = []
+        for instr in block.instrs[:-1]:
+            block_lines += gen.instr(instr)
+        block_lines += gen.terminator(block.terminator)
+        body += ["    " + s for s in block_lines]
+    frame = [f"{codegen._var(s, b)} = {codegen.CAST[b]}(0)"
+             for s, banks in sorted(gen.variants.items()) for b in banks]
+    frame += [f"t{s} = 0" for s in sorted(gen.variants) if gen._multi(s)]
+    frame += [f"h{r} = {NULL_HANDLE}" for r in sorted(gen.ref_slots)]
+    frame += [f"h0 = 0", "h1 = 1", f"h2 = {LIST_HANDLE}", "n0 = 0", "n1 = 0"]
+    frame += [f"{codegen._var(slot, 'i32')} = np.int64({value})"
+              for slot, value in enumerate(_ENTRY_SLOTS) if slot in gen.variants]
+    frame += [f"a{pc} = np.zeros(0, np.uint8)" for pc in gen.alloc_sites]
+    lines = [f"def {name}(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err):",
+             "    arow = 2 + nbind",
+             "    for z in range(count_z):",
+             "        for y in range(count_y):",
+             "            for x in range(count_x):"]
+    lines += ["                " + s for s in frame]
+    lines += ["                bb = 0", "                while True:"]
+    lines += ["                    " + s for s in body]
+    lines += ["                    else:", "                        break"]
+    lines.append("    return 0")
+    return "\n".join(lines) + "\n", len(gen.alloc_sites)
+
+
+HEADER = """\
+import numpy as np
+from numba import carray, njit
+
+from vmvxjit.kernels.compiled_calls import *
+from vmvxjit.kernels.regions import region_status
+from vmvxjit.vm.jit.helpers import *
+from vmvxjit.vm.jit.intrinsics import voidptr
+
+"""

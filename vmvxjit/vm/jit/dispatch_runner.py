@@ -1,0 +1,64 @@
+"""Compiles VMVX entry functions (see dispatch.py) and runs them on bindings."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from vmvxjit.vm.jit import dispatch
+from vmvxjit.vm.jit.cache import load_source
+
+_NAME = "dispatch"
+
+
+class CompiledDispatch:
+    """One entry function compiled with its workgroup loop."""
+
+    def __init__(self, fn, alloc_rows: int):
+        self.fn = fn
+        self.alloc_rows = alloc_rows
+        self.err = np.zeros(4, dtype=np.int64)
+
+    def run(self, workgroup_count, constants, bindings, local_memory_size: int):
+        """Runs every workgroup; returns None, or the (x, y, z) of a workgroup that faulted."""
+        local_memory = np.zeros(local_memory_size, dtype=np.uint8)
+        constants = np.ascontiguousarray(constants, dtype=np.uint32)
+        rows = 2 + len(bindings) + self.alloc_rows
+        taddr = np.zeros(rows, dtype=np.int64)
+        tlen = np.zeros(rows, dtype=np.int64)
+        tmut = np.zeros(rows, dtype=np.int64)
+        for row, (array, mutable) in enumerate(
+                [(local_memory, 1), (constants.view(np.uint8), 0)] + [(b, 1) for b in bindings]):
+            taddr[row], tlen[row], tmut[row] = array.ctypes.data, array.shape[0], mutable
+        count_x, count_y, count_z = workgroup_count
+        status = self.fn(count_x, count_y, count_z, taddr, tlen, tmut, len(bindings), self.err)
+        if status < 0:
+            return tuple(self.err[1:4].tolist())
+        return None
+
+
+def compile_dispatch(state, function) -> CompiledDispatch | None:
+    """The compiled entry function, or None when it has ops the JIT cannot take."""
+    from vmvxjit.kernels.compiled_calls import CALLS
+
+    imports = state.module.imports
+    stats = state.jit_stats
+    if dispatch.compilable_entry(function, imports, CALLS) is None:
+        stats.failed.append((function.name, "entry function has ops the dispatch compiler does not take"))
+        return None
+    start = time.perf_counter()
+    try:
+        source, alloc_rows = dispatch.generate_dispatch(function, imports, CALLS, _NAME)
+        module = load_source(dispatch.HEADER + "@njit(cache=True, error_model='numpy', "
+                             "boundscheck=False, nogil=True)\n" + source, "dispatch")
+        fn = getattr(module, _NAME)
+        from numba import types
+        array = types.Array(types.int64, 1, "C")
+        fn.compile((types.int64, types.int64, types.int64, array, array, array, types.int64,
+                    array))
+    except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
+        stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
+        return None
+    stats.compiled.append((function.name, [0], time.perf_counter() - start))
+    return CompiledDispatch(fn, alloc_rows)
