@@ -89,9 +89,6 @@ def build_br_table(instr, env):
 
 # -- value transfer between frames -------------------------------------------------
 
-_READ_CONVERT = {"i": wrap32, "I": wrap64, "f": f32, "F": float}
-
-
 def reader(raw: int):
     """(is_ref, ordinal, move) for one register of a call/return list."""
     if raw & _BIT:
@@ -129,34 +126,6 @@ def build_return(instr, env):
     return step
 
 
-def _group_variadic(items, segments, values) -> list:
-    """Groups flat operand values into the cconv's top-level arguments."""
-    args = []
-    position = 0
-    for index, item in enumerate(items):
-        if len(item) == 1:
-            args.append(values[position])
-            position += 1
-            continue
-        width = len(item) - 1
-        count = segments[index]
-        span = values[position:position + width * count]
-        position += width * count
-        if width == 1:
-            args.append(span)
-        else:
-            args.append([tuple(span[i:i + width]) for i in range(0, len(span), width)])
-    return args
-
-
-def _normalise_results(out, count: int) -> tuple:
-    if count == 0:
-        return ()
-    if count == 1:
-        return (out,)
-    return tuple(out)
-
-
 def build_call(instr, env):
     """vm.call / call.variadic / call.yieldable / call.variadic.yieldable."""
     callee = instr.arg("callee_ordinal")
@@ -173,31 +142,72 @@ def build_call(instr, env):
 
     ordinal = callee & ~isa.IMPORT_BIT
     import_def = env.module.imports[ordinal]
-    imports = env.state.imports
-    cconv = import_def.cconv
     segments = instr.arg("segment_sizes") if "variadic" in instr.op.mnemonic else None
-    converts = [_READ_CONVERT.get(ch) for ch in (cconv.results if cconv else ())]
-    name = import_def.full_name
+    return _import_call_step(import_def, env.state.imports, ordinal, instr.arg("operands"),
+                             instr.arg("results"), segments, resume)
 
-    def step(regs, refs):
-        target = imports[ordinal]
-        if target is None:
-            raise NotFoundError(f"optional import '{name}' is not resolved")
-        values = collect(operands, regs, refs)
-        args = _group_variadic(target.cconv.args, segments, values) if segments else values
-        try:
-            out = target.call(*args)
-        except Error as error:
-            error.add_frame(f"while calling import '{name}'")
-            raise
-        out = _normalise_results(out, len(converts))
-        for (is_ref, ordinal_, _), value, convert in zip(results, out, converts):
-            if is_ref:
-                refs[ordinal_] = value
-            else:
-                regs[ordinal_] = convert(value)
-        return resume
-    return step
+
+def _import_call_step(import_def, imports, ordinal, operands, results, segments, resume):
+    """A step calling import `ordinal`, generated as Python source for this call site.
+
+    The argument grouping (variadic spans included), MOVE releases and result
+    conversions are all known here, so the step is straight-line code. Every
+    argument is read before any moved register is released, and releases
+    happen before results are stored (a result may reuse a moved register).
+    """
+    cconv = import_def.cconv
+    if cconv is None:
+        raise NotFoundError(f"import '{import_def.full_name}' has no calling convention")
+    reads, releases = [], []
+    for raw in operands:
+        is_ref, slot, move = reader(raw)
+        reads.append(f"refs[{slot}]" if is_ref else f"regs[{slot}]")
+        if move:
+            releases.append(f"    refs[{slot}] = None")
+    args, position = [], 0
+    for index, item in enumerate(cconv.args):
+        if len(item) == 1:
+            args.append(reads[position])
+            position += 1
+            continue
+        width, count = len(item) - 1, segments[index]
+        group = reads[position:position + width * count]
+        position += width * count
+        if width == 1:
+            args.append("[" + ", ".join(group) + "]")
+        else:
+            args.append("[" + ", ".join("(" + ", ".join(group[i:i + width]) + ",)"
+                                        for i in range(0, len(group), width)) + "]")
+    stores = []
+    for index, (raw, ch) in enumerate(zip(results, cconv.results)):
+        is_ref, slot, _ = reader(raw)
+        stores.append(f"    refs[{slot}] = v{index}" if is_ref else
+                      f"    regs[{slot}] = {_CONVERT_NAMES[ch]}(v{index})")
+    outputs = ", ".join(f"v{i}" for i in range(len(cconv.results)))
+    unpack = "" if not cconv.results else (
+        f"    {outputs} = out\n" if len(cconv.results) > 1 else "    v0 = out\n")
+    source = (
+        "def step(regs, refs):\n"
+        f"    target = imports[{ordinal}]\n"
+        "    if target is None:\n"
+        "        raise NotFoundError(unresolved)\n"
+        "    try:\n"
+        f"        out = target.call({', '.join(args)})\n"
+        "    except Error as error:\n"
+        "        error.add_frame(frame)\n"
+        "        raise\n"
+        + "".join(t + "\n" for t in releases)
+        + unpack + "".join(t + "\n" for t in stores)
+        + f"    return {resume}\n")
+    namespace = {"imports": imports, "NotFoundError": NotFoundError, "Error": Error,
+                 "unresolved": f"optional import '{import_def.full_name}' is not resolved",
+                 "frame": f"while calling import '{import_def.full_name}'",
+                 "wrap32": wrap32, "wrap64": wrap64, "f32": f32, "float": float}
+    exec(source, namespace)
+    return namespace["step"]
+
+
+_CONVERT_NAMES = {"i": "wrap32", "I": "wrap64", "f": "f32", "F": "float"}
 
 
 def build_import_resolved(instr, env):
