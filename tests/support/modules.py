@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 IREE_COMPILE = os.environ.get("IREE_COMPILE", "iree-compile")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_NAME = "input.mlir"
+COMPILE_TIMEOUT_S = float(os.environ.get("VMVXJIT_COMPILE_TIMEOUT", "300"))
 
 STATIC = ["--iree-execution-model=inline-static", "--iree-hal-target-backends=vmvx-inline"]
 DYNAMIC_LLVM = ["--iree-execution-model=inline-dynamic", "--iree-hal-target-backends=llvm-cpu",
@@ -59,10 +61,20 @@ def compile_mlir(source: str, flags: list[str]) -> Path:
         return target
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".compile-") as work:
         (Path(work) / SOURCE_NAME).write_text(source)
-        result = subprocess.run([IREE_COMPILE, *flags, SOURCE_NAME, "-o", "module.vmfb"],
-                                capture_output=True, text=True, cwd=work)
-        if result.returncode != 0:
-            raise CompileError(f"iree-compile {' '.join(flags)} failed:\n{result.stderr}")
+        process = subprocess.Popen([IREE_COMPILE, *flags, SOURCE_NAME, "-o", "module.vmfb"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   cwd=work, start_new_session=True)
+        try:
+            _, stderr = process.communicate(timeout=COMPILE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            # iree-compile 3.13 hangs on recursive functions; the pip wrapper
+            # leaves the real compiler running unless its whole group is killed.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise CompileError(f"iree-compile {' '.join(flags)} timed out after "
+                               f"{COMPILE_TIMEOUT_S} s") from None
+        if process.returncode != 0:
+            raise CompileError(f"iree-compile {' '.join(flags)} failed:\n{stderr}")
         os.replace(Path(work) / "module.vmfb", target)
     return target
 

@@ -56,7 +56,7 @@ class VmList:
 
     def _check_index(self, index: int) -> None:
         if index < 0 or index >= len(self.items):
-            raise OutOfRangeError(f"index {index} out of bounds ({len(self.items)})")
+            raise OutOfRangeError(f"index {index & 0xFFFFFFFF} out of bounds ({len(self.items)})")
 
     def reserve(self, capacity: int) -> None:
         self.capacity = max(self.capacity, capacity)
@@ -96,7 +96,9 @@ class VmList:
         """The ref at `index`; null if it is not of `expected` (None = any)."""
         self._check_index(index)
         item = self.items[index]
-        if isinstance(item, tuple) or item is None:
+        if isinstance(item, tuple):
+            raise FailedPreconditionError(f"variant at index {index} is not a ref type")
+        if item is None:
             return None
         if expected is not None and not isinstance(item, expected):
             return None
@@ -109,6 +111,6 @@ class VmList:
         if (value is not None and self.ref_class is not None
                 and not isinstance(value, self.ref_class)):
             raise InvalidArgumentError(
-                f"list element type mismatch; expected {self.ref_class.type_name} "
-                f"but have {type_name_of(value)}")
+                f"source ref type mismatch (list of {self.ref_class.type_name}, "
+                f"have {type_name_of(value)})")
         self.items[index] = value

@@ -285,7 +285,7 @@ def _build_table() -> dict:
         "vm.cast.f64.si32": lambda x: wrap32(_llroundf(x)),
         "vm.cast.f64.ui32": lambda x: wrap32(_llroundf(x)),
         "vm.cast.f64.si64": _LLROUND,
-        "vm.cast.f64.ui64": lambda x: _x86_f2u64(_ROUND(x)),
+        "vm.cast.f64.ui64": _LLROUND,  # (uint64_t)llround(x): llround's bits
         "vm.bitcast.i64.f64": _f64_from_bits,
         "vm.bitcast.f64.i64": _bits_f64,
         "vm.trunc.f64.f32": f32,

@@ -200,7 +200,7 @@ def _import_call_step(import_def, imports, ordinal, operands, results, segments,
         + unpack + "".join(t + "\n" for t in stores)
         + f"    return {resume}\n")
     namespace = {"imports": imports, "NotFoundError": NotFoundError, "Error": Error,
-                 "unresolved": f"optional import '{import_def.full_name}' is not resolved",
+                 "unresolved": f"optional import `{import_def.full_name}` (ordinal {ordinal}) not resolved",
                  "frame": f"while calling import '{import_def.full_name}'",
                  "wrap32": wrap32, "wrap64": wrap64, "f32": f32, "float": float}
     exec(source, namespace)

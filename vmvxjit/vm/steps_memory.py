@@ -42,11 +42,11 @@ def _list(value, name: str = "list") -> VmList:
     raise InvalidArgumentError(f"{name} type mismatch; expected vm.list but have {type_name_of(value)}")
 
 
-def check_ref_type(value, expected, what: str = "ref"):
-    """Null passes; otherwise `value` must be an instance of `expected`."""
+def check_ref_type(value, expected):
+    """Null passes; otherwise `value` must be an instance of `expected` (IREE's text)."""
     if value is not None and expected is not ANY_TYPE and not isinstance(value, expected):
         raise InvalidArgumentError(
-            f"{what} type mismatch; expected {expected.type_name} but have {type_name_of(value)}")
+            f"source ref type mismatch (expected {expected.type_name}, have {type_name_of(value)})")
     return value
 
 
@@ -59,6 +59,8 @@ def _global_type(instr) -> str:
 def build_global_load(instr, env):
     st = _GLOBAL_STRUCTS[_global_type(instr)]
     offset, w = instr.args
+    if instr.op.mnemonic == "vm.global.load.indirect.f64" and w & 1:
+        return _misencoded_f32_load(offset, w, env.state.rwdata)
     view = env.state.rwdata_view
     if "indirect" not in instr.op.mnemonic:
         def step(regs, refs):
@@ -72,6 +74,25 @@ def build_global_load(instr, env):
             raise OutOfRangeError(f"global byte_offset out of range: {at} (rwdata={size})")
         regs[w] = st.unpack_from(view, at)[0]
     return step
+
+
+def _misencoded_f32_load(offset, w, rwdata):
+    """What IREE 3.13 does with the f32 indirect load its compiler encodes as an
+    f64 load into an odd register: bounds-check 4 bytes, load 8 bytes into
+    slots w and w+1. Slot w (the value the program reads) gets the f32 at the
+    offset, slot w+1 the next 4 bytes."""
+    size = rwdata.shape[0]
+
+    def step(regs, refs):
+        at = regs[offset]
+        if at < 0 or at + 4 > size:
+            raise OutOfRangeError(f"global byte_offset out of range: {at} (rwdata={size})")
+        raw = bytes(rwdata[at:at + 8]).ljust(8, b"\0")
+        regs[w], regs[w + 1] = _MISENCODED.unpack(raw)
+    return step
+
+
+_MISENCODED = struct.Struct("<fi")
 
 
 def build_global_store(instr, env):
@@ -103,7 +124,7 @@ def build_global_load_ref(instr, env):
         index = regs[slot] if indirect else slot
         if indirect and not 0 <= index < len(globals_):
             raise OutOfRangeError(f"global ref ordinal out of range: {index} (table={len(globals_)})")
-        refs[dst] = check_ref_type(globals_[index], expected, "global")
+        refs[dst] = check_ref_type(globals_[index], expected)
     return step
 
 
@@ -118,7 +139,7 @@ def build_global_store_ref(instr, env):
         index = regs[slot] if indirect else slot
         if indirect and not 0 <= index < len(globals_):
             raise OutOfRangeError(f"global ref ordinal out of range: {index} (table={len(globals_)})")
-        globals_[index] = check_ref_type(refs[src], expected, "global")
+        globals_[index] = check_ref_type(refs[src], expected)
         if move:
             refs[src] = None
     return step
@@ -161,7 +182,7 @@ def build_cast_any_ref(instr, env):
     s, d, move = src & _MASK, dst & _MASK, src & _MOVE
 
     def step(regs, refs):
-        value = check_ref_type(refs[s], expected, "source ref")
+        value = check_ref_type(refs[s], expected)
         if move and s != d:
             refs[s] = None
         refs[d] = value
@@ -169,9 +190,13 @@ def build_cast_any_ref(instr, env):
 
 
 def build_select_ref(instr, env):
-    cond, _type_id, true_raw, false_raw, dst = instr.args
+    cond, type_id, true_raw, false_raw, dst = instr.args
     t, f, d = true_raw & _MASK, false_raw & _MASK, dst & _MASK
     t_move, f_move = true_raw & _MOVE, false_raw & _MOVE
+    # IREE checks the selected ref against the type; `!vm.opaque` matches no
+    # concrete ref there, so any non-null value fails (nulls pass).
+    expected = env.module.type_of(type_id)
+    opaque = expected is ANY_TYPE
 
     def step(regs, refs):
         if regs[cond]:
@@ -186,6 +211,8 @@ def build_select_ref(instr, env):
                 refs[f] = None
             if t_move and t != d:
                 refs[t] = None
+        if value is not None and (opaque or not isinstance(value, expected)):
+            raise InvalidArgumentError("source ref type mismatch")
         refs[d] = value
     return step
 
@@ -278,7 +305,7 @@ def build_buffer_fill(instr, env):
 
 def _check_alignment(alignment: int) -> None:
     if alignment < 0 or alignment & (alignment - 1):
-        raise InvalidArgumentError(f"alignment must be a power of two (got {alignment})")
+        raise InvalidArgumentError(f"alignments must be powers of two (got {alignment})")
 
 
 def _new_buffer(length: int) -> VmBuffer:

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES
+from vmvxjit.vm.jit.promotion import Promotion, find_promotions
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, _remaps
 
 INT_BANKS = ("i32", "i64")
+_BANK_ORDER = ("i32", "i64", "f32", "f64")
 CAST = {"i32": "np.int64", "i64": "np.int64", "f32": "np.float32", "f64": "np.float64"}
 
 FAULT_BOUNDS = 1
@@ -50,6 +52,7 @@ class RegionCode:
     variants: dict          # slot -> [bank, ...]
     entry_ids: dict         # marker pc -> entry id
     exits: list             # marker pc per exit id
+    notes: list             # what the optimizer did, for --trace
 
 
 def _var(slot: int, bank: str) -> str:
@@ -101,6 +104,10 @@ class _Gen:
                 for s, d in pairs:
                     if s in self.variants:
                         self.written.add(d)
+        # One bank order for every slot: tags are copied between slots by remaps,
+        # so a tag must mean the same bank in both.
+        for slot, banks in self.variants.items():
+            banks.sort(key=_BANK_ORDER.index)
 
     def _multi(self, slot: int) -> bool:
         return len(self.variants.get(slot, ())) > 1
@@ -228,6 +235,43 @@ class _Gen:
         return lines + self._goto(d_pc, d_pairs)
 
 
+def _promoted_loop(gen: _Gen, promotion: Promotion, header, body) -> list:
+    """The header block with its loop run in a register-promoted `while` loop
+    when the run-time checks allow it, else the literal translation."""
+    buf = gen.buffer_index[promotion.buffer]
+    code = promotion.code
+    view = gen._view(buf, code)
+    index = _var(promotion.index, "i64")
+    bank = code
+    checks = [f"0 <= {index} < {view}.shape[0]"]
+    for other in promotion.others:
+        o = gen.buffer_index[other]
+        checks.append(f"(addrs[{buf}] + len{buf} <= addrs[{o}] or addrs[{o}] + len{o} <= addrs[{buf}])")
+    loop = []
+    for instr in header.instrs[:-1]:
+        loop += gen.instr(instr)
+    cond, _, _, exit_pc, exit_pairs = header.terminator.args
+    loop.append(f"if {_var(cond, 'i32')} == 0:")
+    loop.append("    break")
+    for instr in body.instrs[:-1]:
+        if instr.pc == promotion.load_pc:
+            loop += gen._assign(instr.args[2], bank, "p_acc")
+        elif instr.pc == promotion.store_pc:
+            loop += [f"if mut{buf} == 0: " + gen._fault(FAULT_READ_ONLY, instr.pc),
+                     f"p_acc = {CAST[bank]}({_var(instr.args[2], bank)})", "p_wrote = True"]
+        else:
+            loop += gen.instr(instr)
+    loop += gen._remap(body.terminator.args[1])
+    lines = [f"if {' and '.join(checks)}:",
+             f"    p_acc = {CAST[bank]}({view}[{index}])",
+             "    p_wrote = False",
+             "    while True:"]
+    lines += ["        " + s for s in loop]
+    lines += ["    if p_wrote:", f"        {view}[{index}] = p_acc"]
+    lines += ["    " + s for s in gen._goto(exit_pc, exit_pairs)]
+    return lines
+
+
 def _literal(bank: str, value) -> str:
     """An exact literal (NaN, -0 and inf included) for a constant of `bank`."""
     if bank == "f32":
@@ -239,10 +283,18 @@ def _literal(bank: str, value) -> str:
 
 def generate(region: Region, name: str) -> RegionCode:
     gen = _Gen(region)
+    promotions = {p.header: p for p in find_promotions(region)}
+    by_pc = {b.pc: b for b in region.blocks}
+    notes = []
     body = []
     for i, block in enumerate(region.blocks):
         body.append(f"{'if' if i == 0 else 'elif'} bb == {i}:")
         block_lines = []
+        promotion = promotions.get(block.pc)
+        if promotion is not None:
+            block_lines += _promoted_loop(gen, promotion, block, by_pc[promotion.body])
+            notes.append(f"loop at {block.pc:08X}: element of buffer %r{promotion.buffer} at "
+                         f"%i{promotion.index} kept in a register")
         for instr in block.instrs[:-1]:
             block_lines += gen.instr(instr)
         block_lines += gen.terminator(block.terminator)
@@ -275,7 +327,7 @@ def generate(region: Region, name: str) -> RegionCode:
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(gen.written),
-                      gen.variants, entry_ids, gen.exits)
+                      gen.variants, entry_ids, gen.exits, notes)
 
 
 MODULE_HEADER = """\

@@ -60,5 +60,6 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
     except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
-    stats.compiled.append((function.name, [0], time.perf_counter() - start))
+    stats.compiled.append((function.name, [0], time.perf_counter() - start,
+                           ["whole entry function with its workgroup loop"]))
     return CompiledDispatch(fn, alloc_rows)

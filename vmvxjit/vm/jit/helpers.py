@@ -130,11 +130,6 @@ def cast_f32_ui64(x):
 
 
 @njit(**_INLINE)
-def cast_f64_ui64(x):
-    return x86_f2u64(_ROUND(x))
-
-
-@njit(**_INLINE)
 def cast_f32_i32(x):
     return w32(llroundf(x))
 

@@ -136,7 +136,7 @@ TEMPLATES.update({
     "vm.cast.f64.si32": "cast_f64_i32({0})",
     "vm.cast.f64.ui32": "cast_f64_i32({0})",
     "vm.cast.f64.si64": "llround({0})",
-    "vm.cast.f64.ui64": "cast_f64_ui64({0})",
+    "vm.cast.f64.ui64": "llround({0})",
     "vm.bitcast.i64.f64": "bitcast_i64_f64({0})",
     "vm.bitcast.f64.i64": "bitcast_f64_i64({0})",
     "vm.trunc.f64.f32": "np.float32({0})",

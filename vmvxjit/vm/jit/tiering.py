@@ -37,7 +37,7 @@ def resolve_tier(tier: str | None) -> str:
 class JitStats:
     """What `--trace` reports: compiled regions, compile and run time."""
 
-    compiled: list = field(default_factory=list)   # (function name, entry pcs, seconds)
+    compiled: list = field(default_factory=list)   # (function name, entry pcs, seconds, notes)
     failed: list = field(default_factory=list)     # (function name, reason)
     compiled_seconds: float = 0.0
     entries: int = 0
@@ -45,9 +45,10 @@ class JitStats:
     def report(self) -> str:
         lines = [f"jit: {len(self.compiled)} regions compiled, "
                  f"{self.compiled_seconds * 1e3:.1f} ms in compiled code over {self.entries} entries"]
-        for name, pcs, seconds in self.compiled:
+        for name, pcs, seconds, notes in self.compiled:
             lines.append(f"jit:   {name} region at {', '.join(f'{p:08X}' for p in pcs)}: "
                          f"compiled in {seconds * 1e3:.0f} ms")
+            lines += [f"jit:     {note}" for note in notes]
         for name, reason in self.failed:
             lines.append(f"jit:   {name}: not compiled ({reason})")
         return "\n".join(lines)
@@ -203,5 +204,5 @@ def _compile_region(name, code, block_targets, stats: JitStats, policy: _EntryPo
         return None
     compiled = CompiledRegion(code, fn, block_targets, stats)
     policy.compiled = compiled
-    stats.compiled.append((name, sorted(code.entry_ids), time.perf_counter() - start))
+    stats.compiled.append((name, sorted(code.entry_ids), time.perf_counter() - start, code.notes))
     return compiled
