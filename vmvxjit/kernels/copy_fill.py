@@ -19,6 +19,18 @@ from vmvxjit.kernels.views import ix, typed_view
 _ELEMENT_TYPES = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
+@njit(inline="always")
+def copy_2d(dtype, element_size, src, src_offset, src_stride0, src_stride1, out, out_offset,
+            out_stride0, out_stride1, size0, size1):
+    """The copy loop for elements of `dtype` (`element_size` bytes)."""
+    src_view = typed_view(src, dtype, element_size)
+    out_view = typed_view(out, dtype, element_size)
+    for i in range(size0):
+        for j in range(size1):
+            out_view[ix(out_offset + i * out_stride0 + j * out_stride1)] = src_view[
+                ix(src_offset + i * src_stride0 + j * src_stride1)]
+
+
 def copy_kernel(element_size: int):
     """The compiled copy kernel for elements of `element_size` bytes."""
     dtype = _ELEMENT_TYPES[element_size]
@@ -26,12 +38,8 @@ def copy_kernel(element_size: int):
     @njit(cache=True)
     def kernel(src, src_offset, src_stride0, src_stride1, out, out_offset, out_stride0,
                out_stride1, size0, size1):
-        src_view = typed_view(src, dtype, element_size)
-        out_view = typed_view(out, dtype, element_size)
-        for i in range(size0):
-            for j in range(size1):
-                out_view[ix(out_offset + i * out_stride0 + j * out_stride1)] = src_view[
-                    ix(src_offset + i * src_stride0 + j * src_stride1)]
+        copy_2d(dtype, element_size, src, src_offset, src_stride0, src_stride1, out,
+                out_offset, out_stride0, out_stride1, size0, size1)
 
     return kernel
 

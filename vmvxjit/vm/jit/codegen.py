@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES
-from vmvxjit.vm.jit.promotion import Promotion, find_promotions
+from vmvxjit.vm.jit.loops import LoopPlan, innermost_loops
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, _remaps
 
 INT_BANKS = ("i32", "i64")
@@ -129,6 +129,24 @@ class _Gen:
         self.views.add((buf, code))
         return f"b{buf}_{code.replace('.', '')}"
 
+    # How the loop optimizer names a buffer register's memory (region mode:
+    # the region's fixed buffers; dispatch.py overrides these for handles).
+
+    def _view_expr(self, raw: int, code: str) -> str:
+        return self._view(self.buffer_index[raw & isa.REF_MASK], code)
+
+    def _addr_expr(self, raw: int) -> str:
+        return f"addrs[{self.buffer_index[raw & isa.REF_MASK]}]"
+
+    def _len_expr(self, raw: int) -> str:
+        return f"len{self.buffer_index[raw & isa.REF_MASK]}"
+
+    def _mut_expr(self, raw: int) -> str:
+        return f"mut{self.buffer_index[raw & isa.REF_MASK]}"
+
+    def _handle_checks(self, raw: int) -> list:
+        return []
+
     def instr(self, instr) -> list:
         m = instr.op.mnemonic
         fields, args = instr.op.fields, instr.args
@@ -235,41 +253,83 @@ class _Gen:
         return lines + self._goto(d_pc, d_pairs)
 
 
-def _promoted_loop(gen: _Gen, promotion: Promotion, header, body) -> list:
-    """The header block with its loop run in a register-promoted `while` loop
-    when the run-time checks allow it, else the literal translation."""
-    buf = gen.buffer_index[promotion.buffer]
-    code = promotion.code
-    view = gen._view(buf, code)
-    index = _var(promotion.index, "i64")
-    bank = code
-    checks = [f"0 <= {index} < {view}.shape[0]"]
-    for other in promotion.others:
-        o = gen.buffer_index[other]
-        checks.append(f"(addrs[{buf}] + len{buf} <= addrs[{o}] or addrs[{o}] + len{o} <= addrs[{buf}])")
-    loop = []
-    for instr in header.instrs[:-1]:
-        loop += gen.instr(instr)
-    cond, _, _, exit_pc, exit_pairs = header.terminator.args
-    loop.append(f"if {_var(cond, 'i32')} == 0:")
-    loop.append("    break")
-    for instr in body.instrs[:-1]:
-        if instr.pc == promotion.load_pc:
-            loop += gen._assign(instr.args[2], bank, "p_acc")
-        elif instr.pc == promotion.store_pc:
-            loop += [f"if mut{buf} == 0: " + gen._fault(FAULT_READ_ONLY, instr.pc),
-                     f"p_acc = {CAST[bank]}({_var(instr.args[2], bank)})", "p_wrote = True"]
+def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
+    """The header block of a simple innermost loop, versioned: when the entry
+    checks hold, a tight loop with unchecked affine accesses and the promoted
+    element in a register; otherwise the literal translation follows."""
+    tag = f"_{plan.header.pc:x}"
+    iv, step, bound = (_var(r, "i64") for r in (plan.iv, plan.step, plan.bound))
+    pre = [f"n{tag} = ({bound} - {iv} + {step} - 1) // {step} if {bound} > {iv} and {step} > 0 else 0"]
+    checks = [f"{step} > 0", f"{step} < 1048576", f"-1099511627776 < {iv} < 1099511627776",
+              f"-1099511627776 < {bound} < 1099511627776"]
+    accesses = {i.pc: i for i in plan.body.instrs}
+    promoted = plan.promoted or (None, None, None, None, None)
+    proven = {}
+    for k, (pc, form) in enumerate(sorted(plan.affine.items())):
+        instr = accesses[pc]
+        if pc in (promoted[3], promoted[4]):
+            continue
+        code = instr.op.mnemonic.split(".", 3)[3]
+        raw = instr.args[0]
+        view = f"v{tag}_{k}"
+        c, d = f"c{tag}_{k}", f"d{tag}_{k}"
+        pre += [f"{view} = {gen._view_expr(raw, code)}",
+                f"{c} = np.int64({form.coef})", f"{d} = np.int64({form.offset})"]
+        first = f"{c} * {iv} + {d}"
+        last = f"{c} * ({iv} + (n{tag} - 1) * {step}) + {d}"
+        checks += gen._handle_checks(raw)
+        checks += [f"-1048576 < {c} < 1048576", f"-1125899906842624 < {d} < 1125899906842624",
+                   f"(n{tag} == 0 or (0 <= {first} < {view}.shape[0] and 0 <= {last} < {view}.shape[0]))"]
+        if instr.op.mnemonic.startswith("vm.buffer.store."):
+            checks.append(f"{gen._mut_expr(raw)} != 0")
+        proven[pc] = view
+    notes = []
+    if proven:
+        notes.append(f"{len(proven)} access(es) bounds-checked once at loop entry")
+    setup, flush = [], []
+    if plan.promoted:
+        buf, index, code, _, _ = plan.promoted
+        raw = buf | isa.REF_BIT
+        view = f"v{tag}_p"
+        pre.append(f"{view} = {gen._view_expr(raw, code)}")
+        k = _var(index, "i64")
+        checks += gen._handle_checks(raw)
+        checks += [f"0 <= {k} < {view}.shape[0]", f"{gen._mut_expr(raw)} != 0"]
+        for other in plan.others:
+            o = other | isa.REF_BIT
+            checks += gen._handle_checks(o)
+            checks.append(f"({gen._addr_expr(raw)} + {gen._len_expr(raw)} <= {gen._addr_expr(o)} or "
+                          f"{gen._addr_expr(o)} + {gen._len_expr(o)} <= {gen._addr_expr(raw)})")
+        setup = [f"p{tag} = {CAST[code]}({view}[{k}])", f"w{tag} = False"]
+        flush = [f"if w{tag}:", f"    {view}[{k}] = p{tag}"]
+        notes.append(f"element of buffer %r{buf} at %i{index} kept in a register")
+    loop = gen.instr(plan.header.instrs[0])
+    cond = plan.header.terminator.args[0]
+    loop += [f"if {_var(cond, 'i32')} == 0:", "    break"]
+    for instr in plan.body.instrs[:-1]:
+        m = instr.op.mnemonic
+        if plan.promoted and instr.pc == promoted[3]:
+            loop += gen._assign(instr.args[2], promoted[2], f"p{tag}")
+        elif plan.promoted and instr.pc == promoted[4]:
+            loop += [f"p{tag} = {CAST[promoted[2]]}({_var(instr.args[2], promoted[2])})", f"w{tag} = True"]
+        elif instr.pc in proven:
+            code = m.split(".", 3)[3]
+            k = _var(instr.args[1], "i64")
+            bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+            if m.startswith("vm.buffer.load."):
+                loop += gen._assign(instr.args[2], bank, f"{proven[instr.pc]}[{k}]")
+            else:
+                loop.append(f"{proven[instr.pc]}[{k}] = {_var(instr.args[2], bank)}{_STORE_MASK.get(code, '')}")
         else:
             loop += gen.instr(instr)
-    loop += gen._remap(body.terminator.args[1])
-    lines = [f"if {' and '.join(checks)}:",
-             f"    p_acc = {CAST[bank]}({view}[{index}])",
-             "    p_wrote = False",
-             "    while True:"]
-    lines += ["        " + s for s in loop]
-    lines += ["    if p_wrote:", f"        {view}[{index}] = p_acc"]
-    lines += ["    " + s for s in gen._goto(exit_pc, exit_pairs)]
-    return lines
+    if not notes:
+        return [], ""
+    _, _, _, exit_pc, exit_pairs = plan.header.terminator.args
+    lines = pre + [f"if {' and '.join(checks)}:"] + ["    " + x for x in setup]
+    lines += ["    while True:"] + ["        " + x for x in loop]
+    lines += ["    " + x for x in flush]
+    lines += ["    " + x for x in gen._goto(exit_pc, exit_pairs)]
+    return lines, f"loop at {plan.header.pc:08X}: " + "; ".join(notes)
 
 
 def _literal(bank: str, value) -> str:
@@ -281,24 +341,30 @@ def _literal(bank: str, value) -> str:
     return str(int(value))
 
 
-def generate(region: Region, name: str) -> RegionCode:
-    gen = _Gen(region)
-    promotions = {p.header: p for p in find_promotions(region)}
-    by_pc = {b.pc: b for b in region.blocks}
-    notes = []
-    body = []
-    for i, block in enumerate(region.blocks):
+def emit_blocks(gen: _Gen, blocks) -> tuple[list, list]:
+    """The block-dispatch body for `blocks` (loop headers versioned) and the
+    optimizer's notes."""
+    plans = innermost_loops(blocks)
+    body, notes = [], []
+    for i, block in enumerate(blocks):
         body.append(f"{'if' if i == 0 else 'elif'} bb == {i}:")
         block_lines = []
-        promotion = promotions.get(block.pc)
-        if promotion is not None:
-            block_lines += _promoted_loop(gen, promotion, block, by_pc[promotion.body])
-            notes.append(f"loop at {block.pc:08X}: element of buffer %r{promotion.buffer} at "
-                         f"%i{promotion.index} kept in a register")
+        plan = plans.get(block.pc)
+        if plan is not None:
+            optimized, note = _optimized_loop(gen, plan)
+            block_lines += optimized
+            if note:
+                notes.append(note)
         for instr in block.instrs[:-1]:
             block_lines += gen.instr(instr)
         block_lines += gen.terminator(block.terminator)
         body += ["    " + s for s in block_lines]
+    return body, notes
+
+
+def generate(region: Region, name: str) -> RegionCode:
+    gen = _Gen(region)
+    body, notes = emit_blocks(gen, region.blocks)
     body += ["else:", "    err[0] = 0; return -1"]
 
     int_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b in INT_BANKS)

@@ -109,6 +109,23 @@ class _DispatchGen(codegen._Gen):
     def _handle(self, raw: int) -> str:
         return f"h{raw & isa.REF_MASK}"
 
+    def _view_expr(self, raw: int, code: str) -> str:
+        dtype, size = codegen._VIEWS[code]
+        h = self._handle(raw)
+        return f"carray(voidptr(taddr[{h}]), tlen[{h}] // {size}, {dtype})"
+
+    def _addr_expr(self, raw: int) -> str:
+        return f"taddr[{self._handle(raw)}]"
+
+    def _len_expr(self, raw: int) -> str:
+        return f"tlen[{self._handle(raw)}]"
+
+    def _mut_expr(self, raw: int) -> str:
+        return f"tmut[{self._handle(raw)}]"
+
+    def _handle_checks(self, raw: int) -> list:
+        return [f"{self._handle(raw)} >= 0"]
+
     def _checked(self, raw: int, writable: bool = False) -> str:
         h = self._handle(raw)
         extra = f" or tmut[{h}] == 0" if writable else ""
@@ -177,10 +194,9 @@ class _DispatchGen(codegen._Gen):
     def _call(self, instr) -> list:
         import_def = self.imports[instr.args[0] & ~isa.IMPORT_BIT]
         export = import_def.full_name[5:]
-        kind, size = self.calls[export]
+        kind, size, callee = self.calls[export]
         ops = instr.args[1]
         ints = [codegen._var(r, "i64") for r in ops]
-        kernel = "kernel_" + export.replace(".", "_")
         fault = self._fault(0, 0)
 
         def operand(at, writable):
@@ -198,7 +214,7 @@ class _DispatchGen(codegen._Gen):
             off, stride, n0, n1 = ints[2:6]
             return [f"n0 = {n0}", f"n1 = {n1}", self._checked(out, True),
                     f"if region_status(tlen[{h}], 4, {off}, {stride}, 1, n0, n1) != 0: " + fault,
-                    f"{kernel}({value}, {data.format(h)}, {off}, {stride}, n0, n1)"]
+                    f"{callee}{value}, {data.format(h)}, {off}, {stride}, n0, n1)"]
         count = 3 if kind == "binary" else 2
         lines = [f"n0 = {ints[4 * count]}", f"n1 = {ints[4 * count + 1]}"]
         call_args = []
@@ -206,7 +222,7 @@ class _DispatchGen(codegen._Gen):
             h, off, s0, s1, checks = operand(4 * i, writable=(i == count - 1))
             lines += checks
             call_args += [data.format(h), off, s0, s1]
-        call = f"{kernel}({', '.join(call_args)}, n0, n1)"
+        call = f"{callee}{', '.join(call_args)}, n0, n1)"
         if kind == "binary":
             return lines + [f"if {call} != 0: " + fault]
         return lines + [call]
@@ -224,18 +240,12 @@ class _DispatchGen(codegen._Gen):
         return lines
 
 
-def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int]:
-    """Source of the dispatch function and how many allocation rows it needs."""
+def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, list]:
+    """Source of the dispatch function, how many allocation rows it needs, and
+    the loop optimizer's notes."""
     blocks = compilable_entry(function, imports, calls)
     gen = _DispatchGen(blocks, function, imports, calls)
-    body = []
-    for i, block in enumerate(blocks):
-        body.append(f"{'if' if i == 0 else 'elif'} bb == {i}:")
-        block_lines = []
-        for instr in block.instrs[:-1]:
-            block_lines += gen.instr(instr)
-        block_lines += gen.terminator(block.terminator)
-        body += ["    " + s for s in block_lines]
+    body, notes = codegen.emit_blocks(gen, blocks)
     frame = [f"{codegen._var(s, b)} = {codegen.CAST[b]}(0)"
              for s, banks in sorted(gen.variants.items()) for b in banks]
     frame += [f"t{s} = 0" for s in sorted(gen.variants) if gen._multi(s)]
@@ -254,14 +264,14 @@ def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int]:
     lines += ["                    " + s for s in body]
     lines += ["                    else:", "                        break"]
     lines.append("    return 0")
-    return "\n".join(lines) + "\n", len(gen.alloc_sites)
+    return "\n".join(lines) + "\n", len(gen.alloc_sites), notes
 
 
 HEADER = """\
 import numpy as np
 from numba import carray, njit
 
-from vmvxjit.kernels.compiled_calls import *
+from vmvxjit.kernels.compiled_calls import binary_2d, copy_2d, fill_2d_x32, unary_2d
 from vmvxjit.kernels.regions import region_status
 from vmvxjit.vm.jit.helpers import *
 from vmvxjit.vm.jit.intrinsics import voidptr

@@ -49,7 +49,7 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
         return None
     start = time.perf_counter()
     try:
-        source, alloc_rows = dispatch.generate_dispatch(function, imports, CALLS, _NAME)
+        source, alloc_rows, notes = dispatch.generate_dispatch(function, imports, CALLS, _NAME)
         module = load_source(dispatch.HEADER + "@njit(cache=True, error_model='numpy', "
                              "boundscheck=False, nogil=True)\n" + source, "dispatch")
         fn = getattr(module, _NAME)
@@ -61,5 +61,5 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
     stats.compiled.append((function.name, [0], time.perf_counter() - start,
-                           ["whole entry function with its workgroup loop"]))
+                           ["whole entry function with its workgroup loop", *notes]))
     return CompiledDispatch(fn, alloc_rows)
