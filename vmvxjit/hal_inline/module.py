@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, ResourceExhaustedError, UnimplementedError
+from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, UnimplementedError
 from vmvxjit.hal_inline import element_types
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.tooling.outputs import format_trace
-from vmvxjit.vm.buffer import VmBuffer
+from vmvxjit.vm.buffer import VmBuffer, allocate_checked
 from vmvxjit.vm.native_module import NativeModule, export
 from vmvxjit.vm.ref import require_ref
 
@@ -23,12 +23,7 @@ _MAX_DEVICE_SIZE = (1 << 63) - 1
 
 
 def _allocate(size: int) -> HalBuffer:
-    if size < 0:
-        raise ResourceExhaustedError(f"allocation of {size & 0xFFFFFFFFFFFFFFFF} bytes failed")
-    try:
-        return HalBuffer.allocate(size)
-    except (MemoryError, ValueError):
-        raise ResourceExhaustedError(f"allocation of {size} bytes failed") from None
+    return allocate_checked(size, HalBuffer.allocate)
 
 
 def _format_shape(dims) -> str:

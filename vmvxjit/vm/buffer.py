@@ -14,7 +14,7 @@ import struct
 
 import numpy as np
 
-from vmvxjit.errors import OutOfRangeError, PermissionDeniedError
+from vmvxjit.errors import OutOfRangeError, PermissionDeniedError, ResourceExhaustedError
 from vmvxjit.vm.ref import register_ref_type
 
 
@@ -24,6 +24,17 @@ def out_of_bounds(offset: int, length: int, alignment: int, buffer_length: int) 
         f"out-of-bounds access detected (offset={offset}, length={length}, "
         f"alignment={alignment}, buffer length={buffer_length})"
     )
+
+
+def allocate_checked(length: int, allocate):
+    """`allocate(length)`, with a negative size or a failed allocation reported
+    as RESOURCE_EXHAUSTED (sizes are unsigned in IREE, so negative means huge)."""
+    if length < 0:
+        raise ResourceExhaustedError(f"allocation of {length & 0xFFFFFFFFFFFFFFFF} bytes failed")
+    try:
+        return allocate(length)
+    except (MemoryError, ValueError):
+        raise ResourceExhaustedError(f"allocation of {length} bytes failed") from None
 
 
 def read_only() -> PermissionDeniedError:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import struct
 
-from vmvxjit.errors import InvalidArgumentError, OutOfRangeError, ResourceExhaustedError
+from vmvxjit.errors import InvalidArgumentError, OutOfRangeError
 from vmvxjit.vm import isa
-from vmvxjit.vm.buffer import VmBuffer
+from vmvxjit.vm.buffer import VmBuffer, allocate_checked
 from vmvxjit.vm.bytecode_module import ANY_TYPE
 from vmvxjit.vm.hashing import siphash24
 from vmvxjit.vm.list import VALUE_TYPES, VmList
@@ -309,12 +309,7 @@ def _check_alignment(alignment: int) -> None:
 
 
 def _new_buffer(length: int) -> VmBuffer:
-    if length < 0:
-        raise ResourceExhaustedError(f"cannot allocate a buffer of {length & 0xFFFFFFFFFFFFFFFF} bytes")
-    try:
-        return VmBuffer.allocate(length)
-    except (MemoryError, ValueError):
-        raise ResourceExhaustedError(f"cannot allocate a buffer of {length} bytes") from None
+    return allocate_checked(length, VmBuffer.allocate)
 
 
 def build_buffer_alloc(instr, env):

@@ -250,7 +250,7 @@ def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, li
              for s, banks in sorted(gen.variants.items()) for b in banks]
     frame += [f"t{s} = 0" for s in sorted(gen.variants) if gen._multi(s)]
     frame += [f"h{r} = {NULL_HANDLE}" for r in sorted(gen.ref_slots)]
-    frame += [f"h0 = 0", "h1 = 1", f"h2 = {LIST_HANDLE}", "n0 = 0", "n1 = 0"]
+    frame += ["h0 = 0", "h1 = 1", f"h2 = {LIST_HANDLE}", "n0 = 0", "n1 = 0"]
     frame += [f"{codegen._var(slot, 'i32')} = np.int64({value})"
               for slot, value in enumerate(_ENTRY_SLOTS) if slot in gen.variants]
     frame += [f"a{pc} = np.zeros(0, np.uint8)" for pc in gen.alloc_sites]
