@@ -2,6 +2,9 @@
 
 import contextlib
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -64,3 +67,15 @@ def test_trace_reports_the_transformations():
     report = stderr.getvalue()
     assert "kept in a register" in report
     assert "bounds-checked once at loop entry" in report
+
+
+def test_second_process_loads_compiled_code_from_the_disk_cache(tmp_path):
+    path = compile_mlir(MATMUL.format(m=6, k=5, n=4), STATIC)
+    command = [sys.executable, "-m", "vmvxjit", "run", str(path), "--input=6x5xf32=1",
+               "--input=5x4xf32=2", "--tier=jit", "--trace"]
+    env = {**os.environ, "VMVXJIT_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    second = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert "1 regions compiled (0 loaded from the disk cache)" in first.stderr
+    assert "1 regions compiled (1 loaded from the disk cache)" in second.stderr
+    assert first.stdout == second.stdout

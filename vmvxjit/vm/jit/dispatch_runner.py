@@ -8,6 +8,7 @@ import numpy as np
 
 from vmvxjit.vm.jit import dispatch
 from vmvxjit.vm.jit.cache import load_source
+from vmvxjit.vm.jit.tiering import compile_function
 
 _NAME = "dispatch"
 
@@ -55,8 +56,8 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
         fn = getattr(module, _NAME)
         from numba import types
         array = types.Array(types.int64, 1, "C")
-        fn.compile((types.int64, types.int64, types.int64, array, array, array, types.int64,
-                    array))
+        compile_function(fn, (types.int64, types.int64, types.int64, array, array, array,
+                              types.int64, array), stats)
     except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None

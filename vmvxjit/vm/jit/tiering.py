@@ -38,13 +38,15 @@ class JitStats:
     """What `--trace` reports: compiled regions, compile and run time."""
 
     compiled: list = field(default_factory=list)   # (function name, entry pcs, seconds, notes)
+    cache_hits: int = 0                            # compiled functions loaded from the disk cache
     failed: list = field(default_factory=list)     # (function name, reason)
     compiled_seconds: float = 0.0
     entries: int = 0
 
     def report(self) -> str:
-        lines = [f"jit: {len(self.compiled)} regions compiled, "
-                 f"{self.compiled_seconds * 1e3:.1f} ms in compiled code over {self.entries} entries"]
+        lines = [f"jit: {len(self.compiled)} regions compiled ({self.cache_hits} loaded from the "
+                 f"disk cache), {self.compiled_seconds * 1e3:.1f} ms in compiled code over "
+                 f"{self.entries} entries"]
         for name, pcs, seconds, notes in self.compiled:
             lines.append(f"jit:   {name} region at {', '.join(f'{p:08X}' for p in pcs)}: "
                          f"compiled in {seconds * 1e3:.0f} ms")
@@ -127,7 +129,14 @@ class CompiledRegion:
         return error
 
 
-def _compile(function_name: str, code: codegen.RegionCode):
+def compile_function(fn, signature, stats: JitStats):
+    """Compiles (or loads from the disk cache) `fn` for `signature`."""
+    fn.compile(signature)
+    stats.cache_hits += sum(fn.stats.cache_hits.values())
+    return fn
+
+
+def _compile(function_name: str, code: codegen.RegionCode, stats: JitStats):
     from vmvxjit.vm.jit.cache import load_source
 
     source = (codegen.MODULE_HEADER
@@ -138,9 +147,8 @@ def _compile(function_name: str, code: codegen.RegionCode):
     module = load_source(source, "region")
     fn = getattr(module, code.name)
     array = types.Array(types.int64, 1, "C")
-    fn.compile((types.int64, array, types.Array(types.float64, 1, "C"), array, array, array,
-                array, array))
-    return fn
+    return compile_function(fn, (types.int64, array, types.Array(types.float64, 1, "C"), array,
+                                 array, array, array, array), stats)
 
 
 class _EntryPolicy:
@@ -197,7 +205,7 @@ def install(state, function, steps: list, block_targets: dict, tier: str) -> Non
 def _compile_region(name, code, block_targets, stats: JitStats, policy: _EntryPolicy):
     start = time.perf_counter()
     try:
-        fn = _compile(name, code)
+        fn = _compile(name, code, stats)
     except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
         policy.failed = True
         stats.failed.append((name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
