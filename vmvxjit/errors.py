@@ -120,25 +120,3 @@ class ArithmeticFault(Error):
 
 class VmFailError(Error):
     """Raised by `vm.fail` with the program's own status code and message."""
-
-
-_BY_CODE = {
-    cls.code: cls
-    for cls in (
-        InvalidArgumentError,
-        NotFoundError,
-        PermissionDeniedError,
-        ResourceExhaustedError,
-        FailedPreconditionError,
-        OutOfRangeError,
-        UnimplementedError,
-        InternalError,
-        UnavailableError,
-    )
-}
-
-
-def error_for_code(code: int, message: str) -> Error:
-    """Builds the error class matching an IREE status code."""
-    cls = _BY_CODE.get(code, Error)
-    return cls(message, code=code)

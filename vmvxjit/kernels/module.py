@@ -2,8 +2,8 @@
 
 `EXPORTS` is the whole module: one row per export with its calling
 convention, the argument shim that checks the arguments like IREE's
-module.c, and the njit kernel it runs (compiled VM code may call
-`EXPORTS_BY_NAME[name].kernel` directly after the same checks, see
+module.c, and the njit kernel it runs (compiled VM code calls the kernels'
+inlined bodies directly after the same checks, see compiled_calls.py and
 regions.py). Where IREE's release build would crash, hang or touch memory
 outside the checked regions, we raise instead: ArithmeticFault for integer
 division faults (SIGFPE in IREE), INVALID_ARGUMENT where IREE's debug-build

@@ -27,10 +27,6 @@ class CConv:
     args: tuple
     results: tuple
 
-    @property
-    def is_variadic(self) -> bool:
-        return any(len(item) > 1 for item in self.args)
-
 
 def _split_items(side: str, text: str) -> tuple:
     if side == "v":

@@ -35,7 +35,3 @@ def require_ref(value, cls: type, what: str = "ref"):
             f"{what} type mismatch; expected {cls.type_name} but have {type_name_of(value)}")
     return value
 
-
-def optional_ref(value, cls: type, what: str = "ref"):
-    """Like require_ref but lets null through."""
-    return None if value is None else require_ref(value, cls, what)

@@ -29,7 +29,7 @@ def voidptr(typingctx, address):
     return types.voidptr(types.int64), codegen
 
 
-def _bitcast(source, target, src_ir, dst_ir):
+def _bitcast(source, target, dst_ir):
     @intrinsic
     def cast(typingctx, value):
         def codegen(context, builder, signature, args):
@@ -38,10 +38,10 @@ def _bitcast(source, target, src_ir, dst_ir):
     return cast
 
 
-f32_from_bits = _bitcast(types.int32, types.float32, _I32, _F32)
-bits_from_f32 = _bitcast(types.float32, types.int32, _F32, _I32)
-f64_from_bits = _bitcast(types.int64, types.float64, _I64, _F64)
-bits_from_f64 = _bitcast(types.float64, types.int64, _F64, _I64)
+f32_from_bits = _bitcast(types.int32, types.float32, _F32)
+bits_from_f32 = _bitcast(types.float32, types.int32, _I32)
+f64_from_bits = _bitcast(types.int64, types.float64, _F64)
+bits_from_f64 = _bitcast(types.float64, types.int64, _I64)
 
 
 def _ctlz(width: int, numba_type):

@@ -9,8 +9,6 @@ locals float64 (see helpers.py).
 
 from __future__ import annotations
 
-F32 = "np.float32"
-
 _INT = {
     "add": "{w}({0} + {1})", "sub": "{w}({0} - {1})", "mul": "{w}({0} * {1})",
     "fma": "{w}({0} * {1} + {2})",
