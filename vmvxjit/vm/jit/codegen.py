@@ -199,7 +199,7 @@ class _Gen:
             k = _var(index, "i64")
             bank = "f32" if code == "f32" else "f64" if code == "f64" else ("i64" if code == "i64" else "i32")
             return [f"if {k} < 0 or {k} >= {view}.shape[0]: "
-                    + oob.format(off=f"{k} * {size}", length=size)] + self._assign(w, bank, f"{view}[{k}]")
+                    + oob.format(off=f"{k} * {size}", length=size)] + self._assign(w, bank, f"{view}[ix({k})]")
         ro = self._fault(FAULT_READ_ONLY, pc)
         if kind == "store":
             _, index, value = instr.args
@@ -207,7 +207,7 @@ class _Gen:
             bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
             return [f"if mut{buf} == 0: " + ro,
                     f"if {k} < 0 or {k} >= {view}.shape[0]: " + oob.format(off=f"{k} * {size}", length=size),
-                    f"{view}[{k}] = {_var(value, bank)}{_STORE_MASK.get(code, '')}"]
+                    f"{view}[ix({k})] = {_var(value, bank)}{_STORE_MASK.get(code, '')}"]
         _, offset, count, value = instr.args
         start, n = _var(offset, "i64"), _var(count, "i64")
         bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
@@ -260,7 +260,9 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     tag = f"_{plan.header.pc:x}"
     iv, step, bound = (_var(r, "i64") for r in (plan.iv, plan.step, plan.bound))
     pre = [f"n{tag} = ({bound} - {iv} + {step} - 1) // {step} if {bound} > {iv} and {step} > 0 else 0"]
-    checks = [f"{step} > 0", f"{step} < 1048576", f"-1099511627776 < {iv} < 1099511627776",
+    # The fast version is specialised to a unit step (what IREE emits), so LLVM
+    # sees unit-stride accesses it can vectorise.
+    checks = [f"{step} == 1", f"-1099511627776 < {iv} < 1099511627776",
               f"-1099511627776 < {bound} < 1099511627776"]
     accesses = {i.pc: i for i in plan.body.instrs}
     promoted = plan.promoted or (None, None, None, None, None)
@@ -300,8 +302,8 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
             checks += gen._handle_checks(o)
             checks.append(f"({gen._addr_expr(raw)} + {gen._len_expr(raw)} <= {gen._addr_expr(o)} or "
                           f"{gen._addr_expr(o)} + {gen._len_expr(o)} <= {gen._addr_expr(raw)})")
-        setup = [f"p{tag} = {CAST[code]}({view}[{k}])", f"w{tag} = False"]
-        flush = [f"if w{tag}:", f"    {view}[{k}] = p{tag}"]
+        setup = [f"p{tag} = {CAST[code]}({view}[ix({k})])", f"w{tag} = False"]
+        flush = [f"if w{tag}:", f"    {view}[ix({k})] = p{tag}"]
         notes.append(f"element of buffer %r{buf} at %i{index} kept in a register")
     loop = gen.instr(plan.header.instrs[0])
     cond = plan.header.terminator.args[0]
@@ -312,14 +314,17 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
             loop += gen._assign(instr.args[2], promoted[2], f"p{tag}")
         elif plan.promoted and instr.pc == promoted[4]:
             loop += [f"p{tag} = {CAST[promoted[2]]}({_var(instr.args[2], promoted[2])})", f"w{tag} = True"]
+        elif instr.pc == plan.update_pc:
+            loop += gen._assign(plan.iv, "i64", f"{iv} + 1")
         elif instr.pc in proven:
             code = m.split(".", 3)[3]
             k = _var(instr.args[1], "i64")
             bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
             if m.startswith("vm.buffer.load."):
-                loop += gen._assign(instr.args[2], bank, f"{proven[instr.pc]}[{k}]")
+                loop += gen._assign(instr.args[2], bank, f"{proven[instr.pc]}[ix({k})]")
             else:
-                loop.append(f"{proven[instr.pc]}[{k}] = {_var(instr.args[2], bank)}{_STORE_MASK.get(code, '')}")
+                loop.append(f"{proven[instr.pc]}[ix({k})] = "
+                            f"{_var(instr.args[2], bank)}{_STORE_MASK.get(code, '')}")
         else:
             loop += gen.instr(instr)
     if not notes:
@@ -400,6 +405,7 @@ MODULE_HEADER = """\
 import numpy as np
 from numba import carray, njit
 
+from vmvxjit.kernels.views import ix
 from vmvxjit.vm.jit.helpers import *
 from vmvxjit.vm.jit.intrinsics import voidptr
 

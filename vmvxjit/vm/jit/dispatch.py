@@ -147,7 +147,7 @@ class _DispatchGen(codegen._Gen):
             bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
             v = f"v{instr.pc}"
             return [self._checked(raw), f"{v} = {view}",
-                    f"if {k} < 0 or {k} >= {v}.shape[0]: " + fault] + self._assign(w, bank, f"{v}[{k}]")
+                    f"if {k} < 0 or {k} >= {v}.shape[0]: " + fault] + self._assign(w, bank, f"{v}[ix({k})]")
         bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
         mask = codegen._STORE_MASK.get(code, "")
         if kind == "store":
@@ -156,7 +156,7 @@ class _DispatchGen(codegen._Gen):
             v = f"v{instr.pc}"
             return [self._checked(raw, True), f"{v} = {view}",
                     f"if {k} < 0 or {k} >= {v}.shape[0]: " + fault,
-                    f"{v}[{k}] = {codegen._var(value, bank)}{mask}"]
+                    f"{v}[ix({k})] = {codegen._var(value, bank)}{mask}"]
         _, offset, count, value = instr.args
         start, n = codegen._var(offset, "i64"), codegen._var(count, "i64")
         v = f"v{instr.pc}"
@@ -273,6 +273,7 @@ from numba import carray, njit
 
 from vmvxjit.kernels.compiled_calls import binary_2d, copy_2d, fill_2d_x32, unary_2d
 from vmvxjit.kernels.regions import region_status
+from vmvxjit.kernels.views import ix
 from vmvxjit.vm.jit.helpers import *
 from vmvxjit.vm.jit.intrinsics import voidptr
 

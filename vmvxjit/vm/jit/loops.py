@@ -46,6 +46,7 @@ class LoopPlan:
     iv: int                       # i64 register of the induction variable
     step: int                     # i64 register holding the step
     bound: int                    # i64 register holding the bound
+    update_pc: int                # the `iv = add.i64 iv, step` instruction
     affine: dict = field(default_factory=dict)      # access pc -> Affine of its index
     promoted: object = None       # (buffer ref ordinal, index register, code, load pc, store pc)
     others: tuple = ()            # other buffers the loop touches (for the alias check)
@@ -97,7 +98,7 @@ def analyze(header, body) -> LoopPlan | None:
     if update.op.mnemonic != "vm.add.i64" or update.args[0] != iv or update.args[1] in written:
         return None
     step = update.args[1]
-    plan = LoopPlan(header, body, iv, step, bound)
+    plan = LoopPlan(header, body, iv, step, bound, update.pc)
     forms = {iv: Affine("1", "0")}
     for instr in instrs:
         m = instr.op.mnemonic
