@@ -1,4 +1,4 @@
-"""Innermost-loop analysis for the JIT: counted loops, affine indices, promotion.
+"""Loop analysis for the JIT: counted loops, affine indices, promotion, interchange.
 
 A loop of the simple shape IREE emits for every loop level — a header block
 `cond = cmp.lt.i64.s iv, bound; cond_br cond, body, exit` and one body block
@@ -12,6 +12,9 @@ that ends in `br header` — is analysed for:
 * register promotion: a load and a store of the same buffer at the same
   loop-invariant index, with no other access to that buffer in the loop.
 
+Two-deep nests `for j: P; for k: C[idx(j)] op= ...` whose inner loop promotes
+one element per j are interchanged (`Nest`, see `find_nest`).
+
 codegen.py turns a `LoopPlan` into a versioned loop: run-time checks at loop
 entry (step > 0, no wraparound, every affine access in bounds, the promoted
 element's buffer disjoint from the loop's other buffers) choose a tight loop
@@ -23,6 +26,7 @@ both versions give bit-identical results. `VMVXJIT_LOOP_OPT=0` turns this off.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from vmvxjit.vm import isa
@@ -173,3 +177,92 @@ def innermost_loops(blocks) -> dict:
         if plan is not None:
             plans[header.pc] = plan
     return plans
+
+
+_NEST_ARITH = frozenset({"vm.add.i64", "vm.sub.i64", "vm.mul.i64", "vm.fma.i64",
+                         "vm.const.i64", "vm.const.i64.zero"})
+
+
+@dataclass
+class Nest:
+    """Two loops `for j: P; for k: body` that can run as `for k: for j: P; body`.
+
+    The inner loop's promoted element (`C[idx(j)]`, one per j) is the only
+    memory written; each element still sees its k steps in order, so the
+    interchange changes no result. The last j iteration is left to the literal
+    code, which leaves every register exactly as the original nest does."""
+
+    outer: object          # header block of the j loop
+    pre: object            # P: affine integer code computing per-j values
+    inner: LoopPlan        # the k loop (simple, with a promoted element)
+    ivj: int
+    stepj: int
+    boundj: int
+    k_init: int            # register the k loop's induction variable starts from
+    index_form: Affine     # the promoted element's index as an affine function of j
+
+
+def _reads(instr) -> list:
+    return [v for f, v in zip(instr.op.fields, instr.args)
+            if f.kind.startswith("R.") and f.bank != "ref"]
+
+
+def _registers_in(expression: str) -> set:
+    return {int(n) for n in re.findall(r"r(\d+)_i64", expression)}
+
+
+def find_nest(header, by_pc: dict, plans: dict) -> Nest | None:
+    """The interchangeable nest whose outer header is `header`, if any."""
+    if not ENABLED or len(header.instrs) != 2 or header.terminator.op.mnemonic != "vm.cond_br":
+        return None
+    cmp = header.instrs[0]
+    cond, pre_pc, pre_pairs, _, _ = header.terminator.args
+    if cmp.op.mnemonic != "vm.cmp.lt.i64.s" or cmp.args[2] != cond or pre_pairs:
+        return None
+    ivj, boundj = cmp.args[0], cmp.args[1]
+    pre = by_pc.get(pre_pc)
+    if pre is None or pre.terminator.op.mnemonic != "vm.br":
+        return None
+    inner = plans.get(pre.terminator.args[0])
+    if inner is None or inner.promoted is None:
+        return None
+    init = [s for s, d in pre.terminator.args[1] if d == inner.iv]
+    if len(init) != 1 or any(d not in (inner.iv, inner.iv + 1) for _, d in pre.terminator.args[1]):
+        return None
+    _, _, _, latch_pc, latch_pairs = inner.header.terminator.args
+    latch = by_pc.get(latch_pc)
+    if latch is None or latch_pairs or len(latch.instrs) != 2:
+        return None
+    update, back = latch.instrs
+    if (update.op.mnemonic != "vm.add.i64" or update.args[0] != ivj or update.args[2] != ivj
+            or back.op.mnemonic != "vm.br" or back.args[0] != header.pc or back.args[1]):
+        return None
+    stepj = update.args[1]
+    if any(i.op.mnemonic not in _NEST_ARITH for i in pre.instrs[:-1]):
+        return None
+    nest_instrs = pre.instrs[:-1] + inner.header.instrs + inner.body.instrs + [update]
+    written = {w for i in nest_instrs for w in _reg_writes(i)}
+    written |= {w + 1 for w in set(written)}
+    if {boundj, stepj, init[0], inner.bound, inner.step} & written:
+        return None
+    # Nothing in the nest may read a value left over from a previous iteration.
+    defined = {ivj, ivj + 1, inner.iv, inner.iv + 1}
+    for instr in pre.instrs[:-1] + inner.body.instrs[:-1]:
+        if any(r in written and r not in defined for r in _reads(instr)):
+            return None
+        for w in _reg_writes(instr):
+            defined |= {w, w + 1}
+    forms = {ivj: Affine("1", "0")}
+    for instr in pre.instrs[:-1]:
+        result = _affine_result(instr, forms, written)
+        for w in _reg_writes(instr):
+            forms.pop(w, None)
+        if result is not None:
+            forms[_reg_writes(instr)[0]] = result
+    index_form = forms.get(inner.promoted[1])
+    if index_form is None or _registers_in(index_form.coef) & written:
+        return None
+    for form in inner.affine.values():
+        if _registers_in(form.coef) & written:
+            return None
+    return Nest(header, pre, inner, ivj, stepj, boundj, init[0], index_form)
