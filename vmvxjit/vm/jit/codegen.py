@@ -339,8 +339,9 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
 
 def _interchanged_nest(gen: _Gen, nest: Nest, pre_id: int) -> tuple[list, str]:
     """`for j: for k` run as `for k: for j` (all but the last j), when the entry
-    checks prove every access in bounds over the whole nest and the written
-    buffer disjoint from the others; then the last j iteration runs literally."""
+    checks prove every access in bounds over the whole nest, the written
+    buffer disjoint from the others and the new inner loop unit-strided; then
+    the last j iteration runs literally."""
     inner = nest.inner
     tag = f"_x{nest.outer.pc:x}"
     ivj, stepj, boundj = (_var(r, "i64") for r in (nest.ivj, nest.stepj, nest.boundj))
@@ -385,6 +386,15 @@ def _interchanged_nest(gen: _Gen, nest: Nest, pre_id: int) -> tuple[list, str]:
         instr = accesses[pc]
         pre.insert(0, f"{view} = {gen._view_expr(instr.args[0], instr.op.mnemonic.split('.', 3)[3])}")
         checks += gen._handle_checks(instr.args[0])
+    # Profitable only when the new inner loop (over j) walks memory with unit
+    # stride or not at all: the promoted element must advance by one per j and
+    # every other access by one or zero (row sums, say, would stride by rows).
+    span = f"(jl{tag} - 1 - j0{tag})"
+    corner_checks.append(f"{span} > 0")
+    corner_checks.append(f"i{tag}_1_c - i{tag}_0_c == {span}")
+    for k in range(len(inner.affine)):
+        delta = f"(i{tag}_1_{k}_0 - i{tag}_0_{k}_0)"
+        corner_checks.append(f"({delta} == 0 or {delta} == {span})")
     pre.insert(0, f"v{tag}_c = {gen._view_expr(c_raw, code)}")
     pre.insert(0, f"if {ivj} + 1 < {boundj}:")
     body = gen._assign(nest.ivj, "i64", f"jj{tag}")
