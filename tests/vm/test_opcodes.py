@@ -31,7 +31,7 @@ Tests:
 * ``test_opcode_error[...]`` vmvxjit exits 1 with IREE's key error text (and, for CRASH, some error).
 * ``test_iree_agrees[...]``  re-runs iree-run-module and checks the recording is still right.
 * ``test_opcode_coverage``   decodes the bytecode of every compiled module (FlatBuffer function
-  descriptors + the operand layouts of ``vm-opcodes.tsv``; ``iree-dump-module`` cannot disassemble
+  descriptors + the operand layouts of vmvxjit's ISA table; ``iree-dump-module`` cannot disassemble
   ``switch.ref``) and checks every opcode appears, except the documented :data:`NOT_COVERED` ones.
 
 To (re-)record expectations after editing a file::
@@ -61,12 +61,11 @@ from tests.support import modules
 from tests.support.oracle import floats_close, run_iree, run_vmvxjit, tiers_from_env
 
 OPCODES_DIR = Path(__file__).resolve().parent / "opcodes"
-OPCODES_TSV = Path("/work/shared/reference/vm-opcodes.tsv")
 
 # --compile-mode=vm takes hand-written vm.module IR.  f64 ops need the f64 extension.
 VM_FLAGS = ["--compile-mode=vm", "--iree-vm-target-extension-f64"]
 
-# Opcodes of vm-opcodes.tsv that no test here executes, and why (all verified with 3.13).
+# Opcodes of the ISA table that no test here executes, and why (all verified with 3.13).
 NOT_COVERED = {
     "vm.cast.f64.si32": "no such op in the 3.13 VM dialect (runtime ISA only)",
     "vm.cast.f64.ui32": "no such op in the 3.13 VM dialect (runtime ISA only)",
@@ -235,14 +234,12 @@ def test_iree_agrees(case: OpCase):
 # ------------------------------------------------------------------------------------------------
 
 def load_isa() -> dict[tuple[str, int], tuple[str, list[str]]]:
-    """(set, opcode) -> (mnemonic, [field encodings]) from vm-opcodes.tsv."""
-    isa = {}
-    for line in OPCODES_TSV.read_text().splitlines():
-        if line.startswith("#") or line.startswith("set\t"):
-            continue
-        cols = line.split("\t")
-        fields = [] if cols[7].startswith("(") else [f.split("=", 1)[1] for f in cols[7].split()]
-        isa[(cols[0], int(cols[1], 16))] = (cols[5], fields)
+    """(set, opcode) -> (mnemonic, [field encodings]) from vmvxjit's ISA table (the same
+    layouts as the reference vm-opcodes.tsv, plus ops newer than it such as vm.fpowi.f32)."""
+    from vmvxjit.vm.isa import BLOCK_MARKER, OPCODES
+    isa = {(op_set, opcode): (info.mnemonic, [f.kind for f in info.fields])
+           for op_set, table in OPCODES.items() for opcode, info in table.items()}
+    isa[("core", BLOCK_MARKER)] = ("-", [])
     return isa
 
 
@@ -285,7 +282,7 @@ def function_bytecode(vmfb: Path) -> list[bytes]:
 
 
 def decode_opcodes(code: bytes, isa) -> list[str]:
-    """Walk one function's instruction stream using the TSV operand layouts; every byte must be
+    """Walk one function's instruction stream using the ISA table's operand layouts; every byte must be
     consumed exactly (this also checks the compiler's encodings against the runtime ISA)."""
     ops, pc = [], 0
 

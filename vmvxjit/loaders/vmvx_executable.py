@@ -22,6 +22,8 @@ from vmvxjit.vm.list import VmList
 FORMAT = "vmvx-bytecode-fb"
 ENTRY_CCONV = "0rrriiiiiiiii_v"
 SET_CONSTANTS = "__set_constants"
+# Exports that are not dispatch entry points (others, `__builtin_fill_i64` say, are).
+LIFECYCLE_EXPORTS = frozenset({"__init", "__deinit", SET_CONSTANTS})
 PAGE_SIZE = 4096
 DISPATCH_JIT_THRESHOLD = 64  # workgroups before `auto` compiles an entry function
 
@@ -47,7 +49,7 @@ class VmvxExecutable(Executable):
         self._set_constants(module, constants)
         self._entries = []
         for name, ordinal in module.exports.items():
-            if name.startswith("__"):
+            if name in LIFECYCLE_EXPORTS:
                 continue
             function = module.functions[ordinal]
             if function.cconv.text != ENTRY_CCONV:

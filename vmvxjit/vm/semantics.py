@@ -244,6 +244,18 @@ def _fdiv(a: float, b: float) -> float:
     return a / b
 
 
+def _fpowi_f32(base: float, exponent: int) -> float:
+    """vm.fpowi.f32 as IREE 3.13 computes it: square-and-multiply in f32 on |exponent|,
+    then a reciprocal for a negative exponent (checked against iree-run-module)."""
+    result, power, n = 1.0, base, abs(exponent)
+    while n:
+        if n & 1:
+            result = f32(result * power)
+        power = f32(power * power)
+        n >>= 1
+    return f32(_fdiv(1.0, result)) if exponent < 0 else result
+
+
 def _llroundf(x: float) -> int:
     return _LLROUNDF(x)
 
@@ -289,6 +301,7 @@ def _build_table() -> dict:
         "vm.bitcast.i64.f64": _f64_from_bits,
         "vm.bitcast.f64.i64": _bits_f64,
         "vm.trunc.f64.f32": f32,
+        "vm.fpowi.f32": _fpowi_f32,
         "vm.ext.f32.f64": lambda x: x,
     })
     return table

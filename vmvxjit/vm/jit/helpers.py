@@ -160,5 +160,19 @@ def bitcast_f64_i64(x):
 
 
 @njit(**_INLINE)
+def fpowi_f32(base, exponent):
+    """See semantics._fpowi_f32."""
+    result = np.float32(1.0)
+    power = base
+    n = np.uint64(exponent) if exponent >= 0 else np.uint64(-exponent)
+    while n:
+        if n & np.uint64(1):
+            result = np.float32(result * power)
+        power = np.float32(power * power)
+        n >>= np.uint64(1)
+    return np.float32(1.0) / result if exponent < 0 else result
+
+
+@njit(**_INLINE)
 def b2i(flag):
     return np.int64(1) if flag else np.int64(0)

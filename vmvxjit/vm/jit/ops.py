@@ -138,5 +138,6 @@ TEMPLATES.update({
     "vm.bitcast.i64.f64": "bitcast_i64_f64({0})",
     "vm.bitcast.f64.i64": "bitcast_f64_i64({0})",
     "vm.trunc.f64.f32": "np.float32({0})",
+    "vm.fpowi.f32": "fpowi_f32({0}, {1})",
     "vm.ext.f32.f64": "np.float64({0})",
 })
