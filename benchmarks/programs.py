@@ -20,20 +20,18 @@ the sha256 of (source, flags, `iree-compile --version`).
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
-import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-COMPILE_TIMEOUT_S = 600
+if str(REPO_ROOT) not in sys.path:  # benchmarks run from anywhere; they share the test compiler cache
+    sys.path.insert(0, str(REPO_ROOT))
+from tests.support import modules  # noqa: E402
 
 
 def _tool(name: str) -> str:
@@ -271,24 +269,6 @@ class CompileError(RuntimeError):
     """iree-compile rejected a (program, configuration); the message holds the first error."""
 
 
-def cache_dir() -> Path:
-    path = Path(os.environ.get("VMVXJIT_BENCH_CACHE", REPO_ROOT / ".cache" / "bench-modules"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@functools.cache
-def compiler_version() -> str:
-    result = subprocess.run([IREE_COMPILE, "--version"], capture_output=True, text=True,
-                            check=True, timeout=120)
-    return result.stdout.strip()
-
-
-def _key(source: str, flags: list[str]) -> str:
-    payload = json.dumps([source, list(flags), compiler_version()])
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
-
-
 def first_error(stderr: str) -> str:
     """The first `error:` line of iree-compile's stderr (without the file location)."""
     for line in stderr.splitlines():
@@ -298,35 +278,14 @@ def first_error(stderr: str) -> str:
 
 
 def compile_program(program: Program | str, config: str) -> Path:
-    """The `.vmfb` of *program* in *config* (compiled once, then cached on disk)."""
+    """The `.vmfb` of *program* in *config*, compiled once and cached by the test suite's
+    content-addressed compiler cache (`tests/support/modules.py`)."""
     if isinstance(program, str):
         program = PROGRAMS[program]
-    flags = CONFIGS[config]
-    key = _key(program.source, flags)
-    stem = f"{program.name}-{config}-{key}"
-    target = cache_dir() / f"{stem}.vmfb"
-    failure = cache_dir() / f"{stem}.error"
-    if target.exists():
-        return target
-    if failure.exists():
-        raise CompileError(failure.read_text())
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".compile-") as work:
-        (Path(work) / "input.mlir").write_text(program.source)
-        try:
-            result = subprocess.run([IREE_COMPILE, *flags, "input.mlir", "-o", "module.vmfb"],
-                                    capture_output=True, text=True, cwd=work,
-                                    timeout=COMPILE_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            raise CompileError(f"iree-compile timed out after {COMPILE_TIMEOUT_S} s") from None
-        if result.returncode != 0:
-            message = first_error(result.stderr)
-            tmp = Path(work) / "error"
-            tmp.write_text(message)
-            os.replace(tmp, failure)
-            (cache_dir() / f"{stem}.stderr").write_text(result.stderr)
-            raise CompileError(message)
-        os.replace(Path(work) / "module.vmfb", target)
-    return target
+    try:
+        return modules.compile_mlir(program.source, CONFIGS[config])
+    except modules.CompileError as error:
+        raise CompileError(first_error(str(error))) from None
 
 
 def main(argv: list[str] | None = None) -> int:
