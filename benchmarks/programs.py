@@ -13,8 +13,9 @@ Shared by the asv suites (`benchmarks/benchmarks/`) and `benchmarks/side_by_side
 
 `python benchmarks/programs.py [PROGRAM...]` compiles every combination and lists the failures.
 
-Modules are cached under `<repo>/.cache/bench-modules` (override: `VMVXJIT_BENCH_CACHE`), keyed by
-the sha256 of (source, flags, `iree-compile --version`).
+Modules are cached by the test suite's compiler cache (`tests/support/modules.py`:
+`<repo>/.cache/test-modules`, override `VMVXJIT_TEST_CACHE`), keyed by the sha256 of (source,
+flags, `iree-compile --version`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ def _tool(name: str) -> str:
     return found
 
 
-IREE_COMPILE = os.environ.get("IREE_COMPILE", "iree-compile")
 
 
 def iree_run_module() -> str:
