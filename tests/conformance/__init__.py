@@ -1,0 +1,1 @@
+"""Conformance of vmvxjit against a suite nobody here wrote: ONNX's backend node tests."""
