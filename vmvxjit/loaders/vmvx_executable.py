@@ -9,6 +9,8 @@ workgroup size xyz, workgroup count xyz)`, called once per workgroup.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from vmvxjit.errors import InternalError, InvalidArgumentError
@@ -25,7 +27,7 @@ SET_CONSTANTS = "__set_constants"
 # Exports that are not dispatch entry points (others, `__builtin_fill_i64` say, are).
 LIFECYCLE_EXPORTS = frozenset({"__init", "__deinit", SET_CONSTANTS})
 PAGE_SIZE = 4096
-DISPATCH_JIT_THRESHOLD = 64  # workgroups before `auto` compiles an entry function
+DISPATCH_JIT_SECONDS = 0.1  # interpreted time before `auto` compiles an entry function
 
 
 def _attr_int(attrs: dict, key: str) -> int:
@@ -42,7 +44,7 @@ class VmvxExecutable(Executable):
         from vmvxjit.kernels.module import VmvxModule
 
         super().__init__()
-        self._workgroups_seen = 0
+        self._interpreted_seconds: dict = {}
         self._dispatch_cache: dict = {}
         self.context = Context([VmvxModule()])
         self.state = self.context.register(module)
@@ -92,9 +94,12 @@ class VmvxExecutable(Executable):
 
     def _run(self, ordinal, workgroup_count, constants, bindings) -> None:
         function = self.state.module.exports[self._entries[ordinal][0]]
-        compiled = self._compiled_dispatch(function, workgroup_count)
+        compiled = self._compiled_dispatch(function)
         if compiled is None:
+            start = time.perf_counter()
             self._run_workgroups(function, workgroup_count, constants, bindings, ordinal)
+            self._interpreted_seconds[function] = (self._interpreted_seconds.get(function, 0.0)
+                                                   + time.perf_counter() - start)
             return
         failed = compiled.run(workgroup_count, constants, bindings, self.local_memory_size(ordinal))
         if failed is not None:
@@ -104,13 +109,14 @@ class VmvxExecutable(Executable):
             raise InternalError(f"compiled dispatch stopped at workgroup {failed} but the "
                                 "interpreter ran it without error")
 
-    def _compiled_dispatch(self, function: int, workgroup_count):
-        """The compiled form of entry `function`, when the tier wants one."""
+    def _compiled_dispatch(self, function: int):
+        """The compiled form of entry `function`, when the tier wants one: always
+        under `jit`; under `auto` once interpreting it has cost DISPATCH_JIT_SECONDS
+        (compiling costs about a second, so cheap dispatches stay interpreted)."""
         tier = self.state.tier
         if tier == "interp":
             return None
-        self._workgroups_seen += workgroup_count[0] * workgroup_count[1] * workgroup_count[2]
-        if tier == "auto" and self._workgroups_seen < DISPATCH_JIT_THRESHOLD:
+        if tier == "auto" and self._interpreted_seconds.get(function, 0.0) < DISPATCH_JIT_SECONDS:
             return None
         if function not in self._dispatch_cache:
             from vmvxjit.vm.jit.dispatch_runner import compile_dispatch

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit import codegen
-from vmvxjit.vm.jit.regions import COMPILABLE, Region, split_blocks
+from vmvxjit.vm.jit.regions import COMPILABLE, MAX_REGION_BLOCKS, Region, split_blocks
 
 LIST_HANDLE = -2
 NULL_HANDLE = -1
@@ -51,6 +51,8 @@ def _reaches_itself(blocks) -> set:
 def compilable_entry(function, imports, calls: dict):
     """The function's blocks if the whole entry function can be compiled, else None."""
     blocks = split_blocks(function.instrs)
+    if len(blocks) > MAX_REGION_BLOCKS:  # Numba's compile time grows quadratically with blocks
+        return None
     cyclic = _reaches_itself(blocks)
     for block in blocks:
         for instr in block.instrs:
