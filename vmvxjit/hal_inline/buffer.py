@@ -19,10 +19,18 @@ ALLOCATION_ALIGNMENT = 64
 WHOLE_BUFFER = -1  # IREE_HAL_WHOLE_BUFFER as a signed i64
 
 
+GUARD_BYTES = 512
+
+
 def aligned_zeros(length: int, alignment: int = ALLOCATION_ALIGNMENT) -> np.ndarray:
-    """A zero-filled uint8 array whose data pointer is `alignment`-aligned."""
-    raw = np.zeros(length + alignment, dtype=np.uint8)
-    start = (-raw.ctypes.data) % alignment
+    """A zero-filled uint8 array whose data pointer is `alignment`-aligned.
+
+    It sits between GUARD_BYTES of zeros on each side: native executables
+    compiled by IREE can read a little outside their bindings (IREE's own
+    GridSample does), and what they read must not depend on whatever memory
+    happens to be next to the buffer."""
+    raw = np.zeros(length + alignment + 2 * GUARD_BYTES, dtype=np.uint8)
+    start = GUARD_BYTES + (-(raw.ctypes.data + GUARD_BYTES)) % alignment
     return raw[start:start + length]
 
 

@@ -7,7 +7,8 @@ opcode, mnemonic, and the operand fields in byte order. Field kinds:
 u32 attributes, `imm:<t>` immediates, `u16`, `str16` (u16 length + bytes),
 `list<t>`/`rlist<t>` (2-byte aligned u16 count + u16 entries), `remap`
 (aligned count + src/dst pairs) and `cases[n]` (n × pc + remap).
-Opcode 0x79 is the block marker. `vm.fpowi.f32` (E0 3E) is emitted by
+Opcode 0x79 is the block marker. `vm.fpowi.f32` (E0 3E) and `vm.fpowi.f64`
+(E1 40) are emitted by
 iree-compile 3.13 but newer than the reference ISA notes; its layout and
 semantics were established against iree-run-module 3.13.
 """
@@ -226,6 +227,7 @@ ext_f32 0x3A vm.cast.f32.si64                   operand=R.f32 result=W.i64
 ext_f32 0x3B vm.cast.f32.ui64                   operand=R.f32 result=W.i64
 ext_f32 0x3C vm.cast.si64.f32                   operand=R.i64 result=W.f32
 ext_f32 0x3E vm.fpowi.f32                       lhs=R.f32 rhs=R.i64 result=W.f32
+ext_f64 0x40 vm.fpowi.f64                       lhs=R.f64 rhs=R.i64 result=W.f64
 ext_f32 0x3D vm.cast.ui64.f32                   operand=R.i64 result=W.f32
 ext_f64 0x00 vm.global.load.f64                 byte_offset=global:u32 result=W.f64
 ext_f64 0x01 vm.global.store.f64                byte_offset=global:u32 value=R.f64

@@ -244,16 +244,22 @@ def _fdiv(a: float, b: float) -> float:
     return a / b
 
 
-def _fpowi_f32(base: float, exponent: int) -> float:
-    """vm.fpowi.f32 as IREE 3.13 computes it: square-and-multiply in f32 on |exponent|,
-    then a reciprocal for a negative exponent (checked against iree-run-module)."""
-    result, power, n = 1.0, base, abs(exponent)
-    while n:
-        if n & 1:
-            result = f32(result * power)
-        power = f32(power * power)
-        n >>= 1
-    return f32(_fdiv(1.0, result)) if exponent < 0 else result
+def _fpowi(rnd):
+    """vm.fpowi.f32/f64 as IREE 3.13 computes them: the exponent cut to its low 32
+    bits (signed), square-and-multiply on its magnitude rounding each product to
+    the type, then a reciprocal for a negative exponent (checked against
+    iree-run-module)."""
+
+    def fpowi(base: float, exponent: int) -> float:
+        exponent = wrap32(exponent)
+        result, power, n = 1.0, base, abs(exponent)
+        while n:
+            if n & 1:
+                result = rnd(result * power)
+            power = rnd(power * power)
+            n >>= 1
+        return rnd(_fdiv(1.0, result)) if exponent < 0 else result
+    return fpowi
 
 
 def _llroundf(x: float) -> int:
@@ -301,7 +307,8 @@ def _build_table() -> dict:
         "vm.bitcast.i64.f64": _f64_from_bits,
         "vm.bitcast.f64.i64": _bits_f64,
         "vm.trunc.f64.f32": f32,
-        "vm.fpowi.f32": _fpowi_f32,
+        "vm.fpowi.f32": _fpowi(f32),
+        "vm.fpowi.f64": _fpowi(float),
         "vm.ext.f32.f64": lambda x: x,
     })
     return table

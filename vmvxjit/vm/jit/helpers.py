@@ -160,17 +160,28 @@ def bitcast_f64_i64(x):
 
 
 @njit(**_INLINE)
-def fpowi_f32(base, exponent):
-    """See semantics._fpowi_f32."""
-    result = np.float32(1.0)
+def _fpowi(base, exponent, one):
+    """See semantics._fpowi; `one` is 1 in the type of `base` (f32 or f64)."""
+    e = w32(exponent)
+    result = one
     power = base
-    n = np.uint64(exponent) if exponent >= 0 else np.uint64(-exponent)
+    n = np.uint64(e) if e >= 0 else np.uint64(-e)
     while n:
         if n & np.uint64(1):
-            result = np.float32(result * power)
-        power = np.float32(power * power)
+            result = result * power
+        power = power * power
         n >>= np.uint64(1)
-    return np.float32(1.0) / result if exponent < 0 else result
+    return one / result if e < 0 else result
+
+
+@njit(**_INLINE)
+def fpowi_f32(base, exponent):
+    return _fpowi(base, exponent, np.float32(1.0))
+
+
+@njit(**_INLINE)
+def fpowi_f64(base, exponent):
+    return _fpowi(base, exponent, np.float64(1.0))
 
 
 @njit(**_INLINE)

@@ -139,5 +139,6 @@ TEMPLATES.update({
     "vm.bitcast.f64.i64": "bitcast_f64_i64({0})",
     "vm.trunc.f64.f32": "np.float32({0})",
     "vm.fpowi.f32": "fpowi_f32({0}, {1})",
+    "vm.fpowi.f64": "fpowi_f64({0}, {1})",
     "vm.ext.f32.f64": "np.float64({0})",
 })
