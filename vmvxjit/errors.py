@@ -40,6 +40,10 @@ class Error(Exception):
     """Base of every vmvxjit error: a status code, a message and VM frames."""
 
     code = StatusCode.UNKNOWN
+    # Bytecode offset of the failing op, set by code that runs many ops per
+    # interpreter step (fused blocks, compiled regions); the interpreter uses it
+    # for the innermost frame it annotates.
+    vm_pc: int | None = None
 
     def __init__(self, message: str, *, code: int | None = None):
         super().__init__(message)
@@ -120,3 +124,12 @@ class ArithmeticFault(Error):
 
 class VmFailError(Error):
     """Raised by `vm.fail` with the program's own status code and message."""
+
+
+# Python exceptions that mean a bug in vmvxjit when VM code raises them; they
+# are reported as INTERNAL errors at the VM location where they happened.
+UNEXPECTED = (ArithmeticError, TypeError, ValueError, IndexError, MemoryError, KeyError)
+
+
+def internal_error(exc: BaseException) -> InternalError:
+    return InternalError(f"{type(exc).__name__}: {exc}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vmvxjit.errors import Error, InternalError, ResourceExhaustedError
+from vmvxjit.errors import UNEXPECTED, Error, InternalError, ResourceExhaustedError, internal_error
 from vmvxjit.vm.bytecode_module import ModuleState
 from vmvxjit.vm.cconv import frame_layout
 from vmvxjit.vm.decoder import BLOCK_OP
@@ -38,9 +38,11 @@ class Prepared:
 class _BuildEnv:
     """What step builders may ask about the function being prepared."""
 
-    def __init__(self, state: ModuleState, block_targets: dict):
+    def __init__(self, state: ModuleState, function_name: str, block_targets: dict):
         self.state = state
         self.module = state.module
+        self.function_name = function_name
+        self.index = 0                 # step index of the instruction being built
         self._targets = block_targets
 
     def target(self, pc: int) -> int:
@@ -60,18 +62,22 @@ def prepare(state: ModuleState, ordinal: int) -> Prepared:
             targets[instr.pc] = count
         else:
             count += 1
-    env = _BuildEnv(state, targets)
-    steps, pcs = [], []
+    env = _BuildEnv(state, function.name, targets)
+    steps, pcs, instrs = [], [], []
     for instr in function.instrs:
         if instr.op is BLOCK_OP:
             continue
         builder = BUILDERS.get(instr.op.mnemonic)
         if builder is None:
             raise InternalError(f"no interpreter support for {instr.op.mnemonic}")
+        env.index = len(steps)
         steps.append(builder(instr, env))
         pcs.append(instr.pc)
+        instrs.append(instr)
     if state.tier != "interp":
+        from vmvxjit.vm.fused_blocks import fuse
         from vmvxjit.vm.jit.tiering import install
+        fuse(instrs, steps, targets.values(), env)
         install(state, function, steps, targets, state.tier)
     arg_slots, _, _ = frame_layout(function.cconv.args)
     prepared = Prepared(ordinal, steps, pcs, function.i32_count, function.ref_count, arg_slots)
@@ -112,7 +118,7 @@ def run_function(state: ModuleState, ordinal: int, args: list) -> list:
                 if len(stack) >= MAX_CALL_DEPTH:
                     raise ResourceExhaustedError(
                         f"VM call stack exhausted (more than {MAX_CALL_DEPTH} frames)")
-                stack.append((prepared, regs, refs, ip if resume is None else resume, results))
+                stack.append((prepared, regs, refs, resume, results))
                 prepared = prepare(state, callee)
                 steps = prepared.steps
                 regs, refs = _new_frame(prepared, values)
@@ -127,8 +133,8 @@ def run_function(state: ModuleState, ordinal: int, args: list) -> list:
     except Error as error:
         _annotate(error, state, prepared, ip, stack)
         raise
-    except (ArithmeticError, TypeError, ValueError, IndexError, MemoryError, KeyError) as exc:
-        error = InternalError(f"{type(exc).__name__}: {exc}")
+    except UNEXPECTED as exc:
+        error = internal_error(exc)
         _annotate(error, state, prepared, ip, stack)
         raise error from exc
 
@@ -139,6 +145,7 @@ def _annotate(error: Error, state: ModuleState, prepared: Prepared, ip: int, sta
     for depth, (frame_prepared, frame_ip) in enumerate(frames):
         index = max(0, min(frame_ip - 1, len(frame_prepared.pcs) - 1))
         pc = frame_prepared.pcs[index] if frame_prepared.pcs else 0
-        if depth == 0 and getattr(error, "vm_pc", None) is not None:
-            pc = error.vm_pc  # raised by compiled code, at its own bytecode offset
+        if depth == 0 and error.vm_pc is not None:
+            pc = error.vm_pc  # raised by fused or compiled code, at its own bytecode offset
+            error.vm_pc = None
         error.add_frame(module.location(frame_prepared.ordinal, pc))

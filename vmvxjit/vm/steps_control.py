@@ -19,30 +19,30 @@ _MOVE = isa.MOVE_BIT
 _BIT = isa.REF_BIT
 
 
+def remap_source(pairs) -> list[str]:
+    """Python lines applying a branch's remap list, in order, to `regs`/`refs`
+    (a moved ref register is released unless it is its own destination)."""
+    lines = []
+    for s, d in pairs:
+        if s & _BIT:
+            src, dst = s & _MASK, d & _MASK
+            if s & _MOVE and src != dst:
+                lines += [f"value = refs[{src}]", f"refs[{src}] = None", f"refs[{dst}] = value"]
+            else:
+                lines.append(f"refs[{dst}] = refs[{src}]")
+        else:
+            lines.append(f"regs[{d & isa.I32_MASK}] = regs[{s & isa.I32_MASK}]")
+    return lines
+
+
 def build_remap(pairs):
-    """A function applying a branch's remap list, in order, to a frame."""
+    """A function applying a branch's remap list to a frame, or None for no remap."""
     if not pairs:
         return None
-    plan = [(bool(s & _BIT), s & (_MASK if s & _BIT else isa.I32_MASK),
-             d & (_MASK if d & _BIT else isa.I32_MASK), bool(s & _MOVE)) for s, d in pairs]
-    if not any(is_ref for is_ref, *_ in plan):
-        moves = [(s, d) for _, s, d, _ in plan]
-
-        def remap(regs, refs):
-            for s, d in moves:
-                regs[d] = regs[s]
-        return remap
-
-    def remap(regs, refs):
-        for is_ref, s, d, move in plan:
-            if is_ref:
-                value = refs[s]
-                if move and s != d:
-                    refs[s] = None
-                refs[d] = value
-            else:
-                regs[d] = regs[s]
-    return remap
+    namespace: dict = {}
+    exec("def remap(regs, refs):\n" + "".join(f"    {line}\n" for line in remap_source(pairs)),
+         namespace)
+    return namespace["remap"]
 
 
 def _jump(target: int, pairs):
@@ -134,7 +134,7 @@ def build_call(instr, env):
     yieldable = "yieldable" in instr.op.mnemonic
     resume = env.target(instr.arg("dest_pc")) if yieldable else None
     if not callee & isa.IMPORT_BIT:
-        event = (CALL, callee, results, resume)
+        event = (CALL, callee, results, env.index + 1 if resume is None else resume)
 
         def step(regs, refs):
             return event + (collect(operands, regs, refs),)
@@ -148,12 +148,22 @@ def build_call(instr, env):
 
 
 def _import_call_step(import_def, imports, ordinal, operands, results, segments, resume):
-    """A step calling import `ordinal`, generated as Python source for this call site.
+    """A step calling import `ordinal`, generated as Python source for this call site."""
+    lines, namespace = import_call_source(import_def, imports, ordinal, operands, results,
+                                          segments, "")
+    exec("def step(regs, refs):\n" + "".join(f"    {line}\n" for line in lines)
+         + f"    return {resume}\n", namespace)
+    return namespace["step"]
+
+
+def import_call_source(import_def, imports, ordinal, operands, results, segments, tag: str):
+    """(lines, namespace): straight-line Python calling import `ordinal` on `regs`/`refs`.
 
     The argument grouping (variadic spans included), MOVE releases and result
-    conversions are all known here, so the step is straight-line code. Every
-    argument is read before any moved register is released, and releases
-    happen before results are stored (a result may reuse a moved register).
+    conversions are all known at the call site. Every argument is read before
+    any moved register is released, and releases happen before results are
+    stored (a result may reuse a moved register). Names in the namespace end
+    with `tag`, so several call sites can share one generated function.
     """
     cconv = import_def.cconv
     if cconv is None:
@@ -163,7 +173,7 @@ def _import_call_step(import_def, imports, ordinal, operands, results, segments,
         is_ref, slot, move = reader(raw)
         reads.append(f"refs[{slot}]" if is_ref else f"regs[{slot}]")
         if move:
-            releases.append(f"    refs[{slot}] = None")
+            releases.append(f"refs[{slot}] = None")
     args, position = [], 0
     for index, item in enumerate(cconv.args):
         if len(item) == 1:
@@ -181,30 +191,24 @@ def _import_call_step(import_def, imports, ordinal, operands, results, segments,
     stores = []
     for index, (raw, ch) in enumerate(zip(results, cconv.results)):
         is_ref, slot, _ = reader(raw)
-        stores.append(f"    refs[{slot}] = v{index}" if is_ref else
-                      f"    regs[{slot}] = {_CONVERT_NAMES[ch]}(v{index})")
-    outputs = ", ".join(f"v{i}" for i in range(len(cconv.results)))
-    unpack = "" if not cconv.results else (
-        f"    {outputs} = out\n" if len(cconv.results) > 1 else "    v0 = out\n")
-    source = (
-        "def step(regs, refs):\n"
-        f"    target = imports[{ordinal}]\n"
-        "    if target is None:\n"
-        "        raise NotFoundError(unresolved)\n"
-        "    try:\n"
-        f"        out = target.call({', '.join(args)})\n"
-        "    except Error as error:\n"
-        "        error.add_frame(frame)\n"
-        "        raise\n"
-        + "".join(t + "\n" for t in releases)
-        + unpack + "".join(t + "\n" for t in stores)
-        + f"    return {resume}\n")
-    namespace = {"imports": imports, "NotFoundError": NotFoundError, "Error": Error,
-                 "unresolved": f"optional import `{import_def.full_name}` (ordinal {ordinal}) not resolved",
-                 "frame": f"while calling import '{import_def.full_name}'",
+        stores.append(f"refs[{slot}] = out{index}" if is_ref else
+                      f"regs[{slot}] = {_CONVERT_NAMES[ch]}(out{index})")
+    outputs = ", ".join(f"out{i}" for i in range(len(cconv.results)))
+    call = f"imports{tag}[{ordinal}]"
+    lines = [f"if {call} is None:",
+             f"    raise NotFoundError(unresolved{tag})",
+             "try:",
+             f"    {outputs + ' = ' if outputs else ''}{call}.call({', '.join(args)})",
+             "except Error as error:",
+             f"    error.add_frame(frame{tag})",
+             "    raise",
+             *releases, *stores]
+    namespace = {f"imports{tag}": imports, "NotFoundError": NotFoundError, "Error": Error,
+                 f"unresolved{tag}": (f"optional import `{import_def.full_name}` "
+                                      f"(ordinal {ordinal}) not resolved"),
+                 f"frame{tag}": f"while calling import '{import_def.full_name}'",
                  "wrap32": wrap32, "wrap64": wrap64, "f32": f32, "float": float}
-    exec(source, namespace)
-    return namespace["step"]
+    return lines, namespace
 
 
 _CONVERT_NAMES = {"i": "wrap32", "I": "wrap64", "f": "f32", "F": "float"}
@@ -238,6 +242,53 @@ def build_trace(instr, env):
             refs[s] = None
     return step
 
+
+# -- inline forms for fused blocks (see fused_blocks.py) ------------------------
+
+BRANCHES = frozenset({"vm.br", "vm.yield", "vm.break", "vm.cond_br", "vm.cond_break",
+                      "vm.br_table", "vm.return"})
+_CALLS = frozenset({"vm.call", "vm.call.variadic", "vm.call.yieldable",
+                    "vm.call.variadic.yieldable"})
+
+
+def ends_segment(instr) -> bool:
+    """Whether the step may hand the run loop an event (a jump, call or return)
+    instead of falling through: such a step ends a fused segment."""
+    mnemonic = instr.op.mnemonic
+    if mnemonic in BRANCHES:
+        return True
+    return mnemonic in _CALLS and (
+        not instr.arg("callee_ordinal") & isa.IMPORT_BIT or "yieldable" in mnemonic)
+
+
+def _jump_source(target: int, pairs) -> list[str]:
+    return remap_source(pairs) + [f"return {target}"]
+
+
+def inline_br(instr, env, tag):
+    return _jump_source(env.target(instr.args[0]), instr.args[1]), {}
+
+
+def inline_cond_br(instr, env, tag):
+    cond, true_pc, true_pairs, false_pc, false_pairs = instr.args
+    return ([f"if regs[{cond}]:"]
+            + [f"    {line}" for line in _jump_source(env.target(true_pc), true_pairs)]
+            + _jump_source(env.target(false_pc), false_pairs)), {}
+
+
+def inline_call(instr, env, tag):
+    """Import calls inline; internal calls go through the run loop (None)."""
+    callee = instr.arg("callee_ordinal")
+    if not callee & isa.IMPORT_BIT or "yieldable" in instr.op.mnemonic:
+        return None
+    ordinal = callee & ~isa.IMPORT_BIT
+    segments = instr.arg("segment_sizes") if "variadic" in instr.op.mnemonic else None
+    return import_call_source(env.module.imports[ordinal], env.state.imports, ordinal,
+                              instr.arg("operands"), instr.arg("results"), segments, tag)
+
+
+INLINERS = {"vm.br": inline_br, "vm.yield": inline_br, "vm.break": inline_br,
+            "vm.cond_br": inline_cond_br, "vm.call": inline_call, "vm.call.variadic": inline_call}
 
 BUILDERS = {
     "vm.br": build_br,

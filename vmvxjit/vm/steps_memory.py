@@ -249,8 +249,12 @@ def build_cmp_ref(instr, env):
     return step
 
 
+def _discarded(instr) -> list:
+    return [raw & _MASK for raw in instr.args[0] if raw & isa.REF_BIT]
+
+
 def build_discard_refs(instr, env):
-    slots = [raw & _MASK for raw in instr.args[0] if raw & isa.REF_BIT]
+    slots = _discarded(instr)
 
     def step(regs, refs):
         for s in slots:
@@ -508,4 +512,42 @@ BUILDERS.update({
     "vm.list.set.f64": build_list_set,
     "vm.list.get.ref": build_list_get_ref,
     "vm.list.set.ref": build_list_set_ref,
+})
+
+
+# -- inline forms for fused blocks (see fused_blocks.py) ------------------------
+
+def inline_buffer_load(instr, env, tag):
+    buf_raw, index, w = instr.args
+    return ([f"regs[{w}] = buffer_ref(refs[{buf_raw & _MASK}], 'source_buffer')"
+             f".load({_LOAD_CODES[instr.op.mnemonic]!r}, regs[{index}])"],
+            {"buffer_ref": _buffer})
+
+
+def inline_buffer_store(instr, env, tag):
+    buf_raw, index, value = instr.args
+    return ([f"buffer_ref(refs[{buf_raw & _MASK}], 'target_buffer')"
+             f".store({_STORE_CODES[instr.op.mnemonic]!r}, regs[{index}], regs[{value}])"],
+            {"buffer_ref": _buffer})
+
+
+def inline_const_ref_rodata(instr, env, tag):
+    return ([f"refs[{instr.args[1] & _MASK}] = rodata{tag}"],
+            {f"rodata{tag}": env.module.rodata[instr.args[0]]})
+
+
+def inline_const_ref_zero(instr, env, tag):
+    return [f"refs[{instr.args[0] & _MASK}] = None"], {}
+
+
+def inline_discard_refs(instr, env, tag):
+    return [f"refs[{slot}] = None" for slot in _discarded(instr)], {}
+
+
+INLINERS = {m: inline_buffer_load for m in _LOAD_CODES}
+INLINERS.update({m: inline_buffer_store for m in _STORE_CODES})
+INLINERS.update({
+    "vm.const.ref.rodata": inline_const_ref_rodata,
+    "vm.const.ref.zero": inline_const_ref_zero,
+    "vm.discard.refs": inline_discard_refs,
 })

@@ -41,10 +41,14 @@ def build_pure(instr, env):
     return step
 
 
+def _const_value(instr):
+    return instr.args[0] if len(instr.args) == 2 else (0.0 if "f" in instr.op.name[6:9] else 0)
+
+
 def build_const(instr, env):
     """const.{i32,i64,f32,f64}[.zero]: write the immediate (or zero)."""
     (w,) = _writes(instr)
-    value = instr.args[0] if len(instr.args) == 2 else (0.0 if "f" in instr.op.name[6:9] else 0)
+    value = _const_value(instr)
 
     def step(regs, refs):
         regs[w] = value
@@ -72,3 +76,20 @@ BUILDERS.update({m: build_const for m in (
     "vm.const.i32.zero", "vm.const.i64.zero", "vm.const.f32.zero", "vm.const.f64.zero")})
 BUILDERS.update({m: build_switch for m in (
     "vm.switch.i32", "vm.switch.i64", "vm.switch.f32", "vm.switch.f64")})
+
+
+# -- inline forms for fused blocks (see fused_blocks.py) ------------------------
+
+def inline_pure(instr, env, tag):
+    reads = ", ".join(f"regs[{r}]" for r in _reads(instr))
+    (w,) = _writes(instr)
+    return [f"regs[{w}] = op{tag}({reads})"], {f"op{tag}": PURE_OPS[instr.op.mnemonic]}
+
+
+def inline_const(instr, env, tag):
+    (w,) = _writes(instr)
+    return [f"regs[{w}] = const{tag}"], {f"const{tag}": _const_value(instr)}
+
+
+INLINERS = {m: inline_pure for m in PURE_OPS}
+INLINERS.update({m: inline_const for m in BUILDERS if m.startswith("vm.const.")})
