@@ -24,7 +24,7 @@ class Function:
     """One exported function of a loaded module."""
 
     def __init__(self, program: Program, name: str):
-        self._program = program
+        self._call = program.caller(name)
         self.name = name
         function = program.signature(name)
         self.cconv = function.cconv.text
@@ -43,7 +43,7 @@ class Function:
             raise InvalidArgumentError(
                 f"{self.name} expects {len(self._converters)} arguments but {len(args)} were given")
         values = [convert(value) for convert, value in zip(self._converters, args)]
-        results = [_to_host(v) for v in self._program.call(self.name, values)]
+        results = [_to_host(v) for v in self._call(values)]
         if len(results) == 1:
             return results[0]
         return tuple(results) if results else None

@@ -67,5 +67,9 @@ class Program:
         return self.module.functions[ordinal]
 
     def call(self, name: str, args: list) -> list:
+        return self.caller(name)(args)
+
+    def caller(self, name: str):
+        """A function calling export `name` with a list of values; returns its results."""
         self.signature(name)
-        return self.context.invoke(self.state, name, args)
+        return self.context.invoker(self.state, name)

@@ -94,9 +94,13 @@ class HalInlineModule(NativeModule):
     @export("buffer_view.assert", "0rriiCID_v")
     def buffer_view_assert(self, view, message, element_type, encoding_type, dims):
         view = require_ref(view, BufferView)
-        text = require_ref(message, VmBuffer).text()
+        message = require_ref(message, VmBuffer)
         expected_type = element_type & 0xFFFFFFFF
         expected_encoding = encoding_type & 0xFFFFFFFF
+        if (view.element_type == expected_type and view.shape == tuple(dims)
+                and view.encoding_type in (0, expected_encoding)):
+            return  # the common case, decided without building any message
+        text = message.text()
         if view.encoding_type != 0 and view.encoding_type != expected_encoding:
             raise InvalidArgumentError(
                 f"{text} encoding mismatch; expected {expected_encoding:08X} "

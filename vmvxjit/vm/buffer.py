@@ -56,6 +56,7 @@ ELEMENT_FORMATS = {
 _STRUCTS = {code: struct.Struct(fmt) for code, fmt in ELEMENT_FORMATS.items()}
 # Stores truncate the register value to the element width (unsigned masks).
 _STORE_MASKS = {"i8": 0xFF, "i16": 0xFFFF, "i32": 0xFFFFFFFF, "i64": 0xFFFFFFFFFFFFFFFF}
+_UINT8 = np.dtype(np.uint8)
 _STORE_STRUCTS = {"i8": struct.Struct("<B"), "i16": struct.Struct("<H"),
                   "i32": struct.Struct("<I"), "i64": struct.Struct("<Q"),
                   "f32": _STRUCTS["f32"], "f64": _STRUCTS["f64"]}
@@ -70,7 +71,7 @@ class VmBuffer:
 
     def __init__(self, data, mutable: bool = True):
         array = np.asarray(data) if not isinstance(data, np.ndarray) else data
-        if array.dtype != np.uint8 or array.ndim != 1:
+        if array.dtype is not _UINT8 or array.ndim != 1:
             array = array.reshape(-1).view(np.uint8)
         self.data = array
         self.mutable = mutable and array.flags.writeable

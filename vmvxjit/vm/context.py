@@ -108,16 +108,24 @@ class Context:
 
     def invoke(self, state: ModuleState, export_name: str, args) -> list:
         """Calls an export of a registered bytecode module with host values."""
+        return self.invoker(state, export_name)(args)
+
+    def invoker(self, state: ModuleState, export_name: str):
+        """A function calling the export with a list of host values (looked up once)."""
         ordinal = state.module.exports.get(export_name)
         if ordinal is None:
             raise NotFoundError(f"function '{export_name}' not exported by module '{state.module.name}'")
         cconv = state.module.functions[ordinal].cconv
-        if len(args) != len(cconv.args):
-            raise InvalidArgumentError(
-                f"function '{export_name}' expects {len(cconv.args)} arguments but "
-                f"{len(args)} were given")
-        converted = [_ARG_CONVERT[ch](value) for ch, value in zip(cconv.args, args)]
-        return run_function(state, ordinal, converted)
+        converters = [_ARG_CONVERT[ch] for ch in cconv.args]
+
+        def call(args) -> list:
+            if len(args) != len(converters):
+                raise InvalidArgumentError(
+                    f"function '{export_name}' expects {len(converters)} arguments but "
+                    f"{len(args)} were given")
+            return run_function(state, ordinal, [convert(value)
+                                                 for convert, value in zip(converters, args)])
+        return call
 
 
 def _entry_name(entry) -> str:
