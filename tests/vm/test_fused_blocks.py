@@ -67,3 +67,95 @@ def test_a_failing_import_in_a_fused_block_names_the_call_site():
     assert "shape dimension 0 mismatch" in messages["auto"]
     assert "at module.scaled+0x" in messages["auto"]
     assert messages["auto"] == messages["interp"]
+
+
+# A loop over a fresh buffer: stores i*3 at element i for i < n, then sums elements [0, m), so a
+# large m faults in the middle of the second loop. Two loop regions, both with buffer accesses.
+_LOOPS = """
+vm.module @loops {
+  vm.export @fill_and_sum
+  vm.func @fill_and_sum(%n: i32, %m: i32) -> i64 {
+    %c0 = vm.const.i32 0
+    %c1 = vm.const.i32 1
+    %c3 = vm.const.i32 3
+    %z = vm.const.i64 0
+    %n64 = vm.ext.i32.i64.s %n : i32 -> i64
+    %bytes = vm.mul.i64 %n64, %n64 : i64
+    %c4 = vm.const.i64 4
+    %size = vm.mul.i64 %n64, %c4 : i64
+    %align = vm.const.i32 16
+    %buf = vm.buffer.alloc %size, %align : !vm.buffer
+    vm.br ^fill(%c0 : i32)
+  ^fill(%i: i32):
+    %more = vm.cmp.lt.i32.s %i, %n : i32
+    vm.cond_br %more, ^store, ^sum(%c0, %z : i32, i64)
+  ^store:
+    %v = vm.mul.i32 %i, %c3 : i32
+    %i64 = vm.ext.i32.i64.s %i : i32 -> i64
+    vm.buffer.store.i32 %v, %buf[%i64] : i32 -> !vm.buffer
+    %next = vm.add.i32 %i, %c1 : i32
+    vm.br ^fill(%next : i32)
+  ^sum(%j: i32, %s: i64):
+    %again = vm.cmp.lt.i32.s %j, %m : i32
+    vm.cond_br %again, ^add, ^done(%s : i64)
+  ^add:
+    %j64 = vm.ext.i32.i64.s %j : i32 -> i64
+    %x = vm.buffer.load.i32 %buf[%j64] : !vm.buffer -> i32
+    %x64 = vm.ext.i32.i64.s %x : i32 -> i64
+    %t = vm.add.i64 %s, %x64 : i64
+    %jn = vm.add.i32 %j, %c1 : i32
+    vm.br ^sum(%jn, %t : i32, i64)
+  ^done(%r: i64):
+    vm.return %r : i64
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def loops_module():
+    return modules.compile_mlir(_LOOPS, ["--compile-mode=vm"])
+
+
+@pytest.mark.parametrize("n, m", [(0, 0), (5, 5), (10_000, 10_000), (10_000, 7_000)])
+def test_loop_regions_run_as_python_loops(loops_module, monkeypatch, n, m):
+    """Loops below the compile threshold run as one generated Python loop each; the
+    budget hands control back to the entry hook every REGION_BUDGET back-edges."""
+    from vmvxjit.vm.jit import tiering
+    monkeypatch.setattr(tiering, "AUTO_THRESHOLD", 10**9)
+    results = [vmvxjit.load(str(loops_module), tier=tier)["fill_and_sum"](n, m)
+               for tier in ("interp", "auto")]
+    assert results[0] == results[1] == 3 * (m - 1) * m // 2
+
+
+def test_a_fault_inside_a_python_loop_names_the_op(loops_module, monkeypatch):
+    from vmvxjit.vm.jit import tiering
+    monkeypatch.setattr(tiering, "AUTO_THRESHOLD", 10**9)
+    messages = []
+    for tier in ("interp", "auto"):
+        with pytest.raises(vmvxjit.Error) as info:
+            vmvxjit.load(str(loops_module), tier=tier)["fill_and_sum"](6_000, 6_001)
+        messages.append(str(info.value))
+    assert "out-of-bounds access detected (offset=24000, length=4" in messages[1]
+    assert "at loops.fill_and_sum+0x" in messages[1]
+    assert messages[0] == messages[1]
+
+
+def test_the_python_loop_runs_and_yields_to_its_hook_by_budget(loops_module, monkeypatch):
+    from vmvxjit.vm.fused_blocks import REGION_BUDGET, fuse_region
+    from vmvxjit.vm.jit import tiering
+    monkeypatch.setattr(tiering, "AUTO_THRESHOLD", 10**9)
+    entries = []
+
+    def counting_fuse_region(*args):
+        run = fuse_region(*args)
+
+        def counted(regs, refs, ip):
+            entries.append(ip)
+            return run(regs, refs, ip)
+        return counted
+    monkeypatch.setattr(tiering, "fuse_region", counting_fuse_region)
+    n = 3 * REGION_BUDGET
+    assert vmvxjit.load(str(loops_module), tier="auto")["fill_and_sum"](n, n) == 3 * (n - 1) * n // 2
+    # one entry from outside, then one more per REGION_BUDGET back-edges (2n of them)
+    assert len(entries) == 1 + 2 * n // REGION_BUDGET

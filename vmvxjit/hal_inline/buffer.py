@@ -91,7 +91,7 @@ class HalBuffer:
 
     def storage(self) -> VmBuffer:
         """A mutable vm.buffer over exactly this buffer's bytes."""
-        return VmBuffer(self.data(), mutable=True)
+        return VmBuffer.over(self.allocation[self.offset:self.offset + self.length])
 
     def __repr__(self) -> str:
         return f"<hal.buffer {self.length} bytes at +{self.offset}>"

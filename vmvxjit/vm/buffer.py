@@ -78,6 +78,16 @@ class VmBuffer:
         self._view = memoryview(array)
 
     @classmethod
+    def over(cls, array: np.ndarray) -> "VmBuffer":
+        """A buffer over `array`, already a 1-D uint8 numpy array (no conversion:
+        the per-call path of `hal_inline.buffer.storage`)."""
+        buffer = cls.__new__(cls)
+        buffer.data = array
+        buffer.mutable = array.flags.writeable
+        buffer._view = memoryview(array)
+        return buffer
+
+    @classmethod
     def allocate(cls, length: int) -> "VmBuffer":
         """A new zero-filled mutable buffer of `length` bytes."""
         return cls(np.zeros(length, dtype=np.uint8), mutable=True)

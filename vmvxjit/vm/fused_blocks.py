@@ -1,16 +1,20 @@
-"""Fused blocks: each straight-line run of a function's steps as one generated
-Python function — the `jit` and `auto` tiers' answer to dispatch overhead.
+"""Fused blocks: straight-line runs of a function's steps, and whole loops, as
+generated Python — the `jit` and `auto` tiers' answer to dispatch overhead.
 
 A 4-element add spends most of its time in the interpreter's loop (fetch a
-step, call it, look at its event) rather than in the steps. Here every basic
-block — and every part of one that follows an internal call, where the callee
-returns — becomes a single function placed at the block's first step index:
-constants, pure ops, buffer accesses, import calls and branches are written
-inline (each step module's `INLINERS` give the Python for its ops, from the
-same helpers its step closures use), everything else calls its step closure.
-A fused function returns the next step index or a call/return event, exactly
-as the last step of its run would, so the run loop, the tiering hooks at
-block entries and compiled regions are unchanged.
+step, call it, look at its event) rather than in the steps. `fuse` turns
+every basic block — and every part of one that follows an internal call,
+where the callee returns — into a single function placed at the block's
+first step index: constants, pure ops, buffer accesses, import calls and
+branches are written inline (each step module's `INLINERS` give the Python
+for its ops, from the same helpers its step closures use), everything else
+calls its step closure. A fused function returns the next step index or a
+call/return event, exactly as the last step of its run would, so the run
+loop, the tiering hooks at block entries and compiled regions are unchanged.
+
+`fuse_region` does the same for a loop region (see jit/regions.py) as one
+function with a `while` loop over its blocks, so a loop that is not hot
+enough to compile still runs without the run loop's dispatch per block.
 
 Errors keep their location: the generated source has one line range per op,
 and the line that raised gives the op's bytecode offset (`Error.vm_pc`).
@@ -19,11 +23,60 @@ and the line that raised gives the op's bytecode offset (`Error.vm_pc`).
 from __future__ import annotations
 
 from vmvxjit.errors import UNEXPECTED, Error, internal_error
-from vmvxjit.vm.steps_control import INLINERS as CONTROL_INLINERS, ends_segment
+from vmvxjit.vm.steps_control import INLINERS as CONTROL_INLINERS, branch_source, ends_segment
 from vmvxjit.vm.steps_memory import INLINERS as MEMORY_INLINERS
 from vmvxjit.vm.steps_numeric import INLINERS as NUMERIC_INLINERS
 
 INLINERS = {**NUMERIC_INLINERS, **MEMORY_INLINERS, **CONTROL_INLINERS}
+
+# A region function hands control back to its entry hook after this many loop
+# back-edges, so the tiering policy can decide to compile a long-running loop.
+REGION_BUDGET = 4096
+
+
+class _Source:
+    """Generated Python with, per line, the bytecode offset of the op it is for."""
+
+    def __init__(self, env):
+        self.env = env
+        self.lines: list[str] = []
+        self.line_pcs: dict[int, int] = {}
+        self.namespace = {"Error": Error, "UNEXPECTED": UNEXPECTED, "located": _located,
+                          "internal_error": internal_error, "line_pcs": self.line_pcs}
+
+    def add(self, indent: int, lines, pc: int | None = None) -> None:
+        for line in lines:
+            self.lines.append(" " * indent + line)
+            if pc is not None:
+                self.line_pcs[len(self.lines)] = pc
+
+    def op(self, instr, index: int, step, indent: int, returns: bool) -> None:
+        """The op's Python, or a call of its step (`return`ed when `returns`)."""
+        inline = INLINERS.get(instr.op.mnemonic)
+        emitted = inline(instr, self.env, f"_{index}") if inline else None
+        if emitted is None:
+            self.namespace[f"step_{index}"] = step
+            self.add(indent, [f"{'return ' if returns else ''}step_{index}(regs, refs)"], instr.pc)
+            return
+        lines, names = emitted
+        self.namespace.update(names)
+        self.add(indent, lines, instr.pc)
+
+    def handlers(self, indent: int) -> None:
+        """Closes a `try:` opened at `indent`: errors get the failing op's offset."""
+        self.add(indent, ["except Error as error:",
+                          "    error.vm_pc = located(error, line_pcs)",
+                          "    raise",
+                          "except UNEXPECTED as exc:",
+                          "    error = internal_error(exc)",
+                          "    error.vm_pc = located(exc, line_pcs)",
+                          "    raise error from exc"])
+
+    def build(self, what: str) -> dict:
+        code = compile("\n".join(self.lines) + "\n", f"<fused {self.env.function_name} {what}>",
+                       "exec")
+        exec(code, self.namespace)
+        return self.namespace
 
 
 def fuse(instrs: list, steps: list, block_starts, env) -> None:
@@ -32,55 +85,75 @@ def fuse(instrs: list, steps: list, block_starts, env) -> None:
     `instrs[i]` is the instruction of `steps[i]`; `block_starts` the step
     indices where blocks begin. `env` is the step builders' environment.
     """
-    starts = sorted(set(block_starts) | {0})
-    source = []
-    line_pcs: dict[int, int] = {}
-    namespace = {"Error": Error, "UNEXPECTED": UNEXPECTED, "located": _located,
-                 "line_pcs": line_pcs}
-    segments = []
-    boundaries = set(starts)
+    source = _Source(env)
+    boundaries = set(block_starts) | {0}
+    starts = []
     index = 0
     while index < len(steps):
         if index not in boundaries:
             index += 1
             continue
-        start = index
-        name = f"segment_{start}"
-        source += [f"def {name}(regs, refs):", "    try:"]
+        starts.append(index)
+        source.add(0, [f"def segment_{index}(regs, refs):", "    try:"])
         while True:
-            instr = instrs[index]
-            ends = ends_segment(instr)
-            inline = INLINERS.get(instr.op.mnemonic)
-            emitted = inline(instr, env, f"_{index}") if inline else None
-            if emitted is None:
-                namespace[f"step_{index}"] = steps[index]
-                lines = [f"{'return ' if ends else ''}step_{index}(regs, refs)"]
-            else:
-                lines, names = emitted
-                namespace.update(names)
-            for line in lines:
-                source.append("        " + line)
-                line_pcs[len(source)] = instr.pc
+            ends = ends_segment(instrs[index])
+            source.op(instrs[index], index, steps[index], 8, returns=ends)
             index += 1
             if ends:
                 break
             if index in boundaries or index == len(steps):
-                source.append(f"        return {index}")
+                source.add(8, [f"return {index}"])
                 break
-        if index < len(steps):
-            boundaries.add(index)
-        source += ["    except Error as error:",
-                   "        error.vm_pc = located(error, line_pcs)",
-                   "        raise",
-                   "    except UNEXPECTED as exc:",
-                   "        error = internal_error(exc)",
-                   "        error.vm_pc = located(exc, line_pcs)",
-                   "        raise error from exc"]
-        segments.append((start, name))
-    namespace["internal_error"] = internal_error
-    exec(compile("\n".join(source) + "\n", f"<fused {env.function_name}>", "exec"), namespace)
-    for start, name in segments:
-        steps[start] = namespace[name]
+        boundaries.add(index)
+        source.handlers(4)
+    namespace = source.build("blocks")
+    for start in starts:
+        steps[start] = namespace[f"segment_{start}"]
+
+
+def fuse_region(blocks: list, block_targets: dict, steps: list, env):
+    """A function `run(regs, refs, ip) -> (step index, back-edges taken)` running
+    the region's blocks from step index `ip` until a branch leaves the region
+    (or REGION_BUDGET back-edges were taken: it then returns the back-edge's
+    target, a region entry). `blocks` are jit/regions.py Blocks; `steps` the
+    unfused steps, called for ops without an inline form."""
+    inside = {block_targets[b.pc]: b for b in blocks}
+    source = _Source(env)
+    source.add(0, ["def region(regs, refs, ip):", "    back_edges = 0", "    try:",
+                   "        while True:"])
+
+    def emit(starts: list, indent: int) -> bool:
+        if len(starts) > 1:
+            middle = len(starts) // 2
+            source.add(indent, [f"if ip < {starts[middle]}:"])
+            if not emit(starts[:middle], indent + 4):
+                return False
+            source.add(indent, ["else:"])
+            return emit(starts[middle:], indent + 4)
+        start = starts[0]
+        block = inside[start]
+        for offset, instr in enumerate(block.instrs[:-1]):
+            source.op(instr, start + offset, steps[start + offset], indent, returns=False)
+
+        def jump(target: int) -> list[str]:
+            if target not in inside:
+                return [f"return {target}, back_edges"]
+            if target > start:
+                return [f"ip = {target}", "continue"]
+            return ["back_edges += 1", f"if back_edges >= {REGION_BUDGET}:",
+                    f"    return {target}, back_edges", f"ip = {target}", "continue"]
+
+        terminator = block.instrs[-1]
+        lines = branch_source(terminator, env, jump)
+        if lines is None:
+            return False
+        source.add(indent, lines, terminator.pc)
+        return True
+
+    if not emit(sorted(inside), 12):
+        return None
+    source.handlers(4)
+    return source.build("region")["region"]
 
 
 def _located(exc: BaseException, line_pcs: dict) -> int | None:

@@ -77,8 +77,9 @@ def prepare(state: ModuleState, ordinal: int) -> Prepared:
     if state.tier != "interp":
         from vmvxjit.vm.fused_blocks import fuse
         from vmvxjit.vm.jit.tiering import install
+        unfused = list(steps)
         fuse(instrs, steps, targets.values(), env)
-        install(state, function, steps, targets, state.tier)
+        install(state, function, steps, targets, state.tier, unfused, env)
     arg_slots, _, _ = frame_layout(function.cconv.args)
     prepared = Prepared(ordinal, steps, pcs, function.i32_count, function.ref_count, arg_slots)
     state.prepared[ordinal] = prepared

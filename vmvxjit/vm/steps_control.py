@@ -261,19 +261,27 @@ def ends_segment(instr) -> bool:
         not instr.arg("callee_ordinal") & isa.IMPORT_BIT or "yieldable" in mnemonic)
 
 
-def _jump_source(target: int, pairs) -> list[str]:
-    return remap_source(pairs) + [f"return {target}"]
+def _return_index(target: int) -> list[str]:
+    return [f"return {target}"]
 
 
-def inline_br(instr, env, tag):
-    return _jump_source(env.target(instr.args[0]), instr.args[1]), {}
-
-
-def inline_cond_br(instr, env, tag):
+def branch_source(instr, env, jump=_return_index) -> list[str] | None:
+    """Python for a br/cond_br (yield and break are unconditional branches):
+    the remap, then `jump(step_index)`, the lines that continue there. None
+    for other branches."""
+    mnemonic = instr.op.mnemonic
+    if mnemonic in ("vm.br", "vm.yield", "vm.break"):
+        return remap_source(instr.args[1]) + jump(env.target(instr.args[0]))
+    if mnemonic != "vm.cond_br":
+        return None
     cond, true_pc, true_pairs, false_pc, false_pairs = instr.args
-    return ([f"if regs[{cond}]:"]
-            + [f"    {line}" for line in _jump_source(env.target(true_pc), true_pairs)]
-            + _jump_source(env.target(false_pc), false_pairs)), {}
+    on_true = remap_source(true_pairs) + jump(env.target(true_pc))
+    return ([f"if regs[{cond}]:"] + [f"    {line}" for line in on_true]
+            + remap_source(false_pairs) + jump(env.target(false_pc)))
+
+
+def inline_branch(instr, env, tag):
+    return branch_source(instr, env), {}
 
 
 def inline_call(instr, env, tag):
@@ -287,8 +295,8 @@ def inline_call(instr, env, tag):
                               instr.arg("operands"), instr.arg("results"), segments, tag)
 
 
-INLINERS = {"vm.br": inline_br, "vm.yield": inline_br, "vm.break": inline_br,
-            "vm.cond_br": inline_cond_br, "vm.call": inline_call, "vm.call.variadic": inline_call}
+INLINERS = {"vm.br": inline_branch, "vm.yield": inline_branch, "vm.break": inline_branch,
+            "vm.cond_br": inline_branch, "vm.call": inline_call, "vm.call.variadic": inline_call}
 
 BUILDERS = {
     "vm.br": build_br,

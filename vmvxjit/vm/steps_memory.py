@@ -517,18 +517,25 @@ BUILDERS.update({
 
 # -- inline forms for fused blocks (see fused_blocks.py) ------------------------
 
+def _checked_buffer(slot: int, name: str) -> str:
+    """An expression for `refs[slot]` as a VmBuffer (checked like `_buffer`, without a
+    call in the common case)."""
+    return (f"(refs[{slot}] if refs[{slot}].__class__ is VmBuffer "
+            f"else buffer_ref(refs[{slot}], {name!r}))")
+
+
 def inline_buffer_load(instr, env, tag):
     buf_raw, index, w = instr.args
-    return ([f"regs[{w}] = buffer_ref(refs[{buf_raw & _MASK}], 'source_buffer')"
+    return ([f"regs[{w}] = {_checked_buffer(buf_raw & _MASK, 'source_buffer')}"
              f".load({_LOAD_CODES[instr.op.mnemonic]!r}, regs[{index}])"],
-            {"buffer_ref": _buffer})
+            {"buffer_ref": _buffer, "VmBuffer": VmBuffer})
 
 
 def inline_buffer_store(instr, env, tag):
     buf_raw, index, value = instr.args
-    return ([f"buffer_ref(refs[{buf_raw & _MASK}], 'target_buffer')"
+    return ([f"{_checked_buffer(buf_raw & _MASK, 'target_buffer')}"
              f".store({_STORE_CODES[instr.op.mnemonic]!r}, regs[{index}], regs[{value}])"],
-            {"buffer_ref": _buffer})
+            {"buffer_ref": _buffer, "VmBuffer": VmBuffer})
 
 
 def inline_const_ref_rodata(instr, env, tag):

@@ -18,6 +18,7 @@ import numpy as np
 
 from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
+from vmvxjit.vm.fused_blocks import fuse_region
 from vmvxjit.vm.jit import codegen
 from vmvxjit.vm.jit.regions import find_regions
 
@@ -176,31 +177,45 @@ class _EntryPolicy:
                 and self.visits >= MIN_VISITS_PER_FRAME * self.frames)
 
 
-def install(state, function, steps: list, block_targets: dict, tier: str) -> None:
-    """Wraps the entry steps of `function`'s regions so they can run compiled."""
+def install(state, function, steps: list, block_targets: dict, tier: str, unfused: list,
+            env) -> None:
+    """Wraps the entry steps of `function`'s regions so they can run compiled.
+
+    Until a region is compiled (or when it cannot be) its entries run it as
+    one generated Python loop (fused_blocks.fuse_region over the `unfused`
+    steps) or, if it has none, the fused step already at the entry."""
     if tier == "interp":
         return
     stats = state.jit_stats
     for region in find_regions(function.instrs):
         policy = _EntryPolicy()
         code = codegen.generate(region, "region")
+        in_python = fuse_region(region.blocks, block_targets, unfused, env)
 
-        def make_entry(original, entry_id, region=region, code=code, policy=policy):
+        def make_entry(original, index, entry_id, region=region, code=code, policy=policy,
+                       in_python=in_python):
+            def interpreted(regs, refs):
+                if in_python is None:
+                    return original(regs, refs)
+                target, back_edges = in_python(regs, refs, index)
+                policy.visits += back_edges
+                return target
+
             def step(regs, refs):
                 compiled = policy.compiled
                 if compiled is None:
                     if policy.failed or (tier == "auto" and not policy.hot(regs)):
-                        return original(regs, refs)
+                        return interpreted(regs, refs)
                     compiled = _compile_region(function.name, code, block_targets, stats, policy)
                     if compiled is None:
-                        return original(regs, refs)
+                        return interpreted(regs, refs)
                 target = compiled.run(entry_id, regs, refs, region.buffer_registers)
-                return original(regs, refs) if target is None else target
+                return interpreted(regs, refs) if target is None else target
             return step
 
         for pc, entry_id in code.entry_ids.items():
             index = block_targets[pc]
-            steps[index] = make_entry(steps[index], entry_id)
+            steps[index] = make_entry(steps[index], index, entry_id)
 
 
 def _compile_region(name, code, block_targets, stats: JitStats, policy: _EntryPolicy):
