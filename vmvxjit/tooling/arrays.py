@@ -94,7 +94,10 @@ def array_from_buffer_view(view: BufferView, copy: bool = True) -> np.ndarray:
             f"({view.element_type:08X})")
     count = math.prod(view.shape)
     length = et.byte_size(view.element_type, count)
-    data = view.buffer.subspan(0, length).data()
+    buffer = view.buffer
+    if length != buffer.length:
+        buffer = buffer.subspan(0, length)   # IREE's range check and error
+    data = buffer.data()
     if _is_packed(view.element_type):
         return _unpack(data, et.bit_count(view.element_type), count).view(dtype).reshape(view.shape)
     array = data.view(dtype).reshape(view.shape)

@@ -194,16 +194,18 @@ def import_call_source(import_def, imports, ordinal, operands, results, segments
         stores.append(f"refs[{slot}] = out{index}" if is_ref else
                       f"regs[{slot}] = {_CONVERT_NAMES[ch]}(out{index})")
     outputs = ", ".join(f"out{i}" for i in range(len(cconv.results)))
-    call = f"imports{tag}[{ordinal}]"
-    lines = [f"if {call} is None:",
-             f"    raise NotFoundError(unresolved{tag})",
-             "try:",
-             f"    {outputs + ' = ' if outputs else ''}{call}.call({', '.join(args)})",
-             "except Error as error:",
-             f"    error.add_frame(frame{tag})",
-             "    raise",
-             *releases, *stores]
-    namespace = {f"imports{tag}": imports, "NotFoundError": NotFoundError, "Error": Error,
+    target = imports[ordinal]       # resolved when the module was registered
+    if target is None:
+        lines = [f"raise NotFoundError(unresolved{tag})"]
+    else:
+        lines = ["try:",
+                 f"    {outputs + ' = ' if outputs else ''}call{tag}({', '.join(args)})",
+                 "except Error as error:",
+                 f"    error.add_frame(frame{tag})",
+                 "    raise",
+                 *releases, *stores]
+    namespace = {f"call{tag}": target and target.call, "NotFoundError": NotFoundError,
+                 "Error": Error,
                  f"unresolved{tag}": (f"optional import `{import_def.full_name}` "
                                       f"(ordinal {ordinal}) not resolved"),
                  f"frame{tag}": f"while calling import '{import_def.full_name}'",
