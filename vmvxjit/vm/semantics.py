@@ -15,6 +15,7 @@ import array
 import ctypes
 import ctypes.util
 import math
+import re
 
 import numpy as np
 
@@ -153,74 +154,83 @@ def _f64_from_bits(x: int) -> float:
 
 
 def _int_ops(width: int, wrap, minimum: int, mask: int) -> dict:
-    """The integer ops shared by i32 and i64, keyed by mnemonic stem."""
+    """The integer ops shared by i32 and i64, keyed by mnemonic stem; the simple
+    ones as expressions (see _expression)."""
     shift_mask = width - 1
+    w = _WRAP_EXPRESSIONS[width]
     return {
-        "add": lambda a, b: wrap(a + b),
-        "sub": lambda a, b: wrap(a - b),
-        "mul": lambda a, b: wrap(a * b),
+        "add": w.format("a + b"),
+        "sub": w.format("a - b"),
+        "mul": w.format("a * b"),
         "div.s": lambda a, b: wrap(_div_s(a, b, minimum)),
         "div.u": lambda a, b: wrap(_div_u(a, b, mask)),
         "rem.s": lambda a, b: _rem_s(a, b, minimum),
         "rem.u": lambda a, b: wrap(_rem_u(a, b, mask)),
-        "fma": lambda a, b, c: wrap(a * b + c),
+        "fma": w.format("a * b + c"),
         "abs": lambda a: wrap(abs(a)),
-        "not": lambda a: ~a,
-        "and": lambda a, b: a & b,
-        "or": lambda a, b: a | b,
-        "xor": lambda a, b: a ^ b,
-        "shl": lambda a, n: wrap(a << (n & shift_mask)),
-        "shr.s": lambda a, n: a >> (n & shift_mask),
-        "shr.u": lambda a, n: wrap((a & mask) >> (n & shift_mask)),
+        "not": "~a",
+        "and": "a & b",
+        "or": "a | b",
+        "xor": "a ^ b",
+        "shl": w.format(f"a << (b & {shift_mask})"),
+        "shr.s": f"a >> (b & {shift_mask})",
+        "shr.u": w.format(f"(a & {mask:#x}) >> (b & {shift_mask})"),
         "ctlz": lambda a: width - (a & mask).bit_length(),
-        "min.s": lambda a, b: b if b < a else a,
-        "min.u": lambda a, b: b if (b & mask) < (a & mask) else a,
-        "max.s": lambda a, b: b if a < b else a,
-        "max.u": lambda a, b: b if (a & mask) < (b & mask) else a,
-        "cmp.eq": lambda a, b: int(a == b),
-        "cmp.ne": lambda a, b: int(a != b),
-        "cmp.lt.s": lambda a, b: int(a < b),
-        "cmp.lt.u": lambda a, b: int((a & mask) < (b & mask)),
-        "cmp.nz": lambda a: int(a != 0),
-        "select": lambda c, t, f: t if c else f,
+        "min.s": "b if b < a else a",
+        "min.u": f"b if (b & {mask:#x}) < (a & {mask:#x}) else a",
+        "max.s": "b if a < b else a",
+        "max.u": f"b if (a & {mask:#x}) < (b & {mask:#x}) else a",
+        "cmp.eq": "int(a == b)",
+        "cmp.ne": "int(a != b)",
+        "cmp.lt.s": "int(a < b)",
+        "cmp.lt.u": f"int((a & {mask:#x}) < (b & {mask:#x}))",
+        "cmp.nz": "int(a != 0)",
+        "select": "b if a else c",
     }
 
 
-def _float_ops(rnd, libm: dict) -> dict:
-    """The float ops shared by f32 and f64; `rnd` rounds to the type."""
+# wrap32/wrap64 as expression templates, so fused code wraps without a call
+_WRAP_EXPRESSIONS = {32: "((({}) + 0x80000000) & 0xFFFFFFFF) - 0x80000000",
+                     64: "((({}) + 0x8000000000000000) & 0xFFFFFFFFFFFFFFFF) - 0x8000000000000000"}
+
+
+def _float_ops(rnd: str, libm: dict) -> dict:
+    """The float ops shared by f32 and f64; `rnd` names the rounding to the type
+    (`f32` or `float`); the simple ones as expressions (see _expression)."""
+    round_to = EXPRESSION_NAMES[rnd]
 
     def rem(a, b):
-        return rnd(libm["remainder"](a, b))
+        return round_to(libm["remainder"](a, b))
 
     def round_half_away(x):
-        return x if not math.isfinite(x) else rnd(_ROUND(x))
+        return x if not math.isfinite(x) else round_to(_ROUND(x))
 
     ops = {
-        "add": lambda a, b: rnd(a + b),
-        "sub": lambda a, b: rnd(a - b),
-        "mul": lambda a, b: rnd(a * b),
-        "div": lambda a, b: rnd(_fdiv(a, b)),
+        "add": f"{rnd}(a + b)",
+        "sub": f"{rnd}(a - b)",
+        "mul": f"{rnd}(a * b)",
+        "div": f"{rnd}(_fdiv(a, b))",
         "rem": rem,
-        "fma": lambda a, b, c: rnd(rnd(a * b) + c),
+        "fma": f"{rnd}({rnd}(a * b) + c)",
         "abs": math.fabs,
-        "neg": lambda a: -a,
+        "neg": "-a",
         "ceil": _ceil,
         "floor": _floor,
         "round": round_half_away,
         "round.even": _round_even,
-        "min": lambda a, b: b if b < a else a,
-        "max": lambda a, b: b if a < b else a,
-        "rsqrt": lambda a: rnd(_fdiv(1.0, rnd(libm["sqrt"](a)))),
-        "cmp.eq.o": lambda a, b: int(a == b),
-        "cmp.eq.u": lambda a, b: int(_unordered(a, b) or a == b),
-        "cmp.ne.o": lambda a, b: int(a != b),
-        "cmp.ne.u": lambda a, b: int(_unordered(a, b) or a != b),
-        "cmp.lt.o": lambda a, b: int(a < b),
-        "cmp.lt.u": lambda a, b: int(_unordered(a, b) or a < b),
-        "cmp.lte.o": lambda a, b: int(a <= b),
-        "cmp.lte.u": lambda a, b: int(_unordered(a, b) or a <= b),
-        "cmp.nan": lambda a: int(a != a),
-        "select": lambda c, t, f: t if c else f,
+        "min": "b if b < a else a",
+        "max": "b if a < b else a",
+        "rsqrt": lambda a: round_to(_fdiv(1.0, round_to(libm["sqrt"](a)))),
+        "cmp.eq.o": "int(a == b)",
+        "cmp.eq.u": "int(a != a or b != b or a == b)",
+        "cmp.ne.o": "int(a != b)",
+        "cmp.ne.u": "int(a != a or b != b or a != b)",
+        "cmp.lt.o": "int(a < b)",
+        "cmp.lt.u": "int(a != a or b != b or a < b)",
+        "cmp.lte.o": "int(a <= b)",
+        "cmp.lte.u": "int(a != a or b != b or a <= b)",
+        "cmp.nan": "int(a != a)",
+        "select": "b if a else c",
     }
     for name in ("atan", "cos", "sin", "exp", "exp2", "expm1", "log", "log10", "log1p",
                  "log2", "tanh", "erf", "sqrt"):
@@ -267,15 +277,14 @@ def _llroundf(x: float) -> int:
 
 
 def _build_table() -> dict:
+    """{mnemonic: function or expression text}."""
     table = {}
-    for stem, fn in _int_ops(32, wrap32, INT32_MIN, M32).items():
-        table[f"vm.{stem}.i32" if "." not in stem else _insert_type(stem, "i32")] = fn
-    for stem, fn in _int_ops(64, wrap64, INT64_MIN, M64).items():
-        table[f"vm.{stem}.i64" if "." not in stem else _insert_type(stem, "i64")] = fn
-    for stem, fn in _float_ops(f32, LIBM_F32).items():
-        table[f"vm.{stem}.f32" if "." not in stem else _insert_type(stem, "f32")] = fn
-    for stem, fn in _float_ops(float, LIBM_F64).items():
-        table[f"vm.{stem}.f64" if "." not in stem else _insert_type(stem, "f64")] = fn
+    for type_name, ops in (("i32", _int_ops(32, wrap32, INT32_MIN, M32)),
+                           ("i64", _int_ops(64, wrap64, INT64_MIN, M64)),
+                           ("f32", _float_ops("f32", LIBM_F32)),
+                           ("f64", _float_ops("float", LIBM_F64))):
+        for stem, op in ops.items():
+            table[f"vm.{stem}.{type_name}" if "." not in stem else _insert_type(stem, type_name)] = op
     table.update({
         "vm.trunc.i32.i8": lambda a: a & 0xFF,
         "vm.trunc.i32.i16": lambda a: a & 0xFFFF,
@@ -327,4 +336,18 @@ def _insert_type(stem: str, type_name: str) -> str:
     return f"vm.{head}.{type_name}.{rest}"
 
 
-PURE_OPS = _build_table()
+def _expression(text: str):
+    """A function of (a[, b[, c]]) evaluating `text`: one source for the
+    interpreter's op and the Python fused code writes inline for it."""
+    arity = 3 if re.search(r"\bc\b", text) else 2 if re.search(r"\bb\b", text) else 1
+    return eval(f"lambda {', '.join('abc'[:arity])}: {text}", dict(EXPRESSION_NAMES))
+
+
+EXPRESSION_NAMES = {"f32": f32, "float": float, "int": int, "_fdiv": _fdiv}
+_TABLE = _build_table()
+
+# Every pure op as a function of its operand values (what the interpreter calls).
+PURE_OPS = {m: _expression(op) if isinstance(op, str) else op for m, op in _TABLE.items()}
+# The ops that are one Python expression over operands `a`, `b`, `c` (using
+# EXPRESSION_NAMES).
+PURE_EXPRESSIONS = {m: op for m, op in _TABLE.items() if isinstance(op, str)}

@@ -7,7 +7,9 @@ its even slot), `refs` the ref bank.
 
 from __future__ import annotations
 
-from vmvxjit.vm.semantics import PURE_OPS, wrap32
+import re
+
+from vmvxjit.vm.semantics import EXPRESSION_NAMES, PURE_EXPRESSIONS, PURE_OPS, wrap32
 
 
 def _reads(instr):
@@ -81,9 +83,15 @@ BUILDERS.update({m: build_switch for m in (
 # -- inline forms for fused blocks (see fused_blocks.py) ------------------------
 
 def inline_pure(instr, env, tag):
-    reads = ", ".join(f"regs[{r}]" for r in _reads(instr))
+    """The op's expression with operands substituted, or a call of its function."""
+    reads = [f"regs[{r}]" for r in _reads(instr)]
     (w,) = _writes(instr)
-    return [f"regs[{w}] = op{tag}({reads})"], {f"op{tag}": PURE_OPS[instr.op.mnemonic]}
+    text = PURE_EXPRESSIONS.get(instr.op.mnemonic)
+    if text is None:
+        return [f"regs[{w}] = op{tag}({', '.join(reads)})"], {f"op{tag}": PURE_OPS[instr.op.mnemonic]}
+    operands = dict(zip("abc", reads))
+    return ([f"regs[{w}] = " + re.sub(r"\b[abc]\b", lambda m: operands[m.group()], text)],
+            EXPRESSION_NAMES)
 
 
 def inline_const(instr, env, tag):
