@@ -22,8 +22,7 @@ DENSE_ROW_MAJOR = 1  # IREE_HAL_ENCODING_TYPE_DENSE_ROW_MAJOR
 
 def _is_packed(element_type: int) -> bool:
     """Sub-byte types whose elements tile a byte (1, 2, 4 bits)."""
-    bits = et.bit_count(element_type)
-    return 0 < bits < 8 and 8 % bits == 0
+    return et.bit_count(element_type) in (1, 2, 4)
 
 
 def _pack(values: np.ndarray, bits: int) -> np.ndarray:

@@ -117,12 +117,15 @@ class Context:
             raise NotFoundError(f"function '{export_name}' not exported by module '{state.module.name}'")
         cconv = state.module.functions[ordinal].cconv
         converters = [_ARG_CONVERT[ch] for ch in cconv.args]
+        only_refs = all(ch == "r" for ch in cconv.args)   # nothing to convert
 
         def call(args) -> list:
             if len(args) != len(converters):
                 raise InvalidArgumentError(
                     f"function '{export_name}' expects {len(converters)} arguments but "
                     f"{len(args)} were given")
+            if only_refs:
+                return run_function(state, ordinal, args)
             return run_function(state, ordinal, [convert(value)
                                                  for convert, value in zip(converters, args)])
         return call

@@ -22,6 +22,8 @@ and the line that raised gives the op's bytecode offset (`Error.vm_pc`).
 
 from __future__ import annotations
 
+import re
+
 from vmvxjit.errors import UNEXPECTED, Error, internal_error
 from vmvxjit.vm.steps_control import INLINERS as CONTROL_INLINERS, branch_source, ends_segment
 from vmvxjit.vm.steps_memory import INLINERS as MEMORY_INLINERS
@@ -152,8 +154,33 @@ def fuse_region(blocks: list, block_targets: dict, steps: list, env):
 
     if not emit(sorted(inside), 12):
         return None
+    if not any(name.startswith("step_") for name in source.namespace):
+        _registers_as_locals(source.lines)
     source.handlers(4)
     return source.build("region")["region"]
+
+
+_REGISTER = re.compile(r"\b(regs|refs)\[(\d+)\]")
+_WRITE = re.compile(r"^\s*regs\[(\d+)\] = ")
+_EXIT = re.compile(r"^(\s*)(return \d+, back_edges)$")
+
+
+def _registers_as_locals(lines: list) -> None:
+    """Rewrites a region function whose ops are all inline to keep registers in
+    locals: loaded on entry, the written ones stored back before each return
+    (an error abandons the frame, so it needs none). Edits stay on their lines,
+    so line numbers still locate ops."""
+    written = sorted({int(m.group(1)) for line in lines if (m := _WRITE.match(line))})
+    used = sorted({(bank, int(slot)) for line in lines[1:] for bank, slot in _REGISTER.findall(line)})
+    store = "".join(f"regs[{slot}] = reg_{slot}; " for slot in written)
+    for i in range(1, len(lines)):
+        line = _REGISTER.sub(lambda m: f"{'reg' if m.group(1) == 'regs' else 'ref'}_{m.group(2)}",
+                             lines[i])
+        exit_ = _EXIT.match(line)
+        lines[i] = f"{exit_.group(1)}{store}{exit_.group(2)}" if exit_ else line
+    loads = "".join(f"; {'reg' if bank == 'regs' else 'ref'}_{slot} = {bank}[{slot}]"
+                    for bank, slot in used)
+    lines[1] += loads
 
 
 def _located(exc: BaseException, line_pcs: dict) -> int | None:
