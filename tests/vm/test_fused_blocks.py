@@ -108,6 +108,30 @@ vm.module @loops {
   ^done(%r: i64):
     vm.return %r : i64
   }
+
+  // A loop whose body has an op without an inline form (vm.switch): its Python loop keeps
+  // registers in the frame's lists, where the op's step closure reads and writes them.
+  vm.export @switch_sum
+  vm.func @switch_sum(%n: i32) -> i32 {
+    %c0 = vm.const.i32 0
+    %c1 = vm.const.i32 1
+    %c3 = vm.const.i32 3
+    %c10 = vm.const.i32 10
+    %c20 = vm.const.i32 20
+    %c30 = vm.const.i32 30
+    vm.br ^head(%c0, %c0 : i32, i32)
+  ^head(%i: i32, %s: i32):
+    %more = vm.cmp.lt.i32.s %i, %n : i32
+    vm.cond_br %more, ^body, ^exit(%s : i32)
+  ^body:
+    %k = vm.rem.i32.u %i, %c3 : i32
+    %v = vm.switch.i32 %k[%c10, %c20] else %c30 : i32
+    %t = vm.add.i32 %s, %v : i32
+    %in = vm.add.i32 %i, %c1 : i32
+    vm.br ^head(%in, %t : i32, i32)
+  ^exit(%r: i32):
+    vm.return %r : i32
+  }
 }
 """
 
@@ -126,6 +150,15 @@ def test_loop_regions_run_as_python_loops(loops_module, monkeypatch, n, m):
     results = [vmvxjit.load(str(loops_module), tier=tier)["fill_and_sum"](n, m)
                for tier in ("interp", "auto")]
     assert results[0] == results[1] == 3 * (m - 1) * m // 2
+
+
+@pytest.mark.parametrize("n", [0, 7, 10_000])
+def test_a_python_loop_with_a_step_closure_inside(loops_module, monkeypatch, n):
+    from vmvxjit.vm.jit import tiering
+    monkeypatch.setattr(tiering, "AUTO_THRESHOLD", 10**9)
+    expected = sum((10, 20, 30)[i % 3] for i in range(n))
+    for tier in ("interp", "auto"):
+        assert vmvxjit.load(str(loops_module), tier=tier)["switch_sum"](n) == expected
 
 
 def test_a_fault_inside_a_python_loop_names_the_op(loops_module, monkeypatch):
