@@ -133,24 +133,11 @@ class VmBuffer:
 
     def load(self, code: str, index: int):
         """Loads element `index` of the element type `code` (see ELEMENT_FORMATS)."""
-        st = _STRUCTS[code]
-        size = st.size
-        offset = index * size
-        if index < 0 or offset + size > self.data.shape[0]:
-            raise out_of_bounds(offset, size, size, self.data.shape[0])
-        return st.unpack_from(self._view, offset)[0]
+        return _LOADS[code](self, index)
 
     def store(self, code: str, index: int, value) -> None:
         """Stores `value` (truncated to the element width) at element `index`."""
-        if not self.mutable:
-            raise read_only()
-        st = _STORE_STRUCTS[code]
-        size = st.size
-        offset = index * size
-        if index < 0 or offset + size > self.data.shape[0]:
-            raise out_of_bounds(offset, size, size, self.data.shape[0])
-        mask = _STORE_MASKS.get(code)
-        st.pack_into(self._view, offset, value & mask if mask is not None else value)
+        _STORES[code](self, index, value)
 
     def fill(self, code: str, index: int, count: int, value) -> None:
         """Fills `count` elements starting at element `index` with `value`."""
@@ -164,3 +151,54 @@ class VmBuffer:
         mask = _STORE_MASKS.get(code)
         pattern = st.pack(value & mask if mask is not None else value)
         self.data[offset:offset + length] = np.tile(np.frombuffer(pattern, np.uint8), count)
+
+
+# -- typed element access as expressions ------------------------------------------
+# One definition serves VmBuffer.load/store and the fused code that writes the
+# access inline (see vm/fused_blocks.py).
+
+def _name(code: str) -> str:
+    return code.replace(".", "_")
+
+
+def _load_fault(buffer: VmBuffer, index: int, size: int):
+    raise out_of_bounds(index * size, size, size, buffer.data.shape[0])
+
+
+def _store_fault(buffer: VmBuffer, index: int, size: int):
+    if not buffer.mutable:
+        raise read_only()
+    raise out_of_bounds(index * size, size, size, buffer.data.shape[0])
+
+
+ACCESS_NAMES = {"len": len, "load_fault": _load_fault, "store_fault": _store_fault}
+ACCESS_NAMES.update({f"unpack_{_name(code)}": st.unpack_from for code, st in _STRUCTS.items()})
+ACCESS_NAMES.update({f"pack_{_name(code)}": st.pack_into for code, st in _STORE_STRUCTS.items()})
+
+
+def load_expression(code: str, buffer: str, index: str) -> str:
+    """Python for element `index` of type `code` read from VmBuffer `buffer`,
+    bounds check included (`buffer`, `index`: expressions without side
+    effects; names from ACCESS_NAMES)."""
+    size = _STRUCTS[code].size
+    return (f"unpack_{_name(code)}({buffer}._view, {index} * {size})[0] "
+            f"if 0 <= {index} and {index} * {size} + {size} <= len({buffer}._view) "
+            f"else load_fault({buffer}, {index}, {size})")
+
+
+def store_expression(code: str, buffer: str, index: str, value: str) -> str:
+    """Python storing `value` (truncated to the element width) at element
+    `index` of VmBuffer `buffer`, read-only and bounds checks included."""
+    size = _STORE_STRUCTS[code].size
+    mask = _STORE_MASKS.get(code)
+    stored = value if mask is None else f"{value} & {mask:#x}"
+    return (f"pack_{_name(code)}({buffer}._view, {index} * {size}, {stored}) "
+            f"if {buffer}.mutable and 0 <= {index} and {index} * {size} + {size} <= len({buffer}._view) "
+            f"else store_fault({buffer}, {index}, {size})")
+
+
+_LOADS = {code: eval(f"lambda buffer, index: {load_expression(code, 'buffer', 'index')}",
+                     dict(ACCESS_NAMES)) for code in _STRUCTS}
+_STORES = {code: eval("lambda buffer, index, value: "
+                      + store_expression(code, "buffer", "index", "value"), dict(ACCESS_NAMES))
+           for code in _STORE_STRUCTS}

@@ -10,7 +10,7 @@ import struct
 
 from vmvxjit.errors import InvalidArgumentError, OutOfRangeError
 from vmvxjit.vm import isa
-from vmvxjit.vm.buffer import VmBuffer, allocate_checked
+from vmvxjit.vm.buffer import ACCESS_NAMES, VmBuffer, allocate_checked, load_expression, store_expression
 from vmvxjit.vm.bytecode_module import ANY_TYPE
 from vmvxjit.vm.hashing import siphash24
 from vmvxjit.vm.list import VALUE_TYPES, VmList
@@ -518,24 +518,27 @@ BUILDERS.update({
 # -- inline forms for fused blocks (see fused_blocks.py) ------------------------
 
 def _checked_buffer(slot: int, name: str) -> str:
-    """An expression for `refs[slot]` as a VmBuffer (checked like `_buffer`, without a
-    call in the common case)."""
-    return (f"(refs[{slot}] if refs[{slot}].__class__ is VmBuffer "
-            f"else buffer_ref(refs[{slot}], {name!r}))")
+    """A line binding `buffer` to `refs[slot]` as a VmBuffer (checked like
+    `_buffer`, without a call in the common case)."""
+    return (f"buffer = refs[{slot}] if refs[{slot}].__class__ is VmBuffer "
+            f"else buffer_ref(refs[{slot}], {name!r})")
+
+
+_ACCESS_NAMES = {"buffer_ref": _buffer, "VmBuffer": VmBuffer, **ACCESS_NAMES}
 
 
 def inline_buffer_load(instr, env, tag):
     buf_raw, index, w = instr.args
-    return ([f"regs[{w}] = {_checked_buffer(buf_raw & _MASK, 'source_buffer')}"
-             f".load({_LOAD_CODES[instr.op.mnemonic]!r}, regs[{index}])"],
-            {"buffer_ref": _buffer, "VmBuffer": VmBuffer})
+    code = _LOAD_CODES[instr.op.mnemonic]
+    return ([_checked_buffer(buf_raw & _MASK, "source_buffer"),
+             f"regs[{w}] = " + load_expression(code, "buffer", f"regs[{index}]")], _ACCESS_NAMES)
 
 
 def inline_buffer_store(instr, env, tag):
     buf_raw, index, value = instr.args
-    return ([f"{_checked_buffer(buf_raw & _MASK, 'target_buffer')}"
-             f".store({_STORE_CODES[instr.op.mnemonic]!r}, regs[{index}], regs[{value}])"],
-            {"buffer_ref": _buffer, "VmBuffer": VmBuffer})
+    code = _STORE_CODES[instr.op.mnemonic]
+    return ([_checked_buffer(buf_raw & _MASK, "target_buffer"),
+             store_expression(code, "buffer", f"regs[{index}]", f"regs[{value}]")], _ACCESS_NAMES)
 
 
 def inline_const_ref_rodata(instr, env, tag):
