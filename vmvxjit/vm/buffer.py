@@ -67,7 +67,7 @@ class VmBuffer:
     """A `vm.buffer` ref: `data` (uint8 numpy array) plus mutability."""
 
     type_name = "vm.buffer"
-    __slots__ = ("data", "mutable", "_view", "__weakref__")
+    __slots__ = ("data", "mutable", "__weakref__")
 
     def __init__(self, data, mutable: bool = True):
         array = np.asarray(data) if not isinstance(data, np.ndarray) else data
@@ -75,7 +75,6 @@ class VmBuffer:
             array = array.reshape(-1).view(np.uint8)
         self.data = array
         self.mutable = mutable and array.flags.writeable
-        self._view = memoryview(array)
 
     @classmethod
     def over(cls, array: np.ndarray) -> "VmBuffer":
@@ -84,7 +83,6 @@ class VmBuffer:
         buffer = cls.__new__(cls)
         buffer.data = array
         buffer.mutable = array.flags.writeable
-        buffer._view = memoryview(array)
         return buffer
 
     @classmethod
@@ -181,8 +179,8 @@ def load_expression(code: str, buffer: str, index: str) -> str:
     bounds check included (`buffer`, `index`: expressions without side
     effects; names from ACCESS_NAMES)."""
     size = _STRUCTS[code].size
-    return (f"unpack_{_name(code)}({buffer}._view, {index} * {size})[0] "
-            f"if 0 <= {index} and {index} * {size} + {size} <= len({buffer}._view) "
+    return (f"unpack_{_name(code)}({buffer}.data, {index} * {size})[0] "
+            f"if 0 <= {index} and {index} * {size} + {size} <= len({buffer}.data) "
             f"else load_fault({buffer}, {index}, {size})")
 
 
@@ -192,8 +190,8 @@ def store_expression(code: str, buffer: str, index: str, value: str) -> str:
     size = _STORE_STRUCTS[code].size
     mask = _STORE_MASKS.get(code)
     stored = value if mask is None else f"{value} & {mask:#x}"
-    return (f"pack_{_name(code)}({buffer}._view, {index} * {size}, {stored}) "
-            f"if {buffer}.mutable and 0 <= {index} and {index} * {size} + {size} <= len({buffer}._view) "
+    return (f"pack_{_name(code)}({buffer}.data, {index} * {size}, {stored}) "
+            f"if {buffer}.mutable and 0 <= {index} and {index} * {size} + {size} <= len({buffer}.data) "
             f"else store_fault({buffer}, {index}, {size})")
 
 
