@@ -42,11 +42,10 @@ class Function:
         if len(args) != len(self._converters):
             raise InvalidArgumentError(
                 f"{self.name} expects {len(self._converters)} arguments but {len(args)} were given")
-        values = [convert(value) for convert, value in zip(self._converters, args)]
-        results = [_to_host(v) for v in self._call(values)]
+        results = self._call([convert(value) for convert, value in zip(self._converters, args)])
         if len(results) == 1:
-            return results[0]
-        return tuple(results) if results else None
+            return _to_host(results[0])
+        return tuple(_to_host(v) for v in results) if results else None
 
 
 def _converter(function: str, index: int, ch: str, spec: ValueSpec | None):
