@@ -15,7 +15,7 @@ import vmvxjit
 from tests.support.modules import DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import run_iree, run_vmvxjit
 from vmvxjit.cli import main
-from vmvxjit.vm.jit import loops
+from vmvxjit.vm.jit import switches
 
 PROGRAMS = Path(__file__).parent / "programs"
 MATMUL = """
@@ -32,7 +32,7 @@ func.func @mm(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>) -> tensor<{m}x{n
 
 @pytest.fixture(params=[True, False], ids=["opt", "no-opt"])
 def loop_opt(request, monkeypatch):
-    monkeypatch.setattr(loops, "ENABLED", request.param)
+    monkeypatch.setattr(switches, "ENABLED", request.param)
     return request.param
 
 
