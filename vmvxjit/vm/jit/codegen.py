@@ -372,7 +372,7 @@ def emit_blocks(gen: _Gen, blocks) -> tuple[list, list]:
         if nest is not None:
             interchanged, note = interchanged_nest(gen, nest, ids)
             block_lines += interchanged
-            notes.append(note or f"loop nest at {block.pc:08X}: not interchanged (too many index terms)")
+            notes.append(note)
         elif reason:
             notes.append(f"loop nest at {block.pc:08X}: not interchanged ({reason})")
         plan = plans.get(block.pc)

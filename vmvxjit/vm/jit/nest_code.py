@@ -34,7 +34,8 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
     tag = f"_x{outer.header.pc:x}"
     j, bound_j = _var(outer.iv), _var(outer.bound)
     if len(nest.index_form.terms) + 1 > 7 or any(len(f.terms) + 1 > 7 for f in nest.forms.values()):
-        return [], ""
+        return [], f"loop nest at {outer.header.pc:08X}: not interchanged (too many index terms)"
+    row = _row_length(gen, nest)
     j0, je = f"j0{tag}", f"je{tag}"
     pre = [f"{j0} = {j if nest.j_start is None else nest.j_start}",
            f"{je} = {bound_j if nest.full else bound_j + ' - 1'}"]
@@ -77,7 +78,6 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
         checks.append(f"0 <= {lo} and {hi} < {view}.shape[0]")
         stride = f"{source(form.coef(outer.iv))}"
         checks.append(f"{stride} == 1" if pc in (load_pc, store_pc) else f"({stride} == 0 or {stride} == 1)")
-    row = _row_length(gen, nest)
     element = f"row{tag}[jj{tag} - {j0}]" if row else None
     body = _body(gen, nest, views, tag, element)
     fast = [f"if {' and '.join(checks)}:"]
@@ -98,8 +98,9 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
         fast += [f"    bb = {block_ids[outer.pre.pc]}", "    continue"]
     lines = [f"if {j} < {bound_j}:"] + ["    " + x for x in pre + fast]
     moved = "every iteration" if nest.full else "all but the last iteration"
+    kept = f"; its {row} elements of %r{buf} kept in registers" if row else ""
     return lines, (f"loop nest at {outer.header.pc:08X}: loop over %i{outer.iv} moved innermost "
-                   f"below {len(levels)} loop(s) ({moved}; element order of %r{buf} kept), "
+                   f"below {len(levels)} loop(s) ({moved}; element order of %r{buf} kept{kept}), "
                    f"{len(views)} access(es) proven in bounds once for the nest")
 
 

@@ -21,8 +21,10 @@ dependence analysis shows each element's float operations keep their order:
   different set of stores).
 
 It pays off only when the new inner loop over j walks memory with unit
-stride (C's coefficient of j is 1, every other access's 0 or 1); a
-coefficient known at compile time to be anything else rejects the nest.
+stride (C's coefficient of j is 1, every other access's 0 or 1: LLVM
+vectorizes it); a coefficient known at compile time to be anything else
+rejects the nest (a strided reordering measured slower: its loads become
+gathers).
 When every register the nest writes (but j) is dead where it exits, all j
 iterations are reordered; otherwise the last one is left to the literal
 code, which leaves the registers exactly as the original nest does.
@@ -208,10 +210,10 @@ def _legal(levels, inner: LoopPlan, k_init: int, live: dict, consts: dict, exit_
         return "the updated element does not move with the outer loop alone"
     for pc, form in forms.items():
         c = form.coef(j)
-        allowed = (1,) if pc in (load_pc, store_pc) else (0, 1)
-        if isinstance(c, int) and c not in allowed:
-            return (f"the inner loop over %i{j} would stride {c} elements through "
-                    f"buffer %r{_buffer_of(body, pc)}")
+        if pc in (load_pc, store_pc) and isinstance(c, int) and c != 1:
+            return f"the updated elements are {c} apart, not adjacent"
+        if pc not in (load_pc, store_pc) and isinstance(c, int) and c not in (0, 1):
+            return f"the inner loop over %i{j} would read %r{_buffer_of(body, pc)} {c} elements apart"
     exit_live = dataflow.edge_live(levels[0].header.terminator, exit_pc, live)
     full = switches.on("dead-registers") and not ((true_written - {j}) & exit_live)
     return Nest(levels, inner, k_init, forms, index_form, full, None, exit_pc)
