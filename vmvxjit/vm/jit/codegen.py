@@ -424,6 +424,7 @@ def generate(region: Region, name: str) -> RegionCode:
 
 
 MODULE_HEADER = """\
+# Compiled with the SLP vectorizer on (tiering.compile_function); the disk cache keys on this text.
 import numpy as np
 from numba import carray, njit
 

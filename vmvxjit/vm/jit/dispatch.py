@@ -270,6 +270,7 @@ def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, li
 
 
 HEADER = """\
+# Compiled with the SLP vectorizer on (tiering.compile_function); the disk cache keys on this text.
 import numpy as np
 from numba import carray, njit
 
