@@ -68,13 +68,14 @@ def edge_live(terminator, target: int, live: dict) -> set:
     """Slots live on the edge from `terminator` to block `target`: what the
     target reads, through the remaps on that edge."""
     result = set(live.get(target, ()))
-    for pairs in _edge_pairs(terminator, target):
+    for pairs in edge_pairs(terminator, target):
         result = (result - {d for _, d in pairs if _numeric(d)}) | {
             s for s, _ in pairs if _numeric(s)}
     return result
 
 
-def _edge_pairs(terminator, target: int) -> list:
+def edge_pairs(terminator, target: int) -> list:
+    """The remap pair lists on the edges from `terminator` to `target`."""
     m = terminator.op.mnemonic
     args = terminator.args
     if m == "vm.br":

@@ -92,25 +92,16 @@ def _latch(block, iv: int, header_pc: int):
 
 
 def _start(header, iv: int, blocks, latch_pc: int, consts: dict):
-    """The constant a loop's iv starts from, if its one entry edge sets it from a constant."""
+    """The constant a loop's iv starts from, if its one entry edge sets it from a
+    constant (a guess: the generated code checks it at run time)."""
     sources = []
     for block in blocks:
-        term = block.terminator
         if block.pc != latch_pc and header.pc in block.successors:
-            pairs = [p for pc, p in _edges(term) if pc == header.pc]
+            pairs = dataflow.edge_pairs(block.terminator, header.pc)
             sources += [s for ps in pairs for s, d in ps if d == iv] or [None]
     if len(sources) != 1 or sources[0] not in consts:
         return None
     return int(consts[sources[0]][1])
-
-
-def _edges(term):
-    m, a = term.op.mnemonic, term.args
-    if m == "vm.br":
-        return [(a[0], a[1])]
-    if m == "vm.cond_br":
-        return [(a[1], a[2]), (a[3], a[4])]
-    return []
 
 
 def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
