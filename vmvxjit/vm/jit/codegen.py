@@ -19,8 +19,12 @@ import struct
 from dataclasses import dataclass
 
 from vmvxjit.vm import isa
+from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit.affine import source
+from vmvxjit.vm.jit.loops import LoopPlan, innermost_loops
+from vmvxjit.vm.jit.nest_code import interchanged_nest
+from vmvxjit.vm.jit.nests import find_nest
 from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES
-from vmvxjit.vm.jit.loops import LoopPlan, Nest, find_nest, innermost_loops
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, _remaps
 
 INT_BANKS = ("i32", "i64")
@@ -111,6 +115,13 @@ class _Gen:
 
     def _multi(self, slot: int) -> bool:
         return len(self.variants.get(slot, ())) > 1
+
+    def constant(self, slot: int, bank: str):
+        """The value `slot` holds everywhere after the entry block, if known."""
+        known = self.region.consts.get(slot)
+        if known is None or known[0] != bank or self._multi(slot):
+            return None
+        return int(known[1])
 
     def _assign(self, slot: int, bank: str, expr: str) -> list:
         lines = [f"{_var(slot, bank)} = {CAST[bank]}({expr})"]
@@ -265,7 +276,8 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     checks = [f"{step} == 1", f"-1099511627776 < {iv} < 1099511627776",
               f"-1099511627776 < {bound} < 1099511627776"]
     accesses = {i.pc: i for i in plan.body.instrs}
-    promoted = plan.promoted or (None, None, None, None, None)
+    kept = plan.promoted if switches.on("promote") else None
+    promoted = kept or (None, None, None, None, None)
     proven = {}
     for k, (pc, form) in enumerate(sorted(plan.affine.items())):
         instr = accesses[pc]
@@ -276,7 +288,7 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
         view = f"v{tag}_{k}"
         c, d = f"c{tag}_{k}", f"d{tag}_{k}"
         pre += [f"{view} = {gen._view_expr(raw, code)}",
-                f"{c} = np.int64({form.coef})", f"{d} = np.int64({form.offset})"]
+                f"{c} = {source(form.coef(plan.iv))}", f"{d} = {source(form.offset)}"]
         first = f"{c} * {iv} + {d}"
         last = f"{c} * ({iv} + (n{tag} - 1) * {step}) + {d}"
         checks += gen._handle_checks(raw)
@@ -289,8 +301,8 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     if proven:
         notes.append(f"{len(proven)} access(es) bounds-checked once at loop entry")
     setup, flush = [], []
-    if plan.promoted:
-        buf, index, code, _, _ = plan.promoted
+    if kept:
+        buf, index, code, _, _ = kept
         raw = buf | isa.REF_BIT
         view = f"v{tag}_p"
         pre.append(f"{view} = {gen._view_expr(raw, code)}")
@@ -310,9 +322,9 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     loop += [f"if {_var(cond, 'i32')} == 0:", "    break"]
     for instr in plan.body.instrs[:-1]:
         m = instr.op.mnemonic
-        if plan.promoted and instr.pc == promoted[3]:
+        if kept and instr.pc == promoted[3]:
             loop += gen._assign(instr.args[2], promoted[2], f"p{tag}")
-        elif plan.promoted and instr.pc == promoted[4]:
+        elif kept and instr.pc == promoted[4]:
             loop += [f"p{tag} = {CAST[promoted[2]]}({_var(instr.args[2], promoted[2])})", f"w{tag} = True"]
         elif instr.pc == plan.update_pc:
             loop += gen._assign(plan.iv, "i64", f"{iv} + 1")
@@ -337,96 +349,6 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     return lines, f"loop at {plan.header.pc:08X}: " + "; ".join(notes)
 
 
-def _interchanged_nest(gen: _Gen, nest: Nest, pre_id: int) -> tuple[list, str]:
-    """`for j: for k` run as `for k: for j` (all but the last j), when the entry
-    checks prove every access in bounds over the whole nest, the written
-    buffer disjoint from the others and the new inner loop unit-strided; then
-    the last j iteration runs literally."""
-    inner = nest.inner
-    tag = f"_x{nest.outer.pc:x}"
-    ivj, stepj, boundj = (_var(r, "i64") for r in (nest.ivj, nest.stepj, nest.boundj))
-    ivk, stepk, boundk = (_var(r, "i64") for r in (inner.iv, inner.step, inner.bound))
-    k0 = _var(nest.k_init, "i64")
-    buf, index, code, load_pc, store_pc = inner.promoted
-    c_raw = buf | isa.REF_BIT
-    accesses = {i.pc: i for i in inner.body.instrs}
-    views = {}
-    pre = [f"j0{tag} = {ivj}", f"jl{tag} = {boundj} - 1"]
-    checks = [f"{stepj} == 1", f"{stepk} == 1", f"-1099511627776 < j0{tag} < 1099511627776",
-              f"j0{tag} + 1 < {boundj} < 1099511627776", f"-1099511627776 < {k0} < {boundk}",
-              f"{boundk} < 1099511627776", f"{gen._mut_expr(c_raw)} != 0",
-              f"np.int64({nest.index_form.coef}) != 0"]
-    checks += gen._handle_checks(c_raw)
-    for other in inner.others:
-        o = other | isa.REF_BIT
-        checks += gen._handle_checks(o)
-        checks.append(f"({gen._addr_expr(c_raw)} + {gen._len_expr(c_raw)} <= {gen._addr_expr(o)} or "
-                      f"{gen._addr_expr(o)} + {gen._len_expr(o)} <= {gen._addr_expr(c_raw)})")
-    # Index corners: run P for the first and the last interchanged j, evaluate each
-    # access's index at the first and last k.
-    corner_checks = []
-    for n, j in enumerate((f"j0{tag}", f"jl{tag} - 1")):
-        corner = gen._assign(nest.ivj, "i64", j)
-        for instr in nest.pre.instrs[:-1]:
-            corner += gen.instr(instr)
-        for k, (pc, form) in enumerate(sorted(inner.affine.items())):
-            view = views.setdefault(pc, f"v{tag}_{k}")
-            for m, kk in enumerate((k0, f"{boundk} - 1")):
-                value = f"i{tag}_{n}_{k}_{m}"
-                corner.append(f"{value} = np.int64({form.coef}) * ({kk}) + np.int64({form.offset})")
-                corner_checks.append(f"0 <= {value} < {view}.shape[0]")
-        idx = f"i{tag}_{n}_c"
-        corner.append(f"{idx} = {_var(index, 'i64')}")
-        corner_checks.append(f"0 <= {idx} < v{tag}_c.shape[0]")
-        pre += corner
-    if any(accesses[pc].op.mnemonic.startswith("vm.buffer.store.") and pc != store_pc
-           for pc in inner.affine):
-        return [], ""
-    for pc, view in views.items():
-        instr = accesses[pc]
-        pre.insert(0, f"{view} = {gen._view_expr(instr.args[0], instr.op.mnemonic.split('.', 3)[3])}")
-        checks += gen._handle_checks(instr.args[0])
-    # Profitable only when the new inner loop (over j) walks memory with unit
-    # stride or not at all: the promoted element must advance by one per j and
-    # every other access by one or zero (row sums, say, would stride by rows).
-    span = f"(jl{tag} - 1 - j0{tag})"
-    corner_checks.append(f"{span} > 0")
-    corner_checks.append(f"i{tag}_1_c - i{tag}_0_c == {span}")
-    for k in range(len(inner.affine)):
-        delta = f"(i{tag}_1_{k}_0 - i{tag}_0_{k}_0)"
-        corner_checks.append(f"({delta} == 0 or {delta} == {span})")
-    pre.insert(0, f"v{tag}_c = {gen._view_expr(c_raw, code)}")
-    pre.insert(0, f"if {ivj} + 1 < {boundj}:")
-    body = gen._assign(nest.ivj, "i64", f"jj{tag}")
-    for instr in nest.pre.instrs[:-1]:
-        body += gen.instr(instr)
-    body += gen._assign(inner.iv, "i64", f"kk{tag}")
-    for instr in inner.body.instrs[:-1]:
-        if instr.pc == inner.update_pc:
-            continue
-        if instr.pc == load_pc:
-            body += gen._assign(instr.args[2], code, f"v{tag}_c[ix({_var(index, 'i64')})]")
-        elif instr.pc == store_pc:
-            body.append(f"v{tag}_c[ix({_var(index, 'i64')})] = {_var(instr.args[2], code)}")
-        elif instr.pc in views:
-            m = instr.op.mnemonic
-            bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(m.split(".", 3)[3], "i32")
-            body += gen._assign(instr.args[2], bank, f"{views[instr.pc]}[ix({_var(instr.args[1], 'i64')})]")
-        else:
-            body += gen.instr(instr)
-    lines = ["    " + x for x in pre[1:]]
-    lines = [pre[0]] + lines
-    lines += [f"    if {' and '.join(checks + corner_checks)}:",
-              f"        for kk{tag} in range({k0}, {boundk}):",
-              f"            for jj{tag} in range(j0{tag}, jl{tag}):"]
-    lines += ["                " + x for x in body]
-    lines += ["        " + x for x in gen._assign(nest.ivj, "i64", f"jl{tag}")]
-    lines += [f"        bb = {pre_id}", "        continue"]
-    lines += ["    " + x for x in gen._assign(nest.ivj, "i64", f"j0{tag}")]
-    return lines, (f"loop nest at {nest.outer.pc:08X}: interchanged so the inner loop runs "
-                   f"over j (element of %r{buf} per j, k order kept)")
-
-
 def _literal(bank: str, value) -> str:
     """An exact literal (NaN, -0 and inf included) for a constant of `bank`."""
     if bank == "f32":
@@ -439,19 +361,20 @@ def _literal(bank: str, value) -> str:
 def emit_blocks(gen: _Gen, blocks) -> tuple[list, list]:
     """The block-dispatch body for `blocks` (loop headers versioned) and the
     optimizer's notes."""
-    plans = innermost_loops(blocks)
-    by_pc = {b.pc: b for b in blocks}
+    consts = gen.region.consts
+    plans = innermost_loops(blocks, consts)
     ids = {b.pc: i for i, b in enumerate(blocks)}
     body, notes = [], []
     for i, block in enumerate(blocks):
         body.append(f"{'if' if i == 0 else 'elif'} bb == {i}:")
         block_lines = []
-        nest = find_nest(block, by_pc, plans)
-        if nest is not None and nest.pre.pc in ids:
-            interchanged, note = _interchanged_nest(gen, nest, ids[nest.pre.pc])
+        nest, reason = find_nest(block, blocks, plans, gen.region.live, consts)
+        if nest is not None:
+            interchanged, note = interchanged_nest(gen, nest, ids)
             block_lines += interchanged
-            if note:
-                notes.append(note)
+            notes.append(note)
+        elif reason:
+            notes.append(f"loop nest at {block.pc:08X}: not interchanged ({reason})")
         plan = plans.get(block.pc)
         if plan is not None:
             optimized, note = _optimized_loop(gen, plan)
@@ -474,7 +397,8 @@ def generate(region: Region, name: str) -> RegionCode:
     float_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b not in INT_BANKS)
     multi = sorted(s for s in gen.variants if gen._multi(s))
     lines = [f"def {name}(entry, ri, rf, tags, addrs, lens, mut, err):"]
-    lines += [f"    {_var(s, b)} = ri[{i}]" for i, (s, b) in enumerate(int_vars)]
+    lines += [f"    {_var(s, b)} = " + (f"np.int64({gen.constant(s, b)})" if gen.constant(s, b) is not None
+                                       else f"ri[{i}]") for i, (s, b) in enumerate(int_vars)]
     lines += [f"    {_var(s, b)} = {CAST[b]}(rf[{i}])" for i, (s, b) in enumerate(float_vars)]
     lines += [f"    t{s} = tags[{i}]" for i, s in enumerate(multi)]
     # Buffer lengths and mutability become locals: LLVM cannot prove stores
@@ -500,11 +424,12 @@ def generate(region: Region, name: str) -> RegionCode:
 
 
 MODULE_HEADER = """\
+# Compiled with the SLP vectorizer on (tiering.compile_function); the disk cache keys on this text.
 import numpy as np
 from numba import carray, njit
 
 from vmvxjit.kernels.views import ix
 from vmvxjit.vm.jit.helpers import *
-from vmvxjit.vm.jit.intrinsics import voidptr
+from vmvxjit.vm.jit.intrinsics import stack_array, voidptr
 
 """

@@ -80,7 +80,7 @@ class _DispatchGen(codegen._Gen):
         self.function = function
         self.ref_slots: set = set()
         self.alloc_sites: list = []
-        super().__init__(Region(blocks, [blocks[0].pc], []))
+        super().__init__(Region(blocks, [blocks[0].pc], []).know(blocks))
 
     def _collect(self) -> None:
         super()._collect()
@@ -248,7 +248,7 @@ def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, li
     blocks = compilable_entry(function, imports, calls)
     gen = _DispatchGen(blocks, function, imports, calls)
     body, notes = codegen.emit_blocks(gen, blocks)
-    frame = [f"{codegen._var(s, b)} = {codegen.CAST[b]}(0)"
+    frame = [f"{codegen._var(s, b)} = {codegen.CAST[b]}({gen.constant(s, b) or 0})"
              for s, banks in sorted(gen.variants.items()) for b in banks]
     frame += [f"t{s} = 0" for s in sorted(gen.variants) if gen._multi(s)]
     frame += [f"h{r} = {NULL_HANDLE}" for r in sorted(gen.ref_slots)]
@@ -270,6 +270,7 @@ def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, li
 
 
 HEADER = """\
+# Compiled with the SLP vectorizer on (tiering.compile_function); the disk cache keys on this text.
 import numpy as np
 from numba import carray, njit
 
@@ -277,6 +278,6 @@ from vmvxjit.kernels.compiled_calls import binary_2d, copy_2d, fill_2d_x32, unar
 from vmvxjit.kernels.regions import region_status
 from vmvxjit.kernels.views import ix
 from vmvxjit.vm.jit.helpers import *
-from vmvxjit.vm.jit.intrinsics import voidptr
+from vmvxjit.vm.jit.intrinsics import stack_array, voidptr
 
 """

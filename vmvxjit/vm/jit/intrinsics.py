@@ -102,3 +102,25 @@ LIBM_F64 = {name: _libm(name, 2 if name in _BINARY else 1, types.float64, _F64)
             for name in _UNARY + _BINARY}
 llroundf = _libm("llroundf", 1, types.float32, _F32, types.int64, _I64)
 llround = _libm("llround", 1, types.float64, _F64, types.int64, _I64)
+
+
+@intrinsic(prefer_literal=True)
+def stack_array(typingctx, count, dtype):
+    """A 1-d array of `count` (a literal) elements of `dtype` (an array's
+    `.dtype`) in the function's stack frame. LLVM knows it aliases no
+    buffer, so loops can keep its elements in registers."""
+    if not isinstance(count, types.IntegerLiteral) or not isinstance(dtype, types.DType):
+        return None
+    array_type = types.Array(dtype.dtype, 1, "C")
+
+    def codegen(context, builder, signature, args):
+        element = context.get_data_type(dtype.dtype)
+        data = cgutils.alloca_once(builder, element, size=count.literal_value)
+        array = context.make_array(array_type)(context, builder)
+        itemsize = context.get_constant(types.intp, context.get_abi_sizeof(element))
+        context.populate_array(
+            array, data=data, itemsize=itemsize, meminfo=None,
+            shape=cgutils.pack_array(builder, [context.get_constant(types.intp, count.literal_value)]),
+            strides=cgutils.pack_array(builder, [itemsize]))
+        return array._getvalue()
+    return array_type(count, dtype), codegen

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import BLOCK_OP, Instr
+from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit.dataflow import constants, live_in
 from vmvxjit.vm.semantics import PURE_OPS
 
 BUFFER_OPS = frozenset(
@@ -47,6 +49,14 @@ class Region:
     blocks: list                              # Block, in bytecode order
     entries: list                             # marker pcs the interpreter may enter at
     buffer_registers: list = field(default_factory=list)  # ref ordinals, in first-use order
+    live: dict = field(default_factory=dict)    # marker pc -> slots live there (whole function)
+    consts: dict = field(default_factory=dict)  # slot -> (bank, value) constant after the entry block
+
+    def know(self, function_blocks: list) -> "Region":
+        """Adds the function-wide facts (liveness, constants) the optimizer uses."""
+        self.live = live_in(function_blocks)
+        self.consts = constants(function_blocks) if switches.on("constants") else {}
+        return self
 
     @property
     def pcs(self) -> set:
@@ -133,7 +143,7 @@ def find_regions(instrs: list[Instr]) -> list[Region]:
                     entries.add(target)
         if blocks[0].pc in component:
             entries.add(blocks[0].pc)
-        region = Region(members, sorted(entries))
+        region = Region(members, sorted(entries)).know(blocks)
         region.buffer_registers = _buffer_registers(members)
         regions.append(region)
     return regions

@@ -1,0 +1,97 @@
+vm.module @nest {
+  // for j < nj: for k < nk: dst[at + j] = dst[at + j] * 0.5 + src[off + k * stride + j]
+  vm.func private @accumulate(%dst: !vm.buffer, %src: !vm.buffer, %nj: i64, %nk: i64, %at: i64,
+                              %off: i64, %stride: i64) attributes {inlining_policy = #util.inline.never} {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    %half = vm.const.f32 0.5
+    vm.br ^jhead(%c0 : i64)
+  ^jhead(%j: i64):
+    %jmore = vm.cmp.lt.i64.s %j, %nj : i64
+    vm.cond_br %jmore, ^jpre, ^done
+  ^jpre:
+    %idx = vm.add.i64 %at, %j : i64
+    vm.br ^khead(%c0 : i64)
+  ^khead(%k: i64):
+    %kmore = vm.cmp.lt.i64.s %k, %nk : i64
+    vm.cond_br %kmore, ^kbody, ^jlatch
+  ^kbody:
+    %v = vm.buffer.load.f32 %dst[%idx] : !vm.buffer -> f32
+    %row = vm.mul.i64 %k, %stride : i64
+    %col = vm.add.i64 %row, %j : i64
+    %si = vm.add.i64 %col, %off : i64
+    %s = vm.buffer.load.f32 %src[%si] : !vm.buffer -> f32
+    %w = vm.fma.f32 %v, %half, %s : f32
+    vm.buffer.store.f32 %w, %dst[%idx] : f32 -> !vm.buffer
+    %k1 = vm.add.i64 %k, %c1 : i64
+    vm.br ^khead(%k1 : i64)
+  ^jlatch:
+    %j1 = vm.add.i64 %j, %c1 : i64
+    vm.br ^jhead(%j1 : i64)
+  ^done:
+    vm.return
+  }
+  // Fills a buffer of n f32 with distinct values.
+  vm.func private @fill(%buf: !vm.buffer, %n: i64, %seed: i32) {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    %scale = vm.const.f32 0.37
+    vm.br ^head(%c0 : i64)
+  ^head(%i: i64):
+    %more = vm.cmp.lt.i64.s %i, %n : i64
+    vm.cond_br %more, ^body, ^done
+  ^body:
+    %i32 = vm.trunc.i64.i32 %i : i64 -> i32
+    %x = vm.add.i32 %i32, %seed : i32
+    %f = vm.cast.si32.f32 %x : i32 -> f32
+    %v = vm.mul.f32 %f, %scale : f32
+    vm.buffer.store.f32 %v, %buf[%i] : f32 -> !vm.buffer
+    %i1 = vm.add.i64 %i, %c1 : i64
+    vm.br ^head(%i1 : i64)
+  ^done:
+    vm.return
+  }
+  // A hash of every bit of the n f32 in buf.
+  vm.func private @hash(%buf: !vm.buffer, %n: i64) -> i32 {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    %h0 = vm.const.i32 17
+    %m = vm.const.i32 31
+    vm.br ^head(%c0, %h0 : i64, i32)
+  ^head(%i: i64, %h: i32):
+    %more = vm.cmp.lt.i64.s %i, %n : i64
+    vm.cond_br %more, ^body, ^done
+  ^body:
+    %v = vm.buffer.load.f32 %buf[%i] : !vm.buffer -> f32
+    %bits = vm.bitcast.f32.i32 %v : f32 -> i32
+    %hm = vm.mul.i32 %h, %m : i32
+    %h1 = vm.xor.i32 %hm, %bits : i32
+    %i1 = vm.add.i64 %i, %c1 : i64
+    vm.br ^head(%i1, %h1 : i64, i32)
+  ^done:
+    vm.return %h : i32
+  }
+  vm.export @run
+  // src is dst itself when alias != 0, else another 256-element buffer; returns dst's hash.
+  vm.func @run(%nj: i32, %nk: i32, %at: i32, %off: i32, %stride: i32, %alias: i32) -> i32 {
+    %c256 = vm.const.i64 256
+    %bytes = vm.const.i64 1024
+    %a16 = vm.const.i32 16
+    %s1 = vm.const.i32 1
+    %s2 = vm.const.i32 -300
+    %dst = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    %other = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    vm.call @fill(%dst, %c256, %s1) : (!vm.buffer, i64, i32) -> ()
+    vm.call @fill(%other, %c256, %s2) : (!vm.buffer, i64, i32) -> ()
+    %src = vm.select.ref %alias, %dst, %other : !vm.buffer
+    %nj64 = vm.ext.i32.i64.s %nj : i32 -> i64
+    %nk64 = vm.ext.i32.i64.s %nk : i32 -> i64
+    %at64 = vm.ext.i32.i64.s %at : i32 -> i64
+    %off64 = vm.ext.i32.i64.s %off : i32 -> i64
+    %stride64 = vm.ext.i32.i64.s %stride : i32 -> i64
+    vm.call @accumulate(%dst, %src, %nj64, %nk64, %at64, %off64, %stride64)
+        : (!vm.buffer, !vm.buffer, i64, i64, i64, i64, i64) -> ()
+    %h = vm.call @hash(%dst, %c256) : (!vm.buffer, i64) -> i32
+    vm.return %h : i32
+  }
+}

@@ -1,0 +1,144 @@
+"""Generates the interchanged version of a loop nest (see nests.py).
+
+Emitted at the top of the outer loop's header block, before the literal
+code: when the entry checks hold — unit steps, non-empty inner loops,
+magnitudes small enough that no index arithmetic wraps, every access's
+whole range over the iteration box in bounds, the written buffer writable
+and disjoint from the others, the new inner loop unit-strided — the nest
+runs as `for m1: ... for k: for j: body` with unchecked accesses; then j is
+set to where the reordered part stopped and the literal code continues
+(the header exits, or the last j iteration runs literally). Otherwise the
+literal code runs as if nothing happened: the checks have no side effects.
+"""
+
+from __future__ import annotations
+
+from vmvxjit.vm import isa
+from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit.affine import source
+
+_IV_LIMIT = 1 << 40          # |loop bounds| below this and
+_COEF_LIMIT = 1 << 20        # |coefficients| below this and
+_OFFSET_LIMIT = 1 << 50      # |offsets| below this: no affine sum of up to 7 terms wraps
+_BANKS = {"f32": "f32", "f64": "f64", "i64": "i64"}
+_MAX_ROW = 1024              # elements kept in a stack array (4-8 KiB)
+
+
+def _var(slot: int, bank: str = "i64") -> str:
+    return f"r{slot}_{bank}"
+
+
+def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
+    levels, inner = nest.levels, nest.inner
+    outer = levels[0]
+    tag = f"_x{outer.header.pc:x}"
+    j, bound_j = _var(outer.iv), _var(outer.bound)
+    if len(nest.index_form.terms) + 1 > 7 or any(len(f.terms) + 1 > 7 for f in nest.forms.values()):
+        return [], f"loop nest at {outer.header.pc:08X}: not interchanged (too many index terms)"
+    row = _row_length(gen, nest)
+    j0, je = f"j0{tag}", f"je{tag}"
+    pre = [f"{j0} = {j if nest.j_start is None else nest.j_start}",
+           f"{je} = {bound_j if nest.full else bound_j + ' - 1'}"]
+    checks = [f"{_var(lv.step)} == 1" for lv in levels] + [f"{_var(inner.step)} == 1"]
+    checks += [f"{j0} < {je}", f"-{_IV_LIMIT} < {j0}", f"{bound_j} < {_IV_LIMIT}"]
+    if nest.j_start is not None:
+        checks.append(f"{j} == {nest.j_start}")
+    box = {outer.iv: (j0, f"({je} - 1)")}
+    loops = []
+    for n, (iv, init, bound) in enumerate([(lv.iv, lv.init, lv.bound) for lv in levels[1:]]
+                                          + [(inner.iv, nest.k_init, inner.bound)]):
+        first, stop = _var(init), _var(bound)
+        checks += [f"-{_IV_LIMIT} < {first} < {stop} < {_IV_LIMIT}"]
+        box[iv] = (first, f"({stop} - 1)")
+        loops.append(f"for q{tag}_{n} in range({first}, {stop}):")
+    buf, index, code, load_pc, store_pc = inner.promoted
+    c_raw = buf | isa.REF_BIT
+    checks += gen._handle_checks(c_raw) + [f"{gen._mut_expr(c_raw)} != 0"]
+    for other in inner.others:
+        o = other | isa.REF_BIT
+        checks += gen._handle_checks(o)
+        checks.append(f"({gen._addr_expr(c_raw)} + {gen._len_expr(c_raw)} <= {gen._addr_expr(o)} or "
+                      f"{gen._addr_expr(o)} + {gen._len_expr(o)} <= {gen._addr_expr(c_raw)})")
+    accesses = {i.pc: i for i in inner.body.instrs}
+    views = {}
+    for n, (pc, form) in enumerate(sorted(nest.forms.items())):
+        raw = accesses[pc].args[0]
+        view = views[pc] = f"v{tag}_{n}"
+        pre.append(f"{view} = {gen._view_expr(raw, accesses[pc].op.mnemonic.split('.', 3)[3])}")
+        checks += gen._handle_checks(raw)
+        lo, hi = f"lo{tag}_{n}", f"hi{tag}_{n}"
+        pre += [f"{lo} = {source(form.offset)}", f"{hi} = {lo}"]
+        checks.append(f"-{_OFFSET_LIMIT} < {lo} < {_OFFSET_LIMIT}")
+        for iv, coef in form.terms:
+            first, last = box[iv]
+            c = f"c{tag}_{n}_{iv}"
+            pre += [f"{c} = {source(coef)}", f"{lo} += min({c} * {first}, {c} * {last})",
+                    f"{hi} += max({c} * {first}, {c} * {last})"]
+            checks.append(f"-{_COEF_LIMIT} < {c} < {_COEF_LIMIT}")
+        checks.append(f"0 <= {lo} and {hi} < {view}.shape[0]")
+        stride = f"{source(form.coef(outer.iv))}"
+        checks.append(f"{stride} == 1" if pc in (load_pc, store_pc) else f"({stride} == 0 or {stride} == 1)")
+    element = f"row{tag}[jj{tag} - {j0}]" if row else None
+    body = _body(gen, nest, views, tag, element)
+    fast = [f"if {' and '.join(checks)}:"]
+    if row:
+        base = f"lo{tag}_{sorted(nest.forms).index(load_pc)}"
+        c_view = views[load_pc]
+        fast += [f"    row{tag} = stack_array({row}, {c_view}.dtype)",
+                 f"    for jj{tag} in range({row}):", f"        row{tag}[jj{tag}] = {c_view}[{base} + jj{tag}]"]
+    depth = 1
+    for line in loops + [f"for jj{tag} in range({j0}, {je}):"]:
+        fast.append("    " * depth + line)
+        depth += 1
+    fast += ["    " * depth + x for x in body]
+    if row:
+        fast += [f"    for jj{tag} in range({row}):", f"        {c_view}[{base} + jj{tag}] = row{tag}[jj{tag}]"]
+    fast += ["    " + x for x in gen._assign(outer.iv, "i64", je)]
+    if not nest.full:
+        fast += [f"    bb = {block_ids[outer.pre.pc]}", "    continue"]
+    lines = [f"if {j} < {bound_j}:"] + ["    " + x for x in pre + fast]
+    moved = "every iteration" if nest.full else "all but the last iteration"
+    kept = f"; its {row} elements of %r{buf} kept in registers" if row else ""
+    return lines, (f"loop nest at {outer.header.pc:08X}: loop over %i{outer.iv} moved innermost "
+                   f"below {len(levels)} loop(s) ({moved}; element order of %r{buf} kept{kept}), "
+                   f"{len(views)} access(es) proven in bounds once for the nest")
+
+
+def _row_length(gen, nest) -> int:
+    """How many elements the reordered j loop updates, when known at compile
+    time and small: they are then kept in a stack array during the nest."""
+    bound = gen.constant(nest.levels[0].bound, "i64")
+    if not switches.on("promote") or nest.j_start is None or bound is None:
+        return 0
+    count = bound - nest.j_start - (0 if nest.full else 1)
+    return count if 0 < count <= _MAX_ROW else 0
+
+
+def _body(gen, nest, views: dict, tag: str, element) -> list:
+    """One iteration of the reordered nest; the updated element is `element`
+    (an entry of the stack row) or read and written in place."""
+    levels, inner = nest.levels, nest.inner
+    _, index, code, load_pc, store_pc = inner.promoted
+    element = element or f"{views[load_pc]}[ix({_var(index)})]"
+    lines = gen._assign(levels[0].iv, "i64", f"jj{tag}")
+    for instr in levels[0].pre.instrs[:-1]:
+        lines += gen.instr(instr)
+    for n, level in enumerate(levels[1:]):
+        lines += gen._assign(level.iv, "i64", f"q{tag}_{n}")
+        for instr in level.pre.instrs[:-1]:
+            lines += gen.instr(instr)
+    lines += gen._assign(inner.iv, "i64", f"q{tag}_{len(levels) - 1}")
+    for instr in inner.body.instrs[:-1]:
+        m = instr.op.mnemonic
+        if instr.pc == inner.update_pc:
+            continue
+        if instr.pc == load_pc:
+            lines += gen._assign(instr.args[2], code, element)
+        elif instr.pc == store_pc:
+            lines.append(f"{element} = {_var(instr.args[2], code)}")
+        elif instr.pc in views:
+            bank = _BANKS.get(m.split(".", 3)[3], "i32")
+            lines += gen._assign(instr.args[2], bank, f"{views[instr.pc]}[ix({_var(instr.args[1])})]")
+        else:
+            lines += gen.instr(instr)
+    return lines

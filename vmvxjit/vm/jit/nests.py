@@ -1,0 +1,214 @@
+"""Loop nests whose outermost loop can move innermost without changing any result.
+
+The shape (what IREE emits for every loop level):
+
+    for j:            header `cmp.lt.i64.s j, J; cond_br`, then P (integer code)
+      for m1:         header, then pre-block (integer code)  ... any depth
+        for k:        a simple innermost loop (loops.LoopPlan) updating C[idx(j)]
+      (latches `m += step; br header` close each level)
+
+becomes `for m1: ... for k: for j: P; pre...; body`. This is legal when
+dependence analysis shows each element's float operations keep their order:
+
+* the only memory written in the nest is the inner loop's promoted element
+  C[idx(j)], with idx affine in j alone and a non-zero coefficient, so each
+  j owns one element and sees its (m1, ..., k) updates in the same order;
+* every other access is a load from a buffer disjoint from C (checked at
+  run time), so no load sees a different value;
+* nothing in an iteration reads a register value left by an earlier one,
+  the bounds, steps and starts of the inner loops are invariant, and the
+  body contains no operation that can fault (a fault would happen after a
+  different set of stores).
+
+It pays off only when the new inner loop over j walks memory with unit
+stride (C's coefficient of j is 1, every other access's 0 or 1: LLVM
+vectorizes it); a coefficient known at compile time to be anything else
+rejects the nest (a strided reordering measured slower: its loads become
+gathers).
+When every register the nest writes (but j) is dead where it exits, all j
+iterations are reordered; otherwise the last one is left to the literal
+code, which leaves the registers exactly as the original nest does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vmvxjit.vm import isa
+from vmvxjit.vm.jit import affine, dataflow, switches
+from vmvxjit.vm.jit.loops import LoopPlan, reg_writes
+from vmvxjit.vm.jit.ops import FAULTS
+
+MAX_DEPTH = 6
+_NEST_ARITH = frozenset({"vm.add.i64", "vm.sub.i64", "vm.mul.i64", "vm.fma.i64",
+                         "vm.const.i64", "vm.const.i64.zero"})
+
+
+@dataclass
+class Level:
+    """One enclosing loop: `header` tests `iv < bound`, `pre` runs before the
+    next level, `latch` adds `step`; the iv starts from register `init`."""
+
+    header: object
+    pre: object
+    iv: int
+    step: int
+    bound: int
+    init: object          # register (None for the outermost loop: it is already running)
+
+
+@dataclass
+class Nest:
+    levels: list          # the loop moved innermost first, then the loops it encloses
+    inner: LoopPlan       # the innermost loop
+    k_init: int           # register the innermost loop's iv starts from
+    forms: dict           # access pc in the inner body -> Affine over every iv
+    index_form: object    # Affine of the promoted element's index
+    full: bool            # every j iteration may be reordered (written registers dead at exit)
+    j_start: object       # known start of the j loop (int) or None
+    exit_pc: int          # where the outermost loop exits
+
+
+def _header(block):
+    """(iv, bound, cond, body pc, exit pc) of a loop header, or None."""
+    if len(block.instrs) != 2 or block.terminator.op.mnemonic != "vm.cond_br":
+        return None
+    cmp = block.instrs[0]
+    cond, body_pc, body_pairs, exit_pc, _ = block.terminator.args
+    if cmp.op.mnemonic != "vm.cmp.lt.i64.s" or cmp.args[2] != cond or body_pairs:
+        return None
+    return cmp.args[0], cmp.args[1], cond, body_pc, exit_pc
+
+
+def _latch(block, iv: int, header_pc: int):
+    """The step register of `iv = add.i64 iv, step; br header`, or None."""
+    if block is None or len(block.instrs) != 2:
+        return None
+    update, back = block.instrs
+    if (update.op.mnemonic != "vm.add.i64" or update.args[0] != iv or update.args[2] != iv
+            or back.op.mnemonic != "vm.br" or back.args[0] != header_pc or back.args[1]):
+        return None
+    return update.args[1]
+
+
+def _start(header, iv: int, blocks, latch_pc: int, consts: dict):
+    """The constant a loop's iv starts from, if its one entry edge sets it from a
+    constant (a guess: the generated code checks it at run time)."""
+    sources = []
+    for block in blocks:
+        if block.pc != latch_pc and header.pc in block.successors:
+            pairs = dataflow.edge_pairs(block.terminator, header.pc)
+            sources += [s for ps in pairs for s, d in ps if d == iv] or [None]
+    if len(sources) != 1 or sources[0] not in consts:
+        return None
+    return int(consts[sources[0]][1])
+
+
+def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
+    """(Nest, None) for the interchangeable nest whose outer header is
+    `header`; (None, reason) for a nest that is not; (None, None) when
+    `header` does not start a loop around a loop."""
+    if not switches.on("interchange"):
+        return None, None
+    by_pc = {b.pc: b for b in blocks}
+    top = _header(header)
+    if top is None:
+        return None, None
+    iv, bound, _, pre_pc, exit_pc = top
+    levels = [Level(header, by_pc.get(pre_pc), iv, None, bound, None)]
+    while True:
+        level = levels[-1]
+        pre = level.pre
+        if pre is None or pre.terminator.op.mnemonic != "vm.br":
+            return None, None
+        target, pairs = pre.terminator.args
+        inner_plan = plans.get(target)
+        inner = inner_plan.header if inner_plan else by_pc.get(target)
+        shape = _header(inner) if inner is not None else None
+        if shape is None:
+            return None, None
+        iv_n, bound_n, _, body_pc, latch_pc = shape
+        init = [s for s, d in pairs if d == iv_n]
+        if len(init) != 1 or any(d not in (iv_n, iv_n + 1) for _, d in pairs):
+            return None, None
+        step = _latch(by_pc.get(latch_pc), level.iv, level.header.pc)
+        if step is None or inner.terminator.args[4]:
+            return None, None
+        level.step = step
+        if inner_plan is not None:
+            break
+        if len(levels) == MAX_DEPTH:
+            return None, "deeper than the optimizer looks"
+        levels.append(Level(inner, by_pc.get(body_pc), iv_n, None, bound_n, init[0]))
+    if any(i.op.mnemonic not in _NEST_ARITH for lv in levels for i in lv.pre.instrs[:-1]):
+        return None, "code between the loops is not plain index arithmetic"
+    if inner_plan.promoted is None:
+        return None, "the inner loop updates no single element it could keep in a register"
+    nest = _legal(levels, inner_plan, init[0], live, consts, exit_pc, by_pc)
+    if isinstance(nest, str):
+        return None, nest
+    nest.j_start = _start(header, iv, blocks, _latch_pc(levels, inner_plan), consts)
+    return nest, None
+
+
+def _latch_pc(levels, inner: LoopPlan) -> int:
+    nxt = levels[1].header if len(levels) > 1 else inner.header
+    return nxt.terminator.args[3]
+
+
+def _legal(levels, inner: LoopPlan, k_init: int, live: dict, consts: dict, exit_pc, by_pc):
+    """The Nest if dependence analysis allows moving the outer loop innermost,
+    else the reason why not."""
+    body = inner.body.instrs[:-1]
+    code = [i for lv in levels for i in lv.pre.instrs[:-1]]
+    code_and_headers = code + [lv.header.instrs[0] for lv in levels[1:]] + inner.header.instrs[:1]
+    latches = [by_pc[lv_next.header.terminator.args[3]].instrs[0]
+               for lv_next in levels[1:]] + [by_pc[inner.header.terminator.args[3]].instrs[0]]
+    true_written = {w for i in code_and_headers + body + latches for w in reg_writes(i)}
+    written = true_written | {w + 1 for w in true_written}
+    invariant = [inner.bound, inner.step, k_init] + [lv.bound for lv in levels]
+    invariant += [lv.step for lv in levels] + [lv.init for lv in levels[1:]]
+    if set(invariant) & written:
+        return "loop bounds or steps change inside the nest"
+    if any(i.op.mnemonic in FAULTS for i in body):
+        return "the loop body can fault"
+    buf, index, _, load_pc, store_pc = inner.promoted
+    if any(i.op.mnemonic.startswith(("vm.buffer.store.", "vm.buffer.fill."))
+           and i.pc != store_pc for i in body):
+        return "the inner loop stores to more than one element"
+    ivs = [lv.iv for lv in levels] + [inner.iv]
+    defined = {r for v in ivs for r in (v, v + 1)}
+    for instr in code + body:
+        if any(r in written and r not in defined for r in dataflow.reads(instr)):
+            return "an iteration reads a register left by an earlier one"
+        defined |= {r for w in reg_writes(instr) for r in (w, w + 1)}
+    tracker = affine.Tracker(ivs, written, consts)
+    for instr in code:
+        tracker.step(instr, reg_writes(instr))
+    forms = {}
+    index_form = tracker.form(index)
+    for instr in body:
+        if instr.pc == inner.update_pc:
+            continue
+        if instr.op.mnemonic.startswith("vm.buffer.") and instr.op.mnemonic != "vm.buffer.length":
+            form = tracker.form(instr.args[1])
+            if form is None:
+                return "an index is not an affine function of the loop counters"
+            forms[instr.pc] = form
+        tracker.step(instr, reg_writes(instr))
+    j = levels[0].iv
+    if index_form is None or any(v != j for v, _ in index_form.terms) or index_form.coef(j) == 0:
+        return "the updated element does not move with the outer loop alone"
+    for pc, form in forms.items():
+        c = form.coef(j)
+        if pc in (load_pc, store_pc) and isinstance(c, int) and c != 1:
+            return f"the updated elements are {c} apart, not adjacent"
+        if pc not in (load_pc, store_pc) and isinstance(c, int) and c not in (0, 1):
+            return f"the inner loop over %i{j} would read %r{_buffer_of(body, pc)} {c} elements apart"
+    exit_live = dataflow.edge_live(levels[0].header.terminator, exit_pc, live)
+    full = switches.on("dead-registers") and not ((true_written - {j}) & exit_live)
+    return Nest(levels, inner, k_init, forms, index_form, full, None, exit_pc)
+
+
+def _buffer_of(body, pc: int) -> int:
+    return next(i.args[0] & isa.REF_MASK for i in body if i.pc == pc)

@@ -1,0 +1,25 @@
+"""On/off switches for the loop optimizer's transformations, so tests can compare each off.
+
+`VMVXJIT_LOOP_OPT=0` turns the optimizer off; `VMVXJIT_LOOP_OPT_OFF=a,b`
+turns off single transformations:
+
+* `bounds`: affine accesses checked once at loop entry instead of per access;
+* `promote`: a loop-invariant load/store pair kept in a register;
+* `interchange`: a loop moved innermost below the loops it encloses;
+* `dead-registers`: an interchanged nest reorders all its iterations when the
+  registers it writes are dead at its exit (else the last one runs literally);
+* `constants`: function-wide integer constants become literals in generated code.
+"""
+
+from __future__ import annotations
+
+import os
+
+NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants")
+ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
+DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
+
+
+def on(name: str) -> bool:
+    assert name in NAMES, name
+    return ENABLED and name not in DISABLED
