@@ -76,10 +76,13 @@ def prepare(state: ModuleState, ordinal: int) -> Prepared:
         instrs.append(instr)
     if state.tier != "interp":
         from vmvxjit.vm.fused_blocks import fuse
-        from vmvxjit.vm.jit.tiering import install
+        from vmvxjit.vm.jit.regions import find_regions
         unfused = list(steps)
         fuse(instrs, steps, targets.values(), env)
-        install(state, function, steps, targets, state.tier, unfused, env)
+        regions = find_regions(function.instrs)
+        if regions:   # the JIT's modules are imported only for code with loops
+            from vmvxjit.vm.jit.tiering import install
+            install(state, function, regions, steps, targets, state.tier, unfused, env)
     arg_slots, _, _ = frame_layout(function.cconv.args)
     prepared = Prepared(ordinal, steps, pcs, function.i32_count, function.ref_count, arg_slots)
     state.prepared[ordinal] = prepared

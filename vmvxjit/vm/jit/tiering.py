@@ -20,7 +20,6 @@ from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.fused_blocks import fuse_region
 from vmvxjit.vm.jit import codegen
-from vmvxjit.vm.jit.regions import find_regions
 
 TIERS = ("interp", "jit", "auto")
 AUTO_THRESHOLD = int(os.environ.get("VMVXJIT_JIT_THRESHOLD", "20000"))
@@ -187,9 +186,10 @@ class _EntryPolicy:
                 and self.visits >= MIN_VISITS_PER_FRAME * self.frames)
 
 
-def install(state, function, steps: list, block_targets: dict, tier: str, unfused: list,
-            env) -> None:
-    """Wraps the entry steps of `function`'s regions so they can run compiled.
+def install(state, function, regions: list, steps: list, block_targets: dict, tier: str,
+            unfused: list, env) -> None:
+    """Wraps the entry steps of `function`'s `regions` (regions.find_regions)
+    so they can run compiled.
 
     Until a region is compiled (or when it cannot be) its entries run it as
     one generated Python loop (fused_blocks.fuse_region over the `unfused`
@@ -197,7 +197,7 @@ def install(state, function, steps: list, block_targets: dict, tier: str, unfuse
     if tier == "interp":
         return
     stats = state.jit_stats
-    for region in find_regions(function.instrs):
+    for region in regions:
         policy = _EntryPolicy()
         code = codegen.generate(region, "region")
         in_python = fuse_region(region.blocks, block_targets, unfused, env)
