@@ -184,8 +184,13 @@ class _DispatchGen(codegen._Gen):
             length, alignment, dst = args
             n = codegen._var(length, "i64")
             row = f"arow + {self.alloc_sites.index(instr.pc)}"
+            # The site's array from an earlier workgroup is reused, zeroed
+            # again, when it is big enough: nothing outlives its workgroup.
             return [f"if {n} < 0: " + self._fault(0, 0),
-                    f"a{instr.pc} = np.zeros({n}, np.uint8)",
+                    f"if a{instr.pc}.shape[0] < {n}:",
+                    f"    a{instr.pc} = np.zeros({n}, np.uint8)",
+                    "else:",
+                    f"    a{instr.pc}[:{n}] = 0",
                     f"taddr[{row}] = a{instr.pc}.ctypes.data",
                     f"tlen[{row}] = {n}", f"tmut[{row}] = 1",
                     f"{self._handle(dst)} = {row}"]
@@ -255,10 +260,10 @@ def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, li
     frame += ["h0 = 0", "h1 = 1", f"h2 = {LIST_HANDLE}", "n0 = 0", "n1 = 0"]
     frame += [f"{codegen._var(slot, 'i32')} = np.int64({value})"
               for slot, value in enumerate(_ENTRY_SLOTS) if slot in gen.variants]
-    frame += [f"a{pc} = np.zeros(0, np.uint8)" for pc in gen.alloc_sites]
     lines = [f"def {name}(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err):",
-             "    arow = 2 + nbind",
-             "    for z in range(count_z):",
+             "    arow = 2 + nbind"]
+    lines += [f"    a{pc} = np.zeros(0, np.uint8)" for pc in gen.alloc_sites]
+    lines += ["    for z in range(count_z):",
              "        for y in range(count_y):",
              "            for x in range(count_x):"]
     lines += ["                " + s for s in frame]
