@@ -12,12 +12,13 @@ from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
 
 
-def _hal_inline(options, context):
+def _hal_inline(options, context, module):
     from vmvxjit.hal_inline.module import HalInlineModule
-    return HalInlineModule(trace_stream=options.get("trace_stream"))
+    native_code = any(dep.name == "hal_loader" for dep in module.dependencies)
+    return HalInlineModule(trace_stream=options.get("trace_stream"), native_code=native_code)
 
 
-def _hal_loader(options, context):
+def _hal_loader(options, context, module):
     from vmvxjit.loaders.hal_loader_module import HalLoaderModule
     return HalLoaderModule(tier=context.tier, jit_stats=context.jit_stats)
 
@@ -44,7 +45,7 @@ class Program:
                 if dep.optional:
                     continue
                 raise NotFoundError(f"required module '{dep.name}' is not provided by vmvxjit")
-            self.context.register(factory(options, self.context))
+            self.context.register(factory(options, self.context, module))
         self.state = self.context.register(module)
 
     @property

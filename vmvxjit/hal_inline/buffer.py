@@ -68,9 +68,13 @@ class HalBuffer:
         self.length = allocation.shape[0] - offset if length is None else length
 
     @classmethod
-    def allocate(cls, length: int) -> "HalBuffer":
-        """A new zero-filled buffer of exactly `length` bytes."""
-        return cls(aligned_zeros(length))
+    def allocate(cls, length: int, for_native_code: bool = True) -> "HalBuffer":
+        """A new zero-filled buffer of exactly `length` bytes: aligned and
+        guarded (see aligned_zeros) when native executables may access it;
+        plain numpy memory when only VM code, which checks every access, will."""
+        if for_native_code:
+            return cls(aligned_zeros(length))
+        return cls(np.zeros(length, dtype=np.uint8))
 
     @classmethod
     def wrap(cls, data: np.ndarray) -> "HalBuffer":

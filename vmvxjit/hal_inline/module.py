@@ -22,9 +22,6 @@ from vmvxjit.vm.ref import require_ref
 _MAX_DEVICE_SIZE = (1 << 63) - 1
 
 
-def _allocate(size: int) -> HalBuffer:
-    return allocate_checked(size, HalBuffer.allocate)
-
 
 def _format_shape(dims) -> str:
     return "x".join(str(d) for d in dims)
@@ -36,19 +33,25 @@ class HalInlineModule(NativeModule):
     name = "hal_inline"
     version = 0
 
-    def __init__(self, trace_stream=None):
+    def __init__(self, trace_stream=None, native_code: bool = True):
+        """`native_code`: whether executables with native code (hal_loader)
+        may touch the buffers this module allocates."""
         self.trace_stream = trace_stream
+        self._native_code = native_code
+
+    def _allocate(self, size: int) -> HalBuffer:
+        return allocate_checked(size, lambda n: HalBuffer.allocate(n, self._native_code))
 
     @export("buffer.allocate", "0iI_rr")
     def buffer_allocate(self, minimum_alignment, allocation_size):
-        buffer = _allocate(allocation_size)
+        buffer = self._allocate(allocation_size)
         return buffer, buffer.storage()
 
     @export("buffer.allocate.initialized", "0irII_rr")
     def buffer_allocate_initialized(self, minimum_alignment, source, offset, length):
         source = require_ref(source, VmBuffer)
         data = source.bytes_ro(offset, length)
-        buffer = _allocate(length)
+        buffer = self._allocate(length)
         buffer.data()[:] = data
         return buffer, buffer.storage()
 

@@ -28,6 +28,8 @@ def type_name_of(value) -> str:
 
 def require_ref(value, cls: type, what: str = "ref"):
     """Returns `value` if it is a non-null ref of `cls`; IREE's errors otherwise."""
+    if value.__class__ is cls:
+        return value
     if value is None:
         raise InvalidArgumentError(f"{what} is null")
     if not isinstance(value, cls):
