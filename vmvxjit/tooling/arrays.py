@@ -96,8 +96,8 @@ def array_from_buffer_view(view: BufferView, copy: bool = True) -> np.ndarray:
     buffer = view.buffer
     if length != buffer.length:
         buffer = buffer.subspan(0, length)   # IREE's range check and error
-    data = buffer.data()
     if _is_packed(view.element_type):
-        return _unpack(data, et.bit_count(view.element_type), count).view(dtype).reshape(view.shape)
-    array = data.view(dtype).reshape(view.shape)
+        return _unpack(buffer.data(), et.bit_count(view.element_type), count).view(dtype).reshape(
+            view.shape)
+    array = np.frombuffer(buffer.allocation, dtype, count, buffer.offset).reshape(view.shape)
     return array.copy() if copy else array
