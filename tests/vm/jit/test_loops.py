@@ -29,23 +29,6 @@ func.func @mm(%a: tensor<{m}x{k}xf32>, %b: tensor<{k}x{n}xf32>) -> tensor<{m}x{n
 }}
 """
 
-ROW_SUMS = """
-func.func @sums(%x: tensor<8x32xf32>) -> tensor<8xf32> {
-  %c0 = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<8xf32>
-  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
-  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
-                       iterator_types = ["parallel", "reduction"]}
-         ins(%x : tensor<8x32xf32>) outs(%z : tensor<8xf32>) {
-  ^bb0(%in: f32, %out: f32):
-    %s = arith.addf %in, %out : f32
-    linalg.yield %s : f32
-  } -> tensor<8xf32>
-  return %r : tensor<8xf32>
-}
-"""
-
-
 @pytest.fixture(params=[True, False], ids=["opt", "no-opt"])
 def loop_opt(request, monkeypatch):
     monkeypatch.setattr(switches, "ENABLED", request.param)
@@ -98,11 +81,3 @@ def test_second_process_loads_compiled_code_from_the_disk_cache(tmp_path):
     assert "1 regions compiled (1 loaded from the disk cache)" in second.stderr
     assert first.stdout == second.stdout
 
-
-def test_trace_says_why_a_strided_nest_is_not_interchanged():
-    path = compile_mlir(ROW_SUMS, STATIC)
-    stderr = io.StringIO()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
-        main(["run", str(path), "--input=8x32xf32=1", "--tier=jit", "--trace"])
-    assert "not interchanged (the inner loop over" in stderr.getvalue()
-    assert "elements apart" in stderr.getvalue()

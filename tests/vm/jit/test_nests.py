@@ -1,16 +1,19 @@
-"""Interchanged loop nests (nests.py, nest_code.py): bit-identical to the interpreter with
-every transformation on, off, and each one off alone, on conv2d and on generated nests whose
-buffers alias."""
+"""Interchanged and jammed loop nests (nests.py, nest_code.py, jam.py): bit-identical to the
+interpreter with every transformation on, off, and each one off alone, on conv2d, row sums and
+generated nests whose buffers alias."""
 
+import contextlib
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import vmvxjit
 from tests.support.modules import DYNAMIC_VMVX, STATIC, compile_mlir
+from vmvxjit.cli import main
 from vmvxjit.errors import Error
 from vmvxjit.vm.jit import switches
 
@@ -24,6 +27,21 @@ func.func @conv(%x: tensor<1x{h}x{w}x{c}xf32>, %f: tensor<3x3x{c}x{n}xf32>) -> t
          ins(%x, %f : tensor<1x{h}x{w}x{c}xf32>, tensor<3x3x{c}x{n}xf32>)
          outs(%a : tensor<1x{oh}x{ow}x{n}xf32>) -> tensor<1x{oh}x{ow}x{n}xf32>
   return %r : tensor<1x{oh}x{ow}x{n}xf32>
+}}
+"""
+ROW_SUMS = """
+func.func @sums(%x: tensor<{m}x{n}xf32>) -> tensor<{m}xf32> {{
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{m}xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<{m}xf32>) -> tensor<{m}xf32>
+  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                       iterator_types = ["parallel", "reduction"]}}
+         ins(%x : tensor<{m}x{n}xf32>) outs(%z : tensor<{m}xf32>) {{
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %in, %out : f32
+    linalg.yield %s : f32
+  }} -> tensor<{m}xf32>
+  return %r : tensor<{m}xf32>
 }}
 """
 SETTINGS = ["all", "none"] + [f"no-{name}" for name in switches.NAMES]
@@ -50,9 +68,9 @@ def test_conv2d_is_bit_identical_to_the_interpreter(flags, setting):
     assert actual.tobytes() == expected.tobytes()
 
 
-def _outcome(module, args):
+def _outcome(module, function, args):
     try:
-        return module.run(*args)
+        return getattr(module, function)(*args)
     except Error as error:
         return type(error), str(error)
 
@@ -63,6 +81,12 @@ def nest_modules():
     return vmvxjit.load(path, tier="interp"), vmvxjit.load(path, tier="jit")
 
 
+@pytest.fixture
+def jit_for_setting(setting):
+    """nest.mlir loaded anew, so its code is generated under `setting`."""
+    return vmvxjit.load(compile_mlir((PROGRAMS / "nest.mlir").read_text(), ["--compile-mode=vm"]), tier="jit")
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(nj=st.integers(0, 40), nk=st.integers(0, 6), at=st.integers(-3, 260),
        off=st.integers(-3, 260), stride=st.integers(-3, 70), alias=st.integers(0, 1))
@@ -71,4 +95,42 @@ def test_generated_nests_match_the_interpreter(nest_modules, nj, nk, at, off, st
     or another one, in bounds or not: same hash of dst, or the same error."""
     interp, jit = nest_modules
     args = (nj, nk, at, off, stride, alias)
-    assert _outcome(jit, args) == _outcome(interp, args)
+    assert _outcome(jit, "run", args) == _outcome(interp, "run", args)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nj=st.integers(0, 20), nk=st.integers(0, 12), at=st.integers(-3, 260), off=st.integers(-3, 100),
+       cs=st.integers(-3, 3), ks=st.integers(-2, 3), alias=st.integers(0, 1))
+@example(nj=13, nk=5, at=0, off=0, cs=1, ks=1, alias=0)
+@example(nj=17, nk=9, at=40, off=3, cs=-2, ks=-1, alias=0)
+def test_generated_jammed_nests_match_the_interpreter(nest_modules, jit_for_setting, nj, nk, at, off,
+                                                      cs, ks, alias):
+    """`dst[at + j * cs] = (dst[at + j * cs] + src[off + j * 16 + k * ks]) * 0.5` (rows 16 apart:
+    jammed 8 at a time) with outer trip
+    counts not multiples of the factor, rows sharing an element (cs = 0), src the same buffer or
+    another one, in bounds or not: same hash of dst, or the same error."""
+    args = (nj, nk, at, off, cs, ks, alias)
+    assert _outcome(jit_for_setting, "run_rows", args) == _outcome(nest_modules[0], "run_rows", args)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 8, 9, 13, 16, 33])
+@pytest.mark.parametrize("cols", [1, 5, 32])
+def test_jammed_row_sums_are_bit_identical_to_the_interpreter(rows, cols, setting):
+    """Row sums are jammed 4 rows at a time: row counts below, at and between multiples of 4."""
+    path = compile_mlir(ROW_SUMS.format(m=rows, n=cols), STATIC)
+    x = np.random.default_rng(rows * cols).standard_normal((rows, cols)).astype(np.float32)
+    expected = vmvxjit.load(path, tier="interp").sums(x)
+    actual = vmvxjit.load(path, tier="jit").sums(x)
+    assert actual.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("off", [(), ("jam",)], ids=["jam", "no-jam"])
+def test_trace_says_when_a_nest_is_jammed(off, monkeypatch):
+    monkeypatch.setattr(switches, "DISABLED", frozenset(off))
+    path = compile_mlir(ROW_SUMS.format(m=13, n=32), STATIC)
+    stderr = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+        main(["run", str(path), "--input=13x32xf32=1", "--tier=jit", "--trace"])
+    assert "not interchanged (the inner loop over" in stderr.getvalue()
+    assert "elements apart" in stderr.getvalue()
+    assert ("jammed: 4 iterations" in stderr.getvalue()) == (not off)

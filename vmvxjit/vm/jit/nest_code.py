@@ -17,14 +17,15 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.affine import source
 
-_IV_LIMIT = 1 << 40          # |loop bounds| below this and
+IV_LIMIT = 1 << 40           # |loop bounds| below this and
 _COEF_LIMIT = 1 << 20        # |coefficients| below this and
 _OFFSET_LIMIT = 1 << 50      # |offsets| below this: no affine sum of up to 7 terms wraps
+MAX_TERMS = 7                # terms per affine sum the limits above allow
 _BANKS = {"f32": "f32", "f64": "f64", "i64": "i64"}
 _MAX_ROW = 1024              # elements kept in a stack array (4-8 KiB)
 
 
-def _var(slot: int, bank: str = "i64") -> str:
+def var(slot: int, bank: str = "i64") -> str:
     return f"r{slot}_{bank}"
 
 
@@ -32,54 +33,32 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
     levels, inner = nest.levels, nest.inner
     outer = levels[0]
     tag = f"_x{outer.header.pc:x}"
-    j, bound_j = _var(outer.iv), _var(outer.bound)
-    if len(nest.index_form.terms) + 1 > 7 or any(len(f.terms) + 1 > 7 for f in nest.forms.values()):
+    j, bound_j = var(outer.iv), var(outer.bound)
+    if any(len(f.terms) + 1 > MAX_TERMS for f in [nest.index_form, *nest.forms.values()]):
         return [], f"loop nest at {outer.header.pc:08X}: not interchanged (too many index terms)"
     row = _row_length(gen, nest)
     j0, je = f"j0{tag}", f"je{tag}"
     pre = [f"{j0} = {j if nest.j_start is None else nest.j_start}",
            f"{je} = {bound_j if nest.full else bound_j + ' - 1'}"]
-    checks = [f"{_var(lv.step)} == 1" for lv in levels] + [f"{_var(inner.step)} == 1"]
-    checks += [f"{j0} < {je}", f"-{_IV_LIMIT} < {j0}", f"{bound_j} < {_IV_LIMIT}"]
+    checks = [f"{var(lv.step)} == 1" for lv in levels] + [f"{var(inner.step)} == 1"]
+    checks += [f"{j0} < {je}", f"-{IV_LIMIT} < {j0}", f"{bound_j} < {IV_LIMIT}"]
     if nest.j_start is not None:
         checks.append(f"{j} == {nest.j_start}")
     box = {outer.iv: (j0, f"({je} - 1)")}
     loops = []
     for n, (iv, init, bound) in enumerate([(lv.iv, lv.init, lv.bound) for lv in levels[1:]]
                                           + [(inner.iv, nest.k_init, inner.bound)]):
-        first, stop = _var(init), _var(bound)
-        checks += [f"-{_IV_LIMIT} < {first} < {stop} < {_IV_LIMIT}"]
+        first, stop = var(init), var(bound)
+        checks += [f"-{IV_LIMIT} < {first} < {stop} < {IV_LIMIT}"]
         box[iv] = (first, f"({stop} - 1)")
         loops.append(f"for q{tag}_{n} in range({first}, {stop}):")
     buf, index, code, load_pc, store_pc = inner.promoted
-    c_raw = buf | isa.REF_BIT
-    checks += gen._handle_checks(c_raw) + [f"{gen._mut_expr(c_raw)} != 0"]
-    for other in inner.others:
-        o = other | isa.REF_BIT
-        checks += gen._handle_checks(o)
-        checks.append(f"({gen._addr_expr(c_raw)} + {gen._len_expr(c_raw)} <= {gen._addr_expr(o)} or "
-                      f"{gen._addr_expr(o)} + {gen._len_expr(o)} <= {gen._addr_expr(c_raw)})")
-    accesses = {i.pc: i for i in inner.body.instrs}
-    views = {}
-    for n, (pc, form) in enumerate(sorted(nest.forms.items())):
-        raw = accesses[pc].args[0]
-        view = views[pc] = f"v{tag}_{n}"
-        pre.append(f"{view} = {gen._view_expr(raw, accesses[pc].op.mnemonic.split('.', 3)[3])}")
-        checks += gen._handle_checks(raw)
-        lo, hi = f"lo{tag}_{n}", f"hi{tag}_{n}"
-        pre += [f"{lo} = {source(form.offset)}", f"{hi} = {lo}"]
-        checks.append(f"-{_OFFSET_LIMIT} < {lo} < {_OFFSET_LIMIT}")
-        for iv, coef in form.terms:
-            first, last = box[iv]
-            c = f"c{tag}_{n}_{iv}"
-            pre += [f"{c} = {source(coef)}", f"{lo} += min({c} * {first}, {c} * {last})",
-                    f"{hi} += max({c} * {first}, {c} * {last})"]
-            checks.append(f"-{_COEF_LIMIT} < {c} < {_COEF_LIMIT}")
-        checks.append(f"0 <= {lo} and {hi} < {view}.shape[0]")
+    views = proofs(gen, nest, box, tag, pre, checks)
+    for pc, form in nest.forms.items():
         stride = f"{source(form.coef(outer.iv))}"
         checks.append(f"{stride} == 1" if pc in (load_pc, store_pc) else f"({stride} == 0 or {stride} == 1)")
     element = f"row{tag}[jj{tag} - {j0}]" if row else None
-    body = _body(gen, nest, views, tag, element)
+    body = iteration(gen, nest, views, tag, element, f"jj{tag}")
     fast = [f"if {' and '.join(checks)}:"]
     if row:
         base = f"lo{tag}_{sorted(nest.forms).index(load_pc)}"
@@ -104,6 +83,39 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
                    f"{len(views)} access(es) proven in bounds once for the nest")
 
 
+def proofs(gen, nest, box: dict, tag: str, pre: list, checks: list) -> dict:
+    """Adds to `pre`/`checks` the entry checks that let a reordered nest run
+    its accesses unchecked: the written buffer writable and disjoint from the
+    others, every access's range over `box` (iv -> first, last) in bounds.
+    Returns access pc -> the view it reads or writes."""
+    inner = nest.inner
+    c_raw = inner.promoted[0] | isa.REF_BIT
+    checks += gen._handle_checks(c_raw) + [f"{gen._mut_expr(c_raw)} != 0"]
+    for other in inner.others:
+        o = other | isa.REF_BIT
+        checks += gen._handle_checks(o)
+        checks.append(f"({gen._addr_expr(c_raw)} + {gen._len_expr(c_raw)} <= {gen._addr_expr(o)} or "
+                      f"{gen._addr_expr(o)} + {gen._len_expr(o)} <= {gen._addr_expr(c_raw)})")
+    accesses = {i.pc: i for i in inner.body.instrs}
+    views = {}
+    for n, (pc, form) in enumerate(sorted(nest.forms.items())):
+        raw = accesses[pc].args[0]
+        view = views[pc] = f"v{tag}_{n}"
+        pre.append(f"{view} = {gen._view_expr(raw, accesses[pc].op.mnemonic.split('.', 3)[3])}")
+        checks += gen._handle_checks(raw)
+        lo, hi = f"lo{tag}_{n}", f"hi{tag}_{n}"
+        pre += [f"{lo} = {source(form.offset)}", f"{hi} = {lo}"]
+        checks.append(f"-{_OFFSET_LIMIT} < {lo} < {_OFFSET_LIMIT}")
+        for iv, coef in form.terms:
+            first, last = box[iv]
+            c = f"c{tag}_{n}_{iv}"
+            pre += [f"{c} = {source(coef)}", f"{lo} += min({c} * {first}, {c} * {last})",
+                    f"{hi} += max({c} * {first}, {c} * {last})"]
+            checks.append(f"-{_COEF_LIMIT} < {c} < {_COEF_LIMIT}")
+        checks.append(f"0 <= {lo} and {hi} < {view}.shape[0]")
+    return views
+
+
 def _row_length(gen, nest) -> int:
     """How many elements the reordered j loop updates, when known at compile
     time and small: they are then kept in a stack array during the nest."""
@@ -114,15 +126,23 @@ def _row_length(gen, nest) -> int:
     return count if 0 < count <= _MAX_ROW else 0
 
 
-def _body(gen, nest, views: dict, tag: str, element) -> list:
-    """One iteration of the reordered nest; the updated element is `element`
-    (an entry of the stack row) or read and written in place."""
+def outer_code(gen, nest, j: str) -> list:
+    """The code between the outer loop's header and the next loop, for outer
+    iteration `j` (an expression)."""
+    lines = gen._assign(nest.levels[0].iv, "i64", j)
+    for instr in nest.levels[0].pre.instrs[:-1]:
+        lines += gen.instr(instr)
+    return lines
+
+
+def iteration(gen, nest, views: dict, tag: str, element, j: str) -> list:
+    """One iteration of the reordered nest for outer iteration `j`; the
+    updated element is `element` (an entry of the stack row, a local) or read
+    and written in place."""
     levels, inner = nest.levels, nest.inner
     _, index, code, load_pc, store_pc = inner.promoted
-    element = element or f"{views[load_pc]}[ix({_var(index)})]"
-    lines = gen._assign(levels[0].iv, "i64", f"jj{tag}")
-    for instr in levels[0].pre.instrs[:-1]:
-        lines += gen.instr(instr)
+    element = element or f"{views[load_pc]}[ix({var(index)})]"
+    lines = outer_code(gen, nest, j)
     for n, level in enumerate(levels[1:]):
         lines += gen._assign(level.iv, "i64", f"q{tag}_{n}")
         for instr in level.pre.instrs[:-1]:
@@ -135,10 +155,10 @@ def _body(gen, nest, views: dict, tag: str, element) -> list:
         if instr.pc == load_pc:
             lines += gen._assign(instr.args[2], code, element)
         elif instr.pc == store_pc:
-            lines.append(f"{element} = {_var(instr.args[2], code)}")
+            lines.append(f"{element} = {var(instr.args[2], code)}")
         elif instr.pc in views:
             bank = _BANKS.get(m.split(".", 3)[3], "i32")
-            lines += gen._assign(instr.args[2], bank, f"{views[instr.pc]}[ix({_var(instr.args[1])})]")
+            lines += gen._assign(instr.args[2], bank, f"{views[instr.pc]}[ix({var(instr.args[1])})]")
         else:
             lines += gen.instr(instr)
     return lines

@@ -23,8 +23,10 @@ dependence analysis shows each element's float operations keep their order:
 It pays off only when the new inner loop over j walks memory with unit
 stride (C's coefficient of j is 1, every other access's 0 or 1: LLVM
 vectorizes it); a coefficient known at compile time to be anything else
-rejects the nest (a strided reordering measured slower: its loads become
-gathers).
+rejects the interchange (a strided reordering measured slower: its loads
+become gathers). The same dependence analysis makes a two-loop nest legal
+to unroll and jam instead (jam.py: a few j iterations run side by side,
+each its own k loop in order), which needs no unit stride.
 When every register the nest writes (but j) is dead where it exits, all j
 iterations are reordered; otherwise the last one is left to the literal
 code, which leaves the registers exactly as the original nest does.
@@ -67,6 +69,8 @@ class Nest:
     full: bool            # every j iteration may be reordered (written registers dead at exit)
     j_start: object       # known start of the j loop (int) or None
     exit_pc: int          # where the outermost loop exits
+    strided: object = None  # why interchanging would not pay off (compile-time strides), or None
+    jam: bool = False     # unroll and jam the outer loop (jam.py) instead of interchanging
 
 
 def _header(block):
@@ -108,7 +112,7 @@ def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
     """(Nest, None) for the interchangeable nest whose outer header is
     `header`; (None, reason) for a nest that is not; (None, None) when
     `header` does not start a loop around a loop."""
-    if not switches.on("interchange"):
+    if not (switches.on("interchange") or switches.on("jam")):
         return None, None
     by_pc = {b.pc: b for b in blocks}
     top = _header(header)
@@ -148,7 +152,20 @@ def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
     if isinstance(nest, str):
         return None, nest
     nest.j_start = _start(header, iv, blocks, _latch_pc(levels, inner_plan), consts)
-    return nest, None
+    return _choose(nest)
+
+
+def _choose(nest: Nest):
+    """Interchange when it pays off, else unroll and jam a two-loop nest."""
+    if nest.strided is None and switches.on("interchange"):
+        return nest, None
+    reason = nest.strided or "interchange switched off"
+    if not switches.on("jam"):
+        return None, reason
+    if len(nest.levels) > 1:
+        return None, f"{reason}; not jammed: only two-loop nests are"
+    nest.jam = True
+    return nest, reason
 
 
 def _latch_pc(levels, inner: LoopPlan) -> int:
@@ -199,15 +216,25 @@ def _legal(levels, inner: LoopPlan, k_init: int, live: dict, consts: dict, exit_
     j = levels[0].iv
     if index_form is None or any(v != j for v, _ in index_form.terms) or index_form.coef(j) == 0:
         return "the updated element does not move with the outer loop alone"
-    for pc, form in forms.items():
+    exit_live = dataflow.edge_live(levels[0].header.terminator, exit_pc, live)
+    full = switches.on("dead-registers") and not ((true_written - {j}) & exit_live)
+    nest = Nest(levels, inner, k_init, forms, index_form, full, None, exit_pc)
+    nest.strided = _strided(nest, body)
+    return nest
+
+
+def _strided(nest: Nest, body):
+    """Why the inner loop over j would not walk memory with unit stride, if
+    known at compile time; else None."""
+    j = nest.levels[0].iv
+    _, _, _, load_pc, store_pc = nest.inner.promoted
+    for pc, form in nest.forms.items():
         c = form.coef(j)
         if pc in (load_pc, store_pc) and isinstance(c, int) and c != 1:
             return f"the updated elements are {c} apart, not adjacent"
         if pc not in (load_pc, store_pc) and isinstance(c, int) and c not in (0, 1):
             return f"the inner loop over %i{j} would read %r{_buffer_of(body, pc)} {c} elements apart"
-    exit_live = dataflow.edge_live(levels[0].header.terminator, exit_pc, live)
-    full = switches.on("dead-registers") and not ((true_written - {j}) & exit_live)
-    return Nest(levels, inner, k_init, forms, index_form, full, None, exit_pc)
+    return None
 
 
 def _buffer_of(body, pc: int) -> int:

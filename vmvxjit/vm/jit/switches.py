@@ -8,14 +8,16 @@ turns off single transformations:
 * `interchange`: a loop moved innermost below the loops it encloses;
 * `dead-registers`: an interchanged nest reorders all its iterations when the
   registers it writes are dead at its exit (else the last one runs literally);
-* `constants`: function-wide integer constants become literals in generated code.
+* `constants`: function-wide integer constants become literals in generated code;
+* `jam`: a two-loop reduction nest that is not interchanged runs several outer
+  iterations side by side, each with its own accumulator and order (jam.py).
 """
 
 from __future__ import annotations
 
 import os
 
-NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants")
+NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 
