@@ -1,4 +1,4 @@
-"""Interchanged and jammed loop nests (nests.py, nest_code.py, jam.py): bit-identical to the
+"""Interchanged, jammed and blocked loop nests (nests.py, nest_code.py, jam.py, block_code.py): bit-identical to the
 interpreter with every transformation on, off, and each one off alone, on conv2d, row sums and
 generated nests whose buffers alias."""
 
@@ -111,6 +111,48 @@ def test_generated_jammed_nests_match_the_interpreter(nest_modules, jit_for_sett
     another one, in bounds or not: same hash of dst, or the same error."""
     args = (nj, nk, at, off, cs, ks, alias)
     assert _outcome(jit_for_setting, "run_rows", args) == _outcome(nest_modules[0], "run_rows", args)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nw=st.integers(0, 14), nk=st.integers(0, 5), at=st.integers(-3, 200), off=st.integers(-3, 200),
+       ws=st.integers(-9, 17), ks=st.integers(-2, 9), alias=st.integers(0, 1))
+@example(nw=9, nk=3, at=0, off=0, ws=8, ks=8, alias=0)
+@example(nw=11, nk=4, at=150, off=5, ws=-8, ks=3, alias=0)
+@example(nw=6, nk=2, at=3, off=0, ws=5, ks=8, alias=0)
+@example(nw=9, nk=3, at=0, off=0, ws=8, ks=8, alias=1)
+def test_generated_blocked_nests_match_the_interpreter(nest_modules, jit_for_setting, nw, nk, at, off,
+                                                       ws, ks, alias):
+    """`dst[at + w * ws + j] = dst[at + w * ws + j] * 0.5 + src[off + w * 2 + k * ks + j]`, j < 8
+    (w blocked 4 at a time) with trip counts not multiples of 4, rows overlapping (|ws| < 8) or
+    reversed, src the same buffer or another one, in bounds or not: same hash of dst, or the same
+    error."""
+    args = (nw, nk, at, off, ws, ks, alias)
+    assert _outcome(jit_for_setting, "run_blocks", args) == _outcome(nest_modules[0], "run_blocks", args)
+
+
+@pytest.mark.parametrize("ow,n", [(3, 16), (5, 16), (9, 8), (11, 32), (6, 33)])
+def test_blocked_conv2d_is_bit_identical_to_the_interpreter(ow, n, setting):
+    """Output pixels blocked 4 at a time: widths below, above and between multiples of 4; rows
+    of 8 to 32 channels (33: too long to block)."""
+    h, c = 5, 3
+    path = compile_mlir(CONV.format(h=h, w=ow + 2, c=c, n=n, oh=h - 2, ow=ow), STATIC)
+    rng = np.random.default_rng(ow * n)
+    x = rng.standard_normal((1, h, ow + 2, c)).astype(np.float32)
+    f = (rng.standard_normal((3, 3, c, n)) / 5).astype(np.float32)
+    expected = vmvxjit.load(path, tier="interp").conv(x, f)
+    actual = vmvxjit.load(path, tier="jit").conv(x, f)
+    assert actual.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("off", [(), ("block",)], ids=["block", "no-block"])
+def test_trace_says_when_a_nest_is_blocked(off, monkeypatch):
+    monkeypatch.setattr(switches, "DISABLED", frozenset(off))
+    path = compile_mlir(CONV.format(h=5, w=11, c=3, n=16, oh=3, ow=9), STATIC)
+    stderr = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+        main(["run", str(path), "--input=1x5x11x3xf32=1", "--input=3x3x3x16xf32=1", "--tier=jit", "--trace"])
+    assert ("4 iterations of %i" in stderr.getvalue()) == (not off)
+    assert "moved innermost" in stderr.getvalue()
 
 
 @pytest.mark.parametrize("rows", [1, 7, 8, 9, 13, 16, 33])

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.affine import source
+from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.jam import jammed_nest
 from vmvxjit.vm.jit.loops import LoopPlan, innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
@@ -371,7 +372,9 @@ def emit_blocks(gen: _Gen, blocks) -> tuple[list, list]:
         block_lines = []
         nest, reason = find_nest(block, blocks, plans, gen.region.live, consts)
         if nest is not None:
-            if nest.jam:
+            if nest.blocked:
+                reordered, note = blocked_nest(gen, nest)
+            elif nest.jam:
                 reordered, note = jammed_nest(gen, nest, reason)
             else:
                 reordered, note = interchanged_nest(gen, nest, ids)

@@ -135,19 +135,21 @@ def outer_code(gen, nest, j: str) -> list:
     return lines
 
 
-def iteration(gen, nest, views: dict, tag: str, element, j: str) -> list:
-    """One iteration of the reordered nest for outer iteration `j`; the
-    updated element is `element` (an entry of the stack row, a local) or read
-    and written in place."""
+def iteration(gen, nest, views: dict, tag: str, element, *moved: str) -> list:
+    """One iteration of the reordered nest for iterations `moved` (expressions)
+    of the outermost loops, the others' ivs from `q{tag}_0`, ...; the updated
+    element is `element` (an entry of a stack row, a local) or read and
+    written in place."""
     levels, inner = nest.levels, nest.inner
     _, index, code, load_pc, store_pc = inner.promoted
     element = element or f"{views[load_pc]}[ix({var(index)})]"
-    lines = outer_code(gen, nest, j)
-    for n, level in enumerate(levels[1:]):
-        lines += gen._assign(level.iv, "i64", f"q{tag}_{n}")
+    ivs = [*moved] + [f"q{tag}_{n}" for n in range(len(levels) + 1 - len(moved))]
+    lines = []
+    for level, iv in zip(levels, ivs):
+        lines += gen._assign(level.iv, "i64", iv)
         for instr in level.pre.instrs[:-1]:
             lines += gen.instr(instr)
-    lines += gen._assign(inner.iv, "i64", f"q{tag}_{len(levels) - 1}")
+    lines += gen._assign(inner.iv, "i64", ivs[-1])
     for instr in inner.body.instrs[:-1]:
         m = instr.op.mnemonic
         if instr.pc == inner.update_pc:

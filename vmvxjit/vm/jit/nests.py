@@ -27,6 +27,9 @@ rejects the interchange (a strided reordering measured slower: its loads
 become gathers). The same dependence analysis makes a two-loop nest legal
 to unroll and jam instead (jam.py: a few j iterations run side by side,
 each its own k loop in order), which needs no unit stride.
+A nest whose updated element moves with its two outermost loops w and j
+(and that pays off with j innermost) may instead have w blocked around
+the interchanged nest (block_code.py: a few w iterations side by side).
 When every register the nest writes (but j) is dead where it exits, all j
 iterations are reordered; otherwise the last one is left to the literal
 code, which leaves the registers exactly as the original nest does.
@@ -42,6 +45,7 @@ from vmvxjit.vm.jit.loops import LoopPlan, reg_writes
 from vmvxjit.vm.jit.ops import FAULTS
 
 MAX_DEPTH = 6
+_NOT_ALONE = "the updated element does not move with the outer loop alone"
 _NEST_ARITH = frozenset({"vm.add.i64", "vm.sub.i64", "vm.mul.i64", "vm.fma.i64",
                          "vm.const.i64", "vm.const.i64.zero"})
 
@@ -71,6 +75,7 @@ class Nest:
     exit_pc: int          # where the outermost loop exits
     strided: object = None  # why interchanging would not pay off (compile-time strides), or None
     jam: bool = False     # unroll and jam the outer loop (jam.py) instead of interchanging
+    blocked: bool = False  # levels[0] runs a few iterations side by side around levels[1] moved innermost
 
 
 def _header(block):
@@ -149,6 +154,11 @@ def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
     if inner_plan.promoted is None:
         return None, "the inner loop updates no single element it could keep in a register"
     nest = _legal(levels, inner_plan, init[0], live, consts, exit_pc, by_pc)
+    if nest == _NOT_ALONE and len(levels) > 1 and switches.on("interchange") and switches.on("block"):
+        blocked = _legal(levels, inner_plan, init[0], live, consts, exit_pc, by_pc, moved=2)
+        if not isinstance(blocked, str) and blocked.strided is None:
+            blocked.blocked = True
+            return blocked, None
     if isinstance(nest, str):
         return None, nest
     nest.j_start = _start(header, iv, blocks, _latch_pc(levels, inner_plan), consts)
@@ -173,9 +183,9 @@ def _latch_pc(levels, inner: LoopPlan) -> int:
     return nxt.terminator.args[3]
 
 
-def _legal(levels, inner: LoopPlan, k_init: int, live: dict, consts: dict, exit_pc, by_pc):
-    """The Nest if dependence analysis allows moving the outer loop innermost,
-    else the reason why not."""
+def _legal(levels, inner: LoopPlan, k_init: int, live: dict, consts: dict, exit_pc, by_pc, moved=1):
+    """The Nest if dependence analysis allows moving the `moved` outermost
+    loops innermost (in their order), else the reason why not."""
     body = inner.body.instrs[:-1]
     code = [i for lv in levels for i in lv.pre.instrs[:-1]]
     code_and_headers = code + [lv.header.instrs[0] for lv in levels[1:]] + inner.header.instrs[:1]
@@ -213,20 +223,21 @@ def _legal(levels, inner: LoopPlan, k_init: int, live: dict, consts: dict, exit_
                 return "an index is not an affine function of the loop counters"
             forms[instr.pc] = form
         tracker.step(instr, reg_writes(instr))
+    outer = {lv.iv for lv in levels[:moved]}
+    if index_form is None or any(v not in outer for v, _ in index_form.terms) or any(
+            index_form.coef(v) == 0 for v in outer):
+        return _NOT_ALONE
     j = levels[0].iv
-    if index_form is None or any(v != j for v, _ in index_form.terms) or index_form.coef(j) == 0:
-        return "the updated element does not move with the outer loop alone"
     exit_live = dataflow.edge_live(levels[0].header.terminator, exit_pc, live)
     full = switches.on("dead-registers") and not ((true_written - {j}) & exit_live)
     nest = Nest(levels, inner, k_init, forms, index_form, full, None, exit_pc)
-    nest.strided = _strided(nest, body)
+    nest.strided = _strided(nest, body, levels[moved - 1].iv)
     return nest
 
 
-def _strided(nest: Nest, body):
-    """Why the inner loop over j would not walk memory with unit stride, if
-    known at compile time; else None."""
-    j = nest.levels[0].iv
+def _strided(nest: Nest, body, j: int):
+    """Why the new inner loop over `j` would not walk memory with unit stride,
+    if known at compile time; else None."""
     _, _, _, load_pc, store_pc = nest.inner.promoted
     for pc, form in nest.forms.items():
         c = form.coef(j)

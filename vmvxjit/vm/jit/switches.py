@@ -10,14 +10,16 @@ turns off single transformations:
   registers it writes are dead at its exit (else the last one runs literally);
 * `constants`: function-wide integer constants become literals in generated code;
 * `jam`: a two-loop reduction nest that is not interchanged runs several outer
-  iterations side by side, each with its own accumulator and order (jam.py).
+  iterations side by side, each with its own accumulator and order (jam.py);
+* `block`: a loop around an interchanged nest, whose iterations update
+  different elements, runs several iterations side by side (block_code.py).
 """
 
 from __future__ import annotations
 
 import os
 
-NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam")
+NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 
