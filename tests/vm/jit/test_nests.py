@@ -56,6 +56,7 @@ def setting(request, monkeypatch):
     return request.param
 
 
+@pytest.mark.slow   # a cold Numba compile per program and switch setting
 @pytest.mark.parametrize("flags", [STATIC, DYNAMIC_VMVX], ids=["static", "dyn-vmvx"])
 def test_conv2d_is_bit_identical_to_the_interpreter(flags, setting):
     h, w, c, n = 7, 6, 5, 16
@@ -130,6 +131,7 @@ def test_generated_blocked_nests_match_the_interpreter(nest_modules, jit_for_set
     assert _outcome(jit_for_setting, "run_blocks", args) == _outcome(nest_modules[0], "run_blocks", args)
 
 
+@pytest.mark.slow   # a cold Numba compile per program and switch setting
 @pytest.mark.parametrize("ow,n", [(3, 16), (5, 16), (9, 8), (11, 32), (6, 33)])
 def test_blocked_conv2d_is_bit_identical_to_the_interpreter(ow, n, setting):
     """Output pixels blocked 4 at a time: widths below, above and between multiples of 4; rows
@@ -155,6 +157,7 @@ def test_trace_says_when_a_nest_is_blocked(off, monkeypatch):
     assert "moved innermost" in stderr.getvalue()
 
 
+@pytest.mark.slow   # a cold Numba compile per program and switch setting
 @pytest.mark.parametrize("rows", [1, 7, 8, 9, 13, 16, 33])
 @pytest.mark.parametrize("cols", [1, 5, 32])
 def test_jammed_row_sums_are_bit_identical_to_the_interpreter(rows, cols, setting):
