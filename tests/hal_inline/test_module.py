@@ -31,6 +31,6 @@ def test_allocations_are_zeroed_and_exact_either_way(native_code):
 def test_programs_with_executables_get_native_code_allocations(flags, native_code):
     program = Program(str(compile_mlir(ADD, flags)))
     hal_inline = next(e for e in program.context.entries if isinstance(e, HalInlineModule))
-    assert hal_inline._native_code is native_code
+    assert hal_inline.native_code is native_code
     a = np.arange(4, dtype=np.float32)
     assert np.array_equal(Module(program.module)["add"](a, a), a + a)

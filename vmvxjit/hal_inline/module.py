@@ -8,6 +8,7 @@ executables and the caller all see the same bytes.
 
 from __future__ import annotations
 
+import functools
 import sys
 
 from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, UnimplementedError
@@ -37,10 +38,11 @@ class HalInlineModule(NativeModule):
         """`native_code`: whether executables with native code (hal_loader)
         may touch the buffers this module allocates."""
         self.trace_stream = trace_stream
-        self._native_code = native_code
+        self.native_code = native_code
+        self._new_buffer = functools.partial(HalBuffer.allocate, for_native_code=native_code)
 
     def _allocate(self, size: int) -> HalBuffer:
-        return allocate_checked(size, lambda n: HalBuffer.allocate(n, self._native_code))
+        return allocate_checked(size, self._new_buffer)
 
     @export("buffer.allocate", "0iI_rr")
     def buffer_allocate(self, minimum_alignment, allocation_size):
