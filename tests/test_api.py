@@ -82,3 +82,24 @@ def test_tiers_agree_bit_for_bit(flags):
 def test_unknown_tier_is_an_error():
     with pytest.raises(vmvxjit.InvalidArgumentError, match="unknown tier"):
         vmvxjit.load(compile_mlir(MULTI, STATIC), tier="fast")
+
+
+@pytest.mark.parametrize("flags", [STATIC, DYNAMIC_LLVM], ids=["static", "dyn-llvm"])
+def test_arguments_are_copies_whatever_their_layout(flags):
+    """Dense arrays of the declared type take the one-copy path (static: no native
+    code); strided, big-endian and list arguments the general one. All give the
+    same result, and the caller's arrays are never the program's buffers."""
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((8, 16), np.float32)
+    b = rng.standard_normal((16, 4), np.float32)
+    module = vmvxjit.load(compile_mlir(MATMUL, flags))
+    expected = module.mm(a, b)
+    strided = np.zeros((8, 32), np.float32)
+    strided[:, ::2] = a
+    for args in [(strided[:, ::2], b), (a.astype(">f4"), b), (a.tolist(), b)]:
+        assert module.mm(*args).tobytes() == expected.tobytes()
+    result = module.mm(a, b)
+    assert not np.shares_memory(result, a) and not np.shares_memory(result, b)
+    a_before = a.copy()
+    result[:] = 0
+    assert a.tobytes() == a_before.tobytes()

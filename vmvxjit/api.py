@@ -2,7 +2,9 @@
 
 Arguments are checked against the function's `iree.abi.declaration` before
 the call (count, rank, static dims, element type) with errors that name the
-argument; tensors are copied into fresh HAL buffers; results come back as
+argument; tensors are copied into fresh HAL buffers (a dense array of the
+declared type and static shape in one numpy copy when no native code can see
+the buffer, which then needs no alignment or guard bytes); results come back as
 numpy arrays (views of the result buffers) or Python scalars.
 """
 
@@ -13,9 +15,9 @@ import numpy as np
 from vmvxjit.declaration import Declaration, ValueSpec, parse_declaration
 from vmvxjit.errors import InvalidArgumentError
 from vmvxjit.hal_inline import element_types
-from vmvxjit.hal_inline.buffer import BufferView
+from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.runtime import Program
-from vmvxjit.tooling.arrays import array_from_buffer_view, buffer_view_from_array
+from vmvxjit.tooling.arrays import array_from_buffer_view, buffer_view_from_array, is_packed
 
 _SCALARS = {"i": int, "I": int, "f": float, "F": float}
 
@@ -31,7 +33,7 @@ class Function:
         self.declaration: Declaration | None = parse_declaration(
             function.attrs.get("iree.abi.declaration"))
         specs = self.declaration.inputs if self.declaration else (None,) * len(function.cconv.args)
-        self._converters = [_converter(self.name, i, ch, spec)
+        self._converters = [_converter(self.name, i, ch, spec, program.native_code)
                             for i, (ch, spec) in enumerate(zip(function.cconv.args, specs))]
 
     def __repr__(self) -> str:
@@ -48,7 +50,7 @@ class Function:
         return tuple(_to_host(v) for v in results) if results else None
 
 
-def _converter(function: str, index: int, ch: str, spec: ValueSpec | None):
+def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, native_code: bool):
     """A function checking and converting argument `index` (built once per export)."""
     what = f"{function}: argument {index}" + (f" (%{spec.name}: {spec.type_text})" if spec else "")
     if ch in _SCALARS:
@@ -71,8 +73,12 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None):
     dtype = element_types.numpy_dtype(expected)
     shape = spec.shape
     accepted = set()
+    dense = None if native_code or is_packed(expected) or None in shape else tuple(shape)
 
     def tensor(value):
+        if (value.__class__ is np.ndarray and value.shape == dense and value.dtype == dtype
+                and value.flags.c_contiguous):
+            return BufferView(HalBuffer(np.frombuffer(value, np.uint8).copy()), dense, expected)
         if value is None or isinstance(value, BufferView):
             return value
         array = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=dtype)

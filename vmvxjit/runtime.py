@@ -14,8 +14,7 @@ from vmvxjit.vm.context import Context
 
 def _hal_inline(options, context, module):
     from vmvxjit.hal_inline.module import HalInlineModule
-    native_code = any(dep.name == "hal_loader" for dep in module.dependencies)
-    return HalInlineModule(trace_stream=options.get("trace_stream"), native_code=native_code)
+    return HalInlineModule(trace_stream=options.get("trace_stream"), native_code=has_native_code(module))
 
 
 def _hal_loader(options, context, module):
@@ -25,6 +24,11 @@ def _hal_loader(options, context, module):
 
 # Native modules a program may depend on, by the name it imports them with.
 NATIVE_MODULES = {"hal_inline": _hal_inline, "hal_loader": _hal_loader}
+
+
+def has_native_code(module) -> bool:
+    """Whether executables with native code (hal_loader) may touch the program's buffers."""
+    return any(dep.name == "hal_loader" for dep in module.dependencies)
 
 
 def is_public_export(name: str) -> bool:
@@ -38,6 +42,7 @@ class Program:
     def __init__(self, source, **options):
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
         self.module = module
+        self.native_code = has_native_code(module)
         self.context = Context(tier=options.get("tier"))
         for dep in module.dependencies:
             factory = NATIVE_MODULES.get(dep.name)

@@ -20,7 +20,7 @@ from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 DENSE_ROW_MAJOR = 1  # IREE_HAL_ENCODING_TYPE_DENSE_ROW_MAJOR
 
 
-def _is_packed(element_type: int) -> bool:
+def is_packed(element_type: int) -> bool:
     """Sub-byte types whose elements tile a byte (1, 2, 4 bits)."""
     return et.bit_count(element_type) in (1, 2, 4)
 
@@ -47,7 +47,7 @@ def array_bytes(array: np.ndarray, element_type: int) -> np.ndarray:
     if array.dtype.byteorder == ">":
         array = array.astype(array.dtype.newbyteorder("<"))
     array = np.ascontiguousarray(array)
-    if _is_packed(element_type) and array.dtype.itemsize == 1:
+    if is_packed(element_type) and array.dtype.itemsize == 1:
         return _pack(array, et.bit_count(element_type))
     return array.reshape(-1).view(np.uint8)
 
@@ -96,7 +96,7 @@ def array_from_buffer_view(view: BufferView, copy: bool = True) -> np.ndarray:
     buffer = view.buffer
     if length != buffer.length:
         buffer = buffer.subspan(0, length)   # IREE's range check and error
-    if _is_packed(view.element_type):
+    if is_packed(view.element_type):
         return _unpack(buffer.data(), et.bit_count(view.element_type), count).view(dtype).reshape(
             view.shape)
     array = np.frombuffer(buffer.allocation, dtype, count, buffer.offset).reshape(view.shape)
