@@ -180,11 +180,11 @@ def _int_ops(width: int, wrap, minimum: int, mask: int) -> dict:
         "min.u": f"b if (b & {mask:#x}) < (a & {mask:#x}) else a",
         "max.s": "b if a < b else a",
         "max.u": f"b if (a & {mask:#x}) < (b & {mask:#x}) else a",
-        "cmp.eq": "int(a == b)",
-        "cmp.ne": "int(a != b)",
-        "cmp.lt.s": "int(a < b)",
-        "cmp.lt.u": f"int((a & {mask:#x}) < (b & {mask:#x}))",
-        "cmp.nz": "int(a != 0)",
+        "cmp.eq": "1 if a == b else 0",
+        "cmp.ne": "1 if a != b else 0",
+        "cmp.lt.s": "1 if a < b else 0",
+        "cmp.lt.u": f"1 if (a & {mask:#x}) < (b & {mask:#x}) else 0",
+        "cmp.nz": "1 if a != 0 else 0",
         "select": "b if a else c",
     }
 
@@ -221,15 +221,15 @@ def _float_ops(rnd: str, libm: dict) -> dict:
         "min": "b if b < a else a",
         "max": "b if a < b else a",
         "rsqrt": lambda a: round_to(_fdiv(1.0, round_to(libm["sqrt"](a)))),
-        "cmp.eq.o": "int(a == b)",
-        "cmp.eq.u": "int(a != a or b != b or a == b)",
-        "cmp.ne.o": "int(a != b)",
-        "cmp.ne.u": "int(a != a or b != b or a != b)",
-        "cmp.lt.o": "int(a < b)",
-        "cmp.lt.u": "int(a != a or b != b or a < b)",
-        "cmp.lte.o": "int(a <= b)",
-        "cmp.lte.u": "int(a != a or b != b or a <= b)",
-        "cmp.nan": "int(a != a)",
+        "cmp.eq.o": "1 if a == b else 0",
+        "cmp.eq.u": "1 if a != a or b != b or a == b else 0",
+        "cmp.ne.o": "1 if a != b else 0",
+        "cmp.ne.u": "1 if a != a or b != b or a != b else 0",
+        "cmp.lt.o": "1 if a < b else 0",
+        "cmp.lt.u": "1 if a != a or b != b or a < b else 0",
+        "cmp.lte.o": "1 if a <= b else 0",
+        "cmp.lte.u": "1 if a != a or b != b or a <= b else 0",
+        "cmp.nan": "1 if a != a else 0",
         "select": "b if a else c",
     }
     for name in ("atan", "cos", "sin", "exp", "exp2", "expm1", "log", "log10", "log1p",
@@ -343,7 +343,7 @@ def _expression(text: str):
     return eval(f"lambda {', '.join('abc'[:arity])}: {text}", dict(EXPRESSION_NAMES))
 
 
-EXPRESSION_NAMES = {"f32": f32, "float": float, "int": int, "_fdiv": _fdiv}
+EXPRESSION_NAMES = {"f32": f32, "float": float, "_fdiv": _fdiv}
 _TABLE = _build_table()
 
 # Every pure op as a function of its operand values (what the interpreter calls).
