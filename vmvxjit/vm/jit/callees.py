@@ -126,8 +126,9 @@ def _resolve(ordinal: int, functions, local: dict, found: dict, path: list):
         verdict = _resolve(callee, functions, local, found, path)
         if ordinal in found:          # a cycle through it was found below
             break
-        if isinstance(verdict, str):
-            found[ordinal] = f"calls @{functions[callee].name}, which does not compile"
+        if isinstance(verdict, str):   # name the function where it starts, and why
+            found[ordinal] = (verdict if verdict.startswith("calls @") else
+                              f"calls @{functions[callee].name}, which does not compile: {verdict}")
             break
         depth = max(depth, verdict.depth + 1)
     path.pop()
