@@ -216,7 +216,9 @@ class _Gen:
 
     def _call(self, instr) -> list:
         """A native call of a compiled callee: buffers go as (address, length,
-        mutable); a fault inside records the callee's frame and leaves."""
+        mutable); a fault inside records the callee's frame and leaves. A moved
+        ref operand keeps its buffer (compiled code cannot clear `refs`): nothing
+        reads a register after a move, so only when the buffer is freed differs."""
         callee = self.region.callees[instr.args[0]]
         args = []
         for ch, raw in zip(callee.cconv.args, instr.args[1]):
