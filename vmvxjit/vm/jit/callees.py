@@ -8,13 +8,14 @@ a small function would otherwise never be compiled. A function *compiles*
 * every block is region code (regions.COMPILABLE ops, remaps of numeric
   registers only) ending in a branch or `vm.return`, and its internal calls
   call callees; `vm.discard.refs` (IREE drops ref arguments after their last
-  use) is allowed and does nothing: the caller keeps its refs, and the
-  callee's frame drops them on return anyway;
+  use) is allowed and does nothing: the caller keeps its refs, the callee's
+  frame drops them on return anyway, and nothing reads a discarded register;
 * it takes numbers and buffer refs, returns numbers, and reads no ref
   register but its arguments: every buffer it touches is one its caller
   already holds, so the caller's checks (regions.py) cover it;
 * it is not recursive, directly or through a cycle, and calls nest at most
-  MAX_CALL_DEPTH deep (each level adds a frame to a fault's `err`).
+  MAX_NATIVE_DEPTH deep (each level adds a frame to a fault's `err`). Native
+  calls do not count towards the interpreter's MAX_CALL_DEPTH frames.
 
 `analyze` decides this once per module; callee_code.py generates the
 functions. For `--trace`, `call_notes` names the calls a compiled region
@@ -31,7 +32,7 @@ from vmvxjit.vm.cconv import frame_layout
 from vmvxjit.vm.jit.regions import BRANCH_OPS, COMPILABLE, MAX_REGION_BLOCKS, _remaps, split_blocks
 
 CCONV_BANKS = {"i": "i32", "I": "i64", "f": "f32", "F": "f64"}
-MAX_CALL_DEPTH = 8
+MAX_NATIVE_DEPTH = 8
 CALLEE_OPS = COMPILABLE | {"vm.discard.refs"}
 _ANALYZED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -134,8 +135,8 @@ def _resolve(ordinal: int, functions, local: dict, found: dict, path: list):
     path.pop()
     if ordinal not in found:
         found[ordinal] = (Callee(ordinal, functions[ordinal], tuple(dict.fromkeys(calls)), depth)
-                          if depth <= MAX_CALL_DEPTH
-                          else f"calls nest more than {MAX_CALL_DEPTH} deep")
+                          if depth <= MAX_NATIVE_DEPTH
+                          else f"calls nest more than {MAX_NATIVE_DEPTH} deep")
     return found[ordinal]
 
 

@@ -24,7 +24,7 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.block_code import blocked_nest
-from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_CALL_DEPTH
+from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
 from vmvxjit.vm.jit.jam import jammed_nest
 from vmvxjit.vm.jit.loops import LoopPlan, innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
@@ -41,9 +41,9 @@ FAULT_BOUNDS = 1
 FAULT_READ_ONLY = 2
 FAULT_ARITHMETIC = 3
 # err: kind, pc, four fault values, then the number of callee frames and an
-# (ordinal, pc) pair per frame, innermost first (at most MAX_CALL_DEPTH).
+# (ordinal, pc) pair per frame, innermost first (at most MAX_NATIVE_DEPTH).
 ERR_FRAMES = 6
-ERR_SIZE = ERR_FRAMES + 1 + 2 * MAX_CALL_DEPTH
+ERR_SIZE = ERR_FRAMES + 1 + 2 * MAX_NATIVE_DEPTH
 
 # element code -> (numpy view dtype, element size, load conversion)
 _VIEWS = {
