@@ -72,7 +72,7 @@ def _run(path, function: str, inputs: list, tier: str):
 
 RESULTS = [("hot", ["1000"]), ("hot", ["0"]), ("buffers", ["40", "0", "3"]),
            ("buffers", ["40", "1", "15"]), ("nested", ["300", "500"]), ("nested", ["300", "-7"]),
-           ("pairs", ["300", "7"])]
+           ("pairs", ["300", "7"]), ("read_only", ["300", "0"])]
 
 
 @pytest.mark.parametrize("function,inputs", RESULTS, ids=[f"{f}({','.join(i)})" for f, i in RESULTS])
@@ -85,6 +85,7 @@ def test_results_equal_iree(calls_module, function, inputs, tier):
 
 FAULTS = [("buffers", ["40", "0", "16"], "out-of-bounds access detected (offset=64, length=4"),
           ("pairs", ["300", "8"], "out-of-bounds access detected (offset=64, length=8"),
+          ("read_only", ["300", "1"], "buffer is read-only and cannot be mapped for mutation"),
           ("nested", ["300", "150"], None)]   # IREE dies of SIGFPE on a division by zero
 
 
@@ -103,6 +104,15 @@ def test_a_fault_inside_a_compiled_call_is_the_interpreters_error(calls_module, 
         assert code == 1 and iree_text in stderr and iree_text in expected
 
 
+def test_a_division_fault_in_a_compiled_loop_is_the_interpreters_error(calls_module):
+    """The fault's text carries the operands, as the interpreter's does (`auto` compiles
+    the call-free loop when its Python version hands back, after 4096 iterations)."""
+    expected, _ = _run(calls_module, "quotients", ["10000", "6000"], "interp")
+    assert expected.startswith("OUT_OF_RANGE; integer division overflow or division by zero "
+                               "(1000 / 0)"), expected
+    for tier in ("jit", "auto"):
+        actual, stats = _run(calls_module, "quotients", ["10000", "6000"], tier)
+        assert actual == expected and stats.compiled
 def test_trace_names_native_calls_and_why_others_stay_interpreted(calls_module, recursion_module):
     _, stats = _run(calls_module, "buffers", ["2", "0", "3"], "jit")
     report = stats.report()

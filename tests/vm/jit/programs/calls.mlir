@@ -218,4 +218,62 @@ vm.module @calls {
   ^done:
     vm.return %acc : f64
   }
+
+  // Stores through @axpy_at into a fresh buffer, and in the last iteration, when
+  // `ro` != 0, into the rodata (read-only); returns element 1 of the buffer.
+  vm.export @read_only
+  vm.func @read_only(%n: i32, %ro: i32) -> f32 {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    %c3 = vm.const.i64 3
+    %c64 = vm.const.i64 64
+    %a16 = vm.const.i32 16
+    %a = vm.const.f32 2.0
+    %rodata = vm.const.ref.rodata @ro : !vm.buffer
+    %buf = vm.buffer.alloc %c64, %a16 : !vm.buffer
+    %n64 = vm.ext.i32.i64.s %n : i32 -> i64
+    %end = vm.sub.i64 %n64, %c1 : i64
+    vm.br ^head(%c0 : i64)
+  ^head(%i: i64):
+    %more = vm.cmp.lt.i64.s %i, %n64 : i64
+    vm.cond_br %more, ^body, ^done
+  ^body:
+    %k = vm.rem.i64.s %i, %c3 : i64
+    %final = vm.cmp.eq.i64 %i, %end : i64
+    %into_ro = vm.and.i32 %final, %ro : i32
+    vm.cond_br %into_ro, ^rodata, ^buffer
+  ^rodata:
+    %d1 = vm.call @axpy_at(%rodata, %rodata, %k, %a) : (!vm.buffer, !vm.buffer, i64, f32) -> f32
+    vm.br ^next
+  ^buffer:
+    %d2 = vm.call @axpy_at(%buf, %rodata, %k, %a) : (!vm.buffer, !vm.buffer, i64, f32) -> f32
+    vm.br ^next
+  ^next:
+    %i2 = vm.add.i64 %i, %c1 : i64
+    vm.br ^head(%i2 : i64)
+  ^done:
+    %v = vm.buffer.load.f32 %buf[%c1] : !vm.buffer -> f32
+    vm.return %v : f32
+  }
+
+  // No call: a division fault in the compiled loop itself (at i == d), for the
+  // error's text (the interpreter's, with the operands).
+  vm.export @quotients
+  vm.func @quotients(%n: i32, %d: i32) -> i32 {
+    %c0 = vm.const.i32 0
+    %c1 = vm.const.i32 1
+    %c1000 = vm.const.i32 1000
+    vm.br ^head(%c0, %c0 : i32, i32)
+  ^head(%i: i32, %acc: i32):
+    %more = vm.cmp.lt.i32.s %i, %n : i32
+    vm.cond_br %more, ^body, ^done
+  ^body:
+    %di = vm.sub.i32 %d, %i : i32
+    %q = vm.div.i32.s %c1000, %di : i32
+    %acc2 = vm.add.i32 %acc, %q : i32
+    %i2 = vm.add.i32 %i, %c1 : i32
+    vm.br ^head(%i2, %acc2 : i32, i32)
+  ^done:
+    vm.return %acc : i32
+  }
 }
