@@ -61,8 +61,11 @@ def callee_source(callee: Callee, callees: dict) -> tuple[str, list]:
     body += ["else:", "    " + gen.fail_return]
     params = []
     for k, (ch, slot) in enumerate(slots):
-        buf = gen.buffer_index.get(slot)
-        params += [f"addr{buf}", f"len{buf}", f"mut{buf}"] if ch == "r" else [f"a{k}"]
+        if ch == "r":
+            buf = gen.buffer_index[slot]
+            params += [f"addr{buf}", f"len{buf}", f"mut{buf}"]
+        else:
+            params.append(f"a{k}")
     lines = [f"def {callee.fn_name}({', '.join(params + ['err'])}):"]
     for slot, banks in sorted(gen.variants.items()):
         for bank in banks:
