@@ -118,7 +118,11 @@ def fuse_region(blocks: list, block_targets: dict, steps: list, env):
     the region's blocks from step index `ip` until a branch leaves the region
     (or REGION_BUDGET back-edges were taken: it then returns the back-edge's
     target, a region entry). `blocks` are jit/regions.py Blocks; `steps` the
-    unfused steps, called for ops without an inline form."""
+    unfused steps, called for ops without an inline form. None when a block
+    makes an internal call: the run loop makes those (and the fused blocks
+    already at the entries handle them)."""
+    if any(ends_segment(i) for b in blocks for i in b.instrs[:-1]):
+        return None
     inside = {block_targets[b.pc]: b for b in blocks}
     source = _Source(env)
     source.add(0, ["def region(regs, refs, ip):", "    back_edges = 0", "    try:",

@@ -76,10 +76,12 @@ def prepare(state: ModuleState, ordinal: int) -> Prepared:
         instrs.append(instr)
     if state.tier != "interp":
         from vmvxjit.vm.fused_blocks import fuse
+        from vmvxjit.vm.jit.callees import native, note_interpreted_calls
         from vmvxjit.vm.jit.regions import find_regions
         unfused = list(steps)
         fuse(instrs, steps, targets.values(), env)
-        regions = find_regions(function.instrs)
+        regions = find_regions(function.instrs, native(state.module))
+        note_interpreted_calls(state.jit_stats, state.module, function, regions)
         if regions:   # the JIT's modules are imported only for code with loops
             from vmvxjit.vm.jit.tiering import install
             install(state, function, regions, steps, targets, state.tier, unfused, env)

@@ -7,7 +7,9 @@ types carries a small tag saying which local is current. Locals are loaded
 from the `ri`/`rf` arrays at entry and stored back at exit. Buffers arrive
 as address/length/mutability arrays; every access is bounds-checked and a
 failed check returns -1 with the fault described in `err`, before anything
-is written.
+is written. An internal call of a callee that compiles (callees.py) calls
+its Numba function; a fault inside it comes back the same way, with the
+callee frames it passed through in `err[ERR_FRAMES:]`.
 
 The generated function:
     region(entry, ri, rf, tags, addrs, lens, mut, err) -> exit index or -1
@@ -22,20 +24,26 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.block_code import blocked_nest
+from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
 from vmvxjit.vm.jit.jam import jammed_nest
 from vmvxjit.vm.jit.loops import LoopPlan, innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
 from vmvxjit.vm.jit.nests import find_nest
-from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES
+from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, _remaps
 
 INT_BANKS = ("i32", "i64")
 _BANK_ORDER = ("i32", "i64", "f32", "f64")
 CAST = {"i32": "np.int64", "i64": "np.int64", "f32": "np.float32", "f64": "np.float64"}
+NJIT = "@njit(cache=True, error_model='numpy', boundscheck=False, nogil=True)\n"
 
 FAULT_BOUNDS = 1
 FAULT_READ_ONLY = 2
 FAULT_ARITHMETIC = 3
+# err: kind, pc, four fault values, then the number of callee frames and an
+# (ordinal, pc) pair per frame, innermost first (at most MAX_NATIVE_DEPTH).
+ERR_FRAMES = 6
+ERR_SIZE = ERR_FRAMES + 1 + 2 * MAX_NATIVE_DEPTH
 
 # element code -> (numpy view dtype, element size, load conversion)
 _VIEWS = {
@@ -59,6 +67,7 @@ class RegionCode:
     entry_ids: dict         # marker pc -> entry id
     exits: list             # marker pc per exit id
     notes: list             # what the optimizer did, for --trace
+    prelude: str = ""       # the compiled callees' functions, defined before the region's
 
 
 def _var(slot: int, bank: str) -> str:
@@ -66,6 +75,8 @@ def _var(slot: int, bank: str) -> str:
 
 
 class _Gen:
+    fail_return = "return -1"     # how generated code leaves after recording a fault
+
     def __init__(self, region: Region):
         self.region = region
         self.variants: dict = {}
@@ -94,6 +105,10 @@ class _Gen:
                     elif f.kind.startswith("list<") and f.kind[5:8] in ("i32", "i64", "f32", "f64"):
                         for raw in value:
                             self._use(raw, f.kind[5:8])
+                for raw, bank, written in self._untyped(instr):
+                    self._use(raw, bank)
+                    if written:
+                        self.written.add(raw)
         changed = True
         while changed:
             changed = False
@@ -114,6 +129,18 @@ class _Gen:
         # so a tag must mean the same bank in both.
         for slot, banks in self.variants.items():
             banks.sort(key=_BANK_ORDER.index)
+
+    def _untyped(self, instr) -> list:
+        """(register, bank, written) for the numeric registers in `instr`'s
+        untyped lists: a compiled call's operands and results, by the callee's
+        calling convention."""
+        callee = self.region.callees.get(instr.args[0]) if instr.op.mnemonic == "vm.call" else None
+        if callee is None:
+            return []
+        cconv = callee.cconv
+        return ([(raw, CCONV_BANKS[ch], False) for ch, raw in zip(cconv.args, instr.args[1])
+                 if ch in CCONV_BANKS]
+                + [(raw, CCONV_BANKS[ch], True) for ch, raw in zip(cconv.results, instr.args[2])])
 
     def _multi(self, slot: int) -> bool:
         return len(self.variants.get(slot, ())) > 1
@@ -136,7 +163,7 @@ class _Gen:
     def _fault(self, kind: int, pc: int, *values) -> str:
         parts = [f"err[0] = {kind}", f"err[1] = {pc}"]
         parts += [f"err[{i + 2}] = {v}" for i, v in enumerate(values)]
-        return "; ".join(parts) + "; return -1"
+        return "; ".join(parts + [self.fail_return])
 
     def _view(self, buf: int, code: str) -> str:
         self.views.add((buf, code))
@@ -148,8 +175,11 @@ class _Gen:
     def _view_expr(self, raw: int, code: str) -> str:
         return self._view(self.buffer_index[raw & isa.REF_MASK], code)
 
+    def _addr_of(self, buf: int) -> str:
+        return f"addrs[{buf}]"
+
     def _addr_expr(self, raw: int) -> str:
-        return f"addrs[{self.buffer_index[raw & isa.REF_MASK]}]"
+        return self._addr_of(self.buffer_index[raw & isa.REF_MASK])
 
     def _len_expr(self, raw: int) -> str:
         return f"len{self.buffer_index[raw & isa.REF_MASK]}"
@@ -169,7 +199,7 @@ class _Gen:
             lines = []
             if m in FAULTS:
                 lines.append(f"if {FAULTS[m].format(*reads)}: "
-                             + self._fault(FAULT_ARITHMETIC, instr.pc))
+                             + self._fault(FAULT_ARITHMETIC, instr.pc, *reads[:2], FAULT_OPS.index(m)))
             return lines + self._assign(w, w_field.bank, TEMPLATES[m].format(*reads))
         if m in CONST_OPS:
             bank = m.split(".")[2]
@@ -180,7 +210,29 @@ class _Gen:
             return self._switch(instr)
         if m in BUFFER_OPS:
             return self._buffer(instr)
+        if m == "vm.call":
+            return self._call(instr)
         raise AssertionError(m)
+
+    def _call(self, instr) -> list:
+        """A native call of a compiled callee: buffers go as (address, length,
+        mutable); a fault inside records the callee's frame and leaves. A moved
+        ref operand keeps its buffer (compiled code cannot clear `refs`): nothing
+        reads a register after a move, so only when the buffer is freed differs."""
+        callee = self.region.callees[instr.args[0]]
+        args = []
+        for ch, raw in zip(callee.cconv.args, instr.args[1]):
+            if ch == "r":
+                args += [self._addr_expr(raw), self._len_expr(raw), self._mut_expr(raw)]
+            else:
+                args.append(_var(raw, CCONV_BANKS[ch]))
+        out = f"c{instr.pc}"
+        lines = [f"{out} = {callee.fn_name}({', '.join(args + ['err'])})",
+                 f"if {out}[0] < 0: callee_frame(err, {callee.ordinal}); err[1] = {instr.pc}; "
+                 + self.fail_return]
+        for k, (ch, raw) in enumerate(zip(callee.cconv.results, instr.args[2])):
+            lines += self._assign(raw, CCONV_BANKS[ch], f"{out}[{k + 1}]")
+        return lines
 
     def _switch(self, instr) -> list:
         index, default, values, w = instr.args
@@ -414,10 +466,7 @@ def generate(region: Region, name: str) -> RegionCode:
     for buf in range(len(region.buffer_registers)):
         lines.append(f"    len{buf} = lens[{buf}]")
         lines.append(f"    mut{buf} = mut[{buf}]")
-    for buf, code in sorted(gen.views):
-        dtype, size = _VIEWS[code]
-        lines.append(f"    b{buf}_{code.replace('.', '')} = carray(voidptr(addrs[{buf}]), "
-                     f"len{buf} // {size}, {dtype})")
+    lines += ["    " + s for s in buffer_views(gen)]
     lines += ["    ex = 0", "    bb = entry", "    while True:"]
     lines += ["        " + s for s in body]
     lines += [f"    ri[{i}] = {_var(s, b)}" for i, (s, b) in enumerate(int_vars) if s in gen.written]
@@ -428,6 +477,16 @@ def generate(region: Region, name: str) -> RegionCode:
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(gen.written),
                       gen.variants, entry_ids, gen.exits, notes)
+
+
+def buffer_views(gen: _Gen) -> list:
+    """The typed views of the buffers `gen`'s code accesses (their lengths are locals)."""
+    lines = []
+    for buf, code in sorted(gen.views):
+        dtype, size = _VIEWS[code]
+        lines.append(f"b{buf}_{code.replace('.', '')} = carray(voidptr({gen._addr_of(buf)}), "
+                     f"len{buf} // {size}, {dtype})")
+    return lines
 
 
 MODULE_HEADER = """\

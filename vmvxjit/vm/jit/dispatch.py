@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit import codegen
+from vmvxjit.vm.jit.callees import CCONV_BANKS
 from vmvxjit.vm.jit.regions import COMPILABLE, MAX_REGION_BLOCKS, Region, split_blocks
 
 LIST_HANDLE = -2
@@ -28,7 +29,6 @@ NULL_HANDLE = -1
 REF_OPS = frozenset({"vm.list.get.ref", "vm.discard.refs", "vm.assign.ref", "vm.const.ref.zero",
                      "vm.buffer.alloc", "vm.return", "vm.call"})
 _ENTRY_SLOTS = ("x", "y", "z", "1", "1", "1", "count_x", "count_y", "count_z")
-_CCONV_BANKS = {"i": "i32", "I": "i64", "f": "f32", "F": "f64"}
 
 
 def _reaches_itself(blocks) -> set:
@@ -96,8 +96,8 @@ class _DispatchGen(codegen._Gen):
                 if instr.op.mnemonic == "vm.call":
                     cconv = self.imports[instr.args[0] & ~isa.IMPORT_BIT].cconv
                     for ch, raw in zip(cconv.args, instr.args[1]):
-                        if ch in _CCONV_BANKS:
-                            self._use(raw, _CCONV_BANKS[ch])
+                        if ch in CCONV_BANKS:
+                            self._use(raw, CCONV_BANKS[ch])
                 if instr.op.mnemonic == "vm.buffer.alloc":
                     self.alloc_sites.append(instr.pc)
             for pairs in codegen._remaps(block.terminator):

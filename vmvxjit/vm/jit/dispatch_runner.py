@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from vmvxjit.vm.jit import dispatch
+from vmvxjit.vm.jit import codegen, dispatch
 from vmvxjit.vm.jit.cache import load_source
 from vmvxjit.vm.jit.tiering import compile_function
 
@@ -51,8 +51,7 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
     start = time.perf_counter()
     try:
         source, alloc_rows, notes = dispatch.generate_dispatch(function, imports, CALLS, _NAME)
-        module = load_source(dispatch.HEADER + "@njit(cache=True, error_model='numpy', "
-                             "boundscheck=False, nogil=True)\n" + source, "dispatch")
+        module = load_source(dispatch.HEADER + codegen.NJIT + source, "dispatch")
         fn = getattr(module, _NAME)
         from numba import types
         array = types.Array(types.int64, 1, "C")

@@ -187,3 +187,14 @@ def fpowi_f64(base, exponent):
 @njit(**_INLINE)
 def b2i(flag):
     return np.int64(1) if flag else np.int64(0)
+
+
+@njit(**_INLINE)
+def callee_frame(err, ordinal):
+    """Records a faulting callee's frame (its ordinal, the pc in err[1]) in a
+    region's `err` (codegen.ERR_FRAMES); the caller then puts its own pc in err[1]."""
+    n = err[6]
+    if 8 + 2 * n < err.shape[0]:
+        err[7 + 2 * n] = ordinal
+        err[8 + 2 * n] = err[1]
+    err[6] = n + 1

@@ -2,7 +2,7 @@
 
 A loop of the simple shape IREE emits for every loop level — a header block
 `cond = cmp.lt.i64.s iv, bound; cond_br cond, body, exit` and one body block
-that ends in `br header` — is analysed for:
+that ends in `br header` and makes no call — is analysed for:
 
 * its induction variable: `iv` is written in the loop only by
   `iv = add.i64 iv, step` (step and bound loop-invariant);
@@ -65,6 +65,8 @@ def analyze(header, body, consts: dict) -> LoopPlan | None:
         return None
     iv, bound = cmp.args[0], cmp.args[1]
     instrs = body.instrs[:-1]
+    if any(i.op.mnemonic == "vm.call" for i in instrs):   # a callee may touch any buffer
+        return None
     written = {w for i in instrs for w in reg_writes(i)} | {cond}
     updates = [i for i in instrs if iv in reg_writes(i)]
     if len(updates) != 1 or bound in written or bound + 1 in written:

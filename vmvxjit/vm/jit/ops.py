@@ -2,8 +2,9 @@
 
 `{0}`, `{1}`, `{2}` are the operand locals in field order. A `FAULTS` entry
 is a condition under which the op must not run (integer division faults);
-the generated code checks it first and reports an ArithmeticFault at the
-op's bytecode offset. Integer locals are int64, f32 locals float32, f64
+the generated code checks it first and reports the op (its index in
+`FAULT_OPS`) and its operands, from which the interpreter's own function
+raises the ArithmeticFault, message included, at the op's bytecode offset. Integer locals are int64, f32 locals float32, f64
 locals float64 (see helpers.py).
 """
 
@@ -80,6 +81,7 @@ FAULTS.update({
     "vm.div.i64.u": "{1} == 0",
     "vm.rem.i64.u": "{1} == 0",
 })
+FAULT_OPS = tuple(sorted(FAULTS))
 
 _FLOAT = {
     "add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})", "div": "({0} / {1})",

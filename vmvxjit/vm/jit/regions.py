@@ -1,7 +1,8 @@
 """Finds the parts of a function the JIT compiles: loop regions of numeric code.
 
 A block is compilable when every op in it is pure numeric work, a constant,
-a switch, a `vm.buffer` access, or a branch whose remaps move only numeric
+a switch, a `vm.buffer` access, an internal call of a function that compiles
+on its own (callees.py), or a branch whose remaps move only numeric
 registers. A region is a connected set of compilable blocks that contains a
 loop; it is entered (from the interpreter) at blocks reached from outside
 it or at loop headers, and left by a branch to a block outside it. Buffer
@@ -51,6 +52,7 @@ class Region:
     buffer_registers: list = field(default_factory=list)  # ref ordinals, in first-use order
     live: dict = field(default_factory=dict)    # marker pc -> slots live there (whole function)
     consts: dict = field(default_factory=dict)  # slot -> (bank, value) constant after the entry block
+    callees: dict = field(default_factory=dict)  # ordinal -> callees.Callee its calls reach
 
     def know(self, function_blocks: list) -> "Region":
         """Adds the function-wide facts (liveness, constants) the optimizer uses."""
@@ -98,9 +100,12 @@ def _remaps(instr: Instr) -> list:
     return []
 
 
-def is_compilable(block: Block) -> bool:
+def is_compilable(block: Block, callees: dict) -> bool:
+    """Whether `block` is region code; `callees` maps the ordinals of internal
+    functions that compile (callees.analyze) to their Callee."""
     for instr in block.instrs:
-        if instr.op.mnemonic not in COMPILABLE:
+        if instr.op.mnemonic not in COMPILABLE and not (
+                instr.op.mnemonic == "vm.call" and instr.args[0] in callees):
             return False
     for pairs in _remaps(block.terminator):
         if any(s & isa.REF_BIT or d & isa.REF_BIT for s, d in pairs):
@@ -108,11 +113,11 @@ def is_compilable(block: Block) -> bool:
     return block.terminator.op.mnemonic in BRANCH_OPS
 
 
-def find_regions(instrs: list[Instr]) -> list[Region]:
+def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
     """Connected components of compilable blocks that contain a loop."""
     blocks = split_blocks(instrs)
     by_pc = {b.pc: b for b in blocks}
-    good = {b.pc for b in blocks if is_compilable(b)}
+    good = {b.pc for b in blocks if is_compilable(b, callees)}
     neighbours = {pc: set() for pc in good}
     for block in blocks:
         for target in block.successors:
@@ -144,17 +149,36 @@ def find_regions(instrs: list[Instr]) -> list[Region]:
         if blocks[0].pc in component:
             entries.add(blocks[0].pc)
         region = Region(members, sorted(entries)).know(blocks)
-        region.buffer_registers = _buffer_registers(members)
+        region.buffer_registers = buffer_registers(members)
+        region.callees = _reached(members, callees)
         regions.append(region)
     return regions
 
 
-def _buffer_registers(blocks: list) -> list:
+def buffer_registers(blocks: list) -> list:
+    """Ref ordinals the blocks access or pass to calls, in first-use order."""
     found = []
     for block in blocks:
         for instr in block.instrs:
             if instr.op.mnemonic in BUFFER_OPS:
-                ordinal = instr.args[0] & isa.REF_MASK
+                raws = [instr.args[0]]
+            elif instr.op.mnemonic == "vm.call":
+                raws = [r for r in instr.args[1] if r & isa.REF_BIT]
+            else:
+                continue
+            for ordinal in (raw & isa.REF_MASK for raw in raws):
                 if ordinal not in found:
                     found.append(ordinal)
     return found
+
+
+def _reached(blocks: list, callees: dict) -> dict:
+    """The callees the blocks' calls reach, directly or through other callees."""
+    reached: dict = {}
+    stack = [i.args[0] for b in blocks for i in b.instrs if i.op.mnemonic == "vm.call"]
+    while stack:
+        ordinal = stack.pop()
+        if ordinal not in reached:
+            reached[ordinal] = callees[ordinal]
+            stack.extend(callees[ordinal].calls)
+    return reached

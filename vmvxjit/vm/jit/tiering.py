@@ -5,7 +5,9 @@ tier nothing is wrapped; in `jit` tier a region is compiled on first entry;
 in `auto` tier the interpreter keeps running it until its entries (loop
 back-edges included) pass a threshold, then compiles it and continues in
 compiled code from the current block with the current registers (on-stack
-replacement at a block boundary). Numba is imported only then.
+replacement at a block boundary). Numba is imported only then. A region's
+compiled module holds the functions of the callees it calls natively
+(callee_code.py), so the disk cache covers them with the region.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.fused_blocks import fuse_region
 from vmvxjit.vm.jit import codegen
+from vmvxjit.vm.jit.ops import FAULT_OPS
+from vmvxjit.vm.semantics import PURE_OPS
 
 TIERS = ("interp", "jit", "auto")
 AUTO_THRESHOLD = int(os.environ.get("VMVXJIT_JIT_THRESHOLD", "20000"))
@@ -40,6 +44,7 @@ class JitStats:
     compiled: list = field(default_factory=list)   # (function name, entry pcs, seconds, notes)
     cache_hits: int = 0                            # compiled functions loaded from the disk cache
     failed: list = field(default_factory=list)     # (function name, reason)
+    calls: list = field(default_factory=list)      # (function, pc, callee, why it stays interpreted)
     compiled_seconds: float = 0.0
     entries: int = 0
 
@@ -53,14 +58,18 @@ class JitStats:
             lines += [f"jit:     {note}" for note in notes]
         for name, reason in self.failed:
             lines.append(f"jit:   {name}: not compiled ({reason})")
+        for name, pc, callee, why in self.calls:
+            lines.append(f"jit:   {name}: call at {pc:08X} to @{callee} stays interpreted ({why})")
         return "\n".join(lines)
 
 
 class CompiledRegion:
     """A region's compiled function plus the glue to run it on a frame."""
 
-    def __init__(self, code: codegen.RegionCode, fn, block_targets: dict, stats: JitStats):
+    def __init__(self, code: codegen.RegionCode, fn, block_targets: dict, stats: JitStats,
+                 location):
         self.code = code
+        self.location = location      # (function ordinal, pc) -> frame text, for callee frames
         self.fn = fn
         self.stats = stats
         self.exit_steps = [block_targets[pc] for pc in code.exits]
@@ -68,7 +77,7 @@ class CompiledRegion:
         self.float_slots = [s for s, _ in code.float_vars]
         self.written_int = [(i, s) for i, (s, _) in enumerate(code.int_vars) if s in code.written]
         self.written_float = [(i, s) for i, (s, _) in enumerate(code.float_vars) if s in code.written]
-        self.err = np.zeros(6, dtype=np.int64)
+        self.err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
 
     def run(self, entry_id: int, regs: list, refs: list, buffer_registers: list):
         """Runs from block `entry_id`; returns the step index to continue at, or
@@ -118,15 +127,31 @@ class CompiledRegion:
                 regs[slot] = values[table.index((slot, bank))]
 
     def _fault(self):
-        kind, pc, a, b, c, d = self.err.tolist()
-        if kind == codegen.FAULT_BOUNDS:
-            error = out_of_bounds(a, b, c, d)
-        elif kind == codegen.FAULT_READ_ONLY:
-            error = read_only()
-        else:
-            error = ArithmeticFault("integer division overflow or division by zero")
+        """The interpreter's error for the fault in `err`, with the frames of
+        the compiled callees it happened in (the interpreter adds the rest)."""
+        kind, pc, *values = self.err[:codegen.ERR_FRAMES].tolist()
+        depth = int(self.err[codegen.ERR_FRAMES])
+        self.err[codegen.ERR_FRAMES] = 0
+        error = _FAULTS[kind](*values)
+        frames = self.err[codegen.ERR_FRAMES + 1:codegen.ERR_FRAMES + 1 + 2 * depth].tolist()
+        for ordinal, frame_pc in zip(frames[::2], frames[1::2]):
+            error.add_frame(self.location(ordinal, frame_pc))
         error.vm_pc = pc
         return error
+
+
+def _arithmetic_fault(a: int, b: int, op: int, _) -> ArithmeticFault:
+    """The interpreter's own function for the op raises the fault (message included)."""
+    try:
+        PURE_OPS[FAULT_OPS[op]](a, b)
+    except ArithmeticFault as fault:
+        return fault
+    raise AssertionError(f"{FAULT_OPS[op]}({a}, {b}) did not fault")
+
+
+_FAULTS = {codegen.FAULT_BOUNDS: out_of_bounds,
+           codegen.FAULT_READ_ONLY: lambda *_: read_only(),
+           codegen.FAULT_ARITHMETIC: _arithmetic_fault}
 
 
 def compile_function(fn, signature, stats: JitStats):
@@ -149,9 +174,7 @@ def compile_function(fn, signature, stats: JitStats):
 def _compile(function_name: str, code: codegen.RegionCode, stats: JitStats):
     from vmvxjit.vm.jit.cache import load_source
 
-    source = (codegen.MODULE_HEADER
-              + "@njit(cache=True, error_model='numpy', boundscheck=False, nogil=True)\n"
-              + code.source)
+    source = codegen.MODULE_HEADER + code.prelude + codegen.NJIT + code.source
     from numba import types
 
     module = load_source(source, "region")
@@ -196,10 +219,15 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
     steps) or, if it has none, the fused step already at the entry."""
     if tier == "interp":
         return
+    from vmvxjit.vm.jit.callee_code import prelude
+    from vmvxjit.vm.jit.callees import call_notes
+
     stats = state.jit_stats
     for region in regions:
         policy = _EntryPolicy()
         code = codegen.generate(region, "region")
+        code.prelude, callee_notes = prelude(region.callees)
+        code.notes += call_notes(region) + callee_notes
         in_python = fuse_region(region.blocks, block_targets, unfused, env)
 
         def make_entry(original, index, entry_id, region=region, code=code, policy=policy,
@@ -216,7 +244,8 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
                 if compiled is None:
                     if policy.failed or (tier == "auto" and not policy.hot(regs)):
                         return interpreted(regs, refs)
-                    compiled = _compile_region(function.name, code, block_targets, stats, policy)
+                    compiled = _compile_region(function.name, code, block_targets, stats, policy,
+                                               state.module.location)
                     if compiled is None:
                         return interpreted(regs, refs)
                 target = compiled.run(entry_id, regs, refs, region.buffer_registers)
@@ -228,7 +257,7 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
             steps[index] = make_entry(steps[index], index, entry_id)
 
 
-def _compile_region(name, code, block_targets, stats: JitStats, policy: _EntryPolicy):
+def _compile_region(name, code, block_targets, stats: JitStats, policy: _EntryPolicy, location):
     start = time.perf_counter()
     try:
         fn = _compile(name, code, stats)
@@ -236,7 +265,7 @@ def _compile_region(name, code, block_targets, stats: JitStats, policy: _EntryPo
         policy.failed = True
         stats.failed.append((name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
-    compiled = CompiledRegion(code, fn, block_targets, stats)
+    compiled = CompiledRegion(code, fn, block_targets, stats, location)
     policy.compiled = compiled
     stats.compiled.append((name, sorted(code.entry_ids), time.perf_counter() - start, code.notes))
     return compiled
