@@ -58,6 +58,20 @@ def test_aliasing_buffers_match_iree(inputs, loop_opt):
     assert (ours[0], ours[1]) == (iree[0], iree[1]), ours[2]
 
 
+@pytest.mark.parametrize("inputs,optimized", [(("16", "3", "1"), 0), (("16", "3", "0"), 1)])
+def test_trace_counts_which_version_each_entry_ran(inputs, optimized):
+    """With src = dst the loop falls back to the literal code, counted once, not once per
+    iteration."""
+    path = compile_mlir((PROGRAMS / "alias.mlir").read_text(), ["--compile-mode=vm"])
+    stderr, stdout = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        main(["run", str(path), "--function=run", *(f"--input={i}" for i in inputs), "--tier=jit", "--trace"])
+    counts = [line for line in stderr.getvalue().splitlines() if "entries optimized" in line]
+    assert len(counts) == 1
+    assert f"{optimized} entries optimized, {1 - optimized} fell back to the literal code" in counts[0]
+    assert stdout.getvalue() == run_iree(path, "run", inputs)[1]
+
+
 def test_trace_reports_the_transformations():
     path = compile_mlir(MATMUL.format(m=8, k=16, n=4), STATIC)
     stderr = io.StringIO()

@@ -9,8 +9,8 @@ as address/length/mutability arrays; every access is bounds-checked and a
 failed check returns -1 with the fault described in `err`, before anything
 is written.
 
-The generated function:
-    region(entry, ri, rf, tags, addrs, lens, mut, err) -> exit index or -1
+The generated function (`counts`: see counters.py):
+    region(entry, ri, rf, tags, addrs, lens, mut, err, counts) -> exit index or -1
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from vmvxjit.vm import isa
-from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit import counters, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.jam import jammed_nest
@@ -45,6 +45,7 @@ _VIEWS = {
     "i8": ("np.uint8", 1), "i16": ("np.uint16", 2),
 }
 _STORE_MASK = {"i8": " & 0xFF", "i16": " & 0xFFFF"}
+_BANKS = {"f32": "f32", "f64": "f64", "i64": "i64"}   # element code -> register bank (else i32)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class RegionCode:
     entry_ids: dict         # marker pc -> entry id
     exits: list             # marker pc per exit id
     notes: list             # what the optimizer did, for --trace
+    sites: list             # label per counted loop or nest (counters.py)
 
 
 def _var(slot: int, bank: str) -> str:
@@ -74,6 +76,7 @@ class _Gen:
         self.views: set = set()
         self.exits: list = []
         self.block_ids = {b.pc: i for i, b in enumerate(region.blocks)}
+        self.sites: list = []    # label per optimized loop or nest with run-time counts (counters.py)
         self._collect()
 
     # register variants --------------------------------------------------------
@@ -217,13 +220,13 @@ class _Gen:
         if kind == "store":
             _, index, value = instr.args
             k = _var(index, "i64")
-            bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+            bank = _BANKS.get(code, "i32")
             return [f"if mut{buf} == 0: " + ro,
                     f"if {k} < 0 or {k} >= {view}.shape[0]: " + oob.format(off=f"{k} * {size}", length=size),
                     f"{view}[ix({k})] = {_var(value, bank)}{_STORE_MASK.get(code, '')}"]
         _, offset, count, value = instr.args
         start, n = _var(offset, "i64"), _var(count, "i64")
-        bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+        bank = _BANKS.get(code, "i32")
         return [f"if mut{buf} == 0: " + ro,
                 f"if {start} < 0 or {n} < 0 or {start} + {n} > {view}.shape[0]: "
                 + oob.format(off=f"{start} * {size}", length=f"{n} * {size}"),
@@ -333,7 +336,7 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
         elif instr.pc in proven:
             code = m.split(".", 3)[3]
             k = _var(instr.args[1], "i64")
-            bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+            bank = _BANKS.get(code, "i32")
             if m.startswith("vm.buffer.load."):
                 loop += gen._assign(instr.args[2], bank, f"{proven[instr.pc]}[ix({k})]")
             else:
@@ -344,11 +347,11 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     if not notes:
         return [], ""
     _, _, _, exit_pc, exit_pairs = plan.header.terminator.args
-    lines = pre + [f"if {' and '.join(checks)}:"] + ["    " + x for x in setup]
-    lines += ["    while True:"] + ["        " + x for x in loop]
-    lines += ["    " + x for x in flush]
-    lines += ["    " + x for x in gen._goto(exit_pc, exit_pairs)]
-    return lines, f"loop at {plan.header.pc:08X}: " + "; ".join(notes)
+    head = f"loop at {plan.header.pc:08X}"
+    fast = setup + ["while True:"] + ["    " + x for x in loop] + flush
+    lines = pre + counters.versioned(gen, head, checks, fast, "False", gen._goto(exit_pc, exit_pairs),
+                                     f"n{tag} > 0")
+    return lines, f"{head}: " + "; ".join(notes)
 
 
 def _literal(bank: str, value) -> str:
@@ -403,11 +406,12 @@ def generate(region: Region, name: str) -> RegionCode:
     int_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b in INT_BANKS)
     float_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b not in INT_BANKS)
     multi = sorted(s for s in gen.variants if gen._multi(s))
-    lines = [f"def {name}(entry, ri, rf, tags, addrs, lens, mut, err):"]
+    lines = [f"def {name}(entry, ri, rf, tags, addrs, lens, mut, err, counts):"]
     lines += [f"    {_var(s, b)} = " + (f"np.int64({gen.constant(s, b)})" if gen.constant(s, b) is not None
                                        else f"ri[{i}]") for i, (s, b) in enumerate(int_vars)]
     lines += [f"    {_var(s, b)} = {CAST[b]}(rf[{i}])" for i, (s, b) in enumerate(float_vars)]
     lines += [f"    t{s} = tags[{i}]" for i, s in enumerate(multi)]
+    lines += [f"    seen{s} = False" for s in range(len(gen.sites))]
     # Buffer lengths and mutability become locals: LLVM cannot prove stores
     # through the buffers leave the `lens`/`mut` arrays alone, so reading them
     # inside loops would reload them after every store.
@@ -427,7 +431,7 @@ def generate(region: Region, name: str) -> RegionCode:
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(gen.written),
-                      gen.variants, entry_ids, gen.exits, notes)
+                      gen.variants, entry_ids, gen.exits, notes, gen.sites)
 
 
 MODULE_HEADER = """\

@@ -26,6 +26,7 @@ its exit). Otherwise the literal code runs as if nothing happened.
 
 from __future__ import annotations
 
+from vmvxjit.vm.jit import counters
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS, iteration, outer_code, proofs, var
 
@@ -72,10 +73,9 @@ def jammed_nest(gen, nest, why: str) -> tuple[list, str]:
     for row, acc in zip(rows, accs):
         block += ["    " + x for x in iteration(gen, nest, views, tag, acc, row)]
     block += [f"{views[load_pc]}[ix({at})] = {acc}" for acc, at in zip(accs, ats)]
-    fast = [f"if {' and '.join(checks)}:", f"    for {jb} in range({j0}, {js}, {factor}):"]
-    fast += ["        " + x for x in block]
-    fast += ["    " + x for x in gen._assign(outer.iv, "i64", js)]
-    lines = [f"if {j} < {bound_j}:"] + ["    " + x for x in pre + fast]
+    fast = [f"for {jb} in range({j0}, {js}, {factor}):"] + ["    " + x for x in block]
+    fast += gen._assign(outer.iv, "i64", js)
+    lines = counters.nest_entry(gen, f"loop nest at {outer.header.pc:08X}", j, bound_j, pre, checks, fast)
     return lines, (f"{head}; jammed: {factor} iterations of %i{outer.iv} side by side, each "
                    f"updating its own element of %r{buf} in order; {len(views)} access(es) "
                    f"proven in bounds once for the nest")

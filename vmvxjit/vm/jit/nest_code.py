@@ -14,7 +14,7 @@ literal code runs as if nothing happened: the checks have no side effects.
 from __future__ import annotations
 
 from vmvxjit.vm import isa
-from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit import counters, switches
 from vmvxjit.vm.jit.affine import source
 
 IV_LIMIT = 1 << 40           # |loop bounds| below this and
@@ -59,26 +59,26 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
         checks.append(f"{stride} == 1" if pc in (load_pc, store_pc) else f"({stride} == 0 or {stride} == 1)")
     element = f"row{tag}[jj{tag} - {j0}]" if row else None
     body = iteration(gen, nest, views, tag, element, f"jj{tag}")
-    fast = [f"if {' and '.join(checks)}:"]
+    fast = []
     if row:
         base = f"lo{tag}_{sorted(nest.forms).index(load_pc)}"
         c_view = views[load_pc]
-        fast += [f"    row{tag} = stack_array({row}, {c_view}.dtype)",
-                 f"    for jj{tag} in range({row}):", f"        row{tag}[jj{tag}] = {c_view}[{base} + jj{tag}]"]
-    depth = 1
+        fast += [f"row{tag} = stack_array({row}, {c_view}.dtype)",
+                 f"for jj{tag} in range({row}):", f"    row{tag}[jj{tag}] = {c_view}[{base} + jj{tag}]"]
+    depth = 0
     for line in loops + [f"for jj{tag} in range({j0}, {je}):"]:
         fast.append("    " * depth + line)
         depth += 1
     fast += ["    " * depth + x for x in body]
     if row:
-        fast += [f"    for jj{tag} in range({row}):", f"        {c_view}[{base} + jj{tag}] = row{tag}[jj{tag}]"]
-    fast += ["    " + x for x in gen._assign(outer.iv, "i64", je)]
-    if not nest.full:
-        fast += [f"    bb = {block_ids[outer.pre.pc]}", "    continue"]
-    lines = [f"if {j} < {bound_j}:"] + ["    " + x for x in pre + fast]
+        fast += [f"for jj{tag} in range({row}):", f"    {c_view}[{base} + jj{tag}] = row{tag}[jj{tag}]"]
+    fast += gen._assign(outer.iv, "i64", je)
+    tail = [] if nest.full else [f"bb = {block_ids[outer.pre.pc]}", "continue"]
+    head = f"loop nest at {outer.header.pc:08X}"
+    lines = counters.nest_entry(gen, head, j, bound_j, pre, checks, fast, tail)
     moved = "every iteration" if nest.full else "all but the last iteration"
     kept = f"; its {row} elements of %r{buf} kept in registers" if row else ""
-    return lines, (f"loop nest at {outer.header.pc:08X}: loop over %i{outer.iv} moved innermost "
+    return lines, (f"{head}: loop over %i{outer.iv} moved innermost "
                    f"below {len(levels)} loop(s) ({moved}; element order of %r{buf} kept{kept}), "
                    f"{len(views)} access(es) proven in bounds once for the nest")
 
