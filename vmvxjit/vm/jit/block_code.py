@@ -17,7 +17,8 @@ bit-identical, while the chains of F rows overlap. Emitted at the top of the
 w loop's header block: when the entry checks hold (unit steps, non-empty
 inner loops, j running over its compile-time range, at least F iterations
 of w left, no wrapping index arithmetic, every access in bounds over the
-blocked iterations, C writable and disjoint from the other buffers, C's
+blocked iterations, C writable, the bytes of C it writes disjoint from those
+it reads elsewhere (ranges.py), C's
 rows unit-strided in j and at least a row apart in w), the blocks run with
 unchecked accesses; then w is set to where they stopped and the literal
 code runs the remaining iterations (the last one always, when registers

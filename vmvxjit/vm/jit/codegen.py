@@ -19,7 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from vmvxjit.vm import isa
-from vmvxjit.vm.jit import counters, switches
+from vmvxjit.vm.jit import counters, ranges, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.jam import jammed_nest
@@ -283,7 +283,7 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     accesses = {i.pc: i for i in plan.body.instrs}
     kept = plan.promoted if switches.on("promote") else None
     promoted = kept or (None, None, None, None, None)
-    proven = {}
+    proven, spans = {}, {}
     for k, (pc, form) in enumerate(sorted(plan.affine.items())):
         instr = accesses[pc]
         if pc in (promoted[3], promoted[4]):
@@ -302,6 +302,7 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
         if instr.op.mnemonic.startswith("vm.buffer.store."):
             checks.append(f"{gen._mut_expr(raw)} != 0")
         proven[pc] = view
+        spans[pc] = ranges.Span(raw, f"min({first}, {last})", f"max({first}, {last})", code)
     notes = []
     if proven:
         notes.append(f"{len(proven)} access(es) bounds-checked once at loop entry")
@@ -314,11 +315,11 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
         k = _var(index, "i64")
         checks += gen._handle_checks(raw)
         checks += [f"0 <= {k} < {view}.shape[0]", f"{gen._mut_expr(raw)} != 0"]
+        others = []
         for other in plan.others:
-            o = other | isa.REF_BIT
-            checks += gen._handle_checks(o)
-            checks.append(f"({gen._addr_expr(raw)} + {gen._len_expr(raw)} <= {gen._addr_expr(o)} or "
-                          f"{gen._addr_expr(o)} + {gen._len_expr(o)} <= {gen._addr_expr(raw)})")
+            checks += gen._handle_checks(other | isa.REF_BIT)
+            others += _spans(plan, other, spans)
+        checks += _apart(gen, tag, [ranges.Span(raw, k, k, code)], others)
         setup = [f"p{tag} = {CAST[code]}({view}[ix({k})])", f"w{tag} = False"]
         flush = [f"if w{tag}:", f"    {view}[ix({k})] = p{tag}"]
         notes.append(f"element of buffer %r{buf} at %i{index} kept in a register")
@@ -352,6 +353,24 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     lines = pre + counters.versioned(gen, head, checks, fast, "False", gen._goto(exit_pc, exit_pairs),
                                      f"n{tag} > 0")
     return lines, f"{head}: " + "; ".join(notes)
+
+
+def _apart(gen: _Gen, tag: str, written: list, others: list) -> list:
+    """The check that `written` and `others` spans are disjoint, vacuous when
+    the loop runs no iteration (its computed ranges are then meaningless)."""
+    apart = ranges.disjoint(gen, written, others)
+    return [f"(n{tag} == 0 or ({' and '.join(apart)}))"] if apart else []
+
+
+def _spans(plan: LoopPlan, buf: int, spans: dict) -> list:
+    """The byte ranges the loop's accesses to buffer register `buf` touch:
+    their computed ranges (`spans`: access pc -> Span) when every access has
+    one, else the whole buffer."""
+    found = [i.pc for i in plan.body.instrs if i.op.mnemonic.startswith("vm.buffer.")
+             and i.op.mnemonic != "vm.buffer.length" and i.args[0] & isa.REF_MASK == buf]
+    if all(pc in spans for pc in found):
+        return [spans[pc] for pc in found]
+    return [ranges.Span(buf | isa.REF_BIT)]
 
 
 def _literal(bank: str, value) -> str:

@@ -13,12 +13,12 @@ F consecutive j iterations run side by side (F from _factor):
 Each row keeps its own accumulator and its own order of operations, so the
 results are bit-identical, while the chains of different rows overlap. The
 dependence analysis of nests.py makes this legal (each j owns one element
-of C, which nothing else in the nest reads; loads come from buffers disjoint
-from C). Emitted at the top of the outer loop's header block: when the entry
+of C, which nothing else in the nest reads; loads touch bytes disjoint
+from the written elements of C). Emitted at the top of the outer loop's header block: when the entry
 checks hold (unit steps, a non-empty inner loop, at least F iterations
 left, no wrapping index arithmetic, every access in bounds over the jammed
-iterations, C writable, disjoint from the other buffers and its elements
-distinct per j), the jammed blocks run with unchecked accesses; then j is
+iterations, C writable, its written bytes disjoint from those the nest
+reads elsewhere (ranges.py) and its elements distinct per j), the jammed blocks run with unchecked accesses; then j is
 set to where they stopped and the literal code runs the remaining
 iterations (the last one always, when registers the nest writes are live at
 its exit). Otherwise the literal code runs as if nothing happened.

@@ -14,9 +14,9 @@ that ends in `br header` — is analysed for:
 
 codegen.py turns a `LoopPlan` into a versioned loop: run-time checks at loop
 entry (step > 0, no wraparound, every affine access in bounds, the promoted
-element's buffer disjoint from the loop's other buffers) choose a tight loop
-with unchecked affine accesses and the promoted element in a register, or
-the literal translation. Float operations and their order are unchanged, so
+element's bytes disjoint from those the loop's other accesses touch, see
+ranges.py) choose a tight loop with unchecked affine accesses and the
+promoted element in a register, or the literal translation. Float operations and their order are unchanged, so
 both versions give bit-identical results. nests.py builds on these plans.
 """
 
