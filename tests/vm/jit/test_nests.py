@@ -1,6 +1,7 @@
-"""Interchanged, jammed and blocked loop nests (nests.py, nest_code.py, jam.py, block_code.py): bit-identical to the
-interpreter with every transformation on, off, and each one off alone, on conv2d, row sums and
-generated nests whose buffers alias (the same buffer, or overlapping subspans of one allocation)."""
+"""Interchanged, jammed and blocked loop nests (nests.py, nest_code.py, jam.py, block_code.py) and hoisted
+loop-invariant ops (licm.py): bit-identical to the interpreter with every transformation on, off, and
+each one off alone, on conv2d, row sums and generated nests whose buffers alias (the same buffer, or
+overlapping subspans of one allocation)."""
 
 import contextlib
 import io
@@ -183,6 +184,34 @@ def test_nests_on_one_storage_run_optimized_when_the_touched_ranges_are_disjoint
     outer = next(x for x in report if "loop nest at" in x and "entries optimized" not in x)
     expected = "1 entries optimized, 0 fell back" if optimized else "0 entries optimized, 1 fell back"
     assert _counts(report, outer.split(": ")[1].strip()).startswith(expected), report
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(0, 40), c=st.integers(-2, 260), alias=st.integers(0, 1))
+@example(n=16, c=3, alias=1)
+@example(n=16, c=20, alias=1)
+def test_hoisted_invariant_loads_match_the_interpreter(nest_modules, jit_for_setting, n, c, alias):
+    """`dst[k] = src[k] * (w[c] - 0.5)`: w[c] - 0.5 is hoisted out of the loop unless w is dst
+    and the loop overwrites w[c]; in bounds or not: same hash of dst, or the same error."""
+    args = (n, c, alias)
+    assert _outcome(jit_for_setting, "run_scale", args) == _outcome(nest_modules[0], "run_scale", args)
+
+
+@pytest.mark.parametrize("inputs,optimized", [((16, 3, 1), False), ((16, 20, 1), True), ((16, 3, 0), True)])
+@pytest.mark.parametrize("off", [(), ("licm",)], ids=["licm", "no-licm"])
+def test_trace_says_what_licm_hoisted(inputs, optimized, off, monkeypatch):
+    """The hoisted load and subtraction are reported; when w[c] is among the elements the loop
+    writes, the loop falls back to the literal code."""
+    monkeypatch.setattr(switches, "DISABLED", frozenset(off))
+    path = compile_mlir((PROGRAMS / "nest.mlir").read_text(), ["--compile-mode=vm"])
+    inputs = [str(i) for i in inputs]
+    stdout, report = _run_traced(path, "run_scale", inputs)
+    assert stdout == run_iree(path, "run_scale", inputs)[1]
+    hoisted = [x for x in report if "2 loop-invariant op(s) hoisted (1 load(s))" in x]
+    assert len(hoisted) == (0 if off else 1)
+    if hoisted:
+        expected = "1 entries optimized, 0 fell back" if optimized else "0 entries optimized, 1 fell back"
+        assert _counts(report, hoisted[0].split(": ")[1].strip()).startswith(expected), report
 
 
 @pytest.mark.slow   # a cold Numba compile per program and switch setting

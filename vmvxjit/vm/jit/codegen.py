@@ -19,7 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from vmvxjit.vm import isa
-from vmvxjit.vm.jit import counters, ranges, switches
+from vmvxjit.vm.jit import counters, licm, ranges, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.jam import jammed_nest
@@ -271,8 +271,9 @@ class _Gen:
 
 def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     """The header block of a simple innermost loop, versioned: when the entry
-    checks hold, a tight loop with unchecked affine accesses and the promoted
-    element in a register; otherwise the literal translation follows."""
+    checks hold, a tight loop with unchecked affine accesses, the promoted
+    element in a register and loop-invariant ops hoisted; otherwise the
+    literal translation follows."""
     tag = f"_{plan.header.pc:x}"
     iv, step, bound = (_var(r, "i64") for r in (plan.iv, plan.step, plan.bound))
     pre = [f"n{tag} = ({bound} - {iv} + {step} - 1) // {step} if {bound} > {iv} and {step} > 0 else 0"]
@@ -283,10 +284,12 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     accesses = {i.pc: i for i in plan.body.instrs}
     kept = plan.promoted if switches.on("promote") else None
     promoted = kept or (None, None, None, None, None)
+    hoisted = licm.hoistable(plan, promoted[3:]) if switches.on("licm") else []
+    hoisted_pcs = {i.pc for i, _ in hoisted}
     proven, spans = {}, {}
     for k, (pc, form) in enumerate(sorted(plan.affine.items())):
         instr = accesses[pc]
-        if pc in (promoted[3], promoted[4]):
+        if pc in (promoted[3], promoted[4]) or pc in hoisted_pcs:
             continue
         code = instr.op.mnemonic.split(".", 3)[3]
         raw = instr.args[0]
@@ -306,7 +309,9 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     notes = []
     if proven:
         notes.append(f"{len(proven)} access(es) bounds-checked once at loop entry")
-    setup, flush = [], []
+    setup, replaced = _hoist(gen, hoisted, tag, pre, checks, spans)
+    loads = [i.pc for i, _ in hoisted if i.pc in spans]
+    flush = []
     if kept:
         buf, index, code, _, _ = kept
         raw = buf | isa.REF_BIT
@@ -320,9 +325,16 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
             checks += gen._handle_checks(other | isa.REF_BIT)
             others += _spans(plan, other, spans)
         checks += _apart(gen, tag, [ranges.Span(raw, k, k, code)], others)
-        setup = [f"p{tag} = {CAST[code]}({view}[ix({k})])", f"w{tag} = False"]
+        setup = [f"p{tag} = {CAST[code]}({view}[ix({k})])", f"w{tag} = False"] + setup
         flush = [f"if w{tag}:", f"    {view}[ix({k})] = p{tag}"]
         notes.append(f"element of buffer %r{buf} at %i{index} kept in a register")
+    if hoisted:
+        stores = [i for i in plan.body.instrs if i.op.mnemonic.startswith(licm.STORES) and i.pc != promoted[4]]
+        for store in stores:
+            checks += gen._handle_checks(store.args[0])
+        written = [spans.get(i.pc, ranges.Span(i.args[0])) for i in stores]
+        checks += _apart(gen, tag, [spans[pc] for pc in loads], written)
+        notes.append(f"{len(hoisted)} loop-invariant op(s) hoisted ({len(loads)} load(s))")
     loop = gen.instr(plan.header.instrs[0])
     cond = plan.header.terminator.args[0]
     loop += [f"if {_var(cond, 'i32')} == 0:", "    break"]
@@ -334,6 +346,8 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
             loop += [f"p{tag} = {CAST[promoted[2]]}({_var(instr.args[2], promoted[2])})", f"w{tag} = True"]
         elif instr.pc == plan.update_pc:
             loop += gen._assign(plan.iv, "i64", f"{iv} + 1")
+        elif instr.pc in replaced:
+            loop += replaced[instr.pc]
         elif instr.pc in proven:
             code = m.split(".", 3)[3]
             k = _var(instr.args[1], "i64")
@@ -353,6 +367,35 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     lines = pre + counters.versioned(gen, head, checks, fast, "False", gen._goto(exit_pc, exit_pairs),
                                      f"n{tag} > 0")
     return lines, f"{head}: " + "; ".join(notes)
+
+
+def _hoist(gen: _Gen, hoisted: list, tag: str, pre: list, checks: list, spans: dict) -> tuple[list, dict]:
+    """Temporaries for the hoisted ops (licm.py), computed before the loop:
+    the setup lines and, per hoisted op's pc, its replacement in the loop.
+    A hoisted load's bounds check goes to `checks`, its element to `spans`."""
+    setup, replaced = [], {}
+    for n, (instr, operands) in enumerate(hoisted):
+        m, args = instr.op.mnemonic, instr.args
+        if m in CONST_OPS:
+            bank, w = m.split(".")[2], args[-1]
+            expr = _literal(bank, args[0] if len(args) == 2 else 0)
+        elif m in TEMPLATES:
+            fields = instr.op.fields
+            reads = [f"h{tag}_{operands[v]}" if v in operands else _var(v, f.bank)
+                     for f, v in zip(fields, args) if f.kind.startswith("R.")]
+            (w_field, w), = [(f, v) for f, v in zip(fields, args) if f.kind.startswith("W.")]
+            bank, expr = w_field.bank, TEMPLATES[m].format(*reads)
+        else:
+            raw, index, w = args
+            code = m.split(".", 3)[3]
+            bank, view, k = _BANKS.get(code, "i32"), f"v{tag}_h{n}", _var(index, "i64")
+            pre.append(f"{view} = {gen._view_expr(raw, code)}")
+            checks += gen._handle_checks(raw) + [f"0 <= {k} < {view}.shape[0]"]
+            spans[instr.pc] = ranges.Span(raw, k, k, code)
+            expr = f"{view}[ix({k})]"
+        setup.append(f"h{tag}_{n} = {CAST[bank]}({expr})")
+        replaced[instr.pc] = gen._assign(w, bank, f"h{tag}_{n}")
+    return setup, replaced
 
 
 def _apart(gen: _Gen, tag: str, written: list, others: list) -> list:

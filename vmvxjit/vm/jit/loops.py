@@ -15,8 +15,9 @@ that ends in `br header` — is analysed for:
 codegen.py turns a `LoopPlan` into a versioned loop: run-time checks at loop
 entry (step > 0, no wraparound, every affine access in bounds, the promoted
 element's bytes disjoint from those the loop's other accesses touch, see
-ranges.py) choose a tight loop with unchecked affine accesses and the
-promoted element in a register, or the literal translation. Float operations and their order are unchanged, so
+ranges.py) choose a tight loop with unchecked affine accesses, the promoted
+element in a register and loop-invariant ops hoisted (licm.py), or the
+literal translation. Float operations and their order are unchanged, so
 both versions give bit-identical results. nests.py builds on these plans.
 """
 
@@ -52,7 +53,7 @@ def reg_writes(instr) -> list:
 
 def analyze(header, body, consts: dict) -> LoopPlan | None:
     """The plan for a simple innermost loop, or None if it has another shape."""
-    if not (switches.on("bounds") or switches.on("promote")):
+    if not (switches.on("bounds") or switches.on("promote") or switches.on("licm")):
         return None
     term = header.terminator
     if term.op.mnemonic != "vm.cond_br" or len(header.instrs) != 2:

@@ -120,6 +120,28 @@ vm.module @nest {
   ^done:
     vm.return
   }
+  // for k < n: dst[k] = src[k] * (w[c] - 0.5) (w[c] - 0.5 loop-invariant: hoisted unless w[c] is
+  // one of the dst elements the loop writes).
+  vm.func private @scale(%dst: !vm.buffer, %src: !vm.buffer, %w: !vm.buffer, %n: i64, %c: i64)
+      attributes {inlining_policy = #util.inline.never} {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    vm.br ^head(%c0 : i64)
+  ^head(%k: i64):
+    %more = vm.cmp.lt.i64.s %k, %n : i64
+    vm.cond_br %more, ^body, ^done
+  ^body:
+    %x = vm.buffer.load.f32 %src[%k] : !vm.buffer -> f32
+    %f = vm.buffer.load.f32 %w[%c] : !vm.buffer -> f32
+    %half = vm.const.f32 0.5
+    %g = vm.sub.f32 %f, %half : f32
+    %y = vm.mul.f32 %x, %g : f32
+    vm.buffer.store.f32 %y, %dst[%k] : f32 -> !vm.buffer
+    %k1 = vm.add.i64 %k, %c1 : i64
+    vm.br ^head(%k1 : i64)
+  ^done:
+    vm.return
+  }
   // Fills a buffer of n f32 with distinct values.
   vm.func private @fill(%buf: !vm.buffer, %n: i64, %seed: i32) {
     %c0 = vm.const.i64 0
@@ -279,6 +301,25 @@ vm.module @nest {
     vm.br ^done
   ^done:
     %h = vm.call @hash(%whole, %c512) : (!vm.buffer, i64) -> i32
+    vm.return %h : i32
+  }
+  vm.export @run_scale
+  // @scale on dst, src = another 256-element buffer and w = dst (alias != 0) or src; returns dst's hash.
+  vm.func @run_scale(%n: i32, %c: i32, %alias: i32) -> i32 {
+    %c256 = vm.const.i64 256
+    %bytes = vm.const.i64 1024
+    %a16 = vm.const.i32 16
+    %s1 = vm.const.i32 1
+    %s2 = vm.const.i32 -300
+    %dst = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    %src = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    vm.call @fill(%dst, %c256, %s1) : (!vm.buffer, i64, i32) -> ()
+    vm.call @fill(%src, %c256, %s2) : (!vm.buffer, i64, i32) -> ()
+    %w = vm.select.ref %alias, %dst, %src : !vm.buffer
+    %n64 = vm.ext.i32.i64.s %n : i32 -> i64
+    %c64 = vm.ext.i32.i64.s %c : i32 -> i64
+    vm.call @scale(%dst, %src, %w, %n64, %c64) : (!vm.buffer, !vm.buffer, !vm.buffer, i64, i64) -> ()
+    %h = vm.call @hash(%dst, %c256) : (!vm.buffer, i64) -> i32
     vm.return %h : i32
   }
 }
