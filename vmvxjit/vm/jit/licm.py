@@ -6,9 +6,10 @@ An op of the loop body computes the same value in every iteration when
   ops.FAULTS) each of whose operands the loop does not write, or last wrote
   (earlier in the body, so in every iteration) by such an op; or
 * it is a load whose index register the loop does not write, from a buffer
-  register the loop neither stores to nor reassigns (the caller checks at
-  loop entry that the element is in bounds and its bytes disjoint from every
-  range the loop writes, ranges.py).
+  register the loop does not store to, in a loop of region ops only (no ref
+  moves, discards or calls that could change a buffer register). The caller
+  checks at loop entry that the element is in bounds and its bytes disjoint
+  from every range the loop writes (ranges.py).
 
 Such an op is computed once before the loop, into a temporary, and the op
 becomes an assignment of the temporary to its register: the register gets
@@ -23,7 +24,7 @@ from __future__ import annotations
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit.loops import LoopPlan, reg_writes
 from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES
-from vmvxjit.vm.jit.regions import CONST_OPS
+from vmvxjit.vm.jit.regions import COMPILABLE, CONST_OPS
 
 STORES = ("vm.buffer.store.", "vm.buffer.fill.")
 
@@ -36,8 +37,8 @@ def hoistable(plan: LoopPlan, kept: tuple) -> list:
     body = plan.body.instrs[:-1]
     written = {w for i in body for w in reg_writes(i)} | {plan.header.terminator.args[0]}
     stored = {i.args[0] & isa.REF_MASK for i in body if i.op.mnemonic.startswith(STORES)}
-    stored |= {v & isa.REF_MASK for i in body for f, v in zip(i.op.fields, i.args)
-               if f.is_register and f.bank == "ref" and f.kind.startswith("W.")}
+    # Ops outside the region set (dispatch mode: ref moves, discards, calls) may change refs.
+    refs_fixed = all(i.op.mnemonic in COMPILABLE for i in body)
     hoisted, last = [], {}      # last: slot -> (bank, position in hoisted or None) of its last write
     for instr in body:
         m = instr.op.mnemonic
@@ -50,7 +51,7 @@ def hoistable(plan: LoopPlan, kept: tuple) -> list:
                     invariant &= bank == f.bank and at is not None
                     operands[r] = at
         else:
-            invariant = (m.startswith("vm.buffer.load.") and instr.pc not in kept
+            invariant = (m.startswith("vm.buffer.load.") and instr.pc not in kept and refs_fixed
                          and instr.args[1] not in written and instr.args[0] & isa.REF_MASK not in stored)
         writes = [(f.bank, v) for f, v in zip(instr.op.fields, instr.args)
                   if f.kind.startswith("W.") and f.bank != "ref"]
