@@ -74,7 +74,7 @@ def test_a_fault_inside_a_compiled_call_is_the_interpreters_error(calls_module, 
         actual, stats = _run(calls_module, function, inputs, tier)
         assert actual == expected
         assert any("call at" in note and "native call" in note
-                   for name, _, _, notes in stats.compiled if name == function for note in notes)
+                   for name, _, _, notes, *_ in stats.compiled if name == function for note in notes)
     if iree_text is not None:
         code, _, stderr = run_iree(calls_module, function, inputs)
         assert code == 1 and iree_text in stderr and iree_text in expected

@@ -1,9 +1,11 @@
-"""Interchanged, jammed and blocked loop nests (nests.py, nest_code.py, jam.py, block_code.py): bit-identical to the
-interpreter with every transformation on, off, and each one off alone, on conv2d, row sums and
-generated nests whose buffers alias."""
+"""Interchanged, jammed and blocked loop nests (nests.py, nest_code.py, jam.py, block_code.py) and hoisted
+loop-invariant ops (licm.py): bit-identical to the interpreter with every transformation on, off, and
+each one off alone, on conv2d, row sums and generated nests whose buffers alias (the same buffer, or
+overlapping subspans of one allocation)."""
 
 import contextlib
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 import vmvxjit
 from tests.support.modules import DYNAMIC_VMVX, STATIC, compile_mlir
+from tests.support.oracle import run_iree
 from vmvxjit.cli import main
 from vmvxjit.errors import Error
 from vmvxjit.vm.jit import switches
@@ -129,6 +132,90 @@ def test_generated_blocked_nests_match_the_interpreter(nest_modules, jit_for_set
     error."""
     args = (nw, nk, at, off, ws, ks, alias)
     assert _outcome(jit_for_setting, "run_blocks", args) == _outcome(nest_modules[0], "run_blocks", args)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.integers(0, 2), n=st.integers(0, 12), nk=st.integers(0, 5), at=st.integers(-2, 200),
+       off=st.integers(-2, 200), p=st.integers(-3, 17), q=st.integers(-2, 9), da=st.integers(0, 256),
+       sa=st.integers(0, 256))
+@example(kind=0, n=8, nk=2, at=0, off=0, p=8, q=0, da=0, sa=100)
+@example(kind=1, n=9, nk=4, at=0, off=0, p=1, q=1, da=0, sa=200)
+@example(kind=2, n=8, nk=2, at=0, off=0, p=8, q=8, da=0, sa=100)
+@example(kind=2, n=8, nk=2, at=0, off=0, p=8, q=8, da=40, sa=0)
+def test_generated_nests_on_overlapping_subspans_match_the_interpreter(nest_modules, jit_for_setting, kind, n,
+                                                                       nk, at, off, p, q, da, sa):
+    """The interchanged (kind 0), jammed (1) and blocked (2) nests above with dst and src subspans
+    of one allocation at random element offsets da and sa, overlapping or not, the ranges they
+    touch overlapping or not: same hash of the allocation, or the same error."""
+    args = (kind, n, nk, at, off, p, q, da, sa)
+    assert _outcome(jit_for_setting, "spans", args) == _outcome(nest_modules[0], "spans", args)
+
+
+def _run_traced(path, function, inputs):
+    """(stdout, the lines of --trace) of a jit run."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        main(["run", str(path), f"--function={function}", *(f"--input={i}" for i in inputs), "--tier=jit",
+              "--trace"])
+    return stdout.getvalue(), stderr.getvalue().splitlines()
+
+
+def _counts(report: list, note: str) -> str:
+    """What --trace counted for the loop or nest a trace `note` is about (its label:
+    `loop nest at 00000026`, prefixed `callee @f: ` inside a natively called function)."""
+    label = re.search(r"(callee @\S+: )?loop( nest)? at [0-9A-F]{8}", note).group()
+    line, = [x for x in report if f"{label}: " in x and "entries optimized" in x]
+    return line.split(f"{label}: ", 1)[1]
+
+
+@pytest.mark.parametrize("inputs,optimized", [
+    ((0, 8, 2, 0, 0, 8, 0, 0, 100), True),     # interchanged; src 100.. of the allocation, dst 0..7
+    ((0, 8, 2, 0, 0, 8, 0, 0, 4), False),      # src 4..19 overlaps dst 0..7
+    ((1, 9, 4, 0, 0, 1, 1, 0, 200), True),     # jammed; src 200..331, dst 0..8
+    ((1, 9, 4, 0, 0, 1, 1, 0, 0), False),
+    ((2, 8, 2, 0, 0, 8, 8, 0, 100), True),     # blocked; src 100..129, dst 0..63
+    ((2, 8, 2, 0, 0, 8, 8, 0, 40), False),
+])
+def test_nests_on_one_storage_run_optimized_when_the_touched_ranges_are_disjoint(inputs, optimized):
+    """dst and src are overlapping subspans of one allocation: the optimized nest runs when the
+    bytes it writes and the bytes it reads are disjoint (counted once for the whole nest), else
+    the literal code (counted once, not per iteration); both print what iree-run-module prints."""
+    path = compile_mlir((PROGRAMS / "nest.mlir").read_text(), ["--compile-mode=vm"])
+    inputs = [str(i) for i in inputs]
+    stdout, report = _run_traced(path, "spans", inputs)
+    assert stdout == run_iree(path, "spans", inputs)[1]
+    expected = "1 entries optimized, 0 fell back" if optimized else "0 entries optimized, 1 fell back"
+    entered = [x for x in report if "loop nest at" in x and "entries optimized" in x
+               and "0 entries optimized, 0 fell back" not in x]
+    assert entered and expected in entered[0], report   # the first nest the kernel entered
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(0, 40), c=st.integers(-2, 260), alias=st.integers(0, 1))
+@example(n=16, c=3, alias=1)
+@example(n=16, c=20, alias=1)
+def test_hoisted_invariant_loads_match_the_interpreter(nest_modules, jit_for_setting, n, c, alias):
+    """`dst[k] = src[k] * (w[c] - 0.5)`: w[c] - 0.5 is hoisted out of the loop unless w is dst
+    and the loop overwrites w[c]; in bounds or not: same hash of dst, or the same error."""
+    args = (n, c, alias)
+    assert _outcome(jit_for_setting, "run_scale", args) == _outcome(nest_modules[0], "run_scale", args)
+
+
+@pytest.mark.parametrize("inputs,optimized", [((16, 3, 1), False), ((16, 20, 1), True), ((16, 3, 0), True)])
+@pytest.mark.parametrize("off", [(), ("licm",)], ids=["licm", "no-licm"])
+def test_trace_says_what_licm_hoisted(inputs, optimized, off, monkeypatch):
+    """The hoisted load and subtraction are reported; when w[c] is among the elements the loop
+    writes, the loop falls back to the literal code."""
+    monkeypatch.setattr(switches, "DISABLED", frozenset(off))
+    path = compile_mlir((PROGRAMS / "nest.mlir").read_text(), ["--compile-mode=vm"])
+    inputs = [str(i) for i in inputs]
+    stdout, report = _run_traced(path, "run_scale", inputs)
+    assert stdout == run_iree(path, "run_scale", inputs)[1]
+    hoisted = [x for x in report if "2 loop-invariant op(s) hoisted (1 load(s))" in x]
+    assert len(hoisted) == (0 if off else 1)
+    if hoisted:
+        expected = "1 entries optimized, 0 fell back" if optimized else "0 entries optimized, 1 fell back"
+        assert _counts(report, hoisted[0]).startswith(expected), report
 
 
 @pytest.mark.slow   # a cold Numba compile per program and switch setting

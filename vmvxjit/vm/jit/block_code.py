@@ -17,7 +17,8 @@ bit-identical, while the chains of F rows overlap. Emitted at the top of the
 w loop's header block: when the entry checks hold (unit steps, non-empty
 inner loops, j running over its compile-time range, at least F iterations
 of w left, no wrapping index arithmetic, every access in bounds over the
-blocked iterations, C writable and disjoint from the other buffers, C's
+blocked iterations, C writable, the bytes of C it writes disjoint from those
+it reads elsewhere (ranges.py), C's
 rows unit-strided in j and at least a row apart in w), the blocks run with
 unchecked accesses; then w is set to where they stopped and the literal
 code runs the remaining iterations (the last one always, when registers
@@ -27,6 +28,7 @@ Otherwise the literal code runs as if nothing happened.
 
 from __future__ import annotations
 
+from vmvxjit.vm.jit import counters
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS, iteration, proofs, var
 
@@ -84,11 +86,11 @@ def blocked_nest(gen, nest) -> tuple[list, str]:
     rows = [f"row{tag}_{u}" for u in range(factor)]
     ats = [f"{source(nest.index_form.offset)} + {apart} * ({wb} + {u}) + {jj}" for u in range(factor)]
     span = f"for {jj} in range({j_first}, {j_first + row}):"
-    fast = [f"if {' and '.join(checks)}:", f"    for {wb} in range({w0}, {ws}, {factor}):"]
+    fast = [f"for {wb} in range({w0}, {ws}, {factor}):"]
     for r, at in zip(rows, ats):
-        fast += [f"        {r} = stack_array({row}, {c_view}.dtype)", f"        {span}",
-                 f"            {r}[{jj} - {j_first}] = {c_view}[{at}]"]
-    depth = 2
+        fast += [f"    {r} = stack_array({row}, {c_view}.dtype)", f"    {span}",
+                 f"        {r}[{jj} - {j_first}] = {c_view}[{at}]"]
+    depth = 1
     for line in loops:
         fast.append("    " * depth + line)
         depth += 1
@@ -97,9 +99,9 @@ def blocked_nest(gen, nest) -> tuple[list, str]:
         fast += ["    " * (depth + 1) + x
                  for x in iteration(gen, nest, views, tag, f"{r}[{jj} - {j_first}]", f"{wb} + {u}", jj)]
     for r, at in zip(rows, ats):
-        fast += [f"        {span}", f"            {c_view}[{at}] = {r}[{jj} - {j_first}]"]
-    fast += ["    " + x for x in gen._assign(w_level.iv, "i64", ws)]
-    lines = [f"if {w} < {bound_w}:"] + ["    " + x for x in pre + fast]
+        fast += [f"    {span}", f"        {c_view}[{at}] = {r}[{jj} - {j_first}]"]
+    fast += gen._assign(w_level.iv, "i64", ws)
+    lines = counters.nest_entry(gen, head, w, bound_w, pre, checks, fast)
     return lines, (f"{head}: {factor} iterations of %i{w_level.iv} side by side around the loop "
                    f"over %i{j_level.iv} moved innermost below {len(levels) - 1} loop(s) (each element "
                    f"of %r{buf} updated in order; {factor * row} of them kept in registers), "

@@ -1,6 +1,6 @@
 """Generates the Numba function of each callee a compiled region calls (see callees.py).
 
-    callee_<ordinal>(args..., err) -> (status, results...)
+    callee_<ordinal>(args..., err, counts) -> (status, results...)
 
 A number arrives as a typed value, a buffer as (address, length, mutable).
 The body is a region's (codegen.py: typed locals, a block-dispatch loop,
@@ -8,7 +8,8 @@ bounds-checked accesses, the loop optimizer) over the whole function, entered
 at its first block, with `vm.return` returning status 0 and the results.
 A fault returns status -1 with `err` filled in as a region fills it; each
 caller up the chain adds the callee's (ordinal, pc) frame and puts its own
-call's pc in `err[1]`.
+call's pc in `err[1]`. Its optimized loops count their entries in the
+region's `counts` (counters.py), as sites after the region's own.
 """
 
 from __future__ import annotations
@@ -48,16 +49,20 @@ class _CalleeGen(codegen._Gen):
         return super().terminator(instr)
 
 
-def callee_source(callee: Callee, callees: dict) -> tuple[str, list]:
+def callee_source(callee: Callee, callees: dict, sites: list) -> tuple[str, list]:
     """The callee's function (its callees named as `callee_<ordinal>`) and the
-    loop optimizer's notes on it."""
+    loop optimizer's notes on it; its counted sites are appended to `sites`."""
     blocks = split_blocks(callee.function.instrs)
     region = Region(blocks, [blocks[0].pc]).know(blocks)
     slots = frame_layout(callee.cconv.args)[0]
     region.buffer_registers = [slot for ch, slot in slots if ch == "r"]
     region.callees = {o: callees[o] for o in callee.calls}
     gen = _CalleeGen(region, callee)
+    first = len(sites)
+    gen.sites = sites
     body, notes = codegen.emit_blocks(gen, blocks)
+    for s in range(first, len(sites)):
+        sites[s] = f"callee @{callee.function.name}: {sites[s]}"
     body += ["else:", "    " + gen.fail_return]
     params = []
     for k, (ch, slot) in enumerate(slots):
@@ -66,7 +71,8 @@ def callee_source(callee: Callee, callees: dict) -> tuple[str, list]:
             params += [f"addr{buf}", f"len{buf}", f"mut{buf}"]
         else:
             params.append(f"a{k}")
-    lines = [f"def {callee.fn_name}({', '.join(params + ['err'])}):"]
+    lines = [f"def {callee.fn_name}({', '.join(params + ['err', 'counts'])}):"]
+    lines += [f"    seen{s} = False" for s in range(first, len(sites))]
     for slot, banks in sorted(gen.variants.items()):
         for bank in banks:
             known = gen.constant(slot, bank)
@@ -81,12 +87,13 @@ def callee_source(callee: Callee, callees: dict) -> tuple[str, list]:
     return "\n".join(lines) + "\n", notes
 
 
-def prelude(callees: dict) -> tuple[str, list]:
+def prelude(callees: dict, sites: list) -> tuple[str, list]:
     """The functions of `callees` (ordinal -> Callee, closed under their calls),
-    each compiled by Numba as its own function, and `--trace` notes."""
+    each compiled by Numba as its own function, and `--trace` notes; their
+    counted sites are appended to the region's `sites`."""
     parts, notes = [], []
     for ordinal in sorted(callees):
-        source, callee_notes = callee_source(callees[ordinal], callees)
+        source, callee_notes = callee_source(callees[ordinal], callees, sites)
         parts.append(codegen.NJIT + source)
         notes += [f"callee @{callees[ordinal].function.name}: {note}" for note in callee_notes]
     return "".join(parts), notes

@@ -11,8 +11,8 @@ is written. An internal call of a callee that compiles (callees.py) calls
 its Numba function; a fault inside it comes back the same way, with the
 callee frames it passed through in `err[ERR_FRAMES:]`.
 
-The generated function:
-    region(entry, ri, rf, tags, addrs, lens, mut, err) -> exit index or -1
+The generated function (`counts`: see counters.py):
+    region(entry, ri, rf, tags, addrs, lens, mut, err, counts) -> exit index or -1
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import struct
 from dataclasses import dataclass
 
 from vmvxjit.vm import isa
-from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit import counters, licm, ranges, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
@@ -53,6 +53,7 @@ _VIEWS = {
     "i8": ("np.uint8", 1), "i16": ("np.uint16", 2),
 }
 _STORE_MASK = {"i8": " & 0xFF", "i16": " & 0xFFFF"}
+_BANKS = {"f32": "f32", "f64": "f64", "i64": "i64"}   # element code -> register bank (else i32)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class RegionCode:
     entry_ids: dict         # marker pc -> entry id
     exits: list             # marker pc per exit id
     notes: list             # what the optimizer did, for --trace
+    sites: list             # label per counted loop or nest (counters.py)
     prelude: str = ""       # the compiled callees' functions, defined before the region's
 
 
@@ -85,6 +87,7 @@ class _Gen:
         self.views: set = set()
         self.exits: list = []
         self.block_ids = {b.pc: i for i, b in enumerate(region.blocks)}
+        self.sites: list = []    # label per optimized loop or nest with run-time counts (counters.py)
         self._collect()
 
     # register variants --------------------------------------------------------
@@ -227,7 +230,7 @@ class _Gen:
             else:
                 args.append(_var(raw, CCONV_BANKS[ch]))
         out = f"c{instr.pc}"
-        lines = [f"{out} = {callee.fn_name}({', '.join(args + ['err'])})",
+        lines = [f"{out} = {callee.fn_name}({', '.join(args + ['err', 'counts'])})",
                  f"if {out}[0] < 0: callee_frame(err, {callee.ordinal}); err[1] = {instr.pc}; "
                  + self.fail_return]
         for k, (ch, raw) in enumerate(zip(callee.cconv.results, instr.args[2])):
@@ -269,13 +272,13 @@ class _Gen:
         if kind == "store":
             _, index, value = instr.args
             k = _var(index, "i64")
-            bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+            bank = _BANKS.get(code, "i32")
             return [f"if mut{buf} == 0: " + ro,
                     f"if {k} < 0 or {k} >= {view}.shape[0]: " + oob.format(off=f"{k} * {size}", length=size),
                     f"{view}[ix({k})] = {_var(value, bank)}{_STORE_MASK.get(code, '')}"]
         _, offset, count, value = instr.args
         start, n = _var(offset, "i64"), _var(count, "i64")
-        bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+        bank = _BANKS.get(code, "i32")
         return [f"if mut{buf} == 0: " + ro,
                 f"if {start} < 0 or {n} < 0 or {start} + {n} > {view}.shape[0]: "
                 + oob.format(off=f"{start} * {size}", length=f"{n} * {size}"),
@@ -320,8 +323,9 @@ class _Gen:
 
 def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     """The header block of a simple innermost loop, versioned: when the entry
-    checks hold, a tight loop with unchecked affine accesses and the promoted
-    element in a register; otherwise the literal translation follows."""
+    checks hold, a tight loop with unchecked affine accesses, the promoted
+    element in a register and loop-invariant ops hoisted; otherwise the
+    literal translation follows."""
     tag = f"_{plan.header.pc:x}"
     iv, step, bound = (_var(r, "i64") for r in (plan.iv, plan.step, plan.bound))
     pre = [f"n{tag} = ({bound} - {iv} + {step} - 1) // {step} if {bound} > {iv} and {step} > 0 else 0"]
@@ -332,10 +336,12 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     accesses = {i.pc: i for i in plan.body.instrs}
     kept = plan.promoted if switches.on("promote") else None
     promoted = kept or (None, None, None, None, None)
-    proven = {}
+    hoisted = licm.hoistable(plan, promoted[3:]) if switches.on("licm") else []
+    hoisted_pcs = {i.pc for i, _ in hoisted}
+    proven, spans = {}, {}
     for k, (pc, form) in enumerate(sorted(plan.affine.items())):
         instr = accesses[pc]
-        if pc in (promoted[3], promoted[4]):
+        if pc in (promoted[3], promoted[4]) or pc in hoisted_pcs:
             continue
         code = instr.op.mnemonic.split(".", 3)[3]
         raw = instr.args[0]
@@ -351,10 +357,13 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
         if instr.op.mnemonic.startswith("vm.buffer.store."):
             checks.append(f"{gen._mut_expr(raw)} != 0")
         proven[pc] = view
+        spans[pc] = ranges.Span(raw, f"min({first}, {last})", f"max({first}, {last})", code)
     notes = []
     if proven:
         notes.append(f"{len(proven)} access(es) bounds-checked once at loop entry")
-    setup, flush = [], []
+    setup, replaced = _hoist(gen, hoisted, tag, pre, checks, spans)
+    loads = [i.pc for i, _ in hoisted if i.pc in spans]
+    flush = []
     if kept:
         buf, index, code, _, _ = kept
         raw = buf | isa.REF_BIT
@@ -363,14 +372,21 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
         k = _var(index, "i64")
         checks += gen._handle_checks(raw)
         checks += [f"0 <= {k} < {view}.shape[0]", f"{gen._mut_expr(raw)} != 0"]
+        others = []
         for other in plan.others:
-            o = other | isa.REF_BIT
-            checks += gen._handle_checks(o)
-            checks.append(f"({gen._addr_expr(raw)} + {gen._len_expr(raw)} <= {gen._addr_expr(o)} or "
-                          f"{gen._addr_expr(o)} + {gen._len_expr(o)} <= {gen._addr_expr(raw)})")
-        setup = [f"p{tag} = {CAST[code]}({view}[ix({k})])", f"w{tag} = False"]
+            checks += gen._handle_checks(other | isa.REF_BIT)
+            others += _spans(plan, other, spans)
+        checks += _apart(gen, tag, [ranges.Span(raw, k, k, code)], others)
+        setup = [f"p{tag} = {CAST[code]}({view}[ix({k})])", f"w{tag} = False"] + setup
         flush = [f"if w{tag}:", f"    {view}[ix({k})] = p{tag}"]
         notes.append(f"element of buffer %r{buf} at %i{index} kept in a register")
+    if hoisted:
+        stores = [i for i in plan.body.instrs if i.op.mnemonic.startswith(licm.STORES) and i.pc != promoted[4]]
+        for store in stores:
+            checks += gen._handle_checks(store.args[0])
+        written = [spans.get(i.pc, ranges.Span(i.args[0])) for i in stores]
+        checks += _apart(gen, tag, [spans[pc] for pc in loads], written)
+        notes.append(f"{len(hoisted)} loop-invariant op(s) hoisted ({len(loads)} load(s))")
     loop = gen.instr(plan.header.instrs[0])
     cond = plan.header.terminator.args[0]
     loop += [f"if {_var(cond, 'i32')} == 0:", "    break"]
@@ -382,10 +398,12 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
             loop += [f"p{tag} = {CAST[promoted[2]]}({_var(instr.args[2], promoted[2])})", f"w{tag} = True"]
         elif instr.pc == plan.update_pc:
             loop += gen._assign(plan.iv, "i64", f"{iv} + 1")
+        elif instr.pc in replaced:
+            loop += replaced[instr.pc]
         elif instr.pc in proven:
             code = m.split(".", 3)[3]
             k = _var(instr.args[1], "i64")
-            bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+            bank = _BANKS.get(code, "i32")
             if m.startswith("vm.buffer.load."):
                 loop += gen._assign(instr.args[2], bank, f"{proven[instr.pc]}[ix({k})]")
             else:
@@ -396,11 +414,58 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     if not notes:
         return [], ""
     _, _, _, exit_pc, exit_pairs = plan.header.terminator.args
-    lines = pre + [f"if {' and '.join(checks)}:"] + ["    " + x for x in setup]
-    lines += ["    while True:"] + ["        " + x for x in loop]
-    lines += ["    " + x for x in flush]
-    lines += ["    " + x for x in gen._goto(exit_pc, exit_pairs)]
-    return lines, f"loop at {plan.header.pc:08X}: " + "; ".join(notes)
+    head = f"loop at {plan.header.pc:08X}"
+    fast = setup + ["while True:"] + ["    " + x for x in loop] + flush
+    lines = pre + counters.versioned(gen, head, checks, fast, "False", gen._goto(exit_pc, exit_pairs),
+                                     f"n{tag} > 0")
+    return lines, f"{head}: " + "; ".join(notes)
+
+
+def _hoist(gen: _Gen, hoisted: list, tag: str, pre: list, checks: list, spans: dict) -> tuple[list, dict]:
+    """Temporaries for the hoisted ops (licm.py), computed before the loop:
+    the setup lines and, per hoisted op's pc, its replacement in the loop.
+    A hoisted load's bounds check goes to `checks`, its element to `spans`."""
+    setup, replaced = [], {}
+    for n, (instr, operands) in enumerate(hoisted):
+        m, args = instr.op.mnemonic, instr.args
+        if m in CONST_OPS:
+            bank, w = m.split(".")[2], args[-1]
+            expr = _literal(bank, args[0] if len(args) == 2 else 0)
+        elif m in TEMPLATES:
+            fields = instr.op.fields
+            reads = [f"h{tag}_{operands[v]}" if v in operands else _var(v, f.bank)
+                     for f, v in zip(fields, args) if f.kind.startswith("R.")]
+            (w_field, w), = [(f, v) for f, v in zip(fields, args) if f.kind.startswith("W.")]
+            bank, expr = w_field.bank, TEMPLATES[m].format(*reads)
+        else:
+            raw, index, w = args
+            code = m.split(".", 3)[3]
+            bank, view, k = _BANKS.get(code, "i32"), f"v{tag}_h{n}", _var(index, "i64")
+            pre.append(f"{view} = {gen._view_expr(raw, code)}")
+            checks += gen._handle_checks(raw) + [f"0 <= {k} < {view}.shape[0]"]
+            spans[instr.pc] = ranges.Span(raw, k, k, code)
+            expr = f"{view}[ix({k})]"
+        setup.append(f"h{tag}_{n} = {CAST[bank]}({expr})")
+        replaced[instr.pc] = gen._assign(w, bank, f"h{tag}_{n}")
+    return setup, replaced
+
+
+def _apart(gen: _Gen, tag: str, written: list, others: list) -> list:
+    """The check that `written` and `others` spans are disjoint, vacuous when
+    the loop runs no iteration (its computed ranges are then meaningless)."""
+    apart = ranges.disjoint(gen, written, others)
+    return [f"(n{tag} == 0 or ({' and '.join(apart)}))"] if apart else []
+
+
+def _spans(plan: LoopPlan, buf: int, spans: dict) -> list:
+    """The byte ranges the loop's accesses to buffer register `buf` touch:
+    their computed ranges (`spans`: access pc -> Span) when every access has
+    one, else the whole buffer."""
+    found = [i.pc for i in plan.body.instrs if i.op.mnemonic.startswith("vm.buffer.")
+             and i.op.mnemonic != "vm.buffer.length" and i.args[0] & isa.REF_MASK == buf]
+    if all(pc in spans for pc in found):
+        return [spans[pc] for pc in found]
+    return [ranges.Span(buf | isa.REF_BIT)]
 
 
 def _literal(bank: str, value) -> str:
@@ -455,11 +520,12 @@ def generate(region: Region, name: str) -> RegionCode:
     int_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b in INT_BANKS)
     float_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b not in INT_BANKS)
     multi = sorted(s for s in gen.variants if gen._multi(s))
-    lines = [f"def {name}(entry, ri, rf, tags, addrs, lens, mut, err):"]
+    lines = [f"def {name}(entry, ri, rf, tags, addrs, lens, mut, err, counts):"]
     lines += [f"    {_var(s, b)} = " + (f"np.int64({gen.constant(s, b)})" if gen.constant(s, b) is not None
                                        else f"ri[{i}]") for i, (s, b) in enumerate(int_vars)]
     lines += [f"    {_var(s, b)} = {CAST[b]}(rf[{i}])" for i, (s, b) in enumerate(float_vars)]
     lines += [f"    t{s} = tags[{i}]" for i, s in enumerate(multi)]
+    lines += [f"    seen{s} = False" for s in range(len(gen.sites))]
     # Buffer lengths and mutability become locals: LLVM cannot prove stores
     # through the buffers leave the `lens`/`mut` arrays alone, so reading them
     # inside loops would reload them after every store.
@@ -476,7 +542,7 @@ def generate(region: Region, name: str) -> RegionCode:
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(gen.written),
-                      gen.variants, entry_ids, gen.exits, notes)
+                      gen.variants, entry_ids, gen.exits, notes, gen.sites)
 
 
 def buffer_views(gen: _Gen) -> list:

@@ -14,7 +14,9 @@ interpreter checks it; on any failure the compiled code stops and reports
 the workgroup, which the caller re-runs in the interpreter to raise the
 exact error (the invocation fails either way).
 
-    dispatch(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err) -> 0 or -1
+    dispatch(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err, counts) -> 0 or -1
+
+(`counts`: how often each optimized loop or nest ran which version, counters.py.)
 """
 
 from __future__ import annotations
@@ -247,20 +249,21 @@ class _DispatchGen(codegen._Gen):
         return lines
 
 
-def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, list]:
-    """Source of the dispatch function, how many allocation rows it needs, and
-    the loop optimizer's notes."""
+def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, list, list]:
+    """Source of the dispatch function, how many allocation rows it needs, the
+    loop optimizer's notes and its counted sites (counters.py)."""
     blocks = compilable_entry(function, imports, calls)
     gen = _DispatchGen(blocks, function, imports, calls)
     body, notes = codegen.emit_blocks(gen, blocks)
     frame = [f"{codegen._var(s, b)} = {codegen.CAST[b]}({gen.constant(s, b) or 0})"
              for s, banks in sorted(gen.variants.items()) for b in banks]
     frame += [f"t{s} = 0" for s in sorted(gen.variants) if gen._multi(s)]
+    frame += [f"seen{s} = False" for s in range(len(gen.sites))]
     frame += [f"h{r} = {NULL_HANDLE}" for r in sorted(gen.ref_slots)]
     frame += ["h0 = 0", "h1 = 1", f"h2 = {LIST_HANDLE}", "n0 = 0", "n1 = 0"]
     frame += [f"{codegen._var(slot, 'i32')} = np.int64({value})"
               for slot, value in enumerate(_ENTRY_SLOTS) if slot in gen.variants]
-    lines = [f"def {name}(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err):",
+    lines = [f"def {name}(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err, counts):",
              "    arow = 2 + nbind"]
     lines += [f"    a{pc} = np.zeros(0, np.uint8)" for pc in gen.alloc_sites]
     lines += ["    for z in range(count_z):",
@@ -271,7 +274,7 @@ def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, li
     lines += ["                    " + s for s in body]
     lines += ["                    else:", "                        break"]
     lines.append("    return 0")
-    return "\n".join(lines) + "\n", len(gen.alloc_sites), notes
+    return "\n".join(lines) + "\n", len(gen.alloc_sites), notes, gen.sites
 
 
 HEADER = """\

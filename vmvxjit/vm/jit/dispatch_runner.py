@@ -16,10 +16,11 @@ _NAME = "dispatch"
 class CompiledDispatch:
     """One entry function compiled with its workgroup loop."""
 
-    def __init__(self, fn, alloc_rows: int):
+    def __init__(self, fn, alloc_rows: int, sites: list):
         self.fn = fn
         self.alloc_rows = alloc_rows
         self.err = np.zeros(4, dtype=np.int64)
+        self.counts = np.zeros(2 * len(sites), dtype=np.int64)
 
     def run(self, workgroup_count, constants, bindings, local_memory_size: int):
         """Runs every workgroup; returns None, or the (x, y, z) of a workgroup that faulted."""
@@ -33,7 +34,7 @@ class CompiledDispatch:
                 [(local_memory, 1), (constants.view(np.uint8), 0)] + [(b, 1) for b in bindings]):
             taddr[row], tlen[row], tmut[row] = array.ctypes.data, array.shape[0], mutable
         count_x, count_y, count_z = workgroup_count
-        status = self.fn(count_x, count_y, count_z, taddr, tlen, tmut, len(bindings), self.err)
+        status = self.fn(count_x, count_y, count_z, taddr, tlen, tmut, len(bindings), self.err, self.counts)
         if status < 0:
             return tuple(self.err[1:4].tolist())
         return None
@@ -50,16 +51,17 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
         return None
     start = time.perf_counter()
     try:
-        source, alloc_rows, notes = dispatch.generate_dispatch(function, imports, CALLS, _NAME)
+        source, alloc_rows, notes, sites = dispatch.generate_dispatch(function, imports, CALLS, _NAME)
         module = load_source(dispatch.HEADER + codegen.NJIT + source, "dispatch")
         fn = getattr(module, _NAME)
         from numba import types
         array = types.Array(types.int64, 1, "C")
         compile_function(fn, (types.int64, types.int64, types.int64, array, array, array,
-                              types.int64, array), stats)
+                              types.int64, array, array), stats)
     except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
+    compiled = CompiledDispatch(fn, alloc_rows, sites)
     stats.compiled.append((function.name, [0], time.perf_counter() - start,
-                           ["whole entry function with its workgroup loop", *notes]))
-    return CompiledDispatch(fn, alloc_rows)
+                           ["whole entry function with its workgroup loop", *notes], sites, compiled.counts))
+    return compiled

@@ -13,12 +13,12 @@ F consecutive j iterations run side by side (F from _factor):
 Each row keeps its own accumulator and its own order of operations, so the
 results are bit-identical, while the chains of different rows overlap. The
 dependence analysis of nests.py makes this legal (each j owns one element
-of C, which nothing else in the nest reads; loads come from buffers disjoint
-from C). Emitted at the top of the outer loop's header block: when the entry
+of C, which nothing else in the nest reads; loads touch bytes disjoint
+from the written elements of C). Emitted at the top of the outer loop's header block: when the entry
 checks hold (unit steps, a non-empty inner loop, at least F iterations
 left, no wrapping index arithmetic, every access in bounds over the jammed
-iterations, C writable, disjoint from the other buffers and its elements
-distinct per j), the jammed blocks run with unchecked accesses; then j is
+iterations, C writable, its written bytes disjoint from those the nest
+reads elsewhere (ranges.py) and its elements distinct per j), the jammed blocks run with unchecked accesses; then j is
 set to where they stopped and the literal code runs the remaining
 iterations (the last one always, when registers the nest writes are live at
 its exit). Otherwise the literal code runs as if nothing happened.
@@ -26,6 +26,7 @@ its exit). Otherwise the literal code runs as if nothing happened.
 
 from __future__ import annotations
 
+from vmvxjit.vm.jit import counters
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS, iteration, outer_code, proofs, var
 
@@ -72,10 +73,9 @@ def jammed_nest(gen, nest, why: str) -> tuple[list, str]:
     for row, acc in zip(rows, accs):
         block += ["    " + x for x in iteration(gen, nest, views, tag, acc, row)]
     block += [f"{views[load_pc]}[ix({at})] = {acc}" for acc, at in zip(accs, ats)]
-    fast = [f"if {' and '.join(checks)}:", f"    for {jb} in range({j0}, {js}, {factor}):"]
-    fast += ["        " + x for x in block]
-    fast += ["    " + x for x in gen._assign(outer.iv, "i64", js)]
-    lines = [f"if {j} < {bound_j}:"] + ["    " + x for x in pre + fast]
+    fast = [f"for {jb} in range({j0}, {js}, {factor}):"] + ["    " + x for x in block]
+    fast += gen._assign(outer.iv, "i64", js)
+    lines = counters.nest_entry(gen, f"loop nest at {outer.header.pc:08X}", j, bound_j, pre, checks, fast)
     return lines, (f"{head}; jammed: {factor} iterations of %i{outer.iv} side by side, each "
                    f"updating its own element of %r{buf} in order; {len(views)} access(es) "
                    f"proven in bounds once for the nest")

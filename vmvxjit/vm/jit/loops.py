@@ -2,7 +2,8 @@
 
 A loop of the simple shape IREE emits for every loop level — a header block
 `cond = cmp.lt.i64.s iv, bound; cond_br cond, body, exit` and one body block
-that ends in `br header` and makes no call — is analysed for:
+that ends in `br header` and holds only region ops (regions.COMPILABLE: no
+call, nothing that changes a buffer register) — is analysed for:
 
 * its induction variable: `iv` is written in the loop only by
   `iv = add.i64 iv, step` (step and bound loop-invariant);
@@ -14,9 +15,10 @@ that ends in `br header` and makes no call — is analysed for:
 
 codegen.py turns a `LoopPlan` into a versioned loop: run-time checks at loop
 entry (step > 0, no wraparound, every affine access in bounds, the promoted
-element's buffer disjoint from the loop's other buffers) choose a tight loop
-with unchecked affine accesses and the promoted element in a register, or
-the literal translation. Float operations and their order are unchanged, so
+element's bytes disjoint from those the loop's other accesses touch, see
+ranges.py) choose a tight loop with unchecked affine accesses, the promoted
+element in a register and loop-invariant ops hoisted (licm.py), or the
+literal translation. Float operations and their order are unchanged, so
 both versions give bit-identical results. nests.py builds on these plans.
 """
 
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.affine import Tracker
+from vmvxjit.vm.jit.regions import COMPILABLE
 
 _ELEMENT_CODES = ("f32", "f64", "i32", "i64")
 
@@ -52,7 +55,7 @@ def reg_writes(instr) -> list:
 
 def analyze(header, body, consts: dict) -> LoopPlan | None:
     """The plan for a simple innermost loop, or None if it has another shape."""
-    if not (switches.on("bounds") or switches.on("promote")):
+    if not (switches.on("bounds") or switches.on("promote") or switches.on("licm")):
         return None
     term = header.terminator
     if term.op.mnemonic != "vm.cond_br" or len(header.instrs) != 2:
@@ -65,7 +68,10 @@ def analyze(header, body, consts: dict) -> LoopPlan | None:
         return None
     iv, bound = cmp.args[0], cmp.args[1]
     instrs = body.instrs[:-1]
-    if any(i.op.mnemonic == "vm.call" for i in instrs):   # a callee may touch any buffer
+    # Region ops only: a call may touch any buffer, and in dispatch mode other
+    # ops (ref moves, selects, discards) could change a buffer register whose
+    # view the optimized loop takes once at entry.
+    if any(i.op.mnemonic not in COMPILABLE for i in instrs):
         return None
     written = {w for i in instrs for w in reg_writes(i)} | {cond}
     updates = [i for i in instrs if iv in reg_writes(i)]

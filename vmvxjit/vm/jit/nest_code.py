@@ -4,7 +4,8 @@ Emitted at the top of the outer loop's header block, before the literal
 code: when the entry checks hold — unit steps, non-empty inner loops,
 magnitudes small enough that no index arithmetic wraps, every access's
 whole range over the iteration box in bounds, the written buffer writable
-and disjoint from the others, the new inner loop unit-strided — the nest
+and the written range disjoint from the others (ranges.py), the new inner
+loop unit-strided — the nest
 runs as `for m1: ... for k: for j: body` with unchecked accesses; then j is
 set to where the reordered part stopped and the literal code continues
 (the header exits, or the last j iteration runs literally). Otherwise the
@@ -14,7 +15,7 @@ literal code runs as if nothing happened: the checks have no side effects.
 from __future__ import annotations
 
 from vmvxjit.vm import isa
-from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit import counters, ranges, switches
 from vmvxjit.vm.jit.affine import source
 
 IV_LIMIT = 1 << 40           # |loop bounds| below this and
@@ -59,49 +60,47 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
         checks.append(f"{stride} == 1" if pc in (load_pc, store_pc) else f"({stride} == 0 or {stride} == 1)")
     element = f"row{tag}[jj{tag} - {j0}]" if row else None
     body = iteration(gen, nest, views, tag, element, f"jj{tag}")
-    fast = [f"if {' and '.join(checks)}:"]
+    fast = []
     if row:
         base = f"lo{tag}_{sorted(nest.forms).index(load_pc)}"
         c_view = views[load_pc]
-        fast += [f"    row{tag} = stack_array({row}, {c_view}.dtype)",
-                 f"    for jj{tag} in range({row}):", f"        row{tag}[jj{tag}] = {c_view}[{base} + jj{tag}]"]
-    depth = 1
+        fast += [f"row{tag} = stack_array({row}, {c_view}.dtype)",
+                 f"for jj{tag} in range({row}):", f"    row{tag}[jj{tag}] = {c_view}[{base} + jj{tag}]"]
+    depth = 0
     for line in loops + [f"for jj{tag} in range({j0}, {je}):"]:
         fast.append("    " * depth + line)
         depth += 1
     fast += ["    " * depth + x for x in body]
     if row:
-        fast += [f"    for jj{tag} in range({row}):", f"        {c_view}[{base} + jj{tag}] = row{tag}[jj{tag}]"]
-    fast += ["    " + x for x in gen._assign(outer.iv, "i64", je)]
-    if not nest.full:
-        fast += [f"    bb = {block_ids[outer.pre.pc]}", "    continue"]
-    lines = [f"if {j} < {bound_j}:"] + ["    " + x for x in pre + fast]
+        fast += [f"for jj{tag} in range({row}):", f"    {c_view}[{base} + jj{tag}] = row{tag}[jj{tag}]"]
+    fast += gen._assign(outer.iv, "i64", je)
+    tail = [] if nest.full else [f"bb = {block_ids[outer.pre.pc]}", "continue"]
+    head = f"loop nest at {outer.header.pc:08X}"
+    lines = counters.nest_entry(gen, head, j, bound_j, pre, checks, fast, tail)
     moved = "every iteration" if nest.full else "all but the last iteration"
     kept = f"; its {row} elements of %r{buf} kept in registers" if row else ""
-    return lines, (f"loop nest at {outer.header.pc:08X}: loop over %i{outer.iv} moved innermost "
+    return lines, (f"{head}: loop over %i{outer.iv} moved innermost "
                    f"below {len(levels)} loop(s) ({moved}; element order of %r{buf} kept{kept}), "
                    f"{len(views)} access(es) proven in bounds once for the nest")
 
 
 def proofs(gen, nest, box: dict, tag: str, pre: list, checks: list) -> dict:
     """Adds to `pre`/`checks` the entry checks that let a reordered nest run
-    its accesses unchecked: the written buffer writable and disjoint from the
-    others, every access's range over `box` (iv -> first, last) in bounds.
-    Returns access pc -> the view it reads or writes."""
+    its accesses unchecked: the written buffer writable, every access's range
+    over `box` (iv -> first, last) in bounds, and the written range disjoint
+    from every other access's (ranges.py). Returns access pc -> the view it
+    reads or writes."""
     inner = nest.inner
     c_raw = inner.promoted[0] | isa.REF_BIT
+    _, _, _, load_pc, store_pc = inner.promoted
     checks += gen._handle_checks(c_raw) + [f"{gen._mut_expr(c_raw)} != 0"]
-    for other in inner.others:
-        o = other | isa.REF_BIT
-        checks += gen._handle_checks(o)
-        checks.append(f"({gen._addr_expr(c_raw)} + {gen._len_expr(c_raw)} <= {gen._addr_expr(o)} or "
-                      f"{gen._addr_expr(o)} + {gen._len_expr(o)} <= {gen._addr_expr(c_raw)})")
     accesses = {i.pc: i for i in inner.body.instrs}
-    views = {}
+    views, written, others = {}, [], []
     for n, (pc, form) in enumerate(sorted(nest.forms.items())):
         raw = accesses[pc].args[0]
+        code = accesses[pc].op.mnemonic.split('.', 3)[3]
         view = views[pc] = f"v{tag}_{n}"
-        pre.append(f"{view} = {gen._view_expr(raw, accesses[pc].op.mnemonic.split('.', 3)[3])}")
+        pre.append(f"{view} = {gen._view_expr(raw, code)}")
         checks += gen._handle_checks(raw)
         lo, hi = f"lo{tag}_{n}", f"hi{tag}_{n}"
         pre += [f"{lo} = {source(form.offset)}", f"{hi} = {lo}"]
@@ -113,6 +112,12 @@ def proofs(gen, nest, box: dict, tag: str, pre: list, checks: list) -> dict:
                     f"{hi} += max({c} * {first}, {c} * {last})"]
             checks.append(f"-{_COEF_LIMIT} < {c} < {_COEF_LIMIT}")
         checks.append(f"0 <= {lo} and {hi} < {view}.shape[0]")
+        span = ranges.Span(raw, lo, hi, code)
+        if pc == store_pc:
+            written.append(span)
+        elif pc != load_pc:
+            others.append(span)
+    checks += ranges.disjoint(gen, written, others)
     return views
 
 

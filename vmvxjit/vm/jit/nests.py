@@ -13,8 +13,9 @@ dependence analysis shows each element's float operations keep their order:
 * the only memory written in the nest is the inner loop's promoted element
   C[idx(j)], with idx affine in j alone and a non-zero coefficient, so each
   j owns one element and sees its (m1, ..., k) updates in the same order;
-* every other access is a load from a buffer disjoint from C (checked at
-  run time), so no load sees a different value;
+* every other access is a load of bytes disjoint from the elements of C
+  the nest writes (checked at run time, ranges.py), so no load sees a
+  different value;
 * nothing in an iteration reads a register value left by an earlier one,
   the bounds, steps and starts of the inner loops are invariant, and the
   body contains no operation that can fault (a fault would happen after a

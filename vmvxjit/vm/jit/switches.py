@@ -12,14 +12,16 @@ turns off single transformations:
 * `jam`: a two-loop reduction nest that is not interchanged runs several outer
   iterations side by side, each with its own accumulator and order (jam.py);
 * `block`: a loop around an interchanged nest, whose iterations update
-  different elements, runs several iterations side by side (block_code.py).
+  different elements, runs several iterations side by side (block_code.py);
+* `licm`: loop-invariant ops and loads of an optimized innermost loop are
+  computed once before it (licm.py).
 """
 
 from __future__ import annotations
 
 import os
 
-NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block")
+NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 

@@ -21,7 +21,7 @@ import numpy as np
 from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.fused_blocks import fuse_region
-from vmvxjit.vm.jit import codegen
+from vmvxjit.vm.jit import codegen, counters
 from vmvxjit.vm.jit.ops import FAULT_OPS
 from vmvxjit.vm.semantics import PURE_OPS
 
@@ -41,7 +41,8 @@ def resolve_tier(tier: str | None) -> str:
 class JitStats:
     """What `--trace` reports: compiled regions, compile and run time."""
 
-    compiled: list = field(default_factory=list)   # (function name, entry pcs, seconds, notes)
+    compiled: list = field(default_factory=list)   # (function name, entry pcs, seconds, notes,
+                                                   #  counted sites, their counts: counters.py)
     cache_hits: int = 0                            # compiled functions loaded from the disk cache
     failed: list = field(default_factory=list)     # (function name, reason)
     calls: list = field(default_factory=list)      # (function, pc, callee, why it stays interpreted)
@@ -52,10 +53,11 @@ class JitStats:
         lines = [f"jit: {len(self.compiled)} regions compiled ({self.cache_hits} loaded from the "
                  f"disk cache), {self.compiled_seconds * 1e3:.1f} ms in compiled code over "
                  f"{self.entries} entries"]
-        for name, pcs, seconds, notes in self.compiled:
+        for name, pcs, seconds, notes, sites, counts in self.compiled:
             lines.append(f"jit:   {name} region at {', '.join(f'{p:08X}' for p in pcs)}: "
                          f"compiled in {seconds * 1e3:.0f} ms")
             lines += [f"jit:     {note}" for note in notes]
+            lines += [f"jit:     {line}" for line in counters.report(sites, counts.tolist())]
         for name, reason in self.failed:
             lines.append(f"jit:   {name}: not compiled ({reason})")
         for name, pc, callee, why in self.calls:
@@ -78,6 +80,7 @@ class CompiledRegion:
         self.written_int = [(i, s) for i, (s, _) in enumerate(code.int_vars) if s in code.written]
         self.written_float = [(i, s) for i, (s, _) in enumerate(code.float_vars) if s in code.written]
         self.err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
+        self.counts = np.zeros(2 * len(code.sites), dtype=np.int64)
 
     def run(self, entry_id: int, regs: list, refs: list, buffer_registers: list):
         """Runs from block `entry_id`; returns the step index to continue at, or
@@ -94,7 +97,7 @@ class CompiledRegion:
         lens = np.array([b.data.shape[0] for b in buffers], dtype=np.int64)
         mut = np.array([b.mutable for b in buffers], dtype=np.int64)
         start = time.perf_counter()
-        status = self.fn(entry_id, ri, rf, tags, addrs, lens, mut, self.err)
+        status = self.fn(entry_id, ri, rf, tags, addrs, lens, mut, self.err, self.counts)
         self.stats.compiled_seconds += time.perf_counter() - start
         self.stats.entries += 1
         if status < 0:
@@ -181,7 +184,7 @@ def _compile(function_name: str, code: codegen.RegionCode, stats: JitStats):
     fn = getattr(module, code.name)
     array = types.Array(types.int64, 1, "C")
     return compile_function(fn, (types.int64, array, types.Array(types.float64, 1, "C"), array,
-                                 array, array, array, array), stats)
+                                 array, array, array, array, array), stats)
 
 
 class _EntryPolicy:
@@ -226,7 +229,7 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
     for region in regions:
         policy = _EntryPolicy()
         code = codegen.generate(region, "region")
-        code.prelude, callee_notes = prelude(region.callees)
+        code.prelude, callee_notes = prelude(region.callees, code.sites)
         code.notes += call_notes(region) + callee_notes
         in_python = fuse_region(region.blocks, block_targets, unfused, env)
 
@@ -267,5 +270,6 @@ def _compile_region(name, code, block_targets, stats: JitStats, policy: _EntryPo
         return None
     compiled = CompiledRegion(code, fn, block_targets, stats, location)
     policy.compiled = compiled
-    stats.compiled.append((name, sorted(code.entry_ids), time.perf_counter() - start, code.notes))
+    stats.compiled.append((name, sorted(code.entry_ids), time.perf_counter() - start, code.notes,
+                           code.sites, compiled.counts))
     return compiled

@@ -1,4 +1,7 @@
 vm.module @nest {
+  vm.import private @hal_inline.buffer.allocate(%minimum_alignment : i32, %allocation_size : i64) -> (!vm.ref<!hal.buffer>, !vm.buffer)
+  vm.import private @hal_inline.buffer.subspan(%source_buffer : !vm.ref<!hal.buffer>, %source_offset : i64, %length : i64) -> !vm.ref<!hal.buffer>
+  vm.import private @hal_inline.buffer.storage(%buffer : !vm.ref<!hal.buffer>) -> !vm.buffer
   // for j < nj: for k < nk: dst[at + j] = dst[at + j] * 0.5 + src[off + k * stride + j]
   vm.func private @accumulate(%dst: !vm.buffer, %src: !vm.buffer, %nj: i64, %nk: i64, %at: i64,
                               %off: i64, %stride: i64) attributes {inlining_policy = #util.inline.never} {
@@ -117,6 +120,28 @@ vm.module @nest {
   ^done:
     vm.return
   }
+  // for k < n: dst[k] = src[k] * (w[c] - 0.5) (w[c] - 0.5 loop-invariant: hoisted unless w[c] is
+  // one of the dst elements the loop writes).
+  vm.func private @scale(%dst: !vm.buffer, %src: !vm.buffer, %w: !vm.buffer, %n: i64, %c: i64)
+      attributes {inlining_policy = #util.inline.never} {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    vm.br ^head(%c0 : i64)
+  ^head(%k: i64):
+    %more = vm.cmp.lt.i64.s %k, %n : i64
+    vm.cond_br %more, ^body, ^done
+  ^body:
+    %x = vm.buffer.load.f32 %src[%k] : !vm.buffer -> f32
+    %f = vm.buffer.load.f32 %w[%c] : !vm.buffer -> f32
+    %half = vm.const.f32 0.5
+    %g = vm.sub.f32 %f, %half : f32
+    %y = vm.mul.f32 %x, %g : f32
+    vm.buffer.store.f32 %y, %dst[%k] : f32 -> !vm.buffer
+    %k1 = vm.add.i64 %k, %c1 : i64
+    vm.br ^head(%k1 : i64)
+  ^done:
+    vm.return
+  }
   // Fills a buffer of n f32 with distinct values.
   vm.func private @fill(%buf: !vm.buffer, %n: i64, %seed: i32) {
     %c0 = vm.const.i64 0
@@ -225,6 +250,75 @@ vm.module @nest {
     %ks64 = vm.ext.i32.i64.s %ks : i32 -> i64
     vm.call @blocks(%dst, %src, %nj64, %nk64, %at64, %off64, %ws64, %ks64)
         : (!vm.buffer, !vm.buffer, i64, i64, i64, i64, i64, i64) -> ()
+    %h = vm.call @hash(%dst, %c256) : (!vm.buffer, i64) -> i32
+    vm.return %h : i32
+  }
+  vm.export @spans
+  // @accumulate (kind 0, p = stride), @rows (kind 1, p = cs, q = ks) or @blocks (kind 2, p = ws,
+  // q = ks) on dst and src: 256-element subspans at elements da and sa of one 512-element
+  // allocation (the same storage, overlapping when |da - sa| < 256); returns its hash.
+  vm.func @spans(%kind: i32, %n: i32, %nk: i32, %at: i32, %off: i32, %p: i32, %q: i32, %da: i32,
+                 %sa: i32) -> i32 {
+    %a16 = vm.const.i32 16
+    %bytes = vm.const.i64 2048
+    %span = vm.const.i64 1024
+    %c512 = vm.const.i64 512
+    %c4 = vm.const.i64 4
+    %s1 = vm.const.i32 1
+    %hb, %whole = vm.call @hal_inline.buffer.allocate(%a16, %bytes) : (i32, i64) -> (!vm.ref<!hal.buffer>, !vm.buffer)
+    vm.call @fill(%whole, %c512, %s1) : (!vm.buffer, i64, i32) -> ()
+    %da64 = vm.ext.i32.i64.s %da : i32 -> i64
+    %sa64 = vm.ext.i32.i64.s %sa : i32 -> i64
+    %db = vm.mul.i64 %da64, %c4 : i64
+    %sb = vm.mul.i64 %sa64, %c4 : i64
+    %dh = vm.call @hal_inline.buffer.subspan(%hb, %db, %span) : (!vm.ref<!hal.buffer>, i64, i64) -> !vm.ref<!hal.buffer>
+    %sh = vm.call @hal_inline.buffer.subspan(%hb, %sb, %span) : (!vm.ref<!hal.buffer>, i64, i64) -> !vm.ref<!hal.buffer>
+    %dst = vm.call @hal_inline.buffer.storage(%dh) : (!vm.ref<!hal.buffer>) -> !vm.buffer
+    %src = vm.call @hal_inline.buffer.storage(%sh) : (!vm.ref<!hal.buffer>) -> !vm.buffer
+    %n64 = vm.ext.i32.i64.s %n : i32 -> i64
+    %nk64 = vm.ext.i32.i64.s %nk : i32 -> i64
+    %at64 = vm.ext.i32.i64.s %at : i32 -> i64
+    %off64 = vm.ext.i32.i64.s %off : i32 -> i64
+    %p64 = vm.ext.i32.i64.s %p : i32 -> i64
+    %q64 = vm.ext.i32.i64.s %q : i32 -> i64
+    %is_acc = vm.cmp.nz.i32 %kind : i32
+    vm.cond_br %is_acc, ^other, ^acc
+  ^acc:
+    vm.call @accumulate(%dst, %src, %n64, %nk64, %at64, %off64, %p64)
+        : (!vm.buffer, !vm.buffer, i64, i64, i64, i64, i64) -> ()
+    vm.br ^done
+  ^other:
+    %c1 = vm.const.i32 1
+    %is_rows = vm.cmp.eq.i32 %kind, %c1 : i32
+    vm.cond_br %is_rows, ^rows, ^blocks
+  ^rows:
+    vm.call @rows(%dst, %src, %n64, %nk64, %at64, %off64, %p64, %q64)
+        : (!vm.buffer, !vm.buffer, i64, i64, i64, i64, i64, i64) -> ()
+    vm.br ^done
+  ^blocks:
+    vm.call @blocks(%dst, %src, %n64, %nk64, %at64, %off64, %p64, %q64)
+        : (!vm.buffer, !vm.buffer, i64, i64, i64, i64, i64, i64) -> ()
+    vm.br ^done
+  ^done:
+    %h = vm.call @hash(%whole, %c512) : (!vm.buffer, i64) -> i32
+    vm.return %h : i32
+  }
+  vm.export @run_scale
+  // @scale on dst, src = another 256-element buffer and w = dst (alias != 0) or src; returns dst's hash.
+  vm.func @run_scale(%n: i32, %c: i32, %alias: i32) -> i32 {
+    %c256 = vm.const.i64 256
+    %bytes = vm.const.i64 1024
+    %a16 = vm.const.i32 16
+    %s1 = vm.const.i32 1
+    %s2 = vm.const.i32 -300
+    %dst = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    %src = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    vm.call @fill(%dst, %c256, %s1) : (!vm.buffer, i64, i32) -> ()
+    vm.call @fill(%src, %c256, %s2) : (!vm.buffer, i64, i32) -> ()
+    %w = vm.select.ref %alias, %dst, %src : !vm.buffer
+    %n64 = vm.ext.i32.i64.s %n : i32 -> i64
+    %c64 = vm.ext.i32.i64.s %c : i32 -> i64
+    vm.call @scale(%dst, %src, %w, %n64, %c64) : (!vm.buffer, !vm.buffer, !vm.buffer, i64, i64) -> ()
     %h = vm.call @hash(%dst, %c256) : (!vm.buffer, i64) -> i32
     vm.return %h : i32
   }
