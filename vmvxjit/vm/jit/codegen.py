@@ -26,7 +26,7 @@ from vmvxjit.vm.jit.jam import jammed_nest
 from vmvxjit.vm.jit.loops import LoopPlan, innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
 from vmvxjit.vm.jit.nests import find_nest
-from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES
+from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES, template
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, _remaps
 
 INT_BANKS = ("i32", "i64")
@@ -170,7 +170,7 @@ class _Gen:
             if m in FAULTS:
                 lines.append(f"if {FAULTS[m].format(*reads)}: "
                              + self._fault(FAULT_ARITHMETIC, instr.pc))
-            return lines + self._assign(w, w_field.bank, TEMPLATES[m].format(*reads))
+            return lines + self._assign(w, w_field.bank, template(m).format(*reads))
         if m in CONST_OPS:
             bank = m.split(".")[2]
             w = args[-1]
