@@ -45,6 +45,7 @@ _SHIFT = float.fromhex("0x1.8p+52")  # adding it rounds to an integer, kept in t
 _C0 = float.fromhex("0x1.c6af84b912394p-5") / 32**3
 _C1 = float.fromhex("0x1.ebfce50fac4f3p-3") / 32**2
 _C2 = float.fromhex("0x1.62e42ff0c52d6p-1") / 32
+_LARGE = np.float32(88.0)  # glibc takes its special-case path from here on
 _OVERFLOW = np.float32(float.fromhex("0x1.62e42ep6"))  # above: inf
 _UNDERFLOW = np.float32(-float.fromhex("0x1.9fe368p6"))  # below: 0
 _MAY_UNDERFLOW = np.float32(-float.fromhex("0x1.9d1d9ep6"))  # below: glibc's errno path, 2^-149
@@ -69,7 +70,14 @@ def _expf(x, fused):
     z = _madd(_C0, r, _C1, fused)
     y = _madd(_C2, r, 1.0, fused)
     y = np.float32(_madd(z, r * r, y, fused) * s)
-    # glibc's special cases (|x| >= 88 or NaN), as selects so loops stay vectorizable
+    if not abs(x) < _LARGE:  # rare: a branch in scalar code; vectorized loops if-convert it
+        return _special(x, y)
+    return y
+
+
+@njit(**_INLINE)
+def _special(x, y):
+    """glibc's result for |x| >= 88 or NaN, given the main path's `y`."""
     y = x + x if x != x else y
     y = _TINY if x < _MAY_UNDERFLOW else y
     y = _ZERO if x < _UNDERFLOW else y
