@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit.cache import load_source
-from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES
+from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES, template
 from vmvxjit.vm.semantics import PURE_OPS, f32
 
 _NUMBA_TYPES = {"i32": "int64", "i64": "int64", "f32": "float32", "f64": "float64"}
@@ -33,10 +33,10 @@ def _signature(mnemonic):
 def _source():
     lines = ["import numpy as np", "from numba import njit",
              "from vmvxjit.vm.jit.helpers import *", ""]
-    for index, (mnemonic, template) in enumerate(sorted(TEMPLATES.items())):
+    for index, mnemonic in enumerate(sorted(TEMPLATES)):
         reads, _ = _signature(mnemonic)
         params = ", ".join(f"a{i}" for i in range(len(reads)))
-        expr = template.format(*[f"a{i}" for i in range(len(reads))])
+        expr = template(mnemonic).format(*[f"a{i}" for i in range(len(reads))])
         lines += ["@njit(cache=True, error_model='numpy')", f"def op{index}({params}):",
                   f"    return {expr}", ""]
     return "\n".join(lines)

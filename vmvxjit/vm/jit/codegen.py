@@ -29,7 +29,7 @@ from vmvxjit.vm.jit.jam import jammed_nest
 from vmvxjit.vm.jit.loops import LoopPlan, innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
 from vmvxjit.vm.jit.nests import find_nest
-from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES
+from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, template
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, _remaps
 
 INT_BANKS = ("i32", "i64")
@@ -203,7 +203,7 @@ class _Gen:
             if m in FAULTS:
                 lines.append(f"if {FAULTS[m].format(*reads)}: "
                              + self._fault(FAULT_ARITHMETIC, instr.pc, *reads[:2], FAULT_OPS.index(m)))
-            return lines + self._assign(w, w_field.bank, TEMPLATES[m].format(*reads))
+            return lines + self._assign(w, w_field.bank, template(m).format(*reads))
         if m in CONST_OPS:
             bank = m.split(".")[2]
             w = args[-1]
@@ -436,7 +436,7 @@ def _hoist(gen: _Gen, hoisted: list, tag: str, pre: list, checks: list, spans: d
             reads = [f"h{tag}_{operands[v]}" if v in operands else _var(v, f.bank)
                      for f, v in zip(fields, args) if f.kind.startswith("R.")]
             (w_field, w), = [(f, v) for f, v in zip(fields, args) if f.kind.startswith("W.")]
-            bank, expr = w_field.bank, TEMPLATES[m].format(*reads)
+            bank, expr = w_field.bank, template(m).format(*reads)
         else:
             raw, index, w = args
             code = m.split(".", 3)[3]

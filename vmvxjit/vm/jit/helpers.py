@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from vmvxjit.vm.jit.expf import inline_expf_fma, inline_expf_sse2  # noqa: F401 (generated code)
 from vmvxjit.vm.jit.intrinsics import (
     LIBM_F32,
     LIBM_F64,

@@ -2,7 +2,7 @@
 
 Raw pointers from integer addresses (buffers are passed as address +
 length, so read-only and writable memory share one compiled signature),
-bit casts, count-leading-zeros, and direct calls of the C math library by
+bit casts, count-leading-zeros, fused multiply-add, and direct calls of the C math library by
 symbol name — the same `expf`/`remainderf`/`llroundf` the interpreter calls
 through ctypes, so both tiers agree to the last bit. Everything here is
 resolvable by name, which keeps generated functions cachable on disk.
@@ -60,6 +60,17 @@ def _ctlz(width: int, numba_type):
 
 ctlz32 = _ctlz(32, types.int32)
 ctlz64 = _ctlz(64, types.int64)
+
+
+@intrinsic
+def fma_f64(typingctx, a, b, c):
+    """a * b + c rounded once (llvm.fma: an FMA instruction where the CPU has one,
+    else libm's exact `fma`), as C code built with -mfma computes a contracted a*b+c."""
+    def codegen(context, builder, signature, args):
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(_F64, [_F64] * 3), "llvm.fma.f64")
+        return builder.call(fn, args)
+    return types.float64(types.float64, types.float64, types.float64), codegen
 
 
 _LIBM = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")

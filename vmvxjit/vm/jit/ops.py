@@ -4,8 +4,10 @@
 is a condition under which the op must not run (integer division faults);
 the generated code checks it first and reports the op (its index in
 `FAULT_OPS`) and its operands, from which the interpreter's own function
-raises the ArithmeticFault, message included, at the op's bytecode offset. Integer locals are int64, f32 locals float32, f64
-locals float64 (see helpers.py).
+raises the ArithmeticFault, message included, at the op's bytecode offset.
+Integer locals are int64, f32 locals float32, f64 locals float64 (see
+helpers.py). Code generators read them through `template()`, which resolves
+vm.exp.f32 on first use (expf.py).
 """
 
 from __future__ import annotations
@@ -144,3 +146,13 @@ TEMPLATES.update({
     "vm.fpowi.f64": "fpowi_f64({0}, {1})",
     "vm.ext.f32.f64": "np.float64({0})",
 })
+
+
+def template(mnemonic: str) -> str:
+    """TEMPLATES[mnemonic], except that vm.exp.f32 calls the `expf` expf.choose() found to
+    match libm: the name is in the generated source, hence in its cache key."""
+    if mnemonic == "vm.exp.f32":
+        from vmvxjit.vm.jit import expf  # imports Numba: only once exp is needed
+
+        return expf.choose() + "({0})"
+    return TEMPLATES[mnemonic]
