@@ -60,12 +60,13 @@ class HalBuffer:
     """A `hal.buffer`: `allocation[offset:offset+length]`."""
 
     type_name = "hal.buffer"
-    __slots__ = ("allocation", "offset", "length", "__weakref__")
+    __slots__ = ("allocation", "offset", "length", "_storage", "__weakref__")
 
     def __init__(self, allocation: np.ndarray, offset: int = 0, length: int | None = None):
         self.allocation = allocation
         self.offset = offset
         self.length = allocation.shape[0] - offset if length is None else length
+        self._storage = None
 
     @classmethod
     def allocate(cls, length: int, for_native_code: bool = True) -> "HalBuffer":
@@ -94,8 +95,14 @@ class HalBuffer:
         return HalBuffer(self.allocation, self.offset + offset, length)
 
     def storage(self) -> VmBuffer:
-        """A mutable vm.buffer over exactly this buffer's bytes."""
-        return VmBuffer.over(self.allocation[self.offset:self.offset + self.length])
+        """The mutable vm.buffer over exactly this buffer's bytes, made on first
+        use and kept: IREE wraps the bytes anew per query (and expects its
+        compiler to CSE the queries); only `vm.cmp.eq.ref` of two queries'
+        results could tell the difference."""
+        storage = self._storage
+        if storage is None:
+            storage = self._storage = VmBuffer.over(self.allocation[self.offset:self.offset + self.length])
+        return storage
 
     def __repr__(self) -> str:
         return f"<hal.buffer {self.length} bytes at +{self.offset}>"
