@@ -29,7 +29,7 @@ from vmvxjit.vm.jit.jam import jammed_nest
 from vmvxjit.vm.jit.loops import LoopPlan, innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
 from vmvxjit.vm.jit.nests import find_nest
-from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, template
+from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, element_bank, template
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, _remaps
 
 INT_BANKS = ("i32", "i64")
@@ -53,7 +53,6 @@ _VIEWS = {
     "i8": ("np.uint8", 1), "i16": ("np.uint16", 2),
 }
 _STORE_MASK = {"i8": " & 0xFF", "i16": " & 0xFFFF"}
-_BANKS = {"f32": "f32", "f64": "f64", "i64": "i64"}   # element code -> register bank (else i32)
 
 
 @dataclass
@@ -272,13 +271,13 @@ class _Gen:
         if kind == "store":
             _, index, value = instr.args
             k = _var(index, "i64")
-            bank = _BANKS.get(code, "i32")
+            bank = element_bank(code)
             return [f"if mut{buf} == 0: " + ro,
                     f"if {k} < 0 or {k} >= {view}.shape[0]: " + oob.format(off=f"{k} * {size}", length=size),
                     f"{view}[ix({k})] = {_var(value, bank)}{_STORE_MASK.get(code, '')}"]
         _, offset, count, value = instr.args
         start, n = _var(offset, "i64"), _var(count, "i64")
-        bank = _BANKS.get(code, "i32")
+        bank = element_bank(code)
         return [f"if mut{buf} == 0: " + ro,
                 f"if {start} < 0 or {n} < 0 or {start} + {n} > {view}.shape[0]: "
                 + oob.format(off=f"{start} * {size}", length=f"{n} * {size}"),
@@ -403,7 +402,7 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
         elif instr.pc in proven:
             code = m.split(".", 3)[3]
             k = _var(instr.args[1], "i64")
-            bank = _BANKS.get(code, "i32")
+            bank = element_bank(code)
             if m.startswith("vm.buffer.load."):
                 loop += gen._assign(instr.args[2], bank, f"{proven[instr.pc]}[ix({k})]")
             else:
@@ -440,7 +439,7 @@ def _hoist(gen: _Gen, hoisted: list, tag: str, pre: list, checks: list, spans: d
         else:
             raw, index, w = args
             code = m.split(".", 3)[3]
-            bank, view, k = _BANKS.get(code, "i32"), f"v{tag}_h{n}", _var(index, "i64")
+            bank, view, k = element_bank(code), f"v{tag}_h{n}", _var(index, "i64")
             pre.append(f"{view} = {gen._view_expr(raw, code)}")
             checks += gen._handle_checks(raw) + [f"0 <= {k} < {view}.shape[0]"]
             spans[instr.pc] = ranges.Span(raw, k, k, code)

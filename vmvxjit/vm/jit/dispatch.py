@@ -24,6 +24,7 @@ from __future__ import annotations
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit import codegen
 from vmvxjit.vm.jit.callees import CCONV_BANKS
+from vmvxjit.vm.jit.ops import element_bank
 from vmvxjit.vm.jit.regions import COMPILABLE, MAX_REGION_BLOCKS, Region, split_blocks
 
 LIST_HANDLE = -2
@@ -148,11 +149,11 @@ class _DispatchGen(codegen._Gen):
         if kind == "load":
             _, index, w = instr.args
             k = codegen._var(index, "i64")
-            bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+            bank = element_bank(code)
             v = f"v{instr.pc}"
             return [self._checked(raw), f"{v} = {view}",
                     f"if {k} < 0 or {k} >= {v}.shape[0]: " + fault] + self._assign(w, bank, f"{v}[ix({k})]")
-        bank = {"f32": "f32", "f64": "f64", "i64": "i64"}.get(code, "i32")
+        bank = element_bank(code)
         mask = codegen._STORE_MASK.get(code, "")
         if kind == "store":
             _, index, value = instr.args

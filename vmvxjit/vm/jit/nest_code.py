@@ -17,12 +17,12 @@ from __future__ import annotations
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit import counters, ranges, switches
 from vmvxjit.vm.jit.affine import source
+from vmvxjit.vm.jit.ops import element_bank
 
 IV_LIMIT = 1 << 40           # |loop bounds| below this and
 _COEF_LIMIT = 1 << 20        # |coefficients| below this and
 _OFFSET_LIMIT = 1 << 50      # |offsets| below this: no affine sum of up to 7 terms wraps
 MAX_TERMS = 7                # terms per affine sum the limits above allow
-_BANKS = {"f32": "f32", "f64": "f64", "i64": "i64"}
 _MAX_ROW = 1024              # elements kept in a stack array (4-8 KiB)
 
 
@@ -164,7 +164,7 @@ def iteration(gen, nest, views: dict, tag: str, element, *moved: str) -> list:
         elif instr.pc == store_pc:
             lines.append(f"{element} = {var(instr.args[2], code)}")
         elif instr.pc in views:
-            bank = _BANKS.get(m.split(".", 3)[3], "i32")
+            bank = element_bank(m.split(".", 3)[3])
             lines += gen._assign(instr.args[2], bank, f"{views[instr.pc]}[ix({var(instr.args[1])})]")
         else:
             lines += gen.instr(instr)

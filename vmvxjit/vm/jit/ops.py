@@ -12,6 +12,14 @@ vm.exp.f32 on first use (expf.py).
 
 from __future__ import annotations
 
+_ELEMENT_BANKS = {"f32": "f32", "f64": "f64", "i64": "i64"}
+
+
+def element_bank(code: str) -> str:
+    """The register bank a `vm.buffer` element of `code` (f32, i8.u, ...) is loaded into."""
+    return _ELEMENT_BANKS.get(code, "i32")
+
+
 _INT = {
     "add": "{w}({0} + {1})", "sub": "{w}({0} - {1})", "mul": "{w}({0} * {1})",
     "fma": "{w}({0} * {1} + {2})",
