@@ -1,5 +1,7 @@
 """VMVX executables: loading, per-workgroup dispatch, and the compiled dispatch path."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -81,3 +83,19 @@ def test_wrong_binding_count_is_rejected(blob):
 def test_unexpected_constants_are_rejected(blob):
     with pytest.raises(InvalidArgumentError, match="no executable-level constants"):
         VmvxLoader().load("vmvx-bytecode-fb", blob, np.ones(2, np.uint32))
+
+
+@pytest.mark.parametrize("compiling", [0.0, 5.0])
+def test_auto_counts_interpretation_not_numba_compiles(blob, monkeypatch, compiling):
+    """An interpreted run whose 5 s were all Numba compiling (a cold cache) costs nothing
+    towards `auto` compiling the dispatch; one that was all interpreting counts in full."""
+    from vmvxjit.loaders import vmvx_executable
+
+    clock, compiled = iter([0.0, 5.0]), iter([0.0, compiling])
+    monkeypatch.setattr(vmvx_executable, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
+    monkeypatch.setattr(vmvx_executable, "compile_seconds", lambda: next(compiled))
+    executable = _load(blob, "auto")
+    a, b, bindings = _bindings()
+    executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
+    np.testing.assert_array_equal(bindings[2].view(np.float32), a * b + a)
+    assert list(executable._interpreted_seconds.values()) == [5.0 - compiling]
