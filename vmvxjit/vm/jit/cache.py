@@ -6,7 +6,10 @@ always lands in the same file, written once via an atomic rename, so racing
 processes agree), imported with importlib and registered in `sys.modules`,
 and its functions use `@njit(cache=True)`: a second process loads the
 machine code instead of compiling. The cache lives in `VMVXJIT_CACHE_DIR`
-(default `~/.cache/vmvxjit`), per vmvxjit and Numba version.
+(default `~/.cache/vmvxjit`), per vmvxjit and Numba version and per digest of
+the code generated modules call into (the JIT's helpers and the kernels):
+Numba checks only the generated file itself, so machine code that inlined an
+older helper must not be found.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import sys
 import tempfile
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 _LOCK = threading.Lock()
@@ -29,9 +33,19 @@ def cache_dir() -> Path:
 
     root = os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
         os.path.expanduser("~"), ".cache", "vmvxjit")
-    path = Path(root) / f"v{vmvxjit.__version__}-numba{numba.__version__}"
+    path = Path(root) / f"v{vmvxjit.__version__}-numba{numba.__version__}-{_callee_digest()}"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@lru_cache(maxsize=None)
+def _callee_digest() -> str:
+    """A digest of the sources generated code calls into: vm/jit and kernels/."""
+    package = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for path in sorted([*(package / "vm" / "jit").glob("*.py"), *(package / "kernels").glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def load_source(source: str, prefix: str):
