@@ -19,6 +19,7 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 from pathlib import Path
 from typing import Sequence
 
@@ -76,6 +77,18 @@ def run_vmvxjit(vmfb: Path | str, function: str, inputs: Sequence[str],
             code = exc.code
             rc = code if isinstance(code, int) else (0 if code is None else 1)
     return (0 if rc is None else int(rc)), out.getvalue(), err.getvalue()
+
+
+def assert_second_process_compiles_nothing(run_args: Sequence[str], cache: Path) -> None:
+    """`python -m vmvxjit run <run_args> --tier=jit --trace` twice, in fresh processes sharing
+    the disk cache `cache`: the first compiles one region, the second loads it, same output."""
+    command = [sys.executable, "-m", "vmvxjit", "run", *run_args, "--tier=jit", "--trace"]
+    env = {**os.environ, "VMVXJIT_CACHE_DIR": str(cache)}
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    second = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert "1 regions compiled (0 loaded from the disk cache)" in first.stderr
+    assert "1 regions compiled (1 loaded from the disk cache)" in second.stderr
+    assert first.stdout == second.stdout
 
 
 # ------------------------------------------------------------------------------------------------

@@ -2,16 +2,14 @@
 the interpreter's path where it does not, and the same results and errors in every tier
 as in the interpreter and IREE."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from tests.support.modules import compile_mlir
-from tests.support.oracle import have_iree, run_iree, run_vmvxjit
+from tests.support.oracle import (assert_second_process_compiles_nothing, have_iree, run_iree,
+                                  run_vmvxjit)
 from vmvxjit.errors import Error
 from vmvxjit.runtime import Program
 from vmvxjit.tooling.inputs import parse_inputs
@@ -159,14 +157,7 @@ def test_calls_nest_at_most_max_depth_deep():
 
 
 def test_a_second_process_loads_region_and_callees_from_the_disk_cache(calls_module, tmp_path):
-    command = [sys.executable, "-m", "vmvxjit", "run", str(calls_module), "--function=hot",
-               "--input=100", "--tier=jit", "--trace"]
-    env = {**os.environ, "VMVXJIT_CACHE_DIR": str(tmp_path)}
-    first = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    second = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    assert "1 regions compiled (0 loaded from the disk cache)" in first.stderr
-    assert "1 regions compiled (1 loaded from the disk cache)" in second.stderr
-    assert first.stdout == second.stdout
+    assert_second_process_compiles_nothing([str(calls_module), "--function=hot", "--input=100"], tmp_path)
 
 
 def test_results_are_bit_identical_in_every_tier(calls_module):

@@ -3,9 +3,6 @@ interpreter and as IREE, bit for bit, with it on and off."""
 
 import contextlib
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +10,7 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import DYNAMIC_VMVX, STATIC, compile_mlir
-from tests.support.oracle import run_iree, run_vmvxjit
+from tests.support.oracle import assert_second_process_compiles_nothing, run_iree, run_vmvxjit
 from vmvxjit.cli import main
 from vmvxjit.vm.jit import switches
 
@@ -90,12 +87,5 @@ def test_trace_reports_the_transformations():
 
 def test_second_process_loads_compiled_code_from_the_disk_cache(tmp_path):
     path = compile_mlir(MATMUL.format(m=6, k=5, n=4), STATIC)
-    command = [sys.executable, "-m", "vmvxjit", "run", str(path), "--input=6x5xf32=1",
-               "--input=5x4xf32=2", "--tier=jit", "--trace"]
-    env = {**os.environ, "VMVXJIT_CACHE_DIR": str(tmp_path)}
-    first = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    second = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    assert "1 regions compiled (0 loaded from the disk cache)" in first.stderr
-    assert "1 regions compiled (1 loaded from the disk cache)" in second.stderr
-    assert first.stdout == second.stdout
+    assert_second_process_compiles_nothing([str(path), "--input=6x5xf32=1", "--input=5x4xf32=2"], tmp_path)
 
