@@ -135,7 +135,7 @@ class _Gen:
     def _untyped(self, instr) -> list:
         """(register, bank, written) for the numeric registers in `instr`'s
         untyped lists: a compiled call's operands and results, by the callee's
-        calling convention."""
+        calling convention (dispatch.py: an import call's operands)."""
         callee = self.region.callees.get(instr.args[0]) if instr.op.mnemonic == "vm.call" else None
         if callee is None:
             return []

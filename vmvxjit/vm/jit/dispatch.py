@@ -96,17 +96,20 @@ class _DispatchGen(codegen._Gen):
                         for raw in value:
                             if raw & isa.REF_BIT:
                                 self.ref_slots.add(raw & isa.REF_MASK)
-                if instr.op.mnemonic == "vm.call":
-                    cconv = self.imports[instr.args[0] & ~isa.IMPORT_BIT].cconv
-                    for ch, raw in zip(cconv.args, instr.args[1]):
-                        if ch in CCONV_BANKS:
-                            self._use(raw, CCONV_BANKS[ch])
                 if instr.op.mnemonic == "vm.buffer.alloc":
                     self.alloc_sites.append(instr.pc)
             for pairs in codegen._remaps(block.terminator):
                 for s, d in pairs:
                     if s & isa.REF_BIT:
                         self.ref_slots.update((s & isa.REF_MASK, d & isa.REF_MASK))
+
+    def _untyped(self, instr) -> list:
+        """An import call's numeric operands, by the import's calling convention."""
+        if instr.op.mnemonic != "vm.call":
+            return []
+        cconv = self.imports[instr.args[0] & ~isa.IMPORT_BIT].cconv
+        return [(raw, CCONV_BANKS[ch], False) for ch, raw in zip(cconv.args, instr.args[1])
+                if ch in CCONV_BANKS]
 
     def _fault(self, kind: int, pc: int, *values) -> str:
         return "err[0] = 1; err[1] = x; err[2] = y; err[3] = z; return -1"
