@@ -1,5 +1,7 @@
-"""Every pure op's JIT translation computes what the interpreter computes, bit for bit."""
+"""Every pure op's JIT translation computes what the interpreter computes, bit for bit,
+whichever compiler builds it: Numba or llvm_lower.py."""
 
+import ctypes
 import math
 import struct
 
@@ -8,7 +10,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from vmvxjit.vm import isa
+from vmvxjit.native import llvm_engine
 from vmvxjit.vm.jit.cache import load_source
+from vmvxjit.vm.jit.llvm_lower import ModuleLowering
+from vmvxjit.vm.jit.llvm_types import F32, F64, I64
 from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES, template
 from vmvxjit.vm.semantics import PURE_OPS, f32
 
@@ -42,10 +47,32 @@ def _source():
     return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
-def compiled():
+_LLVM_TYPES = {"i32": I64, "i64": I64, "f32": F32, "f64": F64}
+_CTYPES = {I64: ctypes.c_int64, F32: ctypes.c_float, F64: ctypes.c_double}
+
+
+def _numba_ops() -> dict:
     module = load_source(_source(), "optest")
     return {m: getattr(module, f"op{i}") for i, m in enumerate(sorted(TEMPLATES))}
+
+
+def _llvm_ops() -> dict:
+    """Each op's function lowered by llvm_lower.py, called through ctypes."""
+    lowering = ModuleLowering(_source(), "optest", {})
+    signatures = {}
+    for index, mnemonic in enumerate(sorted(TEMPLATES)):
+        reads, _ = _signature(mnemonic)
+        types = [_LLVM_TYPES[b] for b in reads]
+        fn, result = lowering.function(f"op{index}", types, exported=True)
+        signatures[mnemonic] = (fn.name, ctypes.CFUNCTYPE(_CTYPES[result], *(_CTYPES[t] for t in types)))
+    text = str(lowering.module)
+    llvm_engine.compile_ir(text, "optest-" + llvm_engine.hashlib.sha256(text.encode()).hexdigest()[:24])
+    return {m: kind(llvm_engine.address(name)) for m, (name, kind) in signatures.items()}
+
+
+@pytest.fixture(scope="module", params=["numba", "llvm"])
+def compiled(request):
+    return _numba_ops() if request.param == "numba" else _llvm_ops()
 
 
 def _bits(value, bank):

@@ -158,8 +158,11 @@ TEMPLATES.update({
 
 def template(mnemonic: str) -> str:
     """TEMPLATES[mnemonic], except that vm.exp.f32 calls the `expf` expf.choose() found to
-    match libm: the name is in the generated source, hence in its cache key."""
-    if mnemonic == "vm.exp.f32":
+    match libm when Numba compiles regions: the name is in the generated source, hence in
+    its cache key. The LLVM code generator calls libm's expf itself (the bits it matches)."""
+    from vmvxjit.vm.jit import switches
+
+    if mnemonic == "vm.exp.f32" and switches.CODEGEN == "numba":
         from vmvxjit.vm.jit import expf  # imports Numba: only once exp is needed
 
         return expf.choose() + "({0})"

@@ -54,15 +54,20 @@ class Region:
     consts: dict = field(default_factory=dict)  # slot -> (bank, value) constant after the entry block
     callees: dict = field(default_factory=dict)  # ordinal -> callees.Callee its calls reach
 
-    def know(self, function_blocks: list) -> "Region":
-        """Adds the function-wide facts (liveness, constants) the optimizer uses."""
-        self.live = live_in(function_blocks)
-        self.consts = constants(function_blocks) if switches.on("constants") else {}
+    def know(self, function_blocks: list, facts: tuple | None = None) -> "Region":
+        """Adds the function-wide facts (liveness, constants) the optimizer uses;
+        `facts` is function_facts(function_blocks), when already computed."""
+        self.live, self.consts = facts or function_facts(function_blocks)
         return self
 
     @property
     def pcs(self) -> set:
         return {b.pc for b in self.blocks}
+
+
+def function_facts(blocks: list) -> tuple:
+    """(live_in, constants) of a whole function, shared by all its regions."""
+    return live_in(blocks), constants(blocks) if switches.on("constants") else {}
 
 
 def split_blocks(instrs: list[Instr]) -> list[Block]:
@@ -126,6 +131,7 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
                 neighbours[target].add(block.pc)
     seen: set = set()
     regions = []
+    facts = None
     for start in sorted(good):
         if start in seen:
             continue
@@ -148,7 +154,8 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
                     entries.add(target)
         if blocks[0].pc in component:
             entries.add(blocks[0].pc)
-        region = Region(members, sorted(entries)).know(blocks)
+        facts = facts or function_facts(blocks)
+        region = Region(members, sorted(entries)).know(blocks, facts)
         region.buffer_registers = buffer_registers(members)
         region.callees = _reached(members, callees)
         regions.append(region)

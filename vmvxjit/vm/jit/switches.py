@@ -29,3 +29,8 @@ DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "
 def on(name: str) -> bool:
     assert name in NAMES, name
     return ENABLED and name not in DISABLED
+
+# Which compiler builds region code: "llvm" (llvm_lower.py: LLVM IR straight from
+# the generated text, milliseconds per region) or "numba" (the reference it is
+# checked against; also the fallback for code llvm_lower.py does not translate).
+CODEGEN = os.environ.get("VMVXJIT_CODEGEN", "llvm")

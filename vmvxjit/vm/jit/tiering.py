@@ -21,7 +21,7 @@ import numpy as np
 from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.fused_blocks import fuse_region
-from vmvxjit.vm.jit import codegen, counters
+from vmvxjit.vm.jit import codegen, counters, switches
 from vmvxjit.vm.jit.ops import FAULT_OPS
 from vmvxjit.vm.semantics import PURE_OPS
 
@@ -46,6 +46,7 @@ class JitStats:
     cache_hits: int = 0                            # compiled functions loaded from the disk cache
     failed: list = field(default_factory=list)     # (function name, reason)
     calls: list = field(default_factory=list)      # (function, pc, callee, why it stays interpreted)
+    fallbacks: list = field(default_factory=list)  # (function name, why Numba compiled a region)
     compiled_seconds: float = 0.0
     entries: int = 0
 
@@ -60,6 +61,8 @@ class JitStats:
             lines += [f"jit:     {line}" for line in counters.report(sites, counts.tolist())]
         for name, reason in self.failed:
             lines.append(f"jit:   {name}: not compiled ({reason})")
+        for name, reason in self.fallbacks:
+            lines.append(f"jit:   {name}: region compiled by Numba ({reason})")
         for name, pc, callee, why in self.calls:
             lines.append(f"jit:   {name}: call at {pc:08X} to @{callee} stays interpreted ({why})")
         return "\n".join(lines)
@@ -175,9 +178,26 @@ def compile_function(fn, signature, stats: JitStats):
 
 
 def _compile(function_name: str, code: codegen.RegionCode, stats: JitStats):
+    """The region's compiled function: by llvm_lower.py unless switched to Numba
+    (switches.CODEGEN) or the text holds something only Numba translates."""
+    source = codegen.MODULE_HEADER + code.prelude + codegen.NJIT + code.source
+    if switches.CODEGEN == "llvm":
+        from vmvxjit.vm.jit.llvm_backend import compile_region
+        from vmvxjit.vm.jit.llvm_types import Unsupported
+
+        try:
+            fn, hit = compile_region(source, code.name, codegen.ERR_SIZE)
+        except Unsupported as why:
+            stats.fallbacks.append((function_name, str(why)))
+        else:
+            stats.cache_hits += hit
+            return fn
+    return _compile_numba(code, source, stats)
+
+
+def _compile_numba(code: codegen.RegionCode, source: str, stats: JitStats):
     from vmvxjit.vm.jit.cache import load_source
 
-    source = codegen.MODULE_HEADER + code.prelude + codegen.NJIT + code.source
     from numba import types
 
     module = load_source(source, "region")

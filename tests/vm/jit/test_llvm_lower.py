@@ -1,0 +1,118 @@
+"""llvm_lower.py keeps Numba's meaning for the constructs region code uses beyond single ops."""
+
+import ctypes
+import hashlib
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from vmvxjit.native import llvm_engine
+from vmvxjit.vm.jit.llvm_lower import ModuleLowering
+from vmvxjit.vm.jit.llvm_types import I64, Unsupported
+
+SOURCE = '''
+def floor_div(a, b):
+    return a // b
+
+def modulo(a, b):
+    return a % b
+
+def chained(a, b, c):
+    return b2i(a < b <= c)
+
+def short_circuit(a, b):
+    return b2i(b != 0 and a // b > 1 or a == -1)
+
+def loops(n, step_stop):
+    total = 0
+    for i in range(0, n, 3):
+        if i == step_stop:
+            break
+        if i % 2 == 1:
+            continue
+        total += i
+    k = 0
+    while True:
+        k += 1
+        if k >= n:
+            break
+    return total * 1000 + k
+
+def stack(n):
+    row = stack_array(8, np.int64)
+    row[0:8] = n
+    row[3] = row[2] + 1
+    return row[3] + row[7]
+
+def pair(a):
+    return (np.int64(a), np.float32(a) / np.float32(4))
+
+def calls(a):
+    c = pair(a)
+    return c[0] + np.int64(c[1] * np.float32(8))
+'''
+
+
+def _compile(names_and_types: dict):
+    lowering = ModuleLowering(SOURCE, "lowertest", {})
+    fns = {name: lowering.function(name, types, exported=True)[0] for name, types in names_and_types.items()}
+    text = str(lowering.module)
+    llvm_engine.compile_ir(text, "lowertest-" + hashlib.sha256(text.encode()).hexdigest()[:24])
+    return {name: ctypes.CFUNCTYPE(ctypes.c_int64, *[ctypes.c_int64] * len(types))(llvm_engine.address(fn.name))
+            for (name, types), fn in zip(names_and_types.items(), fns.values())}
+
+
+@pytest.fixture(scope="module")
+def fns():
+    return _compile({"floor_div": [I64, I64], "modulo": [I64, I64], "chained": [I64, I64, I64],
+                     "short_circuit": [I64, I64], "loops": [I64, I64], "calls": [I64]})
+
+
+def _wrap(x):
+    return (x + 2**63) % 2**64 - 2**63
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-2**63, 2**63 - 1), st.integers(-2**63, 2**63 - 1) | st.sampled_from([0, -1, 1, 7, -7]))
+def test_floor_division_and_modulo_are_pythons(fns, a, b):
+    """Python's floor semantics; Numba's (numpy error model) 0 for a zero divisor, wrapping MIN // -1."""
+    assert fns["floor_div"](a, b) == (0 if b == 0 else _wrap(a // b))
+    assert fns["modulo"](a, b) == (0 if b == 0 else a % b)
+
+
+@pytest.mark.parametrize("a,b,c", [(1, 2, 2), (2, 2, 3), (1, 3, 2), (-5, -4, 10)])
+def test_chained_comparison(fns, a, b, c):
+    assert fns["chained"](a, b, c) == int(a < b <= c)
+
+
+@pytest.mark.parametrize("a,b", [(10, 0), (10, 3), (3, 3), (-1, 0), (-1, 5)])
+def test_short_circuit(fns, a, b):
+    """`a // b` is not evaluated when b == 0 (it would be 0 anyway; the order is what counts)."""
+    assert fns["short_circuit"](a, b) == int((b != 0 and a // b > 1) or a == -1)
+
+
+@pytest.mark.parametrize("n,stop", [(0, -1), (1, -1), (20, -1), (20, 9), (20, 0)])
+def test_loops(fns, n, stop):
+    total = 0
+    for i in range(0, n, 3):
+        if i == stop:
+            break
+        if i % 2 == 1:
+            continue
+        total += i
+    assert fns["loops"](n, stop) == total * 1000 + max(n, 1)
+
+
+def test_callee_returning_a_tuple(fns):
+    assert fns["calls"](10) == 10 + 20
+
+
+def test_stack_array_and_fill():
+    fn = _compile({"stack": [I64]})["stack"]
+    assert fn(5) == 11
+
+
+def test_unknown_construct_is_unsupported():
+    lowering = ModuleLowering("def f(a):\n    return print(a)\n", "bad", {})
+    with pytest.raises(Unsupported, match="print"):
+        lowering.function("f", [I64])

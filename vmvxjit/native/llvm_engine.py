@@ -1,0 +1,126 @@
+"""One LLVM JIT per process for generated code: host target, O3, objects cached on disk.
+
+`compile_ir(text, key)` optimizes LLVM IR for this machine's CPU (loop and
+SLP vectorizers on; no fast-math flags are ever emitted, so results keep
+their bits), emits an object file and loads it into the process's MCJIT
+engine; `address(name)` then finds a function. Objects are cached under
+`<cache root>/llvm-<llvmlite>-<cpu>-<features digest>/<key>.o`: a second
+process loads machine code without compiling (or importing Numba). Keys are
+chosen by the caller and must cover everything the object depends on.
+
+Optimizing and emitting run outside the engine's lock, so several threads
+can compile at once; llvmlite calls LLVM through ctypes, which releases the
+GIL, so a background compile does not stop the interpreter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from llvmlite import binding as llvm
+
+from vmvxjit.native import libm
+
+_LOCK = threading.Lock()
+_LOADED: set = set()
+
+
+@lru_cache(maxsize=None)
+def _target():
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    libm.register()
+    return llvm.Target.from_default_triple()
+
+
+def _features() -> str:
+    return llvm.get_host_cpu_features().flatten()
+
+
+def target_machine():
+    """A new host target machine (each compiling thread uses its own)."""
+    return _target().create_target_machine(cpu=llvm.get_host_cpu_name(), features=_features(),
+                                           opt=3, reloc="default", codemodel="jitdefault")
+
+
+@lru_cache(maxsize=None)
+def _engine():
+    tm = target_machine()
+    empty = llvm.parse_assembly("")
+    empty.triple = llvm.get_process_triple()
+    return llvm.create_mcjit_compiler(empty, tm)
+
+
+@lru_cache(maxsize=None)
+def cache_dir() -> Path:
+    import llvmlite
+
+    root = os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "vmvxjit")
+    digest = hashlib.sha256(_features().encode()).hexdigest()[:10]
+    path = Path(root) / f"llvm-{llvmlite.__version__}-{llvm.get_host_cpu_name()}-{digest}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def emit_object(text: str) -> bytes:
+    """Optimized machine code for LLVM IR `text` (safe to call from any thread)."""
+    _target()
+    module = llvm.parse_assembly(text)
+    module.triple = llvm.get_process_triple()
+    module.verify()
+    tm = target_machine()
+    module.data_layout = str(tm.target_data)
+    options = llvm.create_pipeline_tuning_options(speed_level=3)
+    options.loop_vectorization = True
+    options.slp_vectorization = True
+    builder = llvm.create_pass_builder(tm, options)
+    builder.getModulePassManager().run(module, builder)
+    return tm.emit_object(module)
+
+
+def load_object(key: str, data: bytes) -> None:
+    with _LOCK:
+        if key in _LOADED:
+            return
+        engine = _engine()
+        engine.add_object_file(llvm.ObjectFileRef.from_data(data))
+        engine.finalize_object()
+        _LOADED.add(key)
+
+
+def cached(key: str) -> bool:
+    """Loads the object for `key` from the disk cache, if it is there."""
+    if key in _LOADED:
+        return True
+    path = cache_dir() / f"{key}.o"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    _target()
+    load_object(key, data)
+    return True
+
+
+def compile_ir(text: str, key: str) -> None:
+    """Makes the functions of IR `text` callable (compiled once, then from the disk cache)."""
+    if cached(key):
+        return
+    data = emit_object(text)
+    path = cache_dir() / f"{key}.o"
+    fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(temp, path)
+    load_object(key, data)
+
+
+def address(name: str) -> int:
+    with _LOCK:
+        return _engine().get_function_address(name)

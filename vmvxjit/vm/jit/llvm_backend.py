@@ -1,0 +1,59 @@
+"""Region code compiled by llvm_lower.py and the process's LLVM engine, called through ctypes.
+
+A region's object code is cached on disk under a key covering its source and
+the compiler's own sources, so a cached region costs a file read and an
+object load: no lowering, no LLVM passes, no Numba import.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from vmvxjit.native import llvm_engine
+
+_ARRAYS = 8     # ri, rf, tags, addrs, lens, mut, err, counts
+_REGION_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_p] * _ARRAYS)
+
+
+@lru_cache(maxsize=None)
+def compiler_digest() -> str:
+    """A digest of the sources that decide what machine code a region text becomes."""
+    jit = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*jit.glob("llvm_*.py"), *(jit.parents[1] / "native").glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class RegionFunction:
+    """A compiled region, called with the numpy arrays codegen.generate's signature names."""
+
+    def __init__(self, address: int):
+        self.address = address
+        self._fn = _REGION_TYPE(address)
+
+    def __call__(self, entry, ri, rf, tags, addrs, lens, mut, err, counts):
+        return self._fn(entry, ri.ctypes.data, rf.ctypes.data, tags.ctypes.data, addrs.ctypes.data,
+                        lens.ctypes.data, mut.ctypes.data, err.ctypes.data, counts.ctypes.data)
+
+
+def region_key(source: str) -> str:
+    return hashlib.sha256((compiler_digest() + "\0" + source).encode()).hexdigest()[:32]
+
+
+def compile_region(source: str, name: str, err_size: int) -> tuple[RegionFunction, bool]:
+    """The compiled function `name` of region `source`, and whether it came from the disk cache.
+    Raises llvm_types.Unsupported for code the LLVM path does not translate."""
+    key = region_key(source)
+    prefix = f"v{key[:20]}"
+    hit = llvm_engine.cached(key)
+    if not hit:
+        from vmvxjit.vm.jit.llvm_lower import ModuleLowering
+
+        lowering = ModuleLowering(source, prefix, {"err": err_size})
+        lowering.region(name)
+        llvm_engine.compile_ir(str(lowering.module), key)
+    return RegionFunction(llvm_engine.address(f"{prefix}_{name}")), hit

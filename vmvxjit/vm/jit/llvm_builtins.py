@@ -1,0 +1,316 @@
+"""The functions region code calls, as LLVM IR: helpers.py and intrinsics.py for llvm_lower.py.
+
+Each entry computes exactly what the Numba helper of the same name computes
+(tests/vm/jit/test_llvm_lower.py compares them on edge and random values);
+libm functions are called through the aliases of native/libm.py, as the
+Numba intrinsics call them. `BUILTINS[name](fn, args) -> Value`, where `fn`
+is the function being lowered (its builder, module and entry-block allocas).
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+
+from vmvxjit.native import libm
+from vmvxjit.vm.jit.llvm_types import (BOOL, F32, F64, I32, I64, U64, Array, DType, Scalar,
+                                       Unsupported, Value, arithmetic, convert)
+
+_I1, _I32, _I64 = ir.IntType(1), ir.IntType(32), ir.IntType(64)
+_LIBM_TYPES = {"f": F32, "d": F64, "q": I64}
+
+
+def _declare(module: ir.Module, name: str, result, params):
+    fn = module.globals.get(name)
+    if fn is None:
+        fn = ir.Function(module, ir.FunctionType(result, params), name)
+    return fn
+
+
+def intrinsic(fn, name: str, result, params, args):
+    return fn.builder.call(_declare(fn.module, name, result, params), args)
+
+
+def _int(fn, v: Value):
+    return convert(fn.builder, v, I64)
+
+
+def _libm_call(symbol: str):
+    arg, arity, result = libm.SIGNATURES[symbol]
+    arg_t, result_t = _LIBM_TYPES[arg], _LIBM_TYPES[result]
+
+    def call(fn, args):
+        if len(args) != arity:
+            raise Unsupported(f"{symbol} takes {arity} arguments")
+        values = [convert(fn.builder, a, arg_t) for a in args]
+        callee = _declare(fn.module, libm.alias(symbol), result_t.ir, [arg_t.ir] * arity)
+        return Value(result_t, fn.builder.call(callee, values))
+    return call
+
+
+def _libm_value(fn, symbol: str, *values):
+    arg, arity, result = libm.SIGNATURES[symbol]
+    callee = _declare(fn.module, libm.alias(symbol), _LIBM_TYPES[result].ir, [_LIBM_TYPES[arg].ir] * arity)
+    return fn.builder.call(callee, list(values))
+
+
+def _w32(builder, x):
+    return builder.sext(builder.trunc(x, _I32), _I64)
+
+
+def _unary_int(op):
+    def call(fn, args):
+        (a,) = args
+        return Value(I64, op(fn.builder, _int(fn, a)))
+    return call
+
+
+def _sext(bits):
+    return _unary_int(lambda b, x: b.sext(b.trunc(x, ir.IntType(bits)), _I64))
+
+
+def _ctlz(bits):
+    def op(b, x):
+        narrow = b.trunc(x, ir.IntType(bits)) if bits < 64 else x
+        count = b.call(_declare(b.module, f"llvm.ctlz.i{bits}", ir.IntType(bits), [ir.IntType(bits), _I1]),
+                       [narrow, ir.Constant(_I1, 0)])
+        return b.zext(count, _I64) if bits < 64 else count
+    return _unary_int(op)
+
+
+def _b2i(fn, args):
+    (flag,) = args
+    return Value(I64, fn.builder.zext(convert(fn.builder, flag, BOOL), _I64))
+
+
+def _retype(to: Scalar):
+    def call(fn, args):
+        (a,) = args
+        return Value(to, convert(fn.builder, a, to) if a.type.kind == "f" else _int(fn, a))
+    return call
+
+
+def _tdiv(fn, args):
+    a, b = (_int(fn, v) for v in args)
+    return Value(I64, fn.builder.sdiv(a, b))
+
+
+def _trem(fn, args):
+    a, b = (_int(fn, v) for v in args)
+    return Value(I64, fn.builder.srem(a, b))
+
+
+def _cvt_i64(b, v):
+    """helpers._cvt_i64: int64(v), or INT64_MIN when v is NaN or out of range."""
+    bad = b.or_(b.fcmp_unordered("uno", v, v),
+                b.or_(b.fcmp_ordered(">=", v, ir.Constant(ir.DoubleType(), 9.223372036854775808e18)),
+                      b.fcmp_ordered("<", v, ir.Constant(ir.DoubleType(), -9.223372036854775808e18))))
+    return b.select(bad, ir.Constant(_I64, -(1 << 63)), b.fptosi(v, _I64))
+
+
+def _x86_f2u64(b, v):
+    """helpers.x86_f2u64 on a double `v`."""
+    a = _cvt_i64(b, v)
+    c = _cvt_i64(b, b.fsub(v, ir.Constant(ir.DoubleType(), 9.223372036854775808e18)))
+    return b.or_(a, b.and_(c, b.ashr(a, ir.Constant(_I64, 63))))
+
+
+def _cast_f32_ui64(fn, args):
+    b = fn.builder
+    r = _libm_value(fn, "roundf", convert(b, args[0], F32))
+    return Value(I64, _x86_f2u64(b, b.fpext(r, ir.DoubleType())))
+
+
+def _cast_i32(from_double: bool):
+    def call(fn, args):
+        b = fn.builder
+        x = convert(b, args[0], F64 if from_double else F32)
+        if from_double:
+            x = b.fptrunc(x, ir.FloatType())
+        return Value(I64, _w32(b, _libm_value(fn, "llroundf", x)))
+    return call
+
+
+def _bitcast(src: Scalar, dst: Scalar):
+    def call(fn, args):
+        b = fn.builder
+        (a,) = args
+        if src.kind == "i":
+            x = _int(fn, a)
+            if src.bits == 32:
+                x = b.trunc(x, _I32)
+            return Value(dst, b.bitcast(x, dst.ir))
+        bits = b.bitcast(convert(b, a, src), ir.IntType(src.bits))
+        return Value(I64, b.sext(bits, _I64) if src.bits == 32 else bits)
+    return call
+
+
+def _helper(fn, name: str, t: Scalar, params, build):
+    """An internal always-inline function `name` of the module, built once by `build`."""
+    existing = fn.module.globals.get(name)
+    if existing is None:
+        existing = ir.Function(fn.module, ir.FunctionType(t.ir, params), name)
+        existing.linkage = "internal"
+        existing.attributes.add("alwaysinline")
+        build(ir.IRBuilder(existing.append_basic_block("entry")), existing.args)
+    return existing
+
+
+def _round_even(t: Scalar):
+    """helpers.round_even_f32/f64: IREE's pre-C23 roundeven on libm round and fmod."""
+    suffix = "f" if t == F32 else ""
+
+    def build(b, params):
+        (x,) = params
+        fn = _Builder(b)
+        r = _libm_value(fn, "round" + suffix, x)
+        diff = b.call(_declare(b.module, f"llvm.fabs.{'f32' if t == F32 else 'f64'}", t.ir, [t.ir]),
+                      [b.fsub(x, r)])
+        half = b.fcmp_ordered("==", diff, ir.Constant(t.ir, 0.5))
+        odd = b.fcmp_unordered("!=", _libm_value(fn, "fmod" + suffix, r, ir.Constant(t.ir, 2.0)),
+                               ir.Constant(t.ir, 0.0))
+        one = ir.Constant(t.ir, 1.0)
+        moved = b.select(b.fcmp_ordered(">", r, ir.Constant(t.ir, 0.0)), b.fsub(r, one), b.fadd(r, one))
+        b.ret(b.select(b.and_(half, odd), moved, r))
+
+    def call(fn, args):
+        helper = _helper(fn, f"round_even_{t.name}", t, [t.ir], build)
+        return Value(t, fn.builder.call(helper, [convert(fn.builder, args[0], t)]))
+    return call
+
+
+def _fpowi(t: Scalar):
+    """helpers._fpowi: square-and-multiply over |w32(exponent)|, then 1/result if negative."""
+    def build(b, params):
+        base, exponent = params
+        one = ir.Constant(t.ir, 1.0)
+        e = _w32(b, exponent)
+        negative = b.icmp_signed("<", e, ir.Constant(_I64, 0))
+        n0 = b.select(negative, b.sub(ir.Constant(_I64, 0), e), e)
+        entry = b.block
+        head = b.append_basic_block("head")
+        body = b.append_basic_block("body")
+        done = b.append_basic_block("done")
+        b.branch(head)
+        b.position_at_end(head)
+        result = b.phi(t.ir)
+        power = b.phi(t.ir)
+        n = b.phi(_I64)
+        b.cbranch(b.icmp_unsigned("!=", n, ir.Constant(_I64, 0)), body, done)
+        b.position_at_end(body)
+        odd = b.icmp_unsigned("!=", b.and_(n, ir.Constant(_I64, 1)), ir.Constant(_I64, 0))
+        next_result = b.select(odd, b.fmul(result, power), result)
+        next_power = b.fmul(power, power)
+        next_n = b.lshr(n, ir.Constant(_I64, 1))
+        b.branch(head)
+        for phi, first, later in ((result, one, next_result), (power, base, next_power), (n, n0, next_n)):
+            phi.add_incoming(first, entry)
+            phi.add_incoming(later, body)
+        b.position_at_end(done)
+        b.ret(b.select(negative, b.fdiv(one, result), result))
+
+    def call(fn, args):
+        helper = _helper(fn, f"fpowi_{t.name}", t, [t.ir, _I64], build)
+        return Value(t, fn.builder.call(helper, [convert(fn.builder, args[0], t), _int(fn, args[1])]))
+    return call
+
+
+class _Builder:
+    """The part of a lowered function `_libm_value` needs, for helpers built on their own builder."""
+
+    def __init__(self, builder):
+        self.builder, self.module = builder, builder.module
+
+
+def _abs(fn, args):
+    (a,) = args
+    b = fn.builder
+    if a.type.kind == "f":
+        name = f"llvm.fabs.{'f32' if a.type == F32 else 'f64'}"
+        return Value(a.type, intrinsic(fn, name, a.type.ir, [a.type.ir], [a.value]))
+    x = _int(fn, a)
+    return Value(I64, b.select(b.icmp_signed("<", x, ir.Constant(_I64, 0)), b.sub(ir.Constant(_I64, 0), x), x))
+
+
+def _min_max(take_second_when: str):
+    """Python's min/max of two: the second only when it is strictly smaller/larger."""
+    def call(fn, args):
+        a, c = args
+        t = arithmetic(a.type, c.type)
+        b = fn.builder
+        x, y = convert(b, a, t), convert(b, c, t)
+        if t.kind == "f":
+            second = b.fcmp_ordered(take_second_when, y, x)
+        elif t.kind == "i":
+            second = b.icmp_signed(take_second_when, y, x)
+        else:
+            second = b.icmp_unsigned(take_second_when, y, x)
+        return Value(t, b.select(second, y, x))
+    return call
+
+
+def _ix(fn, args):
+    return args[0]
+
+
+def _voidptr(fn, args):
+    return Value("voidptr", _int(fn, args[0]))
+
+
+def _carray(fn, args):
+    address, count, dtype = args
+    if address.type != "voidptr" or not isinstance(dtype.type, DType):
+        raise Unsupported("carray takes voidptr(address), a count and a dtype")
+    elem = dtype.type.elem
+    pointer = fn.builder.inttoptr(address.value, elem.ir.as_pointer())
+    return Value(Array(elem), (pointer, _int(fn, count)))
+
+
+def _stack_array(fn, args):
+    count, dtype = args
+    if not count.literal or not isinstance(dtype.type, DType):
+        raise Unsupported("stack_array takes a literal count and a dtype")
+    elem = dtype.type.elem
+    n = count.value.constant
+    pointer = fn.entry_alloca(ir.ArrayType(elem.ir, n))
+    first = fn.builder.gep(pointer, [ir.Constant(_I32, 0), ir.Constant(_I32, 0)])
+    return Value(Array(elem), (first, ir.Constant(_I64, n)))
+
+
+def _callee_frame(fn, args):
+    """helpers.callee_frame: records (ordinal, err[1]) as the next callee frame in `err`."""
+    err, ordinal = args
+    b = fn.builder
+    pointer, length = err.value
+
+    def at(k):
+        return b.gep(pointer, [k if isinstance(k, ir.Value) else ir.Constant(_I64, k)])
+    n = b.load(at(6))
+    slot = b.add(ir.Constant(_I64, 7), b.mul(ir.Constant(_I64, 2), n))
+    fits = b.icmp_signed("<", b.add(slot, ir.Constant(_I64, 1)), length)
+    with b.if_then(fits):
+        b.store(_int(fn, ordinal), at(slot))
+        b.store(b.load(at(1)), at(b.add(slot, ir.Constant(_I64, 1))))
+    b.store(b.add(n, ir.Constant(_I64, 1)), at(6))
+    return None
+
+
+BUILTINS = {
+    "w32": _unary_int(_w32), "u64": _retype(U64), "s64": _retype(I64),
+    "tdiv": _tdiv, "trem": _trem, "b2i": _b2i, "sext8": _sext(8), "sext16": _sext(16),
+    "ctlz_i32": _ctlz(32), "ctlz_i64": _ctlz(64),
+    "round_even_f32": _round_even(F32), "round_even_f64": _round_even(F64),
+    "cast_f32_ui64": _cast_f32_ui64, "cast_f32_i32": _cast_i32(False), "cast_f64_i32": _cast_i32(True),
+    "bitcast_i32_f32": _bitcast(I32, F32), "bitcast_f32_i32": _bitcast(F32, I32),
+    "bitcast_i64_f64": _bitcast(I64, F64), "bitcast_f64_i64": _bitcast(F64, I64),
+    "fpowi_f32": _fpowi(F32), "fpowi_f64": _fpowi(F64),
+    "abs": _abs, "min": _min_max("<"), "max": _min_max(">"),
+    "ix": _ix, "voidptr": _voidptr, "carray": _carray, "stack_array": _stack_array,
+    "callee_frame": _callee_frame,
+    "llroundf": _libm_call("llroundf"), "llround": _libm_call("llround"),
+}
+for _name in libm.UNARY + libm.BINARY:
+    BUILTINS[f"libm_f32_{_name}"] = _libm_call(_name + "f")
+    BUILTINS[f"libm_f64_{_name}"] = _libm_call(_name)
+
+CONSTANTS = {"INT64_MIN": Value(I64, ir.Constant(_I64, -(1 << 63))),
+             "INT32_MIN": Value(I64, ir.Constant(_I64, -(1 << 31)))}

@@ -1,0 +1,575 @@
+"""Compiles region code — the typed Python codegen.py emits — to LLVM IR, without Numba.
+
+Region code is a small language: int64/uint64/float32/float64/bool locals
+whose type is fixed by their first assignment, 1-d arrays (the region's
+int64/float64 argument arrays, `carray` views of buffers, `stack_array`s),
+`if`/`while`/`for ... in range(...)` with `break`/`continue`, the
+helpers of llvm_builtins.py, and calls of the callee functions defined in
+the same source. Each construct keeps its Numba meaning (wrapping int64
+arithmetic, Python's floor `//` and `%`, numpy's casts and promotions,
+short-circuit `and`/`or`), so a region gives the same bits whichever
+compiler built it; what this module does not know raises `Unsupported`.
+
+Numba spends seconds per region in its Python front end (type inference,
+SSA, lowering); this walks the text once, so a region lowers in
+milliseconds and LLVM's own optimization is most of the compile time.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from llvmlite import ir
+
+from vmvxjit.vm.jit.llvm_builtins import BUILTINS, CONSTANTS
+from vmvxjit.vm.jit.llvm_types import (BOOL, F64, I64, NUMPY, Array, DType, Scalar, Tuple,
+                                       Unsupported, Value, arithmetic, convert, unify)
+
+_I64 = ir.IntType(64)
+
+# Parameters of the region function (codegen.generate) and their types.
+REGION_PARAMS = {"entry": I64, "ri": Array(I64), "rf": Array(F64), "tags": Array(I64),
+                 "addrs": Array(I64), "lens": Array(I64), "mut": Array(I64), "err": Array(I64),
+                 "counts": Array(I64)}
+
+_ICMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def _lit(n: int) -> Value:
+    if not -(1 << 63) <= n < (1 << 63):
+        raise Unsupported(f"integer literal {n} out of int64 range")
+    return Value(I64, ir.Constant(_I64, n), literal=True)
+
+
+class ModuleLowering:
+    """The LLVM module of one region source: its region function and the callees it calls."""
+
+    def __init__(self, source: str, prefix: str, array_lengths: dict):
+        self.tree = {node.name: node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+        self.module = ir.Module(name=prefix)
+        self.prefix = prefix
+        self.array_lengths = array_lengths     # parameter name -> its known length (err)
+        self.lowered: dict = {}                # (name, argument types) -> (ir.Function, result type)
+
+    def symbol(self, name: str) -> str:
+        return f"{self.prefix}_{name}"
+
+    def region(self, name: str) -> str:
+        """Lowers the function `name` with region parameters; returns its symbol."""
+        node = self.tree[name]
+        types = [REGION_PARAMS[a.arg] for a in node.args.args]
+        fn, _ = self.function(name, types, exported=True)
+        return fn.name
+
+    def function(self, name: str, types: list, exported: bool = False):
+        key = (name, tuple(types))
+        if key not in self.lowered:
+            self.lowered[key] = _FunctionLowering(self, self.tree[name], types, exported).lower()
+        return self.lowered[key]
+
+
+class _FunctionLowering:
+    def __init__(self, owner: ModuleLowering, node: ast.FunctionDef, types: list, exported: bool):
+        self.owner, self.node, self.module = owner, node, owner.module
+        self.param_types = types
+        self.exported = exported
+        self.locals: dict = {}          # name -> (type, storage)
+        self.loops: list = []           # (continue block, break block)
+        self.result: object = None      # the return type, fixed by the first return
+
+    # setup ---------------------------------------------------------------------------------
+
+    def lower(self):
+        """Lowers the body; the result type is known only after it (the first
+        `return` fixes it), so returns store to a slot read by one exit block
+        and the function's type is set last."""
+        params = [t.elem.ir.as_pointer() if isinstance(t, Array) else t.ir for t in self.param_types]
+        suffix = "" if self.exported else f"_{len(self.owner.lowered)}"
+        self.fn = ir.Function(self.module, ir.FunctionType(ir.VoidType(), params),
+                              self.owner.symbol(self.node.name + suffix))
+        if not self.exported:
+            self.fn.linkage = "internal"
+        self.entry = self.fn.append_basic_block("entry")
+        self.allocas = ir.IRBuilder(self.entry)
+        start = self.fn.append_basic_block("start")
+        self.exit = self.fn.append_basic_block("exit")
+        self.builder = ir.IRBuilder(start)
+        for arg, t, a in zip(self.node.args.args, self.param_types, self.fn.args):
+            if isinstance(t, Array):
+                length = self.owner.array_lengths.get(arg.arg)
+                value = Value(t, (a, None if length is None else ir.Constant(_I64, length)))
+            else:
+                value = Value(t, a)
+            self.assign(arg.arg, value)
+        self.block(self.node.body)
+        if not self.builder.block.is_terminated or self.result is None:
+            raise Unsupported(f"{self.node.name} can end without a return")
+        self.allocas.branch(start)
+        exit_builder = ir.IRBuilder(self.exit)
+        exit_builder.ret(exit_builder.load(self.result_slot))
+        self.fn.ftype = ir.FunctionType(self.result.ir, params)
+        self.fn.type = self.fn.ftype.as_pointer()
+        self.fn.return_value = ir.values.ReturnValue(self.fn, self.result.ir)
+        return self.fn, self.result
+
+    def return_(self, value: Value) -> None:
+        b = self.builder
+        if self.result is None:
+            if not isinstance(value.type, (Scalar, Tuple)):
+                raise Unsupported(f"return of a {value.type}")
+            self.result = value.type
+            self.result_slot = self.entry_alloca(value.type.ir)
+        if value.type == self.result:
+            b.store(value.value, self.result_slot)
+        elif isinstance(self.result, Scalar) and (value.literal or unify(Value(self.result, None), value) == self.result):
+            b.store(convert(b, value, self.result), self.result_slot)
+        else:
+            raise Unsupported(f"returns of {self.result} and {value.type}")
+        b.branch(self.exit)
+
+    def entry_alloca(self, t):
+        return self.allocas.alloca(t)
+
+    # variables -----------------------------------------------------------------------------
+
+    def assign(self, name: str, value: Value) -> None:
+        known = self.locals.get(name)
+        b = self.builder
+        if known is None:
+            t = value.type
+            if isinstance(t, Array):
+                storage = (self.entry_alloca(t.elem.ir.as_pointer()), self.entry_alloca(_I64))
+            elif isinstance(t, (Scalar, Tuple)):
+                storage = self.entry_alloca(t.ir)
+            else:
+                raise Unsupported(f"cannot assign a {t} to {name}")
+            self.locals[name] = known = (t, storage)
+        t, storage = known
+        if isinstance(t, Array):
+            if value.type != t:
+                raise Unsupported(f"{name} is a {t}, assigned a {value.type}")
+            pointer, length = value.value
+            b.store(pointer, storage[0])
+            if length is not None:
+                b.store(length, storage[1])
+        elif isinstance(t, Tuple):
+            if value.type != t:
+                raise Unsupported(f"{name} is a {t}, assigned a {value.type}")
+            b.store(value.value, storage)
+        else:
+            if value.type != t and not (value.literal and t.kind in "iuf") and unify(
+                    Value(t, None), value) != t:
+                raise Unsupported(f"{name} is {t.name}, assigned a {value.type}")
+            b.store(convert(b, value, t), storage)
+
+    def load(self, name: str) -> Value:
+        if name in self.locals:
+            t, storage = self.locals[name]
+            b = self.builder
+            if isinstance(t, Array):
+                return Value(t, (b.load(storage[0]), b.load(storage[1])))
+            return Value(t, b.load(storage))
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        raise Unsupported(f"unknown name {name}")
+
+    # statements ----------------------------------------------------------------------------
+
+    def block(self, statements) -> None:
+        for statement in statements:
+            if self.builder.block.is_terminated:
+                self.builder.position_at_end(self.fn.append_basic_block("dead"))
+            self.statement(statement)
+
+    def statement(self, s) -> None:
+        b = self.builder
+        if isinstance(s, ast.Assign):
+            if len(s.targets) != 1:
+                raise Unsupported("chained assignment")
+            self.store(s.targets[0], self.expr(s.value))
+        elif isinstance(s, ast.AugAssign):
+            self.store(s.target, self.binop(s.op, self.expr(s.target), self.expr(s.value)))
+        elif isinstance(s, ast.If):
+            self.if_(s)
+        elif isinstance(s, ast.While):
+            self.while_(s)
+        elif isinstance(s, ast.For):
+            self.for_(s)
+        elif isinstance(s, ast.Break):
+            b.branch(self.loops[-1][1])
+        elif isinstance(s, ast.Continue):
+            b.branch(self.loops[-1][0])
+        elif isinstance(s, ast.Return):
+            self.return_(self.expr(s.value))
+        elif isinstance(s, ast.Expr):
+            self.expr(s.value)
+        elif isinstance(s, ast.Pass):
+            pass
+        else:
+            raise Unsupported(f"statement {type(s).__name__}")
+
+    def store(self, target, value: Value) -> None:
+        if isinstance(target, ast.Name):
+            self.assign(target.id, value)
+            return
+        if not isinstance(target, ast.Subscript):
+            raise Unsupported(f"assignment to {type(target).__name__}")
+        array = self.expr(target.value)
+        if not isinstance(array.type, Array):
+            raise Unsupported("item assignment to a non-array")
+        elem = array.type.elem
+        b = self.builder
+        item = convert(b, value, elem)
+        if isinstance(target.slice, ast.Slice):
+            self.fill(array, target.slice, item)
+            return
+        b.store(item, b.gep(array.value[0], [convert(b, self.expr(target.slice), I64)]))
+
+    def fill(self, array: Value, bounds: ast.Slice, item) -> None:
+        """`view[a:b] = x` (codegen checks the bounds first)."""
+        b = self.builder
+        start = convert(b, self.expr(bounds.lower), I64)
+        stop = convert(b, self.expr(bounds.upper), I64)
+        counter = self.entry_alloca(_I64)
+        b.store(start, counter)
+        head, body, after = (self.fn.append_basic_block(n) for n in ("fill", "fill_body", "fill_end"))
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.load(counter)
+        b.cbranch(b.icmp_signed("<", i, stop), body, after)
+        b.position_at_end(body)
+        b.store(item, b.gep(array.value[0], [i]))
+        b.store(b.add(i, ir.Constant(_I64, 1)), counter)
+        b.branch(head)
+        b.position_at_end(after)
+
+    def if_(self, s: ast.If) -> None:
+        b = self.builder
+        then, other, after = (self.fn.append_basic_block(n) for n in ("then", "else", "endif"))
+        b.cbranch(self.truth(s.test), then, other)
+        for block, body in ((then, s.body), (other, s.orelse)):
+            b.position_at_end(block)
+            self.block(body)
+            if not b.block.is_terminated:
+                b.branch(after)
+        b.position_at_end(after)
+
+    def while_(self, s: ast.While) -> None:
+        if s.orelse:
+            raise Unsupported("while ... else")
+        b = self.builder
+        head, body, after = (self.fn.append_basic_block(n) for n in ("while", "body", "endwhile"))
+        b.branch(head)
+        b.position_at_end(head)
+        b.cbranch(self.truth(s.test), body, after)
+        b.position_at_end(body)
+        self.loops.append((head, after))
+        self.block(s.body)
+        self.loops.pop()
+        if not b.block.is_terminated:
+            b.branch(head)
+        b.position_at_end(after)
+
+    def for_(self, s: ast.For) -> None:
+        call = s.iter
+        if (s.orelse or not isinstance(s.target, ast.Name) or not isinstance(call, ast.Call)
+                or not isinstance(call.func, ast.Name) or call.func.id != "range"):
+            raise Unsupported("for loops other than `for name in range(...)`")
+        b = self.builder
+        args = [convert(b, self.expr(a), I64) for a in call.args]
+        if len(args) == 1:
+            args.insert(0, ir.Constant(_I64, 0))
+        start, stop = args[0], args[1]
+        step = args[2] if len(args) == 3 else ir.Constant(_I64, 1)
+        if not (isinstance(step, ir.Constant) and step.constant > 0):
+            raise Unsupported("range with a step that is not a positive literal")
+        counter = self.entry_alloca(_I64)
+        b.store(start, counter)
+        head, body, latch, after = (self.fn.append_basic_block(n)
+                                    for n in ("for", "for_body", "for_next", "endfor"))
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.load(counter)
+        b.cbranch(b.icmp_signed("<", i, stop), body, after)
+        b.position_at_end(body)
+        self.assign(s.target.id, Value(I64, i))
+        self.loops.append((latch, after))
+        self.block(s.body)
+        self.loops.pop()
+        if not b.block.is_terminated:
+            b.branch(latch)
+        b.position_at_end(latch)
+        b.store(b.add(b.load(counter), step), counter)
+        b.branch(head)
+        b.position_at_end(after)
+
+    # expressions ---------------------------------------------------------------------------
+
+    def truth(self, node):
+        return convert(self.builder, self.expr(node), BOOL)
+
+    def expr(self, node) -> Value:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool):
+                return Value(BOOL, ir.Constant(ir.IntType(1), int(node.value)))
+            if isinstance(node.value, int):
+                return _lit(node.value)
+            if isinstance(node.value, float):
+                return Value(F64, ir.Constant(ir.DoubleType(), node.value))
+            raise Unsupported(f"constant {node.value!r}")
+        if isinstance(node, ast.Name):
+            return self.load(node.id)
+        if isinstance(node, ast.BinOp):
+            return self.binop(node.op, self.expr(node.left), self.expr(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return self.unary(node)
+        if isinstance(node, ast.BoolOp):
+            return self.boolop(node)
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.IfExp):
+            return self.choose(node.test, node.body, node.orelse)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, ast.Tuple):
+            return self.tuple_(node)
+        raise Unsupported(f"expression {type(node).__name__}")
+
+    def tuple_(self, node: ast.Tuple) -> Value:
+        items = [self.expr(e) for e in node.elts]
+        if not all(isinstance(v.type, Scalar) for v in items):
+            raise Unsupported("tuple of non-numbers")
+        t = Tuple(tuple(v.type for v in items))
+        value = ir.Constant(t.ir, ir.Undefined)
+        for k, v in enumerate(items):
+            value = self.builder.insert_value(value, v.value, k)
+        return Value(t, value)
+
+    def unary(self, node: ast.UnaryOp) -> Value:
+        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+                and isinstance(node.operand.value, int) and not isinstance(node.operand.value, bool):
+            return _lit(-node.operand.value)
+        b = self.builder
+        if isinstance(node.op, ast.Not):
+            return Value(BOOL, b.not_(self.truth(node.operand)))
+        v = self.expr(node.operand)
+        if not isinstance(v.type, Scalar):
+            raise Unsupported("unary operator on a non-number")
+        if isinstance(node.op, ast.UAdd):
+            return v
+        t = arithmetic(v.type, v.type)
+        x = convert(b, v, t)
+        if isinstance(node.op, ast.USub):
+            return Value(t, b.fneg(x) if t.kind == "f" else b.sub(ir.Constant(t.ir, 0), x))
+        if isinstance(node.op, ast.Invert) and t.kind in "iu":
+            return Value(t, b.xor(x, ir.Constant(t.ir, -1)))
+        raise Unsupported(f"unary {type(node.op).__name__}")
+
+    def binop(self, op, left: Value, right: Value) -> Value:
+        if not (isinstance(left.type, Scalar) and isinstance(right.type, Scalar)):
+            raise Unsupported("arithmetic on non-numbers")
+        b = self.builder
+        if isinstance(op, (ast.BitAnd, ast.BitOr, ast.BitXor)) and left.type == right.type == BOOL:
+            fn = {ast.BitAnd: b.and_, ast.BitOr: b.or_, ast.BitXor: b.xor}[type(op)]
+            return Value(BOOL, fn(left.value, right.value))
+        if isinstance(op, ast.Div):
+            t = arithmetic(left.type, right.type)
+            t = t if t.kind == "f" else F64
+            return Value(t, b.fdiv(convert(b, left, t), convert(b, right, t)))
+        t = arithmetic(left.type, right.type)
+        x, y = convert(b, left, t), convert(b, right, t)
+        if t.kind == "f":
+            ops = {ast.Add: b.fadd, ast.Sub: b.fsub, ast.Mult: b.fmul}
+            if type(op) not in ops:
+                raise Unsupported(f"float {type(op).__name__}")
+            return Value(t, ops[type(op)](x, y))
+        signed = t.kind == "i"
+        ops = {ast.Add: b.add, ast.Sub: b.sub, ast.Mult: b.mul, ast.BitAnd: b.and_, ast.BitOr: b.or_,
+               ast.BitXor: b.xor, ast.LShift: b.shl, ast.RShift: b.ashr if signed else b.lshr}
+        if type(op) in ops:
+            return Value(t, ops[type(op)](x, y))
+        if isinstance(op, ast.FloorDiv):
+            return Value(t, self.floor_div(x, y, t, signed))
+        if isinstance(op, ast.Mod):
+            return Value(t, self.modulo(x, y, t, signed))
+        raise Unsupported(f"integer {type(op).__name__}")
+
+    def floor_div(self, x, y, t: Scalar, signed: bool):
+        """Python's `//` as Numba computes it: floor, 0 for a zero divisor
+        (error_model='numpy'), wrapping for MIN // -1."""
+        b = self.builder
+        zero, one, minus = ir.Constant(t.ir, 0), ir.Constant(t.ir, 1), ir.Constant(t.ir, -1)
+        is_zero = b.icmp_unsigned("==", y, zero)
+        if not signed:
+            return b.select(is_zero, zero, b.udiv(x, b.select(is_zero, one, y)))
+        is_minus = b.icmp_signed("==", y, minus)
+        safe = b.select(b.or_(is_zero, is_minus), one, y)
+        q = b.sdiv(x, safe)
+        r = b.srem(x, safe)
+        adjust = b.and_(b.icmp_signed("!=", r, zero), b.icmp_signed("<", b.xor(r, safe), zero))
+        q = b.select(adjust, b.sub(q, one), q)
+        q = b.select(is_minus, b.sub(zero, x), q)
+        return b.select(is_zero, zero, q)
+
+    def modulo(self, x, y, t: Scalar, signed: bool):
+        """Python's `%` as Numba computes it: the divisor's sign, 0 for a zero divisor."""
+        b = self.builder
+        zero, one = ir.Constant(t.ir, 0), ir.Constant(t.ir, 1)
+        is_zero = b.icmp_unsigned("==", y, zero)
+        if not signed:
+            return b.select(is_zero, zero, b.urem(x, b.select(is_zero, one, y)))
+        bad = b.or_(is_zero, b.icmp_signed("==", y, ir.Constant(t.ir, -1)))
+        safe = b.select(bad, one, y)
+        r = b.srem(x, safe)
+        adjust = b.and_(b.icmp_signed("!=", r, zero), b.icmp_signed("<", b.xor(r, safe), zero))
+        return b.select(bad, zero, b.select(adjust, b.add(r, safe), r))
+
+    def compare_values(self, op, left: Value, right: Value):
+        b = self.builder
+        if type(op) not in _ICMP:
+            raise Unsupported(f"comparison {type(op).__name__}")
+        t = arithmetic(left.type, right.type) if left.type != right.type or left.type == BOOL else left.type
+        x, y = convert(b, left, t), convert(b, right, t)
+        sign = _ICMP[type(op)]
+        if t.kind == "f":
+            return b.fcmp_unordered(sign, x, y) if sign == "!=" else b.fcmp_ordered(sign, x, y)
+        return b.icmp_signed(sign, x, y) if t.kind == "i" else b.icmp_unsigned(sign, x, y)
+
+    def compare(self, node: ast.Compare) -> Value:
+        """`a < b < c` as Python evaluates it: each operand once, stopping at the first false."""
+        left = self.expr(node.left)
+        if len(node.ops) == 1:
+            return Value(BOOL, self.compare_values(node.ops[0], left, self.expr(node.comparators[0])))
+        b = self.builder
+        after = self.fn.append_basic_block("cmp_end")
+        incoming = []
+        for k, (op, right_node) in enumerate(zip(node.ops, node.comparators)):
+            right = self.expr(right_node)
+            flag = self.compare_values(op, left, right)
+            if k == len(node.ops) - 1:
+                incoming.append((flag, b.block))
+                b.branch(after)
+            else:
+                more = self.fn.append_basic_block("cmp_more")
+                incoming.append((ir.Constant(ir.IntType(1), 0), b.block))
+                b.cbranch(flag, more, after)
+                b.position_at_end(more)
+            left = right
+        b.position_at_end(after)
+        phi = b.phi(ir.IntType(1))
+        for value, block in incoming:
+            phi.add_incoming(value, block)
+        return Value(BOOL, phi)
+
+    def boolop(self, node: ast.BoolOp) -> Value:
+        """Short-circuit `and`/`or` of conditions (region code uses them on bools only)."""
+        b = self.builder
+        is_and = isinstance(node.op, ast.And)
+        after = self.fn.append_basic_block("bool_end")
+        incoming = []
+        for k, operand in enumerate(node.values):
+            flag = self.truth(operand)
+            if k == len(node.values) - 1:
+                incoming.append((flag, b.block))
+                b.branch(after)
+            else:
+                more = self.fn.append_basic_block("bool_more")
+                incoming.append((ir.Constant(ir.IntType(1), 0 if is_and else 1), b.block))
+                b.cbranch(flag, more, after) if is_and else b.cbranch(flag, after, more)
+                b.position_at_end(more)
+        b.position_at_end(after)
+        phi = b.phi(ir.IntType(1))
+        for value, block in incoming:
+            phi.add_incoming(value, block)
+        return Value(BOOL, phi)
+
+    def choose(self, test, body, orelse) -> Value:
+        """`x if c else y`: only the chosen side is evaluated; both meet in their common type."""
+        b = self.builder
+        then, other, after = (self.fn.append_basic_block(n) for n in ("ifx", "elsex", "endx"))
+        b.cbranch(self.truth(test), then, other)
+        b.position_at_end(then)
+        x = self.expr(body)
+        then_end = b.block
+        b.position_at_end(other)
+        y = self.expr(orelse)
+        other_end = b.block
+        t = unify(x, y)
+        if not isinstance(t, Scalar):
+            raise Unsupported("conditional expression of non-numbers")
+        values = []
+        for v, end in ((x, then_end), (y, other_end)):
+            b.position_at_end(end)
+            values.append((convert(b, v, t), b.block))
+            b.branch(after)
+        b.position_at_end(after)
+        phi = b.phi(t.ir)
+        for value, block in values:
+            phi.add_incoming(value, block)
+        return Value(t, phi, literal=x.literal and y.literal)
+
+    def attribute(self, node: ast.Attribute) -> Value:
+        if isinstance(node.value, ast.Name) and node.value.id == "np" and node.attr in NUMPY:
+            return Value(DType(NUMPY[node.attr]), None)
+        v = self.expr(node.value)
+        if node.attr == "dtype" and isinstance(v.type, Array):
+            return Value(DType(v.type.elem), None)
+        raise Unsupported(f"attribute .{node.attr}")
+
+    def subscript(self, node: ast.Subscript) -> Value:
+        b = self.builder
+        target = node.value
+        if isinstance(target, ast.Attribute) and target.attr == "shape":
+            array = self.expr(target.value)
+            if not isinstance(array.type, Array) or array.value[1] is None:
+                raise Unsupported(".shape of an array of unknown length")
+            return Value(I64, array.value[1])
+        v = self.expr(target)
+        if isinstance(v.type, Tuple):
+            index = node.slice
+            if not (isinstance(index, ast.Constant) and isinstance(index.value, int)):
+                raise Unsupported("tuple index that is not a literal")
+            return Value(v.type.items[index.value], b.extract_value(v.value, index.value))
+        if not isinstance(v.type, Array):
+            raise Unsupported("subscript of a non-array")
+        index = convert(b, self.expr(node.slice), I64)
+        return Value(v.type.elem, b.load(b.gep(v.value[0], [index])))
+
+    def call(self, node: ast.Call) -> Value:
+        if node.keywords:
+            raise Unsupported("keyword arguments")
+        func = node.func
+        args = [self.expr(a) for a in node.args]
+        if isinstance(func, ast.Attribute):
+            target = self.attribute(func)
+            if isinstance(target.type, DType) and len(args) == 1:
+                return Value(target.type.elem, convert(self.builder, args[0], target.type.elem))
+            raise Unsupported("call of an attribute")
+        if not isinstance(func, ast.Name):
+            raise Unsupported("call of an expression")
+        if func.id in BUILTINS:
+            return BUILTINS[func.id](self, args)
+        if func.id in self.owner.tree:
+            return self.call_function(func.id, args)
+        raise Unsupported(f"call of {func.id}")
+
+    def call_function(self, name: str, args: list) -> Value:
+        """A callee defined in the same source: numbers by value, arrays as pointers."""
+        types, values = [], []
+        for a in args:
+            if isinstance(a.type, Array):
+                types.append(a.type)
+                values.append(a.value[0])
+            elif isinstance(a.type, Scalar):
+                t = I64 if a.literal else a.type
+                types.append(t)
+                values.append(convert(self.builder, a, t))
+            else:
+                raise Unsupported(f"argument of type {a.type}")
+        fn, result = self.owner.function(name, types)
+        return Value(result, self.builder.call(fn, values))
+
