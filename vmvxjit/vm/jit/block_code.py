@@ -58,7 +58,7 @@ def blocked_nest(gen, nest) -> tuple[list, str]:
         return [], f"{head}: not blocked (the moved loop's range is not known, or too long)"
     j_first, row = shape
     factor = FACTOR
-    tag = f"_b{w_level.header.pc:x}"
+    tag = gen.tag("b")
     w, bound_w = var(w_level.iv), var(w_level.bound)
     w0, we, ws, wb = f"w0{tag}", f"we{tag}", f"ws{tag}", f"wb{tag}"
     pre = [f"{w0} = {w}", f"{we} = {bound_w if nest.full else bound_w + ' - 1'}",

@@ -68,6 +68,7 @@ class RegionCode:
     exits: list             # marker pc per exit id
     notes: list             # what the optimizer did, for --trace
     sites: list             # label per counted loop or nest (counters.py)
+    fault_pcs: list         # bytecode offset per fault site number (the `err[1]` the code reports)
     prelude: str = ""       # the compiled callees' functions, defined before the region's
 
 
@@ -87,6 +88,11 @@ class _Gen:
         self.exits: list = []
         self.block_ids = {b.pc: i for i, b in enumerate(region.blocks)}
         self.sites: list = []    # label per optimized loop or nest with run-time counts (counters.py)
+        # With a table, faults report a site number instead of a bytecode offset, and
+        # names are numbered in emission order: regions alike but for where they sit
+        # in the bytecode get the same text, hence one compile (the cache keys on it).
+        self.fault_pcs: list | None = None
+        self.tags = 0
         self._collect()
 
     # register variants --------------------------------------------------------
@@ -162,8 +168,21 @@ class _Gen:
 
     # ops ------------------------------------------------------------------------
 
+    def tag(self, prefix: str = "") -> str:
+        """A fresh suffix for the names of one optimized loop or nest."""
+        self.tags += 1
+        return f"_{prefix}{self.tags}"
+
+    def fault_site(self, pc: int) -> int:
+        """What generated code puts in `err[1]` for a fault at `pc`."""
+        if self.fault_pcs is None:
+            return pc
+        if pc not in self.fault_pcs:
+            self.fault_pcs.append(pc)
+        return self.fault_pcs.index(pc)
+
     def _fault(self, kind: int, pc: int, *values) -> str:
-        parts = [f"err[0] = {kind}", f"err[1] = {pc}"]
+        parts = [f"err[0] = {kind}", f"err[1] = {self.fault_site(pc)}"]
         parts += [f"err[{i + 2}] = {v}" for i, v in enumerate(values)]
         return "; ".join(parts + [self.fail_return])
 
@@ -228,9 +247,10 @@ class _Gen:
                 args += [self._addr_expr(raw), self._len_expr(raw), self._mut_expr(raw)]
             else:
                 args.append(_var(raw, CCONV_BANKS[ch]))
-        out = f"c{instr.pc}"
+        out = "c" + self.tag()
         lines = [f"{out} = {callee.fn_name}({', '.join(args + ['err', 'counts'])})",
-                 f"if {out}[0] < 0: callee_frame(err, {callee.ordinal}); err[1] = {instr.pc}; "
+                 f"if {out}[0] < 0: callee_frame(err, {callee.ordinal}); "
+                 f"err[1] = {self.fault_site(instr.pc)}; "
                  + self.fail_return]
         for k, (ch, raw) in enumerate(zip(callee.cconv.results, instr.args[2])):
             lines += self._assign(raw, CCONV_BANKS[ch], f"{out}[{k + 1}]")
@@ -325,7 +345,7 @@ def _optimized_loop(gen: _Gen, plan: LoopPlan) -> tuple[list, str]:
     checks hold, a tight loop with unchecked affine accesses, the promoted
     element in a register and loop-invariant ops hoisted; otherwise the
     literal translation follows."""
-    tag = f"_{plan.header.pc:x}"
+    tag = gen.tag()
     iv, step, bound = (_var(r, "i64") for r in (plan.iv, plan.step, plan.bound))
     pre = [f"n{tag} = ({bound} - {iv} + {step} - 1) // {step} if {bound} > {iv} and {step} > 0 else 0"]
     # The fast version is specialised to a unit step (what IREE emits), so LLVM
@@ -513,6 +533,7 @@ def emit_blocks(gen: _Gen, blocks) -> tuple[list, list]:
 
 def generate(region: Region, name: str) -> RegionCode:
     gen = _Gen(region)
+    gen.fault_pcs = []
     body, notes = emit_blocks(gen, region.blocks)
     body += ["else:", "    err[0] = 0; return -1"]
 
@@ -541,7 +562,7 @@ def generate(region: Region, name: str) -> RegionCode:
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(gen.written),
-                      gen.variants, entry_ids, gen.exits, notes, gen.sites)
+                      gen.variants, entry_ids, gen.exits, notes, gen.sites, gen.fault_pcs)
 
 
 def buffer_views(gen: _Gen) -> list:

@@ -48,7 +48,7 @@ def jammed_nest(gen, nest, why: str) -> tuple[list, str]:
     head = f"loop nest at {outer.header.pc:08X}: not interchanged ({why})"
     if any(len(f.terms) + 1 > MAX_TERMS for f in nest.forms.values()):
         return [], f"{head}; not jammed (too many index terms)"
-    tag = f"_m{outer.header.pc:x}"
+    tag = gen.tag("m")
     j, bound_j = var(outer.iv), var(outer.bound)
     first, stop = var(nest.k_init), var(inner.bound)
     factor = _factor(nest)

@@ -57,3 +57,9 @@ def compile_region(source: str, name: str, err_size: int) -> tuple[RegionFunctio
         lowering.region(name)
         llvm_engine.compile_ir(str(lowering.module), key)
     return RegionFunction(llvm_engine.address(f"{prefix}_{name}")), hit
+
+
+def on_disk(source: str) -> bool:
+    """Whether region `source`'s machine code is loaded or in the disk cache."""
+    key = region_key(source)
+    return llvm_engine.is_loaded(key) or (llvm_engine.cache_dir() / f"{key}.o").exists()

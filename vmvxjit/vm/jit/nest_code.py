@@ -33,7 +33,7 @@ def var(slot: int, bank: str = "i64") -> str:
 def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
     levels, inner = nest.levels, nest.inner
     outer = levels[0]
-    tag = f"_x{outer.header.pc:x}"
+    tag = gen.tag("x")
     j, bound_j = var(outer.iv), var(outer.bound)
     if any(len(f.terms) + 1 > MAX_TERMS for f in [nest.index_form, *nest.forms.values()]):
         return [], f"loop nest at {outer.header.pc:08X}: not interchanged (too many index terms)"

@@ -21,7 +21,9 @@ import numpy as np
 from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.fused_blocks import fuse_region
-from vmvxjit.vm.jit import codegen, counters, switches
+from vmvxjit.vm.jit import codegen, cost, counters, switches
+from vmvxjit.vm.jit.progress import Progress
+from vmvxjit.vm.jit.regions import split_blocks
 from vmvxjit.vm.jit.ops import FAULT_OPS
 from vmvxjit.vm.semantics import PURE_OPS
 
@@ -49,6 +51,7 @@ class JitStats:
     fallbacks: list = field(default_factory=list)  # (function name, why Numba compiled a region)
     compiled_seconds: float = 0.0
     entries: int = 0
+    progress: Progress = field(default_factory=Progress)
 
     def report(self) -> str:
         lines = [f"jit: {len(self.compiled)} regions compiled ({self.cache_hits} loaded from the "
@@ -135,7 +138,8 @@ class CompiledRegion:
     def _fault(self):
         """The interpreter's error for the fault in `err`, with the frames of
         the compiled callees it happened in (the interpreter adds the rest)."""
-        kind, pc, *values = self.err[:codegen.ERR_FRAMES].tolist()
+        kind, site, *values = self.err[:codegen.ERR_FRAMES].tolist()
+        pc = self.code.fault_pcs[site]
         depth = int(self.err[codegen.ERR_FRAMES])
         self.err[codegen.ERR_FRAMES] = 0
         error = _FAULTS[kind](*values)
@@ -177,10 +181,9 @@ def compile_function(fn, signature, stats: JitStats):
     return fn
 
 
-def _compile(function_name: str, code: codegen.RegionCode, stats: JitStats):
+def _compile(function_name: str, code: codegen.RegionCode, source: str, stats: JitStats):
     """The region's compiled function: by llvm_lower.py unless switched to Numba
     (switches.CODEGEN) or the text holds something only Numba translates."""
-    source = codegen.MODULE_HEADER + code.prelude + codegen.NJIT + code.source
     if switches.CODEGEN == "llvm":
         from vmvxjit.vm.jit.llvm_backend import compile_region
         from vmvxjit.vm.jit.llvm_types import Unsupported
@@ -207,21 +210,45 @@ def _compile_numba(code: codegen.RegionCode, source: str, stats: JitStats):
                                  array, array, array, array, array), stats)
 
 
-class _EntryPolicy:
-    """When `auto` compiles a region: after AUTO_THRESHOLD visits of its entry
-    blocks (loop back-edges included: ~10 ms of interpretation, against ~1 s
-    to compile), and only if a frame stays in it for at
-    least MIN_VISITS_PER_FRAME visits on average — a 4-iteration loop run on
-    every call is cheaper interpreted than entered compiled."""
+class _RegionTier:
+    """When and how a region's compiled code replaces its interpretation.
 
-    __slots__ = ("visits", "frames", "last_frame", "compiled", "failed")
+    `jit` compiles on first entry. `auto` first loads the region's code if the
+    disk cache has it (a file read). A region whose one entry is expected to
+    cost more interpreted than compiled (cost.py) is compiled ahead: queued for
+    a worker thread (background.py) when its function is prepared, so that
+    compiles overlap the interpretation of what comes before; at the region's
+    first entry the interpreter waits for that compile, or makes it itself if
+    no worker has started it. Other regions are interpreted until their entries
+    (loop back-edges included) pass AUTO_THRESHOLD visits with at least
+    MIN_VISITS_PER_FRAME per frame on average (a 4-iteration loop run on every
+    call is cheaper interpreted than entered compiled), then compiled at once:
+    interpreting on while a compile runs would gain little, as compiled code is
+    ~100x faster."""
 
-    def __init__(self):
+    def __init__(self, function_name: str, code: codegen.RegionCode, block_targets: dict,
+                 state, tier: str):
+        self.function_name, self.code, self.block_targets = function_name, code, block_targets
+        self.stats, self.location, self.tier = state.jit_stats, state.module.location, tier
+        self.source = codegen.MODULE_HEADER + code.prelude + codegen.NJIT + code.source
         self.visits = 0
         self.frames = 0
         self.last_frame = None
         self.compiled = None
         self.failed = False
+        self.future = None            # a compile ahead, queued or running on a worker
+        self.looked_on_disk = False
+
+    def compile_ahead(self, region, constants: cost.ConstantsBefore, order: int) -> None:
+        """Queues a compile now if one entry is expected to cost more interpreted
+        than compiled; `order` ranks it among compiles ahead (earlier first)."""
+        if self.tier != "auto" or (switches.CODEGEN == "llvm" and _on_disk(self.source)):
+            return
+        if cost.interpreted_seconds(region, constants) > cost.compile_seconds(self.source):
+            from vmvxjit.vm.jit import background
+
+            self.future = background.submit(order, self._build)
+            self.stats.progress.started()
 
     def hot(self, regs) -> bool:
         self.visits += 1
@@ -231,6 +258,49 @@ class _EntryPolicy:
         return (self.visits >= AUTO_THRESHOLD
                 and self.visits >= MIN_VISITS_PER_FRAME * self.frames)
 
+    def advance(self, regs):
+        """The compiled region if it is (now) available, else None: interpret."""
+        if self.failed:
+            return None
+        if self.future is not None:
+            future, self.future = self.future, None
+            return self._finish(self._build() if future.cancel() else future.result())
+        if self.tier == "jit":
+            return self._finish(self._build())
+        if not self.looked_on_disk:
+            self.looked_on_disk = True
+            if switches.CODEGEN == "llvm" and _on_disk(self.source):
+                return self._finish(self._build())
+        return self._finish(self._build()) if self.hot(regs) else None
+
+    def _build(self):
+        """(compiled function or the exception, seconds): on a worker thread or the caller's."""
+        start = time.perf_counter()
+        try:
+            return _compile(self.function_name, self.code, self.source, self.stats), \
+                time.perf_counter() - start
+        except Exception as exc:  # a compiler failure: keep interpreting, report it in the trace
+            return exc, time.perf_counter() - start
+
+    def _finish(self, built):
+        fn, seconds = built
+        self.stats.progress.finished(seconds)
+        if isinstance(fn, Exception):
+            self.failed = True
+            self.stats.failed.append((self.function_name,
+                                      f"{type(fn).__name__}: {str(fn).splitlines()[0][:200]}"))
+            return None
+        self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location)
+        self.stats.compiled.append((self.function_name, sorted(self.code.entry_ids), seconds,
+                                    self.code.notes, self.code.sites, self.compiled.counts))
+        return self.compiled
+
+
+def _on_disk(source: str) -> bool:
+    from vmvxjit.vm.jit.llvm_backend import on_disk
+
+    return on_disk(source)
+
 
 def install(state, function, regions: list, steps: list, block_targets: dict, tier: str,
             unfused: list, env) -> None:
@@ -239,38 +309,39 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
 
     Until a region is compiled (or when it cannot be) its entries run it as
     one generated Python loop (fused_blocks.fuse_region over the `unfused`
-    steps) or, if it has none, the fused step already at the entry."""
+    steps, built on first use) or, if it has none, the fused step already at
+    the entry."""
     if tier == "interp":
         return
     from vmvxjit.vm.jit.callee_code import prelude
     from vmvxjit.vm.jit.callees import call_notes
 
-    stats = state.jit_stats
-    for region in regions:
-        policy = _EntryPolicy()
+    state.jit_stats.progress.regions += len(regions)
+    constants = cost.ConstantsBefore(split_blocks(function.instrs)) if tier == "auto" else None
+    for order, region in enumerate(regions):
         code = codegen.generate(region, "region")
         code.prelude, callee_notes = prelude(region.callees, code.sites)
         code.notes += call_notes(region) + callee_notes
-        in_python = fuse_region(region.blocks, block_targets, unfused, env)
+        policy = _RegionTier(function.name, code, block_targets, state, tier)
+        if constants is not None:
+            policy.compile_ahead(region, constants, order)
+        python_loop: list = []
 
-        def make_entry(original, index, entry_id, region=region, code=code, policy=policy,
-                       in_python=in_python):
+        def make_entry(original, index, entry_id, region=region, policy=policy,
+                       python_loop=python_loop):
             def interpreted(regs, refs):
-                if in_python is None:
+                if not python_loop:
+                    python_loop.append(fuse_region(region.blocks, block_targets, unfused, env))
+                if python_loop[0] is None:
                     return original(regs, refs)
-                target, back_edges = in_python(regs, refs, index)
+                target, back_edges = python_loop[0](regs, refs, index)
                 policy.visits += back_edges
                 return target
 
             def step(regs, refs):
-                compiled = policy.compiled
+                compiled = policy.compiled or policy.advance(regs)
                 if compiled is None:
-                    if policy.failed or (tier == "auto" and not policy.hot(regs)):
-                        return interpreted(regs, refs)
-                    compiled = _compile_region(function.name, code, block_targets, stats, policy,
-                                               state.module.location)
-                    if compiled is None:
-                        return interpreted(regs, refs)
+                    return interpreted(regs, refs)
                 target = compiled.run(entry_id, regs, refs, region.buffer_registers)
                 return interpreted(regs, refs) if target is None else target
             return step
@@ -278,18 +349,3 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
         for pc, entry_id in code.entry_ids.items():
             index = block_targets[pc]
             steps[index] = make_entry(steps[index], index, entry_id)
-
-
-def _compile_region(name, code, block_targets, stats: JitStats, policy: _EntryPolicy, location):
-    start = time.perf_counter()
-    try:
-        fn = _compile(name, code, stats)
-    except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
-        policy.failed = True
-        stats.failed.append((name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
-        return None
-    compiled = CompiledRegion(code, fn, block_targets, stats, location)
-    policy.compiled = compiled
-    stats.compiled.append((name, sorted(code.entry_ids), time.perf_counter() - start, code.notes,
-                           code.sites, compiled.counts))
-    return compiled

@@ -1,0 +1,66 @@
+"""Worker threads that compile regions while the interpreter keeps running.
+
+LLVM's passes and code generation are called through ctypes, which releases
+the GIL, so on a machine with more than one core a compile costs the
+interpreting thread almost nothing. There are as many workers as the
+process may use cores less one (at least one). At exit, compiles not yet
+started are dropped and the running ones are awaited (LLVM must not be torn
+down under a compiling thread); what finished is in the disk cache for the
+next process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import queue
+import threading
+from concurrent.futures import Future
+
+_JOBS: queue.PriorityQueue = queue.PriorityQueue()
+_SEQUENCE = itertools.count()
+_THREADS: list = []
+_BUSY = threading.Condition()
+_STATE = {"running": 0, "closing": False}
+
+
+def worker_count() -> int:
+    return max(1, len(os.sched_getaffinity(0)) - 1)
+
+
+def submit(priority: int, fn, *args) -> Future:
+    """Runs `fn(*args)` on a worker, lowest `priority` first (then in order of
+    submission); the future holds its result or exception."""
+    future: Future = Future()
+    _JOBS.put((priority, next(_SEQUENCE), future, fn, args))
+    with _BUSY:
+        if len(_THREADS) < worker_count():
+            thread = threading.Thread(target=_work, name=f"vmvxjit-compile-{len(_THREADS)}", daemon=True)
+            _THREADS.append(thread)
+            thread.start()
+    return future
+
+
+def _work() -> None:
+    while True:
+        _, _, future, fn, args = _JOBS.get()
+        with _BUSY:
+            if _STATE["closing"] or not future.set_running_or_notify_cancel():
+                continue
+            _STATE["running"] += 1
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # handed to whoever waits on the future
+            future.set_exception(exc)
+        finally:
+            with _BUSY:
+                _STATE["running"] -= 1
+                _BUSY.notify_all()
+
+
+@atexit.register
+def _drain() -> None:
+    with _BUSY:
+        _STATE["closing"] = True
+        _BUSY.wait_for(lambda: _STATE["running"] == 0, timeout=60)
