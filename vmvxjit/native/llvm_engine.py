@@ -1,7 +1,7 @@
 """One LLVM JIT per process for generated code: host target, O3, objects cached on disk.
 
-`compile_ir(text, key)` optimizes LLVM IR for this machine's CPU (O3 with
-the loop vectorizer; no fast-math flags are ever emitted, so results keep
+`compile_ir(text, key, speed)` optimizes LLVM IR for this machine's CPU (O1
+or O3, with the loop vectorizer; no fast-math flags are ever emitted, so results keep
 their bits), emits an object file and loads it into the process's MCJIT
 engine; `address(name)` then finds a function. Objects are cached under
 `<cache root>/llvm-<llvmlite>-<cpu>-<features digest>/<key>.o`: a second
@@ -68,15 +68,16 @@ def cache_dir() -> Path:
     return path
 
 
-def emit_object(text: str) -> bytes:
-    """Optimized machine code for LLVM IR `text` (safe to call from any thread)."""
+def emit_object(text: str, speed: int = 3) -> bytes:
+    """Machine code for LLVM IR `text` optimized at `speed` (1: LLVM's O1, 3: O3);
+    safe to call from any thread."""
     _target()
     module = llvm.parse_assembly(text)
     module.triple = llvm.get_process_triple()
     module.verify()
     tm = target_machine()
     module.data_layout = str(tm.target_data)
-    options = llvm.create_pipeline_tuning_options(speed_level=3)
+    options = llvm.create_pipeline_tuning_options(speed_level=speed)
     options.loop_vectorization = True
     # SLP was ~60% of LLVM's time on SqueezeNet's regions; without it that model
     # compiles in 9 s instead of 15 s and runs 175 ms instead of 223 ms (softmax
@@ -111,11 +112,11 @@ def cached(key: str) -> bool:
     return True
 
 
-def compile_ir(text: str, key: str) -> None:
+def compile_ir(text: str, key: str, speed: int = 3) -> None:
     """Makes the functions of IR `text` callable (compiled once, then from the disk cache)."""
     if cached(key):
         return
-    data = emit_object(text)
+    data = emit_object(text, speed)
     path = cache_dir() / f"{key}.o"
     fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as f:

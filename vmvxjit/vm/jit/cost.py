@@ -3,12 +3,12 @@
 `auto` uses these to compile a region ahead (on a worker, as soon as its
 function is prepared) when interpreting one entry of it would cost more
 than compiling it: the typical case of a model, whose every layer is a
-loop nest run once per call. Trip counts come from constant loop
-bounds (static modules have them): the value of the `vm.const.i64` that last
-wrote the bound register before the loop in bytecode order, which is the
-one reaching the loop in the structured code IREE emits (an estimate only:
-nothing but this choice depends on it); a loop whose bound is not such a
-constant counts UNKNOWN_TRIPS times. Loops are spans of bytecode from a
+loop nest run once per call. Trip counts come from loop bounds
+known before the loop runs (static modules have them): what the op that last
+wrote the bound register before the loop in bytecode order computes from
+constants, that write being the one reaching the loop in the structured code
+IREE emits (an estimate only: nothing but this choice depends on it); a loop
+whose bound is not known counts UNKNOWN_TRIPS times. Loops are spans of bytecode from a
 header to the block that branches back to it.
 """
 
@@ -22,55 +22,78 @@ UNKNOWN_TRIPS = 8
 INTERPRETED_S_PER_OP = 80e-9        # the fused-Python tier, per VM op (conv/matmul loops)
 COMPILE_S = 0.03                    # LLVM per region, plus
 COMPILE_S_PER_CHAR = 25e-6          # per character of region code (SqueezeNet: ~0.7 ms per line)
+AHEAD_FRACTION = 0.5                # compile ahead above this share of the compile cost: a worker
+                                    # compiles on an otherwise idle core, and estimates err low
 
 
-class ConstantsBefore:
-    """For a function: the constant a slot was last given before a pc, in bytecode order."""
+class FunctionShape:
+    """For a function: its loops, and what a slot held before a pc, where known."""
 
     def __init__(self, blocks: list):
-        self.writes: dict = {}        # slot -> ([pc, ...], [constant or None, ...])
+        self.blocks = {b.pc: b for b in blocks}
+        self.loops = [(target, block.pc) for block in blocks for target in block.successors
+                      if target <= block.pc]
+        self.writes: dict = {}        # slot -> ([pc, ...], [instr, ...]) in bytecode order
         for block in blocks:
             for instr in block.instrs:
-                m = instr.op.mnemonic
-                value = None
-                if m == "vm.const.i64":
-                    value = int(instr.args[0])
-                elif m == "vm.const.i64.zero":
-                    value = 0
                 for slot in writes(instr):
-                    pcs, values = self.writes.setdefault(slot, ([], []))
+                    pcs, instrs = self.writes.setdefault(slot, ([], []))
                     pcs.append(instr.pc)
-                    values.append(value)
+                    instrs.append(instr)
 
-    def at(self, slot: int, pc: int):
-        pcs, values = self.writes.get(slot, ((), ()))
+    def value(self, slot: int, pc: int, depth: int = 4):
+        """The i64 `slot` held just before `pc`, from the op that last wrote it in
+        bytecode order: a constant, or sums, products and minimums of such (a
+        minimum with one unknown side is taken as its known side, an upper bound)."""
+        pcs, instrs = self.writes.get(slot, ((), ()))
         k = bisect.bisect_left(pcs, pc)
-        return values[k - 1] if k else None
+        if not k or depth == 0:
+            return None
+        instr = instrs[k - 1]
+        m, args = instr.op.mnemonic, instr.args
+        if m == "vm.const.i64":
+            return int(args[0])
+        if m == "vm.const.i64.zero":
+            return 0
+        if m not in _ARITHMETIC:
+            return None
+        operands = [self.value(a, instr.pc, depth - 1) for a in args[:_ARITHMETIC[m]]]
+        if m == "vm.min.i64.s":
+            known = [v for v in operands if v is not None]
+            return min(known) if known else None
+        if None in operands:
+            return None
+        a, b, *c = operands
+        return {"vm.add.i64": a + b, "vm.sub.i64": a - b, "vm.mul.i64": a * b,
+                "vm.fma.i64": a * b + (c[0] if c else 0)}[m]
 
 
-def _trips(header, constants: ConstantsBefore) -> int:
-    """The loop's trip count when its `cmp.lt.i64.s iv, bound` has a constant bound."""
+_ARITHMETIC = {"vm.add.i64": 2, "vm.sub.i64": 2, "vm.mul.i64": 2, "vm.fma.i64": 3, "vm.min.i64.s": 2}
+
+
+def _trips(header, shape: FunctionShape) -> int:
+    """The loop's trip count when the bound of its `cmp.lt.i64.s iv, bound` is known."""
     term = header.terminator
     if term.op.mnemonic != "vm.cond_br" or not header.instrs[:-1]:
         return UNKNOWN_TRIPS
     cmp = header.instrs[-2]
     if cmp.op.mnemonic != "vm.cmp.lt.i64.s" or cmp.args[2] != term.args[0]:
         return UNKNOWN_TRIPS
-    known = constants.at(cmp.args[1], header.pc)
+    known = shape.value(cmp.args[1], header.pc)
     return UNKNOWN_TRIPS if known is None else max(1, known)
 
 
-def interpreted_seconds(region, constants: ConstantsBefore) -> float:
-    """Estimated time to interpret one entry of `region` from its first block."""
-    pcs = {b.pc: b for b in region.blocks}
-    loops = [(target, block.pc) for block in region.blocks for target in block.successors
-             if target in pcs and target <= block.pc]
-    trips = {header: _trips(pcs[header], constants) for header, _ in loops}
+def interpreted_seconds(region, shape: FunctionShape) -> float:
+    """Estimated time to interpret `region` from its first block, for every entry
+    its function's enclosing loops make (an outer loop of interpreted ops around it
+    enters it once per iteration)."""
+    pcs = {b.pc for b in region.blocks}
+    trips = {header: _trips(shape.blocks[header], shape) for header, _ in shape.loops}
     ops = 0
     for block in region.blocks:
         count = len(block.instrs)
-        for header, tail in loops:
-            if header <= block.pc <= tail:
+        for header, tail in shape.loops:
+            if header <= block.pc <= tail and (header in pcs or header < region.blocks[0].pc):
                 count *= trips[header]
         ops += count
     return ops * INTERPRETED_S_PER_OP

@@ -8,7 +8,7 @@ import numpy as np
 
 from vmvxjit.vm.jit import codegen, dispatch
 from vmvxjit.vm.jit.cache import load_source
-from vmvxjit.vm.jit.tiering import compile_function
+from vmvxjit.vm.jit.tiering import Compiled, compile_function
 
 _NAME = "dispatch"
 
@@ -62,6 +62,7 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
     compiled = CompiledDispatch(fn, alloc_rows, sites)
-    stats.compiled.append((function.name, [0], time.perf_counter() - start,
-                           ["whole entry function with its workgroup loop", *notes], sites, compiled.counts))
+    stats.compiled.append(Compiled(function.name, [0], time.perf_counter() - start,
+                                   ["whole entry function with its workgroup loop", *notes], sites,
+                                   compiled.counts))
     return compiled

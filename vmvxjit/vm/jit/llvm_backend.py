@@ -40,14 +40,18 @@ class RegionFunction:
                         lens.ctypes.data, mut.ctypes.data, err.ctypes.data, counts.ctypes.data)
 
 
-def region_key(source: str) -> str:
-    return hashlib.sha256((compiler_digest() + "\0" + source).encode()).hexdigest()[:32]
+QUICK, OPTIMIZED = 1, 3       # LLVM speed levels: a region's first compile in `auto`, and its best
 
 
-def compile_region(source: str, name: str, err_size: int) -> tuple[RegionFunction, bool]:
-    """The compiled function `name` of region `source`, and whether it came from the disk cache.
-    Raises llvm_types.Unsupported for code the LLVM path does not translate."""
-    key = region_key(source)
+def region_key(source: str, speed: int) -> str:
+    text = f"{compiler_digest()}\0{speed}\0{source}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def compile_region(source: str, name: str, err_size: int, speed: int) -> tuple[RegionFunction, bool]:
+    """The compiled function `name` of region `source` at LLVM `speed`, and whether it came
+    from the disk cache. Raises llvm_types.Unsupported for code the LLVM path does not translate."""
+    key = region_key(source, speed)
     prefix = f"v{key[:20]}"
     hit = llvm_engine.cached(key)
     if not hit:
@@ -55,11 +59,15 @@ def compile_region(source: str, name: str, err_size: int) -> tuple[RegionFunctio
 
         lowering = ModuleLowering(source, prefix, {"err": err_size})
         lowering.region(name)
-        llvm_engine.compile_ir(str(lowering.module), key)
+        llvm_engine.compile_ir(str(lowering.module), key, speed)
     return RegionFunction(llvm_engine.address(f"{prefix}_{name}")), hit
 
 
-def on_disk(source: str) -> bool:
-    """Whether region `source`'s machine code is loaded or in the disk cache."""
-    key = region_key(source)
-    return llvm_engine.is_loaded(key) or (llvm_engine.cache_dir() / f"{key}.o").exists()
+def on_disk(source: str) -> int | None:
+    """The best speed level at which region `source`'s machine code is loaded or in the
+    disk cache, if any."""
+    for speed in (OPTIMIZED, QUICK):
+        key = region_key(source, speed)
+        if llvm_engine.is_loaded(key) or (llvm_engine.cache_dir() / f"{key}.o").exists():
+            return speed
+    return None

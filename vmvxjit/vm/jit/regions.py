@@ -119,7 +119,8 @@ def is_compilable(block: Block, callees: dict) -> bool:
 
 
 def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
-    """Connected components of compilable blocks that contain a loop."""
+    """Connected components of compilable blocks that contain a loop, those of
+    more than MAX_REGION_BLOCKS blocks cut between their top-level loop nests."""
     blocks = split_blocks(instrs)
     by_pc = {b.pc: b for b in blocks}
     good = {b.pc for b in blocks if is_compilable(b, callees)}
@@ -143,23 +144,47 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
             component.add(pc)
             stack.extend(neighbours[pc] - component)
         seen |= component
-        members = [by_pc[pc] for pc in sorted(component)]
-        has_loop = any(t in component and t <= b.pc for b in members for t in b.successors)
-        if not has_loop or len(members) > MAX_REGION_BLOCKS:
-            continue
-        entries = set()
-        for block in blocks:
-            for target in block.successors:
-                if target in component and (block.pc not in component or target <= block.pc):
-                    entries.add(target)
-        if blocks[0].pc in component:
-            entries.add(blocks[0].pc)
-        facts = facts or function_facts(blocks)
-        region = Region(members, sorted(entries)).know(blocks, facts)
-        region.buffer_registers = buffer_registers(members)
-        region.callees = _reached(members, callees)
-        regions.append(region)
+        for members in _chunks([by_pc[pc] for pc in sorted(component)]):
+            pcs = {b.pc for b in members}
+            if not any(t in pcs and t <= b.pc for b in members for t in b.successors):
+                continue
+            entries = set()
+            for block in blocks:
+                for target in block.successors:
+                    if target in pcs and (block.pc not in pcs or target <= block.pc):
+                        entries.add(target)
+            if blocks[0].pc in pcs:
+                entries.add(blocks[0].pc)
+            facts = facts or function_facts(blocks)
+            region = Region(members, sorted(entries)).know(blocks, facts)
+            region.buffer_registers = buffer_registers(members)
+            region.callees = _reached(members, callees)
+            regions.append(region)
     return regions
+
+
+def _chunks(members: list) -> list:
+    """`members` (blocks in bytecode order) as runs of at most MAX_REGION_BLOCKS
+    blocks, cut only where no loop spans the cut; a single loop nest larger than
+    that stays whole. Branches between runs leave one region and enter the next
+    through the interpreter, one step each."""
+    if len(members) <= MAX_REGION_BLOCKS:
+        return [members]
+    inside = {b.pc for b in members}
+    spans = [(t, b.pc) for b in members for t in b.successors if t in inside and t <= b.pc]
+    pieces: list = []
+    for k, block in enumerate(members):
+        if pieces and any(h <= members[k - 1].pc and tail >= block.pc for h, tail in spans):
+            pieces[-1].append(block)
+        else:
+            pieces.append([block])
+    chunks: list = []
+    for piece in pieces:
+        if chunks and len(chunks[-1]) + len(piece) <= MAX_REGION_BLOCKS:
+            chunks[-1] += piece
+        else:
+            chunks.append(list(piece))
+    return chunks
 
 
 def buffer_registers(blocks: list) -> list:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.fused_blocks import fuse_region
 from vmvxjit.vm.jit import codegen, cost, counters, switches
+from vmvxjit.vm.jit.llvm_backend import OPTIMIZED, QUICK
 from vmvxjit.vm.jit.progress import Progress
 from vmvxjit.vm.jit.regions import split_blocks
 from vmvxjit.vm.jit.ops import FAULT_OPS
@@ -30,6 +32,7 @@ from vmvxjit.vm.semantics import PURE_OPS
 TIERS = ("interp", "jit", "auto")
 AUTO_THRESHOLD = int(os.environ.get("VMVXJIT_JIT_THRESHOLD", "20000"))
 MIN_VISITS_PER_FRAME = 32
+TIER_UP_S = 0.02             # compiled run time after which `auto` recompiles a region optimized
 
 
 def resolve_tier(tier: str | None) -> str:
@@ -37,6 +40,18 @@ def resolve_tier(tier: str | None) -> str:
     if tier not in TIERS:
         raise InvalidArgumentError(f"unknown tier '{tier}'; expected one of {', '.join(TIERS)}")
     return tier
+
+
+class Compiled(NamedTuple):
+    """One compiled region (or VMVX entry function) as --trace reports it."""
+
+    name: str
+    pcs: list                # its entry pcs
+    seconds: float           # compile (or disk cache load) time
+    notes: list              # what the loop optimizer did
+    sites: list              # counted loops and nests (counters.py)
+    counts: object           # their counts
+    run: list | None = None  # [seconds in it, entries], for regions
 
 
 @dataclass
@@ -57,9 +72,10 @@ class JitStats:
         lines = [f"jit: {len(self.compiled)} regions compiled ({self.cache_hits} loaded from the "
                  f"disk cache), {self.compiled_seconds * 1e3:.1f} ms in compiled code over "
                  f"{self.entries} entries"]
-        for name, pcs, seconds, notes, sites, counts in self.compiled:
+        for name, pcs, seconds, notes, sites, counts, run in self.compiled:
+            ran = f"; ran {run[0] * 1e3:.1f} ms over {run[1]} entries (O{run[2]})" if run else ""
             lines.append(f"jit:   {name} region at {', '.join(f'{p:08X}' for p in pcs)}: "
-                         f"compiled in {seconds * 1e3:.0f} ms")
+                         f"compiled in {seconds * 1e3:.0f} ms{ran}")
             lines += [f"jit:     {note}" for note in notes]
             lines += [f"jit:     {line}" for line in counters.report(sites, counts.tolist())]
         for name, reason in self.failed:
@@ -87,10 +103,15 @@ class CompiledRegion:
         self.written_float = [(i, s) for i, (s, _) in enumerate(code.float_vars) if s in code.written]
         self.err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
         self.counts = np.zeros(2 * len(code.sites), dtype=np.int64)
+        self.run_time = [0.0, 0, 0]      # seconds in this region's code, entries, LLVM speed level
+        self.tier_up = None              # starts the optimized compile, once the region runs hot
+        self.upgrade = None              # that compile's future
 
     def run(self, entry_id: int, regs: list, refs: list, buffer_registers: list):
         """Runs from block `entry_id`; returns the step index to continue at, or
         None when the frame cannot enter compiled code (the interpreter goes on)."""
+        if self.upgrade is not None and self.upgrade.done():
+            self._swap()
         buffers = [refs[r] for r in buffer_registers]
         if any(b.__class__ is not VmBuffer for b in buffers):
             return None
@@ -104,12 +125,25 @@ class CompiledRegion:
         mut = np.array([b.mutable for b in buffers], dtype=np.int64)
         start = time.perf_counter()
         status = self.fn(entry_id, ri, rf, tags, addrs, lens, mut, self.err, self.counts)
-        self.stats.compiled_seconds += time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        self.stats.compiled_seconds += seconds
         self.stats.entries += 1
+        self.run_time[0] += seconds
+        self.run_time[1] += 1
+        if self.tier_up is not None and self.run_time[0] > TIER_UP_S:
+            self.upgrade, self.tier_up = self.tier_up(), None
         if status < 0:
             raise self._fault()
         self._write_back(regs, ri, rf, tags)
         return self.exit_steps[status]
+
+    def _swap(self) -> None:
+        """Continues in the optimized compile of the same code (same layout and counters)."""
+        fn, seconds = self.upgrade.result()
+        self.upgrade = None
+        if not isinstance(fn, Exception):
+            self.fn = fn
+            self.run_time[2] = OPTIMIZED
 
     def _tag(self, value, slot: int) -> int:
         banks = self.code.variants[slot]
@@ -181,7 +215,7 @@ def compile_function(fn, signature, stats: JitStats):
     return fn
 
 
-def _compile(function_name: str, code: codegen.RegionCode, source: str, stats: JitStats):
+def _compile(function_name: str, code: codegen.RegionCode, source: str, stats: JitStats, speed: int):
     """The region's compiled function: by llvm_lower.py unless switched to Numba
     (switches.CODEGEN) or the text holds something only Numba translates."""
     if switches.CODEGEN == "llvm":
@@ -189,7 +223,7 @@ def _compile(function_name: str, code: codegen.RegionCode, source: str, stats: J
         from vmvxjit.vm.jit.llvm_types import Unsupported
 
         try:
-            fn, hit = compile_region(source, code.name, codegen.ERR_SIZE)
+            fn, hit = compile_region(source, code.name, codegen.ERR_SIZE, speed)
         except Unsupported as why:
             stats.fallbacks.append((function_name, str(why)))
         else:
@@ -238,13 +272,14 @@ class _RegionTier:
         self.failed = False
         self.future = None            # a compile ahead, queued or running on a worker
         self.looked_on_disk = False
+        self.speed = OPTIMIZED if tier == "jit" else QUICK
 
-    def compile_ahead(self, region, constants: cost.ConstantsBefore, order: int) -> None:
+    def compile_ahead(self, region, shape: cost.FunctionShape, order: int) -> None:
         """Queues a compile now if one entry is expected to cost more interpreted
         than compiled; `order` ranks it among compiles ahead (earlier first)."""
         if self.tier != "auto" or (switches.CODEGEN == "llvm" and _on_disk(self.source)):
             return
-        if cost.interpreted_seconds(region, constants) > cost.compile_seconds(self.source):
+        if cost.interpreted_seconds(region, shape) > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
             from vmvxjit.vm.jit import background
 
             self.future = background.submit(order, self._build)
@@ -269,15 +304,17 @@ class _RegionTier:
             return self._finish(self._build())
         if not self.looked_on_disk:
             self.looked_on_disk = True
-            if switches.CODEGEN == "llvm" and _on_disk(self.source):
+            speed = _on_disk(self.source) if switches.CODEGEN == "llvm" else None
+            if speed is not None:
+                self.speed = speed
                 return self._finish(self._build())
         return self._finish(self._build()) if self.hot(regs) else None
 
-    def _build(self):
+    def _build(self, speed: int | None = None):
         """(compiled function or the exception, seconds): on a worker thread or the caller's."""
         start = time.perf_counter()
         try:
-            return _compile(self.function_name, self.code, self.source, self.stats), \
+            return _compile(self.function_name, self.code, self.source, self.stats, speed or self.speed), \
                 time.perf_counter() - start
         except Exception as exc:  # a compiler failure: keep interpreting, report it in the trace
             return exc, time.perf_counter() - start
@@ -291,12 +328,18 @@ class _RegionTier:
                                       f"{type(fn).__name__}: {str(fn).splitlines()[0][:200]}"))
             return None
         self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location)
-        self.stats.compiled.append((self.function_name, sorted(self.code.entry_ids), seconds,
-                                    self.code.notes, self.code.sites, self.compiled.counts))
+        self.compiled.run_time[2] = self.speed
+        if self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
+            from vmvxjit.vm.jit import background
+
+            self.compiled.tier_up = lambda: background.submit(0, self._build, OPTIMIZED)
+        self.stats.compiled.append(Compiled(self.function_name, sorted(self.code.entry_ids), seconds,
+                                            self.code.notes, self.code.sites, self.compiled.counts,
+                                            self.compiled.run_time))
         return self.compiled
 
 
-def _on_disk(source: str) -> bool:
+def _on_disk(source: str) -> int | None:
     from vmvxjit.vm.jit.llvm_backend import on_disk
 
     return on_disk(source)
@@ -317,14 +360,14 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
     from vmvxjit.vm.jit.callees import call_notes
 
     state.jit_stats.progress.regions += len(regions)
-    constants = cost.ConstantsBefore(split_blocks(function.instrs)) if tier == "auto" else None
+    shape = cost.FunctionShape(split_blocks(function.instrs)) if tier == "auto" else None
     for order, region in enumerate(regions):
         code = codegen.generate(region, "region")
         code.prelude, callee_notes = prelude(region.callees, code.sites)
         code.notes += call_notes(region) + callee_notes
         policy = _RegionTier(function.name, code, block_targets, state, tier)
-        if constants is not None:
-            policy.compile_ahead(region, constants, order)
+        if shape is not None:
+            policy.compile_ahead(region, shape, order)
         python_loop: list = []
 
         def make_entry(original, index, entry_id, region=region, policy=policy,

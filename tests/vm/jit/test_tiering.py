@@ -1,0 +1,121 @@
+"""How `auto` gets compiled code: from the disk cache at first entry, ahead of time for
+regions whose one entry costs more interpreted than compiled, at once for hot ones; big
+components split into regions; compiles on worker threads; the progress line."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import vmvxjit
+from tests.support.modules import STATIC, compile_mlir
+from tests.vm.jit.test_loops import MATMUL
+from vmvxjit.vm.jit import background, cost, progress, regions
+from vmvxjit.vm.jit.callees import native
+
+
+def _run(path, tier, env, *inputs):
+    command = [sys.executable, "-m", "vmvxjit", "run", str(path), *(f"--input={i}" for i in inputs),
+               f"--tier={tier}", "--trace"]
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, check=True)
+    return result.stdout, result.stderr
+
+
+def test_auto_loads_a_cached_region_at_first_entry(tmp_path):
+    """A 6x5x4 matmul never gets hot; once `jit` has compiled it, `auto` uses the cached code."""
+    path = compile_mlir(MATMUL.format(m=6, k=5, n=4), STATIC)
+    env = {"VMVXJIT_CACHE_DIR": str(tmp_path)}
+    inputs = ("6x5xf32=1", "5x4xf32=2")
+    cold_out, cold = _run(path, "auto", env, *inputs)
+    assert "0 regions compiled" in cold
+    _run(path, "jit", env, *inputs)
+    warm_out, warm = _run(path, "auto", env, *inputs)
+    assert "1 regions compiled (1 loaded from the disk cache)" in warm
+    assert warm_out == cold_out
+
+
+def test_heavy_regions_compile_ahead_and_light_ones_do_not(tmp_path):
+    """With the visit threshold out of reach, only the cost estimate can start a compile:
+    a 96x96x96 matmul (constant trip counts) compiles; an 8x16x4 one stays interpreted."""
+    env = {"VMVXJIT_CACHE_DIR": str(tmp_path), "VMVXJIT_JIT_THRESHOLD": str(10**12)}
+    big = compile_mlir(MATMUL.format(m=96, k=96, n=96), STATIC)
+    small = compile_mlir(MATMUL.format(m=8, k=16, n=4), STATIC)
+    assert "1 regions compiled (0 loaded" in _run(big, "auto", env, "96x96xf32=1", "96x96xf32=2")[1]
+    assert "0 regions compiled" in _run(small, "auto", env, "8x16xf32=1", "16x4xf32=2")[1]
+
+
+def test_cost_estimate_uses_the_constant_trip_counts():
+    """Work grows with m*k*n for a matmul whose loop bounds are constants."""
+    estimates = []
+    for size in (8, 16):
+        path = compile_mlir(MATMUL.format(m=size, k=size, n=size), STATIC)
+        module = vmvxjit.load(path, tier="interp")._program.module
+        function = next(f for f in module.functions if f.name == "mm")
+        found = regions.find_regions(function.instrs, native(module))
+        shape = cost.FunctionShape(regions.split_blocks(function.instrs))
+        estimates.append(sum(cost.interpreted_seconds(r, shape) for r in found))
+    assert 6 < estimates[1] / estimates[0] < 10
+
+
+def _block(pc, *successors):
+    return regions.Block(pc, [], list(successors))
+
+
+def test_big_components_split_between_top_level_loop_nests(monkeypatch):
+    """Three loops of 3 blocks each (header, body, latch), 9 blocks, cut at most 4 a region:
+    the cuts fall between the loops, never inside one."""
+    monkeypatch.setattr(regions, "MAX_REGION_BLOCKS", 4)
+    blocks = []
+    for base in (0, 10, 20):
+        blocks += [_block(base, base + 1, base + 10), _block(base + 1, base + 2), _block(base + 2, base)]
+    chunks = regions._chunks(blocks)
+    assert [[b.pc for b in c] for c in chunks] == [[0, 1, 2], [10, 11, 12], [20, 21, 22]]
+    monkeypatch.setattr(regions, "MAX_REGION_BLOCKS", 2)
+    assert [len(c) for c in regions._chunks(blocks)] == [3, 3, 3]   # a loop is never cut
+
+
+def test_workers_run_lower_priorities_first_and_hand_back_errors():
+    started = threading.Event()
+    release = threading.Event()
+    order = []
+    blocker = background.submit(0, lambda: (started.set(), release.wait(10)))
+    assert started.wait(10)
+    later = background.submit(5, order.append, "later")
+    sooner = background.submit(1, order.append, "sooner")
+    failing = background.submit(2, lambda: 1 / 0)
+    release.set()
+    for future in (blocker, later, sooner):
+        future.result(10)
+    assert order == ["sooner", "later"]
+    with pytest.raises(ZeroDivisionError):
+        failing.result(10)
+
+
+def test_progress_line_only_on_a_terminal(monkeypatch):
+    written = []
+    fake = SimpleNamespace(isatty=lambda: True, write=written.append, flush=lambda: None)
+    monkeypatch.setattr(progress.sys, "stderr", fake)
+    monkeypatch.setattr(progress.atexit, "register", lambda fn: None)
+    line = progress.Progress()
+    line.regions = 3
+    line.finished(2.5)
+    assert written[-1] == "\rjit: 1/3 regions compiled, 2.5 s compiling"
+    fake.isatty = lambda: False
+    line.finished(0.5)
+    assert len(written) == 1
+
+
+@pytest.mark.slow
+def test_auto_result_is_the_interpreters_with_compiles_ahead(tmp_path, monkeypatch):
+    """Compiles ahead run on a worker while the interpreter goes on; the result keeps its bits."""
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    path = compile_mlir(MATMUL.format(m=96, k=96, n=96), STATIC)
+    rng = np.random.default_rng(7)
+    a, b = (rng.standard_normal((96, 96)).astype(np.float32) for _ in range(2))
+    expected = vmvxjit.load(path, tier="interp").mm(a, b)
+    assert vmvxjit.load(path, tier="auto").mm(a, b).tobytes() == expected.tobytes()
