@@ -125,6 +125,11 @@ class Module:
     def __repr__(self) -> str:
         return f"<vmvxjit.Module {self._program.module.name}: {', '.join(self.functions)}>"
 
+    def jit_stats(self) -> dict:
+        """What `--trace` reports, as data: regions compiled (and loaded from the disk
+        cache), compile time, time in compiled code and in regions run as Python."""
+        return self._program.context.jit_stats.as_dict()
+
 
 def load(source, **options) -> Module:
     """Loads a `.vmfb` from a path, bytes or a numpy uint8 array."""

@@ -119,3 +119,26 @@ def test_auto_result_is_the_interpreters_with_compiles_ahead(tmp_path, monkeypat
     a, b = (rng.standard_normal((96, 96)).astype(np.float32) for _ in range(2))
     expected = vmvxjit.load(path, tier="interp").mm(a, b)
     assert vmvxjit.load(path, tier="auto").mm(a, b).tobytes() == expected.tobytes()
+
+
+def test_trace_names_a_region_run_as_python_and_why(tmp_path):
+    """A 16x16x16 matmul (a few ms as Python, far below a compile's cost) in `auto` with
+    the visit threshold out of reach runs as Python: the trace says how long and why."""
+    env = {"VMVXJIT_CACHE_DIR": str(tmp_path), "VMVXJIT_JIT_THRESHOLD": str(10**12)}
+    path = compile_mlir(MATMUL.format(m=16, k=16, n=16), STATIC)
+    _, trace = _run(path, "auto", env, "16x16xf32=1", "16x16xf32=2")
+    assert "0 regions compiled" in trace
+    line = next(x for x in trace.splitlines() if "as Python" in x and "region at" in x)
+    assert "not hot:" in line and "visits" in line
+
+
+def test_library_reports_jit_statistics(tmp_path, monkeypatch):
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    path = compile_mlir(MATMUL.format(m=6, k=5, n=4), STATIC)
+    module = vmvxjit.load(path, tier="jit")
+    module.mm(np.ones((6, 5), np.float32), np.ones((5, 4), np.float32))
+    stats = module.jit_stats()
+    assert stats["regions_compiled"] == 1 and stats["loaded_from_disk_cache"] == 0
+    (region,) = stats["compiled"]
+    assert region["function"] == "mm" and region["run_entries"] >= 1 and region["llvm_level"] == 3
+    assert stats["compile_seconds"] > 0 and stats["python_region_seconds"] == 0

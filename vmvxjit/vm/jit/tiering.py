@@ -32,6 +32,7 @@ from vmvxjit.vm.semantics import PURE_OPS
 TIERS = ("interp", "jit", "auto")
 AUTO_THRESHOLD = int(os.environ.get("VMVXJIT_JIT_THRESHOLD", "20000"))
 MIN_VISITS_PER_FRAME = 32
+REPORT_PYTHON_S = 0.001     # --trace names regions that ran at least this long as Python
 TIER_UP_S = 0.02             # compiled run time after which `auto` recompiles a region optimized
 
 
@@ -67,17 +68,25 @@ class JitStats:
     compiled_seconds: float = 0.0
     entries: int = 0
     progress: Progress = field(default_factory=Progress)
+    regions: list = field(default_factory=list)    # every _RegionTier, for what runs as Python
+
+    def python_seconds(self) -> float:
+        return sum(r.python_seconds for r in self.regions)
 
     def report(self) -> str:
         lines = [f"jit: {len(self.compiled)} regions compiled ({self.cache_hits} loaded from the "
                  f"disk cache), {self.compiled_seconds * 1e3:.1f} ms in compiled code over "
-                 f"{self.entries} entries"]
+                 f"{self.entries} entries, {self.python_seconds() * 1e3:.1f} ms in regions run as Python"]
         for name, pcs, seconds, notes, sites, counts, run in self.compiled:
             ran = f"; ran {run[0] * 1e3:.1f} ms over {run[1]} entries (O{run[2]})" if run else ""
             lines.append(f"jit:   {name} region at {', '.join(f'{p:08X}' for p in pcs)}: "
                          f"compiled in {seconds * 1e3:.0f} ms{ran}")
             lines += [f"jit:     {note}" for note in notes]
             lines += [f"jit:     {line}" for line in counters.report(sites, counts.tolist())]
+        for region in self.regions:
+            if region.python_seconds >= REPORT_PYTHON_S:
+                lines.append(f"jit:   {region.function_name} region at {_pcs(region.code)}: "
+                             f"ran {region.python_seconds * 1e3:.1f} ms as Python ({region.why_python()})")
         for name, reason in self.failed:
             lines.append(f"jit:   {name}: not compiled ({reason})")
         for name, reason in self.fallbacks:
@@ -85,6 +94,28 @@ class JitStats:
         for name, pc, callee, why in self.calls:
             lines.append(f"jit:   {name}: call at {pc:08X} to @{callee} stays interpreted ({why})")
         return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        """What `report` says, as data (vmvxjit.Module.jit_stats)."""
+        return {
+            "regions_compiled": len(self.compiled), "loaded_from_disk_cache": self.cache_hits,
+            "compile_seconds": sum(c.seconds for c in self.compiled),
+            "compiled_code_seconds": self.compiled_seconds, "compiled_code_entries": self.entries,
+            "python_region_seconds": self.python_seconds(),
+            "compiled": [{"function": c.name, "entries": list(c.pcs), "compile_seconds": c.seconds,
+                          "run_seconds": c.run[0] if c.run else None,
+                          "run_entries": c.run[1] if c.run else None,
+                          "llvm_level": c.run[2] if c.run else None, "notes": list(c.notes)}
+                         for c in self.compiled],
+            "run_as_python": [{"function": r.function_name, "entries": sorted(r.code.entry_ids),
+                               "seconds": r.python_seconds, "why": r.why_python()}
+                              for r in self.regions if r.python_seconds > 0],
+            "not_compiled": [{"function": n, "why": w} for n, w in self.failed],
+        }
+
+
+def _pcs(code: codegen.RegionCode) -> str:
+    return ", ".join(f"{p:08X}" for p in sorted(code.entry_ids))
 
 
 class CompiledRegion:
@@ -273,6 +304,19 @@ class _RegionTier:
         self.future = None            # a compile ahead, queued or running on a worker
         self.looked_on_disk = False
         self.speed = OPTIMIZED if tier == "jit" else QUICK
+        self.python_seconds = 0.0      # time its entries ran it as generated Python
+        state.jit_stats.regions.append(self)
+
+    def why_python(self) -> str:
+        """Why the region ran (or runs) as Python: the trace's words."""
+        if self.failed:
+            return "its compile failed"
+        if self.compiled is not None:
+            return "before its compiled code was ready"
+        if self.future is not None:
+            return "its compile was queued"
+        return (f"not hot: {self.visits} visits over {self.frames} frames, compiled at "
+                f"{AUTO_THRESHOLD} and {MIN_VISITS_PER_FRAME} per frame")
 
     def compile_ahead(self, region, shape: cost.FunctionShape, order: int) -> None:
         """Queues a compile now if one entry is expected to cost more interpreted
@@ -377,7 +421,11 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
                     python_loop.append(fuse_region(region.blocks, block_targets, unfused, env))
                 if python_loop[0] is None:
                     return original(regs, refs)
-                target, back_edges = python_loop[0](regs, refs, index)
+                start = time.perf_counter()
+                try:
+                    target, back_edges = python_loop[0](regs, refs, index)
+                finally:
+                    policy.python_seconds += time.perf_counter() - start
                 policy.visits += back_edges
                 return target
 
