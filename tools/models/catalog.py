@@ -33,10 +33,6 @@ CONFIGS = {
     "dyn-vmvx": ["--iree-execution-model=inline-dynamic", "--iree-hal-target-backends=vmvx"],
 }
 IMPORT_FLAGS = ["--opset-version", "17"]
-# Native code: the whole run is fast in both runtimes. Everything else runs on an interpreter
-# (IREE's) or a cold JIT (vmvxjit's) and takes minutes per model.
-FAST = {("shufflenet", "dyn-llvm"), ("squeezenet", "dyn-llvm")}
-SMALL_MODELS = {"shufflenet", "squeezenet"}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ interpreters (static, dyn-vmvx) take minutes per model call, so there the one ca
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import tempfile
 from pathlib import Path
 
 from tools.models import catalog, iree_tools, process
@@ -35,12 +37,19 @@ def _io_flags(built: Built, prepared: Prepared) -> list[str]:
 
 
 def run_module(built: Built, prepared: Prepared, timeout: float) -> process.Run:
-    """One whole `iree-run-module` process; results go to `outputs_dir(built)`."""
+    """One whole `iree-run-module` process; its results are renamed into `outputs_dir(built)`
+    when it succeeds (a concurrent reader never sees a partial file)."""
     directory = outputs_dir(built)
     directory.mkdir(parents=True, exist_ok=True)
-    outputs = output_paths(directory, len(prepared.expected))
-    return process.run([iree_tools.paths()["iree-run-module"], *_io_flags(built, prepared),
-                        *(f"--output=@{path}" for path in outputs)], timeout)
+    count = len(prepared.expected)
+    with tempfile.TemporaryDirectory(dir=directory, prefix=".run-") as work:
+        outputs = output_paths(Path(work), count)
+        result = process.run([iree_tools.paths()["iree-run-module"], *_io_flags(built, prepared),
+                              *(f"--output=@{path}" for path in outputs)], timeout)
+        if result.ok:
+            for source, target in zip(outputs, output_paths(directory, count)):
+                os.replace(source, target)
+    return result
 
 
 def benchmark(built: Built, prepared: Prepared, run_wall: float, timeout: float) -> dict:
