@@ -35,6 +35,7 @@ def _cases():
 
 @pytest.fixture(scope="module")
 def tools_present():
+    pytest.importorskip("onnx", reason="the light models ship in the onnx wheel")
     if iree_tools.missing():
         pytest.skip(f"IREE tools missing: {', '.join(iree_tools.missing())}")
 

@@ -7,7 +7,7 @@ from tools.models import catalog
 _HEADER = ("| model | config | matches ONNX (IREE / vmvxjit) | vmvxjit = IREE (bits) | iree-compile "
            "| IREE run-module wall / CPU | IREE call | vmvxjit cold wall / CPU | JIT compile (regions) "
            "| vmvxjit cached wall / CPU | vmvxjit warm call | cold / IREE | cached / IREE "
-           "| warm / IREE native warm |")
+           "| warm / IREE native warm | JIT compile / iree-compile llvm-cpu |")
 
 
 def _time(seconds: float | None) -> str:
@@ -61,10 +61,11 @@ def _equal(runs: dict) -> str:
     return "yes" if all(verdicts) else "**no**"
 
 
-def _row(record: dict, native_warm: float | None) -> str:
+def _row(record: dict, native: dict) -> str:
+    """`native`: the same model's dyn-llvm record (IREE's native warm call, llvm-cpu compile)."""
     compile_ = record.get("compile", {})
     if compile_.get("status") != "ok":
-        return f"| {record['model']} | {record['config']} | {_failure(compile_)} |" + " |" * 11
+        return f"| {record['model']} | {record['config']} | {_failure(compile_)} |" + " |" * 12
     iree = record.get("iree")
     runs = record.get("vmvxjit") or {}
     cold, cached, warm = (runs.get(k) for k in ("cold", "cached", "warm"))
@@ -80,12 +81,13 @@ def _row(record: dict, native_warm: float | None) -> str:
              _pair(cached) if runs else "not run",
              (_failure(warm) or _time(warm["seconds"])) if runs else "not run",
              _ratio((cold or {}).get("wall"), iree_wall), _ratio((cached or {}).get("wall"), iree_wall),
-             _ratio((warm or {}).get("seconds"), native_warm)]
+             _ratio((warm or {}).get("seconds"), _native_warm(native)),
+             _ratio(jit["seconds"] if jit else None, (native.get("compile") or {}).get("wall"))]
     return "| " + " | ".join(cells) + " |"
 
 
-def _native_warm(records: dict, model: str) -> float | None:
-    call = (records.get(f"{model}/dyn-llvm", {}).get("iree") or {}).get("call") or {}
+def _native_warm(native: dict) -> float | None:
+    call = (native.get("iree") or {}).get("call") or {}
     return call.get("seconds") if call.get("status") == "ok" else None
 
 
@@ -131,13 +133,14 @@ def render(saved: dict) -> str:
              "(library API). JIT compile: the sum of `--trace`'s per-region compile times in the cold "
              "run. ONNX match: onnx's backend-test tolerance for the model (rtol 1e-3, DenseNet 2e-3; "
              "atol 1e-7). Ratios below 1 mean vmvxjit is faster; the last one compares with IREE's "
-             "native (dyn-llvm, host CPU) warm call of the same model.", "",
-             _HEADER, "|" + "---|" * 14]
+             "native (dyn-llvm, host CPU) warm call of the same model; the JIT's compile time is compared "
+             "with iree-compile's time for the same model with llvm-cpu (dyn-llvm).", "",
+             _HEADER, "|" + "---|" * 15]
     for model in catalog.MODELS:
         for config in catalog.CONFIGS:
             record = records.get(f"{model}/{config}")
             if record:
-                lines.append(_row(record, _native_warm(records, model)))
+                lines.append(_row(record, records.get(f"{model}/dyn-llvm", {})))
     sums = _dyn_llvm_sums(records)
     if sums:
         lines += ["", *sums]

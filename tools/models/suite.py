@@ -22,15 +22,17 @@ class Options:
     vmvxjit: bool = True
 
 
+def _onnx_mismatch(outputs: list[Path], prepared: Prepared) -> str | None:
+    entry = catalog.model(prepared.name)
+    return compare.onnx_mismatch(compare.load(outputs), compare.load(prepared.expected),
+                                 entry.rtol, entry.atol)
+
+
 def _checks(outputs: list[Path], prepared: Prepared, reference: list[Path] | None) -> dict:
     """"onnx": None (close) or why not; "equal_iree": bit-identical to IREE's (None: no IREE)."""
-    entry = catalog.model(prepared.name)
-    actual = compare.load(outputs)
-    checks = {"onnx": compare.onnx_mismatch(actual, compare.load(prepared.expected),
-                                            entry.rtol, entry.atol)}
-    checks["equal_iree"] = (compare.bit_identical(actual, compare.load(reference))
-                            if reference else None)
-    return checks
+    return {"onnx": _onnx_mismatch(outputs, prepared),
+            "equal_iree": (compare.bit_identical(compare.load(outputs), compare.load(reference))
+                           if reference else None)}
 
 
 def _iree(built: build.Built, prepared: Prepared, options: Options) -> dict:
@@ -41,7 +43,7 @@ def _iree(built: build.Built, prepared: Prepared, options: Options) -> dict:
         return {"status": "error", "detail": (result.stderr or result.stdout).strip()[:300]}
     outputs = iree_runs.output_paths(iree_runs.outputs_dir(built), len(prepared.expected))
     section = {"status": "ok", "wall": result.wall, "cpu": result.cpu,
-               "onnx": _checks(outputs, prepared, None)["onnx"]}
+               "onnx": _onnx_mismatch(outputs, prepared)}
     section["call"] = iree_runs.benchmark(built, prepared, result.wall, options.timeout)
     return section
 
