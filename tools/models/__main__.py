@@ -29,7 +29,9 @@ def _machine() -> str:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}"
+    load = os.getloadavg()[0]
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}; "
+            f"load average {load:.2f} at the start (the machine is shared: other work adds noise)")
 
 
 def _versions() -> str:
