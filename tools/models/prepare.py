@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,7 @@ def prepare(name: str) -> Prepared:
         try:
             os.rename(work, directory)
         except OSError:                    # another process prepared it first
+            shutil.rmtree(work, ignore_errors=True)
             if not directory.exists():
                 raise
     return Prepared(name, directory, _numbered(directory, "in"), _numbered(directory, "expected"))
