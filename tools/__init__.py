@@ -1,0 +1,1 @@
+"""Developer tools run from a checkout (`python -m tools.models`, `python tools/expf_exhaustive.py`)."""

@@ -1,0 +1,147 @@
+"""Render the saved results as `docs/models.md`."""
+
+from __future__ import annotations
+
+from tools.models import catalog
+
+_HEADER = ("| model | config | matches ONNX (IREE / vmvxjit) | vmvxjit = IREE (bits) | iree-compile "
+           "| IREE run-module wall / CPU | IREE call | vmvxjit cold wall / CPU | JIT compile (regions) "
+           "| vmvxjit cached wall / CPU | vmvxjit warm call | cold / IREE | cached / IREE "
+           "| warm / IREE native warm | JIT compile / iree-compile llvm-cpu |")
+
+
+def _time(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds == 0:
+        return "0"
+    if seconds >= 100:
+        return f"{seconds:.0f} s"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} µs"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}×" if a is not None and b else "–"
+
+
+def _failure(section: dict | None) -> str | None:
+    if section is None:
+        return "not run"
+    if section.get("status") == "ok":
+        return None
+    return f"{section.get('status')}: {section.get('detail', '')}".replace("|", "\\|")[:120]
+
+
+def _pair(section: dict | None) -> str:
+    return _failure(section) or f"{_time(section['wall'])} / {_time(section['cpu'])}"
+
+
+def _onnx(section: dict | None) -> str:
+    if not section or section.get("status") != "ok":
+        return "–"
+    return "yes" if section.get("onnx") is None else f"**no** ({section['onnx']})"
+
+
+def _vmvxjit_onnx(runs: dict) -> str:
+    done = [run for run in runs.values() if run.get("status") == "ok"]
+    if not done:
+        return "–"
+    wrong = [run["onnx"] for run in done if run.get("onnx") is not None]
+    return "yes" if not wrong else f"**no** ({wrong[0]})"
+
+
+def _equal(runs: dict) -> str:
+    verdicts = [run.get("equal_iree") for run in runs.values() if run.get("status") == "ok"]
+    if not verdicts or any(v is None for v in verdicts):
+        return "–"
+    return "yes" if all(verdicts) else "**no**"
+
+
+def _row(record: dict, native: dict) -> str:
+    """`native`: the same model's dyn-llvm record (IREE's native warm call, llvm-cpu compile)."""
+    compile_ = record.get("compile", {})
+    if compile_.get("status") != "ok":
+        return f"| {record['model']} | {record['config']} | {_failure(compile_)} |" + " |" * 12
+    iree = record.get("iree")
+    runs = record.get("vmvxjit") or {}
+    cold, cached, warm = (runs.get(k) for k in ("cold", "cached", "warm"))
+    iree_wall = iree.get("wall") if iree and iree.get("status") == "ok" else None
+    call = (iree or {}).get("call") or {}
+    jit = (cold or {}).get("jit")
+    cells = [record["model"], record["config"],
+             f"{_onnx(iree)} / {_vmvxjit_onnx(runs)}", _equal(runs), _time(compile_["wall"]),
+             _pair(iree), _failure(call) or _time(call.get("seconds")) + (
+                 " (1 run)" if call.get("method") == "run-module" else ""),
+             _pair(cold) if runs else "not run",
+             f"{_time(jit['seconds'])} ({jit['regions']})" if jit else "–",
+             _pair(cached) if runs else "not run",
+             (_failure(warm) or _time(warm["seconds"])) if runs else "not run",
+             _ratio((cold or {}).get("wall"), iree_wall), _ratio((cached or {}).get("wall"), iree_wall),
+             _ratio((warm or {}).get("seconds"), _native_warm(native)),
+             _ratio(jit["seconds"] if jit else None, (native.get("compile") or {}).get("wall"))]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _native_warm(native: dict) -> float | None:
+    call = (native.get("iree") or {}).get("call") or {}
+    return call.get("seconds") if call.get("status") == "ok" else None
+
+
+def _dyn_llvm_sums(records: dict) -> list[str]:
+    """The goal "nine dyn-llvm CLI runs summed ≤ 1.2× IREE's", over models measured by both."""
+    lines = []
+    for run in ("cold", "cached"):
+        pairs = []
+        for model in catalog.MODELS:
+            record = records.get(f"{model}/dyn-llvm", {})
+            iree = record.get("iree") or {}
+            mine = (record.get("vmvxjit") or {}).get(run) or {}
+            if iree.get("status") == "ok" and mine.get("status") == "ok":
+                pairs.append((mine["wall"], iree["wall"]))
+        if pairs:
+            ours, theirs = sum(p[0] for p in pairs), sum(p[1] for p in pairs)
+            lines.append(f"- dyn-llvm, {len(pairs)} models, whole-process `vmvxjit run` ({run}) summed: "
+                         f"{_time(ours)} vs `iree-run-module` {_time(theirs)} = {ours / theirs:.2f}× "
+                         f"(goal ≤ 1.2×)")
+    return lines
+
+
+def render(saved: dict) -> str:
+    meta, records = saved.get("meta", {}), saved.get("records", {})
+    dates = sorted(r["date"] for r in records.values() if "date" in r)
+    lines = ["# Real models: IREE vs vmvxjit", "",
+             "Generated by `python -m tools.models` (tools/models/); do not edit by hand. "
+             "Last command: `" + meta.get("command", "?") + "`.", "",
+             f"- rows measured {dates[0]} … {dates[-1]}" if dates else "- no rows measured",
+             f"- machine: {meta.get('machine', '?')}",
+             f"- versions: {meta.get('versions', '?')}", "",
+             "Models: onnx's nine light models, prepared as onnx's backend runner does (initializer "
+             "inputs dropped, IR version ≥ 7, input `arange(n)/n` as float32); imported with "
+             "`iree-import-onnx --opset-version 17`; compiled with "
+             f"`{' '.join(catalog.COMMON_FLAGS)}` plus, per configuration: "
+             + "; ".join(f"**{name}** `{' '.join(flags)}`" for name, flags in catalog.CONFIGS.items())
+             + ".", "",
+             "Whole-process times (wall / CPU) are one fresh process each: `iree-run-module` (native "
+             "binary) and `python -m vmvxjit run` with an empty JIT and Numba cache (cold) and with the "
+             "cache that run filled (cached). IREE call: median of `iree-benchmark-module` calls, or, "
+             "where a run takes ≥ 10 s (IREE's interpreters), the one call of `iree-run-module` "
+             "(marked \"1 run\"). vmvxjit warm call: median of the calls after the first in one process "
+             "(library API). JIT compile: the sum of `--trace`'s per-region compile times in the cold "
+             "run. ONNX match: onnx's backend-test tolerance for the model (rtol 1e-3, DenseNet 2e-3; "
+             "atol 1e-7). Ratios below 1 mean vmvxjit is faster; the last one compares with IREE's "
+             "native (dyn-llvm, host CPU) warm call of the same model; the JIT's compile time is compared "
+             "with iree-compile's time for the same model with llvm-cpu (dyn-llvm).", "",
+             _HEADER, "|" + "---|" * 15]
+    for model in catalog.MODELS:
+        for config in catalog.CONFIGS:
+            record = records.get(f"{model}/{config}")
+            if record:
+                lines.append(_row(record, records.get(f"{model}/dyn-llvm", {})))
+    sums = _dyn_llvm_sums(records)
+    if sums:
+        lines += ["", *sums]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,79 @@
+"""vmvxjit's side of a measurement, every run in a fresh process on the worktree's vmvxjit:
+
+- cold: `python -m vmvxjit run ... --trace` with an empty JIT and Numba cache (a fresh
+  temporary VMVXJIT_CACHE_DIR / NUMBA_CACHE_DIR); `--trace` gives the compile statistics;
+- cached: the same command again, with the cache the cold run filled;
+- warm: tools.models.warm (library API, several calls in one process, same cache).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from tools.models import catalog, process
+from tools.models.build import Built
+from tools.models.prepare import Prepared
+
+_SUMMARY = re.compile(r"^jit: (\d+) regions compiled \((\d+) loaded from the disk cache\)", re.M)
+_REGION = re.compile(r"compiled in (\d+) ms")
+
+
+def _env(cache: Path) -> dict:
+    env = dict(os.environ)
+    env["VMVXJIT_CACHE_DIR"] = str(cache / "jit")
+    env["NUMBA_CACHE_DIR"] = str(cache / "numba")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(catalog.REPO_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def compile_stats(trace: str) -> dict:
+    """Regions compiled, loaded from the cache, and total compile seconds, from `--trace`."""
+    summary = _SUMMARY.search(trace)
+    return {"regions": int(summary.group(1)) if summary else None,
+            "loaded": int(summary.group(2)) if summary else None,
+            "seconds": sum(int(ms) for ms in _REGION.findall(trace)) / 1e3}
+
+
+def _outcome(result: process.Run, timeout: float) -> dict:
+    if result.timed_out:
+        return {"status": "timeout", "detail": f"killed after {timeout:.0f} s"}
+    if not result.ok:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        return {"status": "error", "detail": lines[-1][:300] if lines else f"exit {result.returncode}"}
+    return {"status": "ok", "wall": result.wall, "cpu": result.cpu}
+
+
+def measure(built: Built, prepared: Prepared, out_dir: Path, timeout: float) -> dict:
+    """{"cold", "cached", "warm"}: each {"status", times, "outputs" (paths) when ok}."""
+    inputs = [f"--input=@{path}" for path in prepared.inputs]
+    count = len(prepared.expected)
+    measured = {}
+    with tempfile.TemporaryDirectory(prefix="vmvxjit-models-cache-") as cache:
+        env = _env(Path(cache))
+        for run, extra in (("cold", ["--trace"]), ("cached", [])):
+            outputs = [out_dir / f"{run}_{i}.npy" for i in range(count)]
+            result = process.run([sys.executable, "-m", "vmvxjit", "run", str(built.vmfb),
+                                  f"--function={built.function}", *inputs,
+                                  *(f"--output=@{path}" for path in outputs), *extra],
+                                 timeout, env=env)
+            measured[run] = _outcome(result, timeout)
+            if result.ok:
+                measured[run]["outputs"] = outputs
+                if run == "cold":
+                    measured[run]["jit"] = compile_stats(result.stderr)
+        outputs = [out_dir / f"warm_{i}.npy" for i in range(count)]
+        result = process.run([sys.executable, "-m", "tools.models.warm", str(built.vmfb),
+                              built.function, *(f"--input={p}" for p in prepared.inputs),
+                              *(f"--output={p}" for p in outputs)], timeout, env=env)
+        measured["warm"] = _outcome(result, timeout)
+        if result.ok:
+            seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+            measured["warm"].update(outputs=outputs, first=seconds[0],
+                                    seconds=statistics.median(seconds[1:]), calls=len(seconds) - 1)
+    return measured

@@ -1,0 +1,51 @@
+"""Warm per-call time of vmvxjit in one process, through the library API (run by vmvxjit_runs in
+a subprocess so that a time limit can kill it).
+
+    python -m tools.models.warm MODULE FUNCTION --input IN.npy ... --output OUT.npy ... [--calls N]
+
+Calls the function up to N times (stopping once BUDGET_S has passed after the second call),
+writes the last call's results and prints {"seconds": [per call]} as JSON on stdout; the first
+call includes loading or compiling code, the median of the others is the warm time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+BUDGET_S = 60.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.models.warm")
+    parser.add_argument("module")
+    parser.add_argument("function")
+    parser.add_argument("--input", action="append", default=[])
+    parser.add_argument("--output", action="append", default=[])
+    parser.add_argument("--calls", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    import vmvxjit
+    function = vmvxjit.load(args.module)[args.function]
+    inputs = [np.load(path) for path in args.input]
+    seconds = []
+    start = time.perf_counter()
+    while len(seconds) < max(args.calls, 2):
+        before = time.perf_counter()
+        results = function(*inputs)
+        seconds.append(time.perf_counter() - before)
+        if len(seconds) >= 2 and time.perf_counter() - start > BUDGET_S:
+            break
+    results = results if isinstance(results, tuple) else (results,)
+    for path, value in zip(args.output, results):
+        np.save(path, np.array(value))
+    sys.stdout.write(json.dumps({"seconds": seconds}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
