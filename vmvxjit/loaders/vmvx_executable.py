@@ -16,6 +16,7 @@ import numpy as np
 from vmvxjit.compile_clock import compile_seconds
 from vmvxjit.errors import InternalError, InvalidArgumentError
 from vmvxjit.loaders.executable import Executable
+from vmvxjit.vm import isa
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
@@ -28,7 +29,10 @@ SET_CONSTANTS = "__set_constants"
 # Exports that are not dispatch entry points (others, `__builtin_fill_i64` say, are).
 LIFECYCLE_EXPORTS = frozenset({"__init", "__deinit", SET_CONSTANTS})
 PAGE_SIZE = 4096
-DISPATCH_JIT_SECONDS = 0.1  # interpreted time before `auto` compiles an entry function
+DISPATCH_JIT_SECONDS = 0.1  # interpreted time before `auto` compiles an entry function that
+                            # calls microkernels (whole-function code calls them directly), or
+PLAIN_DISPATCH_JIT_SECONDS = 2.0  # one without: its loops are compiled as regions already, and
+                                  # a whole-function compile by Numba takes seconds (4-18 s seen)
 
 
 def _attr_int(attrs: dict, key: str) -> int:
@@ -118,13 +122,21 @@ class VmvxExecutable(Executable):
         tier = self.state.tier
         if tier == "interp":
             return None
-        if tier == "auto" and self._interpreted_seconds.get(function, 0.0) < DISPATCH_JIT_SECONDS:
+        if tier == "auto" and self._interpreted_seconds.get(function, 0.0) < self._threshold(function):
             return None
         if function not in self._dispatch_cache:
             from vmvxjit.vm.jit.dispatch_runner import compile_dispatch
             self._dispatch_cache[function] = compile_dispatch(
                 self.state, self.state.module.functions[function])
         return self._dispatch_cache[function]
+
+    def _threshold(self, function: int) -> float:
+        module = self.state.module
+        calls_kernels = any(
+            instr.op.mnemonic.startswith("vm.call") and instr.args[0] & isa.IMPORT_BIT
+            and module.imports[instr.args[0] & ~isa.IMPORT_BIT].full_name.startswith("vmvx.")
+            for instr in module.functions[function].instrs)
+        return DISPATCH_JIT_SECONDS if calls_kernels else PLAIN_DISPATCH_JIT_SECONDS
 
     def _run_workgroups(self, function, workgroup_count, constants, bindings, ordinal,
                         only=None) -> None:

@@ -142,3 +142,19 @@ def test_library_reports_jit_statistics(tmp_path, monkeypatch):
     (region,) = stats["compiled"]
     assert region["function"] == "mm" and region["run_entries"] >= 1 and region["llvm_level"] == 3
     assert stats["compile_seconds"] > 0 and stats["python_region_seconds"] == 0
+
+
+def test_a_waiting_caller_runs_queued_jobs_itself():
+    """While the one job it waits for is running elsewhere, `result` runs queued ones."""
+    release = threading.Event()
+    started = threading.Event()
+    callers = []
+    waited = background.submit(0, lambda: (started.set(), release.wait(10), "done")[-1])
+    assert started.wait(10)
+    blockers = [background.submit(0, release.wait, 10) for _ in range(background.worker_count() - 1)]
+    queued = background.submit(1, lambda: callers.append(threading.current_thread().name))
+    threading.Timer(0.5, release.set).start()
+    assert background.result(waited) == "done"
+    assert queued.result(10) is None and callers == [threading.main_thread().name]
+    for future in blockers:
+        future.result(10)

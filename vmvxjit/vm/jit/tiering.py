@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from vmvxjit import compile_clock
 from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.fused_blocks import fuse_region
@@ -343,16 +344,18 @@ class _RegionTier:
             return None
         if self.future is not None:
             future, self.future = self.future, None
-            return self._finish(self._build() if future.cancel() else future.result())
+            from vmvxjit.vm.jit import background
+
+            return self._finish(lambda: self._build() if future.cancel() else background.result(future))
         if self.tier == "jit":
-            return self._finish(self._build())
+            return self._finish(self._build)
         if not self.looked_on_disk:
             self.looked_on_disk = True
             speed = _on_disk(self.source) if switches.CODEGEN == "llvm" else None
             if speed is not None:
                 self.speed = speed
-                return self._finish(self._build())
-        return self._finish(self._build()) if self.hot(regs) else None
+                return self._finish(self._build)
+        return self._finish(self._build) if self.hot(regs) else None
 
     def _build(self, speed: int | None = None):
         """(compiled function or the exception, seconds): on a worker thread or the caller's."""
@@ -363,8 +366,12 @@ class _RegionTier:
         except Exception as exc:  # a compiler failure: keep interpreting, report it in the trace
             return exc, time.perf_counter() - start
 
-    def _finish(self, built):
-        fn, seconds = built
+    def _finish(self, build):
+        """Installs what `build()` (a compile, or the wait for one) gives; its time is
+        compile time, not interpretation (compile_clock.py)."""
+        start = time.perf_counter()
+        fn, seconds = build()
+        compile_clock.add(time.perf_counter() - start)
         self.stats.progress.finished(seconds)
         if isinstance(fn, Exception):
             self.failed = True
