@@ -21,7 +21,17 @@ SIGNATURES = {**{name + "f": ("f", 2 if name in BINARY else 1, "f") for name in 
               **{name: ("d", 2 if name in BINARY else 1, "d") for name in UNARY + BINARY},
               "llroundf": ("f", 1, "q"), "llround": ("d", 1, "q")}
 
-LIBM = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+
+def _open_libm() -> ctypes.CDLL:
+    """glibc's libm by its soname; elsewhere `find_library`, which runs ldconfig (~10 ms)."""
+    try:
+        return ctypes.CDLL("libm.so.6")
+    except OSError:
+        return ctypes.CDLL(ctypes.util.find_library("m"))
+
+
+# The one handle every tier calls libm through.
+LIBM = _open_libm()
 
 
 def alias(symbol: str) -> str:
