@@ -2,12 +2,12 @@
 
 One table (`TABLE`) lists every element type IREE names, with what each
 needs elsewhere: its numpy dtype (ml_dtypes for bf16/fp8/i4, imported only
-when such a row's dtype is first used: its extension alone costs ~0.7 s of a
-process's start; None where numpy has nothing), how iree-run-module prints one element (`print_style`)
-and how it parses one text token (`token`). Codes outside the table (i7,
-`*24`, `f8` IEEE, ...) are still valid element types: they get a generic
-name and are printed/parsed as raw hex, as IREE does for anything it does
-not special-case.
+when such a row's dtype is first used, as its extension alone costs ~0.7 s
+of a process's start; None where numpy has nothing), how iree-run-module
+prints one element (`print_style`) and how it parses one text token
+(`token`). Codes outside the table (i7, `*24`, `f8` IEEE, ...) are still
+valid element types: they get a generic name and are printed/parsed as raw
+hex, as IREE does for anything it does not special-case.
 
 Facts that matter (buffer_view.h, string_util.c, numpy_io.c):
 * `i1` is the *boolean* type 0x13000008, stored one byte per element; it
