@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.support.modules import STATIC, compile_mlir
+from tests.support.modules import CONFIGS, STATIC, compile_mlir
 from vmvxjit.cli import main
 
 ADD = """
@@ -89,8 +89,22 @@ def test_usage_without_command():
     assert run([])[0] == 2
 
 
-def test_cold_run_does_not_import_numba(add_module):
+def _modules_after_run(argv: list[str]) -> set[str]:
+    """Names in sys.modules after `vmvxjit run` with `argv` in a fresh process."""
     code = ("import sys; from vmvxjit.cli import main; "
-            f"main(['run', {add_module!r}, '--input=4xf32=1', '--input=4xf32=2']); "
-            "assert 'numba' not in sys.modules, 'numba imported'")
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+            f"code = main(['run', *{argv!r}]); print(*sorted(sys.modules)); sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                            text=True)
+    return set(result.stdout.split("\n")[-2].split())
+
+
+@pytest.mark.parametrize("config", ["demo", "static", "dynamic_llvm"])
+def test_short_runs_import_nothing_they_do_not_need(config):
+    """Nothing compiles and nothing is bf16/fp8/i4, so Numba and ml_dtypes (~0.5 s each)
+    stay unimported; dynamic_llvm's VM code has no loops, so the JIT's code generator too."""
+    argv = [] if config == "demo" else [
+        str(compile_mlir(ADD, CONFIGS[config])), "--input=4xf32=1", "--input=4xf32=2"]
+    unneeded = {"numba", "ml_dtypes"} | ({"vmvxjit.vm.jit.codegen"} if config == "dynamic_llvm" else set())
+    modules = _modules_after_run(argv)
+    assert "vmvxjit.cli" in modules
+    assert not unneeded & modules

@@ -22,15 +22,12 @@ CTYPES_LAYOUTS = {
         "parameter_count": 22, "reserved": 24}),
     abi.Environment: (96, {"constants": 0, "import_thunk": 8, "import_funcs": 16,
                            "import_contexts": 24, "processor_data": 32}),
-}
-
-DTYPE_LAYOUTS = {
-    "dispatch_state": (abi.DISPATCH_STATE_V0, 48, {
+    abi.DispatchStateV0: (48, {
         "workgroup_size_x": 0, "workgroup_size_y": 4, "workgroup_size_z": 8, "constant_count": 10,
         "workgroup_count_x": 12, "workgroup_count_y": 16, "workgroup_count_z": 20,
         "max_concurrency": 22, "binding_count": 23, "constants": 24, "binding_ptrs": 32,
         "binding_lengths": 40}),
-    "workgroup_state": (abi.WORKGROUP_STATE_V0, 32, {
+    abi.WorkgroupStateV0: (32, {
         "workgroup_id_x": 0, "workgroup_id_y": 4, "workgroup_id_z": 8, "reserved": 10,
         "processor_id": 12, "local_memory": 16, "local_memory_size": 24}),
 }
@@ -41,10 +38,3 @@ def test_ctypes_layout(struct):
     size, offsets = CTYPES_LAYOUTS[struct]
     assert ctypes.sizeof(struct) == size
     assert {name: getattr(struct, name).offset for name in offsets} == offsets
-
-
-@pytest.mark.parametrize("name", list(DTYPE_LAYOUTS))
-def test_numpy_layout(name):
-    dtype, size, offsets = DTYPE_LAYOUTS[name]
-    assert dtype.itemsize == size
-    assert {field: dtype.fields[field][1] for field in offsets} == offsets

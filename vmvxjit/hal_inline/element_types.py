@@ -1,12 +1,13 @@
 """HAL element types: `u32 = numerical_type << 24 | bit_count`.
 
 One table (`TABLE`) lists every element type IREE names, with what each
-needs elsewhere: its numpy dtype (ml_dtypes for bf16/fp8/i4; None where
-numpy has nothing), how iree-run-module prints one element (`print_style`)
-and how it parses one text token (`token`). Codes outside the table (i7,
-`*24`, `f8` IEEE, ...) are still valid element types: they get a generic
-name and are printed/parsed as raw hex, as IREE does for anything it does
-not special-case.
+needs elsewhere: its numpy dtype (ml_dtypes for bf16/fp8/i4, imported only
+when such a row's dtype is first used, as its extension alone costs ~0.7 s
+of a process's start; None where numpy has nothing), how iree-run-module
+prints one element (`print_style`) and how it parses one text token
+(`token`). Codes outside the table (i7, `*24`, `f8` IEEE, ...) are still
+valid element types: they get a generic name and are printed/parsed as raw
+hex, as IREE does for anything it does not special-case.
 
 Facts that matter (buffer_view.h, string_util.c, numpy_io.c):
 * `i1` is the *boolean* type 0x13000008, stored one byte per element; it
@@ -22,10 +23,10 @@ Facts that matter (buffer_view.h, string_util.c, numpy_io.c):
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, lru_cache, partial
 
-import ml_dtypes
 import numpy as np
 
 from vmvxjit.cnumbers import atoi_uint32
@@ -56,12 +57,14 @@ class ElementType:
     `token`: how a text token becomes the element, `(parser, min, max)` with
     parser one of `i32`/`u32`/`i64`/`u64` (C strtol family, see cnumbers) or
     `f32`/`f64` (strtof/strtod); None means raw hex. `encode` narrows a
-    float32 value to the stored bits (f16/bf16/fp8), else None.
+    float32 value to the stored bits (f16/bf16/fp8), else None. `dtype_spec`
+    is what `dtype` is made from: anything np.dtype takes, a name
+    `ml_dtypes.<type>`, or None.
     """
 
     name: str
     code: int
-    dtype: np.dtype | None
+    dtype_spec: object
     print_style: str
     token: tuple | None = None
     encode: object = None
@@ -70,53 +73,66 @@ class ElementType:
     def bits(self) -> int:
         return self.code & 0xFF
 
+    @property
+    def needs_ml_dtypes(self) -> bool:
+        return isinstance(self.dtype_spec, str) and self.dtype_spec.startswith("ml_dtypes.")
+
+    @cached_property
+    def dtype(self) -> np.dtype | None:
+        if self.dtype_spec is None:
+            return None
+        if self.needs_ml_dtypes:
+            import ml_dtypes
+
+            return np.dtype(getattr(ml_dtypes, self.dtype_spec.removeprefix("ml_dtypes.")))
+        return np.dtype(self.dtype_spec)
+
 
 def _row(name, numerical, bits, dtype, style, token=None, encode=None):
-    return ElementType(name, make_element_type(numerical, bits),
-                       None if dtype is None else np.dtype(dtype), style, token, encode)
+    return ElementType(name, make_element_type(numerical, bits), dtype, style, token, encode)
 
 
 _narrow = small_floats.encode
 TABLE: tuple[ElementType, ...] = (
-    # name        numerical      bits dtype                       print token                    encode
-    _row("i1",          BOOLEAN,       8, np.bool_,                   "x"),
-    _row("i4",          INTEGER,       4, ml_dtypes.int4,             "x"),
-    _row("si4",         SIGNED,        4, ml_dtypes.int4,             "x"),
-    _row("ui4",         UNSIGNED,      4, ml_dtypes.uint4,            "x"),
-    _row("i8",          INTEGER,       8, np.int8,                    "d", ("i32", -128, 255)),
-    _row("si8",         SIGNED,        8, np.int8,                    "d", ("i32", None, 127)),
-    _row("ui8",         UNSIGNED,      8, np.uint8,                   "u", ("u32", None, 255)),
-    _row("i16",         INTEGER,      16, np.int16,                   "d", ("i32", -32768, 65535)),
-    _row("si16",        SIGNED,       16, np.int16,                   "d", ("i32", None, 32767)),
-    _row("ui16",        UNSIGNED,     16, np.uint16,                  "u", ("u32", None, 65535)),
-    _row("i32",         INTEGER,      32, np.int32,                   "d", ("i32", None, None)),
-    _row("si32",        SIGNED,       32, np.int32,                   "d", ("i32", None, None)),
-    _row("ui32",        UNSIGNED,     32, np.uint32,                  "u", ("u32", None, None)),
-    _row("i64",         INTEGER,      64, np.int64,                   "d", ("i64", None, None)),
-    _row("si64",        SIGNED,       64, np.int64,                   "d", ("i64", None, None)),
-    _row("ui64",        UNSIGNED,     64, np.uint64,                  "u", ("u64", None, None)),
-    _row("f16",         FLOAT_IEEE,   16, np.float16,                 "G", ("f32", None, None),
+    # name        numerical      bits dtype                        print token                    encode
+    _row("i1",          BOOLEAN,       8, np.bool_,                    "x"),
+    _row("i4",          INTEGER,       4, "ml_dtypes.int4",            "x"),
+    _row("si4",         SIGNED,        4, "ml_dtypes.int4",            "x"),
+    _row("ui4",         UNSIGNED,      4, "ml_dtypes.uint4",           "x"),
+    _row("i8",          INTEGER,       8, np.int8,                     "d", ("i32", -128, 255)),
+    _row("si8",         SIGNED,        8, np.int8,                     "d", ("i32", None, 127)),
+    _row("ui8",         UNSIGNED,      8, np.uint8,                    "u", ("u32", None, 255)),
+    _row("i16",         INTEGER,      16, np.int16,                    "d", ("i32", -32768, 65535)),
+    _row("si16",        SIGNED,       16, np.int16,                    "d", ("i32", None, 32767)),
+    _row("ui16",        UNSIGNED,     16, np.uint16,                   "u", ("u32", None, 65535)),
+    _row("i32",         INTEGER,      32, np.int32,                    "d", ("i32", None, None)),
+    _row("si32",        SIGNED,       32, np.int32,                    "d", ("i32", None, None)),
+    _row("ui32",        UNSIGNED,     32, np.uint32,                   "u", ("u32", None, None)),
+    _row("i64",         INTEGER,      64, np.int64,                    "d", ("i64", None, None)),
+    _row("si64",        SIGNED,       64, np.int64,                    "d", ("i64", None, None)),
+    _row("ui64",        UNSIGNED,     64, np.uint64,                   "u", ("u64", None, None)),
+    _row("f16",         FLOAT_IEEE,   16, np.float16,                  "G", ("f32", None, None),
          partial(_narrow, small_floats.F16)),
-    _row("f32",         FLOAT_IEEE,   32, np.float32,                 "G", ("f32", None, None)),
-    _row("f64",         FLOAT_IEEE,   64, np.float64,                 "G", ("f64", None, None)),
-    _row("bf16",        FLOAT_BRAIN,  16, ml_dtypes.bfloat16,         "G", ("f32", None, None),
+    _row("f32",         FLOAT_IEEE,   32, np.float32,                  "G", ("f32", None, None)),
+    _row("f64",         FLOAT_IEEE,   64, np.float64,                  "G", ("f64", None, None)),
+    _row("bf16",        FLOAT_BRAIN,  16, "ml_dtypes.bfloat16",        "G", ("f32", None, None),
          partial(_narrow, small_floats.BF16)),
-    _row("cf64",        FLOAT_COMPLEX, 64, np.complex64,              "x"),
-    _row("cf128",       FLOAT_COMPLEX, 128, np.complex128,            "x"),
-    _row("f8E5M2",      0x24,          8, ml_dtypes.float8_e5m2,      "G", ("f32", None, None),
+    _row("cf64",        FLOAT_COMPLEX, 64, np.complex64,               "x"),
+    _row("cf128",       FLOAT_COMPLEX, 128, np.complex128,             "x"),
+    _row("f8E5M2",      0x24,          8, "ml_dtypes.float8_e5m2",     "G", ("f32", None, None),
          partial(_narrow, small_floats.F8E5M2)),
-    _row("f8E4M3FN",    0x25,          8, ml_dtypes.float8_e4m3fn,    "G", ("f32", None, None),
+    _row("f8E4M3FN",    0x25,          8, "ml_dtypes.float8_e4m3fn",   "G", ("f32", None, None),
          partial(_narrow, small_floats.F8E4M3FN)),
-    _row("f8E5M2FNUZ",  0x26,          8, ml_dtypes.float8_e5m2fnuz,  "G", ("f32", None, None),
+    _row("f8E5M2FNUZ",  0x26,          8, "ml_dtypes.float8_e5m2fnuz", "G", ("f32", None, None),
          partial(_narrow, small_floats.F8E5M2FNUZ)),
-    _row("f8E4M3FNUZ",  0x27,          8, ml_dtypes.float8_e4m3fnuz,  "G", ("f32", None, None),
+    _row("f8E4M3FNUZ",  0x27,          8, "ml_dtypes.float8_e4m3fnuz", "G", ("f32", None, None),
          partial(_narrow, small_floats.F8E4M3FNUZ)),
-    _row("f8E8M0FNU",   0x28,          8, ml_dtypes.float8_e8m0fnu,   "G", ("f32", None, None),
+    _row("f8E8M0FNU",   0x28,          8, "ml_dtypes.float8_e8m0fnu",  "G", ("f32", None, None),
          small_floats.encode_e8m0),
-    _row("*8",          OPAQUE,        8, "V1",                       "x"),
-    _row("*16",         OPAQUE,       16, "V2",                       "x"),
-    _row("*32",         OPAQUE,       32, "V4",                       "x"),
-    _row("*64",         OPAQUE,       64, "V8",                       "x"),
+    _row("*8",          OPAQUE,        8, "V1",                        "x"),
+    _row("*16",         OPAQUE,       16, "V2",                        "x"),
+    _row("*32",         OPAQUE,       32, "V4",                        "x"),
+    _row("*64",         OPAQUE,       64, "V8",                        "x"),
 )
 
 BY_CODE = {row.code: row for row in TABLE}
@@ -128,9 +144,6 @@ _PREFIXES = {BOOLEAN: "i", INTEGER: "i", SIGNED: "si", UNSIGNED: "ui",
 # Name prefixes in the order IREE tries them (after `i1` and the fp8 names).
 _PARSE_PREFIXES = (("i", INTEGER), ("si", SIGNED), ("ui", UNSIGNED), ("f", FLOAT_IEEE),
                    ("bf", FLOAT_BRAIN), ("cf", FLOAT_COMPLEX), ("x", OPAQUE), ("*", OPAQUE))
-# The library API's numpy dtype -> element type: the first table row wins, so
-# signed numpy ints map to signless `iN` and bool to `i1`.
-_BY_DTYPE = {row.dtype: row.code for row in reversed(TABLE)}
 # npy descr kind per numerical type (IREE's npy writer and reader).
 _NPY_KINDS = {OPAQUE: "V", BOOLEAN: "b", INTEGER: "i", SIGNED: "i", UNSIGNED: "u",
               FLOAT_IEEE: "f", FLOAT_COMPLEX: "c"}
@@ -201,12 +214,22 @@ def numpy_dtype(code: int) -> np.dtype | None:
     return None if row is None else row.dtype
 
 
+@lru_cache(maxsize=None)
+def _codes_by_dtype(with_ml_dtypes: bool) -> dict:
+    """The library API's numpy dtype -> element type: the first table row wins, so
+    signed numpy ints map to signless `iN` and bool to `i1`. An array can only
+    have an ml_dtypes dtype once ml_dtypes is imported, so its rows are left
+    out until then."""
+    return {row.dtype: row.code for row in reversed(TABLE)
+            if with_ml_dtypes or not row.needs_ml_dtypes}
+
+
 def element_type_for_dtype(dtype) -> int:
     """The element type vmvxjit gives a numpy array passed to the library API
     (int32 -> i32 0x10000020, uint8 -> ui8, bool -> i1, V4 -> *32)."""
     dtype = np.dtype(dtype)
     native = dtype.newbyteorder("=") if dtype.byteorder not in "=|" else dtype
-    code = _BY_DTYPE.get(native)
+    code = _codes_by_dtype("ml_dtypes" in sys.modules).get(native)
     if code is None and native.kind == "V" and native.fields is None and native.itemsize < 32:
         code = make_element_type(OPAQUE, native.itemsize * 8)
     if code is None:

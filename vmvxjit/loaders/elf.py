@@ -396,7 +396,7 @@ def _read_relocations(headers: ElfHeaders, tags: dict[int, int], symbol_count: i
     relocations["addend"] = raw["addend"]
     kinds = headers.arch.relocations
     widths = np.zeros(len(relocations), np.uint64)
-    for code in np.unique(relocations["type"]).tolist():
+    for code in sorted(set(relocations["type"].tolist())):
         kind = kinds.get(code)
         if kind is None:
             raise UnimplementedError(

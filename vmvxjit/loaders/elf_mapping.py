@@ -134,7 +134,7 @@ class MappedImage:
         addends = relocations["addend"].view(np.uint64)
         places = offsets + bias
         types = relocations["type"]
-        for code in np.unique(types).tolist():
+        for code in sorted(set(types.tolist())):
             kind = headers.arch.relocations[code]
             chosen = types == code
             value = (bias * np.uint64(kind.bias)

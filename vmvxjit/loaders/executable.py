@@ -5,7 +5,7 @@
 implements it for libraries following IREE's executable library ABI v6 (the
 embedded-ELF and system-library loaders); its workgroup loop lives in
 `native_dispatch`, imported on first dispatch so that importing vmvxjit does
-not import Numba.
+not load LLVM.
 """
 
 from __future__ import annotations
@@ -154,7 +154,6 @@ class LibraryExecutable(Executable):
         self._local_memory = [np.zeros(export.local_memory_size, np.uint8) for export in self._exports]
         self._local_memory_addresses = [scratch.ctypes.data if scratch.size else 0
                                         for scratch in self._local_memory]
-        self._runners = [None] * len(self._exports)
 
     def _export(self, ordinal: int):
         if not 0 <= ordinal < len(self._exports):
@@ -173,16 +172,12 @@ class LibraryExecutable(Executable):
     def _run(self, ordinal: int, workgroup_count: tuple[int, int, int],
              constants: np.ndarray, bindings: list[np.ndarray]) -> None:
         export = self._exports[ordinal]
-        count_x, count_y, count_z = workgroup_count
-        runner = self._runners[ordinal]
-        if runner is None:
-            from vmvxjit.loaders import native_dispatch
-            runner = self._runners[ordinal] = native_dispatch.runner(export.binding_count)
+        from vmvxjit.loaders import native_dispatch
+
         try:
-            result, x, y, z = runner(
-                export.function, self._environment_address, count_x, count_y, count_z,
-                constants, tuple(bindings), self._local_memory_addresses[ordinal],
-                export.local_memory_size)
+            result, x, y, z = native_dispatch.run(
+                export.function, self._environment_address, workgroup_count, constants, bindings,
+                self._local_memory_addresses[ordinal], export.local_memory_size)
         except TypeError as error:
             raise InvalidArgumentError(
                 f"dispatch of export '{export.name}' needs contiguous 1-D uint8 bindings and "

@@ -1,9 +1,8 @@
 """IREE's executable library ABI v6 (`executable_library.h`), as seen from Python.
 
 ctypes structures for what Python reads or writes (header, library_v0,
-dispatch attrs, environment), numpy dtypes for what the Numba workgroup loop
-writes (dispatch_state_v0, workgroup_state_v0), the `query` call and the
-checked reading of the library it returns. Every pointer the library hands
+dispatch attrs, environment, dispatch_state_v0, workgroup_state_v0), the
+`query` call and the checked reading of the library it returns. Every pointer the library hands
 back is checked against the loaded image's segments (`NativeMemory`) before
 it is dereferenced, so a malformed library is an error rather than a crash.
 """
@@ -77,28 +76,24 @@ class Environment(ctypes.Structure):
                 ("processor_data", ctypes.c_uint64 * PROCESSOR_DATA_CAPACITY)]
 
 
-def _record(fields: list[tuple[str, str, int]], itemsize: int) -> np.dtype:
-    names, formats, offsets = zip(*fields)
-    return np.dtype({"names": list(names), "formats": list(formats),
-                     "offsets": list(offsets), "itemsize": itemsize})
+class DispatchStateV0(ctypes.Structure):
+    _fields_ = [("workgroup_size_x", ctypes.c_uint32), ("workgroup_size_y", ctypes.c_uint32),
+                ("workgroup_size_z", ctypes.c_uint16), ("constant_count", ctypes.c_uint16),
+                ("workgroup_count_x", ctypes.c_uint32), ("workgroup_count_y", ctypes.c_uint32),
+                ("workgroup_count_z", ctypes.c_uint16), ("max_concurrency", ctypes.c_uint8),
+                ("binding_count", ctypes.c_uint8), ("constants", _ADDR),
+                ("binding_ptrs", _ADDR), ("binding_lengths", _ADDR)]
 
 
-DISPATCH_STATE_V0 = _record([
-    ("workgroup_size_x", "<u4", 0), ("workgroup_size_y", "<u4", 4),
-    ("workgroup_size_z", "<u2", 8), ("constant_count", "<u2", 10),
-    ("workgroup_count_x", "<u4", 12), ("workgroup_count_y", "<u4", 16),
-    ("workgroup_count_z", "<u2", 20), ("max_concurrency", "u1", 22),
-    ("binding_count", "u1", 23), ("constants", "<u8", 24),
-    ("binding_ptrs", "<u8", 32), ("binding_lengths", "<u8", 40),
-], 48)
-WORKGROUP_STATE_V0 = _record([
-    ("workgroup_id_x", "<u4", 0), ("workgroup_id_y", "<u4", 4),
-    ("workgroup_id_z", "<u2", 8), ("reserved", "<u2", 10),
-    ("processor_id", "<u4", 12), ("local_memory", "<u8", 16),
-    ("local_memory_size", "<u4", 24),
-], 32)
+class WorkgroupStateV0(ctypes.Structure):
+    _fields_ = [("workgroup_id_x", ctypes.c_uint32), ("workgroup_id_y", ctypes.c_uint32),
+                ("workgroup_id_z", ctypes.c_uint16), ("reserved", ctypes.c_uint16),
+                ("processor_id", ctypes.c_uint32), ("local_memory", _ADDR),
+                ("local_memory_size", ctypes.c_uint32)]
 
-for _struct, _size in ((LibraryHeader, 24), (DispatchAttrs, 64), (LibraryV0, 128), (Environment, 96)):
+
+for _struct, _size in ((LibraryHeader, 24), (DispatchAttrs, 64), (LibraryV0, 128), (Environment, 96),
+                      (DispatchStateV0, 48), (WorkgroupStateV0, 32)):
     assert ctypes.sizeof(_struct) == _size, _struct
 
 

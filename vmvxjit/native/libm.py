@@ -1,4 +1,5 @@
-"""The C math library functions generated code calls, under private aliases.
+"""The C math library: the one handle every tier calls it through, and the
+functions generated code calls, under private aliases.
 
 Each function is registered with LLVM's process-wide symbol table as
 `vmvxjit_<symbol>` (e.g. `vmvxjit_expf`), so compiled and cached code finds
@@ -10,7 +11,6 @@ interpreter calls through ctypes, and agrees with it to the last bit.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from functools import lru_cache
 
 UNARY = ("atan", "cos", "sin", "exp", "exp2", "expm1", "log", "log10", "log1p", "log2",
@@ -21,7 +21,19 @@ SIGNATURES = {**{name + "f": ("f", 2 if name in BINARY else 1, "f") for name in 
               **{name: ("d", 2 if name in BINARY else 1, "d") for name in UNARY + BINARY},
               "llroundf": ("f", 1, "q"), "llround": ("d", 1, "q")}
 
-LIBM = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+
+def _open_libm() -> ctypes.CDLL:
+    """glibc's libm by its soname; elsewhere `find_library`, which runs ldconfig (~10 ms)."""
+    try:
+        return ctypes.CDLL("libm.so.6")
+    except OSError:
+        from ctypes.util import find_library
+
+        return ctypes.CDLL(find_library("m"))
+
+
+# The one handle every tier calls libm through.
+LIBM = _open_libm()
 
 
 def alias(symbol: str) -> str:

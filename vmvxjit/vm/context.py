@@ -15,7 +15,7 @@ from vmvxjit.errors import InternalError, InvalidArgumentError, NotFoundError
 from vmvxjit.vm.bytecode_module import BytecodeModule, ModuleState
 from vmvxjit.vm.cconv import CConv
 from vmvxjit.vm.interpreter import run_function
-from vmvxjit.vm.jit.tiering import JitStats, resolve_tier
+from vmvxjit.vm.jit.stats import JitStats, resolve_tier
 from vmvxjit.vm.native_module import NativeModule
 from vmvxjit.vm.semantics import f32, wrap32, wrap64
 

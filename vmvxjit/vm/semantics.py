@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import array
 import ctypes
-import ctypes.util
 import math
 import re
 
 import numpy as np
 
 from vmvxjit.errors import ArithmeticFault
+from vmvxjit.native.libm import LIBM
 
 M32 = 0xFFFFFFFF
 M64 = 0xFFFFFFFFFFFFFFFF
@@ -48,11 +48,8 @@ def f32(x: float) -> float:
 
 # -- libm: the C functions IREE calls, so results match to the last bit ------
 
-_LIBM = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-
-
 def _libm(name: str, arity: int, ctype):
-    fn = getattr(_LIBM, name)
+    fn = getattr(LIBM, name)
     fn.argtypes = [ctype] * arity
     fn.restype = ctype
     return fn

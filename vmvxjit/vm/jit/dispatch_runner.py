@@ -8,7 +8,8 @@ import numpy as np
 
 from vmvxjit.vm.jit import codegen, dispatch
 from vmvxjit.vm.jit.cache import load_source
-from vmvxjit.vm.jit.tiering import Compiled, compile_function
+from vmvxjit.vm.jit.stats import Compiled
+from vmvxjit.vm.jit.tiering import compile_function
 
 _NAME = "dispatch"
 

@@ -11,12 +11,13 @@ resolvable by name, which keeps generated functions cachable on disk.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 from llvmlite import binding, ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from vmvxjit.native.libm import LIBM
 
 _F32, _F64, _I32, _I64 = ir.FloatType(), ir.DoubleType(), ir.IntType(32), ir.IntType(64)
 
@@ -73,9 +74,6 @@ def fma_f64(typingctx, a, b, c):
     return types.float64(types.float64, types.float64, types.float64), codegen
 
 
-_LIBM = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-
-
 def _libm(symbol: str, arity: int, numba_type, llvm_type, result=None, result_ir=None):
     """An intrinsic calling libm's `symbol` under a private alias.
 
@@ -86,7 +84,7 @@ def _libm(symbol: str, arity: int, numba_type, llvm_type, result=None, result_ir
     result = result or numba_type
     result_ir = result_ir or llvm_type
     alias = f"vmvxjit_{symbol}"
-    binding.add_symbol(alias, ctypes.cast(getattr(_LIBM, symbol), ctypes.c_void_p).value)
+    binding.add_symbol(alias, ctypes.cast(getattr(LIBM, symbol), ctypes.c_void_p).value)
 
     def codegen(context, builder, signature, values):
         fn = cgutils.get_or_insert_function(

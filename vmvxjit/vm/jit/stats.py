@@ -1,0 +1,100 @@
+"""The execution tier a context runs at and what `--trace` reports about the JIT.
+
+Apart from tiering.py so that a context (every run) gets both without
+importing the JIT's code generators, which only code with loops needs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from vmvxjit.errors import InvalidArgumentError
+from vmvxjit.vm.jit import counters
+from vmvxjit.vm.jit.progress import Progress
+
+TIERS = ("interp", "jit", "auto")
+REPORT_PYTHON_S = 0.001     # --trace names regions that ran at least this long as Python
+
+
+def resolve_tier(tier: str | None) -> str:
+    tier = tier or os.environ.get("VMVXJIT_TIER") or "auto"
+    if tier not in TIERS:
+        raise InvalidArgumentError(f"unknown tier '{tier}'; expected one of {', '.join(TIERS)}")
+    return tier
+
+
+class Compiled(NamedTuple):
+    """One compiled region (or VMVX entry function) as --trace reports it."""
+
+    name: str
+    pcs: list                # its entry pcs
+    seconds: float           # compile (or disk cache load) time
+    notes: list              # what the loop optimizer did
+    sites: list              # counted loops and nests (counters.py)
+    counts: object           # their counts
+    run: list | None = None  # [seconds in it, entries, LLVM speed level], for regions
+
+
+@dataclass
+class JitStats:
+    """What `--trace` reports: compiled regions, compile and run time."""
+
+    compiled: list = field(default_factory=list)   # (function name, entry pcs, seconds, notes,
+                                                   #  counted sites, their counts: counters.py)
+    cache_hits: int = 0                            # compiled functions loaded from the disk cache
+    failed: list = field(default_factory=list)     # (function name, reason)
+    calls: list = field(default_factory=list)      # (function, pc, callee, why it stays interpreted)
+    fallbacks: list = field(default_factory=list)  # (function name, why Numba compiled a region)
+    compiled_seconds: float = 0.0
+    entries: int = 0
+    progress: Progress = field(default_factory=Progress)
+    regions: list = field(default_factory=list)    # every _RegionTier, for what runs as Python
+
+    def python_seconds(self) -> float:
+        return sum(r.python_seconds for r in self.regions)
+
+    def report(self) -> str:
+        lines = [f"jit: {len(self.compiled)} regions compiled ({self.cache_hits} loaded from the "
+                 f"disk cache), {self.compiled_seconds * 1e3:.1f} ms in compiled code over "
+                 f"{self.entries} entries, {self.python_seconds() * 1e3:.1f} ms in regions run as Python"]
+        for name, pcs, seconds, notes, sites, counts, run in self.compiled:
+            ran = f"; ran {run[0] * 1e3:.1f} ms over {run[1]} entries (O{run[2]})" if run else ""
+            lines.append(f"jit:   {name} region at {', '.join(f'{p:08X}' for p in pcs)}: "
+                         f"compiled in {seconds * 1e3:.0f} ms{ran}")
+            lines += [f"jit:     {note}" for note in notes]
+            lines += [f"jit:     {line}" for line in counters.report(sites, counts.tolist())]
+        for region in self.regions:
+            if region.python_seconds >= REPORT_PYTHON_S:
+                lines.append(f"jit:   {region.function_name} region at {_pcs(region.code)}: "
+                             f"ran {region.python_seconds * 1e3:.1f} ms as Python ({region.why_python()})")
+        for name, reason in self.failed:
+            lines.append(f"jit:   {name}: not compiled ({reason})")
+        for name, reason in self.fallbacks:
+            lines.append(f"jit:   {name}: region compiled by Numba ({reason})")
+        for name, pc, callee, why in self.calls:
+            lines.append(f"jit:   {name}: call at {pc:08X} to @{callee} stays interpreted ({why})")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        """What `report` says, as data (vmvxjit.Module.jit_stats)."""
+        return {
+            "regions_compiled": len(self.compiled), "loaded_from_disk_cache": self.cache_hits,
+            "compile_seconds": sum(c.seconds for c in self.compiled),
+            "compiled_code_seconds": self.compiled_seconds, "compiled_code_entries": self.entries,
+            "python_region_seconds": self.python_seconds(),
+            "compiled": [{"function": c.name, "entries": list(c.pcs), "compile_seconds": c.seconds,
+                          "run_seconds": c.run[0] if c.run else None,
+                          "run_entries": c.run[1] if c.run else None,
+                          "llvm_level": c.run[2] if c.run else None, "notes": list(c.notes)}
+                         for c in self.compiled],
+            "run_as_python": [{"function": r.function_name, "entries": sorted(r.code.entry_ids),
+                               "seconds": r.python_seconds, "why": r.why_python()}
+                              for r in self.regions if r.python_seconds > 0],
+            "not_compiled": [{"function": n, "why": w} for n, w in self.failed],
+        }
+
+
+def _pcs(code) -> str:
+    return ", ".join(f"{p:08X}" for p in sorted(code.entry_ids))
