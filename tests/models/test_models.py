@@ -1,5 +1,6 @@
 """The real-models suite as tests: each light ONNX model in each configuration, run by vmvxjit
-through the library, must give iree-run-module's result bit for bit and be close to ONNX's.
+through the library, must give iree-run-module's result bit for bit and be close to ONNX's, and
+a warm call must spend at most MAX_PYTHON_SHARE of its time in loop regions run as Python.
 
 Modules and IREE's results come from tools/models (cached under `.cache/models/`). Only the
 native-code runs of the two small models (ShuffleNet, SqueezeNet dyn-llvm) take seconds; the
@@ -11,15 +12,18 @@ the interpreted configurations of the big models run only with `--full` or VMVXJ
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import pytest
 
-from tools.models import build, catalog, compare, iree_runs, iree_tools, prepare, suite
+from tools.models import build, catalog, compare, iree_runs, iree_tools, prepare, suite, warm
 
 FAST = {("shufflenet", "dyn-llvm"), ("squeezenet", "dyn-llvm")}
 SMALL_MODELS = {"shufflenet", "squeezenet"}
 RUN_TIMEOUT_S = 900.0
+MAX_PYTHON_SHARE = 0.05    # of a warm call, in loop regions left to run as Python
+WARM_CALLS = 3             # the last one is measured: regions get hot over the first few
 
 
 def _heavy(model: str, config: str) -> bool:
@@ -59,11 +63,21 @@ def test_model(model, config, request, tools_present):
     prepared = prepare.prepare(model)
     built = build.compile_model(build.import_model(prepared), config, RUN_TIMEOUT_S)
     expected_iree = _iree_results(built, prepared)
-    function = vmvxjit.load(str(built.vmfb))[built.function]
-    results = function(*(np.load(path) for path in prepared.inputs))
+    module = vmvxjit.load(str(built.vmfb))
+    function = module[built.function]
+    inputs = [np.load(path) for path in prepared.inputs]
+    results = function(*inputs)
     results = [np.array(r) for r in (results if isinstance(results, tuple) else (results,))]
 
     assert compare.bit_identical(results, expected_iree), "differs from iree-run-module's result"
     entry = catalog.model(model)
     mismatch = compare.onnx_mismatch(results, compare.load(prepared.expected), entry.rtol, entry.atol)
     assert mismatch is None, mismatch
+
+    for _ in range(WARM_CALLS):
+        before, start = module.jit_stats(), time.perf_counter()
+        function(*inputs)
+    shares = warm.warm_shares(before, module.jit_stats(), time.perf_counter() - start)
+    assert shares["python_share"] <= MAX_PYTHON_SHARE, (
+        f"a warm call spent {shares['python_share']:.0%} of its time in loop regions run as "
+        f"Python (see --trace)")

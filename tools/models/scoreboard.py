@@ -6,7 +6,8 @@ from tools.models import catalog
 
 _HEADER = ("| model | config | matches ONNX (IREE / vmvxjit) | vmvxjit = IREE (bits) | iree-compile "
            "| IREE run-module wall / CPU | IREE call | vmvxjit cold wall / CPU | JIT compile (regions) "
-           "| vmvxjit cached wall / CPU | vmvxjit warm call | cold / IREE | cached / IREE "
+           "| vmvxjit cached wall / CPU | vmvxjit warm call | warm in compiled code / in Python regions "
+           "| cold / IREE | cached / IREE "
            "| warm / IREE native warm | JIT compile / iree-compile llvm-cpu |")
 
 
@@ -65,7 +66,7 @@ def _row(record: dict, native: dict) -> str:
     """`native`: the same model's dyn-llvm record (IREE's native warm call, llvm-cpu compile)."""
     compile_ = record.get("compile", {})
     if compile_.get("status") != "ok":
-        return f"| {record['model']} | {record['config']} | {_failure(compile_)} |" + " |" * 12
+        return f"| {record['model']} | {record['config']} | {_failure(compile_)} |" + " |" * 13
     iree = record.get("iree")
     runs = record.get("vmvxjit") or {}
     cold, cached, warm = (runs.get(k) for k in ("cold", "cached", "warm"))
@@ -80,10 +81,17 @@ def _row(record: dict, native: dict) -> str:
              f"{_time(jit['seconds'])} ({jit['regions']})" if jit else "–",
              _pair(cached) if runs else "not run",
              (_failure(warm) or _time(warm["seconds"])) if runs else "not run",
+             _shares(warm),
              _ratio((cold or {}).get("wall"), iree_wall), _ratio((cached or {}).get("wall"), iree_wall),
              _ratio((warm or {}).get("seconds"), _native_warm(native)),
              _ratio(jit["seconds"] if jit else None, (native.get("compile") or {}).get("wall"))]
     return "| " + " | ".join(cells) + " |"
+
+
+def _shares(warm: dict | None) -> str:
+    if not warm or "compiled_share" not in warm:
+        return "–"
+    return f"{warm['compiled_share']:.0%} / {warm['python_share']:.0%}"
 
 
 def _native_warm(native: dict) -> float | None:
@@ -135,7 +143,7 @@ def render(saved: dict) -> str:
              "atol 1e-7). Ratios below 1 mean vmvxjit is faster; the last one compares with IREE's "
              "native (dyn-llvm, host CPU) warm call of the same model; the JIT's compile time is compared "
              "with iree-compile's time for the same model with llvm-cpu (dyn-llvm).", "",
-             _HEADER, "|" + "---|" * 15]
+             _HEADER, "|" + "---|" * 16]
     for model in catalog.MODELS:
         for config in catalog.CONFIGS:
             record = records.get(f"{model}/{config}")

@@ -73,7 +73,10 @@ def measure(built: Built, prepared: Prepared, out_dir: Path, timeout: float) -> 
                               *(f"--output={p}" for p in outputs)], timeout, env=env)
         measured["warm"] = _outcome(result, timeout)
         if result.ok:
-            seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+            report = json.loads(result.stdout.strip().splitlines()[-1])
+            seconds = report["seconds"]
             measured["warm"].update(outputs=outputs, first=seconds[0],
-                                    seconds=statistics.median(seconds[1:]), calls=len(seconds) - 1)
+                                    seconds=statistics.median(seconds[1:]), calls=len(seconds) - 1,
+                                    compiled_share=report["compiled_share"],
+                                    python_share=report["python_share"])
     return measured

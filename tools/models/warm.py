@@ -4,8 +4,10 @@ a subprocess so that a time limit can kill it).
     python -m tools.models.warm MODULE FUNCTION --input IN.npy ... --output OUT.npy ... [--calls N]
 
 Calls the function up to N times (stopping once BUDGET_S has passed after the second call),
-writes the last call's results and prints {"seconds": [per call]} as JSON on stdout; the first
-call includes loading or compiling code, the median of the others is the warm time.
+writes the last call's results and prints {"seconds": [per call], "compiled_share": …,
+"python_share": …} as JSON on stdout; the first call includes loading or compiling code, the
+median of the others is the warm time; the shares are the last call's time in compiled code and
+in loop regions run as Python (Module.jit_stats), as fractions of that call.
 """
 
 from __future__ import annotations
@@ -30,21 +32,32 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import vmvxjit
-    function = vmvxjit.load(args.module)[args.function]
+    module = vmvxjit.load(args.module)
+    function = module[args.function]
     inputs = [np.load(path) for path in args.input]
     seconds = []
     start = time.perf_counter()
     while len(seconds) < max(args.calls, 2):
+        stats = module.jit_stats()
         before = time.perf_counter()
         results = function(*inputs)
         seconds.append(time.perf_counter() - before)
         if len(seconds) >= 2 and time.perf_counter() - start > BUDGET_S:
             break
+    shares = warm_shares(stats, module.jit_stats(), seconds[-1])
     results = results if isinstance(results, tuple) else (results,)
     for path, value in zip(args.output, results):
         np.save(path, np.array(value))
-    sys.stdout.write(json.dumps({"seconds": seconds}) + "\n")
+    sys.stdout.write(json.dumps({"seconds": seconds, **shares}) + "\n")
     return 0
+
+
+def warm_shares(before: dict, after: dict, seconds: float) -> dict:
+    """Shares of a call of `seconds` spent in compiled code and in regions run as Python,
+    from Module.jit_stats() before and after it."""
+    return {key: (after[stat] - before[stat]) / seconds
+            for key, stat in (("compiled_share", "compiled_code_seconds"),
+                              ("python_share", "python_region_seconds"))}
 
 
 if __name__ == "__main__":
