@@ -182,31 +182,15 @@ class _FunctionLowering:
             self.statement(statement)
 
     def statement(self, s) -> None:
-        b = self.builder
-        if isinstance(s, ast.Assign):
-            if len(s.targets) != 1:
-                raise Unsupported("chained assignment")
-            self.store(s.targets[0], self.expr(s.value))
-        elif isinstance(s, ast.AugAssign):
-            self.store(s.target, self.binop(s.op, self.expr(s.target), self.expr(s.value)))
-        elif isinstance(s, ast.If):
-            self.if_(s)
-        elif isinstance(s, ast.While):
-            self.while_(s)
-        elif isinstance(s, ast.For):
-            self.for_(s)
-        elif isinstance(s, ast.Break):
-            b.branch(self.loops[-1][1])
-        elif isinstance(s, ast.Continue):
-            b.branch(self.loops[-1][0])
-        elif isinstance(s, ast.Return):
-            self.return_(self.expr(s.value))
-        elif isinstance(s, ast.Expr):
-            self.expr(s.value)
-        elif isinstance(s, ast.Pass):
-            pass
-        else:
+        lower = _STATEMENTS.get(type(s))
+        if lower is None:
             raise Unsupported(f"statement {type(s).__name__}")
+        lower(self, s)
+
+    def assign_statement(self, s: ast.Assign) -> None:
+        if len(s.targets) != 1:
+            raise Unsupported("chained assignment")
+        self.store(s.targets[0], self.expr(s.value))
 
     def store(self, target, value: Value) -> None:
         if isinstance(target, ast.Name):
@@ -263,12 +247,16 @@ class _FunctionLowering:
         b.position_at_end(head)
         b.cbranch(self.truth(s.test), body, after)
         b.position_at_end(body)
-        self.loops.append((head, after))
-        self.block(s.body)
-        self.loops.pop()
-        if not b.block.is_terminated:
-            b.branch(head)
+        self.loop_body(s.body, head, after)
         b.position_at_end(after)
+
+    def loop_body(self, statements, next_block, after) -> None:
+        """A loop's body, where `continue` goes to `next_block` and `break` to `after`."""
+        self.loops.append((next_block, after))
+        self.block(statements)
+        self.loops.pop()
+        if not self.builder.block.is_terminated:
+            self.builder.branch(next_block)
 
     def for_(self, s: ast.For) -> None:
         call = s.iter
@@ -293,11 +281,7 @@ class _FunctionLowering:
         b.cbranch(b.icmp_signed("<", i, stop), body, after)
         b.position_at_end(body)
         self.assign(s.target.id, Value(I64, i))
-        self.loops.append((latch, after))
-        self.block(s.body)
-        self.loops.pop()
-        if not b.block.is_terminated:
-            b.branch(latch)
+        self.loop_body(s.body, latch, after)
         b.position_at_end(latch)
         b.store(b.add(b.load(counter), step), counter)
         b.branch(head)
@@ -309,35 +293,19 @@ class _FunctionLowering:
         return convert(self.builder, self.expr(node), BOOL)
 
     def expr(self, node) -> Value:
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool):
-                return Value(BOOL, ir.Constant(ir.IntType(1), int(node.value)))
-            if isinstance(node.value, int):
-                return _lit(node.value)
-            if isinstance(node.value, float):
-                return Value(F64, ir.Constant(ir.DoubleType(), node.value))
-            raise Unsupported(f"constant {node.value!r}")
-        if isinstance(node, ast.Name):
-            return self.load(node.id)
-        if isinstance(node, ast.BinOp):
-            return self.binop(node.op, self.expr(node.left), self.expr(node.right))
-        if isinstance(node, ast.UnaryOp):
-            return self.unary(node)
-        if isinstance(node, ast.BoolOp):
-            return self.boolop(node)
-        if isinstance(node, ast.Compare):
-            return self.compare(node)
-        if isinstance(node, ast.IfExp):
-            return self.choose(node.test, node.body, node.orelse)
-        if isinstance(node, ast.Call):
-            return self.call(node)
-        if isinstance(node, ast.Subscript):
-            return self.subscript(node)
-        if isinstance(node, ast.Attribute):
-            return self.attribute(node)
-        if isinstance(node, ast.Tuple):
-            return self.tuple_(node)
-        raise Unsupported(f"expression {type(node).__name__}")
+        lower = _EXPRESSIONS.get(type(node))
+        if lower is None:
+            raise Unsupported(f"expression {type(node).__name__}")
+        return lower(self, node)
+
+    def constant(self, node: ast.Constant) -> Value:
+        if isinstance(node.value, bool):
+            return Value(BOOL, ir.Constant(ir.IntType(1), int(node.value)))
+        if isinstance(node.value, int):
+            return _lit(node.value)
+        if isinstance(node.value, float):
+            return Value(F64, ir.Constant(ir.DoubleType(), node.value))
+        raise Unsupported(f"constant {node.value!r}")
 
     def tuple_(self, node: ast.Tuple) -> Value:
         items = [self.expr(e) for e in node.elts]
@@ -573,3 +541,30 @@ class _FunctionLowering:
         fn, result = self.owner.function(name, types)
         return Value(result, self.builder.call(fn, values))
 
+
+_STATEMENTS = {
+    ast.Assign: _FunctionLowering.assign_statement,
+    ast.AugAssign: lambda f, s: f.store(s.target, f.binop(s.op, f.expr(s.target), f.expr(s.value))),
+    ast.If: _FunctionLowering.if_,
+    ast.While: _FunctionLowering.while_,
+    ast.For: _FunctionLowering.for_,
+    ast.Break: lambda f, s: f.builder.branch(f.loops[-1][1]),
+    ast.Continue: lambda f, s: f.builder.branch(f.loops[-1][0]),
+    ast.Return: lambda f, s: f.return_(f.expr(s.value)),
+    ast.Expr: lambda f, s: f.expr(s.value),
+    ast.Pass: lambda f, s: None,
+}
+
+_EXPRESSIONS = {
+    ast.Constant: _FunctionLowering.constant,
+    ast.Name: lambda f, node: f.load(node.id),
+    ast.BinOp: lambda f, node: f.binop(node.op, f.expr(node.left), f.expr(node.right)),
+    ast.UnaryOp: _FunctionLowering.unary,
+    ast.BoolOp: _FunctionLowering.boolop,
+    ast.Compare: _FunctionLowering.compare,
+    ast.IfExp: lambda f, node: f.choose(node.test, node.body, node.orelse),
+    ast.Call: _FunctionLowering.call,
+    ast.Subscript: _FunctionLowering.subscript,
+    ast.Attribute: _FunctionLowering.attribute,
+    ast.Tuple: _FunctionLowering.tuple_,
+}
