@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0, help="limit per run, seconds")
     parser.add_argument("--compile-timeout", type=float, default=1800.0)
     parser.add_argument("--no-vmvxjit", action="store_true", help="measure IREE only")
+    parser.add_argument("--no-iree", action="store_true",
+                        help="measure vmvxjit only, keeping IREE's saved figures and results")
     parser.add_argument("--render", action="store_true", help="only rewrite docs/models.md")
     args = parser.parse_args(argv)
 
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     models = catalog.parse_list(args.models, catalog.MODELS, "models")
     configs = catalog.parse_list(args.configs, list(catalog.CONFIGS), "configs")
-    options = suite.Options(args.timeout, args.compile_timeout, not args.no_vmvxjit)
+    options = suite.Options(args.timeout, args.compile_timeout, not args.no_vmvxjit, not args.no_iree)
     saved["meta"] = {"command": "python -m tools.models " + shlex.join(sys.argv[1:] if argv is None else argv),
                      "machine": _machine(), "versions": _versions()}
     tasks = [(model, config) for config in configs for model in models]

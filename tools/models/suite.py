@@ -20,6 +20,7 @@ class Options:
     timeout: float = 600.0            # per run (iree-run-module, each vmvxjit process)
     compile_timeout: float = 1800.0
     vmvxjit: bool = True
+    iree: bool = True                 # False: keep the saved IREE figures (and results) as they are
 
 
 def _onnx_mismatch(outputs: list[Path], prepared: Prepared) -> str | None:
@@ -75,7 +76,8 @@ def measure(model: str, config: str, options: Options) -> dict:
         return record
     record["compile"] = {"status": "ok", "wall": built.compile_wall, "cpu": built.compile_cpu,
                          "module": built.key[:16], "function": built.function}
-    record["iree"] = _iree(built, prepared, options)
+    if options.iree or iree_reference(built, prepared) is None:
+        record["iree"] = _iree(built, prepared, options)
     if options.vmvxjit:
         record["vmvxjit"] = _vmvxjit(built, prepared, options)
     return record
