@@ -23,17 +23,17 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from vmvxjit.version import __version__
+
 _LOCK = threading.Lock()
 
 
 def cache_dir() -> Path:
     import numba
 
-    import vmvxjit
-
     root = os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
         os.path.expanduser("~"), ".cache", "vmvxjit")
-    path = Path(root) / f"v{vmvxjit.__version__}-numba{numba.__version__}-{_callee_digest()}"
+    path = Path(root) / f"v{__version__}-numba{numba.__version__}-{_callee_digest()}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
