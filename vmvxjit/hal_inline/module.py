@@ -165,7 +165,7 @@ class HalInlineModule(NativeModule):
         key = require_ref(key, VmBuffer).text()
         if category != "hal.cpu":
             return 0, 0
-        from vmvxjit.loaders.cpu_features import feature_value
+        from vmvxjit.native.cpu import feature_value
         value = feature_value(key)
         return (0, 0) if value is None else (1, value)
 
