@@ -40,10 +40,12 @@ def cache_dir() -> Path:
 
 @lru_cache(maxsize=None)
 def _callee_digest() -> str:
-    """A digest of the sources generated code calls into: vm/jit and kernels/."""
+    """A digest of the sources generated code calls into: vm/jit, kernels/ and the intrinsics."""
     package = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256()
-    for path in sorted([*(package / "vm" / "jit").glob("*.py"), *(package / "kernels").glob("*.py")]):
+    sources = [*(package / "vm" / "jit").glob("*.py"), *(package / "kernels").glob("*.py"),
+               package / "native" / "numba_intrinsics.py"]
+    for path in sorted(sources):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 

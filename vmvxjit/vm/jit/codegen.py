@@ -582,6 +582,6 @@ from numba import carray, njit
 
 from vmvxjit.kernels.views import ix
 from vmvxjit.vm.jit.helpers import *
-from vmvxjit.vm.jit.intrinsics import stack_array, voidptr
+from vmvxjit.native.numba_intrinsics import stack_array, voidptr
 
 """

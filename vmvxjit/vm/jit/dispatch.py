@@ -290,6 +290,6 @@ from vmvxjit.kernels.compiled_calls import binary_2d, copy_2d, fill_2d_x32, unar
 from vmvxjit.kernels.regions import region_status
 from vmvxjit.kernels.views import ix
 from vmvxjit.vm.jit.helpers import *
-from vmvxjit.vm.jit.intrinsics import stack_array, voidptr
+from vmvxjit.native.numba_intrinsics import stack_array, voidptr
 
 """
