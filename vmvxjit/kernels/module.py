@@ -4,7 +4,7 @@
 convention, the argument shim that checks the arguments like IREE's
 module.c, and the njit kernel it runs (compiled VM code calls the kernels'
 inlined bodies directly after the same checks, see compiled_calls.py and
-regions.py). Where IREE's release build would crash, hang or touch memory
+buffer_regions.py). Where IREE's release build would crash, hang or touch memory
 outside the checked regions, we raise instead: ArithmeticFault for integer
 division faults (SIGFPE in IREE), INVALID_ARGUMENT where IREE's debug-build
 ukernel validation would assert.
@@ -18,7 +18,7 @@ from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.kernels import copy_fill, elementwise, mmt4d, pack, tile_sizes
 from vmvxjit.kernels.compiled_calls import BINARY_X32, COPIES, FILL_X32, UNARY_X32
 from vmvxjit.kernels.cpu import cpu_level
-from vmvxjit.kernels.regions import check_region
+from vmvxjit.kernels.buffer_regions import check_region
 from vmvxjit.vm.native_module import NativeModule, export
 
 _U64_MASK = (1 << 64) - 1

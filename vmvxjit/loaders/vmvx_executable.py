@@ -126,7 +126,7 @@ class VmvxExecutable(Executable):
         if tier == "auto" and self._interpreted_seconds.get(function, 0.0) < self._threshold(function):
             return None
         if function not in self._dispatch_cache:
-            from vmvxjit.vm.jit.dispatch_runner import compile_dispatch
+            from vmvxjit.vm.jit.vmvx_entry_runner import compile_dispatch
             self._dispatch_cache[function] = compile_dispatch(
                 self.state, self.state.module.functions[function])
         return self._dispatch_cache[function]
