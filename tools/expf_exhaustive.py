@@ -15,8 +15,8 @@ import time
 import numpy as np
 from numba import njit
 
+from vmvxjit.native.numba_intrinsics import bits_from_f32
 from vmvxjit.vm.jit.expf import _expf, mismatches
-from vmvxjit.vm.jit.intrinsics import bits_from_f32
 
 CHUNK = 1 << 26
 

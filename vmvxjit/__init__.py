@@ -10,16 +10,21 @@ Every failure raises a `vmvxjit.Error` subclass.
 from vmvxjit.errors import (  # noqa: F401 (re-exported)
     ArithmeticFault,
     Error,
+    FailedPreconditionError,
+    InternalError,
     InvalidArgumentError,
     ModuleFormatError,
     NotFoundError,
     OutOfRangeError,
+    PermissionDeniedError,
+    ResourceExhaustedError,
     StatusCode,
+    UnavailableError,
+    UnimplementedError,
     VerificationError,
     VmFailError,
 )
-
-__version__ = "0.1.0"
+from vmvxjit.version import __version__  # noqa: F401 (re-exported)
 
 
 def load(source, **options):

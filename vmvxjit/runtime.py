@@ -10,6 +10,7 @@ from __future__ import annotations
 from vmvxjit.errors import InvalidArgumentError, NotFoundError
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
+from vmvxjit.vm.jit.tier import JitTier
 
 
 def _hal_inline(options, context, module):
@@ -43,7 +44,7 @@ class Program:
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
         self.module = module
         self.native_code = has_native_code(module)
-        self.context = Context(tier=options.get("tier"))
+        self.context = Context(jit=JitTier.resolve(options.get("tier")))
         for dep in module.dependencies:
             factory = NATIVE_MODULES.get(dep.name)
             if factory is None:

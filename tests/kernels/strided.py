@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from vmvxjit.kernels.regions import REGION_OK, region_status
+from vmvxjit.kernels.buffer_regions import REGION_OK, region_status
 from vmvxjit.vm.buffer import VmBuffer
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.kernels.iree_vmvx import differential
 from vmvxjit.errors import InvalidArgumentError, OutOfRangeError, PermissionDeniedError
 from vmvxjit.kernels import cpu, mmt4d
-from vmvxjit.kernels.regions import REGION_OK, region_status
+from vmvxjit.kernels.buffer_regions import REGION_OK, region_status
 from vmvxjit.vm.buffer import VmBuffer
 
 F32, S8 = mmt4d.TYPE_F32F32F32, mmt4d.TYPE_S8S8S32

@@ -15,7 +15,7 @@ from vmvxjit.errors import (
     NotFoundError,
     UnavailableError,
 )
-from vmvxjit.loaders.cpu_features import processor_data
+from vmvxjit.native.cpu import processor_data
 from vmvxjit.loaders.embedded_elf import EmbeddedElfLoader
 from vmvxjit.loaders.system_library import SystemLibraryLoader
 from tests.loaders.native_library import REPORT

@@ -23,11 +23,12 @@ from vmvxjit.errors import (
 from vmvxjit.loaders import elf
 from vmvxjit.loaders.embedded_elf import EmbeddedElfLoader
 from vmvxjit.loaders.system_library import SystemLibraryLoader
+from vmvxjit.native.cpu import HOST_ARCH
 
 PT_NOTE = 4
 DT_FLAGS, DT_FLAGS_1, DT_GNU_HASH, DT_NEEDED = 0x1E, 0x6FFFFFFB, 0x6FFFFEF5, 1
 UNKNOWN_RELOCATION = 37  # R_X86_64_IRELATIVE; no aarch64 relocation has this number
-ABSOLUTE_RELOCATION = {"x86_64": 1, "arm_64": 257}.get(elf.HOST_ARCH, 1)
+ABSOLUTE_RELOCATION = {"x86_64": 1, "arm_64": 257}.get(HOST_ARCH, 1)
 
 
 class Patchable:
@@ -284,7 +285,7 @@ def test_corruption(iree_elf, name):
 
 
 def test_foreign_architecture_is_rejected(iree_elf):
-    foreign = next(arch for name, arch in elf.ARCHES.items() if name != elf.HOST_ARCH)
+    foreign = next(arch for name, arch in elf.ARCHES.items() if name != HOST_ARCH)
     with pytest.raises(ModuleFormatError, match="does not match the running architecture"):
         elf.ElfHeaders(iree_elf, foreign)
 

@@ -14,7 +14,7 @@ from vmvxjit.errors import (
     OutOfRangeError,
 )
 from vmvxjit.loaders import registry
-from vmvxjit.loaders.elf import HOST_ARCH
+from vmvxjit.native.cpu import HOST_ARCH
 from vmvxjit.loaders.embedded_elf import EmbeddedElfLoader
 from vmvxjit.loaders.executable import Executable
 from vmvxjit.vm.ref import REF_TYPES

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from vmvxjit.loaders import registry
-from vmvxjit.loaders.elf import HOST_ARCH
+from vmvxjit.native.cpu import HOST_ARCH
 from vmvxjit.loaders.embedded_elf import EmbeddedElfLoader
 from vmvxjit.loaders.system_library import SystemLibraryLoader
 from vmvxjit.loaders.vmvx_executable import VmvxLoader

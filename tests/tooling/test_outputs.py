@@ -20,8 +20,8 @@ from vmvxjit.hal_inline import element_types as et
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view, buffer_view_from_array
 from vmvxjit.tooling.inputs import parse_input, parse_inputs
-from vmvxjit.tooling.outputs import (c_float_text, format_buffer_view, format_run_output,
-                                     format_trace, format_value, output_view, write_outputs)
+from vmvxjit.hal_inline.printing import c_float_text, format_buffer_view, format_trace
+from vmvxjit.tooling.outputs import format_run_output, format_value, output_view, write_outputs
 from vmvxjit.vm.buffer import VmBuffer
 
 

@@ -16,8 +16,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conformance.harness import _atomic_write, _error_line, main_function
 from tests.support.modules import compiler_version
+from tools.common.files import atomic_write
+from tools.common.logs import error_line
+from tools.common.mlir import main_function
 from tools.models import catalog, iree_tools, process
 from tools.models.prepare import Prepared
 
@@ -70,7 +72,7 @@ def import_model(prepared: Prepared) -> Imported:
                                  *catalog.IMPORT_FLAGS, "-o", "out"], IMPORT_TIMEOUT,
                           "iree-import-onnx")
         if not result.ok:
-            raise BuildError(f"iree-import-onnx failed: {_error_line(result.stderr + result.stdout)}")
+            raise BuildError(f"iree-import-onnx failed: {error_line(result.stderr + result.stdout)}")
     with open(mlir) as f:                   # the entry is declared near the top of a huge file
         head = f.read(1 << 20)
     function = main_function(head)
@@ -87,13 +89,13 @@ def compile_model(imported: Imported, config: str, timeout: float) -> Built:
     modules = catalog.CACHE_ROOT / "modules"
     vmfb, stats, err = (modules / f"{key}{ext}" for ext in (".vmfb", ".json", ".err"))
     if err.exists():
-        raise BuildError(f"iree-compile failed: {_error_line(err.read_text())}")
+        raise BuildError(f"iree-compile failed: {error_line(err.read_text())}")
     if not stats.exists():                               # written last: the module is complete
         result = _produce(vmfb, [iree_tools.paths()["iree-compile"], *flags, str(imported.mlir),
                                  "-o", "out"], timeout, "iree-compile")
         if not result.ok:
-            _atomic_write(err, result.stderr[-40000:])
-            raise BuildError(f"iree-compile failed: {_error_line(result.stderr)}")
-        _atomic_write(stats, json.dumps({"wall": result.wall, "cpu": result.cpu}))
+            atomic_write(err, result.stderr[-40000:])
+            raise BuildError(f"iree-compile failed: {error_line(result.stderr)}")
+        atomic_write(stats, json.dumps({"wall": result.wall, "cpu": result.cpu}))
     recorded = json.loads(stats.read_text())
     return Built(vmfb, key, imported.function, recorded["wall"], recorded["cpu"])

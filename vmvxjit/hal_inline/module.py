@@ -14,7 +14,7 @@ import sys
 from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, UnimplementedError
 from vmvxjit.hal_inline import element_types
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
-from vmvxjit.tooling.outputs import format_trace
+from vmvxjit.hal_inline.printing import format_trace
 from vmvxjit.vm.buffer import VmBuffer, allocate_checked
 from vmvxjit.vm.native_module import NativeModule, export
 from vmvxjit.vm.ref import require_ref
@@ -165,7 +165,7 @@ class HalInlineModule(NativeModule):
         key = require_ref(key, VmBuffer).text()
         if category != "hal.cpu":
             return 0, 0
-        from vmvxjit.loaders.cpu_features import feature_value
+        from vmvxjit.native.cpu import feature_value
         value = feature_value(key)
         return (0, 0) if value is None else (1, value)
 

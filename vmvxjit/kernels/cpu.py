@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 
+from vmvxjit.native.cpu import cpuinfo_flags
+
 BASELINE = 0
 AVX2_FMA = 1  # avx2 + fma + f16c
 AVX512_BASE = 2  # + avx512 f, bw, dq, vl, cd
@@ -34,12 +36,5 @@ def level_from_flags(flags: set[str]) -> int:
 
 @functools.cache
 def cpu_level() -> int:
-    """This machine's level, from the `flags` line of /proc/cpuinfo (BASELINE if unreadable)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("flags"):
-                    return level_from_flags(set(line.partition(":")[2].split()))
-    except OSError:
-        pass
-    return BASELINE
+    """This machine's level (BASELINE if /proc/cpuinfo is unreadable)."""
+    return level_from_flags(set(cpuinfo_flags()))

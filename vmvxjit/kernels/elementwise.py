@@ -24,8 +24,8 @@ import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import leading_zeros
 
-from vmvxjit.kernels.llvm_ops import bits_from_f32, f32_from_bits
 from vmvxjit.kernels.views import ix, typed_view
+from vmvxjit.native.numba_intrinsics import f32_from_u32, u32_from_f32
 
 OK = 0
 ARITHMETIC_FAULT = 1
@@ -43,13 +43,13 @@ _INT32_MIN = -(1 << 31)
 def _binary_op(op, a, b):
     """One element: (result bits, fault) for uint32 operand bits `a`, `b`."""
     if op == ADDF:
-        return bits_from_f32(f32_from_bits(a) + f32_from_bits(b)), False
+        return u32_from_f32(f32_from_u32(a) + f32_from_u32(b)), False
     if op == SUBF:
-        return bits_from_f32(f32_from_bits(a) - f32_from_bits(b)), False
+        return u32_from_f32(f32_from_u32(a) - f32_from_u32(b)), False
     if op == MULF:
-        return bits_from_f32(f32_from_bits(a) * f32_from_bits(b)), False
+        return u32_from_f32(f32_from_u32(a) * f32_from_u32(b)), False
     if op == DIVF:
-        return bits_from_f32(f32_from_bits(a) / f32_from_bits(b)), False
+        return u32_from_f32(f32_from_u32(a) / f32_from_u32(b)), False
     if op == ADDI:
         return np.uint32(a + b), False
     if op == SUBI:
@@ -87,20 +87,20 @@ def _unary_op(op, a):
     """One element: result bits for uint32 operand bits `a`."""
     if op == CTLZ:
         return np.uint32(leading_zeros(a))
-    x = f32_from_bits(a)
+    x = f32_from_u32(a)
     if op == ABSF:
-        return bits_from_f32(abs(x))
+        return u32_from_f32(abs(x))
     if op == NEGF:
-        return bits_from_f32(-x)
+        return u32_from_f32(-x)
     if op == CEILF:
-        return bits_from_f32(np.ceil(x))
+        return u32_from_f32(np.ceil(x))
     if op == FLOORF:
-        return bits_from_f32(np.floor(x))
+        return u32_from_f32(np.floor(x))
     if op == EXPF:
-        return bits_from_f32(math.exp(x))
+        return u32_from_f32(math.exp(x))
     if op == LOGF:
-        return bits_from_f32(math.log(x))
-    return bits_from_f32(np.float32(1.0) / math.sqrt(x))  # RSQRTF
+        return u32_from_f32(math.log(x))
+    return u32_from_f32(np.float32(1.0) / math.sqrt(x))  # RSQRTF
 
 
 @njit(inline="always")

@@ -32,9 +32,9 @@ import numpy as np
 from numba import njit
 
 from vmvxjit.kernels.cpu import AVX2_FMA, AVX512_BASE
-from vmvxjit.kernels.llvm_ops import fma_f32
 from vmvxjit.kernels.mmt4d_tile import FUSED, UNFUSED, WRAPPING, tile_rows
 from vmvxjit.kernels.views import ix, typed_view
+from vmvxjit.native.numba_intrinsics import fma_f32
 
 TYPE_MASK = 0xFF
 TYPE_F32F32F32 = 0x01

@@ -4,7 +4,7 @@
 convention, the argument shim that checks the arguments like IREE's
 module.c, and the njit kernel it runs (compiled VM code calls the kernels'
 inlined bodies directly after the same checks, see compiled_calls.py and
-regions.py). Where IREE's release build would crash, hang or touch memory
+buffer_regions.py). Where IREE's release build would crash, hang or touch memory
 outside the checked regions, we raise instead: ArithmeticFault for integer
 division faults (SIGFPE in IREE), INVALID_ARGUMENT where IREE's debug-build
 ukernel validation would assert.
@@ -16,8 +16,9 @@ from typing import Callable, NamedTuple
 
 from vmvxjit.errors import ArithmeticFault, InvalidArgumentError
 from vmvxjit.kernels import copy_fill, elementwise, mmt4d, pack, tile_sizes
+from vmvxjit.kernels.compiled_calls import BINARY_X32, COPIES, FILL_X32, UNARY_X32
 from vmvxjit.kernels.cpu import cpu_level
-from vmvxjit.kernels.regions import check_region
+from vmvxjit.kernels.buffer_regions import check_region
 from vmvxjit.vm.native_module import NativeModule, export
 
 _U64_MASK = (1 << 64) - 1
@@ -194,43 +195,22 @@ class Export(NamedTuple):
 
 _X32B = "0rIIIrIIIrIIIII_v"
 _X32U = "0rIIIrIIIII_v"
-# Elementwise kernel factories (by opcode) and the opcodes' module.
-_B, _U, _E = elementwise.binary_kernel, elementwise.unary_kernel, elementwise
+# Elementwise kernel factories (by opcode).
+_B, _U = elementwise.binary_kernel, elementwise.unary_kernel
 
-EXPORTS = (
-    Export("abs.2d.f32", _X32U, _unary(4), _U(_E.ABSF)),
-    Export("add.2d.f32", _X32B, _binary_x32, _B(_E.ADDF)),
-    Export("add.2d.i32", _X32B, _binary_x32, _B(_E.ADDI)),
-    Export("and.2d.i32", _X32B, _binary_x32, _B(_E.ANDI)),
-    Export("ceil.2d.f32", _X32U, _unary(4), _U(_E.CEILF)),
-    Export("copy.2d.x16", _X32U, _unary(2), copy_fill.copy_kernel(2)),
-    Export("copy.2d.x32", _X32U, _unary(4), copy_fill.copy_kernel(4)),
-    Export("copy.2d.x64", _X32U, _unary(8), copy_fill.copy_kernel(8)),
-    Export("copy.2d.x8", _X32U, _unary(1), copy_fill.copy_kernel(1)),
-    Export("ctlz.2d.i32", _X32U, _unary(4), _U(_E.CTLZ)),
-    Export("div.2d.f32", _X32B, _binary_x32, _B(_E.DIVF)),
-    Export("divs.2d.i32", _X32B, _binary_x32, _B(_E.DIVSI)),
-    Export("divu.2d.i32", _X32B, _binary_x32, _B(_E.DIVUI)),
-    Export("exp.2d.f32", _X32U, _unary(4), _U(_E.EXPF)),
-    Export("fill.2d.x32", "0irIIII_v", _fill, copy_fill.fill_2d_x32),
-    Export("floor.2d.f32", _X32U, _unary(4), _U(_E.FLOORF)),
-    Export("log.2d.f32", _X32U, _unary(4), _U(_E.LOGF)),
+# Sorted by name, as IREE's module.c lists them; the elementwise, copy and fill
+# exports come from compiled_calls.py's tables, which compiled VM code calls by.
+EXPORTS = tuple(sorted((
+    *(Export(name, _X32B, _binary_x32, _B(op)) for name, op in BINARY_X32.items()),
+    *(Export(name, _X32U, _unary(4), _U(op)) for name, op in UNARY_X32.items()),
+    *(Export(name, _X32U, _unary(size), copy_fill.copy_kernel(size))
+      for name, (size, _) in COPIES.items()),
+    Export(FILL_X32, "0irIIII_v", _fill, copy_fill.fill_2d_x32),
     Export("mmt4d", "0rIIrIIrIIIIIiiii_v", _mmt4d, mmt4d.mmt4d_kernel),
-    Export("mul.2d.f32", _X32B, _binary_x32, _B(_E.MULF)),
-    Export("mul.2d.i32", _X32B, _binary_x32, _B(_E.MULI)),
-    Export("neg.2d.f32", _X32U, _unary(4), _U(_E.NEGF)),
-    Export("or.2d.i32", _X32B, _binary_x32, _B(_E.ORI)),
     Export("pack", "0rIIIrIIIIIIIIIIi_v", _pack, pack.pack),
     Export("query_tile_sizes.2d", "0IIi_II", _query_tile_sizes, tile_sizes.query_tile_sizes_2d),
-    Export("rsqrt.2d.f32", _X32U, _unary(4), _U(_E.RSQRTF)),
-    Export("shl.2d.i32", _X32B, _binary_x32, _B(_E.SHLI)),
-    Export("shrs.2d.i32", _X32B, _binary_x32, _B(_E.SHRSI)),
-    Export("shru.2d.i32", _X32B, _binary_x32, _B(_E.SHRUI)),
-    Export("sub.2d.f32", _X32B, _binary_x32, _B(_E.SUBF)),
-    Export("sub.2d.i32", _X32B, _binary_x32, _B(_E.SUBI)),
     Export("unpack", "0rIIIrIIIIIIIIIi_v", _unpack, pack.unpack),
-    Export("xor.2d.i32", _X32B, _binary_x32, _B(_E.XORI)),
-)
+)))
 EXPORTS_BY_NAME = {row.name: row for row in EXPORTS}
 
 

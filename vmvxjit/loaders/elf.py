@@ -14,7 +14,6 @@ IREE leaves to trust (documented where they are checked).
 from __future__ import annotations
 
 import mmap
-import platform
 import struct
 from dataclasses import dataclass
 
@@ -119,10 +118,6 @@ ARCHES = {
     "x86_64": Arch("x86_64", 0x3E, X86_64_RELOCATIONS, flush_icache=False),
     "arm_64": Arch("arm_64", 0xB7, AARCH64_RELOCATIONS, flush_icache=True),
 }
-_MACHINE_TO_ARCH = {"x86_64": "x86_64", "amd64": "x86_64",
-                    "aarch64": "arm_64", "arm64": "arm_64"}
-# IREE's name for the architecture this process runs on (None: unsupported).
-HOST_ARCH = _MACHINE_TO_ARCH.get(platform.machine().lower())
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmvxjit.loaders.elf import ARCHES, HOST_ARCH, parse_embedded
+from vmvxjit.loaders.elf import ARCHES, parse_embedded
 from vmvxjit.loaders.elf_mapping import MappedImage
 from vmvxjit.loaders.executable import LibraryExecutable
 from vmvxjit.loaders.library_abi import QUERY_SYMBOL, NativeMemory
+from vmvxjit.native.cpu import HOST_ARCH
 
 
 class EmbeddedElfLoader:

@@ -22,7 +22,7 @@ from vmvxjit.errors import (
     NotFoundError,
     OutOfRangeError,
 )
-from vmvxjit.loaders.cpu_features import processor_data
+from vmvxjit.native.cpu import processor_data
 from vmvxjit.loaders.library_abi import (
     PROVIDED_IMPORTS,
     ExecutableEnvironment,

@@ -23,6 +23,7 @@ from vmvxjit.errors import (
     UnavailableError,
 )
 from vmvxjit.loaders.elf import PF_R, PF_X
+from vmvxjit.native.cpu import PROCESSOR_DATA_CAPACITY
 
 QUERY_SYMBOL = "iree_hal_executable_library_query"
 LIBRARY_VERSION = 6
@@ -30,7 +31,6 @@ SANITIZER_NONE = 0
 LOCAL_MEMORY_PAGE_SIZE = 4096
 MAX_CONSTANT_COUNT = 64
 MAX_BINDING_COUNT = 64
-PROCESSOR_DATA_CAPACITY = 8
 # Longest C string read from a library (names, import symbols).
 MAX_STRING_LENGTH = 4096
 

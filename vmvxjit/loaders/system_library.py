@@ -17,9 +17,10 @@ import struct
 import numpy as np
 
 from vmvxjit.errors import NotFoundError, OutOfRangeError
-from vmvxjit.loaders.elf import ARCHES, HOST_ARCH, ElfHeaders
+from vmvxjit.loaders.elf import ARCHES, ElfHeaders
 from vmvxjit.loaders.executable import LibraryExecutable
 from vmvxjit.loaders.library_abi import QUERY_SYMBOL, NativeMemory
+from vmvxjit.native.cpu import HOST_ARCH
 
 _FOOTER = struct.Struct("<8sIIQQQQ")
 _FOOTER_MAGIC = b"IREEDBG\0"

@@ -21,6 +21,7 @@ from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
 from vmvxjit.vm.interpreter import run_function
+from vmvxjit.vm.jit.tier import JitTier
 from vmvxjit.vm.list import VmList
 
 FORMAT = "vmvx-bytecode-fb"
@@ -51,7 +52,7 @@ class VmvxExecutable(Executable):
         super().__init__()
         self._interpreted_seconds: dict = {}
         self._dispatch_cache: dict = {}
-        self.context = Context([VmvxModule()])
+        self.context = Context([VmvxModule()], jit=JitTier.resolve())
         self.state = self.context.register(module)
         self._set_constants(module, constants)
         self._entries = []
@@ -125,7 +126,7 @@ class VmvxExecutable(Executable):
         if tier == "auto" and self._interpreted_seconds.get(function, 0.0) < self._threshold(function):
             return None
         if function not in self._dispatch_cache:
-            from vmvxjit.vm.jit.dispatch_runner import compile_dispatch
+            from vmvxjit.vm.jit.vmvx_entry_runner import compile_dispatch
             self._dispatch_cache[function] = compile_dispatch(
                 self.state, self.state.module.functions[function])
         return self._dispatch_cache[function]

@@ -111,12 +111,17 @@ class BytecodeModule:
 
 
 class ModuleState:
-    """One module's instance in a context: globals and resolved imports."""
+    """One module's instance in a context: globals and resolved imports.
 
-    def __init__(self, module: BytecodeModule, tier: str = "interp", jit_stats=None):
+    `install_jit` (vm/jit/tier.py's JitTier.install, injected by the context)
+    rewrites each prepared function's steps when `tier` is not `interp`."""
+
+    def __init__(self, module: BytecodeModule, tier: str = "interp", jit_stats=None,
+                 install_jit=None):
         self.module = module
         self.tier = tier
         self.jit_stats = jit_stats
+        self.install_jit = install_jit
         md = module.module_def
         self.rwdata = np.zeros(md.global_bytes, dtype=np.uint8)
         self.rwdata_view = memoryview(self.rwdata)

@@ -15,7 +15,6 @@ from vmvxjit.errors import InternalError, InvalidArgumentError, NotFoundError
 from vmvxjit.vm.bytecode_module import BytecodeModule, ModuleState
 from vmvxjit.vm.cconv import CConv
 from vmvxjit.vm.interpreter import run_function
-from vmvxjit.vm.jit.stats import JitStats, resolve_tier
 from vmvxjit.vm.native_module import NativeModule
 from vmvxjit.vm.semantics import f32, wrap32, wrap64
 
@@ -46,10 +45,13 @@ class BytecodeExport:
 class Context:
     """An ordered set of module instances that call each other by name."""
 
-    def __init__(self, modules=(), tier: str | None = None):
+    def __init__(self, modules=(), jit=None):
+        """`jit` (vm/jit/tier.py's JitTier, injected by the runtime) names the
+        tier and installs compiled code; without it every function is interpreted."""
         self.entries: list = []  # NativeModule instances and ModuleStates
-        self.tier = resolve_tier(tier)
-        self.jit_stats = JitStats()
+        self.tier = jit.name if jit is not None else "interp"
+        self.jit_stats = jit.stats if jit is not None else None
+        self._install_jit = jit.install if jit is not None else None
         for module in modules:
             self.register(module)
 
@@ -78,7 +80,7 @@ class Context:
                     f"'{module.name}' requires >= {dep.minimum_version}")
         for type_id in range(len(module.module_def.types)):
             module.type_of(type_id)
-        state = ModuleState(module, self.tier, self.jit_stats)
+        state = ModuleState(module, self.tier, self.jit_stats, self._install_jit)
         for index, import_def in enumerate(module.imports):
             state.imports[index] = self._resolve(import_def)
         self.entries.append(state)

@@ -75,16 +75,7 @@ def prepare(state: ModuleState, ordinal: int) -> Prepared:
         pcs.append(instr.pc)
         instrs.append(instr)
     if state.tier != "interp":
-        from vmvxjit.vm.fused_blocks import fuse
-        from vmvxjit.vm.jit.callees import native, note_interpreted_calls
-        from vmvxjit.vm.jit.regions import find_regions
-        unfused = list(steps)
-        fuse(instrs, steps, targets.values(), env)
-        regions = find_regions(function.instrs, native(state.module))
-        note_interpreted_calls(state.jit_stats, state.module, function, regions)
-        if regions:   # the JIT's modules are imported only for code with loops
-            from vmvxjit.vm.jit.tiering import install
-            install(state, function, regions, steps, targets, state.tier, unfused, env)
+        state.install_jit(state, function, instrs, steps, targets, env)
     arg_slots, _, _ = frame_layout(function.cconv.args)
     prepared = Prepared(ordinal, steps, pcs, function.i32_count, function.ref_count, arg_slots)
     state.prepared[ordinal] = prepared

@@ -23,27 +23,29 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
+from vmvxjit.version import __version__
+
 _LOCK = threading.Lock()
 
 
 def cache_dir() -> Path:
     import numba
 
-    import vmvxjit
-
     root = os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
         os.path.expanduser("~"), ".cache", "vmvxjit")
-    path = Path(root) / f"v{vmvxjit.__version__}-numba{numba.__version__}-{_callee_digest()}"
+    path = Path(root) / f"v{__version__}-numba{numba.__version__}-{_callee_digest()}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 @lru_cache(maxsize=None)
 def _callee_digest() -> str:
-    """A digest of the sources generated code calls into: vm/jit and kernels/."""
+    """A digest of the sources generated code calls into: vm/jit, kernels/ and the intrinsics."""
     package = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256()
-    for path in sorted([*(package / "vm" / "jit").glob("*.py"), *(package / "kernels").glob("*.py")]):
+    sources = [*(package / "vm" / "jit").glob("*.py"), *(package / "kernels").glob("*.py"),
+               package / "native" / "numba_intrinsics.py"]
+    for path in sorted(sources):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 

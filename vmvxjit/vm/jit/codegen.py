@@ -141,7 +141,7 @@ class _Gen:
     def _untyped(self, instr) -> list:
         """(register, bank, written) for the numeric registers in `instr`'s
         untyped lists: a compiled call's operands and results, by the callee's
-        calling convention (dispatch.py: an import call's operands)."""
+        calling convention (vmvx_entry_code.py: an import call's operands)."""
         callee = self.region.callees.get(instr.args[0]) if instr.op.mnemonic == "vm.call" else None
         if callee is None:
             return []
@@ -191,7 +191,7 @@ class _Gen:
         return f"b{buf}_{code.replace('.', '')}"
 
     # How the loop optimizer names a buffer register's memory (region mode:
-    # the region's fixed buffers; dispatch.py overrides these for handles).
+    # the region's fixed buffers; vmvx_entry_code.py overrides these for handles).
 
     def _view_expr(self, raw: int, code: str) -> str:
         return self._view(self.buffer_index[raw & isa.REF_MASK], code)
@@ -582,6 +582,6 @@ from numba import carray, njit
 
 from vmvxjit.kernels.views import ix
 from vmvxjit.vm.jit.helpers import *
-from vmvxjit.vm.jit.intrinsics import stack_array, voidptr
+from vmvxjit.native.numba_intrinsics import stack_array, voidptr
 
 """

@@ -24,7 +24,7 @@ from decimal import Decimal, localcontext
 import numpy as np
 from numba import njit
 
-from vmvxjit.vm.jit.intrinsics import LIBM_F32, bits_from_f32, bits_from_f64, f64_from_bits, fma_f64
+from vmvxjit.native.numba_intrinsics import LIBM_F32, bits_from_f32, bits_from_f64, f64_from_bits, fma_f64
 
 _INLINE = dict(cache=True, inline="always", error_model="numpy")
 

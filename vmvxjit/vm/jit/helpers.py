@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from vmvxjit.vm.jit.expf import inline_expf_fma, inline_expf_sse2  # noqa: F401 (generated code)
-from vmvxjit.vm.jit.intrinsics import (
+from vmvxjit.native.numba_intrinsics import (
     LIBM_F32,
     LIBM_F64,
     bits_from_f32,
@@ -24,6 +23,7 @@ from vmvxjit.vm.jit.intrinsics import (
     llround,
     llroundf,
 )
+from vmvxjit.vm.jit.expf import inline_expf_fma, inline_expf_sse2  # noqa: F401 (generated code)
 
 _INLINE = dict(cache=True, inline="always", error_model="numpy")
 

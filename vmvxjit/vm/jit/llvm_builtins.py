@@ -1,4 +1,4 @@
-"""The functions region code calls, as LLVM IR: helpers.py and intrinsics.py for llvm_lower.py.
+"""The functions region code calls, as LLVM IR: helpers.py and native/numba_intrinsics.py for llvm_lower.py.
 
 Each entry computes exactly what the Numba helper of the same name computes
 (tests/vm/jit/test_llvm_lower.py compares them on edge and random values);

@@ -287,9 +287,9 @@ import numpy as np
 from numba import carray, njit
 
 from vmvxjit.kernels.compiled_calls import binary_2d, copy_2d, fill_2d_x32, unary_2d
-from vmvxjit.kernels.regions import region_status
+from vmvxjit.kernels.buffer_regions import region_status
 from vmvxjit.kernels.views import ix
 from vmvxjit.vm.jit.helpers import *
-from vmvxjit.vm.jit.intrinsics import stack_array, voidptr
+from vmvxjit.native.numba_intrinsics import stack_array, voidptr
 
 """

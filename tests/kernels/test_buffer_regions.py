@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.kernels.iree_vmvx import differential, outcome
 from tests.kernels.strided import extent
 from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, PermissionDeniedError
-from vmvxjit.kernels.regions import (REGION_OK, REGION_OUT_OF_RANGE, REGION_OVERFLOW,
+from vmvxjit.kernels.buffer_regions import (REGION_OK, REGION_OUT_OF_RANGE, REGION_OVERFLOW,
                                      check_region, mapped_range, region_status)
 from vmvxjit.vm.buffer import VmBuffer
 

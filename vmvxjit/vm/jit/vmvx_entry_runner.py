@@ -1,4 +1,4 @@
-"""Compiles VMVX entry functions (see dispatch.py) and runs them on bindings."""
+"""Compiles VMVX entry functions (see vmvx_entry_code.py) and runs them on bindings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from vmvxjit.vm.jit import codegen, dispatch
+from vmvxjit.vm.jit import codegen, vmvx_entry_code
 from vmvxjit.vm.jit.cache import load_source
 from vmvxjit.vm.jit.stats import Compiled
 from vmvxjit.vm.jit.tiering import compile_function
@@ -47,13 +47,14 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
 
     imports = state.module.imports
     stats = state.jit_stats
-    if dispatch.compilable_entry(function, imports, CALLS) is None:
+    if vmvx_entry_code.compilable_entry(function, imports, CALLS) is None:
         stats.failed.append((function.name, "entry function has ops the dispatch compiler does not take"))
         return None
     start = time.perf_counter()
     try:
-        source, alloc_rows, notes, sites = dispatch.generate_dispatch(function, imports, CALLS, _NAME)
-        module = load_source(dispatch.HEADER + codegen.NJIT + source, "dispatch")
+        source, alloc_rows, notes, sites = vmvx_entry_code.generate_dispatch(
+            function, imports, CALLS, _NAME)
+        module = load_source(vmvx_entry_code.HEADER + codegen.NJIT + source, "dispatch")
         fn = getattr(module, _NAME)
         from numba import types
         array = types.Array(types.int64, 1, "C")

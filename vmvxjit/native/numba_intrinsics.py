@@ -1,11 +1,17 @@
-"""LLVM-level operations the JIT's generated code needs and Numba lacks.
+"""LLVM-level operations Numba lacks, for the JIT's generated code and the microkernels.
 
 Raw pointers from integer addresses (buffers are passed as address +
 length, so read-only and writable memory share one compiled signature),
-bit casts, count-leading-zeros, fused multiply-add, and direct calls of the C math library by
+bit casts, count-leading-zeros, fused multiply-add (always fused, whatever
+CPU the code runs on), and direct calls of the C math library by
 symbol name — the same `expf`/`remainderf`/`llroundf` the interpreter calls
 through ctypes, so both tiers agree to the last bit. Everything here is
 resolvable by name, which keeps generated functions cachable on disk.
+
+The x32 elementwise microkernels move 32-bit patterns as uint32 and
+reinterpret them as f32 only inside an operation (as IREE's C does with
+pointer casts): `f32_from_u32`/`u32_from_f32`; the JIT keeps registers
+signed: `f32_from_bits`/`bits_from_f32`.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ f32_from_bits = _bitcast(types.int32, types.float32, _F32)
 bits_from_f32 = _bitcast(types.float32, types.int32, _I32)
 f64_from_bits = _bitcast(types.int64, types.float64, _F64)
 bits_from_f64 = _bitcast(types.float64, types.int64, _I64)
+f32_from_u32 = _bitcast(types.uint32, types.float32, _F32)
+u32_from_f32 = _bitcast(types.float32, types.uint32, _I32)
 
 
 def _ctlz(width: int, numba_type):
@@ -63,15 +71,21 @@ ctlz32 = _ctlz(32, types.int32)
 ctlz64 = _ctlz(64, types.int64)
 
 
-@intrinsic
-def fma_f64(typingctx, a, b, c):
+def _fma(numba_type, llvm_type, name: str):
     """a * b + c rounded once (llvm.fma: an FMA instruction where the CPU has one,
     else libm's exact `fma`), as C code built with -mfma computes a contracted a*b+c."""
-    def codegen(context, builder, signature, args):
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(_F64, [_F64] * 3), "llvm.fma.f64")
-        return builder.call(fn, args)
-    return types.float64(types.float64, types.float64, types.float64), codegen
+    @intrinsic
+    def fma(typingctx, a, b, c):
+        def codegen(context, builder, signature, args):
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(llvm_type, [llvm_type] * 3), f"llvm.fma.{name}")
+            return builder.call(fn, args)
+        return numba_type(numba_type, numba_type, numba_type), codegen
+    return fma
+
+
+fma_f32 = _fma(types.float32, _F32, "f32")
+fma_f64 = _fma(types.float64, _F64, "f64")
 
 
 def _libm(symbol: str, arity: int, numba_type, llvm_type, result=None, result_ir=None):

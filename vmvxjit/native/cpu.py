@@ -1,4 +1,9 @@
-"""This CPU's feature bits in IREE's processor data layout (cpu_feature_bits.inl).
+"""This CPU: IREE's name for its architecture, and its feature bits in IREE's
+processor data layout (cpu_feature_bits.inl).
+
+The one place that reads the host's features: executables (loaders), the
+`hal.cpu` device queries (hal_inline) and the microkernels' level (kernels)
+all ask this module.
 
 Executables receive `environment.processor.data[8]`; code built for a specific
 CPU (or microkernels) may pick paths from these bits. IREE reads cpuid
@@ -12,9 +17,14 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import platform
 
-from vmvxjit.loaders.elf import HOST_ARCH
-from vmvxjit.loaders.library_abi import PROCESSOR_DATA_CAPACITY
+_MACHINE_TO_ARCH = {"x86_64": "x86_64", "amd64": "x86_64",
+                    "aarch64": "arm_64", "arm64": "arm_64"}
+# IREE's name for the architecture this process runs on (None: unsupported).
+HOST_ARCH = _MACHINE_TO_ARCH.get(platform.machine().lower())
+# Words of `environment.processor.data` (iree_hal_executable_environment_v0_t).
+PROCESSOR_DATA_CAPACITY = 8
 
 # Linux /proc/cpuinfo flag → (data word, bit, LLVM feature name) of IREE_CPU_DATA*_X86_64_*.
 X86_64_CPUINFO_FLAGS = {
@@ -95,12 +105,14 @@ def arm_64_hwcap_bits(hwcaps: dict[int, int]) -> set[tuple[int, int]]:
     return {(entry, mask) for entry, mask in ARM_64_HWCAPS if hwcaps.get(entry, 0) & mask}
 
 
-def _x86_64_present() -> set[str]:
+@functools.cache
+def cpuinfo_flags() -> frozenset[str]:
+    """The `flags` of /proc/cpuinfo (x86-64 feature names; empty if unreadable)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            return x86_64_cpuinfo_flags(f.read())
+            return frozenset(x86_64_cpuinfo_flags(f.read()))
     except OSError:
-        return set()
+        return frozenset()
 
 
 def _arm_64_present() -> set[tuple[int, int]]:
@@ -111,7 +123,7 @@ def _arm_64_present() -> set[tuple[int, int]]:
 
 
 _SOURCES = {
-    "x86_64": (X86_64_CPUINFO_FLAGS, _x86_64_present),
+    "x86_64": (X86_64_CPUINFO_FLAGS, cpuinfo_flags),
     "arm_64": (ARM_64_HWCAPS, _arm_64_present),
 }
 
