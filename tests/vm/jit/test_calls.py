@@ -26,7 +26,6 @@ pytestmark = pytest.mark.skipif(not have_iree(), reason="needs iree-compile and 
 def auto_compiles_soon(monkeypatch):
     """`auto` compiles after 64 loop visits, so a few hundred iterations switch mid-run."""
     monkeypatch.setattr(tiering, "AUTO_THRESHOLD", 64)
-    monkeypatch.setattr(tiering, "HOT_SHARE", 0)
 
 
 @pytest.fixture(scope="module")

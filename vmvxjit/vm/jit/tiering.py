@@ -30,9 +30,6 @@ from vmvxjit.vm.semantics import PURE_OPS
 
 AUTO_THRESHOLD = int(os.environ.get("VMVXJIT_JIT_THRESHOLD", "20000"))
 MIN_VISITS_PER_FRAME = 32
-HOT_SHARE = 0.5              # a region compiles once its time as Python reaches this share of its
-                             # estimated compile time (compiled code is ~100x faster: after that,
-                             # at most ~1.5x the best choice, whatever the region does next)
 TIER_UP_S = 0.02             # compiled run time after which `auto` recompiles a region optimized
 
 
@@ -205,8 +202,7 @@ class _RegionTier:
     no worker has started it. Other regions are interpreted until their entries
     (loop back-edges included) pass AUTO_THRESHOLD visits with at least
     MIN_VISITS_PER_FRAME per frame on average (a 4-iteration loop run on every
-    call is cheaper interpreted than entered compiled) and their time as Python
-    reaches HOT_SHARE of their estimated compile time, then compiled at once:
+    call is cheaper interpreted than entered compiled), then compiled at once:
     interpreting on while a compile runs would gain little, as compiled code is
     ~100x faster."""
 
@@ -235,8 +231,7 @@ class _RegionTier:
         if self.future is not None:
             return "its compile was queued"
         return (f"not hot: {self.visits} visits over {self.frames} frames, compiled at "
-                f"{AUTO_THRESHOLD} and {MIN_VISITS_PER_FRAME} per frame once its time as Python "
-                f"reaches {HOT_SHARE:.0%} of an estimated {cost.compile_seconds(self.source):.2f} s compile")
+                f"{AUTO_THRESHOLD} and {MIN_VISITS_PER_FRAME} per frame")
 
     def compile_ahead(self, region, shape: cost.FunctionShape, order: int) -> None:
         """Queues a compile now if one entry is expected to cost more interpreted
@@ -255,8 +250,7 @@ class _RegionTier:
             self.last_frame = regs
             self.frames += 1
         return (self.visits >= AUTO_THRESHOLD
-                and self.visits >= MIN_VISITS_PER_FRAME * self.frames
-                and self.python_seconds >= HOT_SHARE * cost.compile_seconds(self.source))
+                and self.visits >= MIN_VISITS_PER_FRAME * self.frames)
 
     def advance(self, regs):
         """The compiled region if it is (now) available, else None: interpret."""
