@@ -67,7 +67,7 @@ class VmBuffer:
     """A `vm.buffer` ref: `data` (uint8 numpy array) plus mutability."""
 
     type_name = "vm.buffer"
-    __slots__ = ("data", "mutable", "__weakref__")
+    __slots__ = ("data", "mutable", "_address", "__weakref__")
 
     def __init__(self, data, mutable: bool = True):
         array = np.asarray(data) if not isinstance(data, np.ndarray) else data
@@ -75,6 +75,7 @@ class VmBuffer:
             array = array.reshape(-1).view(np.uint8)
         self.data = array
         self.mutable = mutable and array.flags.writeable
+        self._address = None
 
     @classmethod
     def over(cls, array: np.ndarray) -> "VmBuffer":
@@ -83,7 +84,15 @@ class VmBuffer:
         buffer = cls.__new__(cls)
         buffer.data = array
         buffer.mutable = array.flags.writeable
+        buffer._address = None
         return buffer
+
+    @property
+    def address(self) -> int:
+        """Where the bytes start (for compiled code; `data` never changes)."""
+        if self._address is None:
+            self._address = self.data.ctypes.data
+        return self._address
 
     @classmethod
     def allocate(cls, length: int) -> "VmBuffer":

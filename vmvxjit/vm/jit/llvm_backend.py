@@ -29,15 +29,12 @@ def compiler_digest() -> str:
 
 
 class RegionFunction:
-    """A compiled region, called with the numpy arrays codegen.generate's signature names."""
+    """A compiled region: `call(entry, *addresses)` with the addresses of the arrays
+    codegen.generate's signature names (ri, rf, tags, addrs, lens, mut, err, counts)."""
 
     def __init__(self, address: int):
         self.address = address
-        self._fn = _REGION_TYPE(address)
-
-    def __call__(self, entry, ri, rf, tags, addrs, lens, mut, err, counts):
-        return self._fn(entry, ri.ctypes.data, rf.ctypes.data, tags.ctypes.data, addrs.ctypes.data,
-                        lens.ctypes.data, mut.ctypes.data, err.ctypes.data, counts.ctypes.data)
+        self.call = _REGION_TYPE(address)
 
 
 QUICK, OPTIMIZED = 1, 3       # LLVM speed levels: a region's first compile in `auto`, and its best

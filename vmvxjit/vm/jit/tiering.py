@@ -12,6 +12,7 @@ compiled module holds the functions of the callees it calls natively
 
 from __future__ import annotations
 
+import ctypes
 import os
 import time
 
@@ -33,6 +34,41 @@ MIN_VISITS_PER_FRAME = 32
 TIER_UP_S = 0.02             # compiled run time after which `auto` recompiles a region optimized
 
 
+class _Frame:
+    """The arrays a compiled region reads and writes, made once: registers in and out,
+    buffers as address/length/mutability. Entering costs a few list copies and one
+    foreign call (LLVM code) or Numba's dispatch on the same arrays as numpy views."""
+
+    def __init__(self, n_int: int, n_float: int, n_multi: int, n_buffers: int, err, counts):
+        self.sizes = (n_int, n_float, n_multi, n_buffers)
+        self.ri = (ctypes.c_int64 * max(1, n_int))()
+        self.rf = (ctypes.c_double * max(1, n_float))()
+        self.tags = (ctypes.c_int64 * max(1, n_multi))()
+        self.addrs, self.lens, self.mut = ((ctypes.c_int64 * max(1, n_buffers))() for _ in range(3))
+        arrays = (self.ri, self.rf, self.tags, self.addrs, self.lens, self.mut)
+        self.addresses = [ctypes.addressof(a) for a in arrays] + [err.ctypes.data, counts.ctypes.data]
+        self.views = [np.ctypeslib.as_array(a) for a in arrays] + [err, counts]
+
+    def fill(self, ints: list, floats: list, tags: list, buffers: list) -> None:
+        n_int, n_float, n_multi, n_buffers = self.sizes
+        self.ri[:n_int] = ints
+        self.rf[:n_float] = floats
+        self.tags[:n_multi] = tags
+        self.addrs[:n_buffers] = [b.address for b in buffers]
+        self.lens[:n_buffers] = [b.data.shape[0] for b in buffers]
+        self.mut[:n_buffers] = [1 if b.mutable else 0 for b in buffers]
+
+    def run(self, fn, entry_id: int) -> int:
+        call = getattr(fn, "call", None)
+        if call is not None:
+            return call(entry_id, *self.addresses)
+        return fn(entry_id, *self.views)
+
+    def registers(self) -> tuple:
+        n_int, n_float, n_multi, _ = self.sizes
+        return self.ri[:n_int], self.rf[:n_float], self.tags[:n_multi]
+
+
 class CompiledRegion:
     """A region's compiled function plus the glue to run it on a frame."""
 
@@ -49,6 +85,7 @@ class CompiledRegion:
         self.written_float = [(i, s) for i, (s, _) in enumerate(code.float_vars) if s in code.written]
         self.err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
         self.counts = np.zeros(2 * len(code.sites), dtype=np.int64)
+        self.frame = None                # a _Frame, made at the first entry
         self.run_time = [0.0, 0, 0]      # seconds in this region's code, entries, LLVM speed level
         self.tier_up = None              # starts the optimized compile, once the region runs hot
         self.upgrade = None              # that compile's future
@@ -61,16 +98,15 @@ class CompiledRegion:
         buffers = [refs[r] for r in buffer_registers]
         if any(b.__class__ is not VmBuffer for b in buffers):
             return None
-        ri = np.array([v if v.__class__ is int else 0 for v in (regs[s] for s in self.int_slots)],
-                      dtype=np.int64)
-        rf = np.array([v if v.__class__ is float else 0.0 for v in (regs[s] for s in self.float_slots)],
-                      dtype=np.float64)
-        tags = np.array([self._tag(regs[s], s) for s in self.code.multi_slots], dtype=np.int64)
-        addrs = np.array([b.data.ctypes.data for b in buffers], dtype=np.int64)
-        lens = np.array([b.data.shape[0] for b in buffers], dtype=np.int64)
-        mut = np.array([b.mutable for b in buffers], dtype=np.int64)
+        frame = self.frame
+        if frame is None:
+            frame = self.frame = _Frame(len(self.int_slots), len(self.float_slots),
+                                        len(self.code.multi_slots), len(buffers), self.err, self.counts)
+        frame.fill([v if v.__class__ is int else 0 for v in (regs[s] for s in self.int_slots)],
+                   [v if v.__class__ is float else 0.0 for v in (regs[s] for s in self.float_slots)],
+                   [self._tag(regs[s], s) for s in self.code.multi_slots], buffers)
         start = time.perf_counter()
-        status = self.fn(entry_id, ri, rf, tags, addrs, lens, mut, self.err, self.counts)
+        status = frame.run(self.fn, entry_id)
         seconds = time.perf_counter() - start
         self.stats.compiled_seconds += seconds
         self.stats.entries += 1
@@ -80,7 +116,7 @@ class CompiledRegion:
             self.upgrade, self.tier_up = self.tier_up(), None
         if status < 0:
             raise self._fault()
-        self._write_back(regs, ri, rf, tags)
+        self._write_back(regs, *frame.registers())
         return self.exit_steps[status]
 
     def _swap(self) -> None:
@@ -99,9 +135,8 @@ class CompiledRegion:
                 return i
         return 0
 
-    def _write_back(self, regs, ri, rf, tags) -> None:
-        ints, floats = ri.tolist(), rf.tolist()
-        multi = dict(zip(self.code.multi_slots, tags.tolist()))
+    def _write_back(self, regs, ints: list, floats: list, tags: list) -> None:
+        multi = dict(zip(self.code.multi_slots, tags))
         for i, slot in self.written_int:
             if slot not in multi or self.code.variants[slot][multi[slot]] in codegen.INT_BANKS:
                 regs[slot] = ints[i]
