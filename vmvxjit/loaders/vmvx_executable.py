@@ -52,6 +52,7 @@ class VmvxExecutable(Executable):
         super().__init__()
         self._interpreted_seconds: dict = {}
         self._dispatch_cache: dict = {}
+        self._thresholds: dict = {}        # entry function -> interpreted seconds before compiling
         self.context = Context([VmvxModule()], jit=JitTier.resolve())
         self.state = self.context.register(module)
         self._set_constants(module, constants)
@@ -132,12 +133,16 @@ class VmvxExecutable(Executable):
         return self._dispatch_cache[function]
 
     def _threshold(self, function: int) -> float:
-        module = self.state.module
-        calls_kernels = any(
-            instr.op.mnemonic.startswith("vm.call") and instr.args[0] & isa.IMPORT_BIT
-            and module.imports[instr.args[0] & ~isa.IMPORT_BIT].full_name.startswith("vmvx.")
-            for instr in module.functions[function].instrs)
-        return DISPATCH_JIT_SECONDS if calls_kernels else PLAIN_DISPATCH_JIT_SECONDS
+        """DISPATCH_JIT_SECONDS or PLAIN_DISPATCH_JIT_SECONDS, by whether `function` calls a
+        microkernel (found once per function: it is asked on every dispatch until then)."""
+        if function not in self._thresholds:
+            module = self.state.module
+            calls_kernels = any(
+                instr.op.mnemonic.startswith("vm.call") and instr.args[0] & isa.IMPORT_BIT
+                and module.imports[instr.args[0] & ~isa.IMPORT_BIT].full_name.startswith("vmvx.")
+                for instr in module.functions[function].instrs)
+            self._thresholds[function] = DISPATCH_JIT_SECONDS if calls_kernels else PLAIN_DISPATCH_JIT_SECONDS
+        return self._thresholds[function]
 
     def _run_workgroups(self, function, workgroup_count, constants, bindings, ordinal,
                         only=None) -> None:

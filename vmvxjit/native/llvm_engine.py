@@ -101,13 +101,21 @@ def load_object(key: str, data: bytes) -> None:
         _LOADED.add(key)
 
 
+def _object_path(key: str) -> Path:
+    return cache_dir() / f"{key}.o"
+
+
+def available(key: str) -> bool:
+    """Whether the object for `key` is loaded or in the disk cache (nothing is read)."""
+    return key in _LOADED or _object_path(key).exists()
+
+
 def cached(key: str) -> bool:
     """Loads the object for `key` from the disk cache, if it is there."""
     if key in _LOADED:
         return True
-    path = cache_dir() / f"{key}.o"
     try:
-        data = path.read_bytes()
+        data = _object_path(key).read_bytes()
     except OSError:
         return False
     _target()
@@ -120,7 +128,7 @@ def compile_ir(text: str, key: str, speed: int = 3) -> None:
     if cached(key):
         return
     data = emit_object(text, speed)
-    path = cache_dir() / f"{key}.o"
+    path = _object_path(key)
     fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as f:
         f.write(data)
@@ -131,7 +139,3 @@ def compile_ir(text: str, key: str, speed: int = 3) -> None:
 def address(name: str) -> int:
     with _LOCK:
         return _engine().get_function_address(name)
-
-
-def is_loaded(key: str) -> bool:
-    return key in _LOADED

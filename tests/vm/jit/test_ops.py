@@ -2,6 +2,7 @@
 whichever compiler builds it: Numba or llvm_lower.py."""
 
 import ctypes
+import hashlib
 import math
 import struct
 
@@ -66,7 +67,7 @@ def _llvm_ops() -> dict:
         fn, result = lowering.function(f"op{index}", types, exported=True)
         signatures[mnemonic] = (fn.name, ctypes.CFUNCTYPE(_CTYPES[result], *(_CTYPES[t] for t in types)))
     text = str(lowering.module)
-    llvm_engine.compile_ir(text, "optest-" + llvm_engine.hashlib.sha256(text.encode()).hexdigest()[:24])
+    llvm_engine.compile_ir(text, "optest-" + hashlib.sha256(text.encode()).hexdigest()[:24])
     return {m: kind(llvm_engine.address(name)) for m, (name, kind) in signatures.items()}
 
 

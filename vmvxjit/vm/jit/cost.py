@@ -27,7 +27,8 @@ AHEAD_FRACTION = 0.5                # compile ahead above this share of the comp
 
 
 class FunctionShape:
-    """For a function: its loops, and what a slot held before a pc, where known."""
+    """For a function: its loops with their trip counts, and what a slot held before a
+    pc, where known."""
 
     def __init__(self, blocks: list):
         self.blocks = {b.pc: b for b in blocks}
@@ -40,6 +41,7 @@ class FunctionShape:
                     pcs, instrs = self.writes.setdefault(slot, ([], []))
                     pcs.append(instr.pc)
                     instrs.append(instr)
+        self.trips = {header: _trips(self.blocks[header], self) for header, _ in self.loops}
 
     def value(self, slot: int, pc: int, depth: int = 4):
         """The i64 `slot` held just before `pc`, from the op that last wrote it in
@@ -88,13 +90,12 @@ def interpreted_seconds(region, shape: FunctionShape) -> float:
     its function's enclosing loops make (an outer loop of interpreted ops around it
     enters it once per iteration)."""
     pcs = {b.pc for b in region.blocks}
-    trips = {header: _trips(shape.blocks[header], shape) for header, _ in shape.loops}
     ops = 0
     for block in region.blocks:
         count = len(block.instrs)
         for header, tail in shape.loops:
             if header <= block.pc <= tail and (header in pcs or header < region.blocks[0].pc):
-                count *= trips[header]
+                count *= shape.trips[header]
         ops += count
     return ops * INTERPRETED_S_PER_OP
 

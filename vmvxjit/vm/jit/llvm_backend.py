@@ -64,7 +64,6 @@ def on_disk(source: str) -> int | None:
     """The best speed level at which region `source`'s machine code is loaded or in the
     disk cache, if any."""
     for speed in (OPTIMIZED, QUICK):
-        key = region_key(source, speed)
-        if llvm_engine.is_loaded(key) or (llvm_engine.cache_dir() / f"{key}.o").exists():
+        if llvm_engine.available(region_key(source, speed)):
             return speed
     return None

@@ -26,10 +26,6 @@ def _declare(module: ir.Module, name: str, result, params):
     return fn
 
 
-def intrinsic(fn, name: str, result, params, args):
-    return fn.builder.call(_declare(fn.module, name, result, params), args)
-
-
 def _int(fn, v: Value):
     return convert(fn.builder, v, I64)
 
@@ -41,16 +37,21 @@ def _libm_call(symbol: str):
     def call(fn, args):
         if len(args) != arity:
             raise Unsupported(f"{symbol} takes {arity} arguments")
-        values = [convert(fn.builder, a, arg_t) for a in args]
-        callee = _declare(fn.module, libm.alias(symbol), result_t.ir, [arg_t.ir] * arity)
-        return Value(result_t, fn.builder.call(callee, values))
+        return Value(result_t, _libm_value(fn.builder, symbol,
+                                           *(convert(fn.builder, a, arg_t) for a in args)))
     return call
 
 
-def _libm_value(fn, symbol: str, *values):
+def _libm_value(b, symbol: str, *values):
+    """`symbol`(values) through its libm alias (values already of its argument type)."""
     arg, arity, result = libm.SIGNATURES[symbol]
-    callee = _declare(fn.module, libm.alias(symbol), _LIBM_TYPES[result].ir, [_LIBM_TYPES[arg].ir] * arity)
-    return fn.builder.call(callee, list(values))
+    callee = _declare(b.module, libm.alias(symbol), _LIBM_TYPES[result].ir, [_LIBM_TYPES[arg].ir] * arity)
+    return b.call(callee, list(values))
+
+
+def _fabs(b, x, t: Scalar):
+    name = f"llvm.fabs.{'f32' if t == F32 else 'f64'}"
+    return b.call(_declare(b.module, name, t.ir, [t.ir]), [x])
 
 
 def _w32(builder, x):
@@ -116,7 +117,7 @@ def _x86_f2u64(b, v):
 
 def _cast_f32_ui64(fn, args):
     b = fn.builder
-    r = _libm_value(fn, "roundf", convert(b, args[0], F32))
+    r = _libm_value(b, "roundf", convert(b, args[0], F32))
     return Value(I64, _x86_f2u64(b, b.fpext(r, ir.DoubleType())))
 
 
@@ -126,7 +127,7 @@ def _cast_i32(from_double: bool):
         x = convert(b, args[0], F64 if from_double else F32)
         if from_double:
             x = b.fptrunc(x, ir.FloatType())
-        return Value(I64, _w32(b, _libm_value(fn, "llroundf", x)))
+        return Value(I64, _w32(b, _libm_value(b, "llroundf", x)))
     return call
 
 
@@ -161,12 +162,9 @@ def _round_even(t: Scalar):
 
     def build(b, params):
         (x,) = params
-        fn = _Builder(b)
-        r = _libm_value(fn, "round" + suffix, x)
-        diff = b.call(_declare(b.module, f"llvm.fabs.{'f32' if t == F32 else 'f64'}", t.ir, [t.ir]),
-                      [b.fsub(x, r)])
-        half = b.fcmp_ordered("==", diff, ir.Constant(t.ir, 0.5))
-        odd = b.fcmp_unordered("!=", _libm_value(fn, "fmod" + suffix, r, ir.Constant(t.ir, 2.0)),
+        r = _libm_value(b, "round" + suffix, x)
+        half = b.fcmp_ordered("==", _fabs(b, b.fsub(x, r), t), ir.Constant(t.ir, 0.5))
+        odd = b.fcmp_unordered("!=", _libm_value(b, "fmod" + suffix, r, ir.Constant(t.ir, 2.0)),
                                ir.Constant(t.ir, 0.0))
         one = ir.Constant(t.ir, 1.0)
         moved = b.select(b.fcmp_ordered(">", r, ir.Constant(t.ir, 0.0)), b.fsub(r, one), b.fadd(r, one))
@@ -214,19 +212,11 @@ def _fpowi(t: Scalar):
     return call
 
 
-class _Builder:
-    """The part of a lowered function `_libm_value` needs, for helpers built on their own builder."""
-
-    def __init__(self, builder):
-        self.builder, self.module = builder, builder.module
-
-
 def _abs(fn, args):
     (a,) = args
     b = fn.builder
     if a.type.kind == "f":
-        name = f"llvm.fabs.{'f32' if a.type == F32 else 'f64'}"
-        return Value(a.type, intrinsic(fn, name, a.type.ir, [a.type.ir], [a.value]))
+        return Value(a.type, _fabs(b, a.value, a.type))
     x = _int(fn, a)
     return Value(I64, b.select(b.icmp_signed("<", x, ir.Constant(_I64, 0)), b.sub(ir.Constant(_I64, 0), x), x))
 

@@ -121,7 +121,7 @@ class CompiledRegion:
 
     def _swap(self) -> None:
         """Continues in the optimized compile of the same code (same layout and counters)."""
-        fn, seconds = self.upgrade.result()
+        fn, _ = self.upgrade.result()
         self.upgrade = None
         if not isinstance(fn, Exception):
             self.fn = fn
