@@ -57,12 +57,17 @@ def _engine():
     return llvm.create_mcjit_compiler(empty, tm)
 
 
-@lru_cache(maxsize=None)
 def cache_dir() -> Path:
+    """The object directory under VMVXJIT_CACHE_DIR (read on each call: tests and tools
+    point it elsewhere within one process)."""
+    return _object_dir(os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "vmvxjit"))
+
+
+@lru_cache(maxsize=None)
+def _object_dir(root: str) -> Path:
     import llvmlite
 
-    root = os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "vmvxjit")
     digest = hashlib.sha256(_features().encode()).hexdigest()[:10]
     path = Path(root) / f"llvm-{llvmlite.__version__}-{llvm.get_host_cpu_name()}-{digest}"
     path.mkdir(parents=True, exist_ok=True)
@@ -110,17 +115,18 @@ def available(key: str) -> bool:
     return key in _LOADED or _object_path(key).exists()
 
 
-def cached(key: str) -> bool:
-    """Loads the object for `key` from the disk cache, if it is there."""
+def cached(key: str) -> str:
+    """Where the object for `key` comes from without compiling: "process" (already
+    loaded), "disk" (read from the disk cache and loaded now) or "" (nowhere)."""
     if key in _LOADED:
-        return True
+        return "process"
     try:
         data = _object_path(key).read_bytes()
     except OSError:
-        return False
+        return ""
     _target()
     load_object(key, data)
-    return True
+    return "disk"
 
 
 def compile_ir(text: str, key: str, speed: int = 3) -> None:

@@ -46,18 +46,18 @@ def region_key(source: str, speed: int) -> str:
 
 
 def compile_region(source: str, name: str, err_size: int, speed: int) -> tuple[RegionFunction, bool]:
-    """The compiled function `name` of region `source` at LLVM `speed`, and whether it came
-    from the disk cache. Raises llvm_types.Unsupported for code the LLVM path does not translate."""
+    """The compiled function `name` of region `source` at LLVM `speed`, and whether it was
+    read from the disk cache (not compiled, nor loaded earlier in this process). Raises llvm_types.Unsupported for code the LLVM path does not translate."""
     key = region_key(source, speed)
     prefix = f"v{key[:20]}"
-    hit = llvm_engine.cached(key)
-    if not hit:
+    origin = llvm_engine.cached(key)
+    if not origin:
         from vmvxjit.vm.jit.llvm_lower import ModuleLowering
 
         lowering = ModuleLowering(source, prefix, {"err": err_size})
         lowering.region(name)
         llvm_engine.compile_ir(str(lowering.module), key, speed)
-    return RegionFunction(llvm_engine.address(f"{prefix}_{name}")), hit
+    return RegionFunction(llvm_engine.address(f"{prefix}_{name}")), origin == "disk"
 
 
 def on_disk(source: str) -> int | None:
