@@ -158,3 +158,21 @@ def test_a_waiting_caller_runs_queued_jobs_itself():
     assert queued.result(10) is None and callers == [threading.main_thread().name]
     for future in blockers:
         future.result(10)
+
+
+def test_a_waiting_caller_leaves_optimized_recompiles_to_the_workers():
+    """A recompile at BACKGROUND_ONLY priority is not taken on by a thread waiting for
+    the compile it needs: that thread returns as soon as its own job is done."""
+    release = threading.Event()
+    started = threading.Event()
+    waited = background.submit(0, lambda: (started.set(), release.wait(10), "done")[-1])
+    assert started.wait(10)
+    blockers = [background.submit(0, release.wait, 10) for _ in range(background.worker_count() - 1)]
+    callers = []
+    recompile = background.submit(background.BACKGROUND_ONLY,
+                                  lambda: callers.append(threading.current_thread().name))
+    threading.Timer(0.5, release.set).start()
+    assert background.result(waited) == "done"
+    assert recompile.result(10) is None and callers != [threading.main_thread().name]
+    for future in blockers:
+        future.result(10)

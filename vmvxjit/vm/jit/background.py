@@ -23,6 +23,11 @@ _SEQUENCE = itertools.count()
 _THREADS: list = []
 _BUSY = threading.Condition()
 _STATE = {"running": 0, "closing": False}
+# Jobs at this priority or later (optimized recompiles of code that already runs
+# compiled) are left to the workers: a thread waiting for a compile it needs
+# does not take one on, as it could still be busy with it long after its own
+# compile is done.
+BACKGROUND_ONLY = 1 << 30
 
 
 def worker_count() -> int:
@@ -49,11 +54,15 @@ def _work() -> None:
 
 def result(future: Future):
     """`future`'s result; while it is not done, the caller runs queued jobs itself
-    (lowest priority first) instead of idling: one more compiler while it waits."""
+    (lowest priority first, up to BACKGROUND_ONLY) instead of idling: one more
+    compiler while it waits."""
     while not future.done():
         try:
             job = _JOBS.get_nowait()
         except queue.Empty:
+            break
+        if job[0] >= BACKGROUND_ONLY:
+            _JOBS.put(job)
             break
         _run(*job)
     return future.result()

@@ -332,7 +332,8 @@ class _RegionTier:
         if self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
             from vmvxjit.vm.jit import background
 
-            self.compiled.tier_up = lambda: background.submit(0, self._build, OPTIMIZED)
+            self.compiled.tier_up = lambda: background.submit(background.BACKGROUND_ONLY, self._build,
+                                                              OPTIMIZED)
         self.stats.compiled.append(Compiled(self.function_name, sorted(self.code.entry_ids), seconds,
                                             self.code.notes, self.code.sites, self.compiled.counts,
                                             self.compiled.run_time))
