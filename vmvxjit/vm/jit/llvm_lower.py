@@ -74,7 +74,8 @@ class _FunctionLowering:
         self.param_types = types
         self.exported = exported
         self.locals: dict = {}          # name -> (type, storage)
-        self.loops: list = []           # (continue block, break block)
+        self.loops: list = []           # (continue block, break block, dispatch arms or None)
+        self.literal_store = None       # (block, name, value) of the last `name = <int>` statement
         self.result: object = None      # the return type, fixed by the first return
 
     # setup ---------------------------------------------------------------------------------
@@ -133,6 +134,7 @@ class _FunctionLowering:
     # variables -----------------------------------------------------------------------------
 
     def assign(self, name: str, value: Value) -> None:
+        self.literal_store = None
         known = self.locals.get(name)
         b = self.builder
         if known is None:
@@ -190,7 +192,10 @@ class _FunctionLowering:
     def assign_statement(self, s: ast.Assign) -> None:
         if len(s.targets) != 1:
             raise Unsupported("chained assignment")
-        self.store(s.targets[0], self.expr(s.value))
+        target = s.targets[0]
+        self.store(target, self.expr(s.value))
+        if isinstance(target, ast.Name) and isinstance(s.value, ast.Constant) and type(s.value.value) is int:
+            self.literal_store = (self.builder.block, target.id, s.value.value)
 
     def store(self, target, value: Value) -> None:
         if isinstance(target, ast.Name):
@@ -241,6 +246,10 @@ class _FunctionLowering:
     def while_(self, s: ast.While) -> None:
         if s.orelse:
             raise Unsupported("while ... else")
+        dispatch = _dispatch_arms(s)
+        if dispatch is not None:
+            self.dispatch(*dispatch)
+            return
         b = self.builder
         head, body, after = (self.fn.append_basic_block(n) for n in ("while", "body", "endwhile"))
         b.branch(head)
@@ -250,9 +259,41 @@ class _FunctionLowering:
         self.loop_body(s.body, head, after)
         b.position_at_end(after)
 
+    def dispatch(self, name: str, arms: list, default: list) -> None:
+        """A region's block loop (`while True: if bb == 0: ... elif bb == 1: ...`) as one
+        basic block per arm: `bb = N; continue` branches straight to arm N, and only
+        other entries go through a `switch`. LLVM gets the region's real control flow
+        (its loops are natural loops) without threading every jump through the
+        dispatch itself, which cost O1 time and left loops hidden."""
+        b = self.builder
+        head, other, after = (self.fn.append_basic_block(n) for n in ("dispatch", "no_block", "enddispatch"))
+        targets = {n: self.fn.append_basic_block(f"block{n}") for n, _ in arms}
+        b.branch(head)
+        b.position_at_end(head)
+        switch = b.switch(convert(b, self.load(name), I64), other)
+        for n, block in targets.items():
+            switch.add_case(ir.Constant(_I64, n), block)
+        self.loops.append((head, after, (name, targets)))
+        for block, body in [*((targets[n], body) for n, body in arms), (other, default)]:
+            b.position_at_end(block)
+            self.block(body)
+            if not b.block.is_terminated:
+                b.branch(head)
+        self.loops.pop()
+        b.position_at_end(after)
+
+    def continue_(self) -> None:
+        """To the loop's next iteration; in a block dispatch, straight to the arm just chosen."""
+        head, _, dispatch = self.loops[-1]
+        store = self.literal_store
+        if dispatch is not None and store is not None and store[0] is self.builder.block \
+                and store[1] == dispatch[0] and store[2] in dispatch[1]:
+            head = dispatch[1][store[2]]
+        self.builder.branch(head)
+
     def loop_body(self, statements, next_block, after) -> None:
         """A loop's body, where `continue` goes to `next_block` and `break` to `after`."""
-        self.loops.append((next_block, after))
+        self.loops.append((next_block, after, None))
         self.block(statements)
         self.loops.pop()
         if not self.builder.block.is_terminated:
@@ -542,6 +583,28 @@ class _FunctionLowering:
         return Value(result, self.builder.call(fn, values))
 
 
+def _dispatch_arms(s: ast.While):
+    """(name, [(value, body)], default body) when `s` is `while True:` around one
+    `if name == 0: ... elif name == 1: ... else: ...` chain (codegen's block loop)."""
+    if not (isinstance(s.test, ast.Constant) and s.test.value is True and len(s.body) == 1):
+        return None
+    node, name, arms = s.body[0], None, []
+    while True:
+        test = node.test if isinstance(node, ast.If) else None
+        if not (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and len(test.ops) == 1
+                and isinstance(test.ops[0], ast.Eq) and isinstance(test.comparators[0], ast.Constant)
+                and type(test.comparators[0].value) is int and test.left.id == (name or test.left.id)):
+            return None
+        name = test.left.id
+        arms.append((test.comparators[0].value, node.body))
+        if len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+            node = node.orelse[0]
+            continue
+        if len(arms) < 2 or len({n for n, _ in arms}) != len(arms):
+            return None
+        return name, arms, node.orelse
+
+
 _STATEMENTS = {
     ast.Assign: _FunctionLowering.assign_statement,
     ast.AugAssign: lambda f, s: f.store(s.target, f.binop(s.op, f.expr(s.target), f.expr(s.value))),
@@ -549,7 +612,7 @@ _STATEMENTS = {
     ast.While: _FunctionLowering.while_,
     ast.For: _FunctionLowering.for_,
     ast.Break: lambda f, s: f.builder.branch(f.loops[-1][1]),
-    ast.Continue: lambda f, s: f.builder.branch(f.loops[-1][0]),
+    ast.Continue: lambda f, s: f.continue_(),
     ast.Return: lambda f, s: f.return_(f.expr(s.value)),
     ast.Expr: lambda f, s: f.expr(s.value),
     ast.Pass: lambda f, s: None,
