@@ -10,7 +10,39 @@ from vmvxjit.native import llvm_engine
 from vmvxjit.vm.jit.llvm_lower import ModuleLowering
 from vmvxjit.vm.jit.llvm_types import I64, Unsupported
 
-SOURCE = '''
+BLOCKS = '''
+def blocks(entry, n):
+    total = 0
+    i = 0
+    bb = entry
+    while True:
+        if bb == 0:
+            i = 0
+            bb = 1
+            continue
+        elif bb == 1:
+            if i < n:
+                bb = 2
+                continue
+            bb = 3
+            continue
+        elif bb == 2:
+            total += i
+            i += 1
+            bb = 1 if i % 5 else 4
+            continue
+        elif bb == 4:
+            total += 1000
+            bb = 1
+            continue
+        elif bb == 3:
+            break
+        else:
+            return -1
+    return total
+'''
+
+SOURCE = BLOCKS + '''
 def floor_div(a, b):
     return a // b
 
@@ -65,7 +97,8 @@ def _compile(names_and_types: dict):
 @pytest.fixture(scope="module")
 def fns():
     return _compile({"floor_div": [I64, I64], "modulo": [I64, I64], "chained": [I64, I64, I64],
-                     "short_circuit": [I64, I64], "loops": [I64, I64], "calls": [I64]})
+                     "short_circuit": [I64, I64], "loops": [I64, I64], "calls": [I64],
+                     "blocks": [I64, I64]})
 
 
 def _wrap(x):
@@ -103,6 +136,15 @@ def test_loops(fns, n, stop):
     assert fns["loops"](n, stop) == total * 1000 + max(n, 1)
 
 
+@pytest.mark.parametrize("entry,n", [(0, 0), (0, 12), (1, 7), (2, 3), (3, 9), (4, 2), (7, 1)])
+def test_block_dispatch_loop(fns, entry, n):
+    """codegen's `while True: if bb == 0: ... elif ...` loop, lowered to direct branches
+    (`bb = N; continue`) and a switch (any other `bb`, the entry): same result as Python."""
+    python = {}
+    exec(BLOCKS, python)
+    assert fns["blocks"](entry, n) == python["blocks"](entry, n)
+
+
 def test_callee_returning_a_tuple(fns):
     assert fns["calls"](10) == 10 + 20
 
@@ -116,3 +158,10 @@ def test_unknown_construct_is_unsupported():
     lowering = ModuleLowering("def f(a):\n    return print(a)\n", "bad", {})
     with pytest.raises(Unsupported, match="print"):
         lowering.function("f", [I64])
+
+
+def test_block_dispatch_is_one_switch_and_direct_branches():
+    lowering = ModuleLowering(BLOCKS, "dispatchtest", {})
+    lowering.function("blocks", [I64, I64], exported=True)
+    text = str(lowering.module)
+    assert text.count("switch i64") == 1 and 'br label %"block1"' in text
