@@ -1,8 +1,8 @@
-"""One LLVM JIT per process for generated code: host target, O3, objects cached on disk.
+"""One LLVM JIT per process for generated code: host target, objects cached on disk.
 
-`compile_ir(text, key, speed)` optimizes LLVM IR for this machine's CPU (O1
-or O3, with the loop vectorizer; no fast-math flags are ever emitted, so results keep
-their bits), emits an object file and loads it into the process's MCJIT
+`compile_ir(text, key, level)` optimizes LLVM IR for this machine's CPU (a
+few passes, O1 or O3: LEVELS; no fast-math flags are ever emitted, so
+results keep their bits), emits an object file and loads it into the process's MCJIT
 engine; `address(name)` then finds a function. Objects are cached under
 `<cache root>/llvm-<llvmlite>-<cpu>-<features digest>/<key>.o`: a second
 process loads machine code without compiling (or importing Numba). Keys are
@@ -74,25 +74,46 @@ def _object_dir(root: str) -> Path:
     return path
 
 
-def emit_object(text: str, speed: int = 3) -> bytes:
-    """Machine code for LLVM IR `text` at `speed` (1: LLVM's O1, 3: O3, for the passes and the
-    code generator); safe to call from any thread. (A cheaper level, registers out of memory,
-    instruction combining and fast instruction selection only, compiled 5x faster but ran
-    SqueezeNet 15x slower: 2.3 s instead of 149 ms.)"""
+# Compile levels: (the optimization passes, the code generator's level). Level 1
+# runs a short pass list, level 2 LLVM's O1 pipeline without loop unrolling, level
+# 3 O3. On ShuffleNet's 60 regions LLVM took 1.9 s (level 1), 3.6 s (2) and 4.3 s
+# (O1 with unrolling) for a call of 98, 85 and 77 ms; on SqueezeNet's 33, 1.4 s, 2.6 s
+# and 3.3 s for 363, 131 and 125 ms (level 1 has no loop vectorizer). Most of level
+# 1's time is instruction selection and register allocation, which no pass list
+# shortens; a code generator below level 1 (fast instruction selection and
+# register allocation) made code 15x slower.
+LEVELS = {
+    1: (("sroa", "instruction_combine", "simplify_cfg", "loop_rotate", "instruction_combine"), 1),
+    2: (1, 1),
+    3: (3, 3),
+}
+
+
+def emit_object(text: str, level: int = 3) -> bytes:
+    """Machine code for LLVM IR `text` at compile `level` (LEVELS); safe to call from
+    any thread."""
     _target()
     module = llvm.parse_assembly(text)
     module.triple = llvm.get_process_triple()
     module.verify()
-    tm = target_machine(speed)
+    passes, codegen_level = LEVELS[level]
+    tm = target_machine(codegen_level)
     module.data_layout = str(tm.target_data)
-    options = llvm.create_pipeline_tuning_options(speed_level=speed)
+    options = llvm.create_pipeline_tuning_options(speed_level=passes if isinstance(passes, int) else 1)
     options.loop_vectorization = True
+    options.loop_unrolling = level == 3
     # SLP was ~60% of LLVM's time on SqueezeNet's regions; without it that model
     # compiles in 9 s instead of 15 s and runs 175 ms instead of 223 ms (softmax
     # 282 vs 347 µs, matmul equal; only conv2d loses, 96 vs 82 µs).
     options.slp_vectorization = False
     builder = llvm.create_pass_builder(tm, options)
-    builder.getModulePassManager().run(module, builder)
+    if isinstance(passes, int):
+        manager = builder.getModulePassManager()
+    else:
+        manager = llvm.create_new_module_pass_manager()
+        for name in passes:
+            getattr(manager, f"add_{name}_pass")()
+    manager.run(module, builder)
     return tm.emit_object(module)
 
 
@@ -129,11 +150,11 @@ def cached(key: str) -> str:
     return "disk"
 
 
-def compile_ir(text: str, key: str, speed: int = 3) -> None:
+def compile_ir(text: str, key: str, level: int = 3) -> None:
     """Makes the functions of IR `text` callable (compiled once, then from the disk cache)."""
     if cached(key):
         return
-    data = emit_object(text, speed)
+    data = emit_object(text, level)
     path = _object_path(key)
     fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as f:

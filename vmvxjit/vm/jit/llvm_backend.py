@@ -37,7 +37,9 @@ class RegionFunction:
         self.call = _REGION_TYPE(address)
 
 
-QUICK, OPTIMIZED = 1, 3       # LLVM speed levels: a region's first compile in `auto`, and its best
+# llvm_engine.LEVELS: a region's first compile in `auto` (BALANCED where much work is
+# expected), and its best.
+QUICK, BALANCED, OPTIMIZED = 1, 2, 3
 
 
 def region_key(source: str, speed: int) -> str:
@@ -63,7 +65,7 @@ def compile_region(source: str, name: str, err_size: int, speed: int) -> tuple[R
 def on_disk(source: str) -> int | None:
     """The best speed level at which region `source`'s machine code is loaded or in the
     disk cache, if any."""
-    for speed in (OPTIMIZED, QUICK):
+    for speed in (OPTIMIZED, BALANCED, QUICK):
         if llvm_engine.available(region_key(source, speed)):
             return speed
     return None

@@ -60,7 +60,7 @@ class JitStats:
                  f"disk cache), {self.compiled_seconds * 1e3:.1f} ms in compiled code over "
                  f"{self.entries} entries, {self.python_seconds() * 1e3:.1f} ms in regions run as Python"]
         for name, pcs, seconds, notes, sites, counts, run in self.compiled:
-            ran = f"; ran {run[0] * 1e3:.1f} ms over {run[1]} entries (O{run[2]})" if run else ""
+            ran = f"; ran {run[0] * 1e3:.1f} ms over {run[1]} entries ({_LEVELS.get(run[2], run[2])})" if run else ""
             lines.append(f"jit:   {name} region at {', '.join(f'{p:08X}' for p in pcs)}: "
                          f"compiled in {seconds * 1e3:.0f} ms{ran}")
             lines += [f"jit:     {note}" for note in notes]
@@ -94,6 +94,9 @@ class JitStats:
                               for r in self.regions if r.python_seconds > 0],
             "not_compiled": [{"function": n, "why": w} for n, w in self.failed],
         }
+
+
+_LEVELS = {1: "quick compile", 2: "O1", 3: "O3"}      # llvm_backend.QUICK, BALANCED, OPTIMIZED
 
 
 def _pcs(code) -> str:

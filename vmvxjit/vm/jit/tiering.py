@@ -23,7 +23,7 @@ from vmvxjit.errors import ArithmeticFault
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.fused_blocks import fuse_region
 from vmvxjit.vm.jit import codegen, cost, switches
-from vmvxjit.vm.jit.llvm_backend import OPTIMIZED, QUICK
+from vmvxjit.vm.jit.llvm_backend import BALANCED, OPTIMIZED, QUICK
 from vmvxjit.vm.jit.regions import split_blocks
 from vmvxjit.vm.jit.ops import FAULT_OPS
 from vmvxjit.vm.jit.stats import Compiled, JitStats
@@ -273,9 +273,12 @@ class _RegionTier:
         than compiled; `order` ranks it among compiles ahead (earlier first)."""
         if self.tier != "auto" or (switches.CODEGEN == "llvm" and _on_disk(self.source)):
             return
-        if cost.interpreted_seconds(region, shape) > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
+        interpreted = cost.interpreted_seconds(region, shape)
+        if interpreted > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
             from vmvxjit.vm.jit import background
 
+            if interpreted > cost.BALANCED_ABOVE_S:
+                self.speed = BALANCED
             self.future = background.submit(order, self._build)
             self.stats.progress.started()
 
@@ -330,14 +333,17 @@ class _RegionTier:
         self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location)
         self.compiled.run_time[2] = self.speed
         if self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
-            from vmvxjit.vm.jit import background
-
-            self.compiled.tier_up = lambda: background.submit(background.BACKGROUND_ONLY, self._build,
-                                                              OPTIMIZED)
+            self.compiled.tier_up = self._tier_up
         self.stats.compiled.append(Compiled(self.function_name, sorted(self.code.entry_ids), seconds,
                                             self.code.notes, self.code.sites, self.compiled.counts,
                                             self.compiled.run_time))
         return self.compiled
+
+    def _tier_up(self):
+        """Starts the OPTIMIZED compile of a region that runs long."""
+        from vmvxjit.vm.jit import background
+
+        return background.submit(background.BACKGROUND_ONLY, self._build, OPTIMIZED)
 
 
 def _on_disk(source: str) -> int | None:
