@@ -99,3 +99,17 @@ def test_auto_counts_interpretation_not_numba_compiles(blob, monkeypatch, compil
     executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
     np.testing.assert_array_equal(bindings[2].view(np.float32), a * b + a)
     assert list(executable._interpreted_seconds.values()) == [5.0 - compiling]
+
+
+def test_auto_compiles_whole_only_entry_functions_that_call_microkernels(blob, monkeypatch, request):
+    """However long it has been interpreted, an entry function without microkernel calls
+    stays interpreted around its compiled loop regions; one with them compiles whole."""
+    from vmvxjit.vm.jit import vmvx_entry_runner
+
+    compiled = []
+    monkeypatch.setattr(vmvx_entry_runner, "compile_dispatch", lambda state, fn: compiled.append(fn) or fn)
+    executable = _load(blob, "auto")
+    function = executable.state.module.exports[executable.export_names[0]]
+    executable._interpreted_seconds = {function: 1e6}
+    executable._compiled_dispatch(function)
+    assert len(compiled) == (request.node.callspec.params["blob"] == "ukernels")

@@ -9,6 +9,7 @@ workgroup size xyz, workgroup count xyz)`, called once per workgroup.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -30,10 +31,12 @@ SET_CONSTANTS = "__set_constants"
 # Exports that are not dispatch entry points (others, `__builtin_fill_i64` say, are).
 LIFECYCLE_EXPORTS = frozenset({"__init", "__deinit", SET_CONSTANTS})
 PAGE_SIZE = 4096
-DISPATCH_JIT_SECONDS = 0.1  # interpreted time before `auto` compiles an entry function that
-                            # calls microkernels (whole-function code calls them directly), or
-PLAIN_DISPATCH_JIT_SECONDS = 2.0  # one without: its loops are compiled as regions already, and
-                                  # a whole-function compile by Numba takes seconds (4-18 s seen)
+# Interpreted time before `auto` compiles an entry function that calls microkernels
+# (whole-function code calls them directly). One without is never compiled whole in
+# `auto`: its loops are compiled as regions already, and Numba's whole-function code,
+# after seconds of compiling, ran slower than they do (warm calls of dyn-vmvx VGG-19
+# 42 s against 16.5 s, ShuffleNet 0.29 against 0.14 s, SqueezeNet 0.37 against 0.26 s).
+DISPATCH_JIT_SECONDS = 0.1
 
 
 def _attr_int(attrs: dict, key: str) -> int:
@@ -133,15 +136,15 @@ class VmvxExecutable(Executable):
         return self._dispatch_cache[function]
 
     def _threshold(self, function: int) -> float:
-        """DISPATCH_JIT_SECONDS or PLAIN_DISPATCH_JIT_SECONDS, by whether `function` calls a
-        microkernel (found once per function: it is asked on every dispatch until then)."""
+        """DISPATCH_JIT_SECONDS, or never (infinity) when `function` calls no microkernel
+        (found once per function: it is asked on every dispatch)."""
         if function not in self._thresholds:
             module = self.state.module
             calls_kernels = any(
                 instr.op.mnemonic.startswith("vm.call") and instr.args[0] & isa.IMPORT_BIT
                 and module.imports[instr.args[0] & ~isa.IMPORT_BIT].full_name.startswith("vmvx.")
                 for instr in module.functions[function].instrs)
-            self._thresholds[function] = DISPATCH_JIT_SECONDS if calls_kernels else PLAIN_DISPATCH_JIT_SECONDS
+            self._thresholds[function] = DISPATCH_JIT_SECONDS if calls_kernels else math.inf
         return self._thresholds[function]
 
     def _run_workgroups(self, function, workgroup_count, constants, bindings, ordinal,
