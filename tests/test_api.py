@@ -57,10 +57,14 @@ def test_bad_arguments_name_the_argument(multi, args, message):
 def test_load_from_bytes_and_unknown_function(multi):
     data = compile_mlir(MULTI, STATIC).read_bytes()
     module = vmvxjit.load(data)
-    with pytest.raises(KeyError):
-        module["nope"]
-    with pytest.raises(AttributeError):
-        module.nope
+    for lookup, python_error in [(lambda: module["nope"], KeyError),
+                                 (lambda: module.nope, AttributeError)]:
+        with pytest.raises(vmvxjit.NotFoundError) as info:
+            lookup()
+        assert isinstance(info.value, python_error)
+        assert str(info.value) == ("NOT_FOUND; function 'nope' not found in module 'module'; "
+                                   "its exported functions are: f")
+    assert not hasattr(module, "nope") and hasattr(module, "f")
 
 
 def test_malformed_bytes_raise_vmvxjit_error():
@@ -77,6 +81,13 @@ def test_tiers_agree_bit_for_bit(flags):
     results = [vmvxjit.load(path, tier=tier).mm(a, b) for tier in ("interp", "jit")]
     assert results[0].tobytes() == results[1].tobytes()
     np.testing.assert_allclose(results[0], a @ b, rtol=1e-5, atol=1e-5)
+
+
+def test_unknown_option_is_an_error():
+    with pytest.raises(vmvxjit.InvalidArgumentError) as info:
+        vmvxjit.load(compile_mlir(MULTI, STATIC), tire="jit")
+    assert str(info.value) == ("INVALID_ARGUMENT; unknown option 'tire'; "
+                               "valid options are tier, trace_stream")
 
 
 def test_unknown_tier_is_an_error():

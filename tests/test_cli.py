@@ -75,7 +75,9 @@ def test_missing_file_and_garbage_file(tmp_path):
 
 def test_unknown_function(add_module):
     code, _, err = run(["run", add_module, "--function=nope"])
-    assert code == 1 and "nope" in err
+    assert code == 1
+    assert err == ("Error: NOT_FOUND; function 'nope' not found in module 'module'; "
+                   "its exported functions are: add\n")
 
 
 def test_info_and_disassembly(add_module):

@@ -111,16 +111,15 @@ class Module:
                           for name in self._program.public_functions}
 
     def __getitem__(self, name: str) -> Function:
-        try:
-            return self.functions[name]
-        except KeyError:
-            raise KeyError(f"module has no function '{name}'; it has {sorted(self.functions)}") from None
+        function = self.functions.get(name)
+        if function is None:
+            raise self._program.function_not_found(name)
+        return function
 
     def __getattr__(self, name: str) -> Function:
-        functions = self.__dict__.get("functions", {})
-        if name in functions:
-            return functions[name]
-        raise AttributeError(name)
+        if "_program" not in self.__dict__:   # mid-unpickling: no functions yet
+            raise AttributeError(name)
+        return self[name]
 
     def __repr__(self) -> str:
         return f"<vmvxjit.Module {self._program.module.name}: {', '.join(self.functions)}>"

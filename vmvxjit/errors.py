@@ -80,6 +80,11 @@ class NotFoundError(Error):
     code = StatusCode.NOT_FOUND
 
 
+class FunctionNotFoundError(NotFoundError, AttributeError, KeyError):
+    """A module has no export of that name: also the AttributeError and KeyError
+    that `module.name` and `module[name]` promise, so `hasattr` keeps working."""
+
+
 class PermissionDeniedError(Error):
     code = StatusCode.PERMISSION_DENIED
 

@@ -7,7 +7,7 @@ functions, create `hal_inline`/`hal_loader` and report errors the same way
 
 from __future__ import annotations
 
-from vmvxjit.errors import InvalidArgumentError, NotFoundError
+from vmvxjit.errors import FunctionNotFoundError, InvalidArgumentError, NotFoundError
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
 from vmvxjit.vm.jit.tier import JitTier
@@ -27,6 +27,20 @@ def _hal_loader(options, context, module):
 NATIVE_MODULES = {"hal_inline": _hal_inline, "hal_loader": _hal_loader}
 
 
+# Keyword options of `Program` (and so of `vmvxjit.load`), with what each does.
+OPTIONS = {"tier": "execution tier: interp, jit or auto (default: VMVXJIT_TIER, else auto)",
+           "trace_stream": "where hal_inline traces go (default: stderr)"}
+
+
+def check_options(options: dict) -> None:
+    """Rejects a misspelled option (`tire=`) instead of silently ignoring it."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise InvalidArgumentError(
+            f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"valid options are {', '.join(OPTIONS)}")
+
+
 def has_native_code(module) -> bool:
     """Whether executables with native code (hal_loader) may touch the program's buffers."""
     return any(dep.name == "hal_loader" for dep in module.dependencies)
@@ -41,6 +55,7 @@ class Program:
     """A main module registered in its own context."""
 
     def __init__(self, source, **options):
+        check_options(options)
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
         self.module = module
         self.native_code = has_native_code(module)
@@ -70,8 +85,14 @@ class Program:
     def signature(self, name: str):
         ordinal = self.module.exports.get(name)
         if ordinal is None:
-            raise NotFoundError(f"function '{name}' not found in module '{self.module.name}'")
+            raise self.function_not_found(name)
         return self.module.functions[ordinal]
+
+    def function_not_found(self, name: str) -> FunctionNotFoundError:
+        """The error for a missing export, listing the ones a caller can pick."""
+        return FunctionNotFoundError(
+            f"function '{name}' not found in module '{self.module.name}'; its exported "
+            f"functions are: {', '.join(self.public_functions) or 'none'}")
 
     def call(self, name: str, args: list) -> list:
         return self.caller(name)(args)
