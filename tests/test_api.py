@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import vmvxjit
-from tests.support.modules import DYNAMIC_LLVM, STATIC, compile_mlir
+from tests.support.modules import DYNAMIC_LLVM, FULL_HAL, STATIC, compile_mlir
 
 MULTI = """
 func.func @f(%a: tensor<?x4xf32>, %b: i32, %c: tensor<i64>) -> (tensor<?x4xf32>, i32, tensor<i64>) {
@@ -88,6 +88,17 @@ def test_unknown_option_is_an_error():
         vmvxjit.load(compile_mlir(MULTI, STATIC), tire="jit")
     assert str(info.value) == ("INVALID_ARGUMENT; unknown option 'tire'; "
                                "valid options are tier, trace_stream")
+
+
+def test_full_hal_module_says_how_to_recompile():
+    with pytest.raises(vmvxjit.NotFoundError) as info:
+        vmvxjit.load(compile_mlir(MATMUL, FULL_HAL))
+    assert str(info.value) == (
+        "NOT_FOUND; required module 'hal' is not provided by vmvxjit: the module was compiled "
+        "for IREE's full HAL (iree-compile without --iree-execution-model); vmvxjit runs inline "
+        "modules: recompile with --iree-execution-model=inline-static "
+        "--iree-hal-target-backends=vmvx-inline, or --iree-execution-model=inline-dynamic with "
+        "--iree-hal-target-backends=llvm-cpu or vmvx")
 
 
 def test_unknown_tier_is_an_error():

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from tests.support.modules import CONFIGS, STATIC, compile_mlir
+from tests.support.modules import CONFIGS, FULL_HAL, STATIC, compile_mlir
 from vmvxjit.cli import main
 
 ADD = """
@@ -85,6 +85,20 @@ def test_info_and_disassembly(add_module):
     assert code == 0
     assert "hal_inline.buffer_view.assert" in out
     assert "vm.buffer.load.f32" in out
+
+
+def test_full_hal_module_run_and_info_say_how_to_recompile():
+    path = str(compile_mlir(ADD, FULL_HAL))
+    code, out, err = run(["run", path, "--input=4xf32=1", "--input=4xf32=2"])
+    assert (code, out) == (1, "")
+    assert err.startswith("Error: NOT_FOUND; required module 'hal' is not provided by vmvxjit: "
+                          "the module was compiled for IREE's full HAL")
+    assert "--iree-execution-model=inline-static --iree-hal-target-backends=vmvx-inline" in err
+    code, out, err = run(["info", path])
+    assert code == 0 and "hal, version >= " in out
+    assert err.startswith("Note: vmvxjit cannot run this module: required module 'hal' is not "
+                          "provided by vmvxjit: the module was compiled for IREE's full HAL")
+    assert "--iree-execution-model=inline-dynamic" in err
 
 
 def test_usage_without_command():

@@ -80,6 +80,7 @@ def run_command(argv: list[str]) -> int:
 
 
 def info_command(argv: list[str]) -> int:
+    from vmvxjit.runtime import missing_module_error, missing_modules
     from vmvxjit.tooling.dump import format_module_info
     from vmvxjit.tooling.disasm import disassembler
     from vmvxjit.vm.module_def import load_module_def
@@ -88,6 +89,9 @@ def info_command(argv: list[str]) -> int:
     module_def = load_module_def(args.module_path)
     sys.stdout.write(format_module_info(
         module_def, disassemble=disassembler(module_def) if args.disasm else None))
+    for name in missing_modules(module_def.dependencies):
+        note = missing_module_error(name).message
+        sys.stderr.write(f"Note: vmvxjit cannot run this module: {note}\n")
     return 0
 
 

@@ -26,6 +26,27 @@ def _hal_loader(options, context, module):
 # Native modules a program may depend on, by the name it imports them with.
 NATIVE_MODULES = {"hal_inline": _hal_inline, "hal_loader": _hal_loader}
 
+INLINE_FLAGS = ("--iree-execution-model=inline-static --iree-hal-target-backends=vmvx-inline, "
+                "or --iree-execution-model=inline-dynamic with "
+                "--iree-hal-target-backends=llvm-cpu or vmvx")
+# Why a module imports one vmvxjit does not provide, and how to rebuild it.
+MISSING_MODULE_HINTS = {
+    "hal": "the module was compiled for IREE's full HAL (iree-compile without "
+           "--iree-execution-model); vmvxjit runs inline modules: recompile with " + INLINE_FLAGS,
+}
+
+
+def missing_modules(dependencies) -> list[str]:
+    """Names of the required modules vmvxjit has no implementation of."""
+    return [dep.name for dep in dependencies
+            if dep.name not in NATIVE_MODULES and not dep.optional]
+
+
+def missing_module_error(name: str) -> NotFoundError:
+    message = f"required module '{name}' is not provided by vmvxjit"
+    hint = MISSING_MODULE_HINTS.get(name)
+    return NotFoundError(f"{message}: {hint}" if hint else message)
+
 
 # Keyword options of `Program` (and so of `vmvxjit.load`), with what each does.
 OPTIONS = {"tier": "execution tier: interp, jit or auto (default: VMVXJIT_TIER, else auto)",
@@ -60,13 +81,12 @@ class Program:
         self.module = module
         self.native_code = has_native_code(module)
         self.context = Context(jit=JitTier.resolve(options.get("tier")))
+        missing = missing_modules(module.dependencies)
+        if missing:
+            raise missing_module_error(missing[0])
         for dep in module.dependencies:
-            factory = NATIVE_MODULES.get(dep.name)
-            if factory is None:
-                if dep.optional:
-                    continue
-                raise NotFoundError(f"required module '{dep.name}' is not provided by vmvxjit")
-            self.context.register(factory(options, self.context, module))
+            if dep.name in NATIVE_MODULES:
+                self.context.register(NATIVE_MODULES[dep.name](options, self.context, module))
         self.state = self.context.register(module)
 
     @property
