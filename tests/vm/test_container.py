@@ -137,9 +137,10 @@ def test_a_zip_without_a_module_says_so_first(tmp_path):
     path = tmp_path / "notes.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("notes.txt", "no module in here " * 10)
-    with pytest.raises(ModuleFormatError, match=r"^INVALID_ARGUMENT; not a \.vmfb module \(its ZIP archive holds "
-                                                r"no 'IREE' FlatBuffer\); FlatBuffer"):
+    with pytest.raises(ModuleFormatError) as info:
         open_container(path)
+    assert str(info.value).startswith("INVALID_ARGUMENT; not a .vmfb module (its ZIP archive "
+                                      "holds no 'IREE' FlatBuffer); FlatBuffer length prefix")
 
 
 def test_wrong_identifier_in_a_real_module():
