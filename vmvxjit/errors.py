@@ -131,6 +131,17 @@ class VmFailError(Error):
     """Raised by `vm.fail` with the program's own status code and message."""
 
 
+# What an OSError means as a status (any other OSError: the caller's default).
+_OS_ERRORS = ((FileNotFoundError, NotFoundError), (PermissionError, PermissionDeniedError))
+
+
+def os_error(error: OSError, message: str, default: type[Error] = Error) -> Error:
+    """`message: <the OS's reason>` as the class for that reason (NOT_FOUND for a
+    missing file), so callers of open() report files as IREE's status codes do."""
+    cls = next((cls for os_cls, cls in _OS_ERRORS if isinstance(error, os_cls)), default)
+    return cls(f"{message}: {error.strerror or error}")
+
+
 # Python exceptions that mean a bug in vmvxjit when VM code raises them; they
 # are reported as INTERNAL errors at the VM location where they happened.
 UNEXPECTED = (ArithmeticError, TypeError, ValueError, IndexError, MemoryError, KeyError)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from tests.support.modules import compile_mlir
-from vmvxjit.errors import (Error, InvalidArgumentError, OutOfRangeError,
+from vmvxjit.errors import (Error, InvalidArgumentError, NotFoundError, OutOfRangeError,
                             ResourceExhaustedError, UnimplementedError)
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view
@@ -129,14 +129,22 @@ def run_iree(function: str, inputs=(), outputs=(), flags=(), cwd=None, module=No
 
 _LOCATION = re.compile(r"^\S+:\d+: ")
 _CALLER_NOTES = ("; parsing function inputs", "; outputting results", "; printing results")
+# Where vmvxjit says more than IREE on purpose: IREE's status text -> ours.
+_IMPROVEMENTS = [
+    # a missing file is NOT_FOUND with the OS's reason (IREE: UNKNOWN, no reason)
+    (re.compile(r"^UNKNOWN; (unable to open file `[^`]*` with mode \d)"),
+     r"NOT_FOUND; \1: No such file or directory"),
+]
 
 
 def iree_status(stderr: str) -> str:
     """`CODE; message; notes` of IREE's error without the source location and
-    the notes iree-run-module adds above the I/O layer."""
+    the notes iree-run-module adds above the I/O layer, as vmvxjit words it."""
     line = _LOCATION.sub("", stderr.splitlines()[0])
     for note in _CALLER_NOTES:
         line = line.split(note)[0]
+    for iree, ours in _IMPROVEMENTS:
+        line = iree.sub(ours, line)
     return line
 
 
@@ -291,9 +299,10 @@ def test_spec_errors(texts, types, cls, message):
 
 def test_missing_file(tmp_path):
     path = tmp_path / "missing.npy"
-    with pytest.raises(Error) as info:
+    with pytest.raises(NotFoundError) as info:
         parse_inputs([f"@{path}"], "r")
-    assert str(info.value) == f"UNKNOWN; unable to open file `{path}` with mode 2; parsing input `@{path}`"
+    assert str(info.value) == (f"NOT_FOUND; unable to open file `{path}` with mode 2: "
+                               f"No such file or directory; parsing input `@{path}`")
 
 
 def test_raw_file_continues(tmp_path):

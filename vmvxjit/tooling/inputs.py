@@ -25,7 +25,7 @@ import struct
 
 from vmvxjit import cnumbers
 from vmvxjit.errors import (Error, InvalidArgumentError, OutOfRangeError,
-                            ResourceExhaustedError, UnimplementedError)
+                            ResourceExhaustedError, UnimplementedError, os_error)
 from vmvxjit.hal_inline import element_types as et
 from vmvxjit.hal_inline.buffer import BufferView
 from vmvxjit.tooling.arrays import buffer_view_from_bytes, view_byte_length
@@ -58,8 +58,8 @@ class InputFiles:
         if stream is None:
             try:
                 stream = open(path, "rb")
-            except OSError:
-                raise Error(f"unable to open file `{path}` with mode 2") from None
+            except OSError as error:
+                raise os_error(error, f"unable to open file `{path}` with mode 2") from None
             self._streams[path] = stream
         elif not append:
             stream.seek(0)

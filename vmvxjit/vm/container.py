@@ -17,15 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmvxjit.errors import (InvalidArgumentError, ModuleFormatError, NotFoundError,
-                            PermissionDeniedError)
+from vmvxjit.errors import InvalidArgumentError, ModuleFormatError, os_error
 
 ZIP_LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
 ZIP_LOCAL_HEADER_SIZE = 30
 SEGMENT_ALIGNMENT = 64
 FILE_IDENTIFIER = b"IREE"
 _MIN_MODULE_BYTES = 16
-_OS_ERRORS = ((FileNotFoundError, NotFoundError), (PermissionError, PermissionDeniedError))
 
 
 @dataclass(frozen=True)
@@ -80,9 +78,7 @@ def _map_file(path: str) -> np.ndarray:
                 return np.zeros(0, dtype=np.uint8)
             mapping = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as error:
-        cls = next((cls for os_cls, cls in _OS_ERRORS if isinstance(error, os_cls)),
-                   InvalidArgumentError)
-        raise cls(f"cannot open module file '{path}': {error.strerror or error}") from None
+        raise os_error(error, f"cannot open module file '{path}'", InvalidArgumentError) from None
     return np.frombuffer(mapping, dtype=np.uint8)
 
 
