@@ -305,6 +305,18 @@ def test_missing_file(tmp_path):
                                f"No such file or directory; parsing input `@{path}`")
 
 
+@pytest.mark.parametrize("spec", ["1000000x1000000x1000000xf32=0", "1000000x1000000x1000000xf32",
+                                  "1000000x1000000x1000000xf32=@raw.bin"])
+def test_a_buffer_too_big_to_allocate_is_resource_exhausted(spec, tmp_path, monkeypatch):
+    """IREE says `RESOURCE_EXHAUSTED; libc allocator failed the request`; so do we, with the size."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "raw.bin").write_bytes(bytes(16))
+    with pytest.raises(ResourceExhaustedError) as info:
+        parse_inputs([spec], "r")
+    assert str(info.value) == ("RESOURCE_EXHAUSTED; allocation of 4000000000000000000 bytes "
+                               f"failed; parsing input `{spec}`")
+
+
 def test_raw_file_continues(tmp_path):
     path = tmp_path / "raw.bin"
     path.write_bytes(np.arange(8, dtype=np.float32).tobytes())
@@ -412,6 +424,7 @@ ORACLE_ERRORS = [
     (identity("f32", 1), ["4xxf32=1"]), (identity("f32", 1), ["4x-x3xf32"]),
     (identity("f32", 1), ["4xi"]), (identity("f32", 1), ["4xi300"]),
     (identity("f32", 1), ["5000000000000000000000xf32=1"]),
+    (identity("f32", 1), ["100000x100000x100000x100000xf32=0"]),
     (identity("f32", 1), ["x".join(["1"] * 129) + "xf32"]),
     (identity("f32", 0), ["f32"]),
     (identity("f32", 1), ["4xf0=1"]), (identity("f32", 1), ['""']), (identity("f32", 1), ['"x"']),

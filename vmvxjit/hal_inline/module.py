@@ -13,14 +13,11 @@ import sys
 
 from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, UnimplementedError
 from vmvxjit.hal_inline import element_types
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
+from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count
 from vmvxjit.hal_inline.printing import format_trace
 from vmvxjit.vm.buffer import VmBuffer, allocate_checked
 from vmvxjit.vm.native_module import NativeModule, export
 from vmvxjit.vm.ref import require_ref
-
-
-_MAX_DEVICE_SIZE = (1 << 63) - 1
 
 
 
@@ -85,12 +82,7 @@ class HalInlineModule(NativeModule):
         buffer = require_ref(buffer, HalBuffer)
         if offset != 0 or length != buffer.length:
             buffer = self.buffer_subspan(buffer, offset, length)
-        count = 1
-        for i, dim in enumerate(dims):
-            count *= dim
-            if dim < 0 or count > _MAX_DEVICE_SIZE:
-                raise OutOfRangeError(f"shape element count overflows device size at dimension {i}")
-        needed = element_types.byte_size(element_type & 0xFFFFFFFF, count)
+        needed = element_types.byte_size(element_type & 0xFFFFFFFF, element_count(dims))
         if needed > buffer.length:
             raise OutOfRangeError(f"buffer view byte length {needed} exceeds backing buffer "
                                   f"byte length {buffer.length}")

@@ -30,6 +30,7 @@ from vmvxjit.hal_inline import element_types as et
 from vmvxjit.hal_inline.buffer import BufferView
 from vmvxjit.tooling.arrays import buffer_view_from_bytes, view_byte_length
 from vmvxjit.tooling.npy import at_end, read_exact, read_npy
+from vmvxjit.vm.buffer import allocate_checked
 
 SPACES = " \t\n\v\f\r"  # C isspace in the "C" locale
 _TOKEN = re.compile(r"[^ \t\n\v\f\r,\[\]]+")
@@ -238,15 +239,15 @@ def parse_shape(text: str, too_many_dims: Error | None = None) -> tuple[int, ...
     return tuple(dims)
 
 
-def parse_elements(data: str, element_type: int, length: int) -> bytes:
+def parse_elements(data: str, element_type: int, length: int) -> bytearray:
     """The `length` bytes of a view from text elements (string_util.c rules):
     tokens split on whitespace, `,`, `[`, `]`; none -> zeros; one -> splat."""
     size = et.dense_byte_count(element_type)
     capacity = length // size
+    out = allocate_checked(length, bytearray)
     if not data:
-        return bytes(length)
+        return out
     parse = element_parser(element_type)
-    out = bytearray(length)
     count = 0
     for match in _TOKEN.finditer(data):
         if count >= capacity:
@@ -262,7 +263,7 @@ def parse_elements(data: str, element_type: int, length: int) -> bytes:
     elif count < capacity:
         raise OutOfRangeError(
             f"input data string underflow: dst_i={count} < element_capacity={capacity}")
-    return bytes(out)
+    return out
 
 
 def element_parser(element_type: int):
