@@ -54,6 +54,31 @@ def test_bad_arguments_name_the_argument(multi, args, message):
         multi.f(*args)
 
 
+@pytest.mark.parametrize("value, shown", [
+    ("abcd", "str 'abcd'"), (b"abcd", "bytes b'abcd'"),
+    ([["1", "x", "3", "4"]], "list [['1', 'x', '3', '4']]"),
+    ([[1, 2, 3, 4], [5]], "list [[1, 2, 3, 4], [5]]"),
+    ({"a": 1}, "dict {'a': 1}"), ("x" * 60, "str '" + "x" * 36 + "..."),
+], ids=["str", "bytes", "text-elements", "ragged", "dict", "long"])
+def test_a_value_that_is_no_array_names_the_argument(multi, value, shown):
+    with pytest.raises(vmvxjit.InvalidArgumentError) as info:
+        multi.f(value, 1, 5)
+    assert str(info.value) == (
+        "INVALID_ARGUMENT; f: argument 0 (%input0: tensor<?x4xf32>) must be a numpy array or "
+        f"a nested sequence of numbers, got {shown}")
+
+
+def test_an_untyped_argument_names_the_argument_too():
+    convert = vmvxjit.api._converter("g", 2, "r", None, native_code=False)
+    with pytest.raises(vmvxjit.InvalidArgumentError) as info:
+        convert(np.array(["abcd"]))
+    assert str(info.value) == ("INVALID_ARGUMENT; g: argument 2 has element type <U4, "
+                               "which no buffer view can hold")
+    with pytest.raises(vmvxjit.InvalidArgumentError) as info:
+        convert("abcd")
+    assert str(info.value).startswith("INVALID_ARGUMENT; g: argument 2 must be a numpy array")
+
+
 def test_load_from_bytes_and_unknown_function(multi):
     data = compile_mlir(MULTI, STATIC).read_bytes()
     module = vmvxjit.load(data)
