@@ -1,5 +1,8 @@
 """The library API: numpy in, numpy out, declarations checked, errors are vmvxjit.Error."""
 
+import concurrent.futures
+import pickle
+
 import numpy as np
 import pytest
 
@@ -150,3 +153,26 @@ def test_arguments_are_copies_whatever_their_layout(flags):
     a_before = a.copy()
     result[:] = 0
     assert a.tobytes() == a_before.tobytes()
+
+
+def _call(module, name, *args):
+    return module[name](*args)
+
+
+def test_a_module_pickles_by_reloading():
+    module = vmvxjit.load(compile_mlir(MATMUL, STATIC), tier="interp")
+    copy = pickle.loads(pickle.dumps(module))
+    assert copy is not module and copy._options == {"tier": "interp"}
+    a = np.ones((8, 16), np.float32)
+    assert copy.mm(a, a.T[:, :4].copy()).tobytes() == module.mm(a, a.T[:, :4].copy()).tobytes()
+
+
+def test_a_module_runs_in_a_process_pool():
+    rng = np.random.default_rng(3)
+    module = vmvxjit.load(compile_mlir(MATMUL, STATIC))
+    pairs = [(rng.standard_normal((8, 16), np.float32), rng.standard_normal((16, 4), np.float32))
+             for _ in range(4)]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_call, [module] * 4, ["mm"] * 4, *zip(*pairs)))
+    for (a, b), result in zip(pairs, results):
+        assert result.tobytes() == module.mm(a, b).tobytes()

@@ -134,8 +134,16 @@ class Module:
 
     def __init__(self, source, **options):
         self._program = Program(source, **options)
+        self._options = options
         self.functions = {name: Function(self._program, name)
                           for name in self._program.public_functions}
+
+    def __reduce__(self):
+        """Pickles as the module file's bytes and the load options, so a module
+        passed to another process (multiprocessing, concurrent.futures) is
+        loaded again there: its buffers and compiled code stay per process."""
+        data = bytes(self._program.module.module_def.container.data)
+        return _reload, (data, self._options)
 
     def __getitem__(self, name: str) -> Function:
         function = self.functions.get(name)
@@ -155,6 +163,10 @@ class Module:
         """What `--trace` reports, as data: regions compiled (and loaded from the disk
         cache), compile time, time in compiled code and in regions run as Python."""
         return self._program.context.jit_stats.as_dict()
+
+
+def _reload(data: bytes, options: dict) -> Module:
+    return Module(data, **options)
 
 
 def load(source, **options) -> Module:
