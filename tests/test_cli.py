@@ -58,11 +58,38 @@ def test_tier_flag_is_accepted(add_module, tier):
     assert code == 0 and out.endswith("4xf32=2 3 4 5\n")
 
 
-def test_wrong_shape_fails_with_iree_text(add_module):
+def test_wrong_shape_fails_with_iree_text_while_parsing(add_module):
+    """The declaration's check, with the text of the module's own assert, rejects
+    an input before its buffer is filled (IREE fills it, then fails in the call)."""
     code, out, err = run(["run", add_module, "--input=3xf32=1 2 3", "--input=4xf32=1"])
+    assert (code, out) == (1, "")
+    assert err == ("Error: INVALID_ARGUMENT; input0 shape dimension 0 mismatch; expected 4 but "
+                   "have 3; expected shape `4`, actual shape `3`; parsing input `3xf32=1 2 3`\n")
+
+
+@pytest.mark.parametrize("spec, problem", [
+    ("1000000000000000000xf32=0", "input1 shape dimension 0 mismatch; expected 4 but have "
+                                  "1000000000000000000"),
+    ("1000000x1000000x1000000xf32=@nothing.bin",
+     "input1 shape rank mismatch; expected 1 but have 3"),
+    ("4xi32=1", "input1 element type mismatch; expected f32 (21000020) but have i32 (10000020)"),
+])
+def test_inputs_are_checked_against_the_declaration_before_allocation(add_module, spec, problem):
+    """Shapes no memory could hold, and a file that is not there, are never reached."""
+    code, out, err = run(["run", add_module, "--input=4xf32=1", f"--input={spec}"])
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: INVALID_ARGUMENT; {problem}; ")
+    assert err.endswith(f"; parsing input `{spec}`\n")
+
+
+def test_npy_inputs_are_checked_before_their_data_is_read(add_module, tmp_path):
+    path = tmp_path / "big.npy"
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000,), }"
+    path.write_bytes(b"\x93NUMPY\x01\x00v\x00" + header.ljust(117) + b"\n")   # no data
+    code, _, err = run(["run", add_module, "--input=4xf32=1", f"--input=@{path}"])
     assert code == 1
-    assert "input0 shape dimension 0 mismatch; expected 4 but have 3" in err
-    assert "at module.add+0x" in err
+    assert err.startswith("Error: INVALID_ARGUMENT; input1 shape dimension 0 mismatch; "
+                          "expected 4 but have 1000000000000")
 
 
 def test_missing_file_and_garbage_file(tmp_path):

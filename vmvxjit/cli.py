@@ -49,8 +49,9 @@ def _demo_path() -> str:
 
 
 def run_command(argv: list[str]) -> int:
+    from vmvxjit.declaration import parse_declaration
     from vmvxjit.runtime import Program
-    from vmvxjit.tooling.inputs import parse_inputs
+    from vmvxjit.tooling.inputs import declared_checks, parse_inputs
     from vmvxjit.tooling.outputs import format_value, write_outputs
 
     args = _run_parser().parse_args(argv)
@@ -63,7 +64,9 @@ def run_command(argv: list[str]) -> int:
     program = Program(path, **options)
     name = args.function or program.default_function()
     function = program.signature(name)
-    values = parse_inputs(inputs, function.cconv.args)
+    declaration = parse_declaration(function.attrs.get("iree.abi.declaration"))
+    checks = declared_checks(declaration and declaration.inputs, len(function.cconv.args))
+    values = parse_inputs(inputs, function.cconv.args, checks=checks)
     sys.stdout.write(f"EXEC @{name}\n")
     sys.stdout.flush()
     results = program.call(name, values)

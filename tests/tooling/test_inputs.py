@@ -20,12 +20,13 @@ import numpy as np
 import pytest
 
 from tests.support.modules import compile_mlir
+from vmvxjit.declaration import parse_declaration
 from vmvxjit.errors import (Error, InvalidArgumentError, NotFoundError, OutOfRangeError,
                             ResourceExhaustedError, UnimplementedError)
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view
-from vmvxjit.tooling.inputs import (InputFiles, parse_elements, parse_input, parse_inputs,
-                                    parse_scalar, parse_shape, parse_tensor)
+from vmvxjit.tooling.inputs import (InputFiles, declared_checks, parse_elements, parse_input,
+                                    parse_inputs, parse_scalar, parse_shape, parse_tensor)
 from vmvxjit.tooling.outputs import format_run_output
 
 # --- oracle helpers ----------------------------------------------------------------------------
@@ -308,13 +309,27 @@ def test_missing_file(tmp_path):
 @pytest.mark.parametrize("spec", ["1000000x1000000x1000000xf32=0", "1000000x1000000x1000000xf32",
                                   "1000000x1000000x1000000xf32=@raw.bin"])
 def test_a_buffer_too_big_to_allocate_is_resource_exhausted(spec, tmp_path, monkeypatch):
-    """IREE says `RESOURCE_EXHAUSTED; libc allocator failed the request`; so do we, with the size."""
+    """IREE: `RESOURCE_EXHAUSTED; libc allocator failed the request`; we also give the size."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "raw.bin").write_bytes(bytes(16))
     with pytest.raises(ResourceExhaustedError) as info:
         parse_inputs([spec], "r")
     assert str(info.value) == ("RESOURCE_EXHAUSTED; allocation of 4000000000000000000 bytes "
                                f"failed; parsing input `{spec}`")
+
+
+def test_declared_checks_run_before_the_buffer_is_allocated():
+    declaration = parse_declaration(
+        "sync func @f(%input0: tensor<?x4xf32>, %input1: i32) -> (%output0: tensor<?x4xf32>)")
+    checks = declared_checks(declaration.inputs, 2)
+    assert checks[1] is None and declared_checks(declaration.inputs, 3) == [None] * 3
+    view = parse_inputs(["2x4xf32=1", "7"], "ri", checks=checks)[0]
+    assert view.shape == (2, 4)
+    with pytest.raises(InvalidArgumentError) as info:
+        parse_inputs(["1000000000000x5xf32=1", "7"], "ri", checks=checks)
+    assert str(info.value) == (
+        "INVALID_ARGUMENT; input0 shape dimension 1 mismatch; expected 4 but have 5; expected "
+        "shape `?x4`, actual shape `1000000000000x5`; parsing input `1000000000000x5xf32=1`")
 
 
 def test_raw_file_continues(tmp_path):

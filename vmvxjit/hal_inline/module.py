@@ -22,7 +22,33 @@ from vmvxjit.vm.ref import require_ref
 
 
 def _format_shape(dims) -> str:
-    return "x".join(str(d) for d in dims)
+    return "x".join("?" if d is None else str(d) for d in dims)
+
+
+def check_view_type(text: str, expected_type: int, dims: tuple, element_type: int,
+                    shape: tuple) -> None:
+    """buffer_view.assert's element type and shape checks, with its messages
+    (`text` names the value); a None dim in `dims` matches any size."""
+    if not element_types.is_compatible(expected_type, element_type):
+        raise InvalidArgumentError(
+            f"{text} element type mismatch; expected "
+            f"{element_types.element_type_name(expected_type)} ({expected_type:08X}) but have "
+            f"{element_types.element_type_name(element_type)} ({element_type:08X})")
+    problem = None
+    if len(shape) != len(dims):
+        problem = (f"{text} shape rank mismatch; expected {len(dims)}"
+                   f"{' (scalar)' if not dims else ''} but have {len(shape)}"
+                   f"{' (scalar)' if not shape else ''}")
+    else:
+        for i, (actual, expected) in enumerate(zip(shape, dims)):
+            if expected is not None and actual != expected:
+                problem = (f"{text} shape dimension {i} mismatch; "
+                           f"expected {expected} but have {actual}")
+                break
+    if problem:
+        raise InvalidArgumentError(
+            f"{problem}; expected shape `{_format_shape(dims)}`, "
+            f"actual shape `{_format_shape(shape)}`")
 
 
 class HalInlineModule(NativeModule):
@@ -102,26 +128,7 @@ class HalInlineModule(NativeModule):
             raise InvalidArgumentError(
                 f"{text} encoding mismatch; expected {expected_encoding:08X} "
                 f"but have {view.encoding_type:08X}")
-        if not element_types.is_compatible(expected_type, view.element_type):
-            raise InvalidArgumentError(
-                f"{text} element type mismatch; expected "
-                f"{element_types.element_type_name(expected_type)} ({expected_type:08X}) but have "
-                f"{element_types.element_type_name(view.element_type)} ({view.element_type:08X})")
-        problem = None
-        if view.rank != len(dims):
-            problem = (f"{text} shape rank mismatch; expected {len(dims)}"
-                       f"{' (scalar)' if not dims else ''} but have {view.rank}"
-                       f"{' (scalar)' if not view.rank else ''}")
-        else:
-            for i, (actual, expected) in enumerate(zip(view.shape, dims)):
-                if actual != expected:
-                    problem = (f"{text} shape dimension {i} mismatch; "
-                               f"expected {expected} but have {actual}")
-                    break
-        if problem:
-            raise InvalidArgumentError(
-                f"{problem}; expected shape `{_format_shape(dims)}`, "
-                f"actual shape `{_format_shape(view.shape)}`")
+        check_view_type(text, expected_type, tuple(dims), view.element_type, view.shape)
 
     @export("buffer_view.buffer", "0r_r")
     def buffer_view_buffer(self, view):

@@ -121,11 +121,14 @@ def parse_header(header: str) -> tuple[tuple[int, ...], int, int]:
     return shape, element_type, encoding
 
 
-def read_npy(stream) -> BufferView:
-    """Reads the next array of an npy stream as a new buffer view."""
+def read_npy(stream, check=None) -> BufferView:
+    """Reads the next array of an npy stream as a new buffer view
+    (`check(shape, element_type)` runs before its data is read)."""
     if at_end(stream):
         raise OutOfRangeError("end-of-file")
     shape, element_type, encoding = parse_header(_header_text(stream))
+    if check:
+        check(shape, element_type)
     length = view_byte_length(shape, element_type, encoding)
     data = read_exact(stream, length, f"failed to read npy contents of {length} bytes")
     return buffer_view_from_bytes(shape, element_type, data)
