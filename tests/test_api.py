@@ -1,10 +1,13 @@
 """The library API: numpy in, numpy out, declarations checked, errors are vmvxjit.Error."""
 
+import concurrent.futures
+import pickle
+
 import numpy as np
 import pytest
 
 import vmvxjit
-from tests.support.modules import DYNAMIC_LLVM, STATIC, compile_mlir
+from tests.support.modules import DYNAMIC_LLVM, FULL_HAL, STATIC, compile_mlir
 
 MULTI = """
 func.func @f(%a: tensor<?x4xf32>, %b: i32, %c: tensor<i64>) -> (tensor<?x4xf32>, i32, tensor<i64>) {
@@ -54,13 +57,42 @@ def test_bad_arguments_name_the_argument(multi, args, message):
         multi.f(*args)
 
 
+@pytest.mark.parametrize("value, shown", [
+    ("abcd", "str 'abcd'"), (b"abcd", "bytes b'abcd'"),
+    ([["1", "x", "3", "4"]], "list [['1', 'x', '3', '4']]"),
+    ([[1, 2, 3, 4], [5]], "list [[1, 2, 3, 4], [5]]"),
+    ({"a": 1}, "dict {'a': 1}"), ("x" * 60, "str '" + "x" * 36 + "..."),
+], ids=["str", "bytes", "text-elements", "ragged", "dict", "long"])
+def test_a_value_that_is_no_array_names_the_argument(multi, value, shown):
+    with pytest.raises(vmvxjit.InvalidArgumentError) as info:
+        multi.f(value, 1, 5)
+    assert str(info.value) == (
+        "INVALID_ARGUMENT; f: argument 0 (%input0: tensor<?x4xf32>) must be a numpy array or "
+        f"a nested sequence of numbers, got {shown}")
+
+
+def test_an_untyped_argument_names_the_argument_too():
+    convert = vmvxjit.api._converter("g", 2, "r", None, native_code=False)
+    with pytest.raises(vmvxjit.InvalidArgumentError) as info:
+        convert(np.array(["abcd"]))
+    assert str(info.value) == ("INVALID_ARGUMENT; g: argument 2 has element type <U4, "
+                               "which no buffer view can hold")
+    with pytest.raises(vmvxjit.InvalidArgumentError) as info:
+        convert("abcd")
+    assert str(info.value).startswith("INVALID_ARGUMENT; g: argument 2 must be a numpy array")
+
+
 def test_load_from_bytes_and_unknown_function(multi):
     data = compile_mlir(MULTI, STATIC).read_bytes()
     module = vmvxjit.load(data)
-    with pytest.raises(KeyError):
-        module["nope"]
-    with pytest.raises(AttributeError):
-        module.nope
+    for lookup, python_error in [(lambda: module["nope"], KeyError),
+                                 (lambda: module.nope, AttributeError)]:
+        with pytest.raises(vmvxjit.NotFoundError) as info:
+            lookup()
+        assert isinstance(info.value, python_error)
+        assert str(info.value) == ("NOT_FOUND; function 'nope' not found in module 'module'; "
+                                   "its exported functions are: f")
+    assert not hasattr(module, "nope") and hasattr(module, "f")
 
 
 def test_malformed_bytes_raise_vmvxjit_error():
@@ -77,6 +109,24 @@ def test_tiers_agree_bit_for_bit(flags):
     results = [vmvxjit.load(path, tier=tier).mm(a, b) for tier in ("interp", "jit")]
     assert results[0].tobytes() == results[1].tobytes()
     np.testing.assert_allclose(results[0], a @ b, rtol=1e-5, atol=1e-5)
+
+
+def test_unknown_option_is_an_error():
+    with pytest.raises(vmvxjit.InvalidArgumentError) as info:
+        vmvxjit.load(compile_mlir(MULTI, STATIC), tire="jit")
+    assert str(info.value) == ("INVALID_ARGUMENT; unknown option 'tire'; "
+                               "valid options are tier, trace_stream")
+
+
+def test_full_hal_module_says_how_to_recompile():
+    with pytest.raises(vmvxjit.NotFoundError) as info:
+        vmvxjit.load(compile_mlir(MATMUL, FULL_HAL))
+    assert str(info.value) == (
+        "NOT_FOUND; required module 'hal' is not provided by vmvxjit: the module was compiled "
+        "for IREE's full HAL (iree-compile without --iree-execution-model); vmvxjit runs inline "
+        "modules: recompile with --iree-execution-model=inline-static "
+        "--iree-hal-target-backends=vmvx-inline, or --iree-execution-model=inline-dynamic with "
+        "--iree-hal-target-backends=llvm-cpu or vmvx")
 
 
 def test_unknown_tier_is_an_error():
@@ -103,3 +153,26 @@ def test_arguments_are_copies_whatever_their_layout(flags):
     a_before = a.copy()
     result[:] = 0
     assert a.tobytes() == a_before.tobytes()
+
+
+def _call(module, name, *args):
+    return module[name](*args)
+
+
+def test_a_module_pickles_by_reloading():
+    module = vmvxjit.load(compile_mlir(MATMUL, STATIC), tier="interp")
+    copy = pickle.loads(pickle.dumps(module))
+    assert copy is not module and copy._options == {"tier": "interp"}
+    a = np.ones((8, 16), np.float32)
+    assert copy.mm(a, a.T[:, :4].copy()).tobytes() == module.mm(a, a.T[:, :4].copy()).tobytes()
+
+
+def test_a_module_runs_in_a_process_pool():
+    rng = np.random.default_rng(3)
+    module = vmvxjit.load(compile_mlir(MATMUL, STATIC))
+    pairs = [(rng.standard_normal((8, 16), np.float32), rng.standard_normal((16, 4), np.float32))
+             for _ in range(4)]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_call, [module] * 4, ["mm"] * 4, *zip(*pairs)))
+    for (a, b), result in zip(pairs, results):
+        assert result.tobytes() == module.mm(a, b).tobytes()

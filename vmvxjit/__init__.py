@@ -11,6 +11,7 @@ from vmvxjit.errors import (  # noqa: F401 (re-exported)
     ArithmeticFault,
     Error,
     FailedPreconditionError,
+    FunctionNotFoundError,
     InternalError,
     InvalidArgumentError,
     ModuleFormatError,

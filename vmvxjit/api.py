@@ -67,7 +67,11 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, nativ
         def untyped(value):
             if value is None or isinstance(value, BufferView):
                 return value
-            return buffer_view_from_array(np.asarray(value))
+            array = _as_array(value, None, what)
+            if _element_type(array) is None:
+                raise InvalidArgumentError(
+                    f"{what} has element type {array.dtype}, which no buffer view can hold")
+            return buffer_view_from_array(array)
         return untyped
     expected = element_types.parse_element_type(spec.element_type)
     dtype = element_types.numpy_dtype(expected)
@@ -81,10 +85,10 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, nativ
             return BufferView(HalBuffer(np.frombuffer(value, np.uint8).copy()), dense, expected)
         if value is None or isinstance(value, BufferView):
             return value
-        array = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=dtype)
+        array = value if isinstance(value, np.ndarray) else _as_array(value, dtype, what)
         if array.dtype not in accepted:
-            actual = element_types.element_type_for_dtype(array.dtype)
-            if not element_types.is_compatible(expected, actual):
+            actual = _element_type(array)
+            if actual is None or not element_types.is_compatible(expected, actual):
                 raise InvalidArgumentError(
                     f"{what} has element type {array.dtype} but {spec.element_type} is expected")
             accepted.add(array.dtype)
@@ -94,6 +98,29 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, nativ
                 f"{what} has shape {tuple(array.shape)} but {spec.type_text} is expected")
         return buffer_view_from_array(array, expected)
     return tensor
+
+
+def _as_array(value, dtype, what: str) -> np.ndarray:
+    """`value` (a nested sequence of numbers) as an array; text, and what numpy
+    cannot convert, is an INVALID_ARGUMENT naming the argument."""
+    if not isinstance(value, (str, bytes)):
+        try:
+            return np.asarray(value, dtype=dtype)
+        except (ValueError, TypeError, OverflowError):
+            pass
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    raise InvalidArgumentError(
+        f"{what} must be a numpy array or a nested sequence of numbers, "
+        f"got {type(value).__name__} {shown}")
+
+
+def _element_type(array: np.ndarray) -> int | None:
+    """The element type an argument's dtype maps to; None when none does (str, object)."""
+    try:
+        return element_types.element_type_for_dtype(array.dtype)
+    except InvalidArgumentError:
+        return None
 
 
 def _to_host(value):
@@ -107,20 +134,27 @@ class Module:
 
     def __init__(self, source, **options):
         self._program = Program(source, **options)
+        self._options = options
         self.functions = {name: Function(self._program, name)
                           for name in self._program.public_functions}
 
+    def __reduce__(self):
+        """Pickles as the module file's bytes and the load options, so a module
+        passed to another process (multiprocessing, concurrent.futures) is
+        loaded again there: its buffers and compiled code stay per process."""
+        data = bytes(self._program.module.module_def.container.data)
+        return _reload, (data, self._options)
+
     def __getitem__(self, name: str) -> Function:
-        try:
-            return self.functions[name]
-        except KeyError:
-            raise KeyError(f"module has no function '{name}'; it has {sorted(self.functions)}") from None
+        function = self.functions.get(name)
+        if function is None:
+            raise self._program.function_not_found(name)
+        return function
 
     def __getattr__(self, name: str) -> Function:
-        functions = self.__dict__.get("functions", {})
-        if name in functions:
-            return functions[name]
-        raise AttributeError(name)
+        if "_program" not in self.__dict__:   # mid-unpickling: no functions yet
+            raise AttributeError(name)
+        return self[name]
 
     def __repr__(self) -> str:
         return f"<vmvxjit.Module {self._program.module.name}: {', '.join(self.functions)}>"
@@ -129,6 +163,10 @@ class Module:
         """What `--trace` reports, as data: regions compiled (and loaded from the disk
         cache), compile time, time in compiled code and in regions run as Python."""
         return self._program.context.jit_stats.as_dict()
+
+
+def _reload(data: bytes, options: dict) -> Module:
+    return Module(data, **options)
 
 
 def load(source, **options) -> Module:

@@ -49,8 +49,9 @@ def _demo_path() -> str:
 
 
 def run_command(argv: list[str]) -> int:
+    from vmvxjit.declaration import parse_declaration
     from vmvxjit.runtime import Program
-    from vmvxjit.tooling.inputs import parse_inputs
+    from vmvxjit.tooling.inputs import declared_checks, parse_inputs
     from vmvxjit.tooling.outputs import format_value, write_outputs
 
     args = _run_parser().parse_args(argv)
@@ -63,7 +64,9 @@ def run_command(argv: list[str]) -> int:
     program = Program(path, **options)
     name = args.function or program.default_function()
     function = program.signature(name)
-    values = parse_inputs(inputs, function.cconv.args)
+    declaration = parse_declaration(function.attrs.get("iree.abi.declaration"))
+    checks = declared_checks(declaration and declaration.inputs, len(function.cconv.args))
+    values = parse_inputs(inputs, function.cconv.args, checks=checks)
     sys.stdout.write(f"EXEC @{name}\n")
     sys.stdout.flush()
     results = program.call(name, values)
@@ -80,6 +83,7 @@ def run_command(argv: list[str]) -> int:
 
 
 def info_command(argv: list[str]) -> int:
+    from vmvxjit.runtime import missing_module_error, missing_modules
     from vmvxjit.tooling.dump import format_module_info
     from vmvxjit.tooling.disasm import disassembler
     from vmvxjit.vm.module_def import load_module_def
@@ -88,6 +92,9 @@ def info_command(argv: list[str]) -> int:
     module_def = load_module_def(args.module_path)
     sys.stdout.write(format_module_info(
         module_def, disassemble=disassembler(module_def) if args.disasm else None))
+    for name in missing_modules(module_def.dependencies):
+        note = missing_module_error(name).message
+        sys.stderr.write(f"Note: vmvxjit cannot run this module: {note}\n")
     return 0
 
 

@@ -80,6 +80,11 @@ class NotFoundError(Error):
     code = StatusCode.NOT_FOUND
 
 
+class FunctionNotFoundError(NotFoundError, AttributeError, KeyError):
+    """A module has no export of that name: also the AttributeError and KeyError
+    that `module.name` and `module[name]` promise, so `hasattr` keeps working."""
+
+
 class PermissionDeniedError(Error):
     code = StatusCode.PERMISSION_DENIED
 
@@ -124,6 +129,17 @@ class ArithmeticFault(Error):
 
 class VmFailError(Error):
     """Raised by `vm.fail` with the program's own status code and message."""
+
+
+# What an OSError means as a status (any other OSError: the caller's default).
+_OS_ERRORS = ((FileNotFoundError, NotFoundError), (PermissionError, PermissionDeniedError))
+
+
+def os_error(error: OSError, message: str, default: type[Error] = Error) -> Error:
+    """`message: <the OS's reason>` as the class for that reason (NOT_FOUND for a
+    missing file), so callers of open() report files as IREE's status codes do."""
+    cls = next((cls for os_cls, cls in _OS_ERRORS if isinstance(error, os_cls)), default)
+    return cls(f"{message}: {error.strerror or error}")
 
 
 # Python exceptions that mean a bug in vmvxjit when VM code raises them; they

@@ -7,7 +7,7 @@ functions, create `hal_inline`/`hal_loader` and report errors the same way
 
 from __future__ import annotations
 
-from vmvxjit.errors import InvalidArgumentError, NotFoundError
+from vmvxjit.errors import FunctionNotFoundError, InvalidArgumentError, NotFoundError
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
 from vmvxjit.vm.jit.tier import JitTier
@@ -26,6 +26,41 @@ def _hal_loader(options, context, module):
 # Native modules a program may depend on, by the name it imports them with.
 NATIVE_MODULES = {"hal_inline": _hal_inline, "hal_loader": _hal_loader}
 
+INLINE_FLAGS = ("--iree-execution-model=inline-static --iree-hal-target-backends=vmvx-inline, "
+                "or --iree-execution-model=inline-dynamic with "
+                "--iree-hal-target-backends=llvm-cpu or vmvx")
+# Why a module imports one vmvxjit does not provide, and how to rebuild it.
+MISSING_MODULE_HINTS = {
+    "hal": "the module was compiled for IREE's full HAL (iree-compile without "
+           "--iree-execution-model); vmvxjit runs inline modules: recompile with " + INLINE_FLAGS,
+}
+
+
+def missing_modules(dependencies) -> list[str]:
+    """Names of the required modules vmvxjit has no implementation of."""
+    return [dep.name for dep in dependencies
+            if dep.name not in NATIVE_MODULES and not dep.optional]
+
+
+def missing_module_error(name: str) -> NotFoundError:
+    message = f"required module '{name}' is not provided by vmvxjit"
+    hint = MISSING_MODULE_HINTS.get(name)
+    return NotFoundError(f"{message}: {hint}" if hint else message)
+
+
+# Keyword options of `Program` (and so of `vmvxjit.load`), with what each does.
+OPTIONS = {"tier": "execution tier: interp, jit or auto (default: VMVXJIT_TIER, else auto)",
+           "trace_stream": "where hal_inline traces go (default: stderr)"}
+
+
+def check_options(options: dict) -> None:
+    """Rejects a misspelled option (`tire=`) instead of silently ignoring it."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise InvalidArgumentError(
+            f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"valid options are {', '.join(OPTIONS)}")
+
 
 def has_native_code(module) -> bool:
     """Whether executables with native code (hal_loader) may touch the program's buffers."""
@@ -41,17 +76,17 @@ class Program:
     """A main module registered in its own context."""
 
     def __init__(self, source, **options):
+        check_options(options)
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
         self.module = module
         self.native_code = has_native_code(module)
         self.context = Context(jit=JitTier.resolve(options.get("tier")))
+        missing = missing_modules(module.dependencies)
+        if missing:
+            raise missing_module_error(missing[0])
         for dep in module.dependencies:
-            factory = NATIVE_MODULES.get(dep.name)
-            if factory is None:
-                if dep.optional:
-                    continue
-                raise NotFoundError(f"required module '{dep.name}' is not provided by vmvxjit")
-            self.context.register(factory(options, self.context, module))
+            if dep.name in NATIVE_MODULES:
+                self.context.register(NATIVE_MODULES[dep.name](options, self.context, module))
         self.state = self.context.register(module)
 
     @property
@@ -70,8 +105,14 @@ class Program:
     def signature(self, name: str):
         ordinal = self.module.exports.get(name)
         if ordinal is None:
-            raise NotFoundError(f"function '{name}' not found in module '{self.module.name}'")
+            raise self.function_not_found(name)
         return self.module.functions[ordinal]
+
+    def function_not_found(self, name: str) -> FunctionNotFoundError:
+        """The error for a missing export, listing the ones a caller can pick."""
+        return FunctionNotFoundError(
+            f"function '{name}' not found in module '{self.module.name}'; its exported "
+            f"functions are: {', '.join(self.public_functions) or 'none'}")
 
     def call(self, name: str, args: list) -> list:
         return self.caller(name)(args)

@@ -29,6 +29,7 @@ DYNAMIC_LLVM = ["--iree-execution-model=inline-dynamic", "--iree-hal-target-back
                 "--iree-llvmcpu-target-cpu=generic"]
 DYNAMIC_VMVX = ["--iree-execution-model=inline-dynamic", "--iree-hal-target-backends=vmvx"]
 CONFIGS = {"static": STATIC, "dynamic_llvm": DYNAMIC_LLVM, "dynamic_vmvx": DYNAMIC_VMVX}
+FULL_HAL = ["--iree-hal-target-backends=vmvx"]   # no inline execution model: vmvxjit refuses it
 BARE = ["--iree-vm-emit-polyglot-zip=false"]   # add to a config: no ZIP wrapper
 
 

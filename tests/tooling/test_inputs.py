@@ -20,12 +20,13 @@ import numpy as np
 import pytest
 
 from tests.support.modules import compile_mlir
-from vmvxjit.errors import (Error, InvalidArgumentError, OutOfRangeError,
+from vmvxjit.declaration import parse_declaration
+from vmvxjit.errors import (Error, InvalidArgumentError, NotFoundError, OutOfRangeError,
                             ResourceExhaustedError, UnimplementedError)
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view
-from vmvxjit.tooling.inputs import (InputFiles, parse_elements, parse_input, parse_inputs,
-                                    parse_scalar, parse_shape, parse_tensor)
+from vmvxjit.tooling.inputs import (InputFiles, declared_checks, parse_elements, parse_input,
+                                    parse_inputs, parse_scalar, parse_shape, parse_tensor)
 from vmvxjit.tooling.outputs import format_run_output
 
 # --- oracle helpers ----------------------------------------------------------------------------
@@ -129,14 +130,22 @@ def run_iree(function: str, inputs=(), outputs=(), flags=(), cwd=None, module=No
 
 _LOCATION = re.compile(r"^\S+:\d+: ")
 _CALLER_NOTES = ("; parsing function inputs", "; outputting results", "; printing results")
+# Where vmvxjit says more than IREE on purpose: IREE's status text -> ours.
+_IMPROVEMENTS = [
+    # a missing file is NOT_FOUND with the OS's reason (IREE: UNKNOWN, no reason)
+    (re.compile(r"^UNKNOWN; (unable to open file `[^`]*` with mode \d)"),
+     r"NOT_FOUND; \1: No such file or directory"),
+]
 
 
 def iree_status(stderr: str) -> str:
     """`CODE; message; notes` of IREE's error without the source location and
-    the notes iree-run-module adds above the I/O layer."""
+    the notes iree-run-module adds above the I/O layer, as vmvxjit words it."""
     line = _LOCATION.sub("", stderr.splitlines()[0])
     for note in _CALLER_NOTES:
         line = line.split(note)[0]
+    for iree, ours in _IMPROVEMENTS:
+        line = iree.sub(ours, line)
     return line
 
 
@@ -291,9 +300,36 @@ def test_spec_errors(texts, types, cls, message):
 
 def test_missing_file(tmp_path):
     path = tmp_path / "missing.npy"
-    with pytest.raises(Error) as info:
+    with pytest.raises(NotFoundError) as info:
         parse_inputs([f"@{path}"], "r")
-    assert str(info.value) == f"UNKNOWN; unable to open file `{path}` with mode 2; parsing input `@{path}`"
+    assert str(info.value) == (f"NOT_FOUND; unable to open file `{path}` with mode 2: "
+                               f"No such file or directory; parsing input `@{path}`")
+
+
+@pytest.mark.parametrize("spec", ["1000000x1000000x1000000xf32=0", "1000000x1000000x1000000xf32",
+                                  "1000000x1000000x1000000xf32=@raw.bin"])
+def test_a_buffer_too_big_to_allocate_is_resource_exhausted(spec, tmp_path, monkeypatch):
+    """IREE: `RESOURCE_EXHAUSTED; libc allocator failed the request`; we also give the size."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "raw.bin").write_bytes(bytes(16))
+    with pytest.raises(ResourceExhaustedError) as info:
+        parse_inputs([spec], "r")
+    assert str(info.value) == ("RESOURCE_EXHAUSTED; allocation of 4000000000000000000 bytes "
+                               f"failed; parsing input `{spec}`")
+
+
+def test_declared_checks_run_before_the_buffer_is_allocated():
+    declaration = parse_declaration(
+        "sync func @f(%input0: tensor<?x4xf32>, %input1: i32) -> (%output0: tensor<?x4xf32>)")
+    checks = declared_checks(declaration.inputs, 2)
+    assert checks[1] is None and declared_checks(declaration.inputs, 3) == [None] * 3
+    view = parse_inputs(["2x4xf32=1", "7"], "ri", checks=checks)[0]
+    assert view.shape == (2, 4)
+    with pytest.raises(InvalidArgumentError) as info:
+        parse_inputs(["1000000000000x5xf32=1", "7"], "ri", checks=checks)
+    assert str(info.value) == (
+        "INVALID_ARGUMENT; input0 shape dimension 1 mismatch; expected 4 but have 5; expected "
+        "shape `?x4`, actual shape `1000000000000x5`; parsing input `1000000000000x5xf32=1`")
 
 
 def test_raw_file_continues(tmp_path):
@@ -403,6 +439,7 @@ ORACLE_ERRORS = [
     (identity("f32", 1), ["4xxf32=1"]), (identity("f32", 1), ["4x-x3xf32"]),
     (identity("f32", 1), ["4xi"]), (identity("f32", 1), ["4xi300"]),
     (identity("f32", 1), ["5000000000000000000000xf32=1"]),
+    (identity("f32", 1), ["100000x100000x100000x100000xf32=0"]),
     (identity("f32", 1), ["x".join(["1"] * 129) + "xf32"]),
     (identity("f32", 0), ["f32"]),
     (identity("f32", 1), ["4xf0=1"]), (identity("f32", 1), ['""']), (identity("f32", 1), ['"x"']),

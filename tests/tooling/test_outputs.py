@@ -15,7 +15,8 @@ from hypothesis.extra import numpy as hnp
 from tests.support.modules import compile_mlir
 from tests.tooling.test_inputs import (FULL_HAL_FLAGS, identity, iree_status, requires_iree,
                                        run_iree, signature)
-from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, UnimplementedError
+from vmvxjit.errors import (Error, InvalidArgumentError, NotFoundError, OutOfRangeError,
+                            UnimplementedError)
 from vmvxjit.hal_inline import element_types as et
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view, buffer_view_from_array
@@ -193,9 +194,10 @@ def test_write_outputs(tmp_path, monkeypatch):
     with pytest.raises(UnimplementedError) as info:
         write_outputs(["-", "x.npy", "-"], results, stdout=out)
     assert info.value.message == "unsupported output mode specification 'x.npy'"
-    with pytest.raises(Error) as info:
+    with pytest.raises(NotFoundError) as info:
         write_outputs(["@missing/x.npy"], [None])
-    assert str(info.value) == "UNKNOWN; unable to open file `missing/x.npy` with mode 5"
+    assert str(info.value) == ("NOT_FOUND; unable to open file `missing/x.npy` with mode 5: "
+                               "No such file or directory")
     with pytest.raises(UnimplementedError):
         write_outputs(["@c.npy"], [view("2xbf16=1 2")])
 

@@ -116,6 +116,33 @@ def test_malformed_containers(data, message):
         open_container(data)
 
 
+NOT_A_MODULE = "not a .vmfb module (no ZIP header and no 'IREE' FlatBuffer identifier); "
+
+
+@pytest.mark.parametrize("data, detail", [
+    (bytes(range(7, 255, 3)) * 4, "FlatBuffer length prefix out of bounds (prefix is "),
+    (b"# notes\nthis is a text file, not a module\n", "FlatBuffer length prefix out of bounds"),
+    (struct.pack("<I", 12) + b"\0\0\0\0NOPE" + b"\0" * 4, "FlatBuffer identifier mismatch"),
+    (b"short", "FlatBuffer data is not present or less than 16 bytes (5 total)"),
+], ids=["random", "text", "other-flatbuffer", "short"])
+def test_files_that_are_no_module_say_so_first(tmp_path, data, detail):
+    path = tmp_path / "x.vmfb"
+    path.write_bytes(data)
+    with pytest.raises(ModuleFormatError) as info:
+        open_container(path)
+    assert str(info.value).startswith(f"INVALID_ARGUMENT; {NOT_A_MODULE}{detail}")
+
+
+def test_a_zip_without_a_module_says_so_first(tmp_path):
+    path = tmp_path / "notes.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "no module in here " * 10)
+    with pytest.raises(ModuleFormatError) as info:
+        open_container(path)
+    assert str(info.value).startswith("INVALID_ARGUMENT; not a .vmfb module (its ZIP archive "
+                                      "holds no 'IREE' FlatBuffer); FlatBuffer length prefix")
+
+
 def test_wrong_identifier_in_a_real_module():
     raw = bytearray(compile_mlir(ADD_F32, CONFIGS["static"]).read_bytes())
     raw[68 + 4:68 + 8] = b"XREE"

@@ -19,6 +19,18 @@ from vmvxjit.vm.ref import register_ref_type
 
 ALLOCATION_ALIGNMENT = 64
 WHOLE_BUFFER = -1  # IREE_HAL_WHOLE_BUFFER as a signed i64
+MAX_DEVICE_SIZE = (1 << 63) - 1
+
+
+def element_count(shape) -> int:
+    """The elements of a `shape`, checked as IREE's buffer view code does
+    (a negative dim or a count past the device size is OUT_OF_RANGE)."""
+    count = 1
+    for i, dim in enumerate(shape):
+        count *= dim
+        if dim < 0 or count > MAX_DEVICE_SIZE:
+            raise OutOfRangeError(f"shape element count overflows device size at dimension {i}")
+    return count
 
 
 GUARD_BYTES = 512

@@ -13,19 +13,42 @@ import sys
 
 from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, UnimplementedError
 from vmvxjit.hal_inline import element_types
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
+from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count
 from vmvxjit.hal_inline.printing import format_trace
 from vmvxjit.vm.buffer import VmBuffer, allocate_checked
 from vmvxjit.vm.native_module import NativeModule, export
 from vmvxjit.vm.ref import require_ref
 
 
-_MAX_DEVICE_SIZE = (1 << 63) - 1
-
-
 
 def _format_shape(dims) -> str:
-    return "x".join(str(d) for d in dims)
+    return "x".join("?" if d is None else str(d) for d in dims)
+
+
+def check_view_type(text: str, expected_type: int, dims: tuple, element_type: int,
+                    shape: tuple) -> None:
+    """buffer_view.assert's element type and shape checks, with its messages
+    (`text` names the value); a None dim in `dims` matches any size."""
+    if not element_types.is_compatible(expected_type, element_type):
+        raise InvalidArgumentError(
+            f"{text} element type mismatch; expected "
+            f"{element_types.element_type_name(expected_type)} ({expected_type:08X}) but have "
+            f"{element_types.element_type_name(element_type)} ({element_type:08X})")
+    problem = None
+    if len(shape) != len(dims):
+        problem = (f"{text} shape rank mismatch; expected {len(dims)}"
+                   f"{' (scalar)' if not dims else ''} but have {len(shape)}"
+                   f"{' (scalar)' if not shape else ''}")
+    else:
+        for i, (actual, expected) in enumerate(zip(shape, dims)):
+            if expected is not None and actual != expected:
+                problem = (f"{text} shape dimension {i} mismatch; "
+                           f"expected {expected} but have {actual}")
+                break
+    if problem:
+        raise InvalidArgumentError(
+            f"{problem}; expected shape `{_format_shape(dims)}`, "
+            f"actual shape `{_format_shape(shape)}`")
 
 
 class HalInlineModule(NativeModule):
@@ -85,12 +108,7 @@ class HalInlineModule(NativeModule):
         buffer = require_ref(buffer, HalBuffer)
         if offset != 0 or length != buffer.length:
             buffer = self.buffer_subspan(buffer, offset, length)
-        count = 1
-        for i, dim in enumerate(dims):
-            count *= dim
-            if dim < 0 or count > _MAX_DEVICE_SIZE:
-                raise OutOfRangeError(f"shape element count overflows device size at dimension {i}")
-        needed = element_types.byte_size(element_type & 0xFFFFFFFF, count)
+        needed = element_types.byte_size(element_type & 0xFFFFFFFF, element_count(dims))
         if needed > buffer.length:
             raise OutOfRangeError(f"buffer view byte length {needed} exceeds backing buffer "
                                   f"byte length {buffer.length}")
@@ -110,26 +128,7 @@ class HalInlineModule(NativeModule):
             raise InvalidArgumentError(
                 f"{text} encoding mismatch; expected {expected_encoding:08X} "
                 f"but have {view.encoding_type:08X}")
-        if not element_types.is_compatible(expected_type, view.element_type):
-            raise InvalidArgumentError(
-                f"{text} element type mismatch; expected "
-                f"{element_types.element_type_name(expected_type)} ({expected_type:08X}) but have "
-                f"{element_types.element_type_name(view.element_type)} ({view.element_type:08X})")
-        problem = None
-        if view.rank != len(dims):
-            problem = (f"{text} shape rank mismatch; expected {len(dims)}"
-                       f"{' (scalar)' if not dims else ''} but have {view.rank}"
-                       f"{' (scalar)' if not view.rank else ''}")
-        else:
-            for i, (actual, expected) in enumerate(zip(view.shape, dims)):
-                if actual != expected:
-                    problem = (f"{text} shape dimension {i} mismatch; "
-                               f"expected {expected} but have {actual}")
-                    break
-        if problem:
-            raise InvalidArgumentError(
-                f"{problem}; expected shape `{_format_shape(dims)}`, "
-                f"actual shape `{_format_shape(view.shape)}`")
+        check_view_type(text, expected_type, tuple(dims), view.element_type, view.shape)
 
     @export("buffer_view.buffer", "0r_r")
     def buffer_view_buffer(self, view):

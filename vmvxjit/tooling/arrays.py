@@ -15,7 +15,8 @@ import numpy as np
 
 from vmvxjit.errors import InvalidArgumentError, UnimplementedError
 from vmvxjit.hal_inline import element_types as et
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
+from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count
+from vmvxjit.vm.buffer import allocate_checked
 
 DENSE_ROW_MAJOR = 1  # IREE_HAL_ENCODING_TYPE_DENSE_ROW_MAJOR
 
@@ -58,13 +59,13 @@ def view_byte_length(shape, element_type: int, encoding_type: int = DENSE_ROW_MA
         raise UnimplementedError("unimplemented encoding type size calculation")
     if et.bit_count(element_type) == 0:
         raise InvalidArgumentError("opaque element types cannot be indexed")
-    return et.byte_size(element_type, math.prod(shape))
+    return et.byte_size(element_type, element_count(shape))
 
 
 def buffer_view_from_bytes(shape, element_type: int, data) -> BufferView:
     """A new dense view over a fresh buffer holding exactly `data`."""
     data = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
-    buffer = HalBuffer.allocate(data.size)
+    buffer = allocate_checked(data.size, HalBuffer.allocate)
     buffer.data()[:] = data.reshape(-1).view(np.uint8)
     return BufferView(buffer, shape, element_type, DENSE_ROW_MAJOR)
 

@@ -25,11 +25,13 @@ import struct
 
 from vmvxjit import cnumbers
 from vmvxjit.errors import (Error, InvalidArgumentError, OutOfRangeError,
-                            ResourceExhaustedError, UnimplementedError)
+                            ResourceExhaustedError, UnimplementedError, os_error)
 from vmvxjit.hal_inline import element_types as et
 from vmvxjit.hal_inline.buffer import BufferView
+from vmvxjit.hal_inline.module import check_view_type
 from vmvxjit.tooling.arrays import buffer_view_from_bytes, view_byte_length
 from vmvxjit.tooling.npy import at_end, read_exact, read_npy
+from vmvxjit.vm.buffer import allocate_checked
 
 SPACES = " \t\n\v\f\r"  # C isspace in the "C" locale
 _TOKEN = re.compile(r"[^ \t\n\v\f\r,\[\]]+")
@@ -58,8 +60,8 @@ class InputFiles:
         if stream is None:
             try:
                 stream = open(path, "rb")
-            except OSError:
-                raise Error(f"unable to open file `{path}` with mode 2") from None
+            except OSError as error:
+                raise os_error(error, f"unable to open file `{path}` with mode 2") from None
             self._streams[path] = stream
         elif not append:
             stream.seek(0)
@@ -89,17 +91,43 @@ def annotate(error: Error, note: str) -> Error:
     return error
 
 
-def parse_inputs(texts, arg_types, files: InputFiles | None = None) -> list:
+def declared_checks(specs, arg_count: int) -> list:
+    """Per argument, a check of a parsed tensor's shape and element type against
+    the function's declaration (`Declaration.inputs`), which `parse_inputs` runs
+    before allocating and filling its buffer (IREE checks only in the call);
+    None where nothing usable is declared."""
+    if specs is None or len(specs) != arg_count:
+        return [None] * arg_count
+    return [_declared_check(spec) for spec in specs]
+
+
+def _declared_check(spec):
+    if not spec.is_tensor:
+        return None
+    try:
+        expected = et.parse_element_type(spec.element_type)
+    except Error:
+        return None
+
+    def check(shape: tuple, element_type: int) -> None:
+        check_view_type(spec.name, expected, spec.shape, element_type, shape)
+    return check
+
+
+def parse_inputs(texts, arg_types, files: InputFiles | None = None,
+                 checks: list | None = None) -> list:
     """Parses every `--input` spec against the function's argument cconv
-    characters (`"iIfr"` or a CConv's `args`); a `*` spec may yield several
-    values or none, so the result can be longer or shorter than `texts`."""
+    characters (`"iIfr"` or a CConv's `args`) and, given `declared_checks`,
+    its declared tensor types; a `*` spec may yield several values or none,
+    so the result can be longer or shorter than `texts`."""
     remaining = list(arg_types)
+    checks = checks or [None] * len(remaining)
     values: list = []
     with _scope(files) as streams:
         for raw in texts:
             text = raw.strip(SPACES)
             try:
-                values.extend(_parse_spec(text, remaining, streams))
+                values.extend(_parse_spec(text, remaining, streams, checks))
             except Error as error:
                 raise annotate(error, f"parsing input `{text}`")
     return values
@@ -112,7 +140,7 @@ def parse_input(text: str, cconv_char: str, files: InputFiles | None = None):
         raise InvalidArgumentError(
             f"`{text}` expands to any number of values; use parse_inputs")
     with _scope(files) as streams:
-        return _parse_spec(text, [cconv_char], streams)[0]
+        return _parse_spec(text, [cconv_char], streams, [None])[0]
 
 
 def _take(remaining: list, expected: str | None = None) -> str:
@@ -127,7 +155,13 @@ def _take(remaining: list, expected: str | None = None) -> str:
     return actual
 
 
-def _parse_spec(text: str, remaining: list, files: InputFiles) -> list:
+def _next_check(remaining: list, checks: list):
+    """The declared check of the argument `_take` consumes next (`checks` has
+    one entry per argument, `remaining` the arguments not yet taken)."""
+    return checks[len(checks) - len(remaining)] if remaining else None
+
+
+def _parse_spec(text: str, remaining: list, files: InputFiles, checks: list) -> list:
     if not text:
         raise InvalidArgumentError("no value specified for input")
     if text in ("(null)", "(ignored)"):
@@ -136,32 +170,35 @@ def _parse_spec(text: str, remaining: list, files: InputFiles) -> list:
             raise UnimplementedError(f"unimplemented cconv type `{kind}`")
         return [_NULLS[kind]]
     if text.startswith(("@", "+", "*")):
-        return _parse_npy_file(text, remaining, files)
+        return _parse_npy_file(text, remaining, files, checks)
+    check = _next_check(remaining, checks)
     if text.startswith("&"):
         _take(remaining, "r")
-        return [parse_tensor(text[1:], files).buffer]
+        return [parse_tensor(text[1:], files, check).buffer]
     if not remaining or remaining[0] != "r":
         return [parse_scalar(text, _take(remaining))]
     _take(remaining, "r")
     if "=" not in text and "x" not in text:
         raise InvalidArgumentError(
             "invalid tensor specification, requires at least a shape/type (`4x2xf32=...`)")
-    return [parse_tensor(text, files)]
+    return [parse_tensor(text, files, check)]
 
 
-def _parse_npy_file(text: str, remaining: list, files: InputFiles) -> list:
+def _parse_npy_file(text: str, remaining: list, files: InputFiles, checks: list) -> list:
     path = text[1:]
     if not path.endswith(".npy"):
         raise UnimplementedError(
             "only numpy (.npy) files are supported for metadata-less variant I/O")
     stream = files.open(path, append=not text.startswith("@"))
     if not text.startswith("*"):
+        check = _next_check(remaining, checks)
         _take(remaining, "r")
-        return [read_npy(stream)]
+        return [read_npy(stream, check)]
     values = []
     while not at_end(stream):
+        check = _next_check(remaining, checks)
         _take(remaining, "r")
-        values.append(read_npy(stream))
+        values.append(read_npy(stream, check))
     return values
 
 
@@ -177,24 +214,30 @@ def parse_scalar(text: str, cconv_char: str):
     return value
 
 
-def parse_tensor(text: str, files: InputFiles | None = None) -> BufferView:
+def parse_tensor(text: str, files: InputFiles | None = None, check=None) -> BufferView:
     """A tensor spec: `<shape>x<type>=<elements>`, `<type>=<element>`, or
-    `<shape>x<type>=@file` / `=+file` for raw little-endian element bytes."""
+    `<shape>x<type>=@file` / `=+file` for raw little-endian element bytes;
+    `check(shape, element_type)` runs before any buffer is allocated."""
     metadata, equals, contents = text.partition("=")
     if not (equals and contents.startswith(("@", "+"))):
-        return parse_buffer_view(text)
+        return parse_buffer_view(text, check)
     shape, element_type = _shape_and_type(_unquote(metadata), OutOfRangeError(""))
+    if check:
+        check(shape, element_type)
     with _scope(files) as streams:
         stream = streams.open(contents[1:], append=contents.startswith("+"))
         data = read_exact(stream, view_byte_length(shape, element_type))
     return buffer_view_from_bytes(shape, element_type, data)
 
 
-def parse_buffer_view(text: str) -> BufferView:
-    """IREE's iree_hal_buffer_view_parse: a tensor spec with inline text data."""
+def parse_buffer_view(text: str, check=None) -> BufferView:
+    """IREE's iree_hal_buffer_view_parse: a tensor spec with inline text data
+    (`check(shape, element_type)` runs before the buffer is allocated)."""
     value = _unquote(text)
     metadata, _, data = value.partition("=")
     shape, element_type = _shape_and_type(metadata, None)
+    if check:
+        check(shape, element_type)
     length = view_byte_length(shape, element_type)
     return buffer_view_from_bytes(shape, element_type, parse_elements(data, element_type, length))
 
@@ -238,15 +281,15 @@ def parse_shape(text: str, too_many_dims: Error | None = None) -> tuple[int, ...
     return tuple(dims)
 
 
-def parse_elements(data: str, element_type: int, length: int) -> bytes:
+def parse_elements(data: str, element_type: int, length: int) -> bytearray:
     """The `length` bytes of a view from text elements (string_util.c rules):
     tokens split on whitespace, `,`, `[`, `]`; none -> zeros; one -> splat."""
     size = et.dense_byte_count(element_type)
     capacity = length // size
+    out = allocate_checked(length, bytearray)
     if not data:
-        return bytes(length)
+        return out
     parse = element_parser(element_type)
-    out = bytearray(length)
     count = 0
     for match in _TOKEN.finditer(data):
         if count >= capacity:
@@ -262,7 +305,7 @@ def parse_elements(data: str, element_type: int, length: int) -> bytes:
     elif count < capacity:
         raise OutOfRangeError(
             f"input data string underflow: dst_i={count} < element_capacity={capacity}")
-    return bytes(out)
+    return out
 
 
 def element_parser(element_type: int):

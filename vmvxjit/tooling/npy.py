@@ -23,6 +23,7 @@ from vmvxjit.errors import InvalidArgumentError, OutOfRangeError, UnimplementedE
 from vmvxjit.hal_inline import element_types as et
 from vmvxjit.hal_inline.buffer import BufferView
 from vmvxjit.tooling.arrays import DENSE_ROW_MAJOR, buffer_view_from_bytes, view_byte_length
+from vmvxjit.vm.buffer import allocate_checked
 
 MAGIC = b"\x93NUMPY"
 _SPACES = " \t\n\v\f\r"
@@ -38,8 +39,9 @@ def at_end(stream) -> bool:
 
 
 def read_exact(stream, length: int, context: str | None = None) -> bytes:
-    """Reads exactly `length` bytes or fails like IREE's stdio stream."""
-    data = stream.read(length)
+    """Reads exactly `length` bytes or fails like IREE's stdio stream (reading
+    allocates `length` bytes first: RESOURCE_EXHAUSTED when that fails)."""
+    data = allocate_checked(length, stream.read)
     if len(data) != length:
         message = "end-of-file encountered during read"
         raise OutOfRangeError(f"{message}; {context}" if context else message)
@@ -119,11 +121,14 @@ def parse_header(header: str) -> tuple[tuple[int, ...], int, int]:
     return shape, element_type, encoding
 
 
-def read_npy(stream) -> BufferView:
-    """Reads the next array of an npy stream as a new buffer view."""
+def read_npy(stream, check=None) -> BufferView:
+    """Reads the next array of an npy stream as a new buffer view
+    (`check(shape, element_type)` runs before its data is read)."""
     if at_end(stream):
         raise OutOfRangeError("end-of-file")
     shape, element_type, encoding = parse_header(_header_text(stream))
+    if check:
+        check(shape, element_type)
     length = view_byte_length(shape, element_type, encoding)
     data = read_exact(stream, length, f"failed to read npy contents of {length} bytes")
     return buffer_view_from_bytes(shape, element_type, data)

@@ -20,7 +20,8 @@ import sys
 import numpy as np
 
 from vmvxjit.cnumbers import to_signed
-from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, UnimplementedError
+from vmvxjit.errors import (InvalidArgumentError, OutOfRangeError, UnimplementedError,
+                            os_error)
 from vmvxjit.hal_inline import element_types as et
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.hal_inline.printing import c_float_text, format_buffer_view
@@ -133,8 +134,8 @@ def write_output(value, spec: str, value_type: str | None = None,
     path = spec[1:]
     try:
         stream = open(path, mode)
-    except OSError:
-        raise Error(f"unable to open file `{path}` with mode {iree_mode}") from None
+    except OSError as error:
+        raise os_error(error, f"unable to open file `{path}` with mode {iree_mode}") from None
     with stream:
         view = output_view(value, value_type)
         if path.endswith(".npy"):

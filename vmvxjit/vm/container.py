@@ -17,15 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmvxjit.errors import (InvalidArgumentError, ModuleFormatError, NotFoundError,
-                            PermissionDeniedError)
+from vmvxjit.errors import InvalidArgumentError, ModuleFormatError, os_error
 
 ZIP_LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
 ZIP_LOCAL_HEADER_SIZE = 30
 SEGMENT_ALIGNMENT = 64
 FILE_IDENTIFIER = b"IREE"
 _MIN_MODULE_BYTES = 16
-_OS_ERRORS = ((FileNotFoundError, NotFoundError), (PermissionError, PermissionDeniedError))
 
 
 @dataclass(frozen=True)
@@ -80,9 +78,7 @@ def _map_file(path: str) -> np.ndarray:
                 return np.zeros(0, dtype=np.uint8)
             mapping = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
     except OSError as error:
-        cls = next((cls for os_cls, cls in _OS_ERRORS if isinstance(error, os_cls)),
-                   InvalidArgumentError)
-        raise cls(f"cannot open module file '{path}': {error.strerror or error}") from None
+        raise os_error(error, f"cannot open module file '{path}'", InvalidArgumentError) from None
     return np.frombuffer(mapping, dtype=np.uint8)
 
 
@@ -99,10 +95,18 @@ def _flatbuffer_start(data: np.ndarray) -> int:
     return start
 
 
-def open_container(source) -> Container:
-    """Opens a module file (path, bytes-like or uint8 array) without copying it."""
-    data = as_byte_array(source)
-    start = _flatbuffer_start(data)
+def _not_a_module(data: np.ndarray, start: int) -> str | None:
+    """Why `data` is no `.vmfb` at all (None if it may be one): the FlatBuffer
+    after the ZIP header, or at the start of a bare module, has no identifier."""
+    if bytes(data[start + 8:start + 12]) == FILE_IDENTIFIER:
+        return None
+    if start:
+        return "not a .vmfb module (its ZIP archive holds no 'IREE' FlatBuffer)"
+    return "not a .vmfb module (no ZIP header and no 'IREE' FlatBuffer identifier)"
+
+
+def _flatbuffer_length(data: np.ndarray, start: int) -> int:
+    """The checked length of the size-prefixed FlatBuffer at `start`."""
     remaining = data.shape[0] - start
     if remaining < _MIN_MODULE_BYTES:
         raise ModuleFormatError(
@@ -113,12 +117,26 @@ def open_container(source) -> Container:
         raise ModuleFormatError(
             f"FlatBuffer length prefix out of bounds (prefix is {length} but only "
             f"{remaining - 4} available)")
-    offset = start + 4
-    flatbuffer = data[offset:offset + length]
-    if length < 8 or bytes(flatbuffer[4:8]) != FILE_IDENTIFIER:
+    if length < 8 or bytes(data[start + 8:start + 12]) != FILE_IDENTIFIER:
         raise ModuleFormatError(
             f"FlatBuffer identifier mismatch; expected '{FILE_IDENTIFIER.decode()}' "
             f"(not an IREE bytecode module)")
+    return length
+
+
+def open_container(source) -> Container:
+    """Opens a module file (path, bytes-like or uint8 array) without copying it.
+    A file that is no module at all (text, random bytes) says so before the detail."""
+    data = as_byte_array(source)
+    start = _flatbuffer_start(data)
+    try:
+        length = _flatbuffer_length(data, start)
+    except ModuleFormatError as error:
+        problem = _not_a_module(data, start)
+        if problem:
+            raise ModuleFormatError(f"{problem}; {error.message}") from None
+        raise
+    offset = start + 4
     end = offset + length
     rodata_base = -(-end // SEGMENT_ALIGNMENT) * SEGMENT_ALIGNMENT
-    return Container(data, flatbuffer, offset, rodata_base)
+    return Container(data, data[offset:end], offset, rodata_base)
