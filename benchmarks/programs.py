@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -33,27 +32,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # benchmarks run from anywhere; they share the test compiler cache
     sys.path.insert(0, str(REPO_ROOT))
 from tests.support import modules  # noqa: E402
+from vmvxjit.tooling.iree_tools import tool_path  # noqa: E402
 
 
 def _tool(name: str) -> str:
-    """Path of an IREE tool: the native binary in iree/_runtime_libs (starts in ms), else PATH."""
-    env = os.environ.get(name.upper().replace("-", "_"))
-    if env:
-        return env
-    try:
-        import iree._runtime_libs as libs  # the runtime wheel's native tools
-        for folder in libs.__path__:
-            candidate = Path(folder) / name
-            if candidate.exists():
-                return str(candidate)
-    except ImportError:
-        pass
-    found = shutil.which(name)
+    """Path of an IREE tool (the native binary in the wheel, else PATH)."""
+    found = tool_path(name)
     if found is None:
         raise FileNotFoundError(f"{name} not found (pip install iree-base-runtime / -compiler)")
     return found
-
-
 
 
 def iree_run_module() -> str:

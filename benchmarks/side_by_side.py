@@ -43,6 +43,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import programs  # noqa: E402  (benchmarks/programs.py)
+from vmvxjit.tooling import iree_tools  # noqa: E402
 
 IREE_TIMEOUT_FLOOR_S = 60.0
 
@@ -71,27 +72,18 @@ def fmt_ratio(ratio: float | None) -> str:
 # IREE
 # ------------------------------------------------------------------------------------------------
 
-_UNITS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-
-
 def iree_benchmark(vmfb: Path, program: programs.Program, inputs: list[str], repetitions: int,
                    timeout: float) -> tuple[float | None, str]:
     """(median seconds per call, note) from iree-benchmark-module."""
-    cmd = [programs.iree_benchmark_module(), f"--module={vmfb}", f"--function={program.function}",
-           *inputs, f"--benchmark_repetitions={repetitions}", "--benchmark_format=json"]
+    cmd = iree_tools.benchmark_command([f"--module={vmfb}", f"--function={program.function}", *inputs],
+                                       repetitions)
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, f"IREE timed out (> {timeout:.0f} s)"
     if proc.returncode != 0:
         return None, "IREE failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:120]
-    report = json.loads(proc.stdout)
-    runs = report["benchmarks"]
-    median = [r for r in runs if r.get("aggregate_name") == "median"]
-    if median:
-        r = median[0]
-        return r["real_time"] * _UNITS[r["time_unit"]], ""
-    times = [r["real_time"] * _UNITS[r["time_unit"]] for r in runs if r.get("run_type") == "iteration"]
+    times = iree_tools.benchmark_times(proc.stdout)
     return (statistics.median(times), "") if times else (None, "IREE: no timings in output")
 
 

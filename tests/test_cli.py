@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 
 from tests.support.modules import CONFIGS, FULL_HAL, STATIC, compile_mlir
 from vmvxjit.cli import main
+from vmvxjit.tooling.iree_tools import tool_path
 
 ADD = """
 func.func @add(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
@@ -128,8 +130,38 @@ def test_full_hal_module_run_and_info_say_how_to_recompile():
     assert "--iree-execution-model=inline-dynamic" in err
 
 
-def test_usage_without_command():
-    assert run([])[0] == 2
+def test_help_without_command_lists_every_command():
+    code, out, _ = run([])
+    assert code == 0 and "usage: python -m vmvxjit COMMAND" in out
+    assert all(f"  {name} " in out for name in ("run", "bench", "info"))
+
+
+def test_unknown_command_says_so():
+    code, _, err = run(["bnech"])
+    assert code == 2 and "unknown command 'bnech'" in err and "bench [MODULE]" in err
+
+
+def test_version():
+    from vmvxjit.version import __version__
+
+    assert run(["--version"]) == (0, f"vmvxjit {__version__}\n", "")
+
+
+def test_bench_reports_first_call_warm_calls_and_compiles_as_json(add_module):
+    code, out, _ = run(["bench", add_module, "--input=4xf32=1 2 3 4", "--input=4xf32=1 1 1 1",
+                        "--repetitions=3", "--json"])
+    report = json.loads(out)
+    assert code == 0 and report["function"] == "add" and report["repetitions"] == 3
+    assert 0 < report["min_s"] <= report["median_s"] and report["first_call_s"] > 0
+    assert report["jit"]["regions_compiled"] >= 0 and "iree" not in report
+
+
+@pytest.mark.skipif(tool_path("iree-benchmark-module") is None, reason="iree-benchmark-module not installed")
+def test_bench_compares_with_iree_on_the_same_module_and_inputs():
+    code, out, _ = run(["bench", "--compare-iree", "--repetitions=2"])
+    assert code == 0 and "@add in" in out and "demo.vmfb" in out
+    line = next(x for x in out.splitlines() if x.startswith("iree-benchmark-module:"))
+    assert "over 2 repetitions; vmvxjit / IREE = " in line and line.endswith("x")
 
 
 def _modules_after_run(argv: list[str]) -> set[str]:

@@ -1,7 +1,8 @@
-"""The command line: `python -m vmvxjit run|info`, flag-compatible with iree-run-module.
+"""The command line: `python -m vmvxjit run|bench|info`, flag-compatible with iree-run-module.
 
     python -m vmvxjit run model.vmfb --function=f --input="4xf32=1 2 3 4"
     python -m vmvxjit run                       # runs the bundled demo module
+    python -m vmvxjit bench model.vmfb --function=f --input=@x.npy --compare-iree
     python -m vmvxjit info model.vmfb --disasm
 
 `run` prints exactly what iree-run-module prints; failures go to stderr with
@@ -37,6 +38,24 @@ def _run_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _bench_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vmvxjit bench",
+                                     description="Time calls of a function, as iree-benchmark-module does.")
+    parser.add_argument("module_path", nargs="?", help="the .vmfb (default: the bundled demo)")
+    parser.add_argument("--module", dest="module_flag", help="same as the positional MODULE")
+    parser.add_argument("--function", help="export to call (default: the only public one)")
+    parser.add_argument("--input", action="append", default=[], help="one argument (iree-run-module syntax)")
+    parser.add_argument("--tier", choices=("interp", "jit", "auto"), default=None,
+                        help="execution tier (default: auto)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed calls after the first (default 1)")
+    parser.add_argument("--repetitions", type=int, default=10, help="timed calls (default 10)")
+    parser.add_argument("--compare-iree", action="store_true",
+                        help="also run iree-benchmark-module on the same module and inputs")
+    parser.add_argument("--iree-timeout", type=float, default=600.0, help="seconds (default 600)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
 def _info_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vmvxjit info", description="Describe a .vmfb module.")
     parser.add_argument("module_path")
@@ -48,13 +67,14 @@ def _demo_path() -> str:
     return str(resources.files("vmvxjit.demo").joinpath(DEMO_MODULE))
 
 
-def run_command(argv: list[str]) -> int:
+def _prepare_call(args):
+    """(module path, inputs, program, function name, its VM function, parsed values) for
+    run and bench: the bundled demo without a module; each input checked against the
+    function's declaration as soon as it is parsed."""
     from vmvxjit.declaration import parse_declaration
     from vmvxjit.runtime import Program
     from vmvxjit.tooling.inputs import declared_checks, parse_inputs
-    from vmvxjit.tooling.outputs import format_value, write_outputs
 
-    args = _run_parser().parse_args(argv)
     path = args.module_flag or args.module_path
     inputs = args.input
     if path is None:
@@ -66,7 +86,14 @@ def run_command(argv: list[str]) -> int:
     function = program.signature(name)
     declaration = parse_declaration(function.attrs.get("iree.abi.declaration"))
     checks = declared_checks(declaration and declaration.inputs, len(function.cconv.args))
-    values = parse_inputs(inputs, function.cconv.args, checks=checks)
+    return path, inputs, program, name, function, parse_inputs(inputs, function.cconv.args, checks=checks)
+
+
+def run_command(argv: list[str]) -> int:
+    from vmvxjit.tooling.outputs import format_value, write_outputs
+
+    args = _run_parser().parse_args(argv)
+    _, _, program, name, function, values = _prepare_call(args)
     sys.stdout.write(f"EXEC @{name}\n")
     sys.stdout.flush()
     results = program.call(name, values)
@@ -98,20 +125,63 @@ def info_command(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": run_command, "info": info_command}
+def bench_command(argv: list[str]) -> int:
+    import json
+    import time
+
+    from vmvxjit.tooling import bench
+
+    args = _bench_parser().parse_args(argv)
+    start = time.perf_counter()
+    path, inputs, program, name, _, values = _prepare_call(args)
+    load = time.perf_counter() - start
+    report = {"module": path, "function": name, "tier": program.context.tier, "load_s": load,
+              **bench.measure(lambda: program.call(name, values), args.warmup, args.repetitions),
+              "jit": program.context.jit_stats.as_dict()}
+    if args.compare_iree:
+        bench.compare_with_iree(report, path, name, inputs, args.repetitions, args.iree_timeout)
+    if args.json:
+        sys.stdout.write(json.dumps(report, indent=1) + "\n")
+    else:
+        sys.stdout.write(bench.format_report(report))
+    return 0
+
+
+# name -> (function, usage, what it does)
+COMMANDS = {
+    "run": (run_command, "run [MODULE] [--function=F] [--input=...]",
+            "run a function, as iree-run-module (no MODULE: the bundled demo)"),
+    "bench": (bench_command, "bench [MODULE] [--function=F] [--input=...] [--compare-iree]",
+              "time calls, as iree-benchmark-module (first call, compile and warm calls apart)"),
+    "info": (info_command, "info MODULE [--disasm]", "describe a module, as iree-dump-module"),
+}
+
+
+def _help() -> str:
+    from vmvxjit.version import __version__
+
+    lines = [f"vmvxjit {__version__}: runs IREE .vmfb modules compiled for the inline execution models.",
+             "usage: python -m vmvxjit COMMAND [options]    (COMMAND --help for its options)", ""]
+    lines += [f"  {usage:<62} {what}" for _, usage, what in COMMANDS.values()]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in COMMANDS:
-        sys.stderr.write("usage: python -m vmvxjit {run,info} ...\n"
-                         "  run [MODULE] [--function=F] [--input=...]   run a function "
-                         "(no MODULE: the bundled demo)\n"
-                         "  info MODULE [--disasm]                      describe a module\n")
-        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(_help())
+        return 0
+    if argv[0] == "--version":
+        from vmvxjit.version import __version__
+
+        sys.stdout.write(f"vmvxjit {__version__}\n")
+        return 0
+    if argv[0] not in COMMANDS:
+        sys.stderr.write(f"vmvxjit: unknown command '{argv[0]}'\n" + _help())
+        return 2
     try:
-        return COMMANDS[argv[0]](argv[1:])
+        return COMMANDS[argv[0]][0](argv[1:])
     except Error as error:
         sys.stdout.flush()
         sys.stderr.write(f"Error: {error}\n")

@@ -8,7 +8,6 @@ interpreters (static, dyn-vmvx) take minutes per model call, so there the one ca
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 from tools.models import catalog, iree_tools, process
 from tools.models.build import Built
 from tools.models.prepare import Prepared
+from vmvxjit.tooling.iree_tools import benchmark_command, benchmark_times
 
 BENCH_MAX_RUN_S = 10.0
 BENCH_REPETITIONS = 5
@@ -56,15 +56,12 @@ def benchmark(built: Built, prepared: Prepared, run_wall: float, timeout: float)
     """{"status", "seconds" (median per call), "method", "detail"?}."""
     if run_wall >= BENCH_MAX_RUN_S:
         return {"status": "ok", "seconds": run_wall, "method": "run-module"}
-    result = process.run([iree_tools.paths()["iree-benchmark-module"], *_io_flags(built, prepared),
-                          f"--benchmark_repetitions={BENCH_REPETITIONS}",
-                          "--benchmark_min_time=1x", "--benchmark_format=json"], timeout)
+    result = process.run(benchmark_command(_io_flags(built, prepared), BENCH_REPETITIONS, one_call=True),
+                         timeout)
     if result.timed_out:
         return {"status": "timeout", "detail": f"no result after {timeout:.0f} s"}
     if not result.ok:
         return {"status": "error", "detail": (result.stderr or result.stdout).strip()[-300:]}
-    runs = [b for b in json.loads(result.stdout)["benchmarks"] if b.get("run_type") == "iteration"]
-    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-    seconds = [b["real_time"] * scale[b["time_unit"]] for b in runs]
+    seconds = benchmark_times(result.stdout)
     return {"status": "ok", "seconds": statistics.median(seconds), "calls": len(seconds),
             "method": f"iree-benchmark-module, median of {len(seconds)} calls"}
