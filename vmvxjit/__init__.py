@@ -3,6 +3,7 @@
     import vmvxjit
     m = vmvxjit.load("model.vmfb")
     y = m.main(x)            # numpy in, numpy out
+    m = vmvxjit.compile("model.onnx", model="inline-dynamic", target="llvm-cpu")
 
 Every failure raises a `vmvxjit.Error` subclass.
 """
@@ -32,6 +33,24 @@ def load(source, **options):
     """Loads a `.vmfb` (path, bytes or uint8 array) and returns a `vmvxjit.api.Module`."""
     from vmvxjit.api import load as _load
     return _load(source, **options)
+
+
+def compile(source, model="inline-static", target=None, output=None, flags=(), **options):
+    """Compiles `source` (MLIR text, or a `.mlir` / `.onnx` file's path) with IREE's compiler
+    for execution `model` ("inline-static" or "inline-dynamic") and `target` ("vmvx-inline";
+    "llvm-cpu" for this CPU, or "vmvx"), with the flags real models need, and loads it
+    (`options` as for `load`). `output` also keeps the `.vmfb` there; `flags` are extra
+    iree-compile flags. Needs the compiler extra: `pip install 'vmvxjit[compiler]'`."""
+    import tempfile
+    from pathlib import Path
+
+    from vmvxjit.tooling.compile import compile_file
+
+    if output is not None:
+        return load(str(compile_file(source, Path(output), model, target, tuple(flags))), **options)
+    with tempfile.TemporaryDirectory(prefix="vmvxjit-") as work:
+        path = compile_file(source, Path(work) / "module.vmfb", model, target, tuple(flags))
+        return load(path.read_bytes(), **options)
 
 
 def buffer_view(array, element_type=None):

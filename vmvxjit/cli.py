@@ -1,9 +1,10 @@
-"""The command line: `python -m vmvxjit run|bench|info`, flag-compatible with iree-run-module.
+"""The command line: `python -m vmvxjit run|bench|compile|info`, flag-compatible with iree-run-module.
 
     python -m vmvxjit run model.vmfb --function=f --input="4xf32=1 2 3 4"
     python -m vmvxjit run                       # runs the bundled demo module
     python -m vmvxjit bench model.vmfb --function=f --input=@x.npy --compare-iree
     python -m vmvxjit info model.vmfb --disasm
+    python -m vmvxjit compile model.onnx -o model.vmfb --model=inline-dynamic --target=llvm-cpu
 
 `run` prints exactly what iree-run-module prints; failures go to stderr with
 exit status 1.
@@ -53,6 +54,21 @@ def _bench_parser() -> argparse.ArgumentParser:
                         help="also run iree-benchmark-module on the same module and inputs")
     parser.add_argument("--iree-timeout", type=float, default=600.0, help="seconds (default 600)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def _compile_parser() -> argparse.ArgumentParser:
+    from vmvxjit.tooling.compile import CONFIGURATIONS
+
+    parser = argparse.ArgumentParser(
+        prog="vmvxjit compile", description="Compile MLIR or ONNX with IREE's compiler for vmvxjit.",
+        epilog="Flags after `--` go to iree-compile as they are.")
+    parser.add_argument("source", help="a .mlir or .onnx file")
+    parser.add_argument("-o", "--output", required=True, help="the .vmfb to write")
+    parser.add_argument("--model", default="inline-static", choices=sorted({m for m, _ in CONFIGURATIONS}),
+                        help="IREE execution model (default: inline-static)")
+    parser.add_argument("--target", choices=sorted({t for _, t in CONFIGURATIONS}),
+                        help="backend (default: vmvx-inline for inline-static, llvm-cpu for inline-dynamic)")
     return parser
 
 
@@ -147,12 +163,26 @@ def bench_command(argv: list[str]) -> int:
     return 0
 
 
+def compile_command(argv: list[str]) -> int:
+    from pathlib import Path
+
+    from vmvxjit.tooling.compile import compile_file
+
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = _compile_parser().parse_args(argv[:split])
+    compile_file(Path(args.source), Path(args.output), args.model, args.target, tuple(argv[split + 1:]))
+    sys.stdout.write(f"wrote {args.output}\n")
+    return 0
+
+
 # name -> (function, usage, what it does)
 COMMANDS = {
     "run": (run_command, "run [MODULE] [--function=F] [--input=...]",
             "run a function, as iree-run-module (no MODULE: the bundled demo)"),
     "bench": (bench_command, "bench [MODULE] [--function=F] [--input=...] [--compare-iree]",
               "time calls, as iree-benchmark-module (first call, compile and warm calls apart)"),
+    "compile": (compile_command, "compile SOURCE -o OUT.vmfb [--model=M] [--target=T]",
+                "compile a .mlir or .onnx file for vmvxjit (needs vmvxjit[compiler])"),
     "info": (info_command, "info MODULE [--disasm]", "describe a module, as iree-dump-module"),
 }
 

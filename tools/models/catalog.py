@@ -12,6 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from vmvxjit.tooling.compile import CONFIGURATIONS, IMPORT_FLAGS  # noqa: F401 (IMPORT_FLAGS: build.py)
+from vmvxjit.tooling.compile import MODEL_FLAGS as COMMON_FLAGS
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE_ROOT = Path(os.environ.get("VMVXJIT_MODELS_CACHE", REPO_ROOT / ".cache" / "models"))
 DOC_PATH = REPO_ROOT / "docs" / "models.md"
@@ -20,19 +23,14 @@ MODELS = ["alexnet", "densenet121", "inception_v1", "inception_v2", "resnet50", 
           "squeezenet", "vgg19", "zfnet512"]
 _FILE_STEMS = {"alexnet": "bvlc_alexnet"}             # onnx's name where it differs from ours
 
-# Without these, IREE 3.13's inline modes fail in `__init` with a null ref (IREE's runtime and
-# vmvxjit alike); const-eval off so compile times are the compiler's own.
-COMMON_FLAGS = ["--iree-torch-emit-async-entry-points=false",
-                "--iree-flow-inline-constants-max-byte-length=1000000000",
-                "--iree-opt-const-eval=false"]
+# The package's flags for each inline configuration (vmvxjit/tooling/compile.py), named as the
+# scoreboard names them; dyn-vmvx without microkernels: with them IREE 3.13's compiler rejects
+# these models.
 CONFIGS = {
-    "static": ["--iree-execution-model=inline-static", "--iree-hal-target-backends=vmvx-inline"],
-    "dyn-llvm": ["--iree-execution-model=inline-dynamic", "--iree-hal-target-backends=llvm-cpu",
-                 "--iree-llvmcpu-target-cpu=host"],
-    # without microkernels: with them IREE 3.13's compiler rejects these models
-    "dyn-vmvx": ["--iree-execution-model=inline-dynamic", "--iree-hal-target-backends=vmvx"],
+    "static": CONFIGURATIONS[("inline-static", "vmvx-inline")],
+    "dyn-llvm": CONFIGURATIONS[("inline-dynamic", "llvm-cpu")],
+    "dyn-vmvx": CONFIGURATIONS[("inline-dynamic", "vmvx")],
 }
-IMPORT_FLAGS = ["--opset-version", "17"]
 
 
 @dataclass(frozen=True)
