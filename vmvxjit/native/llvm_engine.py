@@ -155,12 +155,39 @@ def compile_ir(text: str, key: str, level: int = 3) -> None:
     if cached(key):
         return
     data = emit_object(text, level)
-    path = _object_path(key)
+    _write(_object_path(key), data)
+    load_object(key, data)
+
+
+def mark(key: str) -> None:
+    """Records on disk that the object for `key` is wanted (see `marked`)."""
+    (cache_dir() / f"{key}.wanted").touch()
+
+
+def marked(key: str) -> bool:
+    """Whether a process asked for `key`'s object with `mark`."""
+    return (cache_dir() / f"{key}.wanted").exists()
+
+
+def stored_text(key: str) -> str | None:
+    """The IR text `store_text` kept under `key`, if any."""
+    try:
+        return (cache_dir() / f"{key}.ll").read_text()
+    except OSError:
+        return None
+
+
+def store_text(key: str, text: str) -> None:
+    """Keeps IR `text` in the disk cache under `key` (see llvm_backend.lowered_ir)."""
+    _write(cache_dir() / f"{key}.ll", text.encode())
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Writes `data` to `path` by atomic rename: racing processes agree."""
     fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.replace(temp, path)
-    load_object(key, data)
 
 
 def address(name: str) -> int:

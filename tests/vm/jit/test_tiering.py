@@ -18,6 +18,13 @@ from tests.vm.jit.test_loops import MATMUL
 from vmvxjit.vm.jit import background, cost, progress, regions
 from vmvxjit.vm.jit.callees import native
 
+# A minimal region function (codegen.generate's signature); {tag} makes each test's text new.
+REGION_SOURCE = """
+def region(entry, ri, rf, tags, addrs, lens, mut, err, counts):
+    ri[0] = ri[0] + {tag} % 7
+    return 0
+"""
+
 
 def _run(path, tier, env, *inputs):
     command = [sys.executable, "-m", "vmvxjit", "run", str(path), *(f"--input={i}" for i in inputs),
@@ -176,3 +183,26 @@ def test_a_waiting_caller_leaves_optimized_recompiles_to_the_workers():
     assert recompile.result(10) is None and callers != [threading.main_thread().name]
     for future in blockers:
         future.result(10)
+
+
+def test_a_recompile_reuses_the_lowered_ir_from_disk(tmp_path, monkeypatch):
+    """The O3 recompile of a region (here or in a later process) lowers nothing: the IR
+    text the first compile lowered is read back from the disk cache."""
+    from vmvxjit.vm.jit import llvm_backend, llvm_lower
+
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    source = REGION_SOURCE.format(tag=time.time_ns())
+    llvm_backend.compile_region(source, "region", 8, llvm_backend.QUICK)
+    monkeypatch.setattr(llvm_lower, "ModuleLowering", None)     # any lowering would fail now
+    fn, from_disk = llvm_backend.compile_region(source, "region", 8, llvm_backend.OPTIMIZED)
+    assert not from_disk and fn.address
+
+
+def test_a_region_that_ran_long_is_marked_for_its_optimized_compile(tmp_path, monkeypatch):
+    from vmvxjit.vm.jit import llvm_backend
+
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    source = REGION_SOURCE.format(tag=time.time_ns())
+    assert not llvm_backend.optimized_wanted(source)
+    llvm_backend.want_optimized(source)
+    assert llvm_backend.optimized_wanted(source)

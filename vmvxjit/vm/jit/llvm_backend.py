@@ -49,17 +49,44 @@ def region_key(source: str, speed: int) -> str:
 
 def compile_region(source: str, name: str, err_size: int, speed: int) -> tuple[RegionFunction, bool]:
     """The compiled function `name` of region `source` at LLVM `speed`, and whether it was
-    read from the disk cache (not compiled, nor loaded earlier in this process). Raises llvm_types.Unsupported for code the LLVM path does not translate."""
+    read from the disk cache (not compiled, nor loaded earlier in this process). Raises
+    llvm_types.Unsupported for code the LLVM path does not translate."""
     key = region_key(source, speed)
     prefix = f"v{key[:20]}"
     origin = llvm_engine.cached(key)
     if not origin:
+        text, lowered_prefix = lowered_ir(source, name, err_size)
+        llvm_engine.compile_ir(text.replace(lowered_prefix, prefix), key, speed)
+    return RegionFunction(llvm_engine.address(f"{prefix}_{name}")), origin == "disk"
+
+
+def lowered_ir(source: str, name: str, err_size: int) -> tuple[str, str]:
+    """(LLVM IR of region `source`, the symbol prefix it uses), lowered once and kept in
+    the disk cache: a region's recompile at another level, in this process or a later
+    one, does no Python lowering, which holds the GIL and so slows the interpreter
+    while a worker compiles. Each level's object renames the prefix to its own, as one
+    process may load several."""
+    key = hashlib.sha256(f"{compiler_digest()}\0ir{err_size}\0{source}".encode()).hexdigest()[:32]
+    prefix = f"r{key[:20]}"
+    text = llvm_engine.stored_text(key)
+    if text is None:
         from vmvxjit.vm.jit.llvm_lower import ModuleLowering
 
         lowering = ModuleLowering(source, prefix, {"err": err_size})
         lowering.region(name)
-        llvm_engine.compile_ir(str(lowering.module), key, speed)
-    return RegionFunction(llvm_engine.address(f"{prefix}_{name}")), origin == "disk"
+        text = str(lowering.module)
+        llvm_engine.store_text(key, text)
+    return text, prefix
+
+
+def want_optimized(source: str) -> None:
+    """Records that region `source` ran long enough to want its OPTIMIZED compile: a later
+    process starts that compile as soon as it prepares the region."""
+    llvm_engine.mark(region_key(source, OPTIMIZED))
+
+
+def optimized_wanted(source: str) -> bool:
+    return llvm_engine.marked(region_key(source, OPTIMIZED))
 
 
 def on_disk(source: str) -> int | None:

@@ -252,6 +252,7 @@ class _RegionTier:
         self.compiled = None
         self.failed = False
         self.future = None            # a compile ahead, queued or running on a worker
+        self.upgrade_ahead = None     # an OPTIMIZED compile started before the first entry
         self.looked_on_disk = False
         self.speed = OPTIMIZED if tier == "jit" else QUICK
         self.python_seconds = 0.0      # time its entries ran it as generated Python
@@ -270,9 +271,22 @@ class _RegionTier:
 
     def compile_ahead(self, region, shape: cost.FunctionShape, order: int) -> None:
         """Queues a compile now if one entry is expected to cost more interpreted
-        than compiled; `order` ranks it among compiles ahead (earlier first)."""
-        if self.tier != "auto" or (switches.CODEGEN == "llvm" and _on_disk(self.source)):
+        than compiled; `order` ranks it among compiles ahead (earlier first). A region
+        whose code is on disk loads it at its first entry; if that is not OPTIMIZED and
+        the region ran long in an earlier process, its OPTIMIZED compile starts now, on
+        a worker (llvm_backend keeps its lowered IR on disk: that costs the
+        interpreter nothing)."""
+        if self.tier != "auto":
             return
+        if switches.CODEGEN == "llvm":
+            speed = _on_disk(self.source)
+            if speed is not None:
+                if speed != OPTIMIZED and _optimized_wanted(self.source):
+                    from vmvxjit.vm.jit import background
+
+                    self.upgrade_ahead = background.submit(background.BACKGROUND_ONLY, self._build,
+                                                           OPTIMIZED)
+                return
         interpreted = cost.interpreted_seconds(region, shape)
         if interpreted > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
             from vmvxjit.vm.jit import background
@@ -332,7 +346,9 @@ class _RegionTier:
             return None
         self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location)
         self.compiled.run_time[2] = self.speed
-        if self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
+        if self.upgrade_ahead is not None:
+            self.compiled.upgrade = self.upgrade_ahead
+        elif self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
             self.compiled.tier_up = self._tier_up
         self.stats.compiled.append(Compiled(self.function_name, sorted(self.code.entry_ids), seconds,
                                             self.code.notes, self.code.sites, self.compiled.counts,
@@ -340,10 +356,19 @@ class _RegionTier:
         return self.compiled
 
     def _tier_up(self):
-        """Starts the OPTIMIZED compile of a region that runs long."""
+        """Starts the OPTIMIZED compile of a region that runs long, and notes on disk that
+        it does (compile_ahead)."""
         from vmvxjit.vm.jit import background
+        from vmvxjit.vm.jit.llvm_backend import want_optimized
 
+        want_optimized(self.source)
         return background.submit(background.BACKGROUND_ONLY, self._build, OPTIMIZED)
+
+
+def _optimized_wanted(source: str) -> bool:
+    from vmvxjit.vm.jit.llvm_backend import optimized_wanted
+
+    return optimized_wanted(source)
 
 
 def _on_disk(source: str) -> int | None:
