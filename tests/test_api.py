@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import vmvxjit
-from tests.support.modules import DYNAMIC_LLVM, FULL_HAL, STATIC, compile_mlir
+from tests.support.modules import CONFIGS, DYNAMIC_LLVM, FULL_HAL, STATIC, compile_mlir
 
 MULTI = """
 func.func @f(%a: tensor<?x4xf32>, %b: i32, %c: tensor<i64>) -> (tensor<?x4xf32>, i32, tensor<i64>) {
@@ -176,3 +176,30 @@ def test_a_module_runs_in_a_process_pool():
         results = list(pool.map(_call, [module] * 4, ["mm"] * 4, *zip(*pairs)))
     for (a, b), result in zip(pairs, results):
         assert result.tobytes() == module.mm(a, b).tobytes()
+
+
+STATEFUL = """
+util.global private mutable @state = dense<0.0> : tensor<4xf32>
+func.func @step(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %s = util.global.load @state : tensor<4xf32>
+  %n = arith.addf %s, %x : tensor<4xf32>
+  util.global.store %n, @state : tensor<4xf32>
+  return %n : tensor<4xf32>
+}
+func.func @get() -> tensor<4xf32> {
+  %s = util.global.load @state : tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+"""
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_results_own_their_memory(config):
+    """A result that is a global's buffer comes back as a copy: writing to it leaves the
+    module's state alone, and a later call does not change it."""
+    m = vmvxjit.load(compile_mlir(STATEFUL, CONFIGS[config]))
+    first = m.step(np.ones(4, np.float32))
+    first[:] = 5
+    assert m.get().tolist() == [1, 1, 1, 1]
+    second = m.step(np.ones(4, np.float32))
+    assert first.tolist() == [5, 5, 5, 5] and second.tolist() == [2, 2, 2, 2]

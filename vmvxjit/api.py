@@ -17,6 +17,7 @@ from vmvxjit.errors import InvalidArgumentError
 from vmvxjit.hal_inline import element_types
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.runtime import Program
+from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view, buffer_view_from_array, is_packed
 
 _SCALARS = {"i": int, "I": int, "f": float, "F": float}
@@ -27,6 +28,7 @@ class Function:
 
     def __init__(self, program: Program, name: str):
         self._call = program.caller(name)
+        self._state = program.state
         self.name = name
         function = program.signature(name)
         self.cconv = function.cconv.text
@@ -45,9 +47,11 @@ class Function:
             raise InvalidArgumentError(
                 f"{self.name} expects {len(self._converters)} arguments but {len(args)} were given")
         results = self._call([convert(value) for convert, value in zip(self._converters, args)])
-        if len(results) == 1:
-            return _to_host(results[0])
-        return tuple(_to_host(v) for v in results) if results else None
+        if not results:
+            return None
+        held = _global_memory(self._state) if any(isinstance(v, BufferView) for v in results) else ()
+        hosted = tuple(_to_host(v, held) for v in results)
+        return hosted[0] if len(hosted) == 1 else hosted
 
 
 def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, native_code: bool):
@@ -123,10 +127,26 @@ def _element_type(array: np.ndarray) -> int | None:
         return None
 
 
-def _to_host(value):
-    if isinstance(value, BufferView):
-        return array_from_buffer_view(value, copy=False)
-    return value
+def _to_host(value, held: list):
+    """A result as numpy (a view of its buffer, a copy when that buffer is memory a
+    global of the module holds: a later call could change it, and writing to the
+    result would change the module's state) or as the scalar it is."""
+    if not isinstance(value, BufferView):
+        return value
+    array = array_from_buffer_view(value, copy=False)
+    return array.copy() if any(np.may_share_memory(array, memory) for memory in held) else array
+
+
+def _global_memory(state) -> list:
+    """The host memory the module's global refs hold (buffers and buffer views)."""
+    memory = []
+    for ref in state.global_refs:
+        buffer = ref.buffer if isinstance(ref, BufferView) else ref
+        if isinstance(buffer, HalBuffer):
+            memory.append(buffer.allocation)
+        elif isinstance(buffer, VmBuffer):
+            memory.append(buffer.data)
+    return memory
 
 
 class Module:
