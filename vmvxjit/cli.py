@@ -83,10 +83,12 @@ def _demo_path() -> str:
     return str(resources.files("vmvxjit.demo").joinpath(DEMO_MODULE))
 
 
-def _prepare_call(args):
+def _prepare_call(args, announce: bool = False):
     """(module path, inputs, program, function name, its VM function, parsed values) for
     run and bench: the bundled demo without a module; each input checked against the
-    function's declaration as soon as it is parsed."""
+    function's declaration as soon as it is parsed. `announce`: a failed declaration
+    check first prints `EXEC @f`, as iree-run-module has by the time its call reports
+    the same mismatch."""
     from vmvxjit.declaration import parse_declaration
     from vmvxjit.runtime import Program
     from vmvxjit.tooling.inputs import declared_checks, parse_inputs
@@ -102,14 +104,26 @@ def _prepare_call(args):
     function = program.signature(name)
     declaration = parse_declaration(function.attrs.get("iree.abi.declaration"))
     checks = declared_checks(declaration and declaration.inputs, len(function.cconv.args))
+    if announce:
+        checks = [check and _announcing(check, name) for check in checks]
     return path, inputs, program, name, function, parse_inputs(inputs, function.cconv.args, checks=checks)
+
+
+def _announcing(check, name: str):
+    def announced(shape, element_type):
+        try:
+            check(shape, element_type)
+        except Error:
+            sys.stdout.write(f"EXEC @{name}\n")
+            raise
+    return announced
 
 
 def run_command(argv: list[str]) -> int:
     from vmvxjit.tooling.outputs import format_value, write_outputs
 
     args = _run_parser().parse_args(argv)
-    _, _, program, name, function, values = _prepare_call(args)
+    _, _, program, name, function, values = _prepare_call(args, announce=True)
     sys.stdout.write(f"EXEC @{name}\n")
     sys.stdout.flush()
     results = program.call(name, values)
