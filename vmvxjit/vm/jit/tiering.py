@@ -252,7 +252,6 @@ class _RegionTier:
         self.compiled = None
         self.failed = False
         self.future = None            # a compile ahead, queued or running on a worker
-        self.upgrade_ahead = None     # an OPTIMIZED compile started before the first entry
         self.looked_on_disk = False
         self.speed = OPTIMIZED if tier == "jit" else QUICK
         self.python_seconds = 0.0      # time its entries ran it as generated Python
@@ -272,21 +271,19 @@ class _RegionTier:
     def compile_ahead(self, region, shape: cost.FunctionShape, order: int) -> None:
         """Queues a compile now if one entry is expected to cost more interpreted
         than compiled; `order` ranks it among compiles ahead (earlier first). A region
-        whose code is on disk loads it at its first entry; if that is not OPTIMIZED and
-        the region ran long in an earlier process, its OPTIMIZED compile starts now, on
-        a worker (llvm_backend keeps its lowered IR on disk: that costs the
-        interpreter nothing)."""
+        whose code is on disk loads it now. Returns whether it then wants its OPTIMIZED
+        compile started at once (its code on disk is not, and it ran long in an earlier
+        process): `install` starts those after loading every region, as llvmlite runs
+        all calls into LLVM under one lock, which a compile holds for its whole
+        optimization."""
         if self.tier != "auto":
-            return
+            return False
         if switches.CODEGEN == "llvm":
             speed = _on_disk(self.source)
             if speed is not None:
-                if speed != OPTIMIZED and _optimized_wanted(self.source):
-                    from vmvxjit.vm.jit import background
-
-                    self.upgrade_ahead = background.submit(background.BACKGROUND_ONLY, self._build,
-                                                           OPTIMIZED)
-                return
+                self.looked_on_disk, self.speed = True, speed
+                self._finish(self._build)
+                return self.compiled is not None and speed != OPTIMIZED and _optimized_wanted(self.source)
         interpreted = cost.interpreted_seconds(region, shape)
         if interpreted > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
             from vmvxjit.vm.jit import background
@@ -295,6 +292,14 @@ class _RegionTier:
                 self.speed = BALANCED
             self.future = background.submit(order, self._build)
             self.stats.progress.started()
+        return False
+
+    def upgrade_now(self) -> None:
+        """Starts the OPTIMIZED compile of the (loaded) region on a worker."""
+        from vmvxjit.vm.jit import background
+
+        self.compiled.tier_up = None
+        self.compiled.upgrade = background.submit(background.BACKGROUND_ONLY, self._build, OPTIMIZED)
 
     def hot(self, regs) -> bool:
         self.visits += 1
@@ -346,9 +351,7 @@ class _RegionTier:
             return None
         self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location)
         self.compiled.run_time[2] = self.speed
-        if self.upgrade_ahead is not None:
-            self.compiled.upgrade = self.upgrade_ahead
-        elif self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
+        if self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
             self.compiled.tier_up = self._tier_up
         self.stats.compiled.append(Compiled(self.function_name, sorted(self.code.entry_ids), seconds,
                                             self.code.notes, self.code.sites, self.compiled.counts,
@@ -393,13 +396,14 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
 
     state.jit_stats.progress.regions += len(regions)
     shape = cost.FunctionShape(split_blocks(function.instrs)) if tier == "auto" else None
+    upgrades = []
     for order, region in enumerate(regions):
         code = codegen.generate(region, "region")
         code.prelude, callee_notes = prelude(region.callees, code.sites)
         code.notes += call_notes(region) + callee_notes
         policy = _RegionTier(function.name, code, block_targets, state, tier)
-        if shape is not None:
-            policy.compile_ahead(region, shape, order)
+        if shape is not None and policy.compile_ahead(region, shape, order):
+            upgrades.append(policy)
         python_loop: list = []
 
         def make_entry(original, index, entry_id, region=region, policy=policy,
@@ -428,3 +432,5 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
         for pc, entry_id in code.entry_ids.items():
             index = block_targets[pc]
             steps[index] = make_entry(steps[index], index, entry_id)
+    for policy in upgrades:
+        policy.upgrade_now()
