@@ -69,6 +69,7 @@ class RegionCode:
     notes: list             # what the optimizer did, for --trace
     sites: list             # label per counted loop or nest (counters.py)
     fault_pcs: list         # bytecode offset per fault site number (the `err[1]` the code reports)
+    reordered_nests: int = 0    # nests run reordered (interchanged, jammed, blocked): vector code
     prelude: str = ""       # the compiled callees' functions, defined before the region's
 
 
@@ -88,6 +89,7 @@ class _Gen:
         self.exits: list = []
         self.block_ids = {b.pc: i for i, b in enumerate(region.blocks)}
         self.sites: list = []    # label per optimized loop or nest with run-time counts (counters.py)
+        self.reordered_nests = 0     # of them, nests run reordered (counters.nest_entry)
         # With a table, faults report a site number instead of a bytecode offset, and
         # names are numbered in emission order: regions alike but for where they sit
         # in the bytecode get the same text, hence one compile (the cache keys on it).
@@ -562,7 +564,8 @@ def generate(region: Region, name: str) -> RegionCode:
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(gen.written),
-                      gen.variants, entry_ids, gen.exits, notes, gen.sites, gen.fault_pcs)
+                      gen.variants, entry_ids, gen.exits, notes, gen.sites, gen.fault_pcs,
+                      gen.reordered_nests)
 
 
 def buffer_views(gen: _Gen) -> list:

@@ -30,6 +30,7 @@ def nest_entry(gen, label: str, j: str, bound: str, pre: list, checks: list, fas
                tail: list = ()) -> list:
     """A reordered nest at the top of its outer loop's header block (`j < bound`
     while the loop runs), counted as site `label`."""
+    gen.reordered_nests += 1
     lines = versioned(gen, label, checks, fast, f"{j} < {bound}", list(tail), "True")
     return ([f"if {j} < {bound}:"] + ["    " + x for x in pre + lines]
             + ["else:", f"    seen{len(gen.sites) - 1} = False"])
