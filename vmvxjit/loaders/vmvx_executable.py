@@ -9,7 +9,6 @@ workgroup size xyz, workgroup count xyz)`, called once per workgroup.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -31,12 +30,15 @@ SET_CONSTANTS = "__set_constants"
 # Exports that are not dispatch entry points (others, `__builtin_fill_i64` say, are).
 LIFECYCLE_EXPORTS = frozenset({"__init", "__deinit", SET_CONSTANTS})
 PAGE_SIZE = 4096
-# Interpreted time before `auto` compiles an entry function that calls microkernels
-# (whole-function code calls them directly). One without is never compiled whole in
-# `auto`: its loops are compiled as regions already, and Numba's whole-function code,
-# after seconds of compiling, ran slower than they do (warm calls of dyn-vmvx VGG-19
-# 42 s against 16.5 s, ShuffleNet 0.29 against 0.14 s, SqueezeNet 0.37 against 0.26 s).
+# Interpreted time before `auto` compiles an entry function whole (its workgroup loop and
+# microkernel calls in one Numba function): DISPATCH_JIT_SECONDS for one that calls
+# microkernels, PLAIN_DISPATCH_JIT_SECONDS for one without, whose loops run as compiled
+# regions already, so only time outside them counts (per-workgroup interpretation: many
+# small workgroups), against a compile of seconds. Counting time in the compiled regions
+# made models compile everything whole, into code slower than the regions (warm calls of
+# dyn-vmvx VGG-19 42 s against 16.5 s, ShuffleNet 0.29 against 0.14 s).
 DISPATCH_JIT_SECONDS = 0.1
+PLAIN_DISPATCH_JIT_SECONDS = 2.0
 
 
 def _attr_int(attrs: dict, key: str) -> int:
@@ -106,9 +108,11 @@ class VmvxExecutable(Executable):
         function = self.state.module.exports[self._entries[ordinal][0]]
         compiled = self._compiled_dispatch(function)
         if compiled is None:
-            start, compiling = time.perf_counter(), compile_seconds()
+            stats = self.state.jit_stats
+            start, compiling, in_regions = time.perf_counter(), compile_seconds(), stats.compiled_seconds
             self._run_workgroups(function, workgroup_count, constants, bindings, ordinal)
-            spent = time.perf_counter() - start - (compile_seconds() - compiling)
+            spent = (time.perf_counter() - start - (compile_seconds() - compiling)
+                     - (stats.compiled_seconds - in_regions))
             self._interpreted_seconds[function] = self._interpreted_seconds.get(function, 0.0) + spent
             return
         failed = compiled.run(workgroup_count, constants, bindings, self.local_memory_size(ordinal))
@@ -123,7 +127,8 @@ class VmvxExecutable(Executable):
         """The compiled form of entry `function`, when the tier wants one: always
         under `jit`; under `auto` once interpreting it has cost DISPATCH_JIT_SECONDS
         (compiling costs about a second, so cheap dispatches stay interpreted;
-        Numba compiles during the interpreted runs do not count: compile_clock.py)."""
+        Numba compiles and compiled loop regions during the interpreted runs do not
+        count: compile_clock.py)."""
         tier = self.state.tier
         if tier == "interp":
             return None
@@ -136,15 +141,15 @@ class VmvxExecutable(Executable):
         return self._dispatch_cache[function]
 
     def _threshold(self, function: int) -> float:
-        """DISPATCH_JIT_SECONDS, or never (infinity) when `function` calls no microkernel
-        (found once per function: it is asked on every dispatch)."""
+        """DISPATCH_JIT_SECONDS, or PLAIN_DISPATCH_JIT_SECONDS when `function` calls no
+        microkernel (found once per function: it is asked on every dispatch)."""
         if function not in self._thresholds:
             module = self.state.module
             calls_kernels = any(
                 instr.op.mnemonic.startswith("vm.call") and instr.args[0] & isa.IMPORT_BIT
                 and module.imports[instr.args[0] & ~isa.IMPORT_BIT].full_name.startswith("vmvx.")
                 for instr in module.functions[function].instrs)
-            self._thresholds[function] = DISPATCH_JIT_SECONDS if calls_kernels else math.inf
+            self._thresholds[function] = DISPATCH_JIT_SECONDS if calls_kernels else PLAIN_DISPATCH_JIT_SECONDS
         return self._thresholds[function]
 
     def _run_workgroups(self, function, workgroup_count, constants, bindings, ordinal,
