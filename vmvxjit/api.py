@@ -49,9 +49,10 @@ class Function:
         results = self._call([convert(value) for convert, value in zip(self._converters, args)])
         if not results:
             return None
-        held = _global_memory(self._state) if any(isinstance(v, BufferView) for v in results) else ()
-        hosted = tuple(_to_host(v, held) for v in results)
-        return hosted[0] if len(hosted) == 1 else hosted
+        held = _global_memory(self._state.global_refs) if self._state.global_refs else ()
+        if len(results) == 1:
+            return _to_host(results[0], held)
+        return tuple(_to_host(v, held) for v in results)
 
 
 def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, native_code: bool):
@@ -134,13 +135,15 @@ def _to_host(value, held: list):
     if not isinstance(value, BufferView):
         return value
     array = array_from_buffer_view(value, copy=False)
-    return array.copy() if any(np.may_share_memory(array, memory) for memory in held) else array
+    if held and any(np.may_share_memory(array, memory) for memory in held):
+        return array.copy()
+    return array
 
 
-def _global_memory(state) -> list:
+def _global_memory(global_refs: list) -> list:
     """The host memory the module's global refs hold (buffers and buffer views)."""
     memory = []
-    for ref in state.global_refs:
+    for ref in global_refs:
         buffer = ref.buffer if isinstance(ref, BufferView) else ref
         if isinstance(buffer, HalBuffer):
             memory.append(buffer.allocation)
