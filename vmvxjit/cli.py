@@ -22,17 +22,23 @@ DEMO_MODULE = "demo.vmfb"
 DEMO_INPUTS = ("4xf32=1 2 3 4", "4xf32=10 20 30 40")
 
 
-def _run_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vmvxjit run", description="Run a function of a .vmfb module.")
+def _call_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A parser with what run and bench share: which module, function and inputs, and the tier."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("module_path", nargs="?", help="the .vmfb (default: the bundled demo)")
     parser.add_argument("--module", dest="module_flag", help="same as the positional MODULE")
     parser.add_argument("--function", help="export to call (default: the only public one)")
     parser.add_argument("--input", action="append", default=[], help="one argument (iree-run-module syntax)")
+    parser.add_argument("--tier", choices=("interp", "jit", "auto"), default=None,
+                        help="execution tier (default: auto)")
+    return parser
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    parser = _call_parser("vmvxjit run", "Run a function of a .vmfb module.")
     parser.add_argument("--output", action="append", default=None,
                         help="where each result goes: '-', '@file', '+file', '' (skip)")
     parser.add_argument("--output_max_element_count", type=int, default=1024)
-    parser.add_argument("--tier", choices=("interp", "jit", "auto"), default=None,
-                        help="execution tier (default: auto)")
     parser.add_argument("--trace", action="store_true",
                         help="report compiled regions and time spent in compiled code on stderr")
     parser.add_argument("--device", help="accepted for compatibility; inline modules need none")
@@ -40,14 +46,7 @@ def _run_parser() -> argparse.ArgumentParser:
 
 
 def _bench_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vmvxjit bench",
-                                     description="Time calls of a function, as iree-benchmark-module does.")
-    parser.add_argument("module_path", nargs="?", help="the .vmfb (default: the bundled demo)")
-    parser.add_argument("--module", dest="module_flag", help="same as the positional MODULE")
-    parser.add_argument("--function", help="export to call (default: the only public one)")
-    parser.add_argument("--input", action="append", default=[], help="one argument (iree-run-module syntax)")
-    parser.add_argument("--tier", choices=("interp", "jit", "auto"), default=None,
-                        help="execution tier (default: auto)")
+    parser = _call_parser("vmvxjit bench", "Time calls of a function, as iree-benchmark-module does.")
     parser.add_argument("--warmup", type=int, default=1, help="untimed calls after the first (default 1)")
     parser.add_argument("--repetitions", type=int, default=10, help="timed calls (default 10)")
     parser.add_argument("--compare-iree", action="store_true",

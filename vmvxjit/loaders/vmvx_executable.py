@@ -125,8 +125,8 @@ class VmvxExecutable(Executable):
 
     def _compiled_dispatch(self, function: int):
         """The compiled form of entry `function`, when the tier wants one: always
-        under `jit`; under `auto` once interpreting it has cost DISPATCH_JIT_SECONDS
-        (compiling costs about a second, so cheap dispatches stay interpreted;
+        under `jit`; under `auto` once interpreting it has cost its threshold
+        (`_threshold`: compiling costs seconds, so cheap dispatches stay interpreted;
         Numba compiles and compiled loop regions during the interpreted runs do not
         count: compile_clock.py)."""
         tier = self.state.tier

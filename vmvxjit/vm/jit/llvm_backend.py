@@ -42,7 +42,10 @@ class RegionFunction:
 QUICK, BALANCED, OPTIMIZED = 1, 2, 3
 
 
+@lru_cache(maxsize=4096)
 def region_key(source: str, speed: int) -> str:
+    """The disk-cache key of region `source` at `speed` (asked several times per region:
+    which level is on disk, whether O3 is wanted, then the compile itself)."""
     text = f"{compiler_digest()}\0{speed}\0{source}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

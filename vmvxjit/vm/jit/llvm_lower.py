@@ -173,7 +173,8 @@ class _FunctionLowering:
 
     def stored_values(self) -> dict:
         """What was stored to locals earlier in the current basic block: read back
-        without a load (a third of the instructions lowering made, for SROA to remove)."""
+        without a load (2% fewer instructions on ShuffleNet's regions; most loads read
+        values stored in other blocks)."""
         if self.builder.block is not self.stored_block:
             self.stored_block, self.stored = self.builder.block, {}
         return self.stored

@@ -23,7 +23,8 @@ from vmvxjit.errors import ArithmeticFault
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.fused_blocks import fuse_region
 from vmvxjit.vm.jit import codegen, cost, switches
-from vmvxjit.vm.jit.llvm_backend import BALANCED, OPTIMIZED, QUICK
+from vmvxjit.vm.jit.llvm_backend import (BALANCED, OPTIMIZED, QUICK, on_disk, optimized_wanted,
+                                         want_optimized)
 from vmvxjit.vm.jit.regions import split_blocks
 from vmvxjit.vm.jit.ops import FAULT_OPS
 from vmvxjit.vm.jit.stats import Compiled, JitStats
@@ -281,11 +282,11 @@ class _RegionTier:
         if self.tier != "auto":
             return False
         if switches.CODEGEN == "llvm":
-            speed = _on_disk(self.source)
+            speed = on_disk(self.source)
             if speed is not None:
                 self.looked_on_disk, self.speed = True, speed
                 self._finish(self._build)
-                return self.compiled is not None and speed != OPTIMIZED and _optimized_wanted(self.source)
+                return self.compiled is not None and speed != OPTIMIZED and optimized_wanted(self.source)
         interpreted = cost.interpreted_seconds(region, shape)
         if interpreted > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
             from vmvxjit.vm.jit import background
@@ -297,11 +298,9 @@ class _RegionTier:
         return False
 
     def upgrade_now(self) -> None:
-        """Starts the OPTIMIZED compile of the (loaded) region on a worker."""
-        from vmvxjit.vm.jit import background
-
+        """Starts the OPTIMIZED compile of the (loaded) region now."""
         self.compiled.tier_up = None
-        self.compiled.upgrade = background.submit(background.BACKGROUND_ONLY, self._build, OPTIMIZED)
+        self.compiled.upgrade = self._compile_optimized()
 
     def hot(self, regs) -> bool:
         self.visits += 1
@@ -324,7 +323,7 @@ class _RegionTier:
             return self._finish(self._build)
         if not self.looked_on_disk:
             self.looked_on_disk = True
-            speed = _on_disk(self.source) if switches.CODEGEN == "llvm" else None
+            speed = on_disk(self.source) if switches.CODEGEN == "llvm" else None
             if speed is not None:
                 self.speed = speed
                 return self._finish(self._build)
@@ -363,23 +362,14 @@ class _RegionTier:
     def _tier_up(self):
         """Starts the OPTIMIZED compile of a region that runs long, and notes on disk that
         it does (compile_ahead)."""
-        from vmvxjit.vm.jit import background
-        from vmvxjit.vm.jit.llvm_backend import want_optimized
-
         want_optimized(self.source)
+        return self._compile_optimized()
+
+    def _compile_optimized(self):
+        """The OPTIMIZED compile, queued for a worker behind every compile a run waits for."""
+        from vmvxjit.vm.jit import background
+
         return background.submit(background.BACKGROUND_ONLY, self._build, OPTIMIZED)
-
-
-def _optimized_wanted(source: str) -> bool:
-    from vmvxjit.vm.jit.llvm_backend import optimized_wanted
-
-    return optimized_wanted(source)
-
-
-def _on_disk(source: str) -> int | None:
-    from vmvxjit.vm.jit.llvm_backend import on_disk
-
-    return on_disk(source)
 
 
 def install(state, function, regions: list, steps: list, block_targets: dict, tier: str,
