@@ -38,6 +38,14 @@ def test_mlir_text_compiles_and_runs_in_every_configuration(model, target):
     assert m.add(np.ones(4, np.float32), np.arange(4, dtype=np.float32)).tolist() == [1, 2, 3, 4]
 
 
+def test_a_path_naming_a_module_is_a_path_and_one_line_mlir_is_text(tmp_path):
+    path = tmp_path / "my_module.mlir"
+    path.write_text(ADD)
+    assert vmvxjit.compile(str(path)).add(np.ones(4, np.float32), np.ones(4, np.float32)).tolist() == [2] * 4
+    one_line = "module { " + ADD.replace("\n", " ") + " }"
+    assert vmvxjit.compile(one_line).add(np.ones(4, np.float32), np.zeros(4, np.float32)).tolist() == [1] * 4
+
+
 def test_onnx_file_is_imported_compiled_and_run(tmp_path):
     w = _onnx_model(tmp_path / "model.onnx")
     out = tmp_path / "model.vmfb"

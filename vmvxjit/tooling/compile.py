@@ -57,8 +57,9 @@ def compile_file(source, output: Path, model: str = "inline-static", target: str
 
 
 def _mlir_path(source, work: Path) -> Path:
-    """The MLIR file to compile: `source` itself, its import (ONNX) or its text written out."""
-    if isinstance(source, str) and ("func.func" in source or "module" in source.split("\n", 1)[0]):
+    """The MLIR file to compile: the file `source` names, its import (ONNX), or `source`
+    itself, MLIR text (more than one line, or an op), written out."""
+    if _is_mlir_text(source):
         path = work / "source.mlir"
         path.write_text(source)
         return path
@@ -70,6 +71,12 @@ def _mlir_path(source, work: Path) -> Path:
         _run([*_importer(), str(path), *IMPORT_FLAGS, "-o", str(imported)], "iree-import-onnx")
         return imported
     return path
+
+
+def _is_mlir_text(source) -> bool:
+    """Whether `source` is MLIR text rather than a file's path (a path has one line and
+    no braces; `module.mlir` is a path)."""
+    return isinstance(source, str) and ("\n" in source.strip() or "{" in source)
 
 
 def _compiler() -> str:
