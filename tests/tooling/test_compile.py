@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import vmvxjit
+from tests.support.oracle import assert_same_output, have_iree, run_iree, run_vmvxjit
 from vmvxjit.cli import main
 from vmvxjit.tooling import compile as compiling
 
@@ -53,6 +54,21 @@ def test_onnx_file_is_imported_compiled_and_run(tmp_path):
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     np.testing.assert_array_equal(next(iter(m.functions.values()))(x), np.maximum(x + w, 0))
     assert out.exists()
+
+
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not installed")
+@pytest.mark.parametrize("model,target", sorted(compiling.CONFIGURATIONS))
+def test_onnx_compiled_by_vmvxjit_runs_as_iree_runs_it(tmp_path, model, target):
+    """The module `compile` makes from ONNX gives iree-run-module's output, bit for bit as printed."""
+    _onnx_model(tmp_path / "model.onnx")
+    out = tmp_path / "model.vmfb"
+    compiling.compile_file(tmp_path / "model.onnx", out, model, target)
+    inputs = ["2x3xf32=[0.5 1 -2][3 -4 5.25]"]
+    function = next(iter(vmvxjit.load(str(out)).functions))
+    iree = run_iree(out, function, inputs)
+    ours = run_vmvxjit(out, function, inputs)
+    assert iree[0] == ours[0] == 0
+    assert_same_output(iree[1], ours[1])
 
 
 def test_cli_compiles_to_a_file_with_extra_flags(tmp_path, capsys):
