@@ -2,6 +2,7 @@
 
 import ctypes
 import hashlib
+import re
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -164,4 +165,4 @@ def test_block_dispatch_is_one_switch_and_direct_branches():
     lowering = ModuleLowering(BLOCKS, "dispatchtest", {})
     lowering.function("blocks", [I64, I64], exported=True)
     text = str(lowering.module)
-    assert text.count("switch i64") == 1 and 'br label %"block1"' in text
+    assert text.count("switch i64") == 1 and re.search(r"br label %block1\.\d+\n", text)

@@ -9,7 +9,7 @@ is the function being lowered (its builder, module and entry-block allocas).
 
 from __future__ import annotations
 
-from llvmlite import ir
+from vmvxjit.vm.jit import llvm_text as ir
 
 from vmvxjit.native import libm
 from vmvxjit.vm.jit.llvm_types import (BOOL, F32, F64, I32, I64, U64, Array, DType, Scalar,

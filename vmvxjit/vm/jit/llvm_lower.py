@@ -11,15 +11,16 @@ short-circuit `and`/`or`), so a region gives the same bits whichever
 compiler built it; what this module does not know raises `Unsupported`.
 
 Numba spends seconds per region in its Python front end (type inference,
-SSA, lowering); this walks the text once, so a region lowers in
-milliseconds and LLVM's own optimization is most of the compile time.
+SSA, lowering); this walks the text once and writes LLVM IR text as it goes
+(llvm_text.py), so a region lowers in milliseconds and LLVM's own work is
+most of the compile time.
 """
 
 from __future__ import annotations
 
 import ast
 
-from llvmlite import ir
+from vmvxjit.vm.jit import llvm_text as ir
 
 from vmvxjit.vm.jit.llvm_builtins import BUILTINS, CONSTANTS
 from vmvxjit.vm.jit.llvm_types import (BOOL, F64, I64, NUMPY, Array, DType, Scalar, Tuple,
@@ -109,9 +110,7 @@ class _FunctionLowering:
         self.allocas.branch(start)
         exit_builder = ir.IRBuilder(self.exit)
         exit_builder.ret(exit_builder.load(self.result_slot))
-        self.fn.ftype = ir.FunctionType(self.result.ir, params)
-        self.fn.type = self.fn.ftype.as_pointer()
-        self.fn.return_value = ir.values.ReturnValue(self.fn, self.result.ir)
+        self.fn.return_type = self.result.ir
         return self.fn, self.result
 
     def return_(self, value: Value) -> None:

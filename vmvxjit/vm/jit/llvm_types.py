@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from llvmlite import ir
+from vmvxjit.vm.jit import llvm_text as ir
 
 
 class Unsupported(Exception):

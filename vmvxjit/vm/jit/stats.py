@@ -30,7 +30,7 @@ class Compiled(NamedTuple):
 
     name: str
     pcs: list                # its entry pcs
-    seconds: float           # compile (or disk cache load) time
+    seconds: float           # compile (or disk cache load) CPU time of the compiling thread
     notes: list              # what the loop optimizer did
     sites: list              # counted loops and nests (counters.py)
     counts: object           # their counts

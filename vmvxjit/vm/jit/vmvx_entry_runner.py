@@ -50,7 +50,7 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
     if vmvx_entry_code.compilable_entry(function, imports, CALLS) is None:
         stats.failed.append((function.name, "entry function has ops the dispatch compiler does not take"))
         return None
-    start = time.perf_counter()
+    start = time.thread_time()
     try:
         source, alloc_rows, notes, sites = vmvx_entry_code.generate_dispatch(
             function, imports, CALLS, _NAME)
@@ -64,7 +64,7 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
     compiled = CompiledDispatch(fn, alloc_rows, sites)
-    stats.compiled.append(Compiled(function.name, [0], time.perf_counter() - start,
+    stats.compiled.append(Compiled(function.name, [0], time.thread_time() - start,
                                    ["whole entry function with its workgroup loop", *notes], sites,
                                    compiled.counts))
     return compiled
