@@ -8,9 +8,10 @@ engine; `address(name)` then finds a function. Objects are cached under
 process loads machine code without compiling (or importing Numba). Keys are
 chosen by the caller and must cover everything the object depends on.
 
-Optimizing and emitting run outside the engine's lock, so several threads
-can compile at once; llvmlite calls LLVM through ctypes, which releases the
-GIL, so a background compile does not stop the interpreter.
+Optimizing and emitting run outside the engine's lock and, each compile in
+its own LLVM context, outside llvmlite's (llvm_parallel.py), so several
+threads compile at once; llvmlite calls LLVM through ctypes, which releases
+the GIL, so a background compile does not stop the interpreter.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from llvmlite import binding as llvm
 
-from vmvxjit.native import libm
+from vmvxjit.native import libm, llvm_parallel
 
 _LOCK = threading.Lock()
 _LOADED: set = set()
@@ -93,7 +94,15 @@ def emit_object(text: str, level: int = 3) -> bytes:
     """Machine code for LLVM IR `text` at compile `level` (LEVELS); safe to call from
     any thread."""
     _target()
-    module = llvm.parse_assembly(text)
+    with llvm_parallel.private() as context:
+        module = llvm.parse_assembly(text, context)
+        try:
+            return _optimize_and_emit(module, level)
+        finally:
+            module.close()
+
+
+def _optimize_and_emit(module, level: int) -> bytes:
     module.triple = llvm.get_process_triple()
     module.verify()
     passes, codegen_level = LEVELS[level]
