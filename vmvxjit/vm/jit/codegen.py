@@ -119,6 +119,17 @@ class _Gen:
                     self._use(raw, bank)
                     if written:
                         self.written.add(raw)
+        # A function-wide constant holds its constant's bank wherever a region can
+        # read it: it moves only that bank and takes none from the slots it is moved
+        # to. (Loop counters start from such registers; taking their destinations'
+        # banks gave every counter a float twin and a tag, ~40% of LLVM's phis.)
+        fixed = {slot: bank for slot, (bank, _) in self.region.consts.items()
+                 if set(self.variants.get(slot, [bank])) == {bank}}
+        for block in self.region.blocks:
+            for pairs in _remaps(block.terminator):
+                for s, _ in pairs:
+                    if s in fixed:
+                        self.variants[s] = [fixed[s]]
         changed = True
         while changed:
             changed = False
@@ -126,6 +137,8 @@ class _Gen:
                 for pairs in _remaps(block.terminator):
                     for s, d in pairs:
                         for a, b in ((s, d), (d, s)):
+                            if b in fixed:
+                                continue
                             for bank in list(self.variants.get(a, [])):
                                 if bank not in self.variants.get(b, []):
                                     self._use(b, bank)
