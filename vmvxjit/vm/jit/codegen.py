@@ -62,7 +62,7 @@ class RegionCode:
     int_vars: list          # (slot, bank) in ri order
     float_vars: list        # (slot, bank) in rf order
     multi_slots: list       # slots with several variants, in tags order
-    written: list           # slots written inside the region
+    written: list           # slots written inside the region and live where it exits (handed back)
     variants: dict          # slot -> [bank, ...]
     entry_ids: dict         # marker pc -> entry id
     exits: list             # marker pc per exit id
@@ -570,15 +570,27 @@ def generate(region: Region, name: str) -> RegionCode:
     lines += ["    " + s for s in buffer_views(gen)]
     lines += ["    ex = 0", "    bb = entry", "    while True:"]
     lines += ["        " + s for s in body]
-    lines += [f"    ri[{i}] = {_var(s, b)}" for i, (s, b) in enumerate(int_vars) if s in gen.written]
-    lines += [f"    rf[{i}] = {_var(s, b)}" for i, (s, b) in enumerate(float_vars) if s in gen.written]
-    lines += [f"    tags[{i}] = t{s}" for i, s in enumerate(multi)]
+    out = _written_out(gen)
+    lines += [f"    ri[{i}] = {_var(s, b)}" for i, (s, b) in enumerate(int_vars) if s in out]
+    lines += [f"    rf[{i}] = {_var(s, b)}" for i, (s, b) in enumerate(float_vars) if s in out]
+    lines += [f"    tags[{i}] = t{s}" for i, s in enumerate(multi) if s in out]
     lines.append("    return ex")
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
-    return RegionCode(source, name, int_vars, float_vars, multi, sorted(gen.written),
+    return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
                       gen.variants, entry_ids, gen.exits, notes, gen.sites, gen.fault_pcs,
                       gen.reordered_nests)
+
+
+def _written_out(gen: _Gen) -> set:
+    """The written registers a region hands back: those live where it may exit. A
+    temporary dead at every exit (a compare's result, an address) is then a value
+    inside one block, not a variable LLVM carries through every block of the
+    region's loops (ShuffleNet's regions: a third of LLVM's instructions were phis)."""
+    live = gen.region.live
+    if any(pc not in live for pc in gen.exits):
+        return set(gen.written)
+    return gen.written & set().union(*(live[pc] for pc in gen.exits))
 
 
 def buffer_views(gen: _Gen) -> list:
