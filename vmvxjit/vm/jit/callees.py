@@ -19,7 +19,7 @@ a small function would otherwise never be compiled. A function *compiles*
 
 `analyze` decides this once per module; callee_code.py generates the
 functions. For `--trace`, `call_notes` names the calls a compiled region
-makes natively and `note_interpreted_calls` says why the others are not.
+makes natively and `interpreted_calls` says why the others are not.
 """
 
 from __future__ import annotations
@@ -146,11 +146,12 @@ def call_notes(region) -> list:
             for b in region.blocks for i in b.instrs if i.op.mnemonic == "vm.call"]
 
 
-def note_interpreted_calls(stats, module, function, regions: list) -> None:
-    """Records, for `--trace`, each internal call of `function` that compiled
-    code does not make, and why."""
+def interpreted_calls(module, function, regions: list) -> list:
+    """For `--trace`: (function, pc, callee, why) for each internal call of `function`
+    that compiled code does not make."""
     verdicts = analyze(module)
     in_regions = {b.pc for r in regions for b in r.blocks}
+    rows = []
     for block in split_blocks(function.instrs):
         for instr in block.instrs:
             if not instr.op.mnemonic.startswith("vm.call") or instr.args[0] & isa.IMPORT_BIT:
@@ -164,5 +165,5 @@ def note_interpreted_calls(stats, module, function, regions: list) -> None:
                 why = "not inside a loop region"
             else:
                 continue
-            stats.calls.append((function.name, instr.pc,
-                                module.functions[instr.args[0]].name, why))
+            rows.append((function.name, instr.pc, module.functions[instr.args[0]].name, why))
+    return rows

@@ -29,12 +29,11 @@ class JitTier:
         """Rewrites the prepared `steps` of `function` in place: fused blocks
         for straight-line code, compiled (or generated-Python) loop regions."""
         from vmvxjit.vm.fused_blocks import fuse
-        from vmvxjit.vm.jit.callees import native, note_interpreted_calls
-        from vmvxjit.vm.jit.regions import find_regions
+        from vmvxjit.vm.jit.plans import plan
         unfused = list(steps)
         fuse(instrs, steps, targets.values(), env)
-        regions = find_regions(function.instrs, native(state.module))
-        note_interpreted_calls(state.jit_stats, state.module, function, regions)
-        if regions:   # the JIT's modules are imported only for code with loops
+        planned = plan(state, function)
+        state.jit_stats.calls += planned.calls
+        if planned.regions:   # the JIT's modules are imported only for code with loops
             from vmvxjit.vm.jit.tiering import install
-            install(state, function, regions, steps, targets, state.tier, unfused, env)
+            install(state, function, planned.regions, steps, targets, state.tier, unfused, env)

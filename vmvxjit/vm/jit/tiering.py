@@ -271,14 +271,15 @@ class _RegionTier:
         return (f"not hot: {self.visits} visits over {self.frames} frames, compiled at "
                 f"{AUTO_THRESHOLD} and {MIN_VISITS_PER_FRAME} per frame")
 
-    def compile_ahead(self, region, shape: cost.FunctionShape, order: int) -> None:
+    def compile_ahead(self, interpreted: float, order: int) -> bool:
         """Queues a compile now if one entry is expected to cost more interpreted
-        than compiled; `order` ranks it among compiles ahead (earlier first). A region
-        whose code is on disk loads it now. Returns whether it then wants its OPTIMIZED
-        compile started at once (its code on disk is not, and it ran long in an earlier
-        process): `install` starts those after loading every region, as llvmlite runs
-        all calls into LLVM under one lock, which a compile holds for its whole
-        optimization."""
+        (`interpreted` seconds, cost.interpreted_seconds) than compiled; `order`
+        ranks it among compiles ahead (earlier first). A region whose code is on disk
+        loads it now. Returns whether it then wants its OPTIMIZED compile started at
+        once (its code on disk is not, and it ran long in an earlier process): `install`
+        starts those after loading every region, so that no compile competes with the
+        loads for LLVM's lock (llvm_parallel.py: creating and loading objects still
+        take it)."""
         if self.tier != "auto":
             return False
         if switches.CODEGEN == "llvm":
@@ -287,7 +288,6 @@ class _RegionTier:
                 self.looked_on_disk, self.speed = True, speed
                 self._finish(self._build)
                 return self.compiled is not None and speed != OPTIMIZED and optimized_wanted(self.source)
-        interpreted = cost.interpreted_seconds(region, shape)
         if interpreted > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
             from vmvxjit.vm.jit import background
 
@@ -375,10 +375,10 @@ class _RegionTier:
         return background.submit(background.BACKGROUND_ONLY, self._build, OPTIMIZED)
 
 
-def install(state, function, regions: list, steps: list, block_targets: dict, tier: str,
+def install(state, function, planned: list, steps: list, block_targets: dict, tier: str,
             unfused: list, env) -> None:
-    """Wraps the entry steps of `function`'s `regions` (regions.find_regions)
-    so they can run compiled.
+    """Wraps the entry steps of `function`'s planned regions (plans.py) so they can
+    run compiled.
 
     Until a region is compiled (or when it cannot be) its entries run it as
     one generated Python loop (fused_blocks.fuse_region over the `unfused`
@@ -386,26 +386,26 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
     the entry."""
     if tier == "interp":
         return
-    from vmvxjit.vm.jit.callee_code import prelude
-    from vmvxjit.vm.jit.callees import call_notes
+    state.jit_stats.progress.regions += len(planned)
+    blocks: dict = {}
 
-    state.jit_stats.progress.regions += len(regions)
-    shape = cost.FunctionShape(split_blocks(function.instrs)) if tier == "auto" else None
+    def blocks_of(plan) -> list:
+        if not blocks:
+            blocks.update((b.pc, b) for b in split_blocks(function.instrs))
+        return [blocks[pc] for pc in plan.block_pcs]
+
     upgrades = []
-    for order, region in enumerate(regions):
-        code = codegen.generate(region, "region")
-        code.prelude, callee_notes = prelude(region.callees, code.sites)
-        code.notes += call_notes(region) + callee_notes
+    for order, plan in enumerate(planned):
+        code = plan.code
         policy = _RegionTier(function.name, code, block_targets, state, tier)
-        if shape is not None and policy.compile_ahead(region, shape, order):
+        if policy.compile_ahead(plan.interpreted_seconds, order):
             upgrades.append(policy)
         python_loop: list = []
 
-        def make_entry(original, index, entry_id, region=region, policy=policy,
-                       python_loop=python_loop):
+        def make_entry(original, index, entry_id, plan=plan, policy=policy, python_loop=python_loop):
             def interpreted(regs, refs):
                 if not python_loop:
-                    python_loop.append(fuse_region(region.blocks, block_targets, unfused, env))
+                    python_loop.append(fuse_region(blocks_of(plan), block_targets, unfused, env))
                 if python_loop[0] is None:
                     return original(regs, refs)
                 start = time.perf_counter()
@@ -420,7 +420,7 @@ def install(state, function, regions: list, steps: list, block_targets: dict, ti
                 compiled = policy.compiled or policy.advance(regs)
                 if compiled is None:
                     return interpreted(regs, refs)
-                target = compiled.run(entry_id, regs, refs, region.buffer_registers)
+                target = compiled.run(entry_id, regs, refs, plan.buffer_registers)
                 return interpreted(regs, refs) if target is None else target
             return step
 
