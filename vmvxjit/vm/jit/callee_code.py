@@ -80,7 +80,7 @@ def callee_source(callee: Callee, callees: dict, sites: list) -> tuple[str, list
         if gen._multi(slot):
             lines.append(f"    t{slot} = 0")
     for k, (ch, slot) in enumerate(slots):
-        if ch != "r" and CCONV_BANKS[ch] in gen.variants.get(slot, ()):
+        if ch != "r" and codegen.local_bank(CCONV_BANKS[ch]) in gen.variants.get(slot, ()):
             lines += ["    " + s for s in gen._assign(slot, CCONV_BANKS[ch], f"a{k}")]
     lines += ["    " + s for s in codegen.buffer_views(gen)]
     lines += ["    bb = 0", "    while True:"] + ["        " + s for s in body]

@@ -1,9 +1,10 @@
 """Generates the Numba source of one region: typed locals and a block-dispatch loop.
 
-Each register slot becomes one local per type it is used with (`r5_i32`,
-`r5_f32`): valid bytecode only reads the type it last wrote, so separate
-locals are exact without any type inference, and a slot used with several
-types carries a small tag saying which local is current. Locals are loaded
+Each register slot becomes one local per type it is used with (`r5_i64`,
+`r5_f32`; i32 and i64 values share the int64 local): valid bytecode only
+reads the type it last wrote, so separate locals are exact without any type
+inference, and a slot used with several types carries a small tag saying
+which local is current. Locals are loaded
 from the `ri`/`rf` arrays at entry and stored back at exit. Buffers arrive
 as address/length/mutability arrays; every access is bounds-checked and a
 failed check returns -1 with the fault described in `err`, before anything
@@ -73,8 +74,14 @@ class RegionCode:
     prelude: str = ""       # the compiled callees' functions, defined before the region's
 
 
+def local_bank(bank: str) -> str:
+    """The bank of the local that holds a register of `bank`: i32 and i64 values are
+    both int64 locals, so a slot IREE reuses for both needs one local and no tag."""
+    return "i64" if bank == "i32" else bank
+
+
 def _var(slot: int, bank: str) -> str:
-    return f"r{slot}_{bank}"
+    return f"r{slot}_{local_bank(bank)}"
 
 
 class _Gen:
@@ -100,6 +107,7 @@ class _Gen:
     # register variants --------------------------------------------------------
 
     def _use(self, slot: int, bank: str) -> None:
+        bank = local_bank(bank)
         banks = self.variants.setdefault(slot, [])
         if bank not in banks:
             banks.append(bank)
@@ -123,8 +131,8 @@ class _Gen:
         # read it: it moves only that bank and takes none from the slots it is moved
         # to. (Loop counters start from such registers; taking their destinations'
         # banks gave every counter a float twin and a tag, ~40% of LLVM's phis.)
-        fixed = {slot: bank for slot, (bank, _) in self.region.consts.items()
-                 if set(self.variants.get(slot, [bank])) == {bank}}
+        fixed = {slot: local_bank(bank) for slot, (bank, _) in self.region.consts.items()
+                 if set(self.variants.get(slot, [local_bank(bank)])) == {local_bank(bank)}}
         for block in self.region.blocks:
             for pairs in _remaps(block.terminator):
                 for s, _ in pairs:
@@ -171,14 +179,14 @@ class _Gen:
     def constant(self, slot: int, bank: str):
         """The value `slot` holds everywhere after the entry block, if known."""
         known = self.region.consts.get(slot)
-        if known is None or known[0] != bank or self._multi(slot):
+        if known is None or local_bank(known[0]) != local_bank(bank) or self._multi(slot):
             return None
         return int(known[1])
 
     def _assign(self, slot: int, bank: str, expr: str) -> list:
         lines = [f"{_var(slot, bank)} = {CAST[bank]}({expr})"]
         if self._multi(slot):
-            lines.append(f"t{slot} = {self.variants[slot].index(bank)}")
+            lines.append(f"t{slot} = {self.variants[slot].index(local_bank(bank))}")
         return lines
 
     # ops ------------------------------------------------------------------------
