@@ -1,4 +1,4 @@
-"""asv suites for vmvxjit (run with `asv run --config benchmarks/asv.conf.json --python=same`).
+"""asv suites for vmvxjit (from the repository root: `asv run --python=same --quick`).
 
 * `calls`      -- one call of each program through the library API, per configuration.
 * `load`       -- `vmvxjit.load` of a module, per configuration.
