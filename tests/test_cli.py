@@ -172,10 +172,13 @@ def _modules_after_run(argv: list[str]) -> set[str]:
 @pytest.mark.parametrize("config", ["demo", "static", "dynamic_llvm"])
 def test_short_runs_import_nothing_they_do_not_need(config):
     """Nothing compiles and nothing is bf16/fp8/i4, so Numba and ml_dtypes (~0.5 s each)
-    stay unimported; dynamic_llvm's VM code has no loops, so the JIT's code generator too."""
+    stay unimported; dynamic_llvm's VM code has no loops, so the JIT's code generator too;
+    the demo runs on the interpreter, so no part of the JIT and no LLVM."""
     argv = [] if config == "demo" else [
         str(compile_mlir(ADD, CONFIGS[config])), "--input=4xf32=1", "--input=4xf32=2"]
-    unneeded = {"numba", "ml_dtypes"} | ({"vmvxjit.vm.jit.codegen"} if config == "dynamic_llvm" else set())
+    unneeded = {"numba", "ml_dtypes"} | {
+        "dynamic_llvm": {"vmvxjit.vm.jit.codegen"},
+        "demo": {"vmvxjit.vm.jit.tiering", "vmvxjit.vm.jit.codegen", "llvmlite"}}.get(config, set())
     modules = _modules_after_run(argv)
     assert "vmvxjit.cli" in modules
     assert not unneeded & modules

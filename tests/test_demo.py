@@ -28,6 +28,7 @@ def test_the_demo_says_what_it_runs_and_answers(demo_output):
     assert intro.startswith("vmvxjit demo (`run` without a module): a digit classifier\n")
     assert "an MLP 64-32-10" in intro and "inline-static vmvx-inline" in intro
     assert f"  module: {demo.MODULE}\n" in intro and f"--input=@{demo.INPUT} (1x8x8xf32)" in intro
+    assert f"  tier:   {demo.TIER}{show.TIER_NOTE}\n" in intro
     assert sum(line.startswith("          |") for line in intro.splitlines()) == 8   # the digit
     assert rest.startswith(f"{demo.DIGIT} (probability ")
     assert demo_output.endswith(show.HOW_TO)
@@ -38,6 +39,15 @@ def test_the_demo_prints_what_iree_run_module_prints(demo_output):
     code, expected, _ = run_iree(demo.MODULE, demo.FUNCTION, [f"@{demo.INPUT}"])
     assert code == 0
     assert demo_output.split(IREE_PART)[1].removesuffix(show.HOW_TO) == expected
+
+
+def test_the_jit_tiers_print_the_same_result(demo_output):
+    for tier in ("auto", "jit"):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["run", f"--tier={tier}"]) == 0
+        assert f"  tier:   {tier}\n" in out.getvalue()
+        assert out.getvalue().split(IREE_PART)[1] == demo_output.split(IREE_PART)[1]
 
 
 def test_the_module_computes_the_trained_model(demo_output):

@@ -117,6 +117,8 @@ def _announcing(check, name: str):
 
 def run_command(argv: list[str]) -> int:
     args = _run_parser().parse_args(argv)
+    if _is_demo(args):
+        args.tier = args.tier or demo.TIER
     path, inputs, program, name, function, values = _prepare_call(args, announce=True)
     if _is_demo(args):
         return _run_demo(args, path, inputs, program, name, function, values)

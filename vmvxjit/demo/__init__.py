@@ -11,3 +11,5 @@ MODULE = HERE / "demo.vmfb"
 INPUT = HERE / "digit.npy"
 FUNCTION = "predict"
 DIGIT = 3              # what the input shows
+TIER = "interp"        # `run`'s default for the demo: a call is a few ms of interpretation,
+                       # less than importing the JIT and generating its code costs

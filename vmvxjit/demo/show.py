@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from vmvxjit.demo import TIER
 from vmvxjit.tooling.arrays import array_from_buffer_view
 
 SHADES = " .:-=+*#%@"          # pixel 0 .. 1, two characters per pixel
 BAR = 40                      # characters for probability 1
+TIER_NOTE = " (a call is ~5 ms of work, less than the JIT's start-up; --tier=auto to use it)"
 HOW_TO = ("\nYour own model: python -m vmvxjit compile model.onnx -o model.vmfb, then "
           "python -m vmvxjit run model.vmfb --input=... (README.md)\n")
 
@@ -25,7 +27,7 @@ def intro(module: str, inputs: list[str], values: list, tier: str) -> str:
         "          its weights are constants in its source, demo.mlir\n"
         f"  module: {module}\n"
         "          compiled by iree-compile for inline-static vmvx-inline (VM bytecode, any CPU)\n"
-        f"  tier:   {tier}\n"
+        f"  tier:   {tier}{TIER_NOTE if tier == TIER else ''}\n"
         f"  input:  {' '.join('--input=' + text for text in inputs)} (1x8x8xf32):\n{art}")
 
 
