@@ -117,10 +117,11 @@ def _announcing(check, name: str):
 
 def run_command(argv: list[str]) -> int:
     args = _run_parser().parse_args(argv)
-    if _is_demo(args):
+    showing_demo = _is_demo(args)
+    if showing_demo:
         args.tier = args.tier or demo.TIER
     path, inputs, program, name, function, values = _prepare_call(args, announce=True)
-    if _is_demo(args):
+    if showing_demo:
         return _run_demo(args, path, inputs, program, name, function, values)
     sys.stdout.write(f"EXEC @{name}\n")
     sys.stdout.flush()
