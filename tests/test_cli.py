@@ -1,4 +1,4 @@
-"""The command line: demo, run, info, errors and exit codes."""
+"""The command line: run, bench, info, errors and exit codes (the demo: test_demo.py)."""
 
 import contextlib
 import io
@@ -31,12 +31,6 @@ def run(argv):
 @pytest.fixture(scope="module")
 def add_module():
     return str(compile_mlir(ADD, STATIC))
-
-
-def test_run_without_module_runs_the_demo():
-    code, out, _ = run(["run"])
-    assert code == 0
-    assert out == "EXEC @add\nresult[0]: hal.buffer_view\n4xf32=11 22 33 44\n"
 
 
 def test_run_prints_like_iree_run_module(add_module):
@@ -161,7 +155,7 @@ def test_bench_reports_first_call_warm_calls_and_compiles_as_json(add_module):
 @pytest.mark.skipif(tool_path("iree-benchmark-module") is None, reason="iree-benchmark-module not installed")
 def test_bench_compares_with_iree_on_the_same_module_and_inputs():
     code, out, _ = run(["bench", "--compare-iree", "--repetitions=2"])
-    assert code == 0 and "@add in" in out and "demo.vmfb" in out
+    assert code == 0 and "@predict in" in out and "demo.vmfb" in out
     line = next(x for x in out.splitlines() if x.startswith("iree-benchmark-module:"))
     assert "over 2 repetitions; vmvxjit / IREE = " in line and line.endswith("x")
 
@@ -178,10 +172,13 @@ def _modules_after_run(argv: list[str]) -> set[str]:
 @pytest.mark.parametrize("config", ["demo", "static", "dynamic_llvm"])
 def test_short_runs_import_nothing_they_do_not_need(config):
     """Nothing compiles and nothing is bf16/fp8/i4, so Numba and ml_dtypes (~0.5 s each)
-    stay unimported; dynamic_llvm's VM code has no loops, so the JIT's code generator too."""
+    stay unimported; dynamic_llvm's VM code has no loops, so the JIT's code generator too;
+    the demo runs on the interpreter, so no part of the JIT and no LLVM."""
     argv = [] if config == "demo" else [
         str(compile_mlir(ADD, CONFIGS[config])), "--input=4xf32=1", "--input=4xf32=2"]
-    unneeded = {"numba", "ml_dtypes"} | ({"vmvxjit.vm.jit.codegen"} if config == "dynamic_llvm" else set())
+    unneeded = {"numba", "ml_dtypes"} | {
+        "dynamic_llvm": {"vmvxjit.vm.jit.codegen"},
+        "demo": {"vmvxjit.vm.jit.tiering", "vmvxjit.vm.jit.codegen", "llvmlite"}}.get(config, set())
     modules = _modules_after_run(argv)
     assert "vmvxjit.cli" in modules
     assert not unneeded & modules

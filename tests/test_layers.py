@@ -30,10 +30,10 @@ LAYERS = {
     "vmvxjit.loaders": 5,         # hal_loader: native and VMVX executables
     "vmvxjit.tooling": 6,         # iree-run-module's inputs, outputs, dumps
     "vmvxjit.runtime": 7,         # a program in its context with its native modules
+    "vmvxjit.demo": 7,            # the bundled demo: what the CLI prints for it, its regeneration
     "vmvxjit.api": 8,
     "vmvxjit.cli": 8,
     "vmvxjit.__main__": 9,        # `python -m vmvxjit` runs the CLI
-    "vmvxjit.demo": 8,
 }
 ROOT = "vmvxjit"   # the package facade: lazily imports api and tooling, nothing above rank 0 eagerly
 

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import resources
 
+from vmvxjit import demo
 from vmvxjit.errors import Error
-
-DEMO_MODULE = "demo.vmfb"
-DEMO_INPUTS = ("4xf32=1 2 3 4", "4xf32=10 20 30 40")
 
 
 def _call_parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -78,8 +75,8 @@ def _info_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _demo_path() -> str:
-    return str(resources.files("vmvxjit.demo").joinpath(DEMO_MODULE))
+def _is_demo(args) -> bool:
+    return (args.module_flag or args.module_path) is None
 
 
 def _prepare_call(args, announce: bool = False):
@@ -94,9 +91,9 @@ def _prepare_call(args, announce: bool = False):
 
     path = args.module_flag or args.module_path
     inputs = args.input
-    if path is None:
-        path = _demo_path()
-        inputs = inputs or list(DEMO_INPUTS)
+    if _is_demo(args):
+        path = str(demo.MODULE)
+        inputs = inputs or [f"@{demo.INPUT}"]
     options = {"tier": args.tier} if args.tier else {}
     program = Program(path, **options)
     name = args.function or program.default_function()
@@ -119,13 +116,36 @@ def _announcing(check, name: str):
 
 
 def run_command(argv: list[str]) -> int:
-    from vmvxjit.tooling.outputs import format_value, write_outputs
-
     args = _run_parser().parse_args(argv)
-    _, _, program, name, function, values = _prepare_call(args, announce=True)
+    showing_demo = _is_demo(args)
+    if showing_demo:
+        args.tier = args.tier or demo.TIER
+    path, inputs, program, name, function, values = _prepare_call(args, announce=True)
+    if showing_demo:
+        return _run_demo(args, path, inputs, program, name, function, values)
     sys.stdout.write(f"EXEC @{name}\n")
     sys.stdout.flush()
+    _print_results(args, program, function, program.call(name, values))
+    return 0
+
+
+def _run_demo(args, path, inputs, program, name, function, values) -> int:
+    """The demo: what runs and its input, the answer, then what iree-run-module would print
+    (its `EXEC` after the call, as the answer comes first) and how to run one's own model."""
+    from vmvxjit.demo import show
+
+    sys.stdout.write(show.intro(path, inputs, values, program.context.tier))
     results = program.call(name, values)
+    sys.stdout.write(show.answer(results) + f"EXEC @{name}\n")
+    _print_results(args, program, function, results)
+    sys.stdout.write(show.HOW_TO)
+    return 0
+
+
+def _print_results(args, program, function, results) -> None:
+    """The results as iree-run-module prints or writes them; the JIT's report with --trace."""
+    from vmvxjit.tooling.outputs import format_value, write_outputs
+
     limit = None if args.output_max_element_count < 0 else args.output_max_element_count
     types = function.cconv.results
     if args.output is None:
@@ -135,7 +155,6 @@ def run_command(argv: list[str]) -> int:
         write_outputs(args.output, results, types, limit, sys.stdout)
     if args.trace:
         sys.stderr.write(program.context.jit_stats.report() + "\n")
-    return 0
 
 
 def info_command(argv: list[str]) -> int:

@@ -1,8 +1,9 @@
 """One call of each benchmark program through the library API, per configuration.
 
-`setup` compiles (cached on disk), loads the module and makes one warm-up call, once per process;
-each timed call is `function(*inputs)` with the same seeded numpy inputs, so it includes the
-library API's argument checks, the copy of the inputs into HAL buffers and the numpy result views.
+`setup` compiles (cached on disk), loads the module and warms it up, once per process; each timed
+call is `function(*inputs)` with the same seeded inputs, converted to buffer views once (as
+iree-benchmark-module parses its inputs once), so it includes the library API's argument checks
+and the numpy result views, not the copies of numpy inputs (`per_call` times those).
 Combinations that do not compile, or whose kernels are still interpreted (minutes per call), are
 skipped (n/a); see `benchmarks/programs.py` and `common.py`.
 """

@@ -7,14 +7,22 @@
   `python -m vmvxjit run add4.vmfb --input=...` and `python -c "import numpy"`.
 * `track_cli_vs_numpy_import` -- the ratio of those two wall times (medians of 5 runs each);
   the project goal is a small multiple of `import numpy`.
+* `Demo.time_demo_run` -- `python -m vmvxjit run`, the bundled demo (the README's first
+  command), on an empty JIT cache; `Demo.track_demo_vs_numpy_import` -- its ratio to `import
+  numpy` (medians of 5 runs each, interleaved); the goal is at most 2.
+
+The processes run the checkout's vmvxjit (`common.process_env`).
 """
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from . import common
 
@@ -22,27 +30,29 @@ _INPUTS = ["--input=4xf32=1 2 3 4", "--input=4xf32=10 20 30 40"]
 
 
 def _cli_command() -> list[str]:
-    command = [sys.executable, "-m", "vmvxjit", "run", str(common.vmfb("add4", "static")),
-               "--function=add4", *_INPUTS]
-    if common.TIER:
-        command.append(f"--tier={common.TIER}")
-    return command
+    return [sys.executable, "-m", "vmvxjit", "run", str(common.vmfb("add4", "static")),
+            "--function=add4", *_INPUTS, *common.tier_flags()]
 
 
 _NUMPY_COMMAND = [sys.executable, "-c", "import numpy"]
 
 
-def _run(command):
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
+_DEMO_COMMAND = [sys.executable, "-m", "vmvxjit", "run", *common.tier_flags()]
+
+
+def _run(command, env=None):
+    subprocess.run(command, check=True, capture_output=True, timeout=120,
+                   env=env or common.process_env())
+
+
+def _wall(command, env=None) -> float:
+    start = time.perf_counter()
+    _run(command, env)
+    return time.perf_counter() - start
 
 
 def _median_wall(command, runs=5):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        _run(command)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(_wall(command) for _ in range(runs))
 
 
 class ColdStart:
@@ -88,3 +98,28 @@ def timeraw_import_numpy():
 
 
 timeraw_import_numpy.repeat = (1, 5, 10.0)
+
+
+class Demo:
+    timeout = 300
+    repeat = (1, 5, 10.0)
+    number = 1
+    warmup_time = 0
+
+    def setup(self):
+        self.cache = Path(tempfile.mkdtemp(prefix="vmvxjit-bench-demo-"))
+
+    def teardown(self):
+        shutil.rmtree(self.cache, ignore_errors=True)
+
+    def time_demo_run(self):
+        _run(_DEMO_COMMAND, common.process_env(self.cache))
+
+    def track_demo_vs_numpy_import(self):
+        demo, numpy = [], []
+        for run in range(5):
+            numpy.append(_wall(_NUMPY_COMMAND))
+            demo.append(_wall(_DEMO_COMMAND, common.process_env(self.cache / str(run))))
+        return statistics.median(demo) / statistics.median(numpy)
+
+    track_demo_vs_numpy_import.unit = "× numpy import"

@@ -1,4 +1,5 @@
-"""Setup shared by the asv suites: compile (cached), load once per process, skip what is too slow.
+"""Setup shared by the asv suites: compile (cached), load once per process, skip what is too slow;
+the environment of measured processes.
 
 asv (asv_runner 0.3) re-runs `setup` before every timed call, so everything expensive is cached here
 per process: `prepared(program, config)` compiles, loads and warms up once and afterwards is a dict
@@ -31,6 +32,8 @@ RUN_SLOW = os.environ.get("VMVXJIT_BENCH_SLOW", "") not in ("", "0")
 MAX_SECONDS = float(os.environ.get("VMVXJIT_BENCH_MAX_SECONDS", "30"))
 WARMUP_SECONDS = 1.0
 WARMUP_CALLS = 300
+MIN_WARMUP_CALLS = 2      # after the first: a slow first call (Numba compiling microkernels) is
+                          # followed by one that compiles its VMVX entry function whole
 
 _prepared: dict[tuple, object] = {}
 
@@ -47,6 +50,11 @@ def load_options() -> dict:
     return {"tier": TIER} if TIER else {}
 
 
+def tier_flags() -> list[str]:
+    """The CLI's flags for VMVXJIT_BENCH_TIER (none by default)."""
+    return [f"--tier={TIER}"] if TIER else []
+
+
 def vmfb(program: str, config: str) -> Path:
     """The cached `.vmfb`, or NotImplementedError when the combination does not compile."""
     known = programs.KNOWN_FAILURES.get((program, config))
@@ -61,11 +69,15 @@ def vmfb(program: str, config: str) -> Path:
 def prepared(program: str, config: str):
     """(function, inputs) for a benchmark: compiled, loaded and warmed up (one call, then up to
     ~1 s / 300 more calls so the auto tier has compiled its hot loops)."""
-    key = (program, config, TIER)
+    return once((program, config, TIER), lambda: _prepare(program, config))
+
+
+def once(key, make):
+    """What `make()` returns, made once per process (asv re-runs setup before every timed
+    call); a string it returns is why the benchmark is skipped, raised as NotImplementedError."""
     entry = _prepared.get(key)
     if entry is None:
-        entry = _prepare(program, config)
-        _prepared[key] = entry
+        entry = _prepared[key] = make()
     if isinstance(entry, str):
         raise NotImplementedError(entry)
     return entry
@@ -86,19 +98,37 @@ def _prepare(program: str, config: str):
     function = vmvxjit.load(str(path), **load_options())[spec.function]
     # Inputs are converted once, as iree-benchmark-module parses its inputs once.
     inputs = [vmvxjit.buffer_view(x) for x in inputs]
+    return warmed_up(function, inputs)
+
+
+def warmed_up(function, inputs):
+    """(function, inputs) after one call and up to WARMUP_SECONDS (at most WARMUP_CALLS calls,
+    at least MIN_WARMUP_CALLS) more, so the auto tier has compiled the loops that run hot
+    (20,000 visits, which may take more than one call); a message instead when the warm-up
+    takes over MAX_SECONDS."""
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, MAX_SECONDS)
     try:
         start = time.perf_counter()
         function(*inputs)
         first = time.perf_counter() - start
-        # Steady state: with the auto tier a loop is compiled after 200 entries, which may take
-        # more than one call; up to WARMUP_SECONDS (at most WARMUP_CALLS calls) more warm-up.
-        for _ in range(min(WARMUP_CALLS, int(WARMUP_SECONDS / max(first, 1e-6)))):
+        for _ in range(max(MIN_WARMUP_CALLS, min(WARMUP_CALLS, int(WARMUP_SECONDS / max(first, 1e-6))))):
             function(*inputs)
     except _TooSlow:
-        return f"too slow: warm-up call > {MAX_SECONDS:g} s"
+        return f"too slow: warm-up > {MAX_SECONDS:g} s"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     return function, inputs
+
+
+def process_env(jit_cache: Path | None = None) -> dict:
+    """The environment of a measured `python -m vmvxjit` process: the checkout's vmvxjit (the
+    one the in-process suites import: programs.py puts the checkout first on sys.path) and,
+    when given, JIT and Numba caches under `jit_cache`."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(programs.REPO_ROOT), env.get("PYTHONPATH")]))
+    if jit_cache is not None:
+        env["VMVXJIT_CACHE_DIR"] = str(jit_cache / "jit")
+        env["NUMBA_CACHE_DIR"] = str(jit_cache / "numba")
+    return env

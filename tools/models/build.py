@@ -62,17 +62,24 @@ def _produce(target: Path, cmd: list[str], timeout: float, what: str) -> process
         return result
 
 
+def _import_path(prepared: Prepared) -> Path:
+    key = _key(hashlib.sha256(prepared.onnx_path.read_bytes()).hexdigest(), catalog.IMPORT_FLAGS)
+    return catalog.CACHE_ROOT / "imports" / f"{key}.mlir"
+
+
 def import_model(prepared: Prepared) -> Imported:
     """The MLIR of `prepared` and its entry function."""
-    source = prepared.onnx_path.read_bytes()
-    key = _key(hashlib.sha256(source).hexdigest(), catalog.IMPORT_FLAGS)
-    mlir = catalog.CACHE_ROOT / "imports" / f"{key}.mlir"
+    mlir = _import_path(prepared)
     if not mlir.exists():
         result = _produce(mlir, [iree_tools.paths()["iree-import-onnx"], str(prepared.onnx_path),
                                  *catalog.IMPORT_FLAGS, "-o", "out"], IMPORT_TIMEOUT,
                           "iree-import-onnx")
         if not result.ok:
             raise BuildError(f"iree-import-onnx failed: {error_line(result.stderr + result.stdout)}")
+    return _imported(mlir)
+
+
+def _imported(mlir: Path) -> Imported:
     with open(mlir) as f:                   # the entry is declared near the top of a huge file
         head = f.read(1 << 20)
     function = main_function(head)
@@ -81,21 +88,38 @@ def import_model(prepared: Prepared) -> Imported:
     return Imported(mlir, function)
 
 
+def _module_paths(mlir: Path, config: str) -> tuple[str, Path, Path, Path]:
+    """The module's key and its `.vmfb`, `.json` (build times) and `.err` paths."""
+    key = _key(mlir.stem, catalog.compile_flags(config))     # the import's own content key
+    modules = catalog.CACHE_ROOT / "modules"
+    return (key, *(modules / f"{key}{ext}" for ext in (".vmfb", ".json", ".err")))
+
+
 def compile_model(imported: Imported, config: str, timeout: float) -> Built:
     """The `.vmfb` of `imported` in `config` (compiled once, then cached)."""
-    flags = catalog.compile_flags(config)
-    mlir_key = imported.mlir.stem                        # the import's own content key
-    key = _key(mlir_key, flags)
-    modules = catalog.CACHE_ROOT / "modules"
-    vmfb, stats, err = (modules / f"{key}{ext}" for ext in (".vmfb", ".json", ".err"))
+    key, vmfb, stats, err = _module_paths(imported.mlir, config)
     if err.exists():
         raise BuildError(f"iree-compile failed: {error_line(err.read_text())}")
     if not stats.exists():                               # written last: the module is complete
-        result = _produce(vmfb, [iree_tools.paths()["iree-compile"], *flags, str(imported.mlir),
-                                 "-o", "out"], timeout, "iree-compile")
+        result = _produce(vmfb, [iree_tools.paths()["iree-compile"], *catalog.compile_flags(config),
+                                 str(imported.mlir), "-o", "out"], timeout, "iree-compile")
         if not result.ok:
             atomic_write(err, result.stderr[-40000:])
             raise BuildError(f"iree-compile failed: {error_line(result.stderr)}")
         atomic_write(stats, json.dumps({"wall": result.wall, "cpu": result.cpu}))
+    return _built(key, vmfb, stats, imported.function)
+
+
+def already_built(prepared: Prepared, config: str) -> Built | None:
+    """The module `compile_model` built for `prepared` in `config`, or None when it has not
+    been built; runs no tool (the benchmarks use it, and leave building to the suite)."""
+    mlir = _import_path(prepared)
+    if not mlir.exists():
+        return None
+    key, vmfb, stats, _ = _module_paths(mlir, config)
+    return _built(key, vmfb, stats, _imported(mlir).function) if stats.exists() else None
+
+
+def _built(key: str, vmfb: Path, stats: Path, function: str) -> Built:
     recorded = json.loads(stats.read_text())
-    return Built(vmfb, key, imported.function, recorded["wall"], recorded["cpu"])
+    return Built(vmfb, key, function, recorded["wall"], recorded["cpu"])

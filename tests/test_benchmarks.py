@@ -1,0 +1,31 @@
+"""The asv suites: asv finds them from the repository root, and a real model whose module is
+not built is skipped with the command that builds it."""
+
+import importlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(shutil.which("asv") is None, reason="asv not installed (the bench extra)")
+def test_asv_checks_the_suites_from_the_repository_root():
+    result = subprocess.run(["asv", "check", "--python=same"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0 and "No problems found" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_model_not_built_is_skipped_with_the_command_that_builds_it(tmp_path, monkeypatch):
+    pytest.importorskip("onnx", reason="the light models ship in the onnx wheel")
+    from tools.models import catalog
+
+    monkeypatch.setattr(catalog, "CACHE_ROOT", tmp_path)
+    models = importlib.import_module("benchmarks.benchmarks.models")
+    benchmark = models.ColdProcess()
+    with pytest.raises(NotImplementedError, match="squeezenet static is not built: "
+                                                  "python -m tools.models --models squeezenet --configs static"):
+        benchmark.setup("squeezenet", "static")
+    benchmark.teardown("squeezenet", "static")
