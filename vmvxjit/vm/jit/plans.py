@@ -43,42 +43,46 @@ class FunctionPlan:
     calls: list                 # stats.calls rows: internal calls compiled code does not make
 
 
-def plan(state, function) -> FunctionPlan:
-    """`function`'s plan: read from the disk cache, else made and written there."""
+def plan(state, function) -> tuple[FunctionPlan, object]:
+    """(`function`'s plan, an iterator over its region plans). A plan in the disk
+    cache is read whole; otherwise `regions` is filled as the iterator makes each
+    region's code (a caller can queue a region's compile before the next one is
+    generated), and the plan is written once the iterator is done."""
     path = _path(state.module, function.ordinal)
     try:
         with open(path, "rb") as f:
             found = pickle.load(f)
         if isinstance(found, FunctionPlan):
-            return found
+            return found, iter(found.regions)
     except Exception:  # absent, or written by an older layout: make it again
         pass
-    made = _make(state, function)
-    _write(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
-    return made
-
-
-def _make(state, function) -> FunctionPlan:
     from vmvxjit.vm.jit.callees import interpreted_calls, native
-    from vmvxjit.vm.jit.regions import find_regions, split_blocks
+    from vmvxjit.vm.jit.regions import find_regions
 
     regions = find_regions(function.instrs, native(state.module))
-    calls = interpreted_calls(state.module, function, regions)
+    made = FunctionPlan([None] * len(regions), interpreted_calls(state.module, function, regions))
     if not regions:   # the code generator is imported only for code with loops
-        return FunctionPlan([], calls)
+        _write(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        return made, iter(())
+    return made, _make(made, path, function, regions)
+
+
+def _make(made: FunctionPlan, path: Path, function, regions: list):
+    """Generates each region's code into `made`, yielding it; then writes the plan."""
     from vmvxjit.vm.jit import codegen, cost
     from vmvxjit.vm.jit.callee_code import prelude
     from vmvxjit.vm.jit.callees import call_notes
+    from vmvxjit.vm.jit.regions import split_blocks
 
     shape = cost.FunctionShape(split_blocks(function.instrs))
-    planned = []
-    for region in regions:
+    for k, region in enumerate(regions):
         code = codegen.generate(region, "region")
         code.prelude, callee_notes = prelude(region.callees, code.sites)
         code.notes += call_notes(region) + callee_notes
-        planned.append(RegionPlan(code, list(region.buffer_registers), [b.pc for b in region.blocks],
-                                  cost.interpreted_seconds(region, shape)))
-    return FunctionPlan(planned, calls)
+        made.regions[k] = RegionPlan(code, list(region.buffer_registers), [b.pc for b in region.blocks],
+                                     cost.interpreted_seconds(region, shape))
+        yield made.regions[k]
+    _write(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _path(module, ordinal: int) -> Path:

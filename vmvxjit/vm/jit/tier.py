@@ -32,8 +32,9 @@ class JitTier:
         from vmvxjit.vm.jit.plans import plan
         unfused = list(steps)
         fuse(instrs, steps, targets.values(), env)
-        planned = plan(state, function)
+        planned, regions = plan(state, function)
         state.jit_stats.calls += planned.calls
         if planned.regions:   # the JIT's modules are imported only for code with loops
             from vmvxjit.vm.jit.tiering import install
-            install(state, function, planned.regions, steps, targets, state.tier, unfused, env)
+            install(state, function, regions, len(planned.regions), steps, targets, state.tier,
+                    unfused, env)

@@ -375,18 +375,17 @@ class _RegionTier:
         return background.submit(background.BACKGROUND_ONLY, self._build, OPTIMIZED)
 
 
-def install(state, function, planned: list, steps: list, block_targets: dict, tier: str,
+def install(state, function, planned, count: int, steps: list, block_targets: dict, tier: str,
             unfused: list, env) -> None:
-    """Wraps the entry steps of `function`'s planned regions (plans.py) so they can
-    run compiled.
+    """Wraps the entry steps of `function`'s `count` planned regions (plans.py: an
+    iterator, which may generate each region's code as it goes) so they can run
+    compiled.
 
     Until a region is compiled (or when it cannot be) its entries run it as
     one generated Python loop (fused_blocks.fuse_region over the `unfused`
     steps, built on first use) or, if it has none, the fused step already at
     the entry."""
-    if tier == "interp":
-        return
-    state.jit_stats.progress.regions += len(planned)
+    state.jit_stats.progress.regions += count
     blocks: dict = {}
 
     def blocks_of(plan) -> list:
