@@ -3,7 +3,7 @@
 import numpy as np
 
 import vmvxjit
-from tests.support.modules import STATIC, compile_mlir
+from tests.support.modules import DYNAMIC_LLVM, STATIC, compile_mlir
 from tests.vm.jit.test_loops import MATMUL
 from vmvxjit.vm.jit import codegen, switches
 
@@ -48,3 +48,11 @@ def test_a_plan_is_made_again_for_other_switches_or_a_damaged_file(tmp_path, mon
         file.write_bytes(b"not a pickle")
     np.testing.assert_array_equal(vmvxjit.load(path, tier="jit").mm(*INPUTS), INPUTS[0] @ INPUTS[1])
     assert len(generated) == 3 * made
+
+
+def test_a_function_without_loops_gets_no_plan_file(tmp_path, monkeypatch):
+    """Nothing there to generate; reading a file would cost more than finding no regions."""
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    path = compile_mlir(MATMUL.format(m=6, k=5, n=4), DYNAMIC_LLVM)
+    np.testing.assert_array_equal(vmvxjit.load(path).mm(*INPUTS), INPUTS[0] @ INPUTS[1])
+    assert not (tmp_path / "plans").exists()

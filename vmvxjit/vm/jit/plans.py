@@ -48,6 +48,8 @@ def plan(state, function) -> tuple[FunctionPlan, object]:
     cache is read whole; otherwise `regions` is filled as the iterator makes each
     region's code (a caller can queue a region's compile before the next one is
     generated), and the plan is written once the iterator is done."""
+    if not _loops(function):   # no regions: nothing worth a file
+        return _new(state, function, None)
     path = _path(state.module, function.ordinal)
     try:
         with open(path, "rb") as f:
@@ -56,18 +58,31 @@ def plan(state, function) -> tuple[FunctionPlan, object]:
             return found, iter(found.regions)
     except Exception:  # absent, or written by an older layout: make it again
         pass
+    return _new(state, function, path)
+
+
+def _loops(function) -> bool:
+    """Whether `function` has a backward branch (a region holds a loop)."""
+    from vmvxjit.vm.jit.regions import split_blocks
+
+    return any(target <= block.pc for block in split_blocks(function.instrs) for target in block.successors)
+
+
+def _new(state, function, path: Path | None) -> tuple[FunctionPlan, object]:
+    """A new plan from `function`'s regions, written to `path` (if any) once complete."""
     from vmvxjit.vm.jit.callees import interpreted_calls, native
     from vmvxjit.vm.jit.regions import find_regions
 
     regions = find_regions(function.instrs, native(state.module))
     made = FunctionPlan([None] * len(regions), interpreted_calls(state.module, function, regions))
     if not regions:   # the code generator is imported only for code with loops
-        _write(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        if path is not None:
+            _write(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
         return made, iter(())
     return made, _make(made, path, function, regions)
 
 
-def _make(made: FunctionPlan, path: Path, function, regions: list):
+def _make(made: FunctionPlan, path: Path | None, function, regions: list):
     """Generates each region's code into `made`, yielding it; then writes the plan."""
     from vmvxjit.vm.jit import codegen, cost
     from vmvxjit.vm.jit.callee_code import prelude
@@ -82,7 +97,8 @@ def _make(made: FunctionPlan, path: Path, function, regions: list):
         made.regions[k] = RegionPlan(code, list(region.buffer_registers), [b.pc for b in region.blocks],
                                      cost.interpreted_seconds(region, shape))
         yield made.regions[k]
-    _write(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+    if path is not None:
+        _write(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _path(module, ordinal: int) -> Path:
