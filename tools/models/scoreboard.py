@@ -139,7 +139,8 @@ def render(saved: dict) -> str:
              "where a run takes ≥ 10 s (IREE's interpreters), the one call of `iree-run-module` "
              "(marked \"1 run\"). vmvxjit warm call: median of the calls after the first in one process "
              "(library API). JIT compile: the sum of `--trace`'s per-region compile times in the cold "
-             "run. ONNX match: onnx's backend-test tolerance for the model (rtol 1e-3, DenseNet 2e-3; "
+             "run (each the compiling thread's CPU time: compiles run on two threads at once, so "
+             "this can exceed the wall time they add). ONNX match: onnx's backend-test tolerance for the model (rtol 1e-3, DenseNet 2e-3; "
              "atol 1e-7). Ratios below 1 mean vmvxjit is faster; the last one compares with IREE's "
              "native (dyn-llvm, host CPU) warm call of the same model; the JIT's compile time is compared "
              "with iree-compile's time for the same model with llvm-cpu (dyn-llvm).", "",
