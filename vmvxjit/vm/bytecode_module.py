@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vmvxjit.errors import InvalidArgumentError, VerificationError
-from vmvxjit.vm.buffer import VmBuffer
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit, zeroed
+from vmvxjit.vm.buffer import VmBuffer, allocate_checked
 from vmvxjit.vm.cconv import CConv
 from vmvxjit.vm.decoder import Instr, decode_function
 from vmvxjit.vm.list import VALUE_TYPES
@@ -114,17 +115,25 @@ class ModuleState:
     """One module's instance in a context: globals and resolved imports.
 
     `install_jit` (vm/jit/tier.py's JitTier.install, injected by the context)
-    rewrites each prepared function's steps when `tier` is not `interp`."""
+    rewrites each prepared function's steps when `tier` is not `interp`;
+    `allocations` is the context's AllocationLimit, which the globals and every
+    `vm.buffer` the module allocates are charged to."""
 
     def __init__(self, module: BytecodeModule, tier: str = "interp", jit_stats=None,
-                 install_jit=None):
+                 install_jit=None, allocations: AllocationLimit = UNLIMITED):
         self.module = module
         self.tier = tier
         self.jit_stats = jit_stats
         self.install_jit = install_jit
+        self.allocations = allocations
         md = module.module_def
-        self.rwdata = np.zeros(md.global_bytes, dtype=np.uint8)
+        self.rwdata = allocations.allocate(md.global_bytes, zeroed, "module global bytes")
         self.rwdata_view = memoryview(self.rwdata)
-        self.global_refs = [None] * md.global_refs
+        allocations.check(8 * md.global_refs, "module global refs")
+        self.global_refs = allocate_checked(md.global_refs, _nones)
         self.imports: list = [None] * len(md.imports)
         self.prepared: dict = {}
+
+
+def _nones(count: int) -> list:
+    return [None] * count

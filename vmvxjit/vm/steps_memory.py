@@ -10,7 +10,8 @@ import struct
 
 from vmvxjit.errors import InvalidArgumentError, OutOfRangeError
 from vmvxjit.vm import isa
-from vmvxjit.vm.buffer import ACCESS_NAMES, VmBuffer, allocate_checked, load_expression, store_expression
+from vmvxjit.vm.allocation_limit import zeroed
+from vmvxjit.vm.buffer import ACCESS_NAMES, VmBuffer, load_expression, store_expression
 from vmvxjit.vm.bytecode_module import ANY_TYPE
 from vmvxjit.vm.hashing import siphash24
 from vmvxjit.vm.list import VALUE_TYPES, VmList
@@ -312,29 +313,36 @@ def _check_alignment(alignment: int) -> None:
         raise InvalidArgumentError(f"alignments must be powers of two (got {alignment})")
 
 
-def _new_buffer(length: int) -> VmBuffer:
-    return allocate_checked(length, VmBuffer.allocate)
+def _buffer_allocator(env):
+    """A function making a new zeroed vm.buffer charged to the context's allocation cap."""
+    allocate = env.state.allocations.allocate
+
+    def new_buffer(length: int) -> VmBuffer:
+        return VmBuffer.over(allocate(length, zeroed, "vm.buffer"))
+    return new_buffer
 
 
 def build_buffer_alloc(instr, env):
     length, alignment, dst = instr.args
     d = dst & _MASK
+    new_buffer = _buffer_allocator(env)
 
     def step(regs, refs):
         _check_alignment(regs[alignment])
-        refs[d] = _new_buffer(regs[length])
+        refs[d] = new_buffer(regs[length])
     return step
 
 
 def build_buffer_clone(instr, env):
     src, offset, length, alignment, dst = instr.args
     s, d = src & _MASK, dst & _MASK
+    new_buffer = _buffer_allocator(env)
 
     def step(regs, refs):
         source = _buffer(refs[s], "source")
         _check_alignment(regs[alignment])
         data = source.bytes_ro(regs[offset], regs[length])
-        clone = _new_buffer(regs[length])
+        clone = new_buffer(regs[length])
         clone.data[:] = data
         refs[d] = clone
     return step
