@@ -34,7 +34,7 @@ class Function:
         function = program.signature(name)
         self.cconv = function.cconv.text
         self.declaration: Declaration | None = parse_declaration(
-            function.attrs.get("iree.abi.declaration"))
+            function.attrs.get("iree.abi.declaration"), name)
         specs = self.declaration.inputs if self.declaration else (None,) * len(function.cconv.args)
         self._converters = [_converter(self.name, i, ch, spec, program.native_code,
                                        program.context.allocations)

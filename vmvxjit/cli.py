@@ -106,7 +106,7 @@ def _prepare_call(args, announce: bool = False):
     program = Program(path, **options)
     name = args.function or program.default_function()
     function = program.signature(name)
-    declaration = parse_declaration(function.attrs.get("iree.abi.declaration"))
+    declaration = parse_declaration(function.attrs.get("iree.abi.declaration"), name)
     checks = declared_checks(declaration and declaration.inputs, len(function.cconv.args))
     if announce:
         checks = [check and _announcing(check, name) for check in checks]
