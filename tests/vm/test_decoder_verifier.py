@@ -1,11 +1,13 @@
 """Decoder and verifier: real bytecode decodes exactly; malformed bytecode is rejected."""
 
 import dataclasses
+import struct
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tests.support.modules import STATIC, compile_mlir
+from tests.support.modules import MULTI_FUNCTION, STATIC, compile_mlir
 from vmvxjit.errors import Error, VerificationError
 from vmvxjit.vm import isa
 from vmvxjit.vm.bytecode_module import BytecodeModule
@@ -114,3 +116,19 @@ def test_mutated_bytecode_never_escapes_as_non_error(module_def, data):
 def test_module_load_reports_function_location(module_def):
     module = BytecodeModule(module_def)
     assert module.location(0, 0).startswith("module.add+0x0000")
+
+
+def test_a_return_from_the_wrong_register_bank_is_rejected():
+    """Fuzz finding (tools/fuzz): a function declared to return an i32 returned a ref
+    register; the interpreter stored None in its caller's i32 register, and the next add
+    was an INTERNAL TypeError. IREE's verifier checks vm.return against the results."""
+    data = np.frombuffer(compile_mlir(MULTI_FUNCTION, STATIC).read_bytes(), np.uint8).copy()
+    md = load_module_def(data)
+    ordinal = next(i for i, s in enumerate(md.signatures) if s.cconv.results == ("i",))
+    desc, code = _function(md, ordinal)
+    ret = decode_function(code)[-1]
+    assert ret.op.mnemonic == "vm.return" and len(ret.arg("operands")) == 1
+    operand = md.bytecode.ctypes.data - data.ctypes.data + desc.bytecode_offset + ret.pc + 3
+    data[operand:operand + 2] = np.frombuffer(struct.pack("<H", isa.REF_BIT), np.uint8)   # %r0
+    with pytest.raises(VerificationError, match="i32 register required but ref register"):
+        BytecodeModule(load_module_def(data))

@@ -4,8 +4,9 @@ Nothing executes before this passes: every register is in range and in the
 right bank (64-bit values even-aligned), MOVE bits only where allowed,
 function/import/rodata/global/type ordinals exist, branch targets are block
 markers, every op sits inside a block and every block ends in a terminator,
-call operand lists match the callee's calling convention, and ext_f32/ext_f64
-ops only appear in functions that declare those features.
+call operand lists match the callee's calling convention and return operand
+lists the function's own results, and ext_f32/ext_f64 ops only appear in
+functions that declare those features.
 """
 
 from __future__ import annotations
@@ -231,6 +232,8 @@ class _FunctionVerifier:
                 if instr.op.mnemonic in ("vm.call", "vm.call.variadic", "vm.call.yieldable",
                                          "vm.call.variadic.yieldable"):
                     self.call(instr)
+                elif instr.op.mnemonic == "vm.return":
+                    self.cconv_registers(self.cconv.results, instr.arg("operands"))
                 if instr.op.mnemonic in TERMINATORS:
                     in_block = False
             except VerificationError as error:
