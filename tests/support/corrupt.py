@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import struct
 
+import numpy as np
+
 from vmvxjit.vm.container import open_container
 from vmvxjit.vm.flatbuffer import FlatBuffer
 from vmvxjit.vm.module_def import BYTECODE_MODULE_DEF
@@ -23,3 +25,10 @@ def patched(data: bytes, locate, fmt: str, value) -> bytes:
 def string_start(table, field: str) -> int:
     """The FlatBuffer position of the first character of `table`'s string `field`."""
     return table.fb.follow(table.field_position(field, 4), field) + 4
+
+
+def instruction_offset(data: np.ndarray, module_def, ordinal: int, pc: int) -> int:
+    """The file offset of the instruction at `pc` of function `ordinal` (`module_def` was
+    loaded from the array `data`, whose bytecode it views without copying)."""
+    descriptor = module_def.functions[ordinal]
+    return module_def.bytecode.ctypes.data - data.ctypes.data + descriptor.bytecode_offset + pc
