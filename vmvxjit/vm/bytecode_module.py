@@ -9,6 +9,7 @@ ref slots, and the resolved imports.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,12 @@ from vmvxjit.vm.ref import REF_TYPES
 from vmvxjit.vm.verifier import VerifyContext, verify_function, _pow2_at_least
 
 ANY_TYPE = None  # `!vm.opaque`: any ref or value
+
+
+@functools.cache
+def _value_type_as_ref(name: str) -> type:
+    """A class with value type `name`'s name that no ref is an instance of."""
+    return type(f"{name}_as_ref", (), {"type_name": name})
 
 
 @dataclass
@@ -103,6 +110,13 @@ class BytecodeModule:
         if self._types is None:
             self._types = [resolve_type_name(t) for t in self.module_def.types]
         return self._types[type_id]
+
+    def ref_type_of(self, type_id: int):
+        """`type_of` for ops that move refs: a value type there (a corrupted module)
+        becomes a class no ref is an instance of, so a non-null ref mismatches it, as
+        IREE's null ref type does."""
+        resolved = self.type_of(type_id)
+        return _value_type_as_ref(resolved) if isinstance(resolved, str) else resolved
 
     def location(self, ordinal: int, pc: int) -> str:
         """`module.function+0x0042` plus the source location when known."""

@@ -116,7 +116,7 @@ def build_global_store(instr, env):
 
 def build_global_load_ref(instr, env):
     slot, type_id, w = instr.args
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     globals_ = env.state.global_refs
     dst = w & _MASK
     indirect = "indirect" in instr.op.mnemonic
@@ -131,7 +131,7 @@ def build_global_load_ref(instr, env):
 
 def build_global_store_ref(instr, env):
     slot, type_id, value = instr.args
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     globals_ = env.state.global_refs
     src, move = value & _MASK, value & _MOVE
     indirect = "indirect" in instr.op.mnemonic
@@ -179,7 +179,7 @@ def build_assign_ref(instr, env):
 
 def build_cast_any_ref(instr, env):
     src, type_id, dst = instr.args
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     s, d, move = src & _MASK, dst & _MASK, src & _MOVE
 
     def step(regs, refs):
@@ -196,7 +196,7 @@ def build_select_ref(instr, env):
     t_move, f_move = true_raw & _MOVE, false_raw & _MOVE
     # IREE checks the selected ref against the type; `!vm.opaque` matches no
     # concrete ref there, so any non-null value fails (nulls pass).
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     opaque = expected is ANY_TYPE
 
     def step(regs, refs):
@@ -454,7 +454,7 @@ def build_list_set(instr, env):
 
 def build_list_get_ref(instr, env):
     lst_raw, index, type_id, dst = instr.args
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     lst, d = lst_raw & _MASK, dst & _MASK
 
     def step(regs, refs):
