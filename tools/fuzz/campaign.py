@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tests.support.modules import CONFIGS, REPO_ROOT
 
-TIERS = ("auto", "interp")
+TIERS = ("auto", "interp", "jit")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", type=int, action="append", help="run just this mutant index")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per mutant (default 20)")
     parser.add_argument("--tiers", default=",".join(TIERS),
-                        help="tiers mutants run in, by rotation (default auto,interp)")
+                        help="tiers mutants run in, by rotation (default auto,interp,jit)")
     parser.add_argument("--max-allocation", default="256M",
                         help="vmvxjit's allocation cap in each child (default 256M)")
     parser.add_argument("--configs", default=",".join(CONFIGS), help="configurations to mutate")

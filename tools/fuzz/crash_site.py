@@ -104,8 +104,8 @@ class CrashSite:
         """In the parent, after a child died by a signal: what the handler saw."""
         if not self.slots[SIGNAL]:
             return None
-        pc = int(self.slots[PC])
+        pc, address = int(self.slots[PC]), int(self.slots[ADDRESS])
         count = int(self.slots[RANGE_COUNT])
         ranges = self.slots[RANGES:RANGES + 2 * count].reshape(-1, 2).tolist()
-        return {"pc": pc, "address": int(self.slots[ADDRESS]),
+        return {"pc": pc, "address": address, "wild_jump": pc == address,
                 "in_module_code": any(start <= pc < end for start, end in ranges)}

@@ -1,9 +1,9 @@
 """The seed programs: small MLIR functions covering what modules do.
 
 Each is compiled in the three inline configurations; together they exercise
-elementwise and matmul dispatches, reductions over a dynamic dim, `exp`,
-scalar loops, internal calls and mutable globals, so mutants reach every
-part of the loader and the VM.
+elementwise, matmul and convolution dispatches, reductions over a dynamic dim,
+`exp`, data-dependent indexing, i8/i16 arithmetic, scalar loops, internal
+calls and mutable globals, so mutants reach every part of the loader and the VM.
 """
 
 ADD = """
@@ -76,5 +76,60 @@ func.func @step(%x: tensor<4xf32>) -> tensor<4xf32> {
 }
 """
 
+GATHER = """
+func.func @gather(%table: tensor<8x4xf32>, %indices: tensor<3xi32>) -> tensor<3x4xf32> {
+  %e = tensor.empty() : tensor<3x4xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%indices : tensor<3xi32>) outs(%e : tensor<3x4xf32>) {
+    ^bb0(%index: i32, %out: f32):
+      %i = arith.index_cast %index : i32 to index
+      %c7 = arith.constant 7 : index
+      %clamped = arith.minsi %i, %c7 : index
+      %j = linalg.index 1 : index
+      %v = tensor.extract %table[%clamped, %j] : tensor<8x4xf32>
+      linalg.yield %v : f32
+  } -> tensor<3x4xf32>
+  return %r : tensor<3x4xf32>
+}
+"""
+
+CONV = """
+func.func @conv(%input: tensor<1x6x6x2xf32>, %filter: tensor<3x3x2x4xf32>) -> tensor<1x4x4x4xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x4xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %r = linalg.conv_2d_nhwc_hwcf ins(%input, %filter : tensor<1x6x6x2xf32>, tensor<3x3x2x4xf32>)
+                               outs(%z : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %r : tensor<1x4x4x4xf32>
+}
+"""
+
+NARROW_TYPES = """
+func.func @narrow(%a: tensor<6xi8>, %b: tensor<6xi16>) -> (tensor<6xi16>, tensor<6xf32>) {
+  %e = tensor.empty() : tensor<6xi16>
+  %f = tensor.empty() : tensor<6xf32>
+  %r:2 = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>,
+                                          affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                         iterator_types = ["parallel"]}
+      ins(%a, %b : tensor<6xi8>, tensor<6xi16>) outs(%e, %f : tensor<6xi16>, tensor<6xf32>) {
+    ^bb0(%x: i8, %y: i16, %o: i16, %p: f32):
+      %w = arith.extsi %x : i8 to i16
+      %s = arith.muli %w, %y : i16
+      %q = arith.sitofp %s : i16 to f32
+      linalg.yield %s, %q : i16, f32
+  } -> (tensor<6xi16>, tensor<6xf32>)
+  return %r#0, %r#1 : tensor<6xi16>, tensor<6xf32>
+}
+"""
+
 PROGRAMS = {"add": ADD, "matmul": MATMUL, "row_sums": ROW_SUMS, "softmax": SOFTMAX,
-            "scalar_loop": SCALAR_LOOP, "stateful": STATEFUL}
+            "scalar_loop": SCALAR_LOOP, "stateful": STATEFUL, "gather": GATHER, "conv": CONV,
+            "narrow_types": NARROW_TYPES}
+
+# Programs of one configuration only, with extra iree-compile flags: VMVX microkernels
+# (the `vmvx` module's exports and their argument checks) and data tiling (mmt4d, pack).
+VARIANTS = {"dynamic_vmvx": {
+    "add_ukernels": (ADD, ("--iree-vmvx-enable-microkernels",)),
+    "matmul_data_tiling": (MATMUL, ("--iree-vmvx-enable-microkernels", "--iree-opt-data-tiling")),
+}}

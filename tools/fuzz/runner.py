@@ -7,8 +7,11 @@ and exits at the time limit, installs the crash-site handler, runs
 `child.run_mutant` and writes its report to a pipe. Outcomes:
 
 - `result`, `error` (a vmvxjit.Error): accepted;
-- `native-crash`: a signal whose PC lies in the module's own mapped code (out of
-  scope: native code is trusted, as in IREE);
+- `native-crash`: a signal whose PC lies in the module's own mapped code, or a
+  jump to an unmapped address while the module's native code runs (the workgroup
+  loop only calls the export functions the library names, checked to lie in its
+  executable segments, so the bad jump was the module's): out of scope, native
+  code is trusted, as in IREE;
 - `hangs-in-iree-too`: a timeout that iree-run-module shares (set by the campaign
   from `iree_oracle`): the mutated program itself does not terminate;
 - findings: `foreign` (another exception), `internal` (an INTERNAL error wrapping
@@ -31,6 +34,9 @@ from tools.fuzz.crash_site import CrashSite
 from vmvxjit.loaders import elf_mapping
 
 ADDRESS_SPACE = 8 << 30        # a child that needs more has a runaway allocation
+# Where Python calls into a module's native code: dispatches, the library query, initializers.
+NATIVE_CALLS = ("vmvxjit/loaders/native_dispatch.py", "vmvxjit/loaders/library_abi.py",
+                "vmvxjit/loaders/elf_mapping.py")
 ACCEPTED = ("result", "error", "native-crash", "hangs-in-iree-too")
 
 
@@ -68,6 +74,15 @@ def _child(data: bytes, options: dict, timeout: float, write_fd: int, trace: Pat
         os._exit(0)
 
 
+def _innermost_frame(stack: str) -> str:
+    """The file of the innermost Python frame of the crashed thread in faulthandler's text."""
+    crashed = stack.partition("Current thread")[2]
+    for line in crashed.splitlines():
+        if line.strip().startswith('File "'):
+            return line.split('"')[1]
+    return ""
+
+
 def _read_all(fd: int, deadline: float) -> tuple[bytes, bool]:
     """What was written to `fd`, and whether EOF came before `deadline`."""
     chunks = []
@@ -103,11 +118,13 @@ def run_forked(data: bytes, options: dict, timeout: float, trace: Path, site: Cr
     calls = [m["calling"] for m in messages if "calling" in m]
     reports = [m for m in messages if "outcome" in m]
     context = {"seconds": time.monotonic() - start, "call": calls[-1] if calls else None}
-    stack = trace.read_text(errors="replace")[-3000:] if trace.exists() else ""
+    stack = trace.read_text(errors="replace") if trace.exists() else ""
+    stack = stack.partition("\nExtension modules:")[0][:4000]    # the frames, not the list
     if os.WIFSIGNALED(status):
         crash = site.crash()
         name = signal.Signals(os.WTERMSIG(status)).name
-        outcome = "native-crash" if crash and crash["in_module_code"] else "signal"
+        outcome = "native-crash" if crash and (crash["in_module_code"] or (
+            crash["wild_jump"] and _innermost_frame(stack).endswith(NATIVE_CALLS))) else "signal"
         return {"outcome": outcome, "type": name, "crash": crash, "stack": stack, **context}
     if reports:
         return {**reports[-1], **context}
