@@ -66,10 +66,10 @@ def run(args) -> dict:
         mutant = make_mutant(seeds, args.seed, index)
         options = options_for(index, tiers, args.max_allocation)
         report = run_forked(mutant.data, options, args.timeout, out / "trace.txt", site)
-        if report["outcome"] == "timeout":
+        if report["outcome"] in ("timeout", "signal"):
             report["iree"] = iree_verdict(mutant.data, report["call"], args.timeout, out)
-            if report["iree"] == "timeout":
-                report["outcome"] = "hangs-in-iree-too"
+            if report["iree"] == "timeout" or report["iree"].startswith("signal"):
+                report["outcome"] = "fails-in-iree-too"
         described = {"index": index, "seed_module": mutant.seed.name, "options": options,
                      "operations": list(mutant.operations)}
         tally.add(mutant.seed.config, report, described)

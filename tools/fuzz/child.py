@@ -14,6 +14,7 @@ import traceback
 
 import vmvxjit
 from tools.fuzz.arguments import arguments, iree_inputs
+from vmvxjit.vm.module_def import load_module_def
 
 # An INTERNAL error whose message starts like this wraps a Python exception that
 # escaped vmvxjit's own checks (vmvxjit.errors.internal_error): a finding, too.
@@ -28,11 +29,20 @@ def _innermost_vmvxjit_frame(error: BaseException) -> str:
     return f"{frame.filename.rpartition('vmvxjit/')[2] or frame.filename}:{frame.lineno} {frame.name}"
 
 
+def _first_export(data: bytes) -> str | None:
+    try:
+        exports = load_module_def(data).exports
+    except vmvxjit.Error:
+        return None
+    return exports[0].name if exports else None
+
+
 def run_mutant(data: bytes, options: dict, note) -> dict:
     """Loads `data` with `options` and calls each public function once (`note(call)`
     first tells the parent which, with what)."""
     stage = "load"
     try:
+        note({"function": _first_export(data), "inputs": []})   # for a hang while loading
         module = vmvxjit.load(data, **options)
         for name, function in module.functions.items():
             stage = f"call {name}"

@@ -12,8 +12,10 @@ EXAMPLES = 3
 def outcome_key(report: dict) -> str:
     """`result`, `error:<class>`, `native-crash:<signal>`, or a finding's kind and type."""
     outcome = report["outcome"]
-    if outcome in ("result", "timeout", "no-report", "hangs-in-iree-too"):
+    if outcome in ("result", "timeout", "no-report"):
         return outcome
+    if outcome == "fails-in-iree-too":
+        return f"{outcome}:{report.get('type', 'timeout')}"
     if outcome == "internal":
         return f"internal:{report['where']}"
     return f"{outcome}:{report['type']}"

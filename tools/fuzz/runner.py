@@ -12,8 +12,10 @@ and exits at the time limit, installs the crash-site handler, runs
   loop only calls the export functions the library names, checked to lie in its
   executable segments, so the bad jump was the module's): out of scope, native
   code is trusted, as in IREE;
-- `hangs-in-iree-too`: a timeout that iree-run-module shares (set by the campaign
-  from `iree_oracle`): the mutated program itself does not terminate;
+- `fails-in-iree-too`: a timeout or crash (outside module code) that IREE's own
+  iree-run-module also hangs or crashes on with the same call (set by the
+  campaign from `iree_oracle`): a mutated program that loops forever, or module
+  code that corrupts memory given the dispatch parameters the mutant computes;
 - findings: `foreign` (another exception), `internal` (an INTERNAL error wrapping
   a Python exception), `signal` (anywhere else), `timeout`, `no-report`.
 """
@@ -37,7 +39,7 @@ ADDRESS_SPACE = 8 << 30        # a child that needs more has a runaway allocatio
 # Where Python calls into a module's native code: dispatches, the library query, initializers.
 NATIVE_CALLS = ("vmvxjit/loaders/native_dispatch.py", "vmvxjit/loaders/library_abi.py",
                 "vmvxjit/loaders/elf_mapping.py")
-ACCEPTED = ("result", "error", "native-crash", "hangs-in-iree-too")
+ACCEPTED = ("result", "error", "native-crash", "fails-in-iree-too")
 
 
 def watch_images(site: CrashSite) -> None:
@@ -120,7 +122,8 @@ def run_forked(data: bytes, options: dict, timeout: float, trace: Path, site: Cr
     context = {"seconds": time.monotonic() - start, "call": calls[-1] if calls else None}
     stack = trace.read_text(errors="replace") if trace.exists() else ""
     stack = stack.partition("\nExtension modules:")[0][:4000]    # the frames, not the list
-    if os.WIFSIGNALED(status):
+    timed_out = stack.lstrip().startswith("Timeout") or not ended
+    if os.WIFSIGNALED(status) and not timed_out:    # (a signal after the watchdog fired is its exit)
         crash = site.crash()
         name = signal.Signals(os.WTERMSIG(status)).name
         outcome = "native-crash" if crash and (crash["in_module_code"] or (
@@ -128,6 +131,6 @@ def run_forked(data: bytes, options: dict, timeout: float, trace: Path, site: Cr
         return {"outcome": outcome, "type": name, "crash": crash, "stack": stack, **context}
     if reports:
         return {**reports[-1], **context}
-    if stack.lstrip().startswith("Timeout") or not ended:
+    if timed_out:
         return {"outcome": "timeout", "stack": stack, **context}
     return {"outcome": "no-report", "status": os.WEXITSTATUS(status), "stack": stack, **context}
