@@ -21,6 +21,7 @@ from vmvxjit.vm.cconv import CConv
 from vmvxjit.vm.decoder import Instr, decode_function
 from vmvxjit.vm.list import VALUE_TYPES
 from vmvxjit.vm.module_def import ModuleDef, load_module_def
+from vmvxjit.vm.register_banks import check_register_banks
 from vmvxjit.vm.ref import REF_TYPES
 from vmvxjit.vm.verifier import VerifyContext, verify_function, _pow2_at_least
 
@@ -97,7 +98,9 @@ class BytecodeModule:
             if cconv is None:
                 raise VerificationError("function has no calling convention")
             instrs = decode_function(data)
-            verify_function(self._verify_context(), desc, cconv, instrs, len(data))
+            context = self._verify_context()
+            verify_function(context, desc, cconv, instrs, len(data))
+            check_register_banks(instrs, cconv, context)
         except VerificationError as error:
             error.add_frame(f"{self.name}.{name}")
             raise

@@ -42,6 +42,34 @@ def _pow2_at_least(n: int) -> int:
     return 1 << (n - 1).bit_length()
 
 
+CCONV_BANKS = {"i": "i32", "f": "f32", "I": "i64", "F": "f64", "r": "ref"}
+
+
+def cconv_banks(items, registers, segments=None):
+    """(register, bank) for each value a register list passes for cconv `items`
+    (spans repeat `segments[position]` times); underflows are VerificationErrors."""
+    index = 0
+    for position, item in enumerate(items):
+        if len(item) == 1:
+            chars = item
+            repeat = 1
+        else:
+            if segments is None:
+                raise VerificationError("function is variadic but no segment size list provided")
+            if position >= len(segments):
+                raise VerificationError(
+                    f"segment size list underflow (have {len(segments)}, "
+                    f"trying to access {position})")
+            chars, repeat = item[1:], segments[position]
+        for _ in range(repeat):
+            for ch in chars:
+                if index >= len(registers):
+                    raise VerificationError(
+                        f"register list underflow (have {len(registers)}, trying to access {index})")
+                yield registers[index], CCONV_BANKS[ch]
+                index += 1
+
+
 @dataclass(frozen=True)
 class VerifyContext:
     """What the verifier needs to know about the enclosing module."""
@@ -110,28 +138,8 @@ class _FunctionVerifier:
 
     def cconv_registers(self, items, registers, segments=None) -> None:
         """IREE's check that a register list supplies every cconv slot."""
-        index = 0
-        for position, item in enumerate(items):
-            if len(item) == 1:
-                chars = item
-                repeat = 1
-            else:
-                if segments is None:
-                    raise VerificationError("function is variadic but no segment size list provided")
-                if position >= len(segments):
-                    raise VerificationError(
-                        f"segment size list underflow (have {len(segments)}, "
-                        f"trying to access {position})")
-                chars, repeat = item[1:], segments[position]
-            for _ in range(repeat):
-                for ch in chars:
-                    if index >= len(registers):
-                        raise VerificationError(
-                            f"register list underflow (have {len(registers)}, "
-                            f"trying to access {index})")
-                    bank = {"i": "i32", "f": "f32", "I": "i64", "F": "f64", "r": "ref"}[ch]
-                    self.reg_of_bank(registers[index], bank)
-                    index += 1
+        for raw, bank in cconv_banks(items, registers, segments):
+            self.reg_of_bank(raw, bank)
 
     # fields -------------------------------------------------------------------
 
