@@ -100,7 +100,7 @@ class BytecodeModule:
             instrs = decode_function(data)
             context = self._verify_context()
             verify_function(context, desc, cconv, instrs, len(data))
-            check_register_banks(instrs, cconv, context)
+            check_register_banks(instrs, cconv, context, _pow2_at_least(desc.i32_register_count))
         except VerificationError as error:
             error.add_frame(f"{self.name}.{name}")
             raise

@@ -1,15 +1,18 @@
-"""Load-time check that every numeric register is read in the bank it was last written in.
+"""Load-time check that no register is read as an integer while it may hold a float, nor
+read before anything writes it.
 
 IREE's registers are untyped 32-bit cells, so its verifier leaves this alone. vmvxjit keeps
-one Python int or float per register (the interpreter) and one typed local per register and
-bank (compiled regions), so bytecode that writes a register as f32 and reads it as i32
-would fail with Python's TypeError, or compute differently in each tier. Compilers never
-emit that (a register holds one SSA value of one type at a time): only a corrupted module
-does, and it is rejected here. A forward dataflow over the function's blocks tracks the
-banks each register may last have been written in, as one bitmask of registers per bank
-(branch remaps carry them along); a read that may see another bank is a VerificationError
-naming the register, the banks and the pc. Registers never written hold zero and match any
-bank; arguments have their cconv's banks.
+one Python int or float per register, so an integer op on a register holding a float raises
+Python's TypeError; and a register nothing wrote is zero in vmvxjit but whatever IREE's stack
+held, so a mutant's loop may end in one runtime and not the other. Compilers emit neither (a
+register holds one SSA value at a time, written before any use): only a corrupted module
+does, and it is rejected here.
+
+A forward dataflow over the function's blocks tracks, as one bitmask of registers per bank,
+the banks each register may last have been written in, or that it may be unwritten (branch
+remaps carry them along, in order); a read that may see a conflicting bank (`_CONFLICTS`)
+is a VerificationError naming the register, the banks and the pc. Arguments have their
+cconv's banks; results of an import without a signature match any bank.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from vmvxjit.vm.cconv import frame_layout
 from vmvxjit.vm.decoder import BLOCK_OP
 from vmvxjit.vm.verifier import CCONV_BANKS, MISENCODED_F32_LOAD, VerifyContext, cconv_banks
 
-BANKS = ("i32", "f32", "i64", "f64", "high")     # "high": the upper cell of a 64-bit value
+# "high": the upper cell of a 64-bit value; "unset": never written on some path to here.
+BANKS = ("i32", "f32", "i64", "f64", "high", "unset")
 _INDEX = {bank: i for i, bank in enumerate(BANKS)}
 _NAMES = {"i32": "i32", "f32": "f32", "i64": "i64", "f64": "f64",
-          "high": "the upper half of an i64/f64"}
+          "high": "the upper half of an i64/f64", "unset": "nothing (never written)"}
 _CALLS = ("vm.call", "vm.call.variadic", "vm.call.yieldable", "vm.call.variadic.yieldable")
 
 
@@ -104,18 +108,26 @@ def _write(state: list, raw: int, bank) -> None:
 
 
 def _remapped(state: tuple, pairs) -> tuple:
-    """`state` after a branch's remap: each destination takes its source's banks."""
+    """`state` after a branch's remap: the moves happen in order (as in IREE and the
+    interpreter: a later move may read what an earlier one wrote), each destination
+    taking its source's banks."""
     moves = [(s, d) for s, d in pairs if not s & isa.REF_BIT]
     if not moves:
         return state
     result = list(state)
     for s, d in moves:
-        for i, mask in enumerate(state):
-            result[i] = (result[i] & ~(1 << d)) | (((mask >> s) & 1) << d)
+        for i, mask in enumerate(result):
+            result[i] = (mask & ~(1 << d)) | (((mask >> s) & 1) << d)
     return tuple(result)
 
 
-_OTHERS = {bank: tuple(i for i, other in enumerate(BANKS) if other != bank) for bank in BANKS}
+# What a read of each bank must not see. Reading an i64 as i32 (or the upper cell of a 64-bit
+# value) is left alone: iree-compile 3.13 emits it (a remap list that overwrites a register
+# before copying it), and the interpreter reads the value as IREE does. An integer op on a
+# float raises in Python; a register nothing wrote is zero here and garbage in IREE.
+_CONFLICTS = {"i32": ("f32", "f64", "unset"), "i64": ("f32", "f64", "unset"),
+              "f32": ("unset",), "f64": ("unset",)}
+_OTHERS = {bank: tuple(_INDEX[other] for other in conflicts) for bank, conflicts in _CONFLICTS.items()}
 
 
 def _check_read(state: list, pc: int, raw: int, bank: str) -> None:
@@ -151,19 +163,21 @@ def _blocks(instrs: list, results, ctx: VerifyContext) -> dict:
     return {pc: (ops, _edges(terminator[pc]) if pc in terminator else []) for pc, ops in blocks.items()}
 
 
-def _entry_state(cconv) -> tuple:
+def _entry_state(cconv, register_count: int) -> tuple:
     state = [0] * len(BANKS)
+    state[_INDEX["unset"]] = (1 << register_count) - 1
     for ch, slot in frame_layout(cconv.args)[0]:
         if ch != "r":
             _write(state, slot, CCONV_BANKS[ch])
     return tuple(state)
 
 
-def check_register_banks(instrs: list, cconv, ctx: VerifyContext) -> None:
-    """Raises VerificationError if some read may see a register written in another bank."""
+def check_register_banks(instrs: list, cconv, ctx: VerifyContext, register_count: int) -> None:
+    """Raises VerificationError if some read may see a register written in another bank, or
+    never written (`register_count`: the function's i32 registers)."""
     blocks = _blocks(instrs, cconv.results, ctx)
     first = instrs[0].pc
-    states = {first: _entry_state(cconv)}
+    states = {first: _entry_state(cconv, register_count)}
     queue, queued = [first], {first}     # blocks to (re)visit, lowest pc first
     while queue:
         pc = heapq.heappop(queue)
