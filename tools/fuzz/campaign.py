@@ -82,7 +82,7 @@ def run(args) -> dict:
             rate = count / (time.monotonic() - started)
             print(f"{count} mutants, {rate:.1f}/s, {len(tally.findings)} findings", file=sys.stderr,
                   flush=True)
-    summary = {"command": "python -m tools.fuzz " + " ".join(sys.argv[1:]), "seed": args.seed,
+    summary = {"command": "python -m tools.fuzz " + " ".join(args.argv), "seed": args.seed,
                "timeout": args.timeout, "tiers": tiers, "max_allocation": args.max_allocation,
                "seconds": round(time.monotonic() - started, 1), **tally.summary()}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
@@ -92,5 +92,7 @@ def run(args) -> dict:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = _parser().parse_args(argv)
+    args.argv = argv
     return 1 if run(args)["findings"] else 0
