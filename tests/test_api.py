@@ -8,6 +8,7 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import CONFIGS, DYNAMIC_LLVM, FULL_HAL, STATIC, compile_mlir
+from vmvxjit.vm.allocation_limit import UNLIMITED
 
 MULTI = """
 func.func @f(%a: tensor<?x4xf32>, %b: i32, %c: tensor<i64>) -> (tensor<?x4xf32>, i32, tensor<i64>) {
@@ -72,7 +73,7 @@ def test_a_value_that_is_no_array_names_the_argument(multi, value, shown):
 
 
 def test_an_untyped_argument_names_the_argument_too():
-    convert = vmvxjit.api._converter("g", 2, "r", None, native_code=False)
+    convert = vmvxjit.api._converter("g", 2, "r", None, native_code=False, limit=UNLIMITED)
     with pytest.raises(vmvxjit.InvalidArgumentError) as info:
         convert(np.array(["abcd"]))
     assert str(info.value) == ("INVALID_ARGUMENT; g: argument 2 has element type <U4, "
@@ -115,7 +116,7 @@ def test_unknown_option_is_an_error():
     with pytest.raises(vmvxjit.InvalidArgumentError) as info:
         vmvxjit.load(compile_mlir(MULTI, STATIC), tire="jit")
     assert str(info.value) == ("INVALID_ARGUMENT; unknown option 'tire'; "
-                               "valid options are tier, trace_stream")
+                               "valid options are tier, trace_stream, max_allocation")
 
 
 def test_full_hal_module_says_how_to_recompile():
@@ -203,3 +204,63 @@ def test_results_own_their_memory(config):
     assert m.get().tolist() == [1, 1, 1, 1]
     second = m.step(np.ones(4, np.float32))
     assert first.tolist() == [5, 5, 5, 5] and second.tolist() == [2, 2, 2, 2]
+
+
+FILL = """
+func.func @fill(%n: index) -> tensor<?xf32> {
+  %c = arith.constant 1.0 : f32
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %f = linalg.fill ins(%c : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  return %f : tensor<?xf32>
+}
+"""
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_max_allocation_caps_the_live_buffers_of_a_module(config):
+    """An allocation past the cap is RESOURCE_EXHAUSTED before memory is touched, saying
+    what was asked, the cap and how to raise it; buffers count while they are alive."""
+    m = vmvxjit.load(compile_mlir(FILL, CONFIGS[config]), max_allocation="1M")
+    with pytest.raises(vmvxjit.ResourceExhaustedError) as info:
+        m.fill(10**9)
+    message = str(info.value)
+    assert message.startswith("RESOURCE_EXHAUSTED; allocating 4000000000 bytes for a hal_inline "
+                              "buffer would exceed the allocation cap of 1048576 bytes (")
+    assert "cap set by max_allocation); raise it with vmvxjit.load(..., max_allocation=N)" in message
+    held = m.fill(200_000)       # 800 kB under the 1 MiB cap
+    assert held.sum() == 200_000
+    with pytest.raises(vmvxjit.ResourceExhaustedError, match="bytes already live"):
+        m.fill(200_000)
+    del held
+    assert m.fill(200_000).sum() == 200_000
+
+
+def test_max_allocation_from_the_environment(monkeypatch):
+    monkeypatch.setenv("VMVXJIT_MAX_ALLOCATION", "64K")
+    m = vmvxjit.load(compile_mlir(FILL, STATIC))
+    assert m.fill(1000).sum() == 1000
+    with pytest.raises(vmvxjit.ResourceExhaustedError, match=r"cap of 65536 bytes .*VMVXJIT_MAX_ALLOCATION\)"):
+        m.fill(100_000)
+    assert vmvxjit.load(compile_mlir(FILL, STATIC), max_allocation="1M").fill(100_000).sum() == 100_000
+
+
+def test_arguments_and_executable_images_are_charged_too():
+    with pytest.raises(vmvxjit.ResourceExhaustedError,
+                       match=r"allocating 512 bytes for mm: argument 0 \(%input0: tensor<8x16xf32>\)"):
+        vmvxjit.load(compile_mlir(MATMUL, STATIC), max_allocation=256).mm(
+            np.ones((8, 16), np.float32), np.ones((16, 4), np.float32))
+    with pytest.raises(vmvxjit.ResourceExhaustedError, match="bytes for an embedded ELF image"):
+        vmvxjit.load(compile_mlir(MATMUL, DYNAMIC_LLVM), max_allocation=1024)
+
+
+def test_a_pickled_module_keeps_its_allocation_cap():
+    module = vmvxjit.load(compile_mlir(FILL, STATIC), max_allocation="64K")
+    copy = pickle.loads(pickle.dumps(module))
+    assert copy._options == {"max_allocation": "64K"}
+    with pytest.raises(vmvxjit.ResourceExhaustedError, match="cap of 65536 bytes"):
+        copy.fill(100_000)
+
+
+def test_a_bad_max_allocation_is_an_error():
+    with pytest.raises(vmvxjit.InvalidArgumentError, match="max_allocation='lots' is not a size"):
+        vmvxjit.load(compile_mlir(FILL, STATIC), max_allocation="lots")

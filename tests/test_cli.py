@@ -182,3 +182,39 @@ def test_short_runs_import_nothing_they_do_not_need(config):
     modules = _modules_after_run(argv)
     assert "vmvxjit.cli" in modules
     assert not unneeded & modules
+
+
+SUM = """
+func.func @total(%a: tensor<?xf32>) -> tensor<f32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<f32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<f32>) -> tensor<f32>
+  %r = linalg.reduce ins(%a : tensor<?xf32>) outs(%i : tensor<f32>) dimensions = [0]
+    (%x: f32, %acc: f32) { %s = arith.addf %x, %acc : f32
+                           linalg.yield %s : f32 }
+  return %r : tensor<f32>
+}
+"""
+
+
+@pytest.mark.parametrize("flag", ["--max-allocation=1G", "env"])
+def test_max_allocation_rejects_a_huge_input_before_allocating(flag, monkeypatch):
+    """A 40 GB input is RESOURCE_EXHAUSTED before its memory is touched (the shape
+    passes the declaration's check: the dim is dynamic)."""
+    if flag == "env":
+        monkeypatch.setenv("VMVXJIT_MAX_ALLOCATION", "1G")
+    argv = ["run", str(compile_mlir(SUM, STATIC)), "--input=10000000000xf32=0"]
+    code, _, err = run(argv + ([flag] if flag != "env" else []))
+    assert code == 1
+    assert err.startswith("Error: RESOURCE_EXHAUSTED; allocating 40000000000 bytes for an input "
+                          "would exceed the allocation cap of 1073741824 bytes")
+    assert "--max-allocation=N" in err and err.endswith("; parsing input `10000000000xf32=0`\n")
+
+
+def test_max_allocation_flag_caps_what_the_module_allocates(tmp_path):
+    path = tmp_path / "x.npy"
+    np.save(path, np.ones(1000, np.float32))
+    module = str(compile_mlir(SUM, STATIC))
+    assert run(["run", module, f"--input=@{path}", "--max-allocation=64K"])[1].endswith("f32=1000\n")
+    code, _, err = run(["bench", module, f"--input=@{path}", "--max-allocation=3K"])
+    assert code == 1 and "RESOURCE_EXHAUSTED; allocating 4000 bytes for an input file's contents" in err

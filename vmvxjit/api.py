@@ -17,6 +17,7 @@ from vmvxjit.errors import InvalidArgumentError
 from vmvxjit.hal_inline import element_types
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
 from vmvxjit.runtime import Program
+from vmvxjit.vm.allocation_limit import AllocationLimit
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view, buffer_view_from_array, is_packed
 
@@ -33,9 +34,10 @@ class Function:
         function = program.signature(name)
         self.cconv = function.cconv.text
         self.declaration: Declaration | None = parse_declaration(
-            function.attrs.get("iree.abi.declaration"))
+            function.attrs.get("iree.abi.declaration"), name)
         specs = self.declaration.inputs if self.declaration else (None,) * len(function.cconv.args)
-        self._converters = [_converter(self.name, i, ch, spec, program.native_code)
+        self._converters = [_converter(self.name, i, ch, spec, program.native_code,
+                                       program.context.allocations)
                             for i, (ch, spec) in enumerate(zip(function.cconv.args, specs))]
 
     def __repr__(self) -> str:
@@ -55,8 +57,10 @@ class Function:
         return tuple(_to_host(v, held) for v in results)
 
 
-def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, native_code: bool):
-    """A function checking and converting argument `index` (built once per export)."""
+def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, native_code: bool,
+               limit: AllocationLimit):
+    """A function checking and converting argument `index` (built once per export; its
+    buffers charged to `limit`)."""
     what = f"{function}: argument {index}" + (f" (%{spec.name}: {spec.type_text})" if spec else "")
     if ch in _SCALARS:
         cast = _SCALARS[ch]
@@ -76,18 +80,19 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, nativ
             if _element_type(array) is None:
                 raise InvalidArgumentError(
                     f"{what} has element type {array.dtype}, which no buffer view can hold")
-            return buffer_view_from_array(array)
+            return buffer_view_from_array(array, None, limit)
         return untyped
     expected = element_types.parse_element_type(spec.element_type)
     dtype = element_types.numpy_dtype(expected)
     shape = spec.shape
     accepted = set()
     dense = None if native_code or is_packed(expected) or None in shape else tuple(shape)
+    copy = _copier(limit, what)
 
     def tensor(value):
         if (value.__class__ is np.ndarray and value.shape == dense and value.dtype == dtype
                 and value.flags.c_contiguous):
-            return BufferView(HalBuffer(np.frombuffer(value, np.uint8).copy()), dense, expected)
+            return BufferView(HalBuffer(copy(np.frombuffer(value, np.uint8))), dense, expected)
         if value is None or isinstance(value, BufferView):
             return value
         array = value if isinstance(value, np.ndarray) else _as_array(value, dtype, what)
@@ -101,8 +106,25 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, nativ
                 d is not None and d != n for d, n in zip(shape, array.shape)):
             raise InvalidArgumentError(
                 f"{what} has shape {tuple(array.shape)} but {spec.type_text} is expected")
-        return buffer_view_from_array(array, expected)
+        return buffer_view_from_array(array, expected, limit)
     return tensor
+
+
+def _copier(limit: AllocationLimit, what: str):
+    """A function copying a uint8 array into new memory charged to `limit` (a plain
+    copy, the per-call fast path, when there is no cap)."""
+    if limit.cap is None:
+        return np.ndarray.copy
+
+    def copy(data: np.ndarray) -> np.ndarray:
+        memory = limit.allocate(data.size, _empty, what)
+        memory[:] = data
+        return memory
+    return copy
+
+
+def _empty(length: int) -> np.ndarray:
+    return np.empty(length, np.uint8)
 
 
 def _as_array(value, dtype, what: str) -> np.ndarray:

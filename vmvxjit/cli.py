@@ -28,6 +28,9 @@ def _call_parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser.add_argument("--input", action="append", default=[], help="one argument (iree-run-module syntax)")
     parser.add_argument("--tier", choices=("interp", "jit", "auto"), default=None,
                         help="execution tier (default: auto)")
+    parser.add_argument("--max-allocation", default=None, metavar="BYTES",
+                        help="cap on the bytes of live buffers, e.g. 2G "
+                             "(default: VMVXJIT_MAX_ALLOCATION, else none)")
     return parser
 
 
@@ -95,14 +98,17 @@ def _prepare_call(args, announce: bool = False):
         path = str(demo.MODULE)
         inputs = inputs or [f"@{demo.INPUT}"]
     options = {"tier": args.tier} if args.tier else {}
+    if args.max_allocation is not None:
+        options["max_allocation"] = args.max_allocation
     program = Program(path, **options)
     name = args.function or program.default_function()
     function = program.signature(name)
-    declaration = parse_declaration(function.attrs.get("iree.abi.declaration"))
+    declaration = parse_declaration(function.attrs.get("iree.abi.declaration"), name)
     checks = declared_checks(declaration and declaration.inputs, len(function.cconv.args))
     if announce:
         checks = [check and _announcing(check, name) for check in checks]
-    return path, inputs, program, name, function, parse_inputs(inputs, function.cconv.args, checks=checks)
+    values = parse_inputs(inputs, function.cconv.args, checks=checks, limit=program.context.allocations)
+    return path, inputs, program, name, function, values
 
 
 def _announcing(check, name: str):

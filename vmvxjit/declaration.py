@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from vmvxjit.errors import ModuleFormatError
+
 _ITEM = re.compile(r"%(\w+)\s*:\s*(tensor<[^>]*>|[\w!.<>]+)")
+_DIM = re.compile(r"[0-9]+|\?")
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,19 @@ class Declaration:
     outputs: tuple
 
 
-def parse_declaration(text: str | None) -> Declaration | None:
-    """The specs in a declaration, or None when the module carries none."""
+def parse_declaration(text: str | None, function: str) -> Declaration | None:
+    """The specs in the declaration of export `function`, or None when the module
+    carries none; a tensor dim that is neither a number nor `?` (a corrupted module)
+    is a ModuleFormatError naming the function and the attribute."""
     if not text:
         return None
     head, _, tail = text.partition("->")
     inputs = tuple(ValueSpec(n, t) for n, t in _ITEM.findall(head))
     outputs = tuple(ValueSpec(n, t) for n, t in _ITEM.findall(tail))
+    for spec in inputs + outputs:
+        if spec.is_tensor and not all(
+                _DIM.fullmatch(dim) for dim in spec.type_text[len("tensor<"):-1].split("x")[:-1]):
+            raise ModuleFormatError(
+                f"function '{function}': malformed iree.abi.declaration attribute: "
+                f"%{spec.name} has type {spec.type_text!r}")
     return Declaration(text, inputs, outputs)

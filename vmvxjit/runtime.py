@@ -8,6 +8,7 @@ functions, create `hal_inline`/`hal_loader` and report errors the same way
 from __future__ import annotations
 
 from vmvxjit.errors import FunctionNotFoundError, InvalidArgumentError, NotFoundError
+from vmvxjit.vm.allocation_limit import AllocationLimit
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
 from vmvxjit.vm.jit.tier import JitTier
@@ -15,12 +16,13 @@ from vmvxjit.vm.jit.tier import JitTier
 
 def _hal_inline(options, context, module):
     from vmvxjit.hal_inline.module import HalInlineModule
-    return HalInlineModule(trace_stream=options.get("trace_stream"), native_code=has_native_code(module))
+    return HalInlineModule(trace_stream=options.get("trace_stream"), native_code=has_native_code(module),
+                           allocations=context.allocations)
 
 
 def _hal_loader(options, context, module):
     from vmvxjit.loaders.hal_loader_module import HalLoaderModule
-    return HalLoaderModule(tier=context.tier, jit_stats=context.jit_stats)
+    return HalLoaderModule(tier=context.tier, jit_stats=context.jit_stats, allocations=context.allocations)
 
 
 # Native modules a program may depend on, by the name it imports them with.
@@ -50,7 +52,9 @@ def missing_module_error(name: str) -> NotFoundError:
 
 # Keyword options of `Program` (and so of `vmvxjit.load`), with what each does.
 OPTIONS = {"tier": "execution tier: interp, jit or auto (default: VMVXJIT_TIER, else auto)",
-           "trace_stream": "where hal_inline traces go (default: stderr)"}
+           "trace_stream": "where hal_inline traces go (default: stderr)",
+           "max_allocation": "cap on the bytes the program's live buffers hold, e.g. 2G "
+                             "(default: VMVXJIT_MAX_ALLOCATION, else none)"}
 
 
 def check_options(options: dict) -> None:
@@ -77,10 +81,11 @@ class Program:
 
     def __init__(self, source, **options):
         check_options(options)
+        allocations = AllocationLimit.resolve(options.get("max_allocation"))
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
         self.module = module
         self.native_code = has_native_code(module)
-        self.context = Context(jit=JitTier.resolve(options.get("tier")))
+        self.context = Context(jit=JitTier.resolve(options.get("tier")), allocations=allocations)
         missing = missing_modules(module.dependencies)
         if missing:
             raise missing_module_error(missing[0])

@@ -320,7 +320,7 @@ def test_a_buffer_too_big_to_allocate_is_resource_exhausted(spec, tmp_path, monk
 
 def test_declared_checks_run_before_the_buffer_is_allocated():
     declaration = parse_declaration(
-        "sync func @f(%input0: tensor<?x4xf32>, %input1: i32) -> (%output0: tensor<?x4xf32>)")
+        "sync func @f(%input0: tensor<?x4xf32>, %input1: i32) -> (%output0: tensor<?x4xf32>)", "f")
     checks = declared_checks(declaration.inputs, 2)
     assert checks[1] is None and declared_checks(declaration.inputs, 3) == [None] * 3
     view = parse_inputs(["2x4xf32=1", "7"], "ri", checks=checks)[0]

@@ -1,11 +1,14 @@
 """Decoder and verifier: real bytecode decodes exactly; malformed bytecode is rejected."""
 
 import dataclasses
+import struct
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tests.support.modules import STATIC, compile_mlir
+from tests.support.corrupt import instruction_offset
+from tests.support.modules import MULTI_FUNCTION, STATIC, compile_mlir
 from vmvxjit.errors import Error, VerificationError
 from vmvxjit.vm import isa
 from vmvxjit.vm.bytecode_module import BytecodeModule
@@ -114,3 +117,52 @@ def test_mutated_bytecode_never_escapes_as_non_error(module_def, data):
 def test_module_load_reports_function_location(module_def):
     module = BytecodeModule(module_def)
     assert module.location(0, 0).startswith("module.add+0x0000")
+
+
+def test_a_return_from_the_wrong_register_bank_is_rejected():
+    """Fuzz finding (tools/fuzz): a function declared to return an i32 returned a ref
+    register; the interpreter stored None in its caller's i32 register, and the next add
+    was an INTERNAL TypeError. IREE's verifier checks vm.return against the results."""
+    data = np.frombuffer(compile_mlir(MULTI_FUNCTION, STATIC).read_bytes(), np.uint8).copy()
+    md = load_module_def(data)
+    ordinal = next(i for i, s in enumerate(md.signatures) if s.cconv.results == ("i",))
+    ret = decode_function(_function(md, ordinal)[1])[-1]
+    assert ret.op.mnemonic == "vm.return" and len(ret.arg("operands")) == 1
+    operand = instruction_offset(data, md, ordinal, ret.pc) + 3     # opcode, u16 count
+    data[operand:operand + 2] = np.frombuffer(struct.pack("<H", isa.REF_BIT), np.uint8)   # %r0
+    with pytest.raises(VerificationError, match="i32 register required but ref register"):
+        BytecodeModule(load_module_def(data))
+
+
+LOOP = """
+func.func @count(%n: i32) -> i32 {
+  %c0 = arith.constant 0 : i32
+  %c1 = arith.constant 1 : i32
+  %r = scf.while (%i = %c0) : (i32) -> i32 {
+    %more = arith.cmpi slt, %i, %n : i32
+    scf.condition(%more) %i : i32
+  } do {
+  ^bb0(%i: i32):
+    %next = arith.addi %i, %c1 : i32
+    scf.yield %next : i32
+  }
+  return %r : i32
+}
+"""
+
+
+def test_a_branch_remap_across_register_banks_is_rejected():
+    """Fuzz finding (tools/fuzz): a branch remapped ref register %r1 into i32 register 9; the
+    remap then indexed the ref registers with 9, an INTERNAL IndexError at run time."""
+    data = np.frombuffer(compile_mlir(LOOP, STATIC).read_bytes(), np.uint8).copy()
+    md = load_module_def(data)
+    ordinal = next(i for i, s in enumerate(md.signatures) if s.cconv.args == ("i",))
+    branch = next(i for i in decode_function(_function(md, ordinal)[1])
+                  if i.op.mnemonic == "vm.br" and i.arg("operands"))
+    start = instruction_offset(data, md, ordinal, branch.pc)
+    pair = struct.pack("<HH", *branch.arg("operands")[0])
+    source = start + bytes(data[start:start + branch.next_pc - branch.pc]).rindex(pair)
+    data[source:source + 2] = np.frombuffer(struct.pack("<H", isa.REF_BIT), np.uint8)  # %r0
+    with pytest.raises(VerificationError, match=r"branch operand remap crosses register banks "
+                                                r"\(%r0 -> %i\d+\)"):
+        BytecodeModule(load_module_def(data))

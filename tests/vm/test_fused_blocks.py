@@ -192,3 +192,19 @@ def test_the_python_loop_runs_and_yields_to_its_hook_by_budget(loops_module, mon
     assert vmvxjit.load(str(loops_module), tier="auto")["fill_and_sum"](n, n) == 3 * (n - 1) * n // 2
     # one entry from outside, then one more per REGION_BUDGET back-edges (2n of them)
     assert len(entries) == 1 + 2 * n // REGION_BUDGET
+
+
+def test_a_function_named_with_a_nul_runs_fused():
+    """Fuzz finding (tools/fuzz): the debug database's function name became the fused
+    block's compile() file name, and a NUL in it made every call an INTERNAL ValueError."""
+    from tests.support.corrupt import patched, string_start
+    from vmvxjit.vm.module_def import DEBUG_DATABASE_DEF, FUNCTION_SOURCE_MAP_DEF
+
+    def first_name_char(root):
+        functions = root.table("debug_database", DEBUG_DATABASE_DEF).tables(
+            "functions", FUNCTION_SOURCE_MAP_DEF)
+        return string_start(functions[0], "local_name")
+    source = modules.compile_mlir(modules.ADD_F32, modules.STATIC).read_bytes()
+    module = vmvxjit.load(patched(source, first_name_char, "<B", 0), tier="auto")
+    ones = np.ones(4, np.float32)
+    assert module.add(ones, ones).tolist() == [2.0] * 4

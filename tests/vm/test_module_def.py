@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.corrupt import patched
 from tests.support.modules import ADD_F32, BARE, CONFIGS, MULTI_FUNCTION, compile_mlir
 from tests.vm.test_flatbuffer import build
 from vmvxjit.errors import Error, ModuleFormatError, UnimplementedError
@@ -23,15 +24,6 @@ from vmvxjit.vm.module_def import (BYTECODE_MODULE_DEF, DEBUG_DATABASE_DEF, EXPO
 
 def module_bytes(source: str = ADD_F32, config: str = "static", extra=()) -> bytes:
     return compile_mlir(source, CONFIGS[config] + list(extra)).read_bytes()
-
-
-def patched(data: bytes, locate, fmt: str, value) -> bytes:
-    """`data` with the FlatBuffer position `locate(root)` overwritten by `value`."""
-    container = open_container(data)
-    root = FlatBuffer(container.flatbuffer).root(BYTECODE_MODULE_DEF)
-    out = bytearray(data)
-    struct.pack_into(fmt, out, container.flatbuffer_offset + locate(root), value)
-    return bytes(out)
 
 
 def vector_start(root, field):

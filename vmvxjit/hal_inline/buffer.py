@@ -49,6 +49,15 @@ def aligned_zeros(length: int, alignment: int = ALLOCATION_ALIGNMENT) -> np.ndar
     return raw[start:start + length]
 
 
+def host_memory(length: int, for_native_code: bool = True) -> np.ndarray:
+    """`length` zeroed bytes for a buffer: aligned and guarded (see aligned_zeros)
+    when native executables may access it; plain numpy memory when only VM code,
+    which checks every access, will."""
+    if for_native_code:
+        return aligned_zeros(length)
+    return np.zeros(length, dtype=np.uint8)
+
+
 def calculate_range(max_length: int, offset: int, length: int) -> tuple[int, int]:
     """IREE's iree_hal_buffer_calculate_range: checks and resolves a subrange."""
     if offset < 0 or offset > max_length:
@@ -82,12 +91,8 @@ class HalBuffer:
 
     @classmethod
     def allocate(cls, length: int, for_native_code: bool = True) -> "HalBuffer":
-        """A new zero-filled buffer of exactly `length` bytes: aligned and
-        guarded (see aligned_zeros) when native executables may access it;
-        plain numpy memory when only VM code, which checks every access, will."""
-        if for_native_code:
-            return cls(aligned_zeros(length))
-        return cls(np.zeros(length, dtype=np.uint8))
+        """A new zero-filled buffer of exactly `length` bytes (see host_memory)."""
+        return cls(host_memory(length, for_native_code))
 
     @classmethod
     def wrap(cls, data: np.ndarray) -> "HalBuffer":

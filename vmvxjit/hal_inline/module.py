@@ -13,9 +13,10 @@ import sys
 
 from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, UnimplementedError
 from vmvxjit.hal_inline import element_types
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count
+from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count, host_memory
 from vmvxjit.hal_inline.printing import format_trace
-from vmvxjit.vm.buffer import VmBuffer, allocate_checked
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
+from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.native_module import NativeModule, export
 from vmvxjit.vm.ref import require_ref
 
@@ -57,15 +58,18 @@ class HalInlineModule(NativeModule):
     name = "hal_inline"
     version = 0
 
-    def __init__(self, trace_stream=None, native_code: bool = True):
+    def __init__(self, trace_stream=None, native_code: bool = True,
+                 allocations: AllocationLimit = UNLIMITED):
         """`native_code`: whether executables with native code (hal_loader)
-        may touch the buffers this module allocates."""
+        may touch the buffers this module allocates; `allocations`: the
+        program's cap they are charged to (default: none)."""
         self.trace_stream = trace_stream
         self.native_code = native_code
-        self._new_buffer = functools.partial(HalBuffer.allocate, for_native_code=native_code)
+        self._new_memory = functools.partial(host_memory, for_native_code=native_code)
+        self._charged = allocations.allocate
 
     def _allocate(self, size: int) -> HalBuffer:
-        return allocate_checked(size, self._new_buffer)
+        return HalBuffer(self._charged(size, self._new_memory, "a hal_inline buffer"))
 
     @export("buffer.allocate", "0iI_rr")
     def buffer_allocate(self, minimum_alignment, allocation_size):

@@ -20,6 +20,7 @@ from vmvxjit.errors import InternalError, ModuleFormatError, ResourceExhaustedEr
 from vmvxjit.loaders.elf import (
     PAGE_SIZE, PF_R, PF_W, PF_X, ElfDynamic, ElfHeaders, page_ceil, page_floor,
 )
+from vmvxjit.vm.allocation_limit import AllocationLimit
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mmap.restype = ctypes.c_void_p
@@ -87,12 +88,19 @@ class MappedImage:
     """An embedded ELF loaded into this process.
 
     `ranges` lists `(start, end, flags)` of each PT_LOAD segment in host
-    addresses; `bias` turns ELF virtual addresses into host addresses.
+    addresses; `bias` turns ELF virtual addresses into host addresses. The
+    image's size is charged to `allocations` until it is unmapped.
     """
 
-    def __init__(self, headers: ElfHeaders, dynamic: ElfDynamic):
+    def __init__(self, headers: ElfHeaders, dynamic: ElfDynamic, allocations: AllocationLimit):
         self.size = headers.vaddr_end - headers.vaddr_base
-        self.base = _reserve(self.size, headers.alignment)
+        self._allocations = allocations
+        allocations.charge(self.size, "an embedded ELF image")
+        try:
+            self.base = _reserve(self.size, headers.alignment)
+        except BaseException:
+            allocations.credit(self.size)
+            raise
         self.bias = self.base - headers.vaddr_base
         self.ranges = [(self.bias + s.vaddr, self.bias + s.end, s.flags) for s in headers.segments]
         try:
@@ -116,6 +124,7 @@ class MappedImage:
         if self.base:
             _libc.munmap(self.base, self.size)
             self.base = 0
+            self._allocations.credit(self.size)
 
     def _copy_segments(self, image: np.ndarray, headers: ElfHeaders) -> None:
         source = np.frombuffer(headers.data, np.uint8)

@@ -15,6 +15,7 @@ from vmvxjit.loaders.elf_mapping import MappedImage
 from vmvxjit.loaders.executable import LibraryExecutable
 from vmvxjit.loaders.library_abi import QUERY_SYMBOL, NativeMemory
 from vmvxjit.native.cpu import HOST_ARCH
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 
 
 class EmbeddedElfLoader:
@@ -26,9 +27,10 @@ class EmbeddedElfLoader:
     def supports(self, format: str) -> bool:
         return self.arch is not None and format.startswith(f"embedded-elf-{self.arch.name}")
 
-    def load(self, format: str, data: np.ndarray, constants: np.ndarray | None) -> LibraryExecutable:
+    def load(self, format: str, data: np.ndarray, constants: np.ndarray | None,
+             allocations: AllocationLimit = UNLIMITED) -> LibraryExecutable:
         headers, dynamic = parse_embedded(data, self.arch)
         query = dynamic.lookup(QUERY_SYMBOL)
-        image = MappedImage(headers, dynamic)
+        image = MappedImage(headers, dynamic, allocations)
         return LibraryExecutable(image.address(query), NativeMemory(image.ranges), constants,
-                                 image.unmap)
+                                 image.unmap, allocations)

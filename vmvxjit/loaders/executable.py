@@ -30,6 +30,7 @@ from vmvxjit.loaders.library_abi import (
     NativeMemory,
     query_library,
 )
+from vmvxjit.vm.allocation_limit import AllocationLimit, zeroed
 from vmvxjit.vm.ref import register_ref_type
 
 
@@ -133,7 +134,7 @@ class LibraryExecutable(Executable):
     """
 
     def __init__(self, query_address: int, memory: NativeMemory, constants: np.ndarray | None,
-                 free: Callable[[], None]):
+                 free: Callable[[], None], allocations: AllocationLimit):
         super().__init__()
         self._on_release(free)
         try:
@@ -144,14 +145,16 @@ class LibraryExecutable(Executable):
                 raise FailedPreconditionError(
                     f"executable requires {self.library.constant_count} constants but caller "
                     f"provided {self._environment.constants.size}; must match")
+            self._exports = self.library.exports
+            # Zeroed workgroup-local scratch per export (IREE's inline loader passes NULL).
+            self._local_memory = [allocations.allocate(export.local_memory_size, zeroed,
+                                                       f"local memory of export '{export.name}'")
+                                  for export in self._exports]
         except BaseException:
             self.release()
             raise
-        self._exports = self.library.exports
         self.export_names = [export.name for export in self._exports]
         self._environment_address = self._environment.address
-        # Zeroed workgroup-local scratch per export (IREE's inline loader passes NULL).
-        self._local_memory = [np.zeros(export.local_memory_size, np.uint8) for export in self._exports]
         self._local_memory_addresses = [scratch.ctypes.data if scratch.size else 0
                                         for scratch in self._local_memory]
 

@@ -14,6 +14,7 @@ import numpy as np
 from vmvxjit.errors import InvalidArgumentError, NotFoundError, OutOfRangeError, ResourceExhaustedError
 from vmvxjit.loaders import registry
 from vmvxjit.loaders.executable import Executable
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.native_module import NativeModule, export
 from vmvxjit.vm.ref import require_ref
@@ -27,9 +28,11 @@ class HalLoaderModule(NativeModule):
     name = "hal_loader"
     version = 1
 
-    def __init__(self, tier: str | None = None, jit_stats=None):
+    def __init__(self, tier: str | None = None, jit_stats=None,
+                 allocations: AllocationLimit = UNLIMITED):
         self.tier = tier
         self.jit_stats = jit_stats
+        self.allocations = allocations
 
     @export("executable.query_support", "0r_i")
     def executable_query_support(self, executable_format):
@@ -51,7 +54,7 @@ class HalLoaderModule(NativeModule):
         if loader is None:
             raise NotFoundError(
                 f"no executable loader registered for the given executable format '{text}'")
-        executable = loader.load(text, data, values)
+        executable = loader.load(text, data, values, self.allocations)
         if self.tier is not None:
             executable.configure_jit(self.tier, self.jit_stats)
         return executable

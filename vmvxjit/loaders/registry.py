@@ -3,7 +3,9 @@
 Like iree-run-module: the system-library loader, the embedded-ELF loader,
 then the VMVX bytecode loader; `register_loader` appends more. A
 loader is any object with `supports(format) -> bool` and
-`load(format, data, constants) -> Executable`.
+`load(format, data, constants, allocations) -> Executable` (`allocations`: the
+program's vm/allocation_limit.AllocationLimit, charged with what it maps and
+allocates).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from vmvxjit.loaders.elf import ARCHES, ElfHeaders
 from vmvxjit.loaders.executable import LibraryExecutable
 from vmvxjit.loaders.library_abi import QUERY_SYMBOL, NativeMemory
 from vmvxjit.native.cpu import HOST_ARCH
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 
 _FOOTER = struct.Struct("<8sIIQQQQ")
 _FOOTER_MAGIC = b"IREEDBG\0"
@@ -123,15 +124,26 @@ class SystemLibraryLoader:
     def supports(self, format: str) -> bool:
         return self.arch is not None and format.startswith(f"system-elf-{self.arch.name}")
 
-    def load(self, format: str, data: np.ndarray, constants: np.ndarray | None) -> LibraryExecutable:
+    def load(self, format: str, data: np.ndarray, constants: np.ndarray | None,
+             allocations: AllocationLimit = UNLIMITED) -> LibraryExecutable:
         library = library_bytes(data)
         headers = ElfHeaders(library, self.arch)
-        opened = OpenLibrary(library)
+        size = headers.vaddr_end - headers.vaddr_base
+        allocations.charge(size, "a system library image")
+        try:
+            opened = OpenLibrary(library)
+        except BaseException:
+            allocations.credit(size)
+            raise
+
+        def free():
+            opened.close()
+            allocations.credit(size)
         try:
             bias = opened.load_bias
             memory = NativeMemory([(bias + s.vaddr, bias + s.end, s.flags) for s in headers.segments])
             query_address = opened.symbol(QUERY_SYMBOL)
         except BaseException:
-            opened.close()
+            free()
             raise
-        return LibraryExecutable(query_address, memory, constants, opened.close)
+        return LibraryExecutable(query_address, memory, constants, free, allocations)

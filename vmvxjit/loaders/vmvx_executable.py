@@ -17,6 +17,7 @@ from vmvxjit.compile_clock import compile_seconds
 from vmvxjit.errors import InternalError, InvalidArgumentError
 from vmvxjit.loaders.executable import Executable
 from vmvxjit.vm import isa
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit, zeroed
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
@@ -51,14 +52,14 @@ def _attr_int(attrs: dict, key: str) -> int:
 class VmvxExecutable(Executable):
     """A loaded VMVX executable; `dispatch` runs its VM code per workgroup."""
 
-    def __init__(self, module: BytecodeModule, constants: np.ndarray):
+    def __init__(self, module: BytecodeModule, constants: np.ndarray, allocations: AllocationLimit):
         from vmvxjit.kernels.module import VmvxModule
 
         super().__init__()
         self._interpreted_seconds: dict = {}
         self._dispatch_cache: dict = {}
         self._thresholds: dict = {}        # entry function -> interpreted seconds before compiling
-        self.context = Context([VmvxModule()], jit=JitTier.resolve())
+        self.context = Context([VmvxModule()], jit=JitTier.resolve(), allocations=allocations)
         self.state = self.context.register(module)
         self._set_constants(module, constants)
         self._entries = []
@@ -156,7 +157,8 @@ class VmvxExecutable(Executable):
                         only=None) -> None:
         constants_buffer = VmBuffer(np.ascontiguousarray(constants, dtype=np.uint32).view(np.uint8),
                                     mutable=False)
-        local_memory = VmBuffer.allocate(self.local_memory_size(ordinal))
+        local_memory = VmBuffer.over(self.context.allocations.allocate(
+            self.local_memory_size(ordinal), zeroed, f"local memory of export '{self.export_names[ordinal]}'"))
         binding_buffers = [VmBuffer(b, mutable=True) for b in bindings]
         count_x, count_y, count_z = workgroup_count
         workgroups = [only] if only else ((x, y, z) for z in range(count_z)
@@ -175,5 +177,7 @@ class VmvxLoader:
     def supports(self, executable_format: str) -> bool:
         return executable_format == FORMAT
 
-    def load(self, executable_format: str, data: np.ndarray, constants: np.ndarray) -> Executable:
-        return VmvxExecutable(BytecodeModule.load(data), constants)
+    def load(self, executable_format: str, data: np.ndarray, constants: np.ndarray,
+             allocations: AllocationLimit = UNLIMITED) -> Executable:
+        return VmvxExecutable(BytecodeModule.load(data), constants, allocations)
+

@@ -15,8 +15,8 @@ import numpy as np
 
 from vmvxjit.errors import InvalidArgumentError, UnimplementedError
 from vmvxjit.hal_inline import element_types as et
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count
-from vmvxjit.vm.buffer import allocate_checked
+from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count, host_memory
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 
 DENSE_ROW_MAJOR = 1  # IREE_HAL_ENCODING_TYPE_DENSE_ROW_MAJOR
 
@@ -62,16 +62,19 @@ def view_byte_length(shape, element_type: int, encoding_type: int = DENSE_ROW_MA
     return et.byte_size(element_type, element_count(shape))
 
 
-def buffer_view_from_bytes(shape, element_type: int, data) -> BufferView:
-    """A new dense view over a fresh buffer holding exactly `data`."""
+def buffer_view_from_bytes(shape, element_type: int, data,
+                           limit: AllocationLimit = UNLIMITED) -> BufferView:
+    """A new dense view over a fresh buffer holding exactly `data` (charged to `limit`)."""
     data = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
-    buffer = allocate_checked(data.size, HalBuffer.allocate)
+    buffer = HalBuffer(limit.allocate(data.size, host_memory, "an input buffer"))
     buffer.data()[:] = data.reshape(-1).view(np.uint8)
     return BufferView(buffer, shape, element_type, DENSE_ROW_MAJOR)
 
 
-def buffer_view_from_array(array, element_type: int | None = None) -> BufferView:
-    """A new buffer view holding a copy of `array` (type from its dtype unless given)."""
+def buffer_view_from_array(array, element_type: int | None = None,
+                           limit: AllocationLimit = UNLIMITED) -> BufferView:
+    """A new buffer view holding a copy of `array` (type from its dtype unless given;
+    its buffer charged to `limit`)."""
     array = np.asarray(array)
     if element_type is None:
         element_type = et.element_type_for_dtype(array.dtype)
@@ -81,7 +84,7 @@ def buffer_view_from_array(array, element_type: int | None = None) -> BufferView
         raise InvalidArgumentError(
             f"array of {array.dtype} holds {data.size} bytes but a {array.shape} view of "
             f"{et.element_type_name(element_type)} needs {expected}")
-    return buffer_view_from_bytes(array.shape, element_type, data)
+    return buffer_view_from_bytes(array.shape, element_type, data, limit)
 
 
 def array_from_buffer_view(view: BufferView, copy: bool = True) -> np.ndarray:

@@ -31,6 +31,7 @@ from vmvxjit.hal_inline.buffer import BufferView
 from vmvxjit.hal_inline.module import check_view_type
 from vmvxjit.tooling.arrays import buffer_view_from_bytes, view_byte_length
 from vmvxjit.tooling.npy import at_end, read_exact, read_npy
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.buffer import allocate_checked
 
 SPACES = " \t\n\v\f\r"  # C isspace in the "C" locale
@@ -115,11 +116,12 @@ def _declared_check(spec):
 
 
 def parse_inputs(texts, arg_types, files: InputFiles | None = None,
-                 checks: list | None = None) -> list:
+                 checks: list | None = None, limit: AllocationLimit = UNLIMITED) -> list:
     """Parses every `--input` spec against the function's argument cconv
     characters (`"iIfr"` or a CConv's `args`) and, given `declared_checks`,
     its declared tensor types; a `*` spec may yield several values or none,
-    so the result can be longer or shorter than `texts`."""
+    so the result can be longer or shorter than `texts`. Buffers are charged
+    to `limit` (the program's allocation cap) before they are allocated."""
     remaining = list(arg_types)
     checks = checks or [None] * len(remaining)
     values: list = []
@@ -127,7 +129,7 @@ def parse_inputs(texts, arg_types, files: InputFiles | None = None,
         for raw in texts:
             text = raw.strip(SPACES)
             try:
-                values.extend(_parse_spec(text, remaining, streams, checks))
+                values.extend(_parse_spec(text, remaining, streams, checks, limit))
             except Error as error:
                 raise annotate(error, f"parsing input `{text}`")
     return values
@@ -140,7 +142,7 @@ def parse_input(text: str, cconv_char: str, files: InputFiles | None = None):
         raise InvalidArgumentError(
             f"`{text}` expands to any number of values; use parse_inputs")
     with _scope(files) as streams:
-        return _parse_spec(text, [cconv_char], streams, [None])[0]
+        return _parse_spec(text, [cconv_char], streams, [None], UNLIMITED)[0]
 
 
 def _take(remaining: list, expected: str | None = None) -> str:
@@ -161,7 +163,8 @@ def _next_check(remaining: list, checks: list):
     return checks[len(checks) - len(remaining)] if remaining else None
 
 
-def _parse_spec(text: str, remaining: list, files: InputFiles, checks: list) -> list:
+def _parse_spec(text: str, remaining: list, files: InputFiles, checks: list,
+                limit: AllocationLimit) -> list:
     if not text:
         raise InvalidArgumentError("no value specified for input")
     if text in ("(null)", "(ignored)"):
@@ -170,21 +173,22 @@ def _parse_spec(text: str, remaining: list, files: InputFiles, checks: list) -> 
             raise UnimplementedError(f"unimplemented cconv type `{kind}`")
         return [_NULLS[kind]]
     if text.startswith(("@", "+", "*")):
-        return _parse_npy_file(text, remaining, files, checks)
+        return _parse_npy_file(text, remaining, files, checks, limit)
     check = _next_check(remaining, checks)
     if text.startswith("&"):
         _take(remaining, "r")
-        return [parse_tensor(text[1:], files, check).buffer]
+        return [parse_tensor(text[1:], files, check, limit).buffer]
     if not remaining or remaining[0] != "r":
         return [parse_scalar(text, _take(remaining))]
     _take(remaining, "r")
     if "=" not in text and "x" not in text:
         raise InvalidArgumentError(
             "invalid tensor specification, requires at least a shape/type (`4x2xf32=...`)")
-    return [parse_tensor(text, files, check)]
+    return [parse_tensor(text, files, check, limit)]
 
 
-def _parse_npy_file(text: str, remaining: list, files: InputFiles, checks: list) -> list:
+def _parse_npy_file(text: str, remaining: list, files: InputFiles, checks: list,
+                    limit: AllocationLimit) -> list:
     path = text[1:]
     if not path.endswith(".npy"):
         raise UnimplementedError(
@@ -193,12 +197,12 @@ def _parse_npy_file(text: str, remaining: list, files: InputFiles, checks: list)
     if not text.startswith("*"):
         check = _next_check(remaining, checks)
         _take(remaining, "r")
-        return [read_npy(stream, check)]
+        return [read_npy(stream, check, limit)]
     values = []
     while not at_end(stream):
         check = _next_check(remaining, checks)
         _take(remaining, "r")
-        values.append(read_npy(stream, check))
+        values.append(read_npy(stream, check, limit))
     return values
 
 
@@ -214,23 +218,24 @@ def parse_scalar(text: str, cconv_char: str):
     return value
 
 
-def parse_tensor(text: str, files: InputFiles | None = None, check=None) -> BufferView:
+def parse_tensor(text: str, files: InputFiles | None = None, check=None,
+                 limit: AllocationLimit = UNLIMITED) -> BufferView:
     """A tensor spec: `<shape>x<type>=<elements>`, `<type>=<element>`, or
     `<shape>x<type>=@file` / `=+file` for raw little-endian element bytes;
     `check(shape, element_type)` runs before any buffer is allocated."""
     metadata, equals, contents = text.partition("=")
     if not (equals and contents.startswith(("@", "+"))):
-        return parse_buffer_view(text, check)
+        return parse_buffer_view(text, check, limit)
     shape, element_type = _shape_and_type(_unquote(metadata), OutOfRangeError(""))
     if check:
         check(shape, element_type)
     with _scope(files) as streams:
         stream = streams.open(contents[1:], append=contents.startswith("+"))
-        data = read_exact(stream, view_byte_length(shape, element_type))
-    return buffer_view_from_bytes(shape, element_type, data)
+        data = read_exact(stream, view_byte_length(shape, element_type), limit=limit)
+    return buffer_view_from_bytes(shape, element_type, data, limit)
 
 
-def parse_buffer_view(text: str, check=None) -> BufferView:
+def parse_buffer_view(text: str, check=None, limit: AllocationLimit = UNLIMITED) -> BufferView:
     """IREE's iree_hal_buffer_view_parse: a tensor spec with inline text data
     (`check(shape, element_type)` runs before the buffer is allocated)."""
     value = _unquote(text)
@@ -239,7 +244,8 @@ def parse_buffer_view(text: str, check=None) -> BufferView:
     if check:
         check(shape, element_type)
     length = view_byte_length(shape, element_type)
-    return buffer_view_from_bytes(shape, element_type, parse_elements(data, element_type, length))
+    return buffer_view_from_bytes(shape, element_type,
+                                  parse_elements(data, element_type, length, limit), limit)
 
 
 def _unquote(text: str) -> str:
@@ -281,11 +287,13 @@ def parse_shape(text: str, too_many_dims: Error | None = None) -> tuple[int, ...
     return tuple(dims)
 
 
-def parse_elements(data: str, element_type: int, length: int) -> bytearray:
+def parse_elements(data: str, element_type: int, length: int,
+                   limit: AllocationLimit = UNLIMITED) -> bytearray:
     """The `length` bytes of a view from text elements (string_util.c rules):
     tokens split on whitespace, `,`, `[`, `]`; none -> zeros; one -> splat."""
     size = et.dense_byte_count(element_type)
     capacity = length // size
+    limit.check(length, "an input")
     out = allocate_checked(length, bytearray)
     if not data:
         return out

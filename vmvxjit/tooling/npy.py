@@ -23,6 +23,7 @@ from vmvxjit.errors import InvalidArgumentError, OutOfRangeError, UnimplementedE
 from vmvxjit.hal_inline import element_types as et
 from vmvxjit.hal_inline.buffer import BufferView
 from vmvxjit.tooling.arrays import DENSE_ROW_MAJOR, buffer_view_from_bytes, view_byte_length
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.buffer import allocate_checked
 
 MAGIC = b"\x93NUMPY"
@@ -38,9 +39,12 @@ def at_end(stream) -> bool:
     return position == end
 
 
-def read_exact(stream, length: int, context: str | None = None) -> bytes:
+def read_exact(stream, length: int, context: str | None = None,
+               limit: AllocationLimit = UNLIMITED) -> bytes:
     """Reads exactly `length` bytes or fails like IREE's stdio stream (reading
-    allocates `length` bytes first: RESOURCE_EXHAUSTED when that fails)."""
+    allocates `length` bytes first: RESOURCE_EXHAUSTED when that fails or `limit`
+    has no room for them)."""
+    limit.check(length, "an input file's contents")
     data = allocate_checked(length, stream.read)
     if len(data) != length:
         message = "end-of-file encountered during read"
@@ -121,17 +125,18 @@ def parse_header(header: str) -> tuple[tuple[int, ...], int, int]:
     return shape, element_type, encoding
 
 
-def read_npy(stream, check=None) -> BufferView:
+def read_npy(stream, check=None, limit: AllocationLimit = UNLIMITED) -> BufferView:
     """Reads the next array of an npy stream as a new buffer view
-    (`check(shape, element_type)` runs before its data is read)."""
+    (`check(shape, element_type)` runs before its data is read; the data and the
+    buffer are charged to `limit`)."""
     if at_end(stream):
         raise OutOfRangeError("end-of-file")
     shape, element_type, encoding = parse_header(_header_text(stream))
     if check:
         check(shape, element_type)
     length = view_byte_length(shape, element_type, encoding)
-    data = read_exact(stream, length, f"failed to read npy contents of {length} bytes")
-    return buffer_view_from_bytes(shape, element_type, data)
+    data = read_exact(stream, length, f"failed to read npy contents of {length} bytes", limit)
+    return buffer_view_from_bytes(shape, element_type, data, limit)
 
 
 def npy_header(view: BufferView) -> bytes:

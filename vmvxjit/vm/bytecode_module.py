@@ -9,20 +9,29 @@ ref slots, and the resolved imports.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from vmvxjit.errors import InvalidArgumentError, VerificationError
-from vmvxjit.vm.buffer import VmBuffer
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit, zeroed
+from vmvxjit.vm.buffer import VmBuffer, allocate_checked
 from vmvxjit.vm.cconv import CConv
 from vmvxjit.vm.decoder import Instr, decode_function
 from vmvxjit.vm.list import VALUE_TYPES
 from vmvxjit.vm.module_def import ModuleDef, load_module_def
+from vmvxjit.vm.register_banks import check_register_banks
 from vmvxjit.vm.ref import REF_TYPES
 from vmvxjit.vm.verifier import VerifyContext, verify_function, _pow2_at_least
 
 ANY_TYPE = None  # `!vm.opaque`: any ref or value
+
+
+@functools.cache
+def _value_type_as_ref(name: str) -> type:
+    """A class with value type `name`'s name that no ref is an instance of."""
+    return type(f"{name}_as_ref", (), {"type_name": name})
 
 
 @dataclass
@@ -89,7 +98,9 @@ class BytecodeModule:
             if cconv is None:
                 raise VerificationError("function has no calling convention")
             instrs = decode_function(data)
-            verify_function(self._verify_context(), desc, cconv, instrs, len(data))
+            context = self._verify_context()
+            verify_function(context, desc, cconv, instrs, len(data))
+            check_register_banks(instrs, cconv, context, _pow2_at_least(desc.i32_register_count))
         except VerificationError as error:
             error.add_frame(f"{self.name}.{name}")
             raise
@@ -103,6 +114,13 @@ class BytecodeModule:
             self._types = [resolve_type_name(t) for t in self.module_def.types]
         return self._types[type_id]
 
+    def ref_type_of(self, type_id: int):
+        """`type_of` for ops that move refs: a value type there (a corrupted module)
+        becomes a class no ref is an instance of, so a non-null ref mismatches it, as
+        IREE's null ref type does."""
+        resolved = self.type_of(type_id)
+        return _value_type_as_ref(resolved) if isinstance(resolved, str) else resolved
+
     def location(self, ordinal: int, pc: int) -> str:
         """`module.function+0x0042` plus the source location when known."""
         where = f"{self.name}.{self.functions[ordinal].name}+0x{pc:04X}"
@@ -114,17 +132,25 @@ class ModuleState:
     """One module's instance in a context: globals and resolved imports.
 
     `install_jit` (vm/jit/tier.py's JitTier.install, injected by the context)
-    rewrites each prepared function's steps when `tier` is not `interp`."""
+    rewrites each prepared function's steps when `tier` is not `interp`;
+    `allocations` is the context's AllocationLimit, which the globals and every
+    `vm.buffer` the module allocates are charged to."""
 
     def __init__(self, module: BytecodeModule, tier: str = "interp", jit_stats=None,
-                 install_jit=None):
+                 install_jit=None, allocations: AllocationLimit = UNLIMITED):
         self.module = module
         self.tier = tier
         self.jit_stats = jit_stats
         self.install_jit = install_jit
+        self.allocations = allocations
         md = module.module_def
-        self.rwdata = np.zeros(md.global_bytes, dtype=np.uint8)
+        self.rwdata = allocations.allocate(md.global_bytes, zeroed, "module global bytes")
         self.rwdata_view = memoryview(self.rwdata)
-        self.global_refs = [None] * md.global_refs
+        allocations.check(8 * md.global_refs, "module global refs")
+        self.global_refs = allocate_checked(md.global_refs, _nones)
         self.imports: list = [None] * len(md.imports)
         self.prepared: dict = {}
+
+
+def _nones(count: int) -> list:
+    return [None] * count

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vmvxjit.errors import InternalError, InvalidArgumentError, NotFoundError
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.bytecode_module import BytecodeModule, ModuleState
 from vmvxjit.vm.cconv import CConv
 from vmvxjit.vm.interpreter import run_function
@@ -45,10 +46,12 @@ class BytecodeExport:
 class Context:
     """An ordered set of module instances that call each other by name."""
 
-    def __init__(self, modules=(), jit=None):
+    def __init__(self, modules=(), jit=None, allocations: AllocationLimit = UNLIMITED):
         """`jit` (vm/jit/tier.py's JitTier, injected by the runtime) names the
-        tier and installs compiled code; without it every function is interpreted."""
+        tier and installs compiled code; without it every function is interpreted.
+        `allocations`: the cap its modules' buffers are charged to (default: none)."""
         self.entries: list = []  # NativeModule instances and ModuleStates
+        self.allocations = allocations
         self.tier = jit.name if jit is not None else "interp"
         self.jit_stats = jit.stats if jit is not None else None
         self._install_jit = jit.install if jit is not None else None
@@ -80,7 +83,7 @@ class Context:
                     f"'{module.name}' requires >= {dep.minimum_version}")
         for type_id in range(len(module.module_def.types)):
             module.type_of(type_id)
-        state = ModuleState(module, self.tier, self.jit_stats, self._install_jit)
+        state = ModuleState(module, self.tier, self.jit_stats, self._install_jit, self.allocations)
         for index, import_def in enumerate(module.imports):
             state.imports[index] = self._resolve(import_def)
         self.entries.append(state)

@@ -75,8 +75,9 @@ class _Source:
                           "    raise error from exc"])
 
     def build(self, what: str) -> dict:
-        code = compile("\n".join(self.lines) + "\n", f"<fused {self.env.function_name} {what}>",
-                       "exec")
+        # The function's name is module data: a NUL in it would make compile() fail.
+        name = self.env.function_name.replace("\0", "\\0")
+        code = compile("\n".join(self.lines) + "\n", f"<fused {name} {what}>", "exec")
         exec(code, self.namespace)
         return self.namespace
 

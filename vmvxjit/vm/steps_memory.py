@@ -10,7 +10,8 @@ import struct
 
 from vmvxjit.errors import InvalidArgumentError, OutOfRangeError
 from vmvxjit.vm import isa
-from vmvxjit.vm.buffer import ACCESS_NAMES, VmBuffer, allocate_checked, load_expression, store_expression
+from vmvxjit.vm.allocation_limit import zeroed
+from vmvxjit.vm.buffer import ACCESS_NAMES, VmBuffer, load_expression, store_expression
 from vmvxjit.vm.bytecode_module import ANY_TYPE
 from vmvxjit.vm.hashing import siphash24
 from vmvxjit.vm.list import VALUE_TYPES, VmList
@@ -115,7 +116,7 @@ def build_global_store(instr, env):
 
 def build_global_load_ref(instr, env):
     slot, type_id, w = instr.args
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     globals_ = env.state.global_refs
     dst = w & _MASK
     indirect = "indirect" in instr.op.mnemonic
@@ -130,7 +131,7 @@ def build_global_load_ref(instr, env):
 
 def build_global_store_ref(instr, env):
     slot, type_id, value = instr.args
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     globals_ = env.state.global_refs
     src, move = value & _MASK, value & _MOVE
     indirect = "indirect" in instr.op.mnemonic
@@ -178,7 +179,7 @@ def build_assign_ref(instr, env):
 
 def build_cast_any_ref(instr, env):
     src, type_id, dst = instr.args
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     s, d, move = src & _MASK, dst & _MASK, src & _MOVE
 
     def step(regs, refs):
@@ -195,7 +196,7 @@ def build_select_ref(instr, env):
     t_move, f_move = true_raw & _MOVE, false_raw & _MOVE
     # IREE checks the selected ref against the type; `!vm.opaque` matches no
     # concrete ref there, so any non-null value fails (nulls pass).
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     opaque = expected is ANY_TYPE
 
     def step(regs, refs):
@@ -312,29 +313,36 @@ def _check_alignment(alignment: int) -> None:
         raise InvalidArgumentError(f"alignments must be powers of two (got {alignment})")
 
 
-def _new_buffer(length: int) -> VmBuffer:
-    return allocate_checked(length, VmBuffer.allocate)
+def _buffer_allocator(env):
+    """A function making a new zeroed vm.buffer charged to the context's allocation cap."""
+    allocate = env.state.allocations.allocate
+
+    def new_buffer(length: int) -> VmBuffer:
+        return VmBuffer.over(allocate(length, zeroed, "vm.buffer"))
+    return new_buffer
 
 
 def build_buffer_alloc(instr, env):
     length, alignment, dst = instr.args
     d = dst & _MASK
+    new_buffer = _buffer_allocator(env)
 
     def step(regs, refs):
         _check_alignment(regs[alignment])
-        refs[d] = _new_buffer(regs[length])
+        refs[d] = new_buffer(regs[length])
     return step
 
 
 def build_buffer_clone(instr, env):
     src, offset, length, alignment, dst = instr.args
     s, d = src & _MASK, dst & _MASK
+    new_buffer = _buffer_allocator(env)
 
     def step(regs, refs):
         source = _buffer(refs[s], "source")
         _check_alignment(regs[alignment])
         data = source.bytes_ro(regs[offset], regs[length])
-        clone = _new_buffer(regs[length])
+        clone = new_buffer(regs[length])
         clone.data[:] = data
         refs[d] = clone
     return step
@@ -446,7 +454,7 @@ def build_list_set(instr, env):
 
 def build_list_get_ref(instr, env):
     lst_raw, index, type_id, dst = instr.args
-    expected = env.module.type_of(type_id)
+    expected = env.module.ref_type_of(type_id)
     lst, d = lst_raw & _MASK, dst & _MASK
 
     def step(regs, refs):

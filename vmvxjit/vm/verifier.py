@@ -3,9 +3,11 @@
 Nothing executes before this passes: every register is in range and in the
 right bank (64-bit values even-aligned), MOVE bits only where allowed,
 function/import/rodata/global/type ordinals exist, branch targets are block
-markers, every op sits inside a block and every block ends in a terminator,
-call operand lists match the callee's calling convention, and ext_f32/ext_f64
-ops only appear in functions that declare those features.
+markers, branch operand remaps stay within a register bank, every op sits
+inside a block and every block ends in a terminator, call operand lists match
+the callee's calling convention and return operand lists the function's own
+results, and ext_f32/ext_f64 ops only appear in functions that declare those
+features.
 """
 
 from __future__ import annotations
@@ -31,9 +33,41 @@ _GLOBAL_WIDTHS = {"i32": 4, "f32": 4, "i64": 8, "f64": 8}
 MISENCODED_F32_LOAD = ("vm.global.load.indirect.f64", "result", 1)
 
 
+def _register(raw: int) -> str:
+    return f"%r{raw & isa.REF_MASK}" if raw & isa.REF_BIT else f"%i{raw}"
+
+
 def _pow2_at_least(n: int) -> int:
     n = max(1, n)
     return 1 << (n - 1).bit_length()
+
+
+CCONV_BANKS = {"i": "i32", "f": "f32", "I": "i64", "F": "f64", "r": "ref"}
+
+
+def cconv_banks(items, registers, segments=None):
+    """(register, bank) for each value a register list passes for cconv `items`
+    (spans repeat `segments[position]` times); underflows are VerificationErrors."""
+    index = 0
+    for position, item in enumerate(items):
+        if len(item) == 1:
+            chars = item
+            repeat = 1
+        else:
+            if segments is None:
+                raise VerificationError("function is variadic but no segment size list provided")
+            if position >= len(segments):
+                raise VerificationError(
+                    f"segment size list underflow (have {len(segments)}, "
+                    f"trying to access {position})")
+            chars, repeat = item[1:], segments[position]
+        for _ in range(repeat):
+            for ch in chars:
+                if index >= len(registers):
+                    raise VerificationError(
+                        f"register list underflow (have {len(registers)}, trying to access {index})")
+                yield registers[index], CCONV_BANKS[ch]
+                index += 1
 
 
 @dataclass(frozen=True)
@@ -104,28 +138,8 @@ class _FunctionVerifier:
 
     def cconv_registers(self, items, registers, segments=None) -> None:
         """IREE's check that a register list supplies every cconv slot."""
-        index = 0
-        for position, item in enumerate(items):
-            if len(item) == 1:
-                chars = item
-                repeat = 1
-            else:
-                if segments is None:
-                    raise VerificationError("function is variadic but no segment size list provided")
-                if position >= len(segments):
-                    raise VerificationError(
-                        f"segment size list underflow (have {len(segments)}, "
-                        f"trying to access {position})")
-                chars, repeat = item[1:], segments[position]
-            for _ in range(repeat):
-                for ch in chars:
-                    if index >= len(registers):
-                        raise VerificationError(
-                            f"register list underflow (have {len(registers)}, "
-                            f"trying to access {index})")
-                    bank = {"i": "i32", "f": "f32", "I": "i64", "F": "f64", "r": "ref"}[ch]
-                    self.reg_of_bank(registers[index], bank)
-                    index += 1
+        for raw, bank in cconv_banks(items, registers, segments):
+            self.reg_of_bank(raw, bank)
 
     # fields -------------------------------------------------------------------
 
@@ -165,6 +179,12 @@ class _FunctionVerifier:
         for src, dst in pairs:
             self.reg_any(src)
             self.reg_any(dst)
+            if (src ^ dst) & isa.REF_BIT:
+                # Stricter than IREE, which masks the destination into the source's bank:
+                # no compiler emits a pair that crosses banks.
+                raise VerificationError(
+                    f"branch operand remap crosses register banks ({_register(src)} -> "
+                    f"{_register(dst)})")
 
     def _func(self, value: int) -> None:
         if value & isa.IMPORT_BIT:
@@ -231,6 +251,8 @@ class _FunctionVerifier:
                 if instr.op.mnemonic in ("vm.call", "vm.call.variadic", "vm.call.yieldable",
                                          "vm.call.variadic.yieldable"):
                     self.call(instr)
+                elif instr.op.mnemonic == "vm.return":
+                    self.cconv_registers(self.cconv.results, instr.arg("operands"))
                 if instr.op.mnemonic in TERMINATORS:
                     in_block = False
             except VerificationError as error:
