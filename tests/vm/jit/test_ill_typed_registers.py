@@ -1,13 +1,13 @@
 """Compiled regions on bytecode that reads an i64 register as an i32.
 
-Fuzz finding (tools/fuzz, seed 5 mutant 269), NOT fixed: it lies in vm/jit/codegen.py, which
-is being rewritten. A loop counter's `vm.add.i64 %i2:3` became `vm.add.i32 %i2`: the region
-code keeps one typed local per (register, bank), so the loop test keeps reading the i64 local
-the i32 add never updates and the compiled loop never ends, while the interpreter (one value
-per register) and IREE return. The load-time register check (vm/register_banks.py) cannot
-reject this: iree-compile 3.13 itself emits reads of an i64's low half as an i32 (a remap list
-that overwrites a register before copying it: tests/vm/opcodes/control_flow.mlir, @table),
-which in a loop would meet the same divergence. Strict xfail: it fails loudly once fixed.
+Fuzz finding (tools/fuzz, seed 5 mutant 269): a loop counter's `vm.add.i64 %i2:3` became
+`vm.add.i32 %i2`. Region code kept one typed local per (register, bank), so the loop test kept
+reading the i64 local the i32 add never updated and the compiled loop never ended, while the
+interpreter (one value per register) and IREE returned. i32 and i64 values of a register now
+share one int64 local (codegen.local_bank), so compiled code reads what the add wrote. The
+load-time register check (vm/register_banks.py) cannot reject such bytecode: iree-compile 3.13
+itself emits reads of an i64's low half as an i32 (a remap list that overwrites a register
+before copying it: tests/vm/opcodes/control_flow.mlir, @table).
 """
 
 import os
@@ -70,7 +70,6 @@ def _run(path, tier, cache):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="vm/jit/codegen.py: typed locals per bank (see module docstring)")
 def test_jit_agrees_with_the_interpreter_on_a_register_read_in_another_bank(tmp_path):
     path = _counter_added_as_i32(tmp_path)
     expected = _run(path, "interp", tmp_path)
