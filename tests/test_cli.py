@@ -218,3 +218,23 @@ def test_max_allocation_flag_caps_what_the_module_allocates(tmp_path):
     assert run(["run", module, f"--input=@{path}", "--max-allocation=64K"])[1].endswith("f32=1000\n")
     code, _, err = run(["bench", module, f"--input=@{path}", "--max-allocation=3K"])
     assert code == 1 and "RESOURCE_EXHAUSTED; allocating 4000 bytes for an input file's contents" in err
+
+
+FILL = """
+func.func @fill(%n: index) -> tensor<?xf32> {
+  %c = arith.constant 1.0 : f32
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %f = linalg.fill ins(%c : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  return %f : tensor<?xf32>
+}
+"""
+
+
+def test_max_allocation_flag_stops_what_the_module_allocates():
+    module = str(compile_mlir(FILL, STATIC))
+    assert run(["run", module, "--input=1000", "--max-allocation=1M"])[0] == 0
+    code, out, err = run(["run", module, "--input=1000000", "--max-allocation=1M"])
+    assert (code, out) == (1, "EXEC @fill\n")
+    assert err.startswith("Error: RESOURCE_EXHAUSTED; allocating 4000000 bytes for a hal_inline "
+                          "buffer would exceed the allocation cap of 1048576 bytes")
+    assert "at module.fill+0x" in err
