@@ -19,29 +19,10 @@ import pytest
 
 from tests.support.corrupt import instruction_offset
 from tests.support.modules import STATIC, compile_mlir
+from tools.fuzz.programs import SCALAR_LOOP as SUM_SQUARES
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import decode_function
 from vmvxjit.vm.module_def import load_module_def
-
-SUM_SQUARES = """
-func.func private @square(%a: i64) -> i64 attributes {noinline} {
-  %r = arith.muli %a, %a : i64
-  return %r : i64
-}
-func.func @sum_squares(%n: i64) -> i64 {
-  %c0 = arith.constant 0 : index
-  %c1 = arith.constant 1 : index
-  %z = arith.constant 0 : i64
-  %ni = arith.index_cast %n : i64 to index
-  %r = scf.for %i = %c0 to %ni step %c1 iter_args(%acc = %z) -> i64 {
-    %ii = arith.index_cast %i : index to i64
-    %s = func.call @square(%ii) : (i64) -> i64
-    %next = arith.addi %acc, %s : i64
-    scf.yield %next : i64
-  }
-  return %r : i64
-}
-"""
 
 
 def _counter_added_as_i32(tmp_path):
