@@ -22,6 +22,7 @@ LAYERS = {
     "vmvxjit.version": 0,
     "vmvxjit.compile_clock": 0,
     "vmvxjit.declaration": 0,
+    "vmvxjit.cache_files": 0,
     "vmvxjit.native": 1,          # LLVM, libm, host CPU, Numba intrinsics
     "vmvxjit.vm": 2,              # bytecode, verifier, interpreter, fused blocks
     "vmvxjit.hal_inline": 3,      # native modules the VM calls ...

@@ -17,14 +17,13 @@ the GIL, so a background compile does not stop the interpreter.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 from llvmlite import binding as llvm
 
+from vmvxjit import cache_files
 from vmvxjit.native import libm, llvm_parallel
 
 _LOCK = threading.Lock()
@@ -61,8 +60,7 @@ def _engine():
 def cache_dir() -> Path:
     """The object directory under VMVXJIT_CACHE_DIR (read on each call: tests and tools
     point it elsewhere within one process)."""
-    return _object_dir(os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "vmvxjit"))
+    return _object_dir(str(cache_files.root()))
 
 
 @lru_cache(maxsize=None)
@@ -164,7 +162,7 @@ def compile_ir(text: str, key: str, level: int = 3) -> None:
     if cached(key):
         return
     data = emit_object(text, level)
-    _write(_object_path(key), data)
+    cache_files.write_atomic(_object_path(key), data)
     load_object(key, data)
 
 
@@ -188,15 +186,7 @@ def stored_text(key: str) -> str | None:
 
 def store_text(key: str, text: str) -> None:
     """Keeps IR `text` in the disk cache under `key` (see llvm_backend.lowered_ir)."""
-    _write(cache_dir() / f"{key}.ll", text.encode())
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Writes `data` to `path` by atomic rename: racing processes agree."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(temp, path)
+    cache_files.write_atomic(cache_dir() / f"{key}.ll", text.encode())
 
 
 def address(name: str) -> int:

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import sys
-import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
 
+from vmvxjit import cache_files
 from vmvxjit.version import __version__
 
 _LOCK = threading.Lock()
@@ -31,9 +30,7 @@ _LOCK = threading.Lock()
 def cache_dir() -> Path:
     import numba
 
-    root = os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "vmvxjit")
-    path = Path(root) / f"v{__version__}-numba{numba.__version__}-{_callee_digest()}"
+    path = cache_files.root() / f"v{__version__}-numba{numba.__version__}-{_callee_digest()}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -60,10 +57,7 @@ def load_source(source: str, prefix: str):
             return module
         path = cache_dir() / f"{name}.py"
         if not path.exists():
-            fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as f:
-                f.write(source)
-            os.replace(temp, path)
+            cache_files.write_atomic(path, source.encode())
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

@@ -16,14 +16,13 @@ file that does not load is ignored and rewritten.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import tempfile
 import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from vmvxjit import cache_files
 from vmvxjit.vm.jit import switches
 
 _MODULE_DIGESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -76,8 +75,7 @@ def _new(state, function, path: Path | None) -> tuple[FunctionPlan, object]:
     regions = find_regions(function.instrs, native(state.module))
     made = FunctionPlan([None] * len(regions), interpreted_calls(state.module, function, regions))
     if not regions:   # the code generator is imported only for code with loops
-        if path is not None:
-            _write(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        _save(path, made)
         return made, iter(())
     return made, _make(made, path, function, regions)
 
@@ -97,15 +95,13 @@ def _make(made: FunctionPlan, path: Path | None, function, regions: list):
         made.regions[k] = RegionPlan(code, list(region.buffer_registers), [b.pc for b in region.blocks],
                                      cost.interpreted_seconds(region, shape))
         yield made.regions[k]
-    if path is not None:
-        _write(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+    _save(path, made)
 
 
 def _path(module, ordinal: int) -> Path:
-    root = os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "vmvxjit")
     key = hashlib.sha256(f"{_sources_digest()}\0{_switches()}\0{_module_digest(module)}\0{ordinal}"
                          .encode()).hexdigest()[:32]
-    return Path(root) / "plans" / f"{key}.pkl"
+    return cache_files.root() / "plans" / f"{key}.pkl"
 
 
 def _switches() -> str:
@@ -134,13 +130,12 @@ def _module_digest(module) -> str:
     return known
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Writes by atomic rename (racing processes agree); a cache that cannot be written is skipped."""
+def _save(path: Path | None, made: FunctionPlan) -> None:
+    """Writes `made` to `path`, if any; a cache that cannot be written is skipped."""
+    if path is None:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(temp, path)
+        cache_files.write_atomic(path, pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:
         pass

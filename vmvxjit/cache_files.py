@@ -1,0 +1,27 @@
+"""Where vmvxjit's disk caches live, and how a file gets into one.
+
+Every cache (Numba's generated modules, LLVM objects and IR, JIT plans) sits
+under one root: `VMVXJIT_CACHE_DIR`, else `~/.cache/vmvxjit`, read on each call
+(tests and tools point it elsewhere within one process). A file is written to
+a temporary name beside it and renamed into place, so processes racing to write
+the same content-addressed file agree and none reads half of one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def root() -> Path:
+    return Path(os.environ.get("VMVXJIT_CACHE_DIR") or os.path.join(
+        os.path.expanduser("~"), ".cache", "vmvxjit"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Writes `data` to `path` (whose directory exists) by atomic rename."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(temp, path)
