@@ -17,20 +17,9 @@ import pytest
 import vmvxjit
 from tests.support.corrupt import instruction_offset
 from tests.support.modules import CONFIGS, STATIC, compile_mlir
-from tools.fuzz.programs import SCALAR_LOOP as SUM_SQUARES
+from tools.fuzz.programs import MATMUL, SCALAR_LOOP as SUM_SQUARES
 from vmvxjit.vm.decoder import decode_function
 from vmvxjit.vm.module_def import load_module_def
-
-MATMUL = """
-func.func @mm(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>) -> tensor<4x4xf32> {
-  %c0 = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<4x4xf32>
-  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
-  %r = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x4xf32>)
-                     outs(%z : tensor<4x4xf32>) -> tensor<4x4xf32>
-  return %r : tensor<4x4xf32>
-}
-"""
 
 
 def _instructions(md, ordinal: int) -> list:

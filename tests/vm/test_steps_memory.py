@@ -6,18 +6,9 @@ import pytest
 import vmvxjit
 from tests.support.corrupt import instruction_offset
 from tests.support.modules import STATIC, compile_mlir
+from tools.fuzz.programs import STATEFUL as GLOBAL_REF
 from vmvxjit.vm.decoder import decode_function
 from vmvxjit.vm.module_def import load_module_def
-
-GLOBAL_REF = """
-util.global private mutable @state = dense<0.0> : tensor<4xf32>
-func.func @step(%x: tensor<4xf32>) -> tensor<4xf32> {
-  %s = util.global.load @state : tensor<4xf32>
-  %n = arith.addf %s, %x : tensor<4xf32>
-  util.global.store %n, @state : tensor<4xf32>
-  return %n : tensor<4xf32>
-}
-"""
 
 
 def test_a_ref_op_typed_with_a_value_type_is_a_type_mismatch():
