@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.support.modules import CONFIGS, FULL_HAL, STATIC, compile_mlir
+from tests.test_api import FILL
 from vmvxjit.cli import main
 from vmvxjit.tooling.iree_tools import tool_path
 
@@ -218,16 +219,6 @@ def test_max_allocation_flag_caps_what_the_module_allocates(tmp_path):
     assert run(["run", module, f"--input=@{path}", "--max-allocation=64K"])[1].endswith("f32=1000\n")
     code, _, err = run(["bench", module, f"--input=@{path}", "--max-allocation=3K"])
     assert code == 1 and "RESOURCE_EXHAUSTED; allocating 4000 bytes for an input file's contents" in err
-
-
-FILL = """
-func.func @fill(%n: index) -> tensor<?xf32> {
-  %c = arith.constant 1.0 : f32
-  %e = tensor.empty(%n) : tensor<?xf32>
-  %f = linalg.fill ins(%c : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
-  return %f : tensor<?xf32>
-}
-"""
 
 
 def test_max_allocation_flag_stops_what_the_module_allocates():
