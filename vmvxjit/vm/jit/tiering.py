@@ -254,9 +254,7 @@ class _RegionTier:
         self.failed = False
         self.future = None            # a compile ahead, queued or running on a worker
         self.looked_on_disk = False
-        # In `auto`, a region with reordered nests compiles first at BALANCED: the quick
-        # passes have no loop vectorizer (conv2d: 1.2 ms instead of 72 µs per call).
-        self.speed = OPTIMIZED if tier == "jit" else BALANCED if code.reordered_nests else QUICK
+        self.speed = OPTIMIZED if tier == "jit" else QUICK
         self.python_seconds = 0.0      # time its entries ran it as generated Python
         state.jit_stats.regions.append(self)
 
@@ -291,7 +289,7 @@ class _RegionTier:
         if interpreted > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
             from vmvxjit.vm.jit import background
 
-            if interpreted > cost.BALANCED_ABOVE_S:
+            if interpreted > cost.BALANCED_ABOVE_S and not self.code.reordered_nests:
                 self.speed = BALANCED
             self.future = background.submit(order, self._build)
             self.stats.progress.started()
