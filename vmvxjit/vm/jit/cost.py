@@ -20,8 +20,9 @@ from vmvxjit.vm.jit.dataflow import writes
 
 UNKNOWN_TRIPS = 8
 INTERPRETED_S_PER_OP = 80e-9        # the fused-Python tier, per VM op (conv/matmul loops)
-COMPILE_S = 0.03                    # LLVM per region, plus
-COMPILE_S_PER_CHAR = 25e-6          # per character of region code (SqueezeNet: ~0.7 ms per line)
+COMPILE_S = 0.014                   # a region's quick compile (lowering and LLVM), plus
+COMPILE_S_PER_CHAR = 1.5e-6         # per character of its code (fitted to Inception v1's and
+                                    # SqueezeNet's 110 regions: 45 ms for 21k characters on average)
 # A compile ahead of a region expected to interpret longer than this is at O1
 # (llvm_backend.BALANCED), not quick, unless its nests run reordered: O1's vectorizer
 # and hoisting pay for their compile in the literal loops the optimizer left alone
