@@ -3,6 +3,7 @@
 import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -161,29 +162,32 @@ def test_bench_compares_with_iree_on_the_same_module_and_inputs():
     assert "over 2 repetitions; vmvxjit / IREE = " in line and line.endswith("x")
 
 
-def _modules_after_run(argv: list[str]) -> set[str]:
-    """Names in sys.modules after `vmvxjit run` with `argv` in a fresh process."""
+def _modules_after_run(argv: list[str], cache) -> set[str]:
+    """Names in sys.modules after `vmvxjit run` with `argv` in a fresh process using the
+    disk cache `cache`."""
     code = ("import sys; from vmvxjit.cli import main; "
             f"code = main(['run', *{argv!r}]); print(*sorted(sys.modules)); sys.exit(code)")
     result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                            text=True)
+                            text=True, env={**os.environ, "VMVXJIT_CACHE_DIR": str(cache)})
     return set(result.stdout.split("\n")[-2].split())
 
 
 @pytest.mark.parametrize("config", ["demo", "static", "dynamic_llvm"])
-def test_short_runs_import_nothing_they_do_not_need(config):
+def test_short_runs_import_nothing_they_do_not_need(config, tmp_path):
     """Nothing compiles and nothing is bf16/fp8/i4, so Numba and ml_dtypes (~0.5 s each)
-    stay unimported; dynamic_llvm's VM code has no loops, so the JIT's code generator too;
-    the demo runs on the interpreter, so no part of the JIT and no LLVM."""
+    stay unimported; dynamic_llvm's VM code has no loops, so the JIT's code generator too,
+    and its workgroup loop comes from the disk cache as machine code, so no LLVM after
+    the first run; the demo runs on the interpreter, so no part of the JIT and no LLVM."""
     argv = [] if config == "demo" else [
         str(compile_mlir(ADD, CONFIGS[config])), "--input=4xf32=1", "--input=4xf32=2"]
     unneeded = {"numba", "ml_dtypes"} | {
-        "dynamic_llvm": {"vmvxjit.vm.jit.codegen"},
+        "dynamic_llvm": {"vmvxjit.vm.jit.codegen", "llvmlite"},
         "demo": {"vmvxjit.vm.jit.tiering", "vmvxjit.vm.jit.codegen", "llvmlite"}}.get(config, set())
-    modules = _modules_after_run(argv)
+    first = _modules_after_run(argv, tmp_path)
+    modules = _modules_after_run(argv, tmp_path)
     assert "vmvxjit.cli" in modules
     assert not unneeded & modules
-
+    assert not {"numba", "ml_dtypes"} & first
 
 SUM = """
 func.func @total(%a: tensor<?xf32>) -> tensor<f32> {

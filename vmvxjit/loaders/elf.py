@@ -13,7 +13,6 @@ IREE leaves to trust (documented where they are checked).
 
 from __future__ import annotations
 
-import mmap
 import struct
 from dataclasses import dataclass
 
@@ -26,8 +25,8 @@ from vmvxjit.errors import (
     UnavailableError,
     UnimplementedError,
 )
+from vmvxjit.native.executable_memory import PAGE_SIZE, page_ceil, page_floor
 
-PAGE_SIZE = mmap.PAGESIZE
 # Sanity limits IREE does not impose: an executable spans at most 1 GiB of
 # address space and no segment asks for more than 16 MiB alignment.
 MAX_IMAGE_SIZE = 1 << 30
@@ -136,14 +135,6 @@ class Segment:
 
     def contains(self, vaddr: int, size: int) -> bool:
         return self.vaddr <= vaddr and vaddr + size <= self.end
-
-
-def page_floor(value: int) -> int:
-    return value & ~(PAGE_SIZE - 1)
-
-
-def page_ceil(value: int) -> int:
-    return (value + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
 
 
 class ElfHeaders:
