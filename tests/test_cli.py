@@ -233,3 +233,20 @@ def test_max_allocation_flag_stops_what_the_module_allocates():
     assert err.startswith("Error: RESOURCE_EXHAUSTED; allocating 4000000 bytes for a hal_inline "
                           "buffer would exceed the allocation cap of 1048576 bytes")
     assert "at module.fill+0x" in err
+
+
+def test_python_m_vmvxjit_starts_no_blas_threads_and_freezes_what_it_leaves():
+    """`python -m vmvxjit` keeps numpy's OpenBLAS to one thread (no command calls BLAS) and,
+    once the command returns, freezes the objects left out of the collector's exit passes."""
+    code = ("import gc, os, runpy, sys\n"
+            "sys.argv = ['vmvxjit', 'run']\n"
+            "try:\n"
+            "    runpy.run_module('vmvxjit', run_name='__main__')\n"
+            "except SystemExit as exit:\n"
+            "    print(exit.code, len(os.listdir('/proc/self/task')), gc.get_freeze_count() > 0,\n"
+            "          file=sys.stderr)\n")
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, check=True)
+    assert "EXEC @predict" in result.stdout
+    assert result.stderr.split() == ["0", "1", "True"]
