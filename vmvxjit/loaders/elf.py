@@ -14,7 +14,7 @@ IREE leaves to trust (documented where they are checked).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -63,8 +63,7 @@ SHN_UNDEF = 0
 STB_GLOBAL, STB_WEAK = 1, 2
 
 
-@dataclass(frozen=True)
-class RelocationKind:
+class RelocationKind(NamedTuple):
     """How one relocation type computes the value it stores.
 
     value = bias*B + S*sym + A*addend - P*place + existing*add_existing,
@@ -103,8 +102,7 @@ AARCH64_RELOCATIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Arch:
+class Arch(NamedTuple):
     """One IREE architecture name with its ELF machine and relocations."""
 
     name: str
@@ -119,8 +117,7 @@ ARCHES = {
 }
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """A PT_LOAD segment (or a PT_DYNAMIC/PT_GNU_RELRO range)."""
 
     vaddr: int
@@ -264,8 +261,7 @@ class ElfHeaders:
         return bytes(self.data[file_start:file_start + in_file]) + bytes(size - in_file)
 
 
-@dataclass(frozen=True)
-class ElfDynamic:
+class ElfDynamic(NamedTuple):
     """The validated dynamic tables of an embedded ELF.
 
     `symbols` is the dynamic symbol table (numpy records), `strtab` its
