@@ -3,6 +3,7 @@
 import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -161,29 +162,32 @@ def test_bench_compares_with_iree_on_the_same_module_and_inputs():
     assert "over 2 repetitions; vmvxjit / IREE = " in line and line.endswith("x")
 
 
-def _modules_after_run(argv: list[str]) -> set[str]:
-    """Names in sys.modules after `vmvxjit run` with `argv` in a fresh process."""
+def _modules_after_run(argv: list[str], cache) -> set[str]:
+    """Names in sys.modules after `vmvxjit run` with `argv` in a fresh process using the
+    disk cache `cache`."""
     code = ("import sys; from vmvxjit.cli import main; "
             f"code = main(['run', *{argv!r}]); print(*sorted(sys.modules)); sys.exit(code)")
     result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                            text=True)
+                            text=True, env={**os.environ, "VMVXJIT_CACHE_DIR": str(cache)})
     return set(result.stdout.split("\n")[-2].split())
 
 
 @pytest.mark.parametrize("config", ["demo", "static", "dynamic_llvm"])
-def test_short_runs_import_nothing_they_do_not_need(config):
+def test_short_runs_import_nothing_they_do_not_need(config, tmp_path):
     """Nothing compiles and nothing is bf16/fp8/i4, so Numba and ml_dtypes (~0.5 s each)
-    stay unimported; dynamic_llvm's VM code has no loops, so the JIT's code generator too;
-    the demo runs on the interpreter, so no part of the JIT and no LLVM."""
+    stay unimported; dynamic_llvm's VM code has no loops, so the JIT's code generator too,
+    and its workgroup loop comes from the disk cache as machine code, so no LLVM after
+    the first run; the demo runs on the interpreter, so no part of the JIT and no LLVM."""
     argv = [] if config == "demo" else [
         str(compile_mlir(ADD, CONFIGS[config])), "--input=4xf32=1", "--input=4xf32=2"]
     unneeded = {"numba", "ml_dtypes"} | {
-        "dynamic_llvm": {"vmvxjit.vm.jit.codegen"},
+        "dynamic_llvm": {"vmvxjit.vm.jit.codegen", "llvmlite"},
         "demo": {"vmvxjit.vm.jit.tiering", "vmvxjit.vm.jit.codegen", "llvmlite"}}.get(config, set())
-    modules = _modules_after_run(argv)
+    first = _modules_after_run(argv, tmp_path)
+    modules = _modules_after_run(argv, tmp_path)
     assert "vmvxjit.cli" in modules
     assert not unneeded & modules
-
+    assert not {"numba", "ml_dtypes"} & first
 
 SUM = """
 func.func @total(%a: tensor<?xf32>) -> tensor<f32> {
@@ -229,3 +233,20 @@ def test_max_allocation_flag_stops_what_the_module_allocates():
     assert err.startswith("Error: RESOURCE_EXHAUSTED; allocating 4000000 bytes for a hal_inline "
                           "buffer would exceed the allocation cap of 1048576 bytes")
     assert "at module.fill+0x" in err
+
+
+def test_python_m_vmvxjit_starts_no_blas_threads_and_freezes_what_it_leaves():
+    """`python -m vmvxjit` keeps numpy's OpenBLAS to one thread (no command calls BLAS) and,
+    once the command returns, freezes the objects left out of the collector's exit passes."""
+    code = ("import gc, os, runpy, sys\n"
+            "sys.argv = ['vmvxjit', 'run']\n"
+            "try:\n"
+            "    runpy.run_module('vmvxjit', run_name='__main__')\n"
+            "except SystemExit as exit:\n"
+            "    print(exit.code, len(os.listdir('/proc/self/task')), gc.get_freeze_count() > 0,\n"
+            "          file=sys.stderr)\n")
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, check=True)
+    assert "EXEC @predict" in result.stdout
+    assert result.stderr.split() == ["0", "1", "True"]

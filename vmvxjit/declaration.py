@@ -7,7 +7,7 @@ becomes specs the library API checks numpy arguments against before calling.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vmvxjit.errors import ModuleFormatError
 
@@ -15,8 +15,7 @@ _ITEM = re.compile(r"%(\w+)\s*:\s*(tensor<[^>]*>|[\w!.<>]+)")
 _DIM = re.compile(r"[0-9]+|\?")
 
 
-@dataclass(frozen=True)
-class ValueSpec:
+class ValueSpec(NamedTuple):
     """One argument or result: its name, and a tensor shape/type or a scalar type."""
 
     name: str
@@ -41,8 +40,7 @@ class ValueSpec:
         return tuple(None if p == "?" else int(p) for p in parts)
 
 
-@dataclass(frozen=True)
-class Declaration:
+class Declaration(NamedTuple):
     text: str
     inputs: tuple
     outputs: tuple

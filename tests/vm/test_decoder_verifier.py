@@ -1,6 +1,5 @@
 """Decoder and verifier: real bytecode decodes exactly; malformed bytecode is rejected."""
 
-import dataclasses
 import struct
 
 import numpy as np
@@ -81,7 +80,7 @@ def test_bad_operands_are_rejected(module_def, mnemonic, field, value, message):
     names = [f.name for f in instr.op.fields]
     args = list(instr.args)
     args[names.index(field)] = value
-    instrs[index] = dataclasses.replace(instr, args=tuple(args))
+    instrs[index] = instr._replace(args=tuple(args))
     with pytest.raises(VerificationError, match=message):
         verify_function(_ctx(module_def), desc, module_def.signatures[0].cconv, instrs, len(data))
 

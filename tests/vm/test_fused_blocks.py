@@ -3,7 +3,8 @@
 Every per-opcode case (tests/vm/opcodes) runs in the `interp` tier (one step at a time) and in
 `auto` (fused blocks): results and exit codes must be identical, and so must every error text,
 including the VM frames with their bytecode offsets (`at module.fn+0x...`): a fused block has to
-name the op that failed, not the block it is in.
+name the op that failed, not the block it is in. Each runs twice: with a segment's first run
+calling its steps (the default) and with segments compiled at once (INTERPRETED_RUNS = 0).
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ from tests.vm.test_opcodes import ALL_CASES, compiled
 import vmvxjit
 
 RUNNABLE = [c for c in ALL_CASES if c.kind in ("CASE", "ERROR", "CRASH")]
+
+
+@pytest.fixture(params=[1, 0], ids=["first-run", "compiled"], autouse=True)
+def interpreted_runs(request, monkeypatch):
+    """Every test here runs with the default and with fused segments compiled on their first run."""
+    from vmvxjit.vm import fused_blocks
+    monkeypatch.setattr(fused_blocks, "INTERPRETED_RUNS", request.param)
+    return request.param
 
 
 @pytest.mark.slow

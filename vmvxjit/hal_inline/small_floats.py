@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import math
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class NarrowFloat:
+class NarrowFloat(NamedTuple):
     """A float format narrower than f32: field widths and special values."""
 
     exp_bits: int

@@ -13,9 +13,8 @@ IREE leaves to trust (documented where they are checked).
 
 from __future__ import annotations
 
-import mmap
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,8 +25,8 @@ from vmvxjit.errors import (
     UnavailableError,
     UnimplementedError,
 )
+from vmvxjit.native.executable_memory import PAGE_SIZE, page_ceil, page_floor
 
-PAGE_SIZE = mmap.PAGESIZE
 # Sanity limits IREE does not impose: an executable spans at most 1 GiB of
 # address space and no segment asks for more than 16 MiB alignment.
 MAX_IMAGE_SIZE = 1 << 30
@@ -64,8 +63,7 @@ SHN_UNDEF = 0
 STB_GLOBAL, STB_WEAK = 1, 2
 
 
-@dataclass(frozen=True)
-class RelocationKind:
+class RelocationKind(NamedTuple):
     """How one relocation type computes the value it stores.
 
     value = bias*B + S*sym + A*addend - P*place + existing*add_existing,
@@ -104,8 +102,7 @@ AARCH64_RELOCATIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Arch:
+class Arch(NamedTuple):
     """One IREE architecture name with its ELF machine and relocations."""
 
     name: str
@@ -120,8 +117,7 @@ ARCHES = {
 }
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """A PT_LOAD segment (or a PT_DYNAMIC/PT_GNU_RELRO range)."""
 
     vaddr: int
@@ -136,14 +132,6 @@ class Segment:
 
     def contains(self, vaddr: int, size: int) -> bool:
         return self.vaddr <= vaddr and vaddr + size <= self.end
-
-
-def page_floor(value: int) -> int:
-    return value & ~(PAGE_SIZE - 1)
-
-
-def page_ceil(value: int) -> int:
-    return (value + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
 
 
 class ElfHeaders:
@@ -273,8 +261,7 @@ class ElfHeaders:
         return bytes(self.data[file_start:file_start + in_file]) + bytes(size - in_file)
 
 
-@dataclass(frozen=True)
-class ElfDynamic:
+class ElfDynamic(NamedTuple):
     """The validated dynamic tables of an embedded ELF.
 
     `symbols` is the dynamic symbol table (numpy records), `strtab` its

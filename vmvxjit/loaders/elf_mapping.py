@@ -12,27 +12,17 @@ from __future__ import annotations
 
 import ctypes
 import mmap
-import os
 
 import numpy as np
 
-from vmvxjit.errors import InternalError, ModuleFormatError, ResourceExhaustedError
-from vmvxjit.loaders.elf import (
-    PAGE_SIZE, PF_R, PF_W, PF_X, ElfDynamic, ElfHeaders, page_ceil, page_floor,
+from vmvxjit.errors import ModuleFormatError
+from vmvxjit.loaders.elf import PF_R, PF_W, PF_X, ElfDynamic, ElfHeaders
+from vmvxjit.native.executable_memory import (
+    PROT_NONE, flush_instruction_cache, page_ceil, page_floor, protect, reserve, unmap,
 )
 from vmvxjit.vm.allocation_limit import AllocationLimit
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                       ctypes.c_int, ctypes.c_long]
-_libc.mprotect.restype = ctypes.c_int
-_libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-_libc.munmap.restype = ctypes.c_int
-_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-_MAP_FAILED = (1 << (8 * ctypes.sizeof(ctypes.c_void_p))) - 1
 _U64 = 1 << 64
-_PROT_NONE = 0
 
 # Segment flag → the protection it implies (write and execute imply read).
 _PROTECTION_OF_FLAG = {
@@ -45,43 +35,16 @@ _VOID_FN = ctypes.CFUNCTYPE(None)
 
 
 def _protection(flags: int) -> int:
-    protection = _PROT_NONE
+    protection = PROT_NONE
     for flag, implied in _PROTECTION_OF_FLAG.items():
         if flags & flag:
             protection |= implied
     return protection
 
 
-def _os_error(what: str) -> str:
-    return f"{what}: {os.strerror(ctypes.get_errno())}"
-
-
 def _reserve(size: int, alignment: int) -> int:
-    """A zeroed read-write reservation of `size` bytes aligned to `alignment`."""
-    span = size + alignment - PAGE_SIZE
-    address = _libc.mmap(None, span, mmap.PROT_READ | mmap.PROT_WRITE,
-                         mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
-    if address is None or address == _MAP_FAILED:
-        raise ResourceExhaustedError(_os_error(f"unable to reserve {size} bytes for an ELF image"))
-    base = (address + alignment - 1) & ~(alignment - 1)
-    if base > address:
-        _libc.munmap(address, base - address)
-    tail = address + span - (base + size)
-    if tail:
-        _libc.munmap(base + size, tail)
-    return base
-
-
-def _mprotect(start: int, end: int, protection: int) -> None:
-    if end > start and _libc.mprotect(start, end - start, protection) != 0:
-        raise InternalError(_os_error(f"mprotect of 0x{start:X}-0x{end:X} failed"))
-
-
-def _flush_instruction_cache(start: int, end: int) -> None:
-    clear_cache = ctypes.CDLL("libgcc_s.so.1").__clear_cache
-    clear_cache.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-    clear_cache.restype = None
-    clear_cache(start, end)
+    """The image's zeroed read-write reservation (tools/fuzz notes each one)."""
+    return reserve(size, alignment, "an ELF image")
 
 
 class MappedImage:
@@ -122,7 +85,7 @@ class MappedImage:
     def unmap(self) -> None:
         """Releases the image; idempotent."""
         if self.base:
-            _libc.munmap(self.base, self.size)
+            unmap(self.base, self.size)
             self.base = 0
             self._allocations.credit(self.size)
 
@@ -174,12 +137,12 @@ class MappedImage:
         cursor = self.base
         for start, end, flags in self.ranges:
             page_start, page_end = page_floor(start), page_ceil(end)
-            _mprotect(cursor, page_start, _PROT_NONE)
-            _mprotect(page_start, page_end, _protection(flags))
+            protect(cursor, page_start, PROT_NONE)
+            protect(page_start, page_end, _protection(flags))
             if flags & PF_X and headers.arch.flush_icache:
-                _flush_instruction_cache(start, end)
+                flush_instruction_cache(start, end)
             cursor = page_end
-        _mprotect(cursor, self.base + self.size, _PROT_NONE)
+        protect(cursor, self.base + self.size, PROT_NONE)
         for segment in headers.relro:
-            _mprotect(page_floor(self.address(segment.vaddr)),
-                      page_floor(self.address(segment.end)), mmap.PROT_READ)
+            protect(page_floor(self.address(segment.vaddr)),
+                    page_floor(self.address(segment.end)), mmap.PROT_READ)

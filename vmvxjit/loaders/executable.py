@@ -4,8 +4,7 @@
 (export lookup, per-export counts, dispatch, release). `LibraryExecutable`
 implements it for libraries following IREE's executable library ABI v6 (the
 embedded-ELF and system-library loaders); its workgroup loop lives in
-`native_dispatch`, imported on first dispatch so that importing vmvxjit does
-not load LLVM.
+`native_dispatch`.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from vmvxjit.errors import (
     NotFoundError,
     OutOfRangeError,
 )
-from vmvxjit.native.cpu import processor_data
+from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import (
     PROVIDED_IMPORTS,
     ExecutableEnvironment,
@@ -30,6 +29,7 @@ from vmvxjit.loaders.library_abi import (
     NativeMemory,
     query_library,
 )
+from vmvxjit.native.cpu import processor_data
 from vmvxjit.vm.allocation_limit import AllocationLimit, zeroed
 from vmvxjit.vm.ref import register_ref_type
 
@@ -175,8 +175,6 @@ class LibraryExecutable(Executable):
     def _run(self, ordinal: int, workgroup_count: tuple[int, int, int],
              constants: np.ndarray, bindings: list[np.ndarray]) -> None:
         export = self._exports[ordinal]
-        from vmvxjit.loaders import native_dispatch
-
         try:
             result, x, y, z = native_dispatch.run(
                 export.function, self._environment_address, workgroup_count, constants, bindings,

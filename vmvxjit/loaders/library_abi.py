@@ -10,7 +10,7 @@ it is dereferenced, so a malformed library is an error rather than a crash.
 from __future__ import annotations
 
 import ctypes
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -153,8 +153,7 @@ class NativeMemory:
         return address
 
 
-@dataclass(frozen=True)
-class Export:
+class Export(NamedTuple):
     """One dispatch function and its attributes."""
 
     name: str
@@ -170,8 +169,7 @@ class Export:
         return self.local_memory_pages * LOCAL_MEMORY_PAGE_SIZE
 
 
-@dataclass(frozen=True)
-class Library:
+class Library(NamedTuple):
     """What `query` returned, read and validated."""
 
     name: str

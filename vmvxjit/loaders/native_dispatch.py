@@ -4,10 +4,10 @@
 hal_loader does (workgroup size 1x1x1, max_concurrency 1, processor 0) and
 calls the loop: native code that calls the export once per workgroup, z
 outermost and x innermost, stopping at the first non-zero return. The loop
-is emitted with llvmlite.ir and compiled once per machine by the process's
-LLVM engine, which caches the object on disk under a digest of the IR text;
-a later process loads it without compiling. ctypes releases the GIL for the
-whole loop.
+is LLVM IR text, compiled once per machine for the architecture's baseline
+CPU and kept on disk as its bytes under a digest of the text
+(native/machine_code.py): a later process maps it without importing
+llvmlite. ctypes releases the GIL for the whole loop.
 """
 
 from __future__ import annotations
@@ -17,83 +17,82 @@ import hashlib
 from functools import lru_cache
 
 import numpy as np
-from llvmlite import ir
 
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
-from vmvxjit.native import llvm_engine
+from vmvxjit.native import machine_code
+from vmvxjit.native.cpu import HOST_ARCH
 
 SYMBOL = "vmvxjit_workgroup_loop"
-_I8P = ir.IntType(8).as_pointer()
-_I32 = ir.IntType(32)
 # i32 loop(fn, environment, dispatch_state, workgroup_state, count_x, count_y, count_z,
 #          u32 failed_xyz[3])
 _LOOP_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, *[ctypes.c_void_p] * 4, *[ctypes.c_uint32] * 3,
                               ctypes.c_void_p)
 
 
-def _for(builder: ir.IRBuilder, count: ir.Value, name: str, body) -> None:
-    """Emits `for index in range(count)` (unsigned i32), `body(index)` inside."""
-    start = builder.block
-    head = builder.append_basic_block(f"{name}.head")
-    loop = builder.append_basic_block(f"{name}.body")
-    done = builder.append_basic_block(f"{name}.done")
-    builder.branch(head)
-    builder.position_at_end(head)
-    index = builder.phi(_I32, name)
-    index.add_incoming(ir.Constant(_I32, 0), start)
-    builder.cbranch(builder.icmp_unsigned("<", index, count), loop, done)
-    builder.position_at_end(loop)
-    body(index)
-    index.add_incoming(builder.add(index, ir.Constant(_I32, 1)), builder.block)
-    builder.branch(head)
-    builder.position_at_end(done)
+def _counted(var: str, enter: str) -> str:
+    """The head and latch blocks of `for var in range(count_var)` (unsigned), entered
+    from block `enter`; the body is block `var.body`, the loop leaves to `var.exit`."""
+    return f"""{var}.head:
+  %{var} = phi i32 [0, %{enter}], [%{var}.next, %{var}.latch]
+  %{var}.more = icmp ult i32 %{var}, %count_{var}
+  br i1 %{var}.more, label %{var}.body, label %{var}.exit
+{var}.latch:
+  %{var}.next = add i32 %{var}, 1
+  br label %{var}.head"""
 
 
-def _field(builder: ir.IRBuilder, struct: ir.Value, field, bits: int) -> ir.Value:
-    """A typed pointer to a WorkgroupStateV0 field inside the struct at `struct`."""
-    address = builder.gep(struct, [ir.Constant(_I32, field.offset)])
-    return builder.bitcast(address, ir.IntType(bits).as_pointer())
+LOOP_IR = f"""
+define i32 @{SYMBOL}(ptr %export, ptr %environment, ptr %dispatch_state, ptr %workgroup,
+                     i32 %count_x, i32 %count_y, i32 %count_z, ptr %failed) {{
+entry:
+  %id_x = getelementptr i8, ptr %workgroup, i32 {WorkgroupStateV0.workgroup_id_x.offset}
+  %id_y = getelementptr i8, ptr %workgroup, i32 {WorkgroupStateV0.workgroup_id_y.offset}
+  %id_z = getelementptr i8, ptr %workgroup, i32 {WorkgroupStateV0.workgroup_id_z.offset}
+  br label %z.head
+{_counted("z", "entry")}
+z.body:
+  %z16 = trunc i32 %z to i16
+  store i16 %z16, ptr %id_z
+  br label %y.head
+z.exit:
+  ret i32 0
+{_counted("y", "z.body")}
+y.body:
+  store i32 %y, ptr %id_y
+  br label %x.head
+y.exit:
+  br label %z.latch
+{_counted("x", "y.body")}
+x.body:
+  store i32 %x, ptr %id_x
+  %result = call i32 %export(ptr %environment, ptr %dispatch_state, ptr %workgroup)
+  %failing = icmp ne i32 %result, 0
+  br i1 %failing, label %fail, label %x.latch, !prof !0
+x.exit:
+  br label %y.latch
+fail:
+  store i32 %x, ptr %failed
+  %failed_y = getelementptr i32, ptr %failed, i32 1
+  store i32 %y, ptr %failed_y
+  %failed_z = getelementptr i32, ptr %failed, i32 2
+  store i32 %z, ptr %failed_z
+  ret i32 %result
+}}
 
-
-def loop_ir() -> str:
-    """The LLVM IR text of the workgroup loop function `SYMBOL`."""
-    module = ir.Module(name="workgroup_loop")
-    dispatch_type = ir.FunctionType(_I32, [_I8P] * 3)
-    function = ir.Function(module, ir.FunctionType(
-        _I32, [_I8P] * 4 + [_I32] * 3 + [_I32.as_pointer()]), name=SYMBOL)
-    export, environment, state, workgroup, count_x, count_y, count_z, failed = function.args
-    builder = ir.IRBuilder(function.append_basic_block("entry"))
-    callee = builder.bitcast(export, dispatch_type.as_pointer())
-    id_x = _field(builder, workgroup, WorkgroupStateV0.workgroup_id_x, 32)
-    id_y = _field(builder, workgroup, WorkgroupStateV0.workgroup_id_y, 32)
-    id_z = _field(builder, workgroup, WorkgroupStateV0.workgroup_id_z, 16)
-
-    def x_body(x, y, z):
-        builder.store(x, id_x)
-        result = builder.call(callee, [environment, state, workgroup])
-        with builder.if_then(builder.icmp_signed("!=", result, ir.Constant(_I32, 0)), likely=False):
-            for i, value in enumerate((x, y, z)):
-                builder.store(value, builder.gep(failed, [ir.Constant(_I32, i)]))
-            builder.ret(result)
-
-    def y_body(y, z):
-        builder.store(y, id_y)
-        _for(builder, count_x, "x", lambda x: x_body(x, y, z))
-
-    def z_body(z):
-        builder.store(builder.trunc(z, ir.IntType(16)), id_z)
-        _for(builder, count_y, "y", lambda y: y_body(y, z))
-
-    _for(builder, count_z, "z", z_body)
-    builder.ret(ir.Constant(_I32, 0))
-    return str(module)
+!0 = !{{!"branch_weights", i32 1, i32 99}}
+"""
 
 
 @lru_cache(maxsize=None)
 def _loop():
-    text = loop_ir()
-    llvm_engine.compile_ir(text, "workgroup-loop-" + hashlib.sha256(text.encode()).hexdigest()[:24])
-    return _LOOP_TYPE(llvm_engine.address(SYMBOL))
+    key = f"workgroup-loop-{HOST_ARCH}-{hashlib.sha256(LOOP_IR.encode()).hexdigest()[:24]}"
+    return _LOOP_TYPE(machine_code.load(key, _compile_loop))
+
+
+def _compile_loop() -> bytes:
+    from vmvxjit.native import llvm_engine
+
+    return machine_code.function_code(llvm_engine.emit_object(LOOP_IR, baseline=True), SYMBOL)
 
 
 def _address(array, dtype, what: str) -> int:

@@ -48,9 +48,12 @@ def _features() -> str:
     return llvm.get_host_cpu_features().flatten()
 
 
-def target_machine(speed: int = 3):
-    """A new host target machine generating code at LLVM level `speed` (each compiling
-    thread uses its own)."""
+def target_machine(speed: int = 3, baseline: bool = False):
+    """A new target machine for this CPU generating code at LLVM level `speed` (each
+    compiling thread uses its own); `baseline`: for the architecture's baseline CPU
+    instead, position-independent (code kept on disk for any host of the architecture)."""
+    if baseline:
+        return _target().create_target_machine(opt=speed, reloc="pic", codemodel="small")
     return _target().create_target_machine(cpu=llvm.get_host_cpu_name(), features=_features(),
                                            opt=speed, reloc="default", codemodel="jitdefault")
 
@@ -94,23 +97,23 @@ LEVELS = {
 }
 
 
-def emit_object(text: str, level: int = 3) -> bytes:
-    """Machine code for LLVM IR `text` at compile `level` (LEVELS); safe to call from
-    any thread."""
+def emit_object(text: str, level: int = 3, baseline: bool = False) -> bytes:
+    """Machine code for LLVM IR `text` at compile `level` (LEVELS), for this CPU or the
+    `baseline` one (target_machine); safe to call from any thread."""
     _target()
     with llvm_parallel.private() as context:
         module = llvm.parse_assembly(text, context)
         try:
-            return _optimize_and_emit(module, level)
+            return _optimize_and_emit(module, level, baseline)
         finally:
             module.close()
 
 
-def _optimize_and_emit(module, level: int) -> bytes:
+def _optimize_and_emit(module, level: int, baseline: bool) -> bytes:
     module.triple = llvm.get_process_triple()
     module.verify()
     passes, codegen_level = LEVELS[level]
-    tm = target_machine(codegen_level)
+    tm = target_machine(codegen_level, baseline)
     module.data_layout = str(tm.target_data)
     options = llvm.create_pipeline_tuning_options(speed_level=passes if isinstance(passes, int) else 1)
     options.loop_vectorization = True

@@ -157,7 +157,9 @@ class VmBuffer:
             raise out_of_bounds(offset, length, size, self.data.shape[0])
         mask = _STORE_MASKS.get(code)
         pattern = st.pack(value & mask if mask is not None else value)
-        self.data[offset:offset + length] = np.tile(np.frombuffer(pattern, np.uint8), count)
+        # One pass, no temporary: the window as unsigned elements of the pattern's width.
+        window = self.data[offset:offset + length].view(f"<u{size}")
+        window[:] = int.from_bytes(pattern, "little")
 
 
 # -- typed element access as expressions ------------------------------------------

@@ -7,15 +7,14 @@ so a native export, an import and a bytecode function agree on one layout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vmvxjit.errors import ModuleFormatError
 
 SCALAR_CHARS = "iIfFr"
 
 
-@dataclass(frozen=True)
-class CConv:
+class CConv(NamedTuple):
     """A parsed calling convention.
 
     `args` and `results` are tuples of items; an item is a single character

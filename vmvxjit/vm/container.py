@@ -13,7 +13,7 @@ from __future__ import annotations
 import mmap
 import os
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,8 +26,7 @@ FILE_IDENTIFIER = b"IREE"
 _MIN_MODULE_BYTES = 16
 
 
-@dataclass(frozen=True)
-class Container:
+class Container(NamedTuple):
     """A module file: all of it, its FlatBuffer slice and where rodata begins."""
 
     data: np.ndarray          # the whole file, read-only uint8

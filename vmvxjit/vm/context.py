@@ -9,7 +9,7 @@ the function and returns its results as Python values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vmvxjit.errors import InternalError, InvalidArgumentError, NotFoundError
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
@@ -28,8 +28,7 @@ _ARG_CONVERT = {
 }
 
 
-@dataclass(frozen=True)
-class BytecodeExport:
+class BytecodeExport(NamedTuple):
     """A bytecode function seen from outside: callable with Python values."""
 
     state: ModuleState

@@ -9,7 +9,7 @@ of raw u16s, remaps tuples of (src, dst) raw pairs, `cases` tuples of
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vmvxjit.errors import VerificationError
 from vmvxjit.vm import isa
@@ -25,8 +25,7 @@ _IMMEDIATES = {
 _EXTENSION_SETS = {isa.PREFIX_EXT_F32: "ext_f32", isa.PREFIX_EXT_F64: "ext_f64"}
 
 
-@dataclass(frozen=True, slots=True)
-class Instr:
+class Instr(NamedTuple):
     """One decoded instruction: where it is, what it is, its operand values."""
 
     pc: int

@@ -16,8 +16,14 @@ loop, the tiering hooks at block entries and compiled regions are unchanged.
 function with a `while` loop over its blocks, so a loop that is not hot
 enough to compile still runs without the run loop's dispatch per block.
 
+A segment's first run calls its steps one by one and only a second run
+generates and compiles its Python: most segments run once (a dyn-llvm
+model's VM code is one straight line of dispatches; `__init` runs once), and
+compiling costs ~35 µs per op against ~1 µs for calling its step.
+
 Errors keep their location: the generated source has one line range per op,
-and the line that raised gives the op's bytecode offset (`Error.vm_pc`).
+and the line that raised gives the op's bytecode offset (`Error.vm_pc`); a
+first run names the step that raised.
 """
 
 from __future__ import annotations
@@ -87,9 +93,10 @@ def fuse(instrs: list, steps: list, block_starts, env) -> None:
 
     `instrs[i]` is the instruction of `steps[i]`; `block_starts` the step
     indices where blocks begin. `env` is the step builders' environment.
-    Each segment's Python is compiled the first time it runs: a model's
-    function has thousands of blocks, most of which run inside compiled
-    regions or once, and compiling them all up front cost ~0.4 s.
+    Each segment's Python is generated and compiled the second time it runs
+    (INTERPRETED_RUNS): a model's function has thousands of blocks, most of
+    which run inside compiled regions or once, and compiling them all up
+    front cost ~0.4 s.
     """
     boundaries = set(block_starts) | {0}
     index = 0
@@ -98,34 +105,69 @@ def fuse(instrs: list, steps: list, block_starts, env) -> None:
             index += 1
             continue
         start = index
-        source = _Source(env)
-        source.add(0, [f"def segment_{start}(regs, refs):", "    try:"])
         while True:
             ends = ends_segment(instrs[index])
-            source.op(instrs[index], index, steps[index], 8, returns=ends)
             index += 1
-            if ends:
-                break
-            if index in boundaries or index == len(steps):
-                source.add(8, [f"return {index}"])
+            if ends or index in boundaries or index == len(steps):
                 break
         boundaries.add(index)
-        source.handlers(4)
-        steps[start] = _on_first_run(source, start, steps)
+        steps[start] = _segment(instrs[start:index], steps[start:index], start, ends, steps, env)
 
 
-def _on_first_run(source: _Source, start: int, steps: list):
-    """A step that compiles segment `start` when first called and puts it in `steps`
-    (unless something has wrapped the step meanwhile: then it calls it on from here)."""
+# Runs of a segment that call its steps before it is compiled (tests set 0 to test fused code).
+INTERPRETED_RUNS = 1
+
+
+def _segment(instrs: list, unfused: list, start: int, ends: bool, steps: list, env):
+    """The step at segment start `start`: `unfused` (the steps of `instrs`) called in
+    turn for the first INTERPRETED_RUNS runs, then the segment compiled and put in
+    `steps` (unless something has wrapped the step meanwhile: then it calls it on
+    from here). It returns what the fused function would: the last step's event when
+    it `ends` the segment, else the index after the segment."""
     compiled = []
+    runs = [0]
+    after = start + len(unfused)
 
     def step(regs, refs):
-        if not compiled:
-            compiled.append(source.build(f"segment {start}")[f"segment_{start}"])
-            if steps[start] is step:
-                steps[start] = compiled[0]
+        if compiled:
+            return compiled[0](regs, refs)
+        if runs[0] < INTERPRETED_RUNS:
+            runs[0] += 1
+            return _run_steps(instrs, unfused, after, ends, regs, refs)
+        compiled.append(_compile(instrs, unfused, start, ends, env))
+        if steps[start] is step:
+            steps[start] = compiled[0]
         return compiled[0](regs, refs)
     return step
+
+
+def _run_steps(instrs: list, unfused: list, after: int, ends: bool, regs, refs):
+    """One run of a segment's steps, errors located at the step that raised."""
+    index = 0
+    try:
+        for index, step in enumerate(unfused):
+            event = step(regs, refs)
+    except Error as error:
+        error.vm_pc = instrs[index].pc
+        raise
+    except UNEXPECTED as exc:
+        error = internal_error(exc)
+        error.vm_pc = instrs[index].pc
+        raise error from exc
+    return event if ends else after
+
+
+def _compile(instrs: list, unfused: list, start: int, ends: bool, env):
+    """The segment's fused function `segment_<start>`."""
+    source = _Source(env)
+    source.add(0, [f"def segment_{start}(regs, refs):", "    try:"])
+    last = len(instrs) - 1
+    for offset, (instr, step) in enumerate(zip(instrs, unfused)):
+        source.op(instr, start + offset, step, 8, returns=ends and offset == last)
+    if not ends:
+        source.add(8, [f"return {start + len(instrs)}"])
+    source.handlers(4)
+    return source.build(f"segment {start}")[f"segment_{start}"]
 
 
 def fuse_region(blocks: list, block_targets: dict, steps: list, env):

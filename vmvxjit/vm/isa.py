@@ -15,7 +15,7 @@ semantics were established against iree-run-module 3.13.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 BLOCK_MARKER = 0x79
 PREFIX_EXT_F32 = 0xE0
@@ -296,8 +296,7 @@ ext_f64 0x3F vm.round.f64.even                  operand=R.f64 result=W.f64
 """
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One operand field: its name and kind (`R.i32`, `W.ref`, `list<any>`, ...)."""
 
     name: str
@@ -317,8 +316,7 @@ class Field:
         return self.kind.endswith("/mv")
 
 
-@dataclass(frozen=True)
-class OpInfo:
+class OpInfo(NamedTuple):
     """An opcode: its set, byte value, mnemonic and operand fields."""
 
     set: str

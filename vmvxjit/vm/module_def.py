@@ -1,4 +1,4 @@
-"""The module model: `iree.vm.BytecodeModuleDef` parsed into plain dataclasses.
+"""The module model: `iree.vm.BytecodeModuleDef` parsed into plain records.
 
 `load_module_def` reads the container and the FlatBuffer once, applies the
 load-time checks IREE makes before it runs anything (identifier, bytecode
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -100,15 +101,13 @@ _FLAG_REQUIRED = 1
 _MAX_LOCATION_NODES = 64
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
     name: str
     minimum_version: int
     optional: bool
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(NamedTuple):
     """A function signature: cconv (None when absent) and reflection attrs."""
 
     cconv_text: str | None
@@ -116,8 +115,7 @@ class Signature:
     attrs: dict
 
 
-@dataclass(frozen=True)
-class Import:
+class Import(NamedTuple):
     full_name: str
     module_name: str          # full_name split at the first '.'
     function_name: str
@@ -127,14 +125,12 @@ class Import:
     optional: bool
 
 
-@dataclass(frozen=True)
-class Export:
+class Export(NamedTuple):
     name: str
     internal_ordinal: int
 
 
-@dataclass(frozen=True)
-class FunctionDescriptor:
+class FunctionDescriptor(NamedTuple):
     bytecode_offset: int
     bytecode_length: int
     requirements: int

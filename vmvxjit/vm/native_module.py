@@ -10,14 +10,12 @@ None, one value, or a tuple of values matching the result cconv.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from vmvxjit.vm.cconv import CConv, parse_cconv
 
 
-@dataclass(frozen=True)
-class ExportDecl:
+class ExportDecl(NamedTuple):
     name: str
     cconv: CConv
     method: str
@@ -33,8 +31,7 @@ def export(name: str, cconv: str) -> Callable:
     return mark
 
 
-@dataclass(frozen=True)
-class NativeFunction:
+class NativeFunction(NamedTuple):
     """A resolved native export: its calling convention and a Python callable."""
 
     module: "NativeModule"

@@ -141,39 +141,56 @@ def build_call(instr, env):
         return step
 
     ordinal = callee & ~isa.IMPORT_BIT
-    import_def = env.module.imports[ordinal]
     segments = instr.arg("segment_sizes") if "variadic" in instr.op.mnemonic else None
-    return _import_call_step(import_def, env.state.imports, ordinal, instr.arg("operands"),
-                             instr.arg("results"), segments, resume)
+    site = call_site(env.module.imports[ordinal], env.state.imports, ordinal,
+                     instr.arg("operands"), instr.arg("results"), segments)
+    if env.state.tier == "interp" or yieldable:
+        return _generated_import_call(site, resume)
+    return _import_call(site, resume)
 
 
-def _import_call_step(import_def, imports, ordinal, operands, results, segments, resume):
-    """A step calling import `ordinal`, generated as Python source for this call site."""
-    lines, namespace = import_call_source(import_def, imports, ordinal, operands, results,
-                                          segments, "")
-    exec("def step(regs, refs):\n" + "".join(f"    {line}\n" for line in lines)
-         + f"    return {resume}\n", namespace)
-    return namespace["step"]
+class CallSite:
+    """One import call site, planned from its operands and the import's cconv.
+
+    `args` are the callee's arguments: a register `(is_ref, slot)` each, or for a
+    variadic span a list of registers (width 1) or of tuples of them. `releases`
+    are the moved ref slots, cleared after every argument is read; `stores` the
+    result registers `(is_ref, slot, cconv type)`, written after the releases (a
+    result may reuse a moved register). `target` is the resolved callee (None: an
+    unresolved optional import, whose call raises NOT_FOUND)."""
+
+    __slots__ = ("import_def", "ordinal", "target", "args", "releases", "stores")
+
+    def __init__(self, import_def, ordinal: int, target, args: list, releases: list, stores: list):
+        self.import_def = import_def
+        self.ordinal = ordinal
+        self.target = target
+        self.args = args
+        self.releases = releases
+        self.stores = stores
+
+    @property
+    def unresolved(self) -> str:
+        return (f"optional import `{self.import_def.full_name}` "
+                f"(ordinal {self.ordinal}) not resolved")
+
+    @property
+    def frame(self) -> str:
+        return f"while calling import '{self.import_def.full_name}'"
 
 
-def import_call_source(import_def, imports, ordinal, operands, results, segments, tag: str):
-    """(lines, namespace): straight-line Python calling import `ordinal` on `regs`/`refs`.
-
-    The argument grouping (variadic spans included), MOVE releases and result
-    conversions are all known at the call site. Every argument is read before
-    any moved register is released, and releases happen before results are
-    stored (a result may reuse a moved register). Names in the namespace end
-    with `tag`, so several call sites can share one generated function.
-    """
+def call_site(import_def, imports, ordinal, operands, results, segments) -> CallSite:
+    """The CallSite of a call of import `ordinal` (resolved in `imports` when the
+    module was registered) with these operand and result register lists."""
     cconv = import_def.cconv
     if cconv is None:
         raise NotFoundError(f"import '{import_def.full_name}' has no calling convention")
     reads, releases = [], []
     for raw in operands:
         is_ref, slot, move = reader(raw)
-        reads.append(f"refs[{slot}]" if is_ref else f"regs[{slot}]")
+        reads.append((is_ref, slot))
         if move:
-            releases.append(f"refs[{slot}] = None")
+            releases.append(slot)
     args, position = [], 0
     for index, item in enumerate(cconv.args):
         if len(item) == 1:
@@ -183,37 +200,92 @@ def import_call_source(import_def, imports, ordinal, operands, results, segments
         width, count = len(item) - 1, segments[index]
         group = reads[position:position + width * count]
         position += width * count
-        if width == 1:
-            args.append("[" + ", ".join(group) + "]")
-        else:
-            args.append("[" + ", ".join("(" + ", ".join(group[i:i + width]) + ",)"
-                                        for i in range(0, len(group), width)) + "]")
-    stores = []
-    for index, (raw, ch) in enumerate(zip(results, cconv.results)):
-        is_ref, slot, _ = reader(raw)
-        stores.append(f"refs[{slot}] = out{index}" if is_ref else
-                      f"regs[{slot}] = {_CONVERT_NAMES[ch]}(out{index})")
-    outputs = ", ".join(f"out{i}" for i in range(len(cconv.results)))
-    target = imports[ordinal]       # resolved when the module was registered
-    if target is None:
+        args.append(group if width == 1 else
+                    [tuple(group[i:i + width]) for i in range(0, len(group), width)])
+    stores = [reader(raw)[:2] + (ch,) for raw, ch in zip(results, cconv.results)]
+    return CallSite(import_def, ordinal, imports[ordinal], args, releases, stores)
+
+
+def _import_call(site: CallSite, resume):
+    """A step making the call by walking `site` (cheap to make: in the jit tiers fused
+    blocks inline the call, so this step runs only in a segment's first run)."""
+    call = site.target and site.target.call
+    args, releases, single = site.args, site.releases, len(site.stores) == 1
+    stores = [(is_ref, slot, _CONVERTS.get(ch)) for is_ref, slot, ch in site.stores]
+
+    def read(arg, regs, refs):
+        if arg.__class__ is list:
+            return [read(item, regs, refs) for item in arg]
+        if arg.__class__ is tuple and arg[0].__class__ is tuple:
+            return tuple(read(item, regs, refs) for item in arg)
+        is_ref, slot = arg
+        return refs[slot] if is_ref else regs[slot]
+
+    def step(regs, refs):
+        if call is None:
+            raise NotFoundError(site.unresolved)
+        values = [read(arg, regs, refs) for arg in args]
+        try:
+            outputs = call(*values)
+        except Error as error:
+            error.add_frame(site.frame)
+            raise
+        for slot in releases:
+            refs[slot] = None
+        if stores:
+            for (is_ref, slot, convert), value in zip(stores, (outputs,) if single else outputs):
+                if is_ref:
+                    refs[slot] = value
+                else:
+                    regs[slot] = convert(value)
+        return resume
+    return step
+
+
+def _generated_import_call(site: CallSite, resume):
+    """A step making the call as Python generated for this call site (the interp
+    tier runs it at every visit)."""
+    lines, namespace = import_call_source(site, "")
+    exec("def step(regs, refs):\n" + "".join(f"    {line}\n" for line in lines)
+         + f"    return {resume}\n", namespace)
+    return namespace["step"]
+
+
+def _register_source(arg) -> str:
+    if arg.__class__ is list:
+        return "[" + ", ".join(map(_register_source, arg)) + "]"
+    if arg[0].__class__ is tuple:
+        return "(" + ", ".join(map(_register_source, arg)) + ",)"
+    is_ref, slot = arg
+    return f"refs[{slot}]" if is_ref else f"regs[{slot}]"
+
+
+def import_call_source(site: CallSite, tag: str):
+    """(lines, namespace): straight-line Python making the call of `site` on
+    `regs`/`refs`. Names in the namespace end with `tag`, so several call sites can
+    share one generated function."""
+    stores = [f"refs[{slot}] = out{index}" if is_ref else
+              f"regs[{slot}] = {_CONVERTS[ch].__name__}(out{index})"
+              for index, (is_ref, slot, ch) in enumerate(site.stores)]
+    outputs = ", ".join(f"out{i}" for i in range(len(site.stores)))
+    if site.target is None:
         lines = [f"raise NotFoundError(unresolved{tag})"]
     else:
         lines = ["try:",
-                 f"    {outputs + ' = ' if outputs else ''}call{tag}({', '.join(args)})",
+                 f"    {outputs + ' = ' if outputs else ''}call{tag}"
+                 f"({', '.join(map(_register_source, site.args))})",
                  "except Error as error:",
                  f"    error.add_frame(frame{tag})",
                  "    raise",
-                 *releases, *stores]
-    namespace = {f"call{tag}": target and target.call, "NotFoundError": NotFoundError,
-                 "Error": Error,
-                 f"unresolved{tag}": (f"optional import `{import_def.full_name}` "
-                                      f"(ordinal {ordinal}) not resolved"),
-                 f"frame{tag}": f"while calling import '{import_def.full_name}'",
+                 *(f"refs[{slot}] = None" for slot in site.releases), *stores]
+    namespace = {f"call{tag}": site.target and site.target.call, "NotFoundError": NotFoundError,
+                 "Error": Error, f"unresolved{tag}": site.unresolved, f"frame{tag}": site.frame,
                  "wrap32": wrap32, "wrap64": wrap64, "f32": f32, "float": float}
     return lines, namespace
 
 
-_CONVERT_NAMES = {"i": "wrap32", "I": "wrap64", "f": "f32", "F": "float"}
+# A result register's conversion, by cconv type.
+_CONVERTS = {"i": wrap32, "I": wrap64, "f": f32, "F": float}
 
 
 def build_import_resolved(instr, env):
@@ -293,8 +365,8 @@ def inline_call(instr, env, tag):
         return None
     ordinal = callee & ~isa.IMPORT_BIT
     segments = instr.arg("segment_sizes") if "variadic" in instr.op.mnemonic else None
-    return import_call_source(env.module.imports[ordinal], env.state.imports, ordinal,
-                              instr.arg("operands"), instr.arg("results"), segments, tag)
+    return import_call_source(call_site(env.module.imports[ordinal], env.state.imports, ordinal,
+                                        instr.arg("operands"), instr.arg("results"), segments), tag)
 
 
 INLINERS = {"vm.br": inline_branch, "vm.yield": inline_branch, "vm.break": inline_branch,

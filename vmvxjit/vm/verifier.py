@@ -12,7 +12,7 @@ features.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vmvxjit.errors import ModuleFormatError, VerificationError
 from vmvxjit.vm import isa
@@ -70,8 +70,7 @@ def cconv_banks(items, registers, segments=None):
                 index += 1
 
 
-@dataclass(frozen=True)
-class VerifyContext:
+class VerifyContext(NamedTuple):
     """What the verifier needs to know about the enclosing module."""
 
     function_count: int

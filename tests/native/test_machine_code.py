@@ -1,0 +1,60 @@
+"""machine_code: a function's bytes taken out of an LLVM object, kept on disk, run from a copy."""
+
+import ctypes
+
+import pytest
+
+from vmvxjit.errors import InternalError
+from vmvxjit.native import llvm_engine, machine_code
+
+TWICE = """
+define i64 @twice(i64 %x) {
+  %y = add i64 %x, %x
+  ret i64 %y
+}
+"""
+# Reads a global: its code holds a relocation, so it cannot run from a copy.
+GLOBAL = """
+@g = global i64 5
+define i64 @read() {
+  %v = load i64, ptr @g
+  ret i64 %v
+}
+"""
+
+
+def _twice_code() -> bytes:
+    return machine_code.function_code(llvm_engine.emit_object(TWICE, baseline=True), "twice")
+
+
+def test_a_function_is_built_once_then_loaded_from_the_disk_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    built = []
+
+    def build():
+        built.append(1)
+        return _twice_code()
+    twice = [ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)(machine_code.load("twice-test", build))
+             for _ in range(2)]
+    assert [f(21) for f in twice] == [42, 42]
+    assert built == [1]
+    assert (tmp_path / "machine-code" / "twice-test.bin").exists()
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    path = tmp_path / "machine-code" / "twice-test.bin"
+    path.parent.mkdir()
+    path.write_bytes(b"\0" * 40)
+    address = machine_code.load("twice-test", _twice_code)
+    assert ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64)(address)(-4) == -8
+    assert path.read_bytes()[32:] == _twice_code()
+
+
+def test_code_with_relocations_or_without_the_symbol_is_refused():
+    with pytest.raises(InternalError, match="read's section has relocations"):
+        machine_code.function_code(llvm_engine.emit_object(GLOBAL, baseline=True), "read")
+    with pytest.raises(InternalError, match="no symbol thrice"):
+        machine_code.function_code(llvm_engine.emit_object(TWICE, baseline=True), "thrice")
+    with pytest.raises(InternalError, match="not a little-endian ELF64 object"):
+        machine_code.function_code(b"\0" * 64, "twice")
