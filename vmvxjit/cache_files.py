@@ -10,6 +10,7 @@ half of one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -27,3 +28,12 @@ def write_atomic(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.replace(temp, path)
+
+
+def sources_digest(paths) -> str:
+    """A digest of the source files `paths` (names and contents), for keys of cached
+    results that those sources compute."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -23,6 +23,7 @@ from vmvxjit.vm.list import VALUE_TYPES
 from vmvxjit.vm.module_def import ModuleDef, load_module_def
 from vmvxjit.vm.register_banks import check_register_banks
 from vmvxjit.vm.ref import REF_TYPES
+from vmvxjit.vm import verified
 from vmvxjit.vm.verifier import VerifyContext, verify_function, _pow2_at_least
 
 ANY_TYPE = None  # `!vm.opaque`: any ref or value
@@ -72,7 +73,10 @@ class BytecodeModule:
         self.imports = module_def.imports
         self.exports = {e.name: e.internal_ordinal for e in module_def.exports}
         self.rodata = [VmBuffer(np.asarray(seg), mutable=False) for seg in module_def.rodata]
-        self.functions = [self._load_function(i) for i in range(len(module_def.functions))]
+        checked = verified.passed(module_def)
+        self.functions = [self._load_function(i, checked) for i in range(len(module_def.functions))]
+        if not checked:
+            verified.remember(module_def)
         self._types = None
 
     @classmethod
@@ -88,7 +92,9 @@ class BytecodeModule:
             function_cconv=lambda i: md.signatures[i].cconv,
             import_cconv=lambda i: md.imports[i].cconv)
 
-    def _load_function(self, ordinal: int) -> BytecodeFunction:
+    def _load_function(self, ordinal: int, checked: bool) -> BytecodeFunction:
+        """Decodes function `ordinal`, verifying it unless these bytes passed before
+        (verified.py)."""
         md = self.module_def
         desc = md.functions[ordinal]
         name = md.function_name(ordinal)
@@ -98,9 +104,10 @@ class BytecodeModule:
             if cconv is None:
                 raise VerificationError("function has no calling convention")
             instrs = decode_function(data)
-            context = self._verify_context()
-            verify_function(context, desc, cconv, instrs, len(data))
-            check_register_banks(instrs, cconv, context, _pow2_at_least(desc.i32_register_count))
+            if not checked:
+                context = self._verify_context()
+                verify_function(context, desc, cconv, instrs, len(data))
+                check_register_banks(instrs, cconv, context, _pow2_at_least(desc.i32_register_count))
         except VerificationError as error:
             error.add_frame(f"{self.name}.{name}")
             raise

@@ -12,6 +12,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+from vmvxjit import cache_files
 from vmvxjit.native import llvm_engine
 
 _ARRAYS = 8     # ri, rf, tags, addrs, lens, mut, err, counts
@@ -22,10 +23,7 @@ _REGION_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_
 def compiler_digest() -> str:
     """A digest of the sources that decide what machine code a region text becomes."""
     jit = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted([*jit.glob("llvm_*.py"), *(jit.parents[1] / "native").glob("*.py")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return cache_files.sources_digest([*jit.glob("llvm_*.py"), *(jit.parents[1] / "native").glob("*.py")])[:16]
 
 
 class RegionFunction:

@@ -111,11 +111,7 @@ def _switches() -> str:
 @lru_cache(maxsize=None)
 def _sources_digest() -> str:
     """A digest of the VM's and the JIT's sources: what finds regions and writes their code."""
-    vm = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(vm.rglob("*.py")):
-        digest.update(str(path.relative_to(vm)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return cache_files.sources_digest(Path(__file__).resolve().parents[1].rglob("*.py"))
 
 
 def _module_digest(module) -> str:
