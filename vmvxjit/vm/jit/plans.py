@@ -47,8 +47,6 @@ def plan(state, function) -> tuple[FunctionPlan, object]:
     cache is read whole; otherwise `regions` is filled as the iterator makes each
     region's code (a caller can queue a region's compile before the next one is
     generated), and the plan is written once the iterator is done."""
-    if not _loops(function):   # no regions: nothing worth a file
-        return _new(state, function, None)
     path = _path(state.module, function.ordinal)
     try:
         with open(path, "rb") as f:
@@ -57,7 +55,9 @@ def plan(state, function) -> tuple[FunctionPlan, object]:
             return found, iter(found.regions)
     except Exception:  # absent, or written by an older layout: make it again
         pass
-    return _new(state, function, path)
+    # A function without loops has no regions, so no file (looked for first: a
+    # cached run then splits no function into blocks).
+    return _new(state, function, path if _loops(function) else None)
 
 
 def _loops(function) -> bool:
