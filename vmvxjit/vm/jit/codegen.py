@@ -23,8 +23,11 @@ The generated function (`counts`: see counters.py):
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
+from pathlib import Path
 
+from vmvxjit.native import libm
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
@@ -485,13 +488,40 @@ def _written_out(gen: RegionEmitter) -> set:
     return gen.written & set().union(*(live[pc] for pc in gen.exits))
 
 
-MODULE_HEADER = """\
-# Compiled with the SLP vectorizer on (tiering.compile_function); the disk cache keys on this text.
-import numpy as np
-from numba import carray, njit
+def _helper_names() -> list:
+    """What helpers.py offers generated code, read from its source (importing it
+    imports Numba, which the LLVM code generator does without): its public
+    functions and constants, the names it re-exports (`import x as x`) and a
+    `libm_<type>_<name>` function per libm function (native/libm.py)."""
+    tree = ast.parse(Path(__file__).with_name("helpers.py").read_text())
+    names = [f"libm_{t}_{name}" for t in ("f32", "f64") for name in libm.UNARY + libm.BINARY]
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [target.id for target in node.targets if isinstance(target, ast.Name)]
+        elif isinstance(node, ast.ImportFrom):
+            names += [alias.name for alias in node.names if alias.asname == alias.name]
+    return sorted(name for name in names if not name.startswith("_"))
 
-from vmvxjit.kernels.views import ix
-from vmvxjit.vm.jit.helpers import *
-from vmvxjit.native.numba_intrinsics import stack_array, voidptr
 
-"""
+HELPER_NAMES = _helper_names()
+
+
+def module_header(*imports: str) -> str:
+    """The head of a generated module: its imports, `imports` (lines) among them.
+    Generated code names helpers.py's functions explicitly, so nothing else
+    of that module can shadow or be shadowed by a generated name."""
+    return "\n".join([
+        "# Compiled with the SLP vectorizer on (tiering.compile_function); the disk cache keys on this text.",
+        "import numpy as np",
+        "from numba import carray, njit",
+        "",
+        *imports,
+        "from vmvxjit.kernels.views import ix",
+        f"from vmvxjit.vm.jit.helpers import ({', '.join(HELPER_NAMES)})",
+        "from vmvxjit.native.numba_intrinsics import stack_array, voidptr",
+        "", ""])
+
+
+MODULE_HEADER = module_header()

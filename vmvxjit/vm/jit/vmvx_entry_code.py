@@ -255,15 +255,6 @@ def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, li
     return "\n".join(lines) + "\n", len(gen.alloc_sites), notes, gen.sites
 
 
-HEADER = """\
-# Compiled with the SLP vectorizer on (tiering.compile_function); the disk cache keys on this text.
-import numpy as np
-from numba import carray, njit
-
-from vmvxjit.kernels.compiled_calls import binary_2d, copy_2d, fill_2d_x32, unary_2d
-from vmvxjit.kernels.buffer_regions import region_status
-from vmvxjit.kernels.views import ix
-from vmvxjit.vm.jit.helpers import *
-from vmvxjit.native.numba_intrinsics import stack_array, voidptr
-
-"""
+HEADER = codegen.module_header(
+    "from vmvxjit.kernels.compiled_calls import binary_2d, copy_2d, fill_2d_x32, unary_2d",
+    "from vmvxjit.kernels.buffer_regions import region_status")
