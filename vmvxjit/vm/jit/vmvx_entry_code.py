@@ -14,7 +14,7 @@ interpreter checks it; on any failure the compiled code stops and reports
 the workgroup, which the caller re-runs in the interpreter to raise the
 exact error (the invocation fails either way).
 
-    dispatch(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err, counts) -> 0 or -1
+    entry(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err, counts) -> 0 or -1
 
 (`counts`: how often each optimized loop or nest ran which version, counters.py.)
 """
@@ -227,8 +227,8 @@ class EntryEmitter(codegen.RegionEmitter):
         return lines
 
 
-def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, list, list]:
-    """Source of the dispatch function, how many allocation rows it needs, the
+def generate_entry(function, imports, calls, name: str) -> tuple[str, int, list, list]:
+    """Source of the compiled entry function, how many allocation rows it needs, the
     loop optimizer's notes and its counted sites (counters.py)."""
     blocks = compilable_entry(function, imports, calls)
     gen = EntryEmitter(blocks, function, imports, calls)
