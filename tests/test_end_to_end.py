@@ -13,8 +13,9 @@ Options (environment variables):
 * Sampling of ``slow`` cases is done by ``tests/conftest.py``: ``VMVXJIT_SAMPLE=k`` runs every
   k-th slow test (by node id; default 4), ``--full`` or ``VMVXJIT_SAMPLE=1`` runs all of them,
   ``-m "not slow"`` none.
-* ``VMVXJIT_TIERS=interp,jit``: also parametrise over vmvxjit's ``--tier``; default: run without
-  ``--tier`` (the CLI's default tier).
+* Tiers (``tests/support/tiers.py``): every case without ``--tier`` (the CLI's default tier) and a
+  fixed sample of the cases not marked ``slow`` also with ``--tier=jit``;
+  ``VMVXJIT_TIERS=interp,jit`` runs every case at each listed tier instead.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from tests.corpus.cases import ALL_CONFIGS, CASES, CORPUS_DIR, DYNAMIC_LLVM, DYN
 from tests.support import modules
 from tests.support.oracle import (
     assert_same_failure, assert_same_output, floats_close, have_iree, run_iree, run_vmvxjit,
-    tiers_from_env,
 )
+from tests.support.tiers import with_tiers
 
 # Float tolerance for `transcendental` cases: ulps of the element type (on top of %G printing).
 TRANSCENDENTAL_ULPS = 4
@@ -130,8 +131,7 @@ def test_iree_oracle(case: Case, config: str):
 
 
 @requires_iree
-@pytest.mark.parametrize("tier", tiers_from_env(), ids=lambda t: t or "default")
-@pytest.mark.parametrize("case, config", PARAMS)
+@pytest.mark.parametrize("case, config, tier", with_tiers(PARAMS))
 def test_end_to_end(case: Case, config: str, tier: str | None):
     vmfb, iree = iree_result(case, config)
     check_iree_result(case, config, iree)

@@ -1,4 +1,4 @@
-"""VMVX executables: loading, per-workgroup dispatch, and the compiled dispatch path."""
+"""VMVX executables: loading, per-workgroup dispatch, and compiled entry functions."""
 
 from types import SimpleNamespace
 
@@ -128,9 +128,9 @@ def test_auto_compiles_whole_sooner_with_microkernel_calls(blob, monkeypatch, re
     from vmvxjit.vm.jit import vmvx_entry_runner
 
     compiled = []
-    monkeypatch.setattr(vmvx_entry_runner, "compile_dispatch", lambda state, fn: compiled.append(fn) or fn)
+    monkeypatch.setattr(vmvx_entry_runner, "compile_entry", lambda state, fn: compiled.append(fn) or fn)
     executable = _load(blob, "auto")
     function = executable.state.module.exports[executable.export_names[0]]
     executable._interpreted_seconds = {function: 1.0}
-    executable._compiled_dispatch(function)
+    executable._compiled_entry(function)
     assert len(compiled) == (request.node.callspec.params["blob"] == "ukernels")

@@ -31,12 +31,6 @@ def have_iree() -> bool:
     return shutil.which(IREE_RUN_MODULE) is not None
 
 
-def tiers_from_env() -> list[str | None]:
-    """vmvxjit tiers to test, from VMVXJIT_TIERS=interp,jit (default: [None] = the CLI default)."""
-    raw = os.environ.get("VMVXJIT_TIERS", "").strip()
-    return [t.strip() for t in raw.split(",") if t.strip()] or [None]
-
-
 def iree_args(vmfb: Path | str, function: str, inputs: Sequence[str]) -> list[str]:
     return [f"--module={vmfb}", f"--function={function}", *(f"--input={i}" for i in inputs)]
 

@@ -27,7 +27,8 @@ also return the raw bits (``vm.bitcast``) to make the comparison bit-exact.
 Tests:
 
 * ``test_opcode[...]``       vmvxjit's stdout equals the recorded IREE output (no IREE needed;
-  ``VMVXJIT_TIERS=interp,jit`` also parametrises over vmvxjit's ``--tier``).
+  each case at the default tier, a fixed sample also at ``--tier=jit``; ``VMVXJIT_TIERS=interp,jit``
+  runs every case at each listed tier: ``tests/support/tiers.py``).
 * ``test_opcode_error[...]`` vmvxjit exits 1 with IREE's key error text (and, for CRASH, some error).
 * ``test_iree_agrees[...]``  re-runs iree-run-module and checks the recording is still right.
 * ``test_opcode_coverage``   decodes the bytecode of every compiled module (FlatBuffer function
@@ -58,7 +59,8 @@ if __package__ in (None, ""):  # allow `python tests/vm/test_opcodes.py --record
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.support import modules
-from tests.support.oracle import floats_close, run_iree, run_vmvxjit, tiers_from_env
+from tests.support.oracle import floats_close, run_iree, run_vmvxjit
+from tests.support.tiers import with_tiers
 
 OPCODES_DIR = Path(__file__).resolve().parent / "opcodes"
 
@@ -191,16 +193,16 @@ def assert_matches(case: OpCase, out: str) -> None:
 # Tests
 # ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("tier", tiers_from_env(), ids=lambda t: t or "default")
-@pytest.mark.parametrize("case", [c for c in ALL_CASES if c.kind == "CASE"], ids=lambda c: c.id)
+@pytest.mark.parametrize("case, tier", with_tiers([pytest.param(c, id=c.id) for c in ALL_CASES
+                                                   if c.kind == "CASE"]))
 def test_opcode(case: OpCase, tier: str | None):
     rc, out, err = run_vmvxjit(compiled(case.file), case.function, case.inputs, tier=tier)
     assert rc == 0, f"vmvxjit exited {rc}\nstdout:\n{out}\nstderr:\n{err}"
     assert_matches(case, out)
 
 
-@pytest.mark.parametrize("tier", tiers_from_env(), ids=lambda t: t or "default")
-@pytest.mark.parametrize("case", [c for c in ALL_CASES if c.kind != "CASE"], ids=lambda c: c.id)
+@pytest.mark.parametrize("case, tier", with_tiers([pytest.param(c, id=c.id) for c in ALL_CASES
+                                                   if c.kind != "CASE"]))
 def test_opcode_error(case: OpCase, tier: str | None):
     rc, out, err = run_vmvxjit(compiled(case.file), case.function, case.inputs, tier=tier)
     assert rc == 1, f"vmvxjit exited {rc}, expected 1\nstdout:\n{out}\nstderr:\n{err}"

@@ -32,14 +32,14 @@ SET_CONSTANTS = "__set_constants"
 LIFECYCLE_EXPORTS = frozenset({"__init", "__deinit", SET_CONSTANTS})
 PAGE_SIZE = 4096
 # Interpreted time before `auto` compiles an entry function whole (its workgroup loop and
-# microkernel calls in one Numba function): DISPATCH_JIT_SECONDS for one that calls
-# microkernels, PLAIN_DISPATCH_JIT_SECONDS for one without, whose loops run as compiled
+# microkernel calls in one Numba function): ENTRY_JIT_SECONDS for one that calls
+# microkernels, PLAIN_ENTRY_JIT_SECONDS for one without, whose loops run as compiled
 # regions already, so only time outside them counts (per-workgroup interpretation: many
 # small workgroups), against a compile of seconds. Counting time in the compiled regions
 # made models compile everything whole, into code slower than the regions (warm calls of
 # dyn-vmvx VGG-19 42 s against 16.5 s, ShuffleNet 0.29 against 0.14 s).
-DISPATCH_JIT_SECONDS = 0.1
-PLAIN_DISPATCH_JIT_SECONDS = 2.0
+ENTRY_JIT_SECONDS = 0.1
+PLAIN_ENTRY_JIT_SECONDS = 2.0
 
 
 def _attr_int(attrs: dict, key: str) -> int:
@@ -57,7 +57,7 @@ class VmvxExecutable(Executable):
 
         super().__init__()
         self._interpreted_seconds: dict = {}
-        self._dispatch_cache: dict = {}
+        self._compiled_entries: dict = {}
         self._thresholds: dict = {}        # entry function -> interpreted seconds before compiling
         self.context = Context([VmvxModule()], jit=JitTier.resolve(), allocations=allocations)
         self.state = self.context.register(module)
@@ -107,7 +107,7 @@ class VmvxExecutable(Executable):
 
     def _run(self, ordinal, workgroup_count, constants, bindings) -> None:
         function = self.state.module.exports[self._entries[ordinal][0]]
-        compiled = self._compiled_dispatch(function)
+        compiled = self._compiled_entry(function)
         if compiled is None:
             stats = self.state.jit_stats
             start, compiling, in_regions = time.perf_counter(), compile_seconds(), stats.compiled_seconds
@@ -121,10 +121,10 @@ class VmvxExecutable(Executable):
             # Re-run the failing workgroup interpreted: it raises the exact error.
             self._run_workgroups(function, workgroup_count, constants, bindings, ordinal,
                                  only=failed)
-            raise InternalError(f"compiled dispatch stopped at workgroup {failed} but the "
+            raise InternalError(f"compiled entry function stopped at workgroup {failed} but the "
                                 "interpreter ran it without error")
 
-    def _compiled_dispatch(self, function: int):
+    def _compiled_entry(self, function: int):
         """The compiled form of entry `function`, when the tier wants one: always
         under `jit`; under `auto` once interpreting it has cost its threshold
         (`_threshold`: compiling costs seconds, so cheap dispatches stay interpreted;
@@ -135,14 +135,14 @@ class VmvxExecutable(Executable):
             return None
         if tier == "auto" and self._interpreted_seconds.get(function, 0.0) < self._threshold(function):
             return None
-        if function not in self._dispatch_cache:
-            from vmvxjit.vm.jit.vmvx_entry_runner import compile_dispatch
-            self._dispatch_cache[function] = compile_dispatch(
+        if function not in self._compiled_entries:
+            from vmvxjit.vm.jit.vmvx_entry_runner import compile_entry
+            self._compiled_entries[function] = compile_entry(
                 self.state, self.state.module.functions[function])
-        return self._dispatch_cache[function]
+        return self._compiled_entries[function]
 
     def _threshold(self, function: int) -> float:
-        """DISPATCH_JIT_SECONDS, or PLAIN_DISPATCH_JIT_SECONDS when `function` calls no
+        """ENTRY_JIT_SECONDS, or PLAIN_ENTRY_JIT_SECONDS when `function` calls no
         microkernel (found once per function: it is asked on every dispatch)."""
         if function not in self._thresholds:
             module = self.state.module
@@ -150,7 +150,7 @@ class VmvxExecutable(Executable):
                 instr.op.mnemonic.startswith("vm.call") and instr.args[0] & isa.IMPORT_BIT
                 and module.imports[instr.args[0] & ~isa.IMPORT_BIT].full_name.startswith("vmvx.")
                 for instr in module.functions[function].instrs)
-            self._thresholds[function] = DISPATCH_JIT_SECONDS if calls_kernels else PLAIN_DISPATCH_JIT_SECONDS
+            self._thresholds[function] = ENTRY_JIT_SECONDS if calls_kernels else PLAIN_ENTRY_JIT_SECONDS
         return self._thresholds[function]
 
     def _run_workgroups(self, function, workgroup_count, constants, bindings, ordinal,

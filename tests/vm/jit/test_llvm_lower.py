@@ -138,9 +138,9 @@ def test_loops(fns, n, stop):
 
 
 @pytest.mark.parametrize("entry,n", [(0, 0), (0, 12), (1, 7), (2, 3), (3, 9), (4, 2), (7, 1)])
-def test_block_dispatch_loop(fns, entry, n):
-    """codegen's `while True: if bb == 0: ... elif ...` loop, lowered to direct branches
-    (`bb = N; continue`) and a switch (any other `bb`, the entry): same result as Python."""
+def test_block_switch_loop(fns, entry, n):
+    """codegen's block-switch loop (`while True: if bb == 0: ... elif ...`), lowered to direct
+    branches (`bb = N; continue`) and a switch (any other `bb`, the entry): same result as Python."""
     python = {}
     exec(BLOCKS, python)
     assert fns["blocks"](entry, n) == python["blocks"](entry, n)
@@ -161,8 +161,8 @@ def test_unknown_construct_is_unsupported():
         lowering.function("f", [I64])
 
 
-def test_block_dispatch_is_one_switch_and_direct_branches():
-    lowering = ModuleLowering(BLOCKS, "dispatchtest", {})
+def test_block_switch_loop_is_one_llvm_switch_and_direct_branches():
+    lowering = ModuleLowering(BLOCKS, "blockswitchtest", {})
     lowering.function("blocks", [I64, I64], exported=True)
     text = str(lowering.module)
     assert text.count("switch i64") == 1 and re.search(r"br label %block1\.\d+\n", text)

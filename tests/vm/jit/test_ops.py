@@ -13,6 +13,7 @@ from hypothesis import given, settings, strategies as st
 from vmvxjit.vm import isa
 from vmvxjit.native import llvm_engine
 from vmvxjit.vm.jit.cache import load_source
+from vmvxjit.vm.jit.codegen import MODULE_HEADER
 from vmvxjit.vm.jit.llvm_lower import ModuleLowering
 from vmvxjit.vm.jit.llvm_types import F32, F64, I64
 from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES, template
@@ -37,8 +38,7 @@ def _signature(mnemonic):
 
 
 def _source():
-    lines = ["import numpy as np", "from numba import njit",
-             "from vmvxjit.vm.jit.helpers import *", ""]
+    lines = [MODULE_HEADER]   # what region code imports: every template's names must be there
     for index, mnemonic in enumerate(sorted(TEMPLATES)):
         reads, _ = _signature(mnemonic)
         params = ", ".join(f"a{i}" for i in range(len(reads)))

@@ -100,7 +100,7 @@ def blocked_nest(gen, nest) -> tuple[list, str]:
                  for x in iteration(gen, nest, views, tag, f"{r}[{jj} - {j_first}]", f"{wb} + {u}", jj)]
     for r, at in zip(rows, ats):
         fast += [f"    {span}", f"        {c_view}[{at}] = {r}[{jj} - {j_first}]"]
-    fast += gen._assign(w_level.iv, "i64", ws)
+    fast += gen.assign(w_level.iv, "i64", ws)
     lines = counters.nest_entry(gen, head, w, bound_w, pre, checks, fast)
     return lines, (f"{head}: {factor} iterations of %i{w_level.iv} side by side around the loop "
                    f"over %i{j_level.iv} moved innermost below {len(levels) - 1} loop(s) (each element "

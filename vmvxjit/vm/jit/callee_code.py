@@ -3,7 +3,7 @@
     callee_<ordinal>(args..., err, counts) -> (status, results...)
 
 A number arrives as a typed value, a buffer as (address, length, mutable).
-The body is a region's (codegen.py: typed locals, a block-dispatch loop,
+The body is a region's (codegen.py: typed locals, a block-switch loop,
 bounds-checked accesses, the loop optimizer) over the whole function, entered
 at its first block, with `vm.return` returning status 0 and the results.
 A fault returns status -1 with `err` filled in as a region fills it; each
@@ -18,33 +18,35 @@ from vmvxjit.vm.cconv import frame_layout
 from vmvxjit.vm.jit import codegen
 from vmvxjit.vm.jit.callees import CCONV_BANKS, Callee
 from vmvxjit.vm.jit.regions import Region, split_blocks
+from vmvxjit.vm.jit.spelling import CAST, local_bank, var
 
 
-class _CalleeGen(codegen._Gen):
-    """Region code generation for a whole function with arguments and results."""
+class CalleeEmitter(codegen.RegionEmitter):
+    """Region code generation for a whole function with arguments and results:
+    buffers are parameters, `vm.return` returns, a fault returns status -1."""
 
     def __init__(self, region: Region, callee: Callee):
         self.results = [CCONV_BANKS[ch] for ch in callee.cconv.results]
         self.fail_return = ("return (" + ", ".join(
-            ["np.int64(-1)"] + [f"{codegen.CAST[bank]}(0)" for bank in self.results]) + ",)")
+            ["np.int64(-1)"] + [f"{CAST[bank]}(0)" for bank in self.results]) + ",)")
         super().__init__(region)
 
-    def _untyped(self, instr) -> list:
+    def untyped(self, instr) -> list:
         if instr.op.mnemonic == "vm.return":
             return [(raw, bank, False) for raw, bank in zip(instr.args[0], self.results)]
-        return super()._untyped(instr)
+        return super().untyped(instr)
 
     def instr(self, instr) -> list:
         if instr.op.mnemonic == "vm.discard.refs":
             return []
         return super().instr(instr)
 
-    def _addr_of(self, buf: int) -> str:
+    def addr_of(self, buf: int) -> str:
         return f"addr{buf}"
 
     def terminator(self, instr) -> list:
         if instr.op.mnemonic == "vm.return":
-            values = [codegen._var(raw, bank) for raw, bank in zip(instr.args[0], self.results)]
+            values = [var(raw, bank) for raw, bank in zip(instr.args[0], self.results)]
             return ["return (" + ", ".join(["np.int64(0)"] + values) + ",)"]
         return super().terminator(instr)
 
@@ -57,10 +59,10 @@ def callee_source(callee: Callee, callees: dict, sites: list) -> tuple[str, list
     slots = frame_layout(callee.cconv.args)[0]
     region.buffer_registers = [slot for ch, slot in slots if ch == "r"]
     region.callees = {o: callees[o] for o in callee.calls}
-    gen = _CalleeGen(region, callee)
+    gen = CalleeEmitter(region, callee)
     first = len(sites)
     gen.sites = sites
-    body, notes = codegen.emit_blocks(gen, blocks)
+    body, notes = gen.block_switch(blocks)
     for s in range(first, len(sites)):
         sites[s] = f"callee @{callee.function.name}: {sites[s]}"
     body += ["else:", "    " + gen.fail_return]
@@ -76,13 +78,13 @@ def callee_source(callee: Callee, callees: dict, sites: list) -> tuple[str, list
     for slot, banks in sorted(gen.variants.items()):
         for bank in banks:
             known = gen.constant(slot, bank)
-            lines.append(f"    {codegen._var(slot, bank)} = {codegen.CAST[bank]}({known or 0})")
-        if gen._multi(slot):
+            lines.append(f"    {var(slot, bank)} = {CAST[bank]}({known or 0})")
+        if gen.multi_typed(slot):
             lines.append(f"    t{slot} = 0")
     for k, (ch, slot) in enumerate(slots):
-        if ch != "r" and codegen.local_bank(CCONV_BANKS[ch]) in gen.variants.get(slot, ()):
-            lines += ["    " + s for s in gen._assign(slot, CCONV_BANKS[ch], f"a{k}")]
-    lines += ["    " + s for s in codegen.buffer_views(gen)]
+        if ch != "r" and local_bank(CCONV_BANKS[ch]) in gen.variants.get(slot, ()):
+            lines += ["    " + s for s in gen.assign(slot, CCONV_BANKS[ch], f"a{k}")]
+    lines += ["    " + s for s in gen.buffer_views()]
     lines += ["    bb = 0", "    while True:"] + ["        " + s for s in body]
     return "\n".join(lines) + "\n", notes
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.cconv import frame_layout
-from vmvxjit.vm.jit.regions import BRANCH_OPS, COMPILABLE, MAX_REGION_BLOCKS, _remaps, split_blocks
+from vmvxjit.vm.jit.regions import BRANCH_OPS, COMPILABLE, MAX_REGION_BLOCKS, remaps, split_blocks
 
 CCONV_BANKS = {"i": "i32", "I": "i64", "f": "f32", "F": "f64"}
 MAX_NATIVE_DEPTH = 8
@@ -95,7 +95,7 @@ def _local(function):
                 return f"reads a ref that is not an argument at {instr.pc:08X}"
         if block.terminator.op.mnemonic not in BRANCH_OPS | {"vm.return"}:
             return f"block at {block.pc:08X} ends in {block.terminator.op.mnemonic}"
-        if any(s & isa.REF_BIT for pairs in _remaps(block.terminator) for s, _ in pairs):
+        if any(s & isa.REF_BIT for pairs in remaps(block.terminator) for s, _ in pairs):
             return f"moves refs on the branch at {block.terminator.pc:08X}"
     return tuple(calls)
 

@@ -4,6 +4,10 @@ Integer registers are int64 locals (an i32 kept in signed 32-bit range),
 f32 registers float32 locals, f64 registers float64 locals. Each helper
 computes exactly what the interpreter's function of the same op computes;
 tests/vm/jit/test_ops.py checks that on random and edge values.
+
+Generated code imports by name what this module offers it (codegen.HELPER_NAMES,
+read from this source): every public function and constant, the `libm_*`
+functions, and what it re-exports as `import x as x`.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ from vmvxjit.native.numba_intrinsics import (
     ctlz64,
     f32_from_bits,
     f64_from_bits,
-    llround,
-    llroundf,
+    llround as llround,
+    llroundf as llroundf,
 )
-from vmvxjit.vm.jit.expf import inline_expf_fma, inline_expf_sse2  # noqa: F401 (generated code)
+from vmvxjit.vm.jit.expf import inline_expf_fma as inline_expf_fma, inline_expf_sse2 as inline_expf_sse2
 
 _INLINE = dict(cache=True, inline="always", error_model="numpy")
 

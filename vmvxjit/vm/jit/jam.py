@@ -74,7 +74,7 @@ def jammed_nest(gen, nest, why: str) -> tuple[list, str]:
         block += ["    " + x for x in iteration(gen, nest, views, tag, acc, row)]
     block += [f"{views[load_pc]}[ix({at})] = {acc}" for acc, at in zip(accs, ats)]
     fast = [f"for {jb} in range({j0}, {js}, {factor}):"] + ["    " + x for x in block]
-    fast += gen._assign(outer.iv, "i64", js)
+    fast += gen.assign(outer.iv, "i64", js)
     lines = counters.nest_entry(gen, f"loop nest at {outer.header.pc:08X}", j, bound_j, pre, checks, fast)
     return lines, (f"{head}; jammed: {factor} iterations of %i{outer.iv} side by side, each "
                    f"updating its own element of %r{buf} in order; {len(views)} access(es) "

@@ -1,4 +1,4 @@
-"""Loop-invariant code motion for the optimized innermost loop (codegen._optimized_loop).
+"""Loop-invariant code motion for the optimized innermost loop (loop_versioning.py).
 
 An op of the loop body computes the same value in every iteration when
 

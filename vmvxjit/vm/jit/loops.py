@@ -68,7 +68,7 @@ def analyze(header, body, consts: dict) -> LoopPlan | None:
         return None
     iv, bound = cmp.args[0], cmp.args[1]
     instrs = body.instrs[:-1]
-    # Region ops only: a call may touch any buffer, and in dispatch mode other
+    # Region ops only: a call may touch any buffer, and in an entry function other
     # ops (ref moves, selects, discards) could change a buffer register whose
     # view the optimized loop takes once at entry.
     if any(i.op.mnemonic not in COMPILABLE for i in instrs):

@@ -73,7 +73,7 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
     fast += ["    " * depth + x for x in body]
     if row:
         fast += [f"for jj{tag} in range({row}):", f"    {c_view}[{base} + jj{tag}] = row{tag}[jj{tag}]"]
-    fast += gen._assign(outer.iv, "i64", je)
+    fast += gen.assign(outer.iv, "i64", je)
     tail = [] if nest.full else [f"bb = {block_ids[outer.pre.pc]}", "continue"]
     head = f"loop nest at {outer.header.pc:08X}"
     lines = counters.nest_entry(gen, head, j, bound_j, pre, checks, fast, tail)
@@ -93,15 +93,15 @@ def proofs(gen, nest, box: dict, tag: str, pre: list, checks: list) -> dict:
     inner = nest.inner
     c_raw = inner.promoted[0] | isa.REF_BIT
     _, _, _, load_pc, store_pc = inner.promoted
-    checks += gen._handle_checks(c_raw) + [f"{gen._mut_expr(c_raw)} != 0"]
+    checks += gen.handle_checks(c_raw) + [f"{gen.mut_expr(c_raw)} != 0"]
     accesses = {i.pc: i for i in inner.body.instrs}
     views, written, others = {}, [], []
     for n, (pc, form) in enumerate(sorted(nest.forms.items())):
         raw = accesses[pc].args[0]
         code = accesses[pc].op.mnemonic.split('.', 3)[3]
         view = views[pc] = f"v{tag}_{n}"
-        pre.append(f"{view} = {gen._view_expr(raw, code)}")
-        checks += gen._handle_checks(raw)
+        pre.append(f"{view} = {gen.view_expr(raw, code)}")
+        checks += gen.handle_checks(raw)
         lo, hi = f"lo{tag}_{n}", f"hi{tag}_{n}"
         pre += [f"{lo} = {source(form.offset)}", f"{hi} = {lo}"]
         checks.append(f"-{_OFFSET_LIMIT} < {lo} < {_OFFSET_LIMIT}")
@@ -134,7 +134,7 @@ def _row_length(gen, nest) -> int:
 def outer_code(gen, nest, j: str) -> list:
     """The code between the outer loop's header and the next loop, for outer
     iteration `j` (an expression)."""
-    lines = gen._assign(nest.levels[0].iv, "i64", j)
+    lines = gen.assign(nest.levels[0].iv, "i64", j)
     for instr in nest.levels[0].pre.instrs[:-1]:
         lines += gen.instr(instr)
     return lines
@@ -151,21 +151,21 @@ def iteration(gen, nest, views: dict, tag: str, element, *moved: str) -> list:
     ivs = [*moved] + [f"q{tag}_{n}" for n in range(len(levels) + 1 - len(moved))]
     lines = []
     for level, iv in zip(levels, ivs):
-        lines += gen._assign(level.iv, "i64", iv)
+        lines += gen.assign(level.iv, "i64", iv)
         for instr in level.pre.instrs[:-1]:
             lines += gen.instr(instr)
-    lines += gen._assign(inner.iv, "i64", ivs[-1])
+    lines += gen.assign(inner.iv, "i64", ivs[-1])
     for instr in inner.body.instrs[:-1]:
         m = instr.op.mnemonic
         if instr.pc == inner.update_pc:
             continue
         if instr.pc == load_pc:
-            lines += gen._assign(instr.args[2], code, element)
+            lines += gen.assign(instr.args[2], code, element)
         elif instr.pc == store_pc:
             lines.append(f"{element} = {var(instr.args[2], code)}")
         elif instr.pc in views:
             bank = element_bank(m.split(".", 3)[3])
-            lines += gen._assign(instr.args[2], bank, f"{views[instr.pc]}[ix({var(instr.args[1])})]")
+            lines += gen.assign(instr.args[2], bank, f"{views[instr.pc]}[ix({var(instr.args[1])})]")
         else:
             lines += gen.instr(instr)
     return lines

@@ -30,9 +30,9 @@ class Span:
 
 
 def _bounds(gen, span: Span) -> tuple[str, str]:
-    addr = gen._addr_expr(span.raw)
+    addr = gen.addr_expr(span.raw)
     if span.lo is None:
-        return addr, f"{addr} + {gen._len_expr(span.raw)}"
+        return addr, f"{addr} + {gen.len_expr(span.raw)}"
     size = int(span.code[1:].split(".")[0]) // 8
     return f"{addr} + ({span.lo}) * {size}", f"{addr} + (({span.hi}) + 1) * {size}"
 

@@ -94,7 +94,8 @@ def _targets(instr: Instr) -> list:
     return []
 
 
-def _remaps(instr: Instr) -> list:
+def remaps(instr: Instr) -> list:
+    """The (source, destination) register pairs a branch copies, per successor."""
     mnemonic = instr.op.mnemonic
     if mnemonic == "vm.br":
         return [instr.args[1]]
@@ -112,7 +113,7 @@ def is_compilable(block: Block, callees: dict) -> bool:
         if instr.op.mnemonic not in COMPILABLE and not (
                 instr.op.mnemonic == "vm.call" and instr.args[0] in callees):
             return False
-    for pairs in _remaps(block.terminator):
+    for pairs in remaps(block.terminator):
         if any(s & isa.REF_BIT or d & isa.REF_BIT for s, d in pairs):
             return False
     return block.terminator.op.mnemonic in BRANCH_OPS

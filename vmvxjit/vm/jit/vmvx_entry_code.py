@@ -14,7 +14,7 @@ interpreter checks it; on any failure the compiled code stops and reports
 the workgroup, which the caller re-runs in the interpreter to raise the
 exact error (the invocation fails either way).
 
-    dispatch(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err, counts) -> 0 or -1
+    entry(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err, counts) -> 0 or -1
 
 (`counts`: how often each optimized loop or nest ran which version, counters.py.)
 """
@@ -24,8 +24,8 @@ from __future__ import annotations
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit import codegen
 from vmvxjit.vm.jit.callees import CCONV_BANKS
-from vmvxjit.vm.jit.ops import element_bank
-from vmvxjit.vm.jit.regions import COMPILABLE, MAX_REGION_BLOCKS, Region, split_blocks
+from vmvxjit.vm.jit.regions import COMPILABLE, MAX_REGION_BLOCKS, Region, remaps, split_blocks
+from vmvxjit.vm.jit.spelling import CAST, VIEWS, var
 
 LIST_HANDLE = -2
 NULL_HANDLE = -1
@@ -74,19 +74,21 @@ def compilable_entry(function, imports, calls: dict):
     return blocks
 
 
-class _DispatchGen(codegen._Gen):
-    """Region code generation with refs as buffer-table handles."""
+class EntryEmitter(codegen.RegionEmitter):
+    """Region code generation for a whole entry function, refs as buffer-table
+    handles `h<slot>`: the buffer hooks index the table, and every fault
+    reports the workgroup."""
 
     def __init__(self, blocks, function, imports, calls):
         self.imports = imports
         self.calls = calls
         self.function = function
+        super().__init__(Region(blocks, [blocks[0].pc], []).know(blocks))
         self.ref_slots: set = set()
         self.alloc_sites: list = []
-        super().__init__(Region(blocks, [blocks[0].pc], []).know(blocks))
+        self._collect_refs()
 
-    def _collect(self) -> None:
-        super()._collect()
+    def _collect_refs(self) -> None:
         for block in self.region.blocks:
             for instr in block.instrs:
                 for f, value in zip(instr.op.fields, instr.args):
@@ -98,12 +100,12 @@ class _DispatchGen(codegen._Gen):
                                 self.ref_slots.add(raw & isa.REF_MASK)
                 if instr.op.mnemonic == "vm.buffer.alloc":
                     self.alloc_sites.append(instr.pc)
-            for pairs in codegen._remaps(block.terminator):
+            for pairs in remaps(block.terminator):
                 for s, d in pairs:
                     if s & isa.REF_BIT:
                         self.ref_slots.update((s & isa.REF_MASK, d & isa.REF_MASK))
 
-    def _untyped(self, instr) -> list:
+    def untyped(self, instr) -> list:
         """An import call's numeric operands, by the import's calling convention."""
         if instr.op.mnemonic != "vm.call":
             return []
@@ -111,75 +113,46 @@ class _DispatchGen(codegen._Gen):
         return [(raw, CCONV_BANKS[ch], False) for ch, raw in zip(cconv.args, instr.args[1])
                 if ch in CCONV_BANKS]
 
-    def _fault(self, kind: int, pc: int, *values) -> str:
+    def fault(self, kind: int, pc: int, *values) -> str:
         return "err[0] = 1; err[1] = x; err[2] = y; err[3] = z; return -1"
 
     def _handle(self, raw: int) -> str:
         return f"h{raw & isa.REF_MASK}"
 
-    def _view_expr(self, raw: int, code: str) -> str:
-        dtype, size = codegen._VIEWS[code]
+    def view_expr(self, raw: int, code: str) -> str:
+        dtype, size = VIEWS[code]
         h = self._handle(raw)
         return f"carray(voidptr(taddr[{h}]), tlen[{h}] // {size}, {dtype})"
 
-    def _addr_expr(self, raw: int) -> str:
+    def addr_expr(self, raw: int) -> str:
         return f"taddr[{self._handle(raw)}]"
 
-    def _len_expr(self, raw: int) -> str:
+    def len_expr(self, raw: int) -> str:
         return f"tlen[{self._handle(raw)}]"
 
-    def _mut_expr(self, raw: int) -> str:
+    def mut_expr(self, raw: int) -> str:
         return f"tmut[{self._handle(raw)}]"
 
-    def _handle_checks(self, raw: int) -> list:
+    def handle_checks(self, raw: int) -> list:
         return [f"{self._handle(raw)} >= 0"]
 
-    def _checked(self, raw: int, writable: bool = False) -> str:
-        h = self._handle(raw)
-        extra = f" or tmut[{h}] == 0" if writable else ""
-        return f"if {h} < 0{extra}: " + self._fault(0, 0)
+    def ref_checks(self, raw: int, pc: int, writable: bool) -> list:
+        """A null handle (and, for a write, a read-only buffer) faults."""
+        extra = f" or {self.mut_expr(raw)} == 0" if writable else ""
+        return [f"if {self._handle(raw)} < 0{extra}: " + self.fault(0, pc)]
 
-    def _buffer(self, instr) -> list:
-        m = instr.op.mnemonic
-        raw = instr.args[0]
-        h = self._handle(raw)
-        if m == "vm.buffer.length":
-            return [self._checked(raw)] + self._assign(instr.args[1], "i64", f"tlen[{h}]")
-        kind, code = m.split(".")[2], ".".join(m.split(".")[3:])
-        dtype, size = codegen._VIEWS[code]
-        view = f"carray(voidptr(taddr[{h}]), tlen[{h}] // {size}, {dtype})"
-        fault = self._fault(0, 0)
-        if kind == "load":
-            _, index, w = instr.args
-            k = codegen._var(index, "i64")
-            bank = element_bank(code)
-            v = f"v{instr.pc}"
-            return [self._checked(raw), f"{v} = {view}",
-                    f"if {k} < 0 or {k} >= {v}.shape[0]: " + fault] + self._assign(w, bank, f"{v}[ix({k})]")
-        bank = element_bank(code)
-        mask = codegen._STORE_MASK.get(code, "")
-        if kind == "store":
-            _, index, value = instr.args
-            k = codegen._var(index, "i64")
-            v = f"v{instr.pc}"
-            return [self._checked(raw, True), f"{v} = {view}",
-                    f"if {k} < 0 or {k} >= {v}.shape[0]: " + fault,
-                    f"{v}[ix({k})] = {codegen._var(value, bank)}{mask}"]
-        _, offset, count, value = instr.args
-        start, n = codegen._var(offset, "i64"), codegen._var(count, "i64")
-        v = f"v{instr.pc}"
-        return [self._checked(raw, True), f"{v} = {view}",
-                f"if {start} < 0 or {n} < 0 or {start} + {n} > {v}.shape[0]: " + fault,
-                f"{v}[{start}:{start} + {n}] = {codegen._var(value, bank)}{mask}"]
+    def access_view(self, raw: int, code: str, pc: int) -> tuple[list, str]:
+        """The view is made at the access: the handle may differ each time."""
+        return [f"v{pc} = {self.view_expr(raw, code)}"], f"v{pc}"
 
     def instr(self, instr) -> list:
         m = instr.op.mnemonic
         args = instr.args
         if m == "vm.list.get.ref":
             lst, index, _, dst = args
-            i = codegen._var(index, "i32")
+            i = var(index, "i32")
             return [f"if {self._handle(lst)} != {LIST_HANDLE} or {i} < 0 or {i} >= nbind: "
-                    + self._fault(0, 0), f"{self._handle(dst)} = 2 + {i}"]
+                    + self.fault(0, 0), f"{self._handle(dst)} = 2 + {i}"]
         if m == "vm.discard.refs":
             return [f"{self._handle(r)} = {NULL_HANDLE}" for r in args[0] if r & isa.REF_BIT] or ["pass"]
         if m == "vm.assign.ref":
@@ -188,11 +161,11 @@ class _DispatchGen(codegen._Gen):
             return [f"{self._handle(args[0])} = {NULL_HANDLE}"]
         if m == "vm.buffer.alloc":
             length, alignment, dst = args
-            n = codegen._var(length, "i64")
+            n = var(length, "i64")
             row = f"arow + {self.alloc_sites.index(instr.pc)}"
             # The site's array from an earlier workgroup is reused, zeroed
             # again, when it is big enough: nothing outlives its workgroup.
-            return [f"if {n} < 0: " + self._fault(0, 0),
+            return [f"if {n} < 0: " + self.fault(0, 0),
                     f"if a{instr.pc}.shape[0] < {n}:",
                     f"    a{instr.pc} = np.zeros({n}, np.uint8)",
                     "else:",
@@ -201,31 +174,32 @@ class _DispatchGen(codegen._Gen):
                     f"tlen[{row}] = {n}", f"tmut[{row}] = 1",
                     f"{self._handle(dst)} = {row}"]
         if m == "vm.call":
-            return self._call(instr)
+            return self._import_call(instr)
         return super().instr(instr)
 
-    def _call(self, instr) -> list:
+    def _import_call(self, instr) -> list:
+        """A call of a vmvx kernel: the export's argument checks, then its inlined body."""
         import_def = self.imports[instr.args[0] & ~isa.IMPORT_BIT]
         export = import_def.full_name[5:]
         kind, size, callee = self.calls[export]
         ops = instr.args[1]
-        ints = [codegen._var(r, "i64") for r in ops]
-        fault = self._fault(0, 0)
+        ints = [var(r, "i64") for r in ops]
+        fault = self.fault(0, 0)
 
         def operand(at, writable):
             raw = ops[at]
             h = self._handle(raw)
             off, s0, s1 = ints[at + 1:at + 4]
             return h, off, s0, s1, [
-                self._checked(raw, writable),
+                *self.ref_checks(raw, instr.pc, writable),
                 f"if region_status(tlen[{h}], {size}, {off}, {s0}, {s1}, n0, n1) != 0: " + fault]
 
         data = "carray(voidptr(taddr[{0}]), tlen[{0}], np.uint8)"
         if kind == "fill":
-            value, out = codegen._var(ops[0], "i32"), ops[1]
+            value, out = var(ops[0], "i32"), ops[1]
             h = self._handle(out)
             off, stride, n0, n1 = ints[2:6]
-            return [f"n0 = {n0}", f"n1 = {n1}", self._checked(out, True),
+            return [f"n0 = {n0}", f"n1 = {n1}", *self.ref_checks(out, instr.pc, True),
                     f"if region_status(tlen[{h}], 4, {off}, {stride}, 1, n0, n1) != 0: " + fault,
                     f"{callee}{value}, {data.format(h)}, {off}, {stride}, n0, n1)"]
         count = 3 if kind == "binary" else 2
@@ -245,27 +219,27 @@ class _DispatchGen(codegen._Gen):
             return ["break"]
         return super().terminator(instr)
 
-    def _remap(self, pairs) -> list:
-        lines = super()._remap([(s, d) for s, d in pairs if not s & isa.REF_BIT])
+    def remap(self, pairs) -> list:
+        lines = super().remap([(s, d) for s, d in pairs if not s & isa.REF_BIT])
         for s, d in pairs:
             if s & isa.REF_BIT:
                 lines.append(f"{self._handle(d)} = {self._handle(s)}")
         return lines
 
 
-def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, list, list]:
-    """Source of the dispatch function, how many allocation rows it needs, the
+def generate_entry(function, imports, calls, name: str) -> tuple[str, int, list, list]:
+    """Source of the compiled entry function, how many allocation rows it needs, the
     loop optimizer's notes and its counted sites (counters.py)."""
     blocks = compilable_entry(function, imports, calls)
-    gen = _DispatchGen(blocks, function, imports, calls)
-    body, notes = codegen.emit_blocks(gen, blocks)
-    frame = [f"{codegen._var(s, b)} = {codegen.CAST[b]}({gen.constant(s, b) or 0})"
+    gen = EntryEmitter(blocks, function, imports, calls)
+    body, notes = gen.block_switch(blocks)
+    frame = [f"{var(s, b)} = {CAST[b]}({gen.constant(s, b) or 0})"
              for s, banks in sorted(gen.variants.items()) for b in banks]
-    frame += [f"t{s} = 0" for s in sorted(gen.variants) if gen._multi(s)]
+    frame += [f"t{s} = 0" for s in sorted(gen.variants) if gen.multi_typed(s)]
     frame += [f"seen{s} = False" for s in range(len(gen.sites))]
     frame += [f"h{r} = {NULL_HANDLE}" for r in sorted(gen.ref_slots)]
     frame += ["h0 = 0", "h1 = 1", f"h2 = {LIST_HANDLE}", "n0 = 0", "n1 = 0"]
-    frame += [f"{codegen._var(slot, 'i32')} = np.int64({value})"
+    frame += [f"{var(slot, 'i32')} = np.int64({value})"
               for slot, value in enumerate(_ENTRY_SLOTS) if slot in gen.variants]
     lines = [f"def {name}(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err, counts):",
              "    arow = 2 + nbind"]
@@ -281,15 +255,6 @@ def generate_dispatch(function, imports, calls, name: str) -> tuple[str, int, li
     return "\n".join(lines) + "\n", len(gen.alloc_sites), notes, gen.sites
 
 
-HEADER = """\
-# Compiled with the SLP vectorizer on (tiering.compile_function); the disk cache keys on this text.
-import numpy as np
-from numba import carray, njit
-
-from vmvxjit.kernels.compiled_calls import binary_2d, copy_2d, fill_2d_x32, unary_2d
-from vmvxjit.kernels.buffer_regions import region_status
-from vmvxjit.kernels.views import ix
-from vmvxjit.vm.jit.helpers import *
-from vmvxjit.native.numba_intrinsics import stack_array, voidptr
-
-"""
+HEADER = codegen.module_header(
+    "from vmvxjit.kernels.compiled_calls import binary_2d, copy_2d, fill_2d_x32, unary_2d",
+    "from vmvxjit.kernels.buffer_regions import region_status")

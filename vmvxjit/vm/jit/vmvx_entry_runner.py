@@ -1,4 +1,4 @@
-"""Compiles VMVX entry functions (see vmvx_entry_code.py) and runs them on bindings."""
+"""Compiles VMVX entry functions whole (see vmvx_entry_code.py) and runs them on bindings."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from vmvxjit.vm.jit.cache import load_source
 from vmvxjit.vm.jit.stats import Compiled
 from vmvxjit.vm.jit.tiering import compile_function
 
-_NAME = "dispatch"
+_NAME = "entry"
 
 
-class CompiledDispatch:
+class CompiledEntry:
     """One entry function compiled with its workgroup loop."""
 
     def __init__(self, fn, alloc_rows: int, sites: list):
@@ -41,20 +41,20 @@ class CompiledDispatch:
         return None
 
 
-def compile_dispatch(state, function) -> CompiledDispatch | None:
+def compile_entry(state, function) -> CompiledEntry | None:
     """The compiled entry function, or None when it has ops the JIT cannot take."""
     from vmvxjit.kernels.compiled_calls import CALLS
 
     imports = state.module.imports
     stats = state.jit_stats
     if vmvx_entry_code.compilable_entry(function, imports, CALLS) is None:
-        stats.failed.append((function.name, "entry function has ops the dispatch compiler does not take"))
+        stats.failed.append((function.name, "entry function has ops the JIT cannot compile"))
         return None
     start = time.thread_time()
     try:
-        source, alloc_rows, notes, sites = vmvx_entry_code.generate_dispatch(
+        source, alloc_rows, notes, sites = vmvx_entry_code.generate_entry(
             function, imports, CALLS, _NAME)
-        module = load_source(vmvx_entry_code.HEADER + codegen.NJIT + source, "dispatch")
+        module = load_source(vmvx_entry_code.HEADER + codegen.NJIT + source, "entry")
         fn = getattr(module, _NAME)
         from numba import types
         array = types.Array(types.int64, 1, "C")
@@ -63,7 +63,7 @@ def compile_dispatch(state, function) -> CompiledDispatch | None:
     except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
-    compiled = CompiledDispatch(fn, alloc_rows, sites)
+    compiled = CompiledEntry(fn, alloc_rows, sites)
     stats.compiled.append(Compiled(function.name, [0], time.thread_time() - start,
                                    ["whole entry function with its workgroup loop", *notes], sites,
                                    compiled.counts))
