@@ -77,7 +77,10 @@ def test_model(model, config, request, tools_present):
     for _ in range(WARM_CALLS):
         before, start = module.jit_stats(), time.perf_counter()
         function(*inputs)
-    shares = warm.warm_shares(before, module.jit_stats(), time.perf_counter() - start)
+    after = module.jit_stats()
+    shares = warm.warm_shares(before, after, time.perf_counter() - start)
+    slowest = sorted(after["run_as_python"], key=lambda r: -r["seconds"])[:3]
     assert shares["python_share"] <= MAX_PYTHON_SHARE, (
         f"a warm call spent {shares['python_share']:.0%} of its time in loop regions run as "
-        f"Python (see --trace)")
+        f"Python; longest over all calls: {[(r['entries'][:1], r['seconds'], r['why']) for r in slowest]}; "
+        f"not compiled: {after['not_compiled']}")
