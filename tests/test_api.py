@@ -116,7 +116,7 @@ def test_unknown_option_is_an_error():
     with pytest.raises(vmvxjit.InvalidArgumentError) as info:
         vmvxjit.load(compile_mlir(MULTI, STATIC), tire="jit")
     assert str(info.value) == ("INVALID_ARGUMENT; unknown option 'tire'; "
-                               "valid options are tier, trace_stream, max_allocation")
+                               "valid options are tier, trace_stream, max_allocation, threads")
 
 
 def test_full_hal_module_says_how_to_recompile():
@@ -264,3 +264,28 @@ def test_a_pickled_module_keeps_its_allocation_cap():
 def test_a_bad_max_allocation_is_an_error():
     with pytest.raises(vmvxjit.InvalidArgumentError, match="max_allocation='lots' is not a size"):
         vmvxjit.load(compile_mlir(FILL, STATIC), max_allocation="lots")
+
+
+def test_threads_split_native_dispatches_and_keep_the_bits(monkeypatch):
+    from vmvxjit.loaders import executable
+    monkeypatch.setattr(executable, "PARALLEL_ABOVE_S", 0.0)
+    from vmvxjit.loaders import native_dispatch
+    parts = []
+    split = native_dispatch.split
+    monkeypatch.setattr(native_dispatch, "split", lambda count, n: parts.append(n) or split(count, n))
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((256, 128), dtype=np.float32), rng.standard_normal((128, 64), dtype=np.float32)
+    big = MATMUL.replace("8x16", "256x128").replace("16x4", "128x64").replace("8x4", "256x64")
+    path = compile_mlir(big, DYNAMIC_LLVM)
+    results = [vmvxjit.load(path, threads=threads).mm(a, b) for threads in (1, 2, 4)]
+    assert parts == [1, 2, 4]     # its 8 workgroups ran in 1, 2 and 4 parts
+    assert results[0].tobytes() == results[1].tobytes() == results[2].tobytes()
+    np.testing.assert_allclose(results[0], a @ b, rtol=1e-5, atol=1e-5)
+
+
+def test_threads_must_be_a_whole_number(monkeypatch):
+    with pytest.raises(vmvxjit.InvalidArgumentError, match="threads must be a whole number ≥ 1, not 0"):
+        vmvxjit.load(compile_mlir(MATMUL, DYNAMIC_LLVM), threads=0)
+    monkeypatch.setenv("VMVXJIT_THREADS", "many")
+    with pytest.raises(vmvxjit.InvalidArgumentError, match="not 'many'"):
+        vmvxjit.load(compile_mlir(MATMUL, STATIC))

@@ -235,6 +235,14 @@ def test_max_allocation_flag_stops_what_the_module_allocates():
     assert "at module.fill+0x" in err
 
 
+def test_threads_flag():
+    module = str(compile_mlir(SUM, STATIC))
+    assert run(["run", module, "--input=4xf32=1", "--threads=1"])[1].endswith("f32=4\n")
+    code, _, err = run(["run", module, "--input=4xf32=1", "--threads=0"])
+    assert code == 1
+    assert err.startswith("Error: INVALID_ARGUMENT; threads must be a whole number ≥ 1, not '0'")
+
+
 def test_python_m_vmvxjit_starts_no_blas_threads_and_freezes_what_it_leaves():
     """`python -m vmvxjit` keeps numpy's OpenBLAS to one thread (no command calls BLAS) and,
     once the command returns, freezes the objects left out of the collector's exit passes."""

@@ -31,6 +31,9 @@ def _call_parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser.add_argument("--max-allocation", default=None, metavar="BYTES",
                         help="cap on the bytes of live buffers, e.g. 2G "
                              "(default: VMVXJIT_MAX_ALLOCATION, else none)")
+    parser.add_argument("--threads", default=None, metavar="N",
+                        help="threads a native dispatch's workgroups may run on; 1 as IREE's "
+                             "inline HAL (default: VMVXJIT_THREADS, else the usable cores)")
     return parser
 
 
@@ -100,6 +103,8 @@ def _prepare_call(args, announce: bool = False):
     options = {"tier": args.tier} if args.tier else {}
     if args.max_allocation is not None:
         options["max_allocation"] = args.max_allocation
+    if args.threads is not None:
+        options["threads"] = args.threads
     program = Program(path, **options)
     name = args.function or program.default_function()
     function = program.signature(name)

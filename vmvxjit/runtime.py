@@ -22,7 +22,8 @@ def _hal_inline(options, context, module):
 
 def _hal_loader(options, context, module):
     from vmvxjit.loaders.hal_loader_module import HalLoaderModule
-    return HalLoaderModule(tier=context.tier, jit_stats=context.jit_stats, allocations=context.allocations)
+    return HalLoaderModule(tier=context.tier, jit_stats=context.jit_stats, allocations=context.allocations,
+                           threads=options["threads"])
 
 
 # Native modules a program may depend on, by the name it imports them with.
@@ -54,7 +55,10 @@ def missing_module_error(name: str) -> NotFoundError:
 OPTIONS = {"tier": "execution tier: interp, jit or auto (default: VMVXJIT_TIER, else auto)",
            "trace_stream": "where hal_inline traces go (default: stderr)",
            "max_allocation": "cap on the bytes the program's live buffers hold, e.g. 2G "
-                             "(default: VMVXJIT_MAX_ALLOCATION, else none)"}
+                             "(default: VMVXJIT_MAX_ALLOCATION, else none)",
+           "threads": "threads a native dispatch's workgroups may run on; 1 runs them one after "
+                      "another, as IREE's inline HAL (default: VMVXJIT_THREADS, else the cores "
+                      "this process may use)"}
 
 
 def check_options(options: dict) -> None:
@@ -81,6 +85,8 @@ class Program:
 
     def __init__(self, source, **options):
         check_options(options)
+        from vmvxjit.loaders.workers import resolve
+        options = {**options, "threads": resolve(options.get("threads"))}
         allocations = AllocationLimit.resolve(options.get("max_allocation"))
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
         self.module = module

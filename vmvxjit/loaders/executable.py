@@ -9,6 +9,7 @@ embedded-ELF and system-library loaders); its workgroup loop lives in
 
 from __future__ import annotations
 
+import time
 import weakref
 from typing import Callable
 
@@ -33,6 +34,10 @@ from vmvxjit.native.cpu import processor_data
 from vmvxjit.vm.allocation_limit import AllocationLimit, zeroed
 from vmvxjit.vm.ref import register_ref_type
 
+# A dispatch runs its workgroups on several threads unless its last run took less than
+# this: handing a part to a worker costs tens of microseconds.
+PARALLEL_ABOVE_S = 0.0005
+
 
 # dispatch_state_v0 holds workgroup_count_x/y as u32 and workgroup_count_z as u16.
 _MAX_COUNT_XY = 0xFFFFFFFF
@@ -54,6 +59,7 @@ class Executable:
         self.export_names = []
         self.released = False
         self._finalizer = None
+        self.threads = 1     # threads a dispatch may run on (workers.py); the hal_loader module sets it
 
     def _on_release(self, free: Callable[[], None]) -> None:
         """Calls `free` once, on release or garbage collection (not at exit).
@@ -155,8 +161,12 @@ class LibraryExecutable(Executable):
             raise
         self.export_names = [export.name for export in self._exports]
         self._environment_address = self._environment.address
-        self._local_memory_addresses = [scratch.ctypes.data if scratch.size else 0
-                                        for scratch in self._local_memory]
+        self._allocations = allocations
+        # Per export: each part's local memory address (more made when a dispatch first
+        # runs in more parts) and how long its last dispatch took (unknown at first).
+        self._part_memory = [[scratch.ctypes.data if scratch.size else 0]
+                             for scratch in self._local_memory]
+        self._last_seconds = [float("inf")] * len(self._exports)
 
     def _export(self, ordinal: int):
         if not 0 <= ordinal < len(self._exports):
@@ -175,15 +185,34 @@ class LibraryExecutable(Executable):
     def _run(self, ordinal: int, workgroup_count: tuple[int, int, int],
              constants: np.ndarray, bindings: list[np.ndarray]) -> None:
         export = self._exports[ordinal]
+        parts = self._parts(ordinal, workgroup_count)
+        start = time.perf_counter()
         try:
             result, x, y, z = native_dispatch.run(
                 export.function, self._environment_address, workgroup_count, constants, bindings,
-                self._local_memory_addresses[ordinal], export.local_memory_size)
+                self._part_memory[ordinal][:parts], export.local_memory_size)
         except TypeError as error:
             raise InvalidArgumentError(
                 f"dispatch of export '{export.name}' needs contiguous 1-D uint8 bindings and "
                 f"a contiguous uint32 constant array ({error})") from None
+        self._last_seconds[ordinal] = time.perf_counter() - start
         if result:
             raise InternalError(
                 f"executable entry point returned catastrophic error {result} "
                 f"(export '{export.name}', workgroup ({x}, {y}, {z}))")
+
+    def _parts(self, ordinal: int, workgroup_count: tuple[int, int, int]) -> int:
+        """How many parts to run a dispatch of export `ordinal` in: one, unless threads
+        are allowed, it has several workgroups and its last run (if any) took long enough
+        to gain from more (PARALLEL_ABOVE_S); each part gets its own local memory."""
+        if (self.threads == 1 or max(workgroup_count) < 2
+                or self._last_seconds[ordinal] < PARALLEL_ABOVE_S):
+            return 1
+        parts = min(self.threads, max(workgroup_count))
+        memory, size = self._part_memory[ordinal], self._exports[ordinal].local_memory_size
+        while len(memory) < parts:
+            scratch = self._allocations.allocate(size, zeroed, f"local memory of export "
+                                                 f"'{self._exports[ordinal].name}'")
+            self._local_memory.append(scratch)
+            memory.append(scratch.ctypes.data if scratch.size else 0)
+        return parts

@@ -29,10 +29,11 @@ class HalLoaderModule(NativeModule):
     version = 1
 
     def __init__(self, tier: str | None = None, jit_stats=None,
-                 allocations: AllocationLimit = UNLIMITED):
+                 allocations: AllocationLimit = UNLIMITED, threads: int = 1):
         self.tier = tier
         self.jit_stats = jit_stats
         self.allocations = allocations
+        self.threads = threads
 
     @export("executable.query_support", "0r_i")
     def executable_query_support(self, executable_format):
@@ -55,6 +56,7 @@ class HalLoaderModule(NativeModule):
             raise NotFoundError(
                 f"no executable loader registered for the given executable format '{text}'")
         executable = loader.load(text, data, values, self.allocations)
+        executable.threads = self.threads
         if self.tier is not None:
             executable.configure_jit(self.tier, self.jit_stats)
         return executable

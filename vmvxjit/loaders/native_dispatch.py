@@ -2,12 +2,20 @@
 
 `run` builds dispatch_state_v0 and workgroup_state_v0 exactly as IREE's
 hal_loader does (workgroup size 1x1x1, max_concurrency 1, processor 0) and
-calls the loop: native code that calls the export once per workgroup, z
-outermost and x innermost, stopping at the first non-zero return. The loop
-is LLVM IR text, compiled once per machine for the architecture's baseline
-CPU and kept on disk as its bytes under a digest of the text
-(native/machine_code.py): a later process maps it without importing
+calls the loop: native code that calls the export once per workgroup of a
+box of workgroup ids, z outermost and x innermost, stopping at the first
+non-zero return. The loop is LLVM IR text, compiled once per machine for the
+architecture's baseline CPU and kept on disk as its bytes under a digest of
+the text (native/machine_code.py): a later process maps it without importing
 llvmlite. ctypes releases the GIL for the whole loop.
+
+Asked for several parts, `run` splits the workgroups along their outermost
+dimension with more than one workgroup into that many boxes, run at once on
+worker threads (workers.py), each with its own workgroup state (processor id
+= part, max_concurrency = parts) and local memory, as IREE's multi-threaded
+task executor runs them. Workgroups write disjoint results by construction,
+so the results are those of the serial loop; a failure is reported as the
+serial loop would: the first failing workgroup in z, y, x order.
 """
 
 from __future__ import annotations
@@ -18,23 +26,24 @@ from functools import lru_cache
 
 import numpy as np
 
+from vmvxjit.loaders import workers
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
 from vmvxjit.native import machine_code
 from vmvxjit.native.cpu import HOST_ARCH
 
 SYMBOL = "vmvxjit_workgroup_loop"
-# i32 loop(fn, environment, dispatch_state, workgroup_state, count_x, count_y, count_z,
-#          u32 failed_xyz[3])
-_LOOP_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, *[ctypes.c_void_p] * 4, *[ctypes.c_uint32] * 3,
+# i32 loop(fn, environment, dispatch_state, workgroup_state, first_x, end_x, first_y, end_y,
+#          first_z, end_z, u32 failed_xyz[3])
+_LOOP_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, *[ctypes.c_void_p] * 4, *[ctypes.c_uint32] * 6,
                               ctypes.c_void_p)
 
 
 def _counted(var: str, enter: str) -> str:
-    """The head and latch blocks of `for var in range(count_var)` (unsigned), entered
-    from block `enter`; the body is block `var.body`, the loop leaves to `var.exit`."""
+    """The head and latch blocks of `for var in range(first_var, end_var)` (unsigned),
+    entered from block `enter`; the body is block `var.body`, the loop leaves to `var.exit`."""
     return f"""{var}.head:
-  %{var} = phi i32 [0, %{enter}], [%{var}.next, %{var}.latch]
-  %{var}.more = icmp ult i32 %{var}, %count_{var}
+  %{var} = phi i32 [%first_{var}, %{enter}], [%{var}.next, %{var}.latch]
+  %{var}.more = icmp ult i32 %{var}, %end_{var}
   br i1 %{var}.more, label %{var}.body, label %{var}.exit
 {var}.latch:
   %{var}.next = add i32 %{var}, 1
@@ -43,7 +52,8 @@ def _counted(var: str, enter: str) -> str:
 
 LOOP_IR = f"""
 define i32 @{SYMBOL}(ptr %export, ptr %environment, ptr %dispatch_state, ptr %workgroup,
-                     i32 %count_x, i32 %count_y, i32 %count_z, ptr %failed) {{
+                     i32 %first_x, i32 %end_x, i32 %first_y, i32 %end_y,
+                     i32 %first_z, i32 %end_z, ptr %failed) {{
 entry:
   %id_x = getelementptr i8, ptr %workgroup, i32 {WorkgroupStateV0.workgroup_id_x.offset}
   %id_y = getelementptr i8, ptr %workgroup, i32 {WorkgroupStateV0.workgroup_id_y.offset}
@@ -103,8 +113,10 @@ def _address(array, dtype, what: str) -> int:
 
 
 def run(function: int, environment: int, workgroup_count: tuple[int, int, int],
-        constants: np.ndarray, bindings, local_memory: int, local_memory_size: int):
-    """Runs every workgroup of the export at address `function`.
+        constants: np.ndarray, bindings, local_memories: list, local_memory_size: int):
+    """Runs every workgroup of the export at address `function`, in as many parts
+    as `local_memories` has addresses (one part's local memory each; fewer parts
+    when the workgroups do not split that far).
 
     `constants` is a uint32 array and `bindings` a sequence of uint8 arrays,
     all contiguous and 1-D (else TypeError, before anything runs). Returns
@@ -115,16 +127,49 @@ def run(function: int, environment: int, workgroup_count: tuple[int, int, int],
     pointers = (ctypes.c_uint64 * count)(
         *(_address(binding, np.uint8, f"binding {i}") for i, binding in enumerate(bindings)))
     lengths = (ctypes.c_uint64 * count)(*(binding.size for binding in bindings))
+    boxes = split(workgroup_count, len(local_memories))
     count_x, count_y, count_z = workgroup_count
     state = DispatchStateV0(
         workgroup_size_x=1, workgroup_size_y=1, workgroup_size_z=1,
         constant_count=constants.size,
         workgroup_count_x=count_x, workgroup_count_y=count_y, workgroup_count_z=count_z,
-        max_concurrency=1, binding_count=count,
+        max_concurrency=len(boxes), binding_count=count,
         constants=constants_address,
         binding_ptrs=ctypes.addressof(pointers), binding_lengths=ctypes.addressof(lengths))
-    workgroup = WorkgroupStateV0(local_memory=local_memory, local_memory_size=local_memory_size)
-    failed = (ctypes.c_uint32 * 3)()
-    result = _loop()(function, environment, ctypes.addressof(state), ctypes.addressof(workgroup),
-                     count_x, count_y, count_z, failed)
-    return (result, *failed) if result else (0, 0, 0, 0)
+    loop, state_address = _loop(), ctypes.addressof(state)
+
+    def part(k: int):
+        workgroup = WorkgroupStateV0(processor_id=k, local_memory=local_memories[k],
+                                     local_memory_size=local_memory_size)
+        failed = (ctypes.c_uint32 * 3)()
+        result = loop(function, environment, state_address, ctypes.addressof(workgroup),
+                      *boxes[k], failed)
+        return (result, *failed) if result else (0, 0, 0, 0)
+
+    if len(boxes) == 1:
+        return part(0)
+    return first_failure(workers.run_parts([lambda k=k: part(k) for k in range(len(boxes))]))
+
+
+def split(workgroup_count: tuple[int, int, int], parts: int) -> list[tuple]:
+    """Boxes (first_x, end_x, first_y, end_y, first_z, end_z) covering the workgroups in
+    up to `parts` near-equal slices of the outermost dimension with more than one."""
+    count_x, count_y, count_z = workgroup_count
+    whole = [0, count_x, 0, count_y, 0, count_z]
+    for axis in (2, 1, 0):
+        n = workgroup_count[axis]
+        if n > 1 and parts > 1:
+            pieces = min(parts, n)
+            boxes = []
+            for k in range(pieces):
+                box = list(whole)
+                box[2 * axis], box[2 * axis + 1] = n * k // pieces, n * (k + 1) // pieces
+                boxes.append(tuple(box))
+            return boxes
+    return [tuple(whole)]
+
+
+def first_failure(outcomes: list) -> tuple:
+    """Of the parts' (result, x, y, z), the failure the serial loop meets first."""
+    failures = [o for o in outcomes if o[0]]
+    return min(failures, key=lambda o: (o[3], o[2], o[1])) if failures else (0, 0, 0, 0)
