@@ -3,6 +3,8 @@ one after another, the serial loop's error, and the thread-count option."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 
 import numpy as np
@@ -53,6 +55,20 @@ def test_run_parts_raises_after_every_part_finished():
     with pytest.raises(ValueError, match="part 0"):
         workers.run_parts([fails, slow])
     assert finished == [True]
+
+
+def test_a_forked_child_makes_its_own_workers():
+    workers.run_parts([lambda: 0, lambda: 1])
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(10)    # a hang kills the child: the parent then reads nothing
+        os.write(write, repr(workers.run_parts([lambda: 0, lambda: 1])).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as result:
+        assert result.read() == "[0, 1]"
+    assert os.waitpid(pid, 0)[1] == 0
 
 
 @pytest.mark.parametrize("value, expected", [(1, 1), (3, 3), ("2", 2), (" 4 ", 4)])

@@ -17,6 +17,8 @@ from vmvxjit.errors import InvalidArgumentError
 
 ENV = "VMVXJIT_THREADS"
 _POOL: list = []
+# A forked child has none of its parent's threads: it makes its own workers.
+os.register_at_fork(after_in_child=_POOL.clear)
 
 
 def resolve(threads=None) -> int:
