@@ -60,6 +60,7 @@ class Executable:
         self.released = False
         self._finalizer = None
         self.threads = 1     # threads a dispatch may run on (workers.py); the hal_loader module sets it
+        self.jit_stats = None
 
     def _on_release(self, free: Callable[[], None]) -> None:
         """Calls `free` once, on release or garbage collection (not at exit).
@@ -77,7 +78,9 @@ class Executable:
 
     def configure_jit(self, tier: str, jit_stats) -> None:
         """Adopts the execution tier and JIT statistics of the program that
-        loaded this executable (only executables made of VM code use them)."""
+        loaded this executable (executables made of VM code run in that tier;
+        native ones count their parallel dispatches in the statistics)."""
+        self.jit_stats = jit_stats
 
     def lookup(self, name: str) -> int:
         """The ordinal of the export named exactly `name`."""
@@ -196,6 +199,8 @@ class LibraryExecutable(Executable):
                 f"dispatch of export '{export.name}' needs contiguous 1-D uint8 bindings and "
                 f"a contiguous uint32 constant array ({error})") from None
         self._last_seconds[ordinal] = time.perf_counter() - start
+        if parts > 1 and self.jit_stats is not None:
+            self.jit_stats.ran_parallel(export.name, parts)
         if result:
             raise InternalError(
                 f"executable entry point returned catastrophic error {result} "

@@ -51,6 +51,14 @@ class JitStats:
     entries: int = 0
     progress: Progress = field(default_factory=Progress)
     regions: list = field(default_factory=list)    # every _RegionTier, for what runs as Python
+    parallel: dict = field(default_factory=dict)   # native export name -> [dispatches run in
+                                                   #  parts on threads, most parts]
+
+    def ran_parallel(self, export: str, parts: int) -> None:
+        """Counts a native dispatch of `export` whose workgroups ran in `parts` parts."""
+        seen = self.parallel.setdefault(export, [0, 0])
+        seen[0] += 1
+        seen[1] = max(seen[1], parts)
 
     def python_seconds(self) -> float:
         return sum(r.python_seconds for r in self.regions)
@@ -71,6 +79,9 @@ class JitStats:
                              f"ran {region.python_seconds * 1e3:.1f} ms as Python ({region.why_python()})")
         for name, reason in self.failed:
             lines.append(f"jit:   {name}: not compiled ({reason})")
+        for export, (runs, parts) in self.parallel.items():
+            lines.append(f"jit:   native dispatch '{export}': {runs} run(s) with its workgroups "
+                         f"on up to {parts} threads")
         for name, reason in self.fallbacks:
             lines.append(f"jit:   {name}: region compiled by Numba ({reason})")
         for name, pc, callee, why in self.calls:
@@ -93,6 +104,8 @@ class JitStats:
                                "seconds": r.python_seconds, "why": r.why_python()}
                               for r in self.regions if r.python_seconds > 0],
             "not_compiled": [{"function": n, "why": w} for n, w in self.failed],
+            "parallel_dispatches": {export: {"runs": runs, "threads": parts}
+                                    for export, (runs, parts) in self.parallel.items()},
         }
 
 
