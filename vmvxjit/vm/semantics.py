@@ -329,8 +329,7 @@ def _build_table() -> dict:
             template = op.template
             for placeholder, text in spelling.items():
                 template = template.replace(placeholder, text)
-            name = f"vm.{stem}.{type_name}" if "." not in stem else _insert_type(stem, type_name)
-            table[name] = op._replace(template=template)
+            table[mnemonic(stem, type_name)] = op._replace(template=template)
     table.update({
         "vm.trunc.i32.i8": Op(lambda a: a & 0xFF, "({0} & 0xFF)"),
         "vm.trunc.i32.i16": Op(lambda a: a & 0xFFFF, "({0} & 0xFFFF)"),
@@ -369,16 +368,17 @@ def _build_table() -> dict:
     return table
 
 
-def _insert_type(stem: str, type_name: str) -> str:
-    """`cmp.lt.s` + `i32` → `vm.cmp.lt.i32.s` (the ISA's mnemonic order)."""
+def mnemonic(stem: str, type_name: str) -> str:
+    """The ISA's mnemonic of op `stem` on `type_name`, which goes before the stem's
+    qualifier: `add` + `i32` → `vm.add.i32`, `div.u` → `vm.div.i32.u`, `cmp.lt.s` →
+    `vm.cmp.lt.i32.s`, `round.even` + `f32` → `vm.round.f32.even`; `cmp.nz`, `cmp.eq`,
+    `cmp.ne` and `cmp.nan` take the type last."""
     head, _, rest = stem.partition(".")
-    if head == "cmp" and rest in ("nz", "eq", "ne", "nan"):
+    if not rest or (head == "cmp" and rest in ("nz", "eq", "ne", "nan")):
         return f"vm.{stem}.{type_name}"
     if head == "cmp":
-        parts = rest.split(".")
-        return f"vm.cmp.{parts[0]}.{type_name}." + ".".join(parts[1:])
-    if head == "round":
-        return f"vm.round.{type_name}.{rest}"
+        predicate, _, qualifier = rest.partition(".")
+        return f"vm.cmp.{predicate}.{type_name}.{qualifier}"
     return f"vm.{head}.{type_name}.{rest}"
 
 
