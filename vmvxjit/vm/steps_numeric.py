@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from vmvxjit.vm import isa
 from vmvxjit.vm.semantics import EXPRESSION_NAMES, PURE_EXPRESSIONS, PURE_OPS, wrap32
 
 
@@ -73,11 +74,8 @@ def build_switch(instr, env):
 
 
 BUILDERS = {m: build_pure for m in PURE_OPS}
-BUILDERS.update({m: build_const for m in (
-    "vm.const.i32", "vm.const.i64", "vm.const.f32", "vm.const.f64",
-    "vm.const.i32.zero", "vm.const.i64.zero", "vm.const.f32.zero", "vm.const.f64.zero")})
-BUILDERS.update({m: build_switch for m in (
-    "vm.switch.i32", "vm.switch.i64", "vm.switch.f32", "vm.switch.f64")})
+BUILDERS.update({m: build_const for m in isa.numeric_ops("vm.const.")})
+BUILDERS.update({m: build_switch for m in isa.numeric_ops("vm.switch.")})
 
 
 # -- inline forms for fused blocks (see fused_blocks.py) ------------------------

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from vmvxjit.native import libm
 from vmvxjit.vm import isa
+from vmvxjit.vm.elements import ELEMENTS
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
 from vmvxjit.vm.jit.jam import jammed_nest
@@ -36,7 +37,7 @@ from vmvxjit.vm.jit.loop_versioning import versioned_loop
 from vmvxjit.vm.jit.loops import innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
 from vmvxjit.vm.jit.nests import find_nest
-from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, element_bank, template
+from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, template
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, remaps
 from vmvxjit.vm.jit.spelling import CAST, STORE_MASK, VIEWS, literal, local_bank, var
 
@@ -341,7 +342,7 @@ class RegionEmitter:
         setup, view = self.access_view(raw, code, pc)
         lines += setup
         oob = self.fault(FAULT_BOUNDS, pc, "{off}", "{length}", size, self.len_expr(raw))
-        bank = element_bank(code)
+        bank = ELEMENTS[code].bank
         if kind in ("load", "store"):
             _, index, reg = instr.args
             k = var(index, "i64")

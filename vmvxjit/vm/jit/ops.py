@@ -13,14 +13,6 @@ from __future__ import annotations
 
 from vmvxjit.vm.semantics import OP_TABLE
 
-_ELEMENT_BANKS = {"f32": "f32", "f64": "f64", "i64": "i64"}
-
-
-def element_bank(code: str) -> str:
-    """The register bank a `vm.buffer` element of `code` (f32, i8.u, ...) is loaded into."""
-    return _ELEMENT_BANKS.get(code, "i32")
-
-
 TEMPLATES = {m: op.template for m, op in OP_TABLE.items()}
 FAULTS = {m: op.fault for m, op in OP_TABLE.items() if op.fault is not None}
 FAULT_OPS = tuple(sorted(FAULTS))
