@@ -399,3 +399,7 @@ PURE_OPS = {m: _expression(op.semantics) if isinstance(op.semantics, str) else o
 # The ops that are one Python expression over operands `a`, `b`, `c` (using
 # EXPRESSION_NAMES).
 PURE_EXPRESSIONS = {m: op.semantics for m, op in OP_TABLE.items() if isinstance(op.semantics, str)}
+
+# The switches whose chosen case value IREE 3.13 reads as its low 32 bits,
+# sign-extended (wrap32): the interpreter and the JIT both do.
+SWITCHES_WRAPPING_CASES = frozenset({"vm.switch.i64"})

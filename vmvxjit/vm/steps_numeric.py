@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from vmvxjit.vm import isa
-from vmvxjit.vm.semantics import EXPRESSION_NAMES, PURE_EXPRESSIONS, PURE_OPS, wrap32
+from vmvxjit.vm.semantics import (EXPRESSION_NAMES, PURE_EXPRESSIONS, PURE_OPS, SWITCHES_WRAPPING_CASES,
+                                  wrap32)
 
 
 def _reads(instr):
@@ -61,13 +62,13 @@ def build_const(instr, env):
 def build_switch(instr, env):
     """switch.{i32,i64,f32,f64}: values[index], or the default when out of range."""
     index, default, values, w = instr.args
-    quirk = instr.op.mnemonic == "vm.switch.i64"  # 3.13 reads cases as low 32 bits
+    wraps = instr.op.mnemonic in SWITCHES_WRAPPING_CASES
 
     def step(regs, refs):
         i = regs[index]
         if 0 <= i < len(values):
             v = regs[values[i]]
-            regs[w] = wrap32(v) if quirk else v
+            regs[w] = wrap32(v) if wraps else v
         else:
             regs[w] = regs[default]
     return step

@@ -40,6 +40,7 @@ from vmvxjit.vm.jit.nests import find_nest
 from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, template
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, remaps
 from vmvxjit.vm.jit.spelling import CAST, STORE_MASK, VIEWS, literal, local_bank, var
+from vmvxjit.vm.semantics import SWITCHES_WRAPPING_CASES
 
 INT_BANKS = ("i32", "i64")
 _BANK_ORDER = ("i32", "i64", "f32", "f64")
@@ -322,7 +323,7 @@ class RegionEmitter:
         lines = []
         for i, raw in enumerate(values):
             value = var(raw, bank)
-            if instr.op.mnemonic == "vm.switch.i64":
+            if instr.op.mnemonic in SWITCHES_WRAPPING_CASES:
                 value = f"w32({value})"
             lines.append(f"{'if' if i == 0 else 'elif'} {var(index, 'i32')} == {i}:")
             lines += ["    " + s for s in self.assign(w, bank, value)]
