@@ -15,6 +15,7 @@ import struct
 import numpy as np
 
 from vmvxjit.errors import OutOfRangeError, PermissionDeniedError, ResourceExhaustedError
+from vmvxjit.vm.elements import ELEMENTS, LOADS, STORES
 from vmvxjit.vm.ref import register_ref_type
 
 
@@ -41,25 +42,11 @@ def read_only() -> PermissionDeniedError:
     return PermissionDeniedError("buffer is read-only and cannot be mapped for mutation")
 
 
-# Element codes of typed loads: struct format per code. Stores and fills use
-# the unsigned forms of the same widths.
-ELEMENT_FORMATS = {
-    "i8.u": "<B",
-    "i8.s": "<b",
-    "i16.u": "<H",
-    "i16.s": "<h",
-    "i32": "<i",
-    "i64": "<q",
-    "f32": "<f",
-    "f64": "<d",
-}
-_STRUCTS = {code: struct.Struct(fmt) for code, fmt in ELEMENT_FORMATS.items()}
-# Stores truncate the register value to the element width (unsigned masks).
-_STORE_MASKS = {"i8": 0xFF, "i16": 0xFFFF, "i32": 0xFFFFFFFF, "i64": 0xFFFFFFFFFFFFFFFF}
+# The structs of the element codes of typed loads, and of stores and fills
+# (vm/elements.py).
+_STRUCTS = {code: struct.Struct(ELEMENTS[code].format) for code in LOADS.values()}
+_STORE_STRUCTS = {code: struct.Struct(ELEMENTS[code].store_format) for code in STORES.values()}
 _UINT8 = np.dtype(np.uint8)
-_STORE_STRUCTS = {"i8": struct.Struct("<B"), "i16": struct.Struct("<H"),
-                  "i32": struct.Struct("<I"), "i64": struct.Struct("<Q"),
-                  "f32": _STRUCTS["f32"], "f64": _STRUCTS["f64"]}
 
 
 @register_ref_type
@@ -139,7 +126,7 @@ class VmBuffer:
     # Typed element access (element indices, as the VM ops use) ---------------
 
     def load(self, code: str, index: int):
-        """Loads element `index` of the element type `code` (see ELEMENT_FORMATS)."""
+        """Loads element `index` of the element type `code` (see vm/elements.py)."""
         return _LOADS[code](self, index)
 
     def store(self, code: str, index: int, value) -> None:
@@ -155,7 +142,7 @@ class VmBuffer:
         offset, length = index * size, count * size
         if index < 0 or count < 0 or offset + length > self.data.shape[0]:
             raise out_of_bounds(offset, length, size, self.data.shape[0])
-        mask = _STORE_MASKS.get(code)
+        mask = ELEMENTS[code].store_mask
         pattern = st.pack(value & mask if mask is not None else value)
         # One pass, no temporary: the window as unsigned elements of the pattern's width.
         window = self.data[offset:offset + length].view(f"<u{size}")
@@ -199,7 +186,7 @@ def store_expression(code: str, buffer: str, index: str, value: str) -> str:
     """Python storing `value` (truncated to the element width) at element
     `index` of VmBuffer `buffer`, read-only and bounds checks included."""
     size = _STORE_STRUCTS[code].size
-    mask = _STORE_MASKS.get(code)
+    mask = ELEMENTS[code].store_mask
     stored = value if mask is None else f"{value} & {mask:#x}"
     return (f"pack_{_name(code)}({buffer}.data, {index} * {size}, {stored}) "
             f"if {buffer}.mutable and 0 <= {index} and {index} * {size} + {size} <= len({buffer}.data) "

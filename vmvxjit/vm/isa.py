@@ -341,3 +341,10 @@ def _parse_table() -> dict:
 
 OPCODES = _parse_table()
 BY_MNEMONIC = {info.mnemonic: info for table in OPCODES.values() for info in table.values()}
+
+
+def numeric_ops(prefix: str) -> frozenset:
+    """The mnemonics beginning with `prefix` whose register operands are all numeric
+    (`numeric_ops("vm.const.")`: the i32, i64, f32 and f64 constants, no ref ones)."""
+    return frozenset(m for m, info in BY_MNEMONIC.items() if m.startswith(prefix)
+                     and all(f.bank != "ref" for f in info.fields if f.is_register))

@@ -13,6 +13,7 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.allocation_limit import zeroed
 from vmvxjit.vm.buffer import ACCESS_NAMES, VmBuffer, load_expression, store_expression
 from vmvxjit.vm.bytecode_module import ANY_TYPE
+from vmvxjit.vm.elements import FILLS, LOADS, STORES
 from vmvxjit.vm.hashing import siphash24
 from vmvxjit.vm.list import VALUE_TYPES, VmList
 from vmvxjit.vm.ref import type_name_of
@@ -265,21 +266,8 @@ def build_discard_refs(instr, env):
 
 # -- vm.buffer ------------------------------------------------------------------
 
-_LOAD_CODES = {
-    "vm.buffer.load.i8.u": "i8.u", "vm.buffer.load.i8.s": "i8.s",
-    "vm.buffer.load.i16.u": "i16.u", "vm.buffer.load.i16.s": "i16.s",
-    "vm.buffer.load.i32": "i32", "vm.buffer.load.i64": "i64",
-    "vm.buffer.load.f32": "f32", "vm.buffer.load.f64": "f64",
-}
-_STORE_CODES = {
-    "vm.buffer.store.i8": "i8", "vm.buffer.store.i16": "i16", "vm.buffer.store.i32": "i32",
-    "vm.buffer.store.i64": "i64", "vm.buffer.store.f32": "f32", "vm.buffer.store.f64": "f64",
-}
-_FILL_CODES = {m.replace("store", "fill"): c for m, c in _STORE_CODES.items()}
-
-
 def build_buffer_load(instr, env):
-    code = _LOAD_CODES[instr.op.mnemonic]
+    code = LOADS[instr.op.mnemonic]
     buf_raw, index, w = instr.args
     b = buf_raw & _MASK
 
@@ -289,7 +277,7 @@ def build_buffer_load(instr, env):
 
 
 def build_buffer_store(instr, env):
-    code = _STORE_CODES[instr.op.mnemonic]
+    code = STORES[instr.op.mnemonic]
     buf_raw, index, value = instr.args
     b = buf_raw & _MASK
 
@@ -299,7 +287,7 @@ def build_buffer_store(instr, env):
 
 
 def build_buffer_fill(instr, env):
-    code = _FILL_CODES[instr.op.mnemonic]
+    code = FILLS[instr.op.mnemonic]
     buf_raw, offset, length, value = instr.args
     b = buf_raw & _MASK
 
@@ -482,9 +470,9 @@ for _m in ("vm.global.store.i32", "vm.global.store.i64", "vm.global.store.f32", 
            "vm.global.store.indirect.i32", "vm.global.store.indirect.i64",
            "vm.global.store.indirect.f32", "vm.global.store.indirect.f64"):
     BUILDERS[_m] = build_global_store
-BUILDERS.update({m: build_buffer_load for m in _LOAD_CODES})
-BUILDERS.update({m: build_buffer_store for m in _STORE_CODES})
-BUILDERS.update({m: build_buffer_fill for m in _FILL_CODES})
+BUILDERS.update({m: build_buffer_load for m in LOADS})
+BUILDERS.update({m: build_buffer_store for m in STORES})
+BUILDERS.update({m: build_buffer_fill for m in FILLS})
 BUILDERS.update({
     "vm.global.load.ref": build_global_load_ref,
     "vm.global.load.indirect.ref": build_global_load_ref,
@@ -537,14 +525,14 @@ _ACCESS_NAMES = {"buffer_ref": _buffer, "VmBuffer": VmBuffer, **ACCESS_NAMES}
 
 def inline_buffer_load(instr, env, tag):
     buf_raw, index, w = instr.args
-    code = _LOAD_CODES[instr.op.mnemonic]
+    code = LOADS[instr.op.mnemonic]
     return ([_checked_buffer(buf_raw & _MASK, "source_buffer"),
              f"regs[{w}] = " + load_expression(code, "buffer", f"regs[{index}]")], _ACCESS_NAMES)
 
 
 def inline_buffer_store(instr, env, tag):
     buf_raw, index, value = instr.args
-    code = _STORE_CODES[instr.op.mnemonic]
+    code = STORES[instr.op.mnemonic]
     return ([_checked_buffer(buf_raw & _MASK, "target_buffer"),
              store_expression(code, "buffer", f"regs[{index}]", f"regs[{value}]")], _ACCESS_NAMES)
 
@@ -562,8 +550,8 @@ def inline_discard_refs(instr, env, tag):
     return [f"refs[{slot}] = None" for slot in _discarded(instr)], {}
 
 
-INLINERS = {m: inline_buffer_load for m in _LOAD_CODES}
-INLINERS.update({m: inline_buffer_store for m in _STORE_CODES})
+INLINERS = {m: inline_buffer_load for m in LOADS}
+INLINERS.update({m: inline_buffer_store for m in STORES})
 INLINERS.update({
     "vm.const.ref.rodata": inline_const_ref_rodata,
     "vm.const.ref.zero": inline_const_ref_zero,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-from vmvxjit.vm.semantics import EXPRESSION_NAMES, PURE_EXPRESSIONS, PURE_OPS, wrap32
+from vmvxjit.vm import isa
+from vmvxjit.vm.semantics import (EXPRESSION_NAMES, PURE_EXPRESSIONS, PURE_OPS, SWITCHES_WRAPPING_CASES,
+                                  wrap32)
 
 
 def _reads(instr):
@@ -60,24 +62,21 @@ def build_const(instr, env):
 def build_switch(instr, env):
     """switch.{i32,i64,f32,f64}: values[index], or the default when out of range."""
     index, default, values, w = instr.args
-    quirk = instr.op.mnemonic == "vm.switch.i64"  # 3.13 reads cases as low 32 bits
+    wraps = instr.op.mnemonic in SWITCHES_WRAPPING_CASES
 
     def step(regs, refs):
         i = regs[index]
         if 0 <= i < len(values):
             v = regs[values[i]]
-            regs[w] = wrap32(v) if quirk else v
+            regs[w] = wrap32(v) if wraps else v
         else:
             regs[w] = regs[default]
     return step
 
 
 BUILDERS = {m: build_pure for m in PURE_OPS}
-BUILDERS.update({m: build_const for m in (
-    "vm.const.i32", "vm.const.i64", "vm.const.f32", "vm.const.f64",
-    "vm.const.i32.zero", "vm.const.i64.zero", "vm.const.f32.zero", "vm.const.f64.zero")})
-BUILDERS.update({m: build_switch for m in (
-    "vm.switch.i32", "vm.switch.i64", "vm.switch.f32", "vm.switch.f64")})
+BUILDERS.update({m: build_const for m in isa.numeric_ops("vm.const.")})
+BUILDERS.update({m: build_switch for m in isa.numeric_ops("vm.switch.")})
 
 
 # -- inline forms for fused blocks (see fused_blocks.py) ------------------------

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from vmvxjit.native import libm
 from vmvxjit.vm import isa
+from vmvxjit.vm.elements import ELEMENTS
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
 from vmvxjit.vm.jit.jam import jammed_nest
@@ -36,9 +37,10 @@ from vmvxjit.vm.jit.loop_versioning import versioned_loop
 from vmvxjit.vm.jit.loops import innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
 from vmvxjit.vm.jit.nests import find_nest
-from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, element_bank, template
+from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, template
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, remaps
 from vmvxjit.vm.jit.spelling import CAST, STORE_MASK, VIEWS, literal, local_bank, var
+from vmvxjit.vm.semantics import SWITCHES_WRAPPING_CASES
 
 INT_BANKS = ("i32", "i64")
 _BANK_ORDER = ("i32", "i64", "f32", "f64")
@@ -321,7 +323,7 @@ class RegionEmitter:
         lines = []
         for i, raw in enumerate(values):
             value = var(raw, bank)
-            if instr.op.mnemonic == "vm.switch.i64":
+            if instr.op.mnemonic in SWITCHES_WRAPPING_CASES:
                 value = f"w32({value})"
             lines.append(f"{'if' if i == 0 else 'elif'} {var(index, 'i32')} == {i}:")
             lines += ["    " + s for s in self.assign(w, bank, value)]
@@ -341,7 +343,7 @@ class RegionEmitter:
         setup, view = self.access_view(raw, code, pc)
         lines += setup
         oob = self.fault(FAULT_BOUNDS, pc, "{off}", "{length}", size, self.len_expr(raw))
-        bank = element_bank(code)
+        bank = ELEMENTS[code].bank
         if kind in ("load", "store"):
             _, index, reg = instr.args
             k = var(index, "i64")

@@ -17,10 +17,11 @@ so the same code serves regions, callees and VMVX entry functions.
 from __future__ import annotations
 
 from vmvxjit.vm import isa
+from vmvxjit.vm.elements import ELEMENTS
 from vmvxjit.vm.jit import counters, licm, ranges, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.loops import LoopPlan
-from vmvxjit.vm.jit.ops import TEMPLATES, element_bank, template
+from vmvxjit.vm.jit.ops import TEMPLATES, template
 from vmvxjit.vm.jit.regions import CONST_OPS
 from vmvxjit.vm.jit.spelling import CAST, STORE_MASK, literal, var
 
@@ -106,7 +107,7 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
         elif instr.pc in proven:
             code = m.split(".", 3)[3]
             k = var(instr.args[1], "i64")
-            bank = element_bank(code)
+            bank = ELEMENTS[code].bank
             if m.startswith("vm.buffer.load."):
                 loop += gen.assign(instr.args[2], bank, f"{proven[instr.pc]}[ix({k})]")
             else:
@@ -143,7 +144,7 @@ def _hoist(gen, hoisted: list, tag: str, pre: list, checks: list, spans: dict) -
         else:
             raw, index, w = args
             code = m.split(".", 3)[3]
-            bank, view, k = element_bank(code), f"v{tag}_h{n}", var(index, "i64")
+            bank, view, k = ELEMENTS[code].bank, f"v{tag}_h{n}", var(index, "i64")
             pre.append(f"{view} = {gen.view_expr(raw, code)}")
             checks += gen.handle_checks(raw) + [f"0 <= {k} < {view}.shape[0]"]
             spans[instr.pc] = ranges.Span(raw, k, k, code)

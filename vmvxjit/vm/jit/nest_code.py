@@ -15,9 +15,9 @@ literal code runs as if nothing happened: the checks have no side effects.
 from __future__ import annotations
 
 from vmvxjit.vm import isa
+from vmvxjit.vm.elements import ELEMENTS
 from vmvxjit.vm.jit import counters, ranges, switches
 from vmvxjit.vm.jit.affine import source
-from vmvxjit.vm.jit.ops import element_bank
 
 IV_LIMIT = 1 << 40           # |loop bounds| below this and
 _COEF_LIMIT = 1 << 20        # |coefficients| below this and
@@ -164,7 +164,7 @@ def iteration(gen, nest, views: dict, tag: str, element, *moved: str) -> list:
         elif instr.pc == store_pc:
             lines.append(f"{element} = {var(instr.args[2], code)}")
         elif instr.pc in views:
-            bank = element_bank(m.split(".", 3)[3])
+            bank = ELEMENTS[m.split(".", 3)[3]].bank
             lines += gen.assign(instr.args[2], bank, f"{views[instr.pc]}[ix({var(instr.args[1])})]")
         else:
             lines += gen.instr(instr)

@@ -16,18 +16,15 @@ from dataclasses import dataclass, field
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import BLOCK_OP, Instr
+from vmvxjit.vm.elements import FILLS, LOADS, STORES
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.dataflow import constants, live_in
 from vmvxjit.vm.semantics import PURE_OPS
 
-BUFFER_OPS = frozenset(
-    [f"vm.buffer.load.{t}" for t in ("i8.u", "i8.s", "i16.u", "i16.s", "i32", "i64", "f32", "f64")]
-    + [f"vm.buffer.store.{t}" for t in ("i8", "i16", "i32", "i64", "f32", "f64")]
-    + [f"vm.buffer.fill.{t}" for t in ("i8", "i16", "i32", "i64", "f32", "f64")]
-    + ["vm.buffer.length"])
-CONST_OPS = frozenset(f"vm.const.{t}{z}" for t in ("i32", "i64", "f32", "f64") for z in ("", ".zero"))
-SWITCH_OPS = frozenset(f"vm.switch.{t}" for t in ("i32", "i64", "f32", "f64"))
-BRANCH_OPS = frozenset({"vm.br", "vm.cond_br", "vm.br_table"})
+BUFFER_OPS = frozenset([*LOADS, *STORES, *FILLS, "vm.buffer.length"])
+CONST_OPS = isa.numeric_ops("vm.const.")
+SWITCH_OPS = isa.numeric_ops("vm.switch.")
+BRANCH_OPS = frozenset({"vm.br", "vm.cond_br", "vm.br_table"})   # the block terminators a region runs
 COMPILABLE = frozenset(PURE_OPS) | BUFFER_OPS | CONST_OPS | SWITCH_OPS | BRANCH_OPS
 MAX_REGION_BLOCKS = 64
 

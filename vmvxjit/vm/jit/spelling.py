@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import struct
 
+from vmvxjit.vm.elements import ELEMENTS, STORES
+
 CAST = {"i32": "np.int64", "i64": "np.int64", "f32": "np.float32", "f64": "np.float64"}
 
 # element code -> (numpy view dtype, element size)
-VIEWS = {
-    "i8.u": ("np.uint8", 1), "i8.s": ("np.int8", 1), "i16.u": ("np.uint16", 2),
-    "i16.s": ("np.int16", 2), "i32": ("np.int32", 4), "i64": ("np.int64", 8),
-    "f32": ("np.float32", 4), "f64": ("np.float64", 8),
-    "i8": ("np.uint8", 1), "i16": ("np.uint16", 2),
-}
-STORE_MASK = {"i8": " & 0xFF", "i16": " & 0xFFFF"}
+VIEWS = {code: (f"np.{element.dtype}", element.size) for code, element in ELEMENTS.items()}
+# A store narrower than the i32 register it comes from keeps the value's low bits.
+STORE_MASK = {code: f" & 0x{ELEMENTS[code].store_mask:X}" for code in STORES.values() if ELEMENTS[code].size < 4}
 
 
 def local_bank(bank: str) -> str:
