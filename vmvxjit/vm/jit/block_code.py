@@ -30,7 +30,8 @@ from __future__ import annotations
 
 from vmvxjit.vm.jit import counters
 from vmvxjit.vm.jit.affine import source
-from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS, iteration, proofs, var
+from vmvxjit.vm.jit.spelling import var
+from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS, iteration, proofs
 
 FACTOR = 4                   # measured on conv2d's 16-wide rows: 163 -> 121 µs (4 zmm chains);
 _MAX_ELEMENTS = 128          # 8 rows 128 µs, 2 rows 557 µs (LLVM leaves the j loop scalar)
@@ -59,18 +60,18 @@ def blocked_nest(gen, nest) -> tuple[list, str]:
     j_first, row = shape
     factor = FACTOR
     tag = gen.tag("b")
-    w, bound_w = var(w_level.iv), var(w_level.bound)
+    w, bound_w = var(w_level.iv, "i64"), var(w_level.bound, "i64")
     w0, we, ws, wb = f"w0{tag}", f"we{tag}", f"ws{tag}", f"wb{tag}"
     pre = [f"{w0} = {w}", f"{we} = {bound_w if nest.full else bound_w + ' - 1'}",
            f"{ws} = {w0} + ({we} - {w0}) // {factor} * {factor}"]
-    checks = [f"{var(lv.step)} == 1" for lv in levels] + [f"{var(inner.step)} == 1"]
+    checks = [f"{var(lv.step, 'i64')} == 1" for lv in levels] + [f"{var(inner.step, 'i64')} == 1"]
     checks += [f"-{IV_LIMIT} < {w0}", f"{w0} + {factor} <= {we}", f"{bound_w} < {IV_LIMIT}",
-               f"{var(j_level.init)} == {j_first}", f"{var(j_level.bound)} == {j_first + row}"]
+               f"{var(j_level.init, 'i64')} == {j_first}", f"{var(j_level.bound, 'i64')} == {j_first + row}"]
     box = {w_level.iv: (w0, f"({ws} - 1)"), j_level.iv: (str(j_first), str(j_first + row - 1))}
     loops = []
     for n, (iv, init, bound) in enumerate([(lv.iv, lv.init, lv.bound) for lv in levels[2:]]
                                           + [(inner.iv, nest.k_init, inner.bound)]):
-        first, stop = var(init), var(bound)
+        first, stop = var(init, "i64"), var(bound, "i64")
         checks.append(f"-{IV_LIMIT} < {first} < {stop} < {IV_LIMIT}")
         box[iv] = (first, f"({stop} - 1)")
         loops.append(f"for q{tag}_{n} in range({first}, {stop}):")

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from vmvxjit.vm.jit import counters
 from vmvxjit.vm.jit.affine import source
-from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS, iteration, outer_code, proofs, var
+from vmvxjit.vm.jit.spelling import var
+from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS, iteration, outer_code, proofs
 
 _SHORT, _LONG = 4, 8
 
@@ -49,13 +50,13 @@ def jammed_nest(gen, nest, why: str) -> tuple[list, str]:
     if any(len(f.terms) + 1 > MAX_TERMS for f in nest.forms.values()):
         return [], f"{head}; not jammed (too many index terms)"
     tag = gen.tag("m")
-    j, bound_j = var(outer.iv), var(outer.bound)
-    first, stop = var(nest.k_init), var(inner.bound)
+    j, bound_j = var(outer.iv, "i64"), var(outer.bound, "i64")
+    first, stop = var(nest.k_init, "i64"), var(inner.bound, "i64")
     factor = _factor(nest)
     j0, je, js, jb = f"j0{tag}", f"je{tag}", f"js{tag}", f"jb{tag}"
     pre = [f"{j0} = {j}", f"{je} = {bound_j if nest.full else bound_j + ' - 1'}",
            f"{js} = {j0} + ({je} - {j0}) // {factor} * {factor}"]
-    checks = [f"{var(outer.step)} == 1", f"{var(inner.step)} == 1",
+    checks = [f"{var(outer.step, 'i64')} == 1", f"{var(inner.step, 'i64')} == 1",
               f"-{IV_LIMIT} < {j0}", f"{j0} + {factor} <= {je}", f"{bound_j} < {IV_LIMIT}",
               f"-{IV_LIMIT} < {first} < {stop} < {IV_LIMIT}"]
     box = {outer.iv: (j0, f"({js} - 1)"), inner.iv: (first, f"({stop} - 1)")}
@@ -68,7 +69,7 @@ def jammed_nest(gen, nest, why: str) -> tuple[list, str]:
     block = []
     for row, acc, at in zip(rows, accs, ats):
         block += outer_code(gen, nest, row)
-        block += [f"{at} = {var(index)}", f"{acc} = {views[load_pc]}[ix({at})]"]
+        block += [f"{at} = {var(index, 'i64')}", f"{acc} = {views[load_pc]}[ix({at})]"]
     block.append(f"for q{tag}_0 in range({first}, {stop}):")
     for row, acc in zip(rows, accs):
         block += ["    " + x for x in iteration(gen, nest, views, tag, acc, row)]

@@ -18,6 +18,7 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ELEMENTS
 from vmvxjit.vm.jit import counters, ranges, switches
 from vmvxjit.vm.jit.affine import source
+from vmvxjit.vm.jit.spelling import var
 
 IV_LIMIT = 1 << 40           # |loop bounds| below this and
 _COEF_LIMIT = 1 << 20        # |coefficients| below this and
@@ -26,22 +27,18 @@ MAX_TERMS = 7                # terms per affine sum the limits above allow
 _MAX_ROW = 1024              # elements kept in a stack array (4-8 KiB)
 
 
-def var(slot: int, bank: str = "i64") -> str:
-    return f"r{slot}_{bank}"
-
-
 def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
     levels, inner = nest.levels, nest.inner
     outer = levels[0]
     tag = gen.tag("x")
-    j, bound_j = var(outer.iv), var(outer.bound)
+    j, bound_j = var(outer.iv, "i64"), var(outer.bound, "i64")
     if any(len(f.terms) + 1 > MAX_TERMS for f in [nest.index_form, *nest.forms.values()]):
         return [], f"loop nest at {outer.header.pc:08X}: not interchanged (too many index terms)"
     row = _row_length(gen, nest)
     j0, je = f"j0{tag}", f"je{tag}"
     pre = [f"{j0} = {j if nest.j_start is None else nest.j_start}",
            f"{je} = {bound_j if nest.full else bound_j + ' - 1'}"]
-    checks = [f"{var(lv.step)} == 1" for lv in levels] + [f"{var(inner.step)} == 1"]
+    checks = [f"{var(lv.step, 'i64')} == 1" for lv in levels] + [f"{var(inner.step, 'i64')} == 1"]
     checks += [f"{j0} < {je}", f"-{IV_LIMIT} < {j0}", f"{bound_j} < {IV_LIMIT}"]
     if nest.j_start is not None:
         checks.append(f"{j} == {nest.j_start}")
@@ -49,7 +46,7 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
     loops = []
     for n, (iv, init, bound) in enumerate([(lv.iv, lv.init, lv.bound) for lv in levels[1:]]
                                           + [(inner.iv, nest.k_init, inner.bound)]):
-        first, stop = var(init), var(bound)
+        first, stop = var(init, "i64"), var(bound, "i64")
         checks += [f"-{IV_LIMIT} < {first} < {stop} < {IV_LIMIT}"]
         box[iv] = (first, f"({stop} - 1)")
         loops.append(f"for q{tag}_{n} in range({first}, {stop}):")
@@ -147,7 +144,7 @@ def iteration(gen, nest, views: dict, tag: str, element, *moved: str) -> list:
     written in place."""
     levels, inner = nest.levels, nest.inner
     _, index, code, load_pc, store_pc = inner.promoted
-    element = element or f"{views[load_pc]}[ix({var(index)})]"
+    element = element or f"{views[load_pc]}[ix({var(index, 'i64')})]"
     ivs = [*moved] + [f"q{tag}_{n}" for n in range(len(levels) + 1 - len(moved))]
     lines = []
     for level, iv in zip(levels, ivs):
@@ -165,7 +162,7 @@ def iteration(gen, nest, views: dict, tag: str, element, *moved: str) -> list:
             lines.append(f"{element} = {var(instr.args[2], code)}")
         elif instr.pc in views:
             bank = ELEMENTS[m.split(".", 3)[3]].bank
-            lines += gen.assign(instr.args[2], bank, f"{views[instr.pc]}[ix({var(instr.args[1])})]")
+            lines += gen.assign(instr.args[2], bank, f"{views[instr.pc]}[ix({var(instr.args[1], 'i64')})]")
         else:
             lines += gen.instr(instr)
     return lines
