@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vmvxjit.vm import buffer, isa, steps_memory, steps_numeric
-from vmvxjit.vm.elements import ELEMENTS, FILLS, LOADS, STORES
+from vmvxjit.vm.elements import ACCESSES, ELEMENTS, FILLS, LOADS, STORES
 from vmvxjit.vm.jit import ops, regions, spelling
 from vmvxjit.vm.semantics import OP_TABLE, PURE_EXPRESSIONS, PURE_OPS, SWITCHES_WRAPPING_CASES, mnemonic
 
@@ -97,6 +97,7 @@ def test_narrow_stores_are_masked_in_jit_code():
 
 def test_region_op_sets_are_derived_from_the_isa():
     typed = set(LOADS) | set(STORES) | set(FILLS)
+    assert set(ACCESSES) == typed and all(m.endswith("." + code) for m, code in ACCESSES.items())
     assert regions.BUFFER_OPS == typed | {"vm.buffer.length"}
     assert typed == (_built_by(steps_memory.BUILDERS, steps_memory.build_buffer_load)
                      | _built_by(steps_memory.BUILDERS, steps_memory.build_buffer_store)

@@ -73,3 +73,4 @@ def _codes(kind: str) -> dict:
 LOADS = _codes("load")
 STORES = _codes("store")
 FILLS = _codes("fill")
+ACCESSES = {**LOADS, **STORES, **FILLS}

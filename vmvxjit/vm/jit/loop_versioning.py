@@ -17,7 +17,7 @@ so the same code serves regions, callees and VMVX entry functions.
 from __future__ import annotations
 
 from vmvxjit.vm import isa
-from vmvxjit.vm.elements import ELEMENTS
+from vmvxjit.vm.elements import ACCESSES, ELEMENTS
 from vmvxjit.vm.jit import counters, licm, ranges, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.loops import LoopPlan
@@ -46,7 +46,7 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
         instr = accesses[pc]
         if pc in (promoted[3], promoted[4]) or pc in hoisted_pcs:
             continue
-        code = instr.op.mnemonic.split(".", 3)[3]
+        code = ACCESSES[instr.op.mnemonic]
         raw = instr.args[0]
         view = f"v{tag}_{k}"
         c, d = f"c{tag}_{k}", f"d{tag}_{k}"
@@ -105,7 +105,7 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
         elif instr.pc in replaced:
             loop += replaced[instr.pc]
         elif instr.pc in proven:
-            code = m.split(".", 3)[3]
+            code = ACCESSES[m]
             k = var(instr.args[1], "i64")
             bank = ELEMENTS[code].bank
             if m.startswith("vm.buffer.load."):
@@ -143,7 +143,7 @@ def _hoist(gen, hoisted: list, tag: str, pre: list, checks: list, spans: dict) -
             bank, expr = w_field.bank, template(m).format(*reads)
         else:
             raw, index, w = args
-            code = m.split(".", 3)[3]
+            code = ACCESSES[m]
             bank, view, k = ELEMENTS[code].bank, f"v{tag}_h{n}", var(index, "i64")
             pre.append(f"{view} = {gen.view_expr(raw, code)}")
             checks += gen.handle_checks(raw) + [f"0 <= {k} < {view}.shape[0]"]

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from vmvxjit.vm import isa
+from vmvxjit.vm.elements import ACCESSES
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.affine import Tracker
 from vmvxjit.vm.jit.regions import COMPILABLE
@@ -105,9 +106,9 @@ def _find_promotion(plan: LoopPlan, instrs, written: set) -> None:
         if not (load.op.mnemonic.startswith("vm.buffer.load.")
                 and store.op.mnemonic.startswith("vm.buffer.store.")):
             continue
-        code = load.op.mnemonic.split(".", 3)[3]
+        code = ACCESSES[load.op.mnemonic]
         index = load.args[1]
-        if (code not in _ELEMENT_CODES or store.op.mnemonic.split(".", 3)[3] != code
+        if (code not in _ELEMENT_CODES or ACCESSES[store.op.mnemonic] != code
                 or store.args[1] != index or index in written or index + 1 in written):
             continue
         plan.promoted = (buf, index, code, load.pc, store.pc)

@@ -15,7 +15,7 @@ literal code runs as if nothing happened: the checks have no side effects.
 from __future__ import annotations
 
 from vmvxjit.vm import isa
-from vmvxjit.vm.elements import ELEMENTS
+from vmvxjit.vm.elements import ACCESSES, ELEMENTS
 from vmvxjit.vm.jit import counters, ranges, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.spelling import var
@@ -95,7 +95,7 @@ def proofs(gen, nest, box: dict, tag: str, pre: list, checks: list) -> dict:
     views, written, others = {}, [], []
     for n, (pc, form) in enumerate(sorted(nest.forms.items())):
         raw = accesses[pc].args[0]
-        code = accesses[pc].op.mnemonic.split('.', 3)[3]
+        code = ACCESSES[accesses[pc].op.mnemonic]
         view = views[pc] = f"v{tag}_{n}"
         pre.append(f"{view} = {gen.view_expr(raw, code)}")
         checks += gen.handle_checks(raw)
@@ -161,7 +161,7 @@ def iteration(gen, nest, views: dict, tag: str, element, *moved: str) -> list:
         elif instr.pc == store_pc:
             lines.append(f"{element} = {var(instr.args[2], code)}")
         elif instr.pc in views:
-            bank = ELEMENTS[m.split(".", 3)[3]].bank
+            bank = ELEMENTS[ACCESSES[m]].bank
             lines += gen.assign(instr.args[2], bank, f"{views[instr.pc]}[ix({var(instr.args[1], 'i64')})]")
         else:
             lines += gen.instr(instr)
