@@ -11,7 +11,6 @@ released, so the parts run at once.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor, wait
 
 from vmvxjit.errors import InvalidArgumentError
 
@@ -36,6 +35,8 @@ def resolve(threads=None) -> int:
 def run_parts(parts: list) -> list:
     """Runs the callables `parts` at once, the first on the calling thread; returns their
     results in order, or raises the first part's exception once every part has finished."""
+    from concurrent.futures import ThreadPoolExecutor, wait   # only once a dispatch splits
+
     if not _POOL:
         _POOL.append(ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1),
                                         thread_name_prefix="vmvxjit-dispatch"))
