@@ -11,7 +11,9 @@ and source locations) is looked up on demand.
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -163,6 +165,18 @@ class ModuleDef:
     present_fields: frozenset = field(repr=False)   # BytecodeModuleDef fields in the file
     debug_info: "DebugInfo | None" = field(repr=False)
     function_names: list = field(repr=False)
+
+    @cached_property
+    def code_digest(self) -> str:
+        """A digest of the module's code as the VM checks and runs it: the bytecode and the
+        tables its functions are verified and planned against (function descriptors,
+        signatures, imports, rodata, type and global counts). It keys the disk caches
+        that depend on the code alone (vm/verified.py, the JIT's plans)."""
+        digest = hashlib.sha256(bytes(self.bytecode))
+        digest.update(repr([self.functions, [s.cconv_text for s in self.signatures],
+                            [(i.full_name, i.cconv_text) for i in self.imports], len(self.rodata),
+                            self.global_bytes, self.global_refs, len(self.types)]).encode())
+        return digest.hexdigest()
 
     def function_name(self, ordinal: int) -> str:
         """Debug-database name, else the first export name, else `__func_<ordinal>`."""

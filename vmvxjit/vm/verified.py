@@ -4,7 +4,7 @@ Verification (verifier.py) and the register-bank check (register_banks.py)
 are pure functions of a module's bytecode and of the module tables they read,
 and are most of loading a model (ShuffleNet: 53 of 74 ms). After every
 function of a module passes them, an empty marker file named by a digest of
-all of that and of the VM's own sources is created under the cache root; a
+all of that (ModuleDef.code_digest) and of the VM's own sources is created under the cache root; a
 later load of the same bytes finds it and skips both checks. Any other bytes
 (a changed or corrupted module) have no marker and are checked in full. A
 cache that cannot be written is skipped.
@@ -35,13 +35,8 @@ def remember(module_def) -> None:
 
 
 def _marker(module_def) -> Path:
-    md = module_def
-    digest = hashlib.sha256(_vm_sources().encode())
-    digest.update(bytes(md.bytecode))
-    digest.update(repr([md.functions, [s.cconv_text for s in md.signatures],
-                        [i.cconv_text for i in md.imports], len(md.rodata), md.global_bytes,
-                        md.global_refs, len(md.types)]).encode())
-    return cache_files.root() / "verified" / digest.hexdigest()[:40]
+    key = hashlib.sha256(f"{_vm_sources()}\0{module_def.code_digest}".encode()).hexdigest()
+    return cache_files.root() / "verified" / key[:40]
 
 
 @lru_cache(maxsize=None)

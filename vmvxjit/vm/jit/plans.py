@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from vmvxjit import cache_files
 from vmvxjit.vm.jit import switches
-
-_MODULE_DIGESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -99,8 +96,8 @@ def _make(made: FunctionPlan, path: Path | None, function, regions: list):
 
 
 def _path(module, ordinal: int) -> Path:
-    key = hashlib.sha256(f"{_sources_digest()}\0{_switches()}\0{_module_digest(module)}\0{ordinal}"
-                         .encode()).hexdigest()[:32]
+    text = f"{_sources_digest()}\0{_switches()}\0{module.module_def.code_digest}\0{ordinal}"
+    key = hashlib.sha256(text.encode()).hexdigest()[:32]
     return cache_files.root() / "plans" / f"{key}.pkl"
 
 
@@ -112,18 +109,6 @@ def _switches() -> str:
 def _sources_digest() -> str:
     """A digest of the VM's and the JIT's sources: what finds regions and writes their code."""
     return cache_files.sources_digest(Path(__file__).resolve().parents[1].rglob("*.py"))
-
-
-def _module_digest(module) -> str:
-    """A digest of what a module's plans depend on: its bytecode, functions and imports."""
-    known = _MODULE_DIGESTS.get(module)
-    if known is None:
-        md = module.module_def
-        digest = hashlib.sha256(bytes(md.bytecode))
-        digest.update(repr([md.functions, [s.cconv_text for s in md.signatures],
-                             [(i.full_name, i.cconv_text) for i in md.imports]]).encode())
-        known = _MODULE_DIGESTS[module] = digest.hexdigest()
-    return known
 
 
 def _save(path: Path | None, made: FunctionPlan) -> None:
