@@ -23,13 +23,11 @@ The generated function (`counts`: see counters.py):
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass
-from pathlib import Path
 
-from vmvxjit.native import libm
 from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ELEMENTS
+from vmvxjit.vm.jit import helper_library
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
 from vmvxjit.vm.jit.jam import jammed_nest
@@ -490,24 +488,7 @@ def _written_out(gen: RegionEmitter) -> set:
     return gen.written & set().union(*(live[pc] for pc in gen.exits))
 
 
-def _helper_names() -> list:
-    """What helpers.py offers generated code, read from its source (importing it
-    imports Numba, which the LLVM code generator does without): its public
-    functions and constants, the names it re-exports (`import x as x`) and a
-    `libm_<type>_<name>` function per libm function (native/libm.py)."""
-    tree = ast.parse(Path(__file__).with_name("helpers.py").read_text())
-    names = [f"libm_{t}_{name}" for t in ("f32", "f64") for name in libm.UNARY + libm.BINARY]
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            names.append(node.name)
-        elif isinstance(node, ast.Assign):
-            names += [target.id for target in node.targets if isinstance(target, ast.Name)]
-        elif isinstance(node, ast.ImportFrom):
-            names += [alias.name for alias in node.names if alias.asname == alias.name]
-    return sorted(name for name in names if not name.startswith("_"))
-
-
-HELPER_NAMES = _helper_names()
+HELPER_NAMES = helper_library.names()
 
 
 def module_header(*imports: str) -> str:

@@ -1,5 +1,9 @@
 """Scalar helpers the generated code calls: the JIT's side of vm/semantics.py.
 
+Numba compiles these functions; llvm_lower.py lowers the same text (read by
+helper_library.py) for every helper that is not one of llvm_builtins.py's
+primitives, so each algorithm here has one home in compiled code.
+
 Integer registers are int64 locals (an i32 kept in signed 32-bit range),
 f32 registers float32 locals, f64 registers float64 locals. Each helper
 computes exactly what the interpreter's function of the same op computes;
@@ -32,7 +36,7 @@ from vmvxjit.vm.jit.expf import inline_expf_fma as inline_expf_fma, inline_expf_
 _INLINE = dict(cache=True, inline="always", error_model="numpy")
 
 # Flat names for generated code (Numba cannot index a dict of functions):
-# libm_f32_exp is `expf`, libm_f64_exp is `exp`, and so on.
+# libm_f32_exp is `expf`, libm_f64_exp is `exp`, and so on (helpers below use them too).
 for _name, _fn in LIBM_F32.items():
     globals()[f"libm_f32_{_name}"] = _fn
 for _name, _fn in LIBM_F64.items():
@@ -40,10 +44,6 @@ for _name, _fn in LIBM_F64.items():
 
 INT32_MIN = -2147483648
 INT64_MIN = np.int64(-9223372036854775808)
-_ROUNDF = LIBM_F32["round"]
-_ROUND = LIBM_F64["round"]
-_FMODF = LIBM_F32["fmod"]
-_FMOD = LIBM_F64["fmod"]
 
 
 @njit(**_INLINE)
@@ -99,16 +99,16 @@ def sext16(a):
 @njit(**_INLINE)
 def round_even_f32(x):
     """IREE's pre-C23 roundevenf (see semantics._round_even)."""
-    r = _ROUNDF(x)
-    if abs(x - r) == np.float32(0.5) and _FMODF(r, np.float32(2.0)) != np.float32(0.0):
+    r = libm_f32_round(x)
+    if abs(x - r) == np.float32(0.5) and libm_f32_fmod(r, np.float32(2.0)) != np.float32(0.0):
         r = r - np.float32(1.0) if r > np.float32(0.0) else r + np.float32(1.0)
     return r
 
 
 @njit(**_INLINE)
 def round_even_f64(x):
-    r = _ROUND(x)
-    if abs(x - r) == 0.5 and _FMOD(r, 2.0) != 0.0:
+    r = libm_f64_round(x)
+    if abs(x - r) == 0.5 and libm_f64_fmod(r, 2.0) != 0.0:
         r = r - 1.0 if r > 0.0 else r + 1.0
     return r
 
@@ -131,7 +131,7 @@ def x86_f2u64(x):
 
 @njit(**_INLINE)
 def cast_f32_ui64(x):
-    return x86_f2u64(_ROUNDF(x))
+    return x86_f2u64(libm_f32_round(x))
 
 
 @njit(**_INLINE)

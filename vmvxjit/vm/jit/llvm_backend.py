@@ -21,9 +21,11 @@ _REGION_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_
 
 @lru_cache(maxsize=None)
 def compiler_digest() -> str:
-    """A digest of the sources that decide what machine code a region text becomes."""
+    """A digest of the sources that decide what machine code a region text becomes
+    (helpers.py among them: llvm_lower.py lowers its algorithms from its text)."""
     jit = Path(__file__).resolve().parent
-    return cache_files.sources_digest([*jit.glob("llvm_*.py"), *(jit.parents[1] / "native").glob("*.py")])[:16]
+    return cache_files.sources_digest([*jit.glob("llvm_*.py"), jit / "helpers.py",
+                                       *(jit.parents[1] / "native").glob("*.py")])[:16]
 
 
 class RegionFunction:

@@ -1,7 +1,11 @@
-"""The functions region code calls, as LLVM IR: helpers.py and native/numba_intrinsics.py for llvm_lower.py.
+"""The primitives region code calls, as LLVM IR: what helpers.py and
+native/numba_intrinsics.py spell with Numba types and intrinsics, for llvm_lower.py.
 
-Each entry computes exactly what the Numba helper of the same name computes
-(tests/vm/jit/test_llvm_lower.py compares them on edge and random values);
+Each is a single instruction, intrinsic or libm call in LLVM (a wrap, C division,
+a bitcast, ctlz, a view of a buffer); helpers that are algorithms are lowered
+from helpers.py's own text instead (helper_library.py). Each entry computes
+exactly what the Numba helper of the same name computes (tests/vm/jit/test_ops.py
+runs every op's template through both compilers);
 libm functions are called through the aliases of native/libm.py, as the
 Numba intrinsics call them. `BUILTINS[name](fn, args) -> Value`, where `fn`
 is the function being lowered (its builder, module and entry-block allocas).
@@ -100,37 +104,6 @@ def _trem(fn, args):
     return Value(I64, fn.builder.srem(a, b))
 
 
-def _cvt_i64(b, v):
-    """helpers._cvt_i64: int64(v), or INT64_MIN when v is NaN or out of range."""
-    bad = b.or_(b.fcmp_unordered("uno", v, v),
-                b.or_(b.fcmp_ordered(">=", v, ir.Constant(ir.DoubleType(), 9.223372036854775808e18)),
-                      b.fcmp_ordered("<", v, ir.Constant(ir.DoubleType(), -9.223372036854775808e18))))
-    return b.select(bad, ir.Constant(_I64, -(1 << 63)), b.fptosi(v, _I64))
-
-
-def _x86_f2u64(b, v):
-    """helpers.x86_f2u64 on a double `v`."""
-    a = _cvt_i64(b, v)
-    c = _cvt_i64(b, b.fsub(v, ir.Constant(ir.DoubleType(), 9.223372036854775808e18)))
-    return b.or_(a, b.and_(c, b.ashr(a, ir.Constant(_I64, 63))))
-
-
-def _cast_f32_ui64(fn, args):
-    b = fn.builder
-    r = _libm_value(b, "roundf", convert(b, args[0], F32))
-    return Value(I64, _x86_f2u64(b, b.fpext(r, ir.DoubleType())))
-
-
-def _cast_i32(from_double: bool):
-    def call(fn, args):
-        b = fn.builder
-        x = convert(b, args[0], F64 if from_double else F32)
-        if from_double:
-            x = b.fptrunc(x, ir.FloatType())
-        return Value(I64, _w32(b, _libm_value(b, "llroundf", x)))
-    return call
-
-
 def _bitcast(src: Scalar, dst: Scalar):
     def call(fn, args):
         b = fn.builder
@@ -142,73 +115,6 @@ def _bitcast(src: Scalar, dst: Scalar):
             return Value(dst, b.bitcast(x, dst.ir))
         bits = b.bitcast(convert(b, a, src), ir.IntType(src.bits))
         return Value(I64, b.sext(bits, _I64) if src.bits == 32 else bits)
-    return call
-
-
-def _helper(fn, name: str, t: Scalar, params, build):
-    """An internal always-inline function `name` of the module, built once by `build`."""
-    existing = fn.module.globals.get(name)
-    if existing is None:
-        existing = ir.Function(fn.module, ir.FunctionType(t.ir, params), name)
-        existing.linkage = "internal"
-        existing.attributes.add("alwaysinline")
-        build(ir.IRBuilder(existing.append_basic_block("entry")), existing.args)
-    return existing
-
-
-def _round_even(t: Scalar):
-    """helpers.round_even_f32/f64: IREE's pre-C23 roundeven on libm round and fmod."""
-    suffix = "f" if t == F32 else ""
-
-    def build(b, params):
-        (x,) = params
-        r = _libm_value(b, "round" + suffix, x)
-        half = b.fcmp_ordered("==", _fabs(b, b.fsub(x, r), t), ir.Constant(t.ir, 0.5))
-        odd = b.fcmp_unordered("!=", _libm_value(b, "fmod" + suffix, r, ir.Constant(t.ir, 2.0)),
-                               ir.Constant(t.ir, 0.0))
-        one = ir.Constant(t.ir, 1.0)
-        moved = b.select(b.fcmp_ordered(">", r, ir.Constant(t.ir, 0.0)), b.fsub(r, one), b.fadd(r, one))
-        b.ret(b.select(b.and_(half, odd), moved, r))
-
-    def call(fn, args):
-        helper = _helper(fn, f"round_even_{t.name}", t, [t.ir], build)
-        return Value(t, fn.builder.call(helper, [convert(fn.builder, args[0], t)]))
-    return call
-
-
-def _fpowi(t: Scalar):
-    """helpers._fpowi: square-and-multiply over |w32(exponent)|, then 1/result if negative."""
-    def build(b, params):
-        base, exponent = params
-        one = ir.Constant(t.ir, 1.0)
-        e = _w32(b, exponent)
-        negative = b.icmp_signed("<", e, ir.Constant(_I64, 0))
-        n0 = b.select(negative, b.sub(ir.Constant(_I64, 0), e), e)
-        entry = b.block
-        head = b.append_basic_block("head")
-        body = b.append_basic_block("body")
-        done = b.append_basic_block("done")
-        b.branch(head)
-        b.position_at_end(head)
-        result = b.phi(t.ir)
-        power = b.phi(t.ir)
-        n = b.phi(_I64)
-        b.cbranch(b.icmp_unsigned("!=", n, ir.Constant(_I64, 0)), body, done)
-        b.position_at_end(body)
-        odd = b.icmp_unsigned("!=", b.and_(n, ir.Constant(_I64, 1)), ir.Constant(_I64, 0))
-        next_result = b.select(odd, b.fmul(result, power), result)
-        next_power = b.fmul(power, power)
-        next_n = b.lshr(n, ir.Constant(_I64, 1))
-        b.branch(head)
-        for phi, first, later in ((result, one, next_result), (power, base, next_power), (n, n0, next_n)):
-            phi.add_incoming(first, entry)
-            phi.add_incoming(later, body)
-        b.position_at_end(done)
-        b.ret(b.select(negative, b.fdiv(one, result), result))
-
-    def call(fn, args):
-        helper = _helper(fn, f"fpowi_{t.name}", t, [t.ir, _I64], build)
-        return Value(t, fn.builder.call(helper, [convert(fn.builder, args[0], t), _int(fn, args[1])]))
     return call
 
 
@@ -288,11 +194,8 @@ BUILTINS = {
     "w32": _unary_int(_w32), "u64": _retype(U64), "s64": _retype(I64),
     "tdiv": _tdiv, "trem": _trem, "b2i": _b2i, "sext8": _sext(8), "sext16": _sext(16),
     "ctlz_i32": _ctlz(32), "ctlz_i64": _ctlz(64),
-    "round_even_f32": _round_even(F32), "round_even_f64": _round_even(F64),
-    "cast_f32_ui64": _cast_f32_ui64, "cast_f32_i32": _cast_i32(False), "cast_f64_i32": _cast_i32(True),
     "bitcast_i32_f32": _bitcast(I32, F32), "bitcast_f32_i32": _bitcast(F32, I32),
     "bitcast_i64_f64": _bitcast(I64, F64), "bitcast_f64_i64": _bitcast(F64, I64),
-    "fpowi_f32": _fpowi(F32), "fpowi_f64": _fpowi(F64),
     "abs": _abs, "min": _min_max("<"), "max": _min_max(">"),
     "ix": _ix, "voidptr": _voidptr, "carray": _carray, "stack_array": _stack_array,
     "callee_frame": _callee_frame,

@@ -4,11 +4,12 @@ Region code is a small language: int64/uint64/float32/float64/bool locals
 whose type is fixed by their first assignment, 1-d arrays (the region's
 int64/float64 argument arrays, `carray` views of buffers, `stack_array`s),
 `if`/`while`/`for ... in range(...)` with `break`/`continue`, the
-helpers of llvm_builtins.py, and calls of the callee functions defined in
-the same source. Each construct keeps its Numba meaning (wrapping int64
-arithmetic, Python's floor `//` and `%`, numpy's casts and promotions,
-short-circuit `and`/`or`), so a region gives the same bits whichever
-compiler built it; what this module does not know raises `Unsupported`.
+primitives of llvm_builtins.py, and calls of the functions defined in the
+same source or in helpers.py (helper_library.py). Each construct keeps its
+Numba meaning (wrapping int64 arithmetic, Python's floor `//` and `%`,
+numpy's casts and promotions, short-circuit `and`/`or`), so a region gives
+the same bits whichever compiler built it; what this module does not know
+raises `Unsupported`.
 
 Numba spends seconds per region in its Python front end (type inference,
 SSA, lowering); this walks the text once and writes LLVM IR text as it goes
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import ast
 
-from vmvxjit.vm.jit import llvm_text as ir
+from vmvxjit.vm.jit import helper_library, llvm_text as ir
 
 from vmvxjit.vm.jit.llvm_builtins import BUILTINS, CONSTANTS
 from vmvxjit.vm.jit.llvm_types import (BOOL, F64, I64, NUMPY, Array, DType, Scalar, Tuple,
@@ -63,9 +64,11 @@ class ModuleLowering:
         return fn.name
 
     def function(self, name: str, types: list, exported: bool = False):
+        """`name` defined in the source, or else in helpers.py, lowered for `types`."""
         key = (name, tuple(types))
         if key not in self.lowered:
-            self.lowered[key] = _FunctionLowering(self, self.tree[name], types, exported).lower()
+            node = self.tree.get(name) or helper_library.definitions()[name]
+            self.lowered[key] = _FunctionLowering(self, node, types, exported).lower()
         return self.lowered[key]
 
 
@@ -104,7 +107,7 @@ class _FunctionLowering:
             else:
                 value = Value(t, a)
             self.assign(arg.arg, value)
-        self.block(self.node.body)
+        self.block(self.node.body[1:] if ast.get_docstring(self.node) else self.node.body)
         if not self.builder.block.is_terminated or self.result is None:
             raise Unsupported(f"{self.node.name} can end without a return")
         self.allocas.branch(start)
@@ -579,12 +582,13 @@ class _FunctionLowering:
             raise Unsupported("call of an expression")
         if func.id in BUILTINS:
             return BUILTINS[func.id](self, args)
-        if func.id in self.owner.tree:
+        if func.id in self.owner.tree or func.id in helper_library.definitions():
             return self.call_function(func.id, args)
         raise Unsupported(f"call of {func.id}")
 
     def call_function(self, name: str, args: list) -> Value:
-        """A callee defined in the same source: numbers by value, arrays as pointers."""
+        """A callee defined in the same source or in helpers.py: numbers by value,
+        arrays as pointers."""
         types, values = [], []
         for a in args:
             if isinstance(a.type, Array):

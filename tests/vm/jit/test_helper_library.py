@@ -1,0 +1,50 @@
+"""Every helper generated code may call has one LLVM form: a primitive of
+llvm_builtins.py, or helpers.py's own definition lowered by llvm_lower.py."""
+
+import ctypes
+import hashlib
+import math
+
+import pytest
+
+from vmvxjit.native import llvm_engine
+from vmvxjit.vm.jit import helper_library, helpers
+from vmvxjit.vm.jit.llvm_builtins import BUILTINS, CONSTANTS
+from vmvxjit.vm.jit.llvm_lower import ModuleLowering
+from vmvxjit.vm.jit.llvm_types import F64, I64
+
+# vm.exp.f32's glibc-exact expf: Numba's spelling only (the LLVM back end calls libm's expf).
+NUMBA_ONLY = {"inline_expf_fma", "inline_expf_sse2"}
+
+
+def test_every_helper_name_has_an_llvm_form():
+    lowerable = set(BUILTINS) | set(helper_library.definitions()) | set(CONSTANTS)
+    assert set(helper_library.names()) - NUMBA_ONLY <= lowerable
+
+
+def test_algorithms_are_lowered_from_helpers_text_not_rewritten_as_primitives():
+    algorithms = {"round_even_f32", "round_even_f64", "fpowi_f32", "fpowi_f64", "x86_f2u64",
+                  "cast_f32_ui64", "cast_f32_i32", "cast_f64_i32"}
+    assert algorithms <= set(helper_library.definitions())
+    assert algorithms.isdisjoint(BUILTINS)
+
+
+_CASES = [
+    ("round_even_f64", [F64], ctypes.c_double, [(v,) for v in (0.5, 1.5, 2.5, -0.5, -2.5, 3.7, 1e300, math.inf)]),
+    ("fpowi_f64", [F64, I64], ctypes.c_double, [(2.0, 10), (2.0, -3), (-1.5, 7), (3.0, 0), (2.0, -(2**31))]),
+    ("x86_f2u64", [F64], ctypes.c_int64, [(v,) for v in (0.0, 1.5, 9.3e18, 1.9e19, -1.0, math.nan, 2.0**64)]),
+]
+
+
+@pytest.mark.parametrize("name,types,result,arguments", _CASES, ids=[c[0] for c in _CASES])
+def test_lowered_helper_computes_what_numba_computes(name, types, result, arguments):
+    lowering = ModuleLowering("", f"hl_{name}", {})
+    fn, _ = lowering.function(name, types, exported=True)
+    text = str(lowering.module)
+    llvm_engine.compile_ir(text, "helper-library-" + hashlib.sha256(text.encode()).hexdigest()[:24])
+    ctype = {I64: ctypes.c_int64, F64: ctypes.c_double}
+    native = ctypes.CFUNCTYPE(result, *(ctype[t] for t in types))(llvm_engine.address(fn.name))
+    for args in arguments:
+        expected = getattr(helpers, name)(*args)
+        got = native(*args)
+        assert got == expected or (got != got and expected != expected), (name, args, got, expected)
