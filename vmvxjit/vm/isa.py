@@ -329,6 +329,12 @@ class OpInfo(NamedTuple):
         """The mnemonic without the `vm.` prefix (`add.i32`)."""
         return self.mnemonic[3:]
 
+    @property
+    def result_bank(self) -> str | None:
+        """The bank of the one register the op writes (`vm.const.f32`: `f32`), else None."""
+        banks = [f.bank for f in self.fields if f.kind.startswith("W.")]
+        return banks[0] if len(banks) == 1 else None
+
 
 def _parse_table() -> dict:
     tables = {"core": {}, "ext_f32": {}, "ext_f64": {}}

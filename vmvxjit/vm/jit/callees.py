@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.cconv import frame_layout
-from vmvxjit.vm.jit.regions import BRANCH_OPS, COMPILABLE, MAX_REGION_BLOCKS, remaps, split_blocks
+from vmvxjit.vm.jit.branches import BRANCH_OPS, remaps
+from vmvxjit.vm.jit.regions import COMPILABLE, MAX_REGION_BLOCKS, split_blocks
 
 CCONV_BANKS = {"i": "i32", "I": "i64", "f": "f32", "F": "f64"}
 MAX_NATIVE_DEPTH = 8

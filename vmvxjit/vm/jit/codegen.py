@@ -36,7 +36,8 @@ from vmvxjit.vm.jit.loops import innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
 from vmvxjit.vm.jit.nests import find_nest
 from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, template
-from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region, remaps
+from vmvxjit.vm.jit.branches import remaps
+from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region
 from vmvxjit.vm.jit.spelling import CAST, STORE_MASK, VIEWS, literal, local_bank, var
 from vmvxjit.vm.semantics import SWITCHES_WRAPPING_CASES
 
@@ -282,7 +283,7 @@ class RegionEmitter:
                              + self.fault(FAULT_ARITHMETIC, instr.pc, *reads[:2], FAULT_OPS.index(m)))
             return lines + self.assign(w, w_field.bank, template(m).format(*reads))
         if m in CONST_OPS:
-            bank = m.split(".")[2]
+            bank = instr.op.result_bank
             w = args[-1]
             value = args[0] if len(args) == 2 else 0
             return self.assign(w, bank, literal(bank, value))
@@ -317,7 +318,7 @@ class RegionEmitter:
 
     def _switch(self, instr) -> list:
         index, default, values, w = instr.args
-        bank = instr.op.mnemonic.split(".")[2]
+        bank = instr.op.result_bank
         lines = []
         for i, raw in enumerate(values):
             value = var(raw, bank)

@@ -16,6 +16,7 @@ function, so a region knows what the code outside it reads.
 from __future__ import annotations
 
 from vmvxjit.vm import isa
+from vmvxjit.vm.jit.branches import edge_pairs
 
 _LISTS = ("list<i32>", "list<i64>", "list<f32>", "list<f64>", "list<any>")
 
@@ -72,21 +73,6 @@ def edge_live(terminator, target: int, live: dict) -> set:
         result = (result - {d for _, d in pairs if _numeric(d)}) | {
             s for s, _ in pairs if _numeric(s)}
     return result
-
-
-def edge_pairs(terminator, target: int) -> list:
-    """The remap pair lists on the edges from `terminator` to `target`."""
-    m = terminator.op.mnemonic
-    args = terminator.args
-    if m == "vm.br":
-        edges = [(args[0], args[1])]
-    elif m == "vm.cond_br":
-        edges = [(args[1], args[2]), (args[3], args[4])]
-    elif m == "vm.br_table":
-        edges = [(args[1], args[2])] + list(args[4])
-    else:
-        edges = []
-    return [pairs for pc, pairs in edges if pc == target]
 
 
 def live_in(blocks) -> dict:
@@ -146,7 +132,7 @@ def constants(blocks) -> dict:
                 if not is_const:
                     spoiled.add(slot)
                     continue
-                value = (m.split(".")[2], instr.args[0] if len(instr.args) == 2 else 0)
+                value = (instr.op.result_bank, instr.args[0] if len(instr.args) == 2 else 0)
                 if found.setdefault(slot, value) != value:
                     spoiled.add(slot)
     entry_written: set = set()

@@ -133,7 +133,7 @@ def _hoist(gen, hoisted: list, tag: str, pre: list, checks: list, spans: dict) -
     for n, (instr, operands) in enumerate(hoisted):
         m, args = instr.op.mnemonic, instr.args
         if m in CONST_OPS:
-            bank, w = m.split(".")[2], args[-1]
+            bank, w = instr.op.result_bank, args[-1]
             expr = literal(bank, args[0] if len(args) == 2 else 0)
         elif m in TEMPLATES:
             fields = instr.op.fields

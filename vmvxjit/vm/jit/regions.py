@@ -18,13 +18,13 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import BLOCK_OP, Instr
 from vmvxjit.vm.elements import FILLS, LOADS, STORES
 from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit.branches import BRANCH_OPS, remaps, targets
 from vmvxjit.vm.jit.dataflow import constants, live_in
 from vmvxjit.vm.semantics import PURE_OPS
 
 BUFFER_OPS = frozenset([*LOADS, *STORES, *FILLS, "vm.buffer.length"])
 CONST_OPS = isa.numeric_ops("vm.const.")
 SWITCH_OPS = isa.numeric_ops("vm.switch.")
-BRANCH_OPS = frozenset({"vm.br", "vm.cond_br", "vm.br_table"})   # the block terminators a region runs
 COMPILABLE = frozenset(PURE_OPS) | BUFFER_OPS | CONST_OPS | SWITCH_OPS | BRANCH_OPS
 MAX_REGION_BLOCKS = 64
 
@@ -76,31 +76,8 @@ def split_blocks(instrs: list[Instr]) -> list[Block]:
             blocks[-1].instrs.append(instr)
     for block in blocks:
         term = block.terminator
-        block.successors = _targets(term)
+        block.successors = targets(term)
     return blocks
-
-
-def _targets(instr: Instr) -> list:
-    mnemonic = instr.op.mnemonic
-    if mnemonic == "vm.br":
-        return [instr.args[0]]
-    if mnemonic == "vm.cond_br":
-        return [instr.args[1], instr.args[3]]
-    if mnemonic == "vm.br_table":
-        return [instr.args[1]] + [pc for pc, _ in instr.args[4]]
-    return []
-
-
-def remaps(instr: Instr) -> list:
-    """The (source, destination) register pairs a branch copies, per successor."""
-    mnemonic = instr.op.mnemonic
-    if mnemonic == "vm.br":
-        return [instr.args[1]]
-    if mnemonic == "vm.cond_br":
-        return [instr.args[2], instr.args[4]]
-    if mnemonic == "vm.br_table":
-        return [instr.args[2]] + [pairs for _, pairs in instr.args[4]]
-    return []
 
 
 def is_compilable(block: Block, callees: dict) -> bool:
