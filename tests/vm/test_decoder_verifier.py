@@ -11,7 +11,7 @@ from tests.support.modules import MULTI_FUNCTION, STATIC, compile_mlir
 from vmvxjit.errors import Error, VerificationError
 from vmvxjit.vm import isa
 from vmvxjit.vm.bytecode_module import BytecodeModule
-from vmvxjit.vm.decoder import decode_function, decode_instruction
+from vmvxjit.vm.decoder import Instr, decode_function, decode_instruction
 from vmvxjit.vm.module_def import load_module_def
 from vmvxjit.vm.verifier import VerifyContext, verify_function
 
@@ -165,3 +165,14 @@ def test_a_branch_remap_across_register_banks_is_rejected():
     with pytest.raises(VerificationError, match=r"branch operand remap crosses register banks "
                                                 r"\(%r0 -> %i\d+\)"):
         BytecodeModule(load_module_def(data))
+
+
+def test_instruction_edges_follow_the_isa_fields():
+    """Instr.edges: each pc field with the remap after it, then a br_table's cases."""
+    def instr(mnemonic, *args):
+        return Instr(0, 0, isa.BY_MNEMONIC[mnemonic], args)
+
+    assert instr("vm.cond_br", 3, 40, ((1, 2),), 60, ()).edges() == [(40, ((1, 2),)), (60, ())]
+    assert instr("vm.br_table", 3, 80, (), 1, ((40, ((5, 6),)),)).edges() == [(80, ()), (40, ((5, 6),))]
+    assert instr("vm.call.yieldable", 1, (), 90, ()).edges() == [(90, ())]
+    assert instr("vm.add.i32", 1, 2, 3).edges() == []

@@ -39,6 +39,19 @@ class Instr(NamedTuple):
                 return value
         raise KeyError(name)
 
+    def edges(self) -> list:
+        """(destination pc, remap pairs) of each branch the instruction may take, in
+        field order: a `pc` field with the `remap` after it, or a `cases` table's entries."""
+        found = []
+        fields = self.op.fields
+        for i, (field, value) in enumerate(zip(fields, self.args)):
+            if field.kind == "pc:u32":
+                remap = self.args[i + 1] if i + 1 < len(fields) and fields[i + 1].kind == "remap" else ()
+                found.append((value, remap))
+            elif field.kind == "cases[table_size]":
+                found += list(value)
+        return found
+
 
 class _Reader:
     """Bounds-checked little-endian reads over one function's bytes."""

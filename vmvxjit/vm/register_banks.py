@@ -90,19 +90,6 @@ def _numeric(pairs: list) -> list:
     return [(raw, bank) for raw, bank in pairs if not raw & isa.REF_BIT and bank != "ref"]
 
 
-def _edges(instr) -> list:
-    """(target pc, remap pairs) of each branch `instr` may take."""
-    edges = []
-    fields = instr.op.fields
-    for i, (field, value) in enumerate(zip(fields, instr.args)):
-        if field.kind == "pc:u32":
-            remap = instr.args[i + 1] if i + 1 < len(fields) and fields[i + 1].kind == "remap" else ()
-            edges.append((value, remap))
-        elif field.kind == "cases[table_size]":
-            edges += list(value)
-    return edges
-
-
 def _write(state: list, raw: int, bank) -> None:
     bit = 1 << raw
     for i in range(len(state)):
@@ -166,7 +153,7 @@ def _blocks(instrs: list, results, ctx: VerifyContext) -> dict:
         else:
             ops.append((instr.pc, *_effects(instr, ctx, results)))
             terminator[start] = instr
-    return {pc: (ops, _edges(terminator[pc]) if pc in terminator else []) for pc, ops in blocks.items()}
+    return {pc: (ops, terminator[pc].edges() if pc in terminator else []) for pc, ops in blocks.items()}
 
 
 def _entry_state(cconv, register_count: int) -> tuple:

@@ -1,25 +1,19 @@
-"""The branches region code runs, and the edges each one's operands encode.
+"""The branches region code runs, and the edges each one takes.
 
-One table: per branch mnemonic, a function of the decoded operands giving the
-edges in order, each `(destination pc, remap pairs)`. Successors, the remaps a
-branch copies and the remaps on one edge (dataflow) all read it. The other
-terminators (calls that yield, return, fail, yield, break) leave a region.
+A branch's edges, `(destination pc, remap pairs)` in field order, come from its
+ISA row (`decoder.Instr.edges`); successors, the remaps a branch copies and the
+remaps on one edge (dataflow) are read from them. The other terminators with a
+destination (calls that yield, yield, break) leave a region.
 """
 
 from __future__ import annotations
 
-EDGES = {
-    "vm.br": lambda args: [(args[0], args[1])],
-    "vm.cond_br": lambda args: [(args[1], args[2]), (args[3], args[4])],
-    "vm.br_table": lambda args: [(args[1], args[2]), *args[4]],
-}
-BRANCH_OPS = frozenset(EDGES)
+BRANCH_OPS = frozenset({"vm.br", "vm.cond_br", "vm.br_table"})
 
 
 def edges(instr) -> list:
     """`instr`'s (destination pc, remap pairs) per edge; none for a non-branch."""
-    edges_of = EDGES.get(instr.op.mnemonic)
-    return edges_of(instr.args) if edges_of else []
+    return instr.edges() if instr.op.mnemonic in BRANCH_OPS else []
 
 
 def targets(instr) -> list:
