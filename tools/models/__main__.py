@@ -19,7 +19,7 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from tools.models import catalog, iree_tools, results, scoreboard, suite
+from tools.models import catalog, iree_tools, peak, results, scoreboard, suite
 
 
 def _machine() -> str:
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     configs = catalog.parse_list(args.configs, list(catalog.CONFIGS), "configs")
     options = suite.Options(args.timeout, args.compile_timeout, not args.no_vmvxjit, not args.no_iree)
     saved["meta"] = {"command": "python -m tools.models " + shlex.join(sys.argv[1:] if argv is None else argv),
-                     "machine": _machine(), "versions": _versions()}
+                     "machine": _machine(), "versions": _versions(), "peak_gflops": peak.gflops()}
     tasks = [(model, config) for config in configs for model in models]
     with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
         futures = [pool.submit(suite.measure, model, config, options) for model, config in tasks]

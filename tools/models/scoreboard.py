@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from tools.models import catalog
+from tools.models import catalog, flops
 
 _HEADER = ("| model | config | matches ONNX (IREE / vmvxjit) | vmvxjit = IREE (bits) | iree-compile "
            "| IREE run-module wall / CPU | IREE call | vmvxjit cold wall / CPU | JIT compile (regions) "
-           "| vmvxjit cached wall / CPU | vmvxjit warm call | warm in compiled code / in Python regions "
+           "| vmvxjit cached wall / CPU | vmvxjit warm call | warm GFLOP/s | onnxruntime warm call (1 thread) "
+           "| warm in compiled code / in Python regions / in regions with a nest left alone "
            "| cold / IREE | cached / IREE "
            "| warm / IREE native warm | JIT compile / iree-compile llvm-cpu |")
 
@@ -66,7 +67,7 @@ def _row(record: dict, native: dict) -> str:
     """`native`: the same model's dyn-llvm record (IREE's native warm call, llvm-cpu compile)."""
     compile_ = record.get("compile", {})
     if compile_.get("status") != "ok":
-        return f"| {record['model']} | {record['config']} | {_failure(compile_)} |" + " |" * 13
+        return f"| {record['model']} | {record['config']} | {_failure(compile_)} |" + " |" * 15
     iree = record.get("iree")
     runs = record.get("vmvxjit") or {}
     cold, cached, warm = (runs.get(k) for k in ("cold", "cached", "warm"))
@@ -81,6 +82,9 @@ def _row(record: dict, native: dict) -> str:
              f"{_time(jit['seconds'])} ({jit['regions']})" if jit else "–",
              _pair(cached) if runs else "not run",
              (_failure(warm) or _time(warm["seconds"])) if runs else "not run",
+             _gflops(record["model"], warm),
+             _failure(record.get("onnxruntime")) or _time(record["onnxruntime"]["seconds"])
+             if "onnxruntime" in record else "–",
              _shares(warm),
              _ratio((cold or {}).get("wall"), iree_wall), _ratio((cached or {}).get("wall"), iree_wall),
              _ratio((warm or {}).get("seconds"), _native_warm(native)),
@@ -91,7 +95,14 @@ def _row(record: dict, native: dict) -> str:
 def _shares(warm: dict | None) -> str:
     if not warm or "compiled_share" not in warm:
         return "–"
-    return f"{warm['compiled_share']:.0%} / {warm['python_share']:.0%}"
+    left_alone = f"{warm['left_alone_share']:.0%}" if "left_alone_share" in warm else "–"
+    return f"{warm['compiled_share']:.0%} / {warm['python_share']:.0%} / {left_alone}"
+
+
+def _gflops(model: str, warm: dict | None) -> str:
+    if not warm or warm.get("status") != "ok":
+        return "–"
+    return f"{flops.count(catalog.model(model).onnx_path) / warm['seconds'] / 1e9:.1f}"
 
 
 def _native_warm(native: dict) -> float | None:
@@ -126,7 +137,10 @@ def render(saved: dict) -> str:
              "Last command: `" + meta.get("command", "?") + "`.", "",
              f"- rows measured {dates[0]} … {dates[-1]}" if dates else "- no rows measured",
              f"- machine: {meta.get('machine', '?')}",
-             f"- versions: {meta.get('versions', '?')}", "",
+             f"- versions: {meta.get('versions', '?')}",
+             f"- peak of this machine, float32, multiply and add kept apart, one core: "
+             f"{meta['peak_gflops']:.0f} GFLOP/s (`python -m tools.models.peak`)" if "peak_gflops" in meta
+             else "- peak: not measured", "",
              "Models: onnx's nine light models, prepared as onnx's backend runner does (initializer "
              "inputs dropped, IR version ≥ 7, input `arange(n)/n` as float32); imported with "
              "`iree-import-onnx --opset-version 17`; compiled with "
@@ -143,8 +157,14 @@ def render(saved: dict) -> str:
              "this can exceed the wall time they add). ONNX match: onnx's backend-test tolerance for the model (rtol 1e-3, DenseNet 2e-3; "
              "atol 1e-7). Ratios below 1 mean vmvxjit is faster; the last one compares with IREE's "
              "native (dyn-llvm, host CPU) warm call of the same model; the JIT's compile time is compared "
-             "with iree-compile's time for the same model with llvm-cpu (dyn-llvm).", "",
-             _HEADER, "|" + "---|" * 16]
+             "with iree-compile's time for the same model with llvm-cpu (dyn-llvm). Warm GFLOP/s: the "
+             "model's convolutions, matrix products and fully connected layers (2 FLOPs per "
+             "multiply-add, `tools/models/flops.py`) over the warm call. Regions with a nest left "
+             "alone: the warm call's time in compiled regions where `--trace` says a loop nest was "
+             "not interchanged (such a region may hold transformed nests too). onnxruntime: the outside "
+             "reference, its CPU provider on one thread (intra- and inter-op), median warm call, "
+             "measured when it is installed (it is not a vmvxjit dependency).", "",
+             _HEADER, "|" + "---|" * 18]
     for model in catalog.MODELS:
         for config in catalog.CONFIGS:
             record = records.get(f"{model}/{config}")

@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.models import build, catalog, compare, iree_runs, vmvxjit_runs
+from tools.models import build, catalog, compare, iree_runs, onnxruntime_warm, vmvxjit_runs
 from tools.models.prepare import Prepared, prepare
 
 
@@ -80,4 +80,6 @@ def measure(model: str, config: str, options: Options) -> dict:
         record["iree"] = _iree(built, prepared, options)
     if options.vmvxjit:
         record["vmvxjit"] = _vmvxjit(built, prepared, options)
+        if onnxruntime_warm.available():
+            record["onnxruntime"] = onnxruntime_warm.measure(prepared, options.timeout)
     return record

@@ -78,5 +78,6 @@ def measure(built: Built, prepared: Prepared, out_dir: Path, timeout: float) -> 
             measured["warm"].update(outputs=outputs, first=seconds[0],
                                     seconds=statistics.median(seconds[1:]), calls=len(seconds) - 1,
                                     compiled_share=report["compiled_share"],
-                                    python_share=report["python_share"])
+                                    python_share=report["python_share"],
+                                    left_alone_share=report["left_alone_share"])
     return measured

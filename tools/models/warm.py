@@ -5,9 +5,12 @@ a subprocess so that a time limit can kill it).
 
 Calls the function up to N times (stopping once BUDGET_S has passed after the second call),
 writes the last call's results and prints {"seconds": [per call], "compiled_share": …,
-"python_share": …} as JSON on stdout; the first call includes loading or compiling code, the
-median of the others is the warm time; the shares are the last call's time in compiled code and
-in loop regions run as Python (Module.jit_stats), as fractions of that call.
+"python_share": …, "left_alone_share": …} as JSON on stdout; the first call includes loading or
+compiling code, the median of the others is the warm time; the shares are the last call's time in
+compiled code, in loop regions run as Python, and in compiled regions holding a loop nest the
+optimizer left alone (`--trace`'s "not interchanged"; a region may hold transformed nests too, so
+this bounds the time in untransformed nests from above) (Module.jit_stats), as fractions of that
+call.
 """
 
 from __future__ import annotations
@@ -52,12 +55,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+LEFT_ALONE = "not interchanged"     # the note of a loop nest the optimizer left as it was
+
+
 def warm_shares(before: dict, after: dict, seconds: float) -> dict:
-    """Shares of a call of `seconds` spent in compiled code and in regions run as Python,
-    from Module.jit_stats() before and after it."""
-    return {key: (after[stat] - before[stat]) / seconds
-            for key, stat in (("compiled_share", "compiled_code_seconds"),
-                              ("python_share", "python_region_seconds"))}
+    """Shares of a call of `seconds` spent in compiled code, in regions run as Python and in
+    compiled regions with a nest left alone, from Module.jit_stats() before and after it."""
+    shares = {key: (after[stat] - before[stat]) / seconds
+              for key, stat in (("compiled_share", "compiled_code_seconds"),
+                                ("python_share", "python_region_seconds"))}
+    shares["left_alone_share"] = (_left_alone_seconds(after) - _left_alone_seconds(before)) / seconds
+    return shares
+
+
+def _left_alone_seconds(stats: dict) -> float:
+    return sum(region["run_seconds"] or 0.0 for region in stats["compiled"]
+               if any(LEFT_ALONE in note for note in region["notes"]))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,66 @@
+"""The scoreboard's measures of the loop optimizer (issue: loop optimizer on real models):
+FLOPs per model, the machine's mul+add peak, and the warm time in nests left alone."""
+
+import pytest
+
+from tools.models import catalog, flops, peak, scoreboard, warm
+
+
+def _conv_model(path):
+    onnx = pytest.importorskip("onnx", reason="the FLOP count reads ONNX graphs")
+    from onnx import TensorProto, helper
+
+    conv = helper.make_node("Conv", ["x", "w"], ["y"], strides=[2, 2], group=2)
+    gemm = helper.make_node("Gemm", ["f", "g"], ["z"], transB=1)
+    graph = helper.make_graph(
+        [conv, gemm], "toy",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 9, 9]),
+         helper.make_tensor_value_info("w", TensorProto.FLOAT, [6, 2, 3, 3]),
+         helper.make_tensor_value_info("f", TensorProto.FLOAT, [5, 7]),
+         helper.make_tensor_value_info("g", TensorProto.FLOAT, [3, 7])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
+         helper.make_tensor_value_info("z", TensorProto.FLOAT, None)])
+    onnx.save(helper.make_model(graph), str(path))
+    return path
+
+
+def test_flops_count_multiply_adds_of_convolutions_and_products(tmp_path):
+    path = _conv_model(tmp_path / "toy.onnx")
+    conv = 2 * (1 * 6 * 4 * 4) * (2 * 3 * 3)     # output elements × (in channels per group × kernel)
+    gemm = 2 * (5 * 3) * 7
+    assert flops.count(path) == conv + gemm
+
+
+def test_peak_is_measured_on_this_cpu(monkeypatch):
+    monkeypatch.setattr(peak, "ITERATIONS", 200_000)
+    assert peak.gflops() > 0.5
+
+
+def _stats(run_seconds, notes):
+    return {"compiled_code_seconds": sum(run_seconds), "python_region_seconds": 0.0,
+            "compiled": [{"run_seconds": s, "notes": n} for s, n in zip(run_seconds, notes)]}
+
+
+def test_left_alone_share_counts_regions_with_a_nest_not_interchanged():
+    notes = [["loop nest at 00000100: interchanged"],
+             ["loop nest at 00000200: not interchanged (the inner loop updates no single element)"],
+             []]
+    before = _stats([1.0, 2.0, 0.5], notes)
+    after = _stats([1.5, 3.0, 0.5], notes)
+    shares = warm.warm_shares(before, after, 2.0)
+    assert shares["left_alone_share"] == pytest.approx(0.5)
+    assert shares["compiled_share"] == pytest.approx(0.75)
+
+
+def test_scoreboard_shows_gflops_onnxruntime_and_shares(monkeypatch):
+    monkeypatch.setattr(flops, "count", lambda path: 4e9)
+    model = catalog.MODELS[0]
+    warm_run = {"status": "ok", "seconds": 0.5, "compiled_share": 0.9, "python_share": 0.01,
+                "left_alone_share": 0.25}
+    record = {"model": model, "config": "static", "compile": {"status": "ok", "wall": 1.0},
+              "vmvxjit": {"warm": warm_run}, "onnxruntime": {"status": "ok", "seconds": 0.01}}
+    page = scoreboard.render({"meta": {"peak_gflops": 120.0}, "records": {f"{model}/static": record}})
+    row = next(line for line in page.splitlines() if line.startswith(f"| {model} | static"))
+    assert "| 8.0 | 10 ms |" in row and "90% / 1% / 25%" in row
+    assert "120 GFLOP/s" in page
+    assert row.count("|") == page.splitlines()[page.splitlines().index(row) - 1].count("|")
