@@ -3,8 +3,8 @@
 Arguments are checked against the function's `iree.abi.declaration` before
 the call (count, rank, static dims, element type) with errors that name the
 argument. A big dense array of the declared type and static shape that the
-function can neither write nor let out of the call (read_only_arguments.py)
-is wrapped, not copied, in a program without native code; other tensors are
+function can neither write nor let out of the call (read_only_arguments.py:
+only in programs without executables) is wrapped, not copied; other tensors are
 copied once into memory from the program's pool (memory_pool.py: reused, its
 pages already faulted). Results come back as numpy arrays (views of the result
 buffers, which hold their memory out of the pool while the caller keeps them)
@@ -96,8 +96,7 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, memor
     accepted = set()
     dense = None if is_packed(expected) or None in shape else tuple(shape)
     memory_of = None if dense is None else _dense_memory(
-        element_types.byte_size(expected, math.prod(dense)), memory,
-        read_only and not memory.native_code, what)
+        element_types.byte_size(expected, math.prod(dense)), memory, read_only, what)
 
     def tensor(value):
         if (value.__class__ is np.ndarray and value.shape == dense and value.dtype == dtype
