@@ -73,7 +73,7 @@ def test_a_value_that_is_no_array_names_the_argument(multi, value, shown):
 
 
 def test_an_untyped_argument_names_the_argument_too():
-    convert = vmvxjit.api._converter("g", 2, "r", None, MemoryPool(native_code=False), read_only=False)
+    convert = vmvxjit.api._converter("g", 2, "r", None, MemoryPool(native_code=False), lambda: False)
     with pytest.raises(vmvxjit.InvalidArgumentError) as info:
         convert(np.array(["abcd"]))
     assert str(info.value) == ("INVALID_ARGUMENT; g: argument 2 has element type <U4, "

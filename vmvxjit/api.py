@@ -13,6 +13,7 @@ or Python scalars.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -42,8 +43,11 @@ class Function:
         self.declaration: Declaration | None = parse_declaration(
             function.attrs.get("iree.abi.declaration"), name)
         specs = self.declaration.inputs if self.declaration else (None,) * len(function.cconv.args)
-        read_only = read_only_arguments(program.module, program.module.exports[name])
-        self._converters = [_converter(self.name, i, ch, spec, program.memory, i in read_only)
+        module, ordinal = program.module, program.module.exports[name]
+        # Analysed when the first big array arrives (a big static function takes a while).
+        read_only = functools.cache(lambda: read_only_arguments(module, ordinal))
+        self._converters = [_converter(self.name, i, ch, spec, program.memory,
+                                       lambda i=i: i in read_only())
                             for i, (ch, spec) in enumerate(zip(function.cconv.args, specs))]
 
     def __repr__(self) -> str:
@@ -64,10 +68,10 @@ class Function:
 
 
 def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, memory: MemoryPool,
-               read_only: bool):
+               read_only):
     """A function checking and converting argument `index` (built once per export;
-    copies into memory from `memory`; `read_only`: the function cannot write the
-    argument's buffer nor let it out of the call)."""
+    copies into memory from `memory`; `read_only()`: whether the function can neither
+    write the argument's buffer nor let it out of the call)."""
     what = f"{function}: argument {index}" + (f" (%{spec.name}: {spec.type_text})" if spec else "")
     if ch in _SCALARS:
         cast = _SCALARS[ch]
@@ -124,26 +128,27 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, memor
 WRAP_ALIGNMENT = 16
 
 
-def _dense_memory(length: int, memory: MemoryPool, wrap: bool, what: str):
+def _dense_memory(length: int, memory: MemoryPool, read_only, what: str):
     """A function giving the buffer memory of a C-contiguous array of the declared
-    type and shape (`length` bytes): the array's own bytes, read-only, when `wrap`
-    allows and it is big enough for a copy to cost more than the checks (and
-    aligned); else a copy, in one numpy call for a small one the pool would not
+    type and shape (`length` bytes): a big one's own bytes, read-only, when
+    `read_only()` and it is aligned (for a small one a copy costs less than the
+    checks); else a copy, in one numpy call for a small one the pool would not
     keep when no native code needs alignment and no cap counts it."""
     def copy(value: np.ndarray) -> np.ndarray:
         data = memory.empty(length, what)
         data[:] = np.frombuffer(value, np.uint8)
         return data
 
-    if wrap and length >= POOLED_BYTES:
-        def wrapped(value: np.ndarray) -> np.ndarray:
-            data = np.frombuffer(value, np.uint8)
-            if data.ctypes.data % WRAP_ALIGNMENT:
-                return copy(value)
-            data.flags.writeable = False
-            return data
-        return wrapped
-    if length < POOLED_BYTES and not memory.native_code and memory.limit.cap is None:
+    if length >= POOLED_BYTES:
+        def wrapped_or_copied(value: np.ndarray) -> np.ndarray:
+            if read_only():
+                data = np.frombuffer(value, np.uint8)
+                if data.ctypes.data % WRAP_ALIGNMENT == 0:
+                    data.flags.writeable = False
+                    return data
+            return copy(value)
+        return wrapped_or_copied
+    if not memory.native_code and memory.limit.cap is None:
         return lambda value: np.ndarray.copy(np.frombuffer(value, np.uint8))
     return copy
 

@@ -16,6 +16,9 @@ argument counts as writable.
 
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
 from vmvxjit.vm import isa
 
 # Ops and hal_inline imports that only read a ref operand (their results are new values).
@@ -44,53 +47,88 @@ def read_only_arguments(module, ordinal: int) -> frozenset:
     if any(dep.name == "hal_loader" for dep in module.dependencies):
         return frozenset()
     function = module.functions[ordinal]
-    instrs = function.instrs
-    names = [i.full_name for i in module.imports]
+    steps = _steps(function.instrs, [i.full_name for i in module.imports])
     refs = [pos for pos, ch in enumerate(function.cconv.args) if ch == "r"]
-    return frozenset(pos for register, pos in enumerate(refs)
-                     if not _may_escape(instrs, names, register))
+    return frozenset(pos for register, pos in enumerate(refs) if not _may_escape(steps, register))
+
+
+class _Step(NamedTuple):
+    """What one instruction does to the registers that may reach an argument."""
+
+    escapes: frozenset     # registers whose use here is a write or an escape
+    derives: frozenset     # registers whose use here makes `writes` reach what they reach
+    writes: frozenset      # registers it writes
+    successors: tuple      # (instruction index or None when unknown, ((source, destination), ...))
+
+
+def _steps(instrs: list, imports: list) -> list:
+    index = {instr.pc: i for i, instr in enumerate(instrs)}
+    steps = []
+    for i, instr in enumerate(instrs):
+        layout = _layout(instr.op)
+        args = instr.args
+        name = _name(instr, imports)
+        reads = [(args[k] & isa.REF_MASK, f) for k, f in layout.ref_reads]
+        reads += [(r, f) for k, f in layout.ref_lists for r in map(_ref, args[k]) if r is not None]
+        if name in DERIVES:
+            escapes, derives = frozenset(), frozenset(r for r, _ in reads)
+        elif name in READS:
+            escapes = frozenset(r for r, f in reads if (name, f) in WRITTEN_FIELDS)
+            derives = frozenset()
+        else:
+            escapes, derives = frozenset(r for r, _ in reads), frozenset()
+        writes = {args[k] & isa.REF_MASK for k in layout.ref_writes}
+        writes.update(r for k in layout.result_lists for r in map(_ref, args[k]) if r is not None)
+        edges = [(args[k], args[m] if m is not None else ()) for k, m in layout.targets]
+        edges += [edge for k in layout.cases for edge in args[k]]
+        successors = [(index.get(pc), _ref_pairs(remap)) for pc, remap in edges]
+        if layout.falls_through and i + 1 < len(instrs):
+            successors.append((i + 1, ()))
+        steps.append(_Step(escapes, derives, frozenset(writes), tuple(successors)))
+    return steps
+
+
+class _Layout(NamedTuple):
+    """Where an opcode's ref operands, results and branch targets are among its fields."""
+
+    ref_reads: tuple       # (field position, field name) of ref registers read
+    ref_lists: tuple       # (field position, field name) of operand lists (refs among them)
+    ref_writes: tuple      # field positions of ref registers written
+    result_lists: tuple    # field positions of result lists
+    targets: tuple         # (pc field position, its remap field position or None)
+    cases: tuple           # field positions of branch tables
+    falls_through: bool
+
+
+@functools.cache
+def _layout(op) -> _Layout:
+    fields = op.fields
+    reads, lists, writes, results, targets, cases = [], [], [], [], [], []
+    for k, field in enumerate(fields):
+        if field.is_register and field.bank == "ref":
+            (reads if field.kind.startswith("R.") else writes).append(
+                (k, field.name) if field.kind.startswith("R.") else k)
+        elif field.kind.startswith("list<") and field.kind != "list<u16>":
+            lists.append((k, field.name))
+        elif field.kind.startswith("rlist<"):
+            results.append(k)
+        elif field.kind == "pc:u32":
+            remap = next((m for m in range(k + 1, len(fields)) if fields[m].name.endswith("operands")),
+                         None)
+            targets.append((k, remap))
+        elif field.kind.startswith("cases"):
+            cases.append(k)
+    return _Layout(tuple(reads), tuple(lists), tuple(writes), tuple(results), tuple(targets),
+                   tuple(cases), op.mnemonic not in NO_FALLTHROUGH)
 
 
 def _ref(raw: int) -> int | None:
     return raw & isa.REF_MASK if raw & isa.REF_BIT else None
 
 
-def _reads(instr) -> list:
-    """(ref register, field name) for each ref operand `instr` reads."""
-    found = []
-    for field, value in zip(instr.op.fields, instr.args):
-        if field.kind.startswith("R.") and field.bank == "ref":
-            found.append((value & isa.REF_MASK, field.name))
-        elif field.kind.startswith("list<") and field.kind != "list<u16>":
-            found += [(r, field.name) for r in map(_ref, value) if r is not None]
-    return found
-
-
-def _writes(instr) -> list:
-    """Ref registers `instr` writes."""
-    found = []
-    for field, value in zip(instr.op.fields, instr.args):
-        if field.kind.startswith("W.") and field.bank == "ref":
-            found.append(value & isa.REF_MASK)
-        elif field.kind.startswith("rlist<"):
-            found += [r for r in map(_ref, value) if r is not None]
-    return found
-
-
-def _edges(instr) -> list:
-    """(target pc, [(source, destination) ref pairs]) for each branch edge."""
-    edges = []
-    fields = [f.name for f in instr.op.fields]
-    args = dict(zip(fields, instr.args))
-    for field, value in zip(instr.op.fields, instr.args):
-        if field.kind == "pc:u32":
-            remap = next((args[n] for n in fields[fields.index(field.name) + 1:]
-                          if n.endswith("operands")), ())
-            edges.append((value, remap))
-        elif field.kind.startswith("cases"):
-            edges += [(pc, remap) for pc, remap in value]
-    return [(pc, [(_ref(s), _ref(d)) for s, d in remap if _ref(d) is not None])
-            for pc, remap in edges]
+def _ref_pairs(remap) -> tuple:
+    """The (source, destination) pairs of a branch's remap that move refs."""
+    return tuple((_ref(s), _ref(d)) for s, d in remap if d & isa.REF_BIT)
 
 
 def _name(instr, imports: list) -> str:
@@ -100,34 +138,30 @@ def _name(instr, imports: list) -> str:
     return instr.op.mnemonic
 
 
-def _may_escape(instrs: list, imports: list, argument: int) -> bool:
+def _may_escape(steps: list, argument: int) -> bool:
     """Whether ref register `argument`, as the function starts, may reach a use
-    outside READS and DERIVES on some path."""
-    index = {instr.pc: i for i, instr in enumerate(instrs)}
-    entry = [set() for _ in instrs]
-    entry[0] = {argument}
+    that escapes on some path (a forward may-analysis to a fixed point)."""
+    entry = [frozenset()] * len(steps)
+    entry[0] = frozenset({argument})
     work = [0]
     while work:
         i = work.pop()
-        instr = instrs[i]
         held = entry[i]
-        used = [(r, f) for r, f in _reads(instr) if r in held]
-        name = _name(instr, imports)
-        if used and (name not in READS and name not in DERIVES
-                     or any((name, f) in WRITTEN_FIELDS for _, f in used)):
+        step = steps[i]
+        if held & step.escapes:
             return True
-        out = held - set(_writes(instr))
-        if used and name in DERIVES:
-            out |= set(_writes(instr))
-        successors = _edges(instr)
-        if instr.op.mnemonic not in NO_FALLTHROUGH and i + 1 < len(instrs):
-            successors.append((instrs[i + 1].pc, []))
-        for pc, pairs in successors:
-            state = (out - {d for _, d in pairs}) | {d for s, d in pairs if s in out}
-            j = index.get(pc)
+        out = held - step.writes
+        if held & step.derives:
+            out |= step.writes
+        for j, pairs in step.successors:
+            state = out
+            if pairs:
+                state = (out - {d for _, d in pairs}) | {d for s, d in pairs if s in out}
             if j is None:
-                return True
+                if state:
+                    return True
+                continue
             if not state <= entry[j]:
-                entry[j] |= state
+                entry[j] = entry[j] | state
                 work.append(j)
     return False
