@@ -8,6 +8,7 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import CONFIGS, DYNAMIC_LLVM, FULL_HAL, STATIC, compile_mlir
+from vmvxjit.hal_inline.buffer import aligned_zeros
 from vmvxjit.hal_inline.memory_pool import MemoryPool
 
 MULTI = """
@@ -303,8 +304,17 @@ func.func @add(%a: tensor<65536xf32>, %b: tensor<65536xf32>) -> tensor<65536xf32
 
 
 def _big_inputs(seed: int) -> tuple:
+    """Two 256 KiB arrays on cache lines (a misaligned one that size is copied)."""
     rng = np.random.default_rng(seed)
-    return tuple(rng.standard_normal(65536, np.float32) for _ in range(2))
+    return tuple(_at(rng.standard_normal(65536, np.float32), 0) for _ in range(2))
+
+
+def _at(array: np.ndarray, offset: int) -> np.ndarray:
+    """A copy of `array` starting `offset` bytes past a 64-byte boundary."""
+    memory = aligned_zeros(array.nbytes + 64)[offset:offset + array.nbytes]
+    copy = memory.view(array.dtype)
+    copy[:] = array
+    return copy
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))
@@ -322,14 +332,18 @@ def test_big_arguments_are_wrapped_only_where_nothing_can_write_them(config):
     assert a.tobytes() == before.tobytes()
 
 
-def test_a_misaligned_big_argument_is_copied():
+@pytest.mark.parametrize("offset", [4, 16])
+def test_an_argument_off_a_cache_line_is_copied_up_to_a_mebibyte(offset):
+    """Misaligned (4) it is always copied; on 16 bytes, wrapped only past 1 MiB, where a
+    copy costs more than unaligned loads."""
     a, b = _big_inputs(5)
-    raw = np.zeros(a.nbytes + 4, np.uint8)
-    raw[4:] = a.view(np.uint8)
-    misaligned = np.frombuffer(raw.data, np.float32, a.size, 4)
     module = vmvxjit.load(compile_mlir(BIG_ADD, STATIC))
-    assert not np.shares_memory(module.add._converters[0](misaligned).buffer.data(), raw)
-    assert module.add(misaligned, b).tobytes() == (a + b).tobytes()
+    shifted = _at(a, offset)
+    assert not np.shares_memory(module.add._converters[0](shifted).buffer.data(), shifted)
+    assert module.add(shifted, b).tobytes() == (a + b).tobytes()
+    big = vmvxjit.load(compile_mlir(BIG_ADD.replace("65536", "524288"), STATIC))
+    large = _at(np.ones(524288, np.float32), offset)
+    assert np.shares_memory(big.add._converters[0](large).buffer.data(), large) == (offset == 16)
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))

@@ -2,8 +2,8 @@
 
 Arguments are checked against the function's `iree.abi.declaration` before
 the call (count, rank, static dims, element type) with errors that name the
-argument. A big dense array of the declared type and static shape that the
-function can neither write nor let out of the call (read_only_arguments.py:
+argument. A big, aligned, dense array of the declared type and static shape that
+the function can neither write nor let out of the call (read_only_arguments.py:
 only in programs without executables) is wrapped, not copied; other tensors are
 copied once into memory from the program's pool (memory_pool.py: reused, its
 pages already faulted). Results come back as numpy arrays (views of the result
@@ -21,7 +21,7 @@ import numpy as np
 from vmvxjit.declaration import Declaration, ValueSpec, parse_declaration
 from vmvxjit.errors import InvalidArgumentError
 from vmvxjit.hal_inline import element_types
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
+from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, BufferView, HalBuffer
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
 from vmvxjit.hal_inline.read_only_arguments import read_only_arguments
 from vmvxjit.runtime import Program
@@ -126,24 +126,32 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, memor
 # Alignment a wrapped argument needs: VM code may read any element type (at most
 # 8 bytes) at multiples of its size, and compiled code assumes natural alignment.
 WRAP_ALIGNMENT = 16
+# Up to this size, an argument that is not on a cache line (ALLOCATION_ALIGNMENT, as
+# IREE allocates) is copied to one rather than wrapped: the copy (~40 us per MiB
+# here) costs less than unaligned vector loads cost a kernel that reads its inputs
+# many times (matmul 256^3: +25%); streaming kernels over bigger inputs do not notice.
+ALIGNED_COPY_BYTES = 1 << 20
 
 
 def _dense_memory(length: int, memory: MemoryPool, read_only, what: str):
     """A function giving the buffer memory of a C-contiguous array of the declared
     type and shape (`length` bytes): a big one's own bytes, read-only, when
-    `read_only()` and it is aligned (for a small one a copy costs less than the
-    checks); else a copy, in one numpy call for a small one the pool would not
-    keep when no native code needs alignment and no cap counts it."""
+    `read_only()` and it is aligned (see ALIGNED_COPY_BYTES; for a small one a
+    copy costs less than the checks); else a copy, in one numpy call for a small
+    one the pool would not keep when no native code needs alignment and no cap
+    counts it."""
     def copy(value: np.ndarray) -> np.ndarray:
         data = memory.empty(length, what)
         data[:] = np.frombuffer(value, np.uint8)
         return data
 
     if length >= POOLED_BYTES:
+        alignment = WRAP_ALIGNMENT if length > ALIGNED_COPY_BYTES else ALLOCATION_ALIGNMENT
+
         def wrapped_or_copied(value: np.ndarray) -> np.ndarray:
             if read_only():
                 data = np.frombuffer(value, np.uint8)
-                if data.ctypes.data % WRAP_ALIGNMENT == 0:
+                if data.ctypes.data % alignment == 0:
                     data.flags.writeable = False
                     return data
             return copy(value)
