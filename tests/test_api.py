@@ -8,7 +8,8 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import CONFIGS, DYNAMIC_LLVM, FULL_HAL, STATIC, compile_mlir
-from vmvxjit.vm.allocation_limit import UNLIMITED
+from vmvxjit.hal_inline.buffer import aligned_zeros
+from vmvxjit.hal_inline.memory_pool import MemoryPool
 
 MULTI = """
 func.func @f(%a: tensor<?x4xf32>, %b: i32, %c: tensor<i64>) -> (tensor<?x4xf32>, i32, tensor<i64>) {
@@ -73,7 +74,7 @@ def test_a_value_that_is_no_array_names_the_argument(multi, value, shown):
 
 
 def test_an_untyped_argument_names_the_argument_too():
-    convert = vmvxjit.api._converter("g", 2, "r", None, native_code=False, limit=UNLIMITED)
+    convert = vmvxjit.api._converter("g", 2, "r", None, MemoryPool(native_code=False), lambda: False)
     with pytest.raises(vmvxjit.InvalidArgumentError) as info:
         convert(np.array(["abcd"]))
     assert str(info.value) == ("INVALID_ARGUMENT; g: argument 2 has element type <U4, "
@@ -137,9 +138,9 @@ def test_unknown_tier_is_an_error():
 
 @pytest.mark.parametrize("flags", [STATIC, DYNAMIC_LLVM], ids=["static", "dyn-llvm"])
 def test_arguments_are_copies_whatever_their_layout(flags):
-    """Dense arrays of the declared type take the one-copy path (static: no native
-    code); strided, big-endian and list arguments the general one. All give the
-    same result, and the caller's arrays are never the program's buffers."""
+    """Small dense arrays of the declared type take the one-copy path; strided,
+    big-endian and list arguments the general one. All give the same result, and
+    the caller's arrays are never the program's buffers."""
     rng = np.random.default_rng(2)
     a = rng.standard_normal((8, 16), np.float32)
     b = rng.standard_normal((16, 4), np.float32)
@@ -292,3 +293,91 @@ def test_threads_must_be_a_whole_number(monkeypatch):
     monkeypatch.setenv("VMVXJIT_THREADS", "many")
     with pytest.raises(vmvxjit.InvalidArgumentError, match="not 'many'"):
         vmvxjit.load(compile_mlir(MATMUL, STATIC))
+
+
+BIG_ADD = """
+func.func @add(%a: tensor<65536xf32>, %b: tensor<65536xf32>) -> tensor<65536xf32> {
+  %0 = arith.addf %a, %b : tensor<65536xf32>
+  return %0 : tensor<65536xf32>
+}
+"""
+
+
+def _big_inputs(seed: int) -> tuple:
+    """Two 256 KiB arrays on cache lines (a misaligned one that size is copied)."""
+    rng = np.random.default_rng(seed)
+    return tuple(_at(rng.standard_normal(65536, np.float32), 0) for _ in range(2))
+
+
+def _at(array: np.ndarray, offset: int) -> np.ndarray:
+    """A copy of `array` starting `offset` bytes past a 64-byte boundary."""
+    memory = aligned_zeros(array.nbytes + 64)[offset:offset + array.nbytes]
+    copy = memory.view(array.dtype)
+    copy[:] = array
+    return copy
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_big_arguments_are_wrapped_only_where_nothing_can_write_them(config):
+    """A big dense argument a program without executables only reads is its caller's
+    memory, read-only (a write would fault instead of changing the caller's array);
+    with executables, which may write any binding, it is a copy."""
+    module = vmvxjit.load(compile_mlir(BIG_ADD, CONFIGS[config]))
+    a, b = _big_inputs(4)
+    view = module.add._converters[0](a)
+    assert np.shares_memory(view.buffer.data(), a) == (config == "static")
+    assert view.buffer.storage().mutable == (config != "static")
+    before = a.copy()
+    assert module.add(a, b).tobytes() == (a + b).tobytes()
+    assert a.tobytes() == before.tobytes()
+
+
+@pytest.mark.parametrize("offset", [4, 16])
+def test_an_argument_off_a_cache_line_is_copied_up_to_a_mebibyte(offset):
+    """Misaligned (4) it is always copied; on 16 bytes, wrapped only past 1 MiB, where a
+    copy costs more than unaligned loads."""
+    a, b = _big_inputs(5)
+    module = vmvxjit.load(compile_mlir(BIG_ADD, STATIC))
+    shifted = _at(a, offset)
+    assert not np.shares_memory(module.add._converters[0](shifted).buffer.data(), shifted)
+    assert module.add(shifted, b).tobytes() == (a + b).tobytes()
+    big = vmvxjit.load(compile_mlir(BIG_ADD.replace("65536", "524288"), STATIC))
+    large = _at(np.ones(524288, np.float32), offset)
+    assert np.shares_memory(big.add._converters[0](large).buffer.data(), large) == (offset == 16)
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_big_results_own_their_memory_and_come_back_to_the_pool(config):
+    """A result the caller keeps is never reused by a later call; results the caller
+    dropped are: a loop of calls takes no new memory."""
+    module = vmvxjit.load(compile_mlir(BIG_ADD, CONFIGS[config]))
+    a, b = _big_inputs(6)
+    first = module.add(a, b)
+    second = module.add(b, b)
+    assert not np.shares_memory(first, second)
+    assert first.tobytes() == (a + b).tobytes() and second.tobytes() == (b + b).tobytes()
+    first[:] = 0
+    assert module.add(a, b).tobytes() == (a + b).tobytes() and not first.any()
+    del first, second
+    pool = module._program.memory
+    idle = pool.idle()
+    for _ in range(6):
+        module.add(a, b)
+    assert idle > 0 and pool.idle() == idle
+
+
+def test_warm_numpy_calls_run_compiled_code():
+    """In the default tier, a warm call with numpy arguments (wrapped, read-only)
+    runs the add's loop as compiled code, not as Python."""
+    module = vmvxjit.load(compile_mlir(BIG_ADD, STATIC), tier="auto")
+    a, b = _big_inputs(7)
+    for _ in range(50):
+        module.add(a, b)
+        if module.jit_stats()["compiled_code_entries"]:
+            break
+    before = module.jit_stats()
+    assert module.add(a, b).tobytes() == (a + b).tobytes()
+    after = module.jit_stats()
+    assert after["compiled_code_entries"] == before["compiled_code_entries"] + 1
+    assert after["python_region_seconds"] == before["python_region_seconds"]
+    assert not after["not_compiled"] and not after["run_as_python"]

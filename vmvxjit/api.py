@@ -2,24 +2,31 @@
 
 Arguments are checked against the function's `iree.abi.declaration` before
 the call (count, rank, static dims, element type) with errors that name the
-argument; tensors are copied into fresh HAL buffers (a dense array of the
-declared type and static shape in one numpy copy when no native code can see
-the buffer, which then needs no alignment or guard bytes); results come back as
-numpy arrays (views of the result buffers) or Python scalars.
+argument. A big, aligned, dense array of the declared type and static shape that
+the function can neither write nor let out of the call (read_only_arguments.py:
+only in programs without executables) is wrapped, not copied; other tensors are
+copied once into memory from the program's pool (memory_pool.py: reused, its
+pages already faulted). Results come back as numpy arrays (views of the result
+buffers, which hold their memory out of the pool while the caller keeps them)
+or Python scalars.
 """
 
 from __future__ import annotations
+
+import functools
+import math
 
 import numpy as np
 
 from vmvxjit.declaration import Declaration, ValueSpec, parse_declaration
 from vmvxjit.errors import InvalidArgumentError
 from vmvxjit.hal_inline import element_types
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
+from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, BufferView, HalBuffer
+from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
+from vmvxjit.hal_inline.read_only_arguments import read_only_arguments
 from vmvxjit.runtime import Program
-from vmvxjit.vm.allocation_limit import AllocationLimit
 from vmvxjit.vm.buffer import VmBuffer
-from vmvxjit.tooling.arrays import array_from_buffer_view, buffer_view_from_array, is_packed
+from vmvxjit.tooling.arrays import array_from_buffer_view, is_packed, view_bytes
 
 _SCALARS = {"i": int, "I": int, "f": float, "F": float}
 
@@ -36,8 +43,11 @@ class Function:
         self.declaration: Declaration | None = parse_declaration(
             function.attrs.get("iree.abi.declaration"), name)
         specs = self.declaration.inputs if self.declaration else (None,) * len(function.cconv.args)
-        self._converters = [_converter(self.name, i, ch, spec, program.native_code,
-                                       program.context.allocations)
+        module, ordinal = program.module, program.module.exports[name]
+        # Analysed when the first big array arrives (a big static function takes a while).
+        read_only = functools.cache(lambda: read_only_arguments(module, ordinal))
+        self._converters = [_converter(self.name, i, ch, spec, program.memory,
+                                       lambda i=i: i in read_only())
                             for i, (ch, spec) in enumerate(zip(function.cconv.args, specs))]
 
     def __repr__(self) -> str:
@@ -57,10 +67,11 @@ class Function:
         return tuple(_to_host(v, held) for v in results)
 
 
-def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, native_code: bool,
-               limit: AllocationLimit):
-    """A function checking and converting argument `index` (built once per export; its
-    buffers charged to `limit`)."""
+def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, memory: MemoryPool,
+               read_only):
+    """A function checking and converting argument `index` (built once per export;
+    copies into memory from `memory`; `read_only()`: whether the function can neither
+    write the argument's buffer nor let it out of the call)."""
     what = f"{function}: argument {index}" + (f" (%{spec.name}: {spec.type_text})" if spec else "")
     if ch in _SCALARS:
         cast = _SCALARS[ch]
@@ -77,22 +88,24 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, nativ
             if value is None or isinstance(value, BufferView):
                 return value
             array = _as_array(value, None, what)
-            if _element_type(array) is None:
+            element_type = _element_type(array)
+            if element_type is None:
                 raise InvalidArgumentError(
                     f"{what} has element type {array.dtype}, which no buffer view can hold")
-            return buffer_view_from_array(array, None, limit)
+            return _copied_view(array, element_type, memory, what)
         return untyped
     expected = element_types.parse_element_type(spec.element_type)
     dtype = element_types.numpy_dtype(expected)
     shape = spec.shape
     accepted = set()
-    dense = None if native_code or is_packed(expected) or None in shape else tuple(shape)
-    copy = _copier(limit, what)
+    dense = None if is_packed(expected) or None in shape else tuple(shape)
+    memory_of = None if dense is None else _dense_memory(
+        element_types.byte_size(expected, math.prod(dense)), memory, read_only, what)
 
     def tensor(value):
         if (value.__class__ is np.ndarray and value.shape == dense and value.dtype == dtype
                 and value.flags.c_contiguous):
-            return BufferView(HalBuffer(copy(np.frombuffer(value, np.uint8))), dense, expected)
+            return BufferView(HalBuffer(memory_of(value)), dense, expected)
         if value is None or isinstance(value, BufferView):
             return value
         array = value if isinstance(value, np.ndarray) else _as_array(value, dtype, what)
@@ -106,25 +119,54 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, nativ
                 d is not None and d != n for d, n in zip(shape, array.shape)):
             raise InvalidArgumentError(
                 f"{what} has shape {tuple(array.shape)} but {spec.type_text} is expected")
-        return buffer_view_from_array(array, expected, limit)
+        return _copied_view(array, expected, memory, what)
     return tensor
 
 
-def _copier(limit: AllocationLimit, what: str):
-    """A function copying a uint8 array into new memory charged to `limit` (a plain
-    copy, the per-call fast path, when there is no cap)."""
-    if limit.cap is None:
-        return np.ndarray.copy
+# Alignment a wrapped argument needs: VM code may read any element type (at most
+# 8 bytes) at multiples of its size, and compiled code assumes natural alignment.
+WRAP_ALIGNMENT = 16
+# Up to this size, an argument that is not on a cache line (ALLOCATION_ALIGNMENT, as
+# IREE allocates) is copied to one rather than wrapped: the copy (~40 us per MiB
+# here) costs less than unaligned vector loads cost a kernel that reads its inputs
+# many times (matmul 256^3: +25%); streaming kernels over bigger inputs do not notice.
+ALIGNED_COPY_BYTES = 1 << 20
 
-    def copy(data: np.ndarray) -> np.ndarray:
-        memory = limit.allocate(data.size, _empty, what)
-        memory[:] = data
-        return memory
+
+def _dense_memory(length: int, memory: MemoryPool, read_only, what: str):
+    """A function giving the buffer memory of a C-contiguous array of the declared
+    type and shape (`length` bytes): a big one's own bytes, read-only, when
+    `read_only()` and it is aligned (see ALIGNED_COPY_BYTES; for a small one a
+    copy costs less than the checks); else a copy, in one numpy call for a small
+    one the pool would not keep when no native code needs alignment and no cap
+    counts it."""
+    def copy(value: np.ndarray) -> np.ndarray:
+        data = memory.empty(length, what)
+        data[:] = np.frombuffer(value, np.uint8)
+        return data
+
+    if length >= POOLED_BYTES:
+        alignment = WRAP_ALIGNMENT if length > ALIGNED_COPY_BYTES else ALLOCATION_ALIGNMENT
+
+        def wrapped_or_copied(value: np.ndarray) -> np.ndarray:
+            if read_only():
+                data = np.frombuffer(value, np.uint8)
+                if data.ctypes.data % alignment == 0:
+                    data.flags.writeable = False
+                    return data
+            return copy(value)
+        return wrapped_or_copied
+    if not memory.native_code and memory.limit.cap is None:
+        return lambda value: np.ndarray.copy(np.frombuffer(value, np.uint8))
     return copy
 
 
-def _empty(length: int) -> np.ndarray:
-    return np.empty(length, np.uint8)
+def _copied_view(array: np.ndarray, element_type: int, memory: MemoryPool, what: str) -> BufferView:
+    """A view of `element_type` over a copy of `array`'s dense bytes in memory from `memory`."""
+    data = view_bytes(array, element_type)
+    copy = memory.empty(data.size, what)
+    copy[:] = data
+    return BufferView(HalBuffer(copy), array.shape, element_type)
 
 
 def _as_array(value, dtype, what: str) -> np.ndarray:
@@ -154,12 +196,29 @@ def _to_host(value, held: list):
     """A result as numpy (a view of its buffer, a copy when that buffer is memory a
     global of the module holds: a later call could change it, and writing to the
     result would change the module's state) or as the scalar it is."""
-    if not isinstance(value, BufferView):
+    if value.__class__ is not BufferView:
         return value
-    array = array_from_buffer_view(value, copy=False)
+    array = _result_array(value)
     if held and any(np.may_share_memory(array, memory) for memory in held):
         return array.copy()
     return array
+
+
+def _result_array(view: BufferView) -> np.ndarray:
+    """The view's elements as an array over its buffer, made in one numpy call when
+    the buffer holds exactly the elements (array_from_buffer_view otherwise: packed
+    types, and the error for a buffer of another size)."""
+    dtype = _RESULT_DTYPES.get(view.element_type)
+    if dtype is None:
+        dtype = _RESULT_DTYPES[view.element_type] = (
+            False if is_packed(view.element_type) else element_types.numpy_dtype(view.element_type))
+    buffer = view.buffer
+    if dtype is False or dtype is None or dtype.itemsize * math.prod(view.shape) != buffer.length:
+        return array_from_buffer_view(view, copy=False)
+    return np.ndarray(view.shape, dtype, buffer.allocation, buffer.offset)
+
+
+_RESULT_DTYPES: dict = {}   # element type -> numpy dtype; False for packed types
 
 
 def _global_memory(global_refs: list) -> list:

@@ -16,8 +16,7 @@ from vmvxjit.vm.jit.tier import JitTier
 
 def _hal_inline(options, context, module):
     from vmvxjit.hal_inline.module import HalInlineModule
-    return HalInlineModule(trace_stream=options.get("trace_stream"), native_code=has_native_code(module),
-                           allocations=context.allocations)
+    return HalInlineModule(trace_stream=options.get("trace_stream"), memory=options["memory"])
 
 
 def _hal_loader(options, context, module):
@@ -91,6 +90,9 @@ class Program:
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
         self.module = module
         self.native_code = has_native_code(module)
+        from vmvxjit.hal_inline.memory_pool import MemoryPool
+        self.memory = MemoryPool(allocations, self.native_code)
+        options["memory"] = self.memory
         self.context = Context(jit=JitTier.resolve(options.get("tier")), allocations=allocations)
         missing = missing_modules(module.dependencies)
         if missing:

@@ -3,7 +3,10 @@
 `setup` compiles (cached on disk), loads the module and warms it up, once per process; each timed
 call is `function(*inputs)` with the same seeded inputs, converted to buffer views once (as
 iree-benchmark-module parses its inputs once), so it includes the library API's argument checks
-and the numpy result views, not the copies of numpy inputs (`per_call` times those).
+and the numpy result views, not the conversion of numpy inputs. The `...Numpy` suites pass the
+numpy arrays themselves, as a user's call does (numpy in and out: the inputs wrapped or copied
+into pooled memory on every call); against their buffer-view twin the difference is that
+conversion (`per_call` times it on small calls).
 Combinations that do not compile, or whose kernels are still interpreted (minutes per call), are
 skipped (n/a); see `benchmarks/programs.py` and `common.py`.
 """
@@ -25,6 +28,11 @@ class _Call:
 
     def time_call(self, config):
         self.function(*self.inputs)
+
+
+class _NumpyCall(_Call):
+    def setup(self, config):
+        self.function, self.inputs = common.prepared(self.program, config, numpy_inputs=True)
 
 
 class Add4(_Call):
@@ -55,3 +63,13 @@ class Softmax(_Call):
 class Reduction(_Call):
     """row sums of 1024x1024."""
     program = "reduction"
+
+
+class ElementwiseNumpy(_NumpyCall):
+    """`Elementwise` with numpy arrays in (3 x 4 MiB) and out."""
+    program = "elementwise"
+
+
+class MatmulNumpy(_NumpyCall):
+    """`Matmul` with numpy arrays in (2 x 256 KiB) and out."""
+    program = "matmul"

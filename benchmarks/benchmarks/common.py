@@ -66,10 +66,11 @@ def vmfb(program: str, config: str) -> Path:
         raise NotImplementedError(f"does not compile: {error}") from None
 
 
-def prepared(program: str, config: str):
+def prepared(program: str, config: str, numpy_inputs: bool = False):
     """(function, inputs) for a benchmark: compiled, loaded and warmed up (one call, then up to
-    ~1 s / 300 more calls so the auto tier has compiled its hot loops)."""
-    return once((program, config, TIER), lambda: _prepare(program, config))
+    ~1 s / 300 more calls so the auto tier has compiled its hot loops); the inputs are buffer
+    views made once, or with `numpy_inputs` the seeded arrays, which every call converts."""
+    return once((program, config, TIER, numpy_inputs), lambda: _prepare(program, config, numpy_inputs))
 
 
 def once(key, make):
@@ -83,7 +84,7 @@ def once(key, make):
     return entry
 
 
-def _prepare(program: str, config: str):
+def _prepare(program: str, config: str, numpy_inputs: bool):
     import vmvxjit
 
     tier = TIER or os.environ.get("VMVXJIT_TIER") or "auto"
@@ -96,8 +97,8 @@ def _prepare(program: str, config: str):
     spec = programs.PROGRAMS[program]
     inputs = programs.make_inputs(spec)
     function = vmvxjit.load(str(path), **load_options())[spec.function]
-    # Inputs are converted once, as iree-benchmark-module parses its inputs once.
-    inputs = [vmvxjit.buffer_view(x) for x in inputs]
+    if not numpy_inputs:   # converted once, as iree-benchmark-module parses its inputs once
+        inputs = [vmvxjit.buffer_view(x) for x in inputs]
     return warmed_up(function, inputs)
 
 

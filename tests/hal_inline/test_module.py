@@ -6,6 +6,7 @@ import pytest
 from tests.support.modules import DYNAMIC_LLVM, STATIC, compile_mlir
 from vmvxjit.api import Module
 from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT
+from vmvxjit.hal_inline.memory_pool import MemoryPool
 from vmvxjit.hal_inline.module import HalInlineModule
 from vmvxjit.runtime import Program
 
@@ -19,7 +20,7 @@ func.func @add(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
 
 @pytest.mark.parametrize("native_code", [True, False])
 def test_allocations_are_zeroed_and_exact_either_way(native_code):
-    buffer, storage = HalInlineModule(native_code=native_code).buffer_allocate(64, 100)
+    buffer, storage = HalInlineModule(memory=MemoryPool(native_code=native_code)).buffer_allocate(64, 100)
     assert buffer.length == 100 and storage.length == 100 and not buffer.data().any()
     if native_code:   # aligned and guarded for executables' native code
         assert buffer.data().ctypes.data % ALLOCATION_ALIGNMENT == 0

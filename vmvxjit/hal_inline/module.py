@@ -8,14 +8,13 @@ executables and the caller all see the same bytes.
 
 from __future__ import annotations
 
-import functools
 import sys
 
 from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError, UnimplementedError
 from vmvxjit.hal_inline import element_types
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count, host_memory
+from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count
+from vmvxjit.hal_inline.memory_pool import MemoryPool
 from vmvxjit.hal_inline.printing import format_trace
-from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.native_module import NativeModule, export
 from vmvxjit.vm.ref import require_ref
@@ -58,29 +57,27 @@ class HalInlineModule(NativeModule):
     name = "hal_inline"
     version = 0
 
-    def __init__(self, trace_stream=None, native_code: bool = True,
-                 allocations: AllocationLimit = UNLIMITED):
-        """`native_code`: whether executables with native code (hal_loader)
-        may touch the buffers this module allocates; `allocations`: the
-        program's cap they are charged to (default: none)."""
+    def __init__(self, trace_stream=None, memory: MemoryPool | None = None):
+        """`memory`: the program's pool its buffers come from, which knows whether
+        executables with native code (hal_loader) may touch them and charges them to
+        the program's cap (default: a pool of its own, native code, no cap)."""
         self.trace_stream = trace_stream
-        self.native_code = native_code
-        self._new_memory = functools.partial(host_memory, for_native_code=native_code)
-        self._charged = allocations.allocate
+        self.memory = MemoryPool() if memory is None else memory
 
-    def _allocate(self, size: int) -> HalBuffer:
-        return HalBuffer(self._charged(size, self._new_memory, "a hal_inline buffer"))
+    @property
+    def native_code(self) -> bool:
+        return self.memory.native_code
 
     @export("buffer.allocate", "0iI_rr")
     def buffer_allocate(self, minimum_alignment, allocation_size):
-        buffer = self._allocate(allocation_size)
+        buffer = HalBuffer(self.memory.zeros(allocation_size, "a hal_inline buffer"))
         return buffer, buffer.storage()
 
     @export("buffer.allocate.initialized", "0irII_rr")
     def buffer_allocate_initialized(self, minimum_alignment, source, offset, length):
         source = require_ref(source, VmBuffer)
         data = source.bytes_ro(offset, length)
-        buffer = self._allocate(length)
+        buffer = HalBuffer(self.memory.empty(length, "a hal_inline buffer"))
         buffer.data()[:] = data
         return buffer, buffer.storage()
 

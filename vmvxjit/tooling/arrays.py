@@ -78,13 +78,18 @@ def buffer_view_from_array(array, element_type: int | None = None,
     array = np.asarray(array)
     if element_type is None:
         element_type = et.element_type_for_dtype(array.dtype)
+    return buffer_view_from_bytes(array.shape, element_type, view_bytes(array, element_type), limit)
+
+
+def view_bytes(array: np.ndarray, element_type: int) -> np.ndarray:
+    """`array_bytes`, checked to be as many as a view of `array`'s shape needs."""
     data = array_bytes(array, element_type)
     expected = et.byte_size(element_type, array.size)
     if data.size != expected:
         raise InvalidArgumentError(
             f"array of {array.dtype} holds {data.size} bytes but a {array.shape} view of "
             f"{et.element_type_name(element_type)} needs {expected}")
-    return buffer_view_from_bytes(array.shape, element_type, data, limit)
+    return data
 
 
 def array_from_buffer_view(view: BufferView, copy: bool = True) -> np.ndarray:

@@ -1,0 +1,117 @@
+"""Host memory for a program's buffers, big allocations reused across calls.
+
+Memory fresh from malloc costs more than its size suggests: above glibc's mmap
+threshold every call may get newly mapped pages, and each page faults on its
+first touch (a 4 MB buffer: ~1000 faults, more time than an elementwise pass
+over it). The pool keeps allocations of `POOLED_BYTES` or more after their last
+user lets go and hands them out again, already faulted, zeroed again when the
+caller needs zeros. Smaller ones come from numpy: malloc reuses their pages.
+
+An allocation is out of the pool for as long as anything refers to its memory:
+the pool hands out `memory`, a uint8 array that every view of it (a buffer's
+subspans, its vm.buffer, executables' bindings, a result array the caller
+keeps) references, and takes the allocation back only when `memory` is
+collected. A result handed to the caller is therefore never reused under it.
+
+Several threads call one program at once, and the collector runs finalizers in
+any thread: a finalizer only appends to `_returned` (atomic), and the free
+lists, by size and in least-recently-used order, change under `_lock` alone.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import deque
+
+import numpy as np
+
+from vmvxjit.hal_inline.buffer import aligned_zeros, host_memory
+from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
+from vmvxjit.vm.buffer import allocate_checked
+
+POOLED_BYTES = 64 * 1024        # smaller allocations come from numpy (malloc reuses them)
+IDLE_BYTES = 256 * 1024 * 1024  # idle memory kept at most; the least recently used goes first
+
+
+class MemoryPool:
+    """A program's host memory: `zeros` and `empty` charge `limit` while the memory
+    is in use; `native_code` says whether executables' native code may touch it
+    (then small allocations are aligned and guarded too, see buffer.host_memory)."""
+
+    def __init__(self, limit: AllocationLimit = UNLIMITED, native_code: bool = True,
+                 idle_bytes: int = IDLE_BYTES):
+        self.limit = limit
+        self.native_code = native_code
+        self.idle_bytes = idle_bytes
+        self._free: dict[int, list] = {}      # length -> idle aligned regions, by last use
+        self._idle = 0
+        self._returned: deque = deque()        # regions whose memory was collected
+        self._lock = threading.Lock()
+
+    def zeros(self, length: int, what: str) -> np.ndarray:
+        """`length` zeroed bytes for `what` (named in a RESOURCE_EXHAUSTED error)."""
+        if length < POOLED_BYTES:
+            return self.limit.allocate(length, self._small, what)
+        memory, reused = self._take(length, what)
+        if reused:
+            memory.fill(0)
+        return memory
+
+    def empty(self, length: int, what: str) -> np.ndarray:
+        """`length` bytes the caller overwrites entirely."""
+        if length < POOLED_BYTES:
+            return self.limit.allocate(length, self._small, what)
+        return self._take(length, what)[0]
+
+    def idle(self) -> int:
+        """Bytes held for reuse (after taking back what was collected)."""
+        with self._lock:
+            self._take_back()
+            return self._idle
+
+    def _small(self, length: int) -> np.ndarray:
+        return host_memory(length, self.native_code)
+
+    def _take(self, length: int, what: str) -> tuple[np.ndarray, bool]:
+        """(memory, whether it was used before) for `length` bytes, charged to the limit
+        until `memory` is collected."""
+        self.limit.charge(length, what)
+        try:
+            with self._lock:
+                self._take_back()
+                regions = self._free.pop(length, None)
+                region = regions.pop() if regions else None
+                if regions:
+                    self._free[length] = regions      # most recently used size last
+                if region is not None:
+                    self._idle -= length
+            reused = region is not None
+            if not reused:
+                region = allocate_checked(length, aligned_zeros)
+        except BaseException:
+            self.limit.credit(length)
+            raise
+        memory = np.frombuffer(region.data, np.uint8)
+        weakref.finalize(memory, self._collected, region).atexit = False
+        return memory, reused
+
+    def _collected(self, region: np.ndarray) -> None:
+        self.limit.credit(region.shape[0])
+        self._returned.append(region)
+
+    def _take_back(self) -> None:
+        """Files collected regions under their sizes, dropping the least recently used
+        sizes' regions past `idle_bytes` (called with the lock held)."""
+        while self._returned:
+            region = self._returned.popleft()
+            length = region.shape[0]
+            self._free.setdefault(length, []).append(region)
+            self._idle += length
+        while self._idle > self.idle_bytes:
+            length = next(iter(self._free))
+            regions = self._free[length]
+            regions.pop(0)
+            self._idle -= length
+            if not regions:
+                del self._free[length]
