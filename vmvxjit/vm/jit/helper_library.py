@@ -15,13 +15,14 @@ from functools import cache
 from pathlib import Path
 
 from vmvxjit.native import libm
+from vmvxjit.vm.jit import ast_parsing
 
 _SOURCE = Path(__file__).with_name("helpers.py")
 
 
 @cache
 def _tree() -> ast.Module:
-    return ast.parse(_SOURCE.read_text())
+    return ast_parsing.parse(_SOURCE.read_text())
 
 
 @cache

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 
-from vmvxjit.vm.jit import helper_library, llvm_text as ir
+from vmvxjit.vm.jit import ast_parsing, helper_library, llvm_text as ir
 
 from vmvxjit.vm.jit.llvm_builtins import BUILTINS, CONSTANTS
 from vmvxjit.vm.jit.llvm_types import (BOOL, F64, I64, NUMPY, Array, DType, Scalar, Tuple,
@@ -47,7 +47,8 @@ class ModuleLowering:
     """The LLVM module of one region source: its region function and the callees it calls."""
 
     def __init__(self, source: str, prefix: str, array_lengths: dict):
-        self.tree = {node.name: node for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+        self.tree = {node.name: node for node in ast_parsing.parse(source).body
+                     if isinstance(node, ast.FunctionDef)}
         self.module = ir.Module(name=prefix)
         self.prefix = prefix
         self.array_lengths = array_lengths     # parameter name -> its known length (err)
