@@ -18,7 +18,10 @@ from tests.support.modules import DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import run_iree
 from vmvxjit.cli import main
 from vmvxjit.errors import Error
+from vmvxjit.vm import isa
+from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit.loops import slots_written
 
 PROGRAMS = Path(__file__).parent / "programs"
 CONV = """
@@ -266,3 +269,14 @@ def test_trace_says_when_a_nest_is_jammed(off, monkeypatch):
     assert "not interchanged (the inner loop over" in stderr.getvalue()
     assert "elements apart" in stderr.getvalue()
     assert ("jammed: 4 iterations" in stderr.getvalue()) == (not off)
+
+
+def test_a_32_bit_write_leaves_the_next_64_bit_register_alone():
+    """A loop header's i32 condition in the slot below an i64 loop start (ResNet-50's convolutions:
+    `%i11 = cmp.lt.i64.s ...` beside `%i12:13 = 0`) does not make the start change in the nest;
+    a 64-bit write touches its two slots."""
+    cmp = Instr(0, 8, isa.BY_MNEMONIC["vm.cmp.lt.i64.s"], (40, 34, 11))
+    load = Instr(8, 16, isa.BY_MNEMONIC["vm.buffer.load.f32"], (26 | isa.REF_BIT, 50, 11))
+    add = Instr(16, 24, isa.BY_MNEMONIC["vm.add.i64"], (48, 32, 48))
+    assert slots_written(cmp) == [11] and slots_written(load) == [11]
+    assert slots_written(add) == [48, 49]

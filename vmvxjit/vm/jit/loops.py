@@ -54,6 +54,15 @@ def reg_writes(instr) -> list:
             if f.kind.startswith("W.") and f.bank != "ref"]
 
 
+def slots_written(instr) -> list:
+    """Slots an instruction's register writes may touch: a 64-bit register
+    also its second slot (IREE's register file aliases it with the next
+    32-bit register), a 32-bit one only its own."""
+    return [s for f, v in zip(instr.op.fields, instr.args)
+            if f.kind.startswith("W.") and f.bank != "ref"
+            for s in ((v, v + 1) if f.bank in ("i64", "f64") else (v,))]
+
+
 def analyze(header, body, consts: dict) -> LoopPlan | None:
     """The plan for a simple innermost loop, or None if it has another shape."""
     if not (switches.on("bounds") or switches.on("promote") or switches.on("licm")):

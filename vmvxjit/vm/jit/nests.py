@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit import affine, dataflow, switches
-from vmvxjit.vm.jit.loops import LoopPlan, reg_writes
+from vmvxjit.vm.jit.loops import LoopPlan, reg_writes, slots_written
 from vmvxjit.vm.jit.ops import FAULTS
 
 MAX_DEPTH = 6
@@ -193,7 +193,7 @@ def _legal(levels, inner: LoopPlan, k_init: int, live: dict, consts: dict, exit_
     latches = [by_pc[lv_next.header.terminator.args[3]].instrs[0]
                for lv_next in levels[1:]] + [by_pc[inner.header.terminator.args[3]].instrs[0]]
     true_written = {w for i in code_and_headers + body + latches for w in reg_writes(i)}
-    written = true_written | {w + 1 for w in true_written}
+    written = {s for i in code_and_headers + body + latches for s in slots_written(i)}
     invariant = [inner.bound, inner.step, k_init] + [lv.bound for lv in levels]
     invariant += [lv.step for lv in levels] + [lv.init for lv in levels[1:]]
     if set(invariant) & written:
@@ -209,7 +209,7 @@ def _legal(levels, inner: LoopPlan, k_init: int, live: dict, consts: dict, exit_
     for instr in code + body:
         if any(r in written and r not in defined for r in dataflow.reads(instr)):
             return "an iteration reads a register left by an earlier one"
-        defined |= {r for w in reg_writes(instr) for r in (w, w + 1)}
+        defined |= set(slots_written(instr))
     tracker = affine.Tracker(ivs, written, consts)
     for instr in code:
         tracker.step(instr, reg_writes(instr))
