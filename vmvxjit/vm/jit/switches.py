@@ -14,14 +14,17 @@ turns off single transformations:
 * `block`: a loop around an interchanged nest, whose iterations update
   different elements, runs several iterations side by side (block_code.py);
 * `licm`: loop-invariant ops and loads of an optimized innermost loop are
-  computed once before it (licm.py).
+  computed once before it (licm.py);
+* `strided`: a loop moved innermost may read buffers other than the one it
+  updates with strides up to nests.MAX_LOAD_STRIDE elements (strided
+  convolutions), not only 0 or 1.
 """
 
 from __future__ import annotations
 
 import os
 
-NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm")
+NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm", "strided")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 
