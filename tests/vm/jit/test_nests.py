@@ -181,6 +181,40 @@ def test_trace_counts_strided_nests(js, optimized, off, monkeypatch):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nj=st.integers(0, 24), nk=st.integers(0, 6), at=st.integers(-3, 260), off=st.integers(-3, 260),
+       stride=st.integers(-3, 40))
+@example(nj=16, nk=4, at=0, off=100, stride=20)
+@example(nj=16, nk=4, at=0, off=10, stride=20)
+@example(nj=16, nk=4, at=100, off=0, stride=20)
+def test_generated_nests_reading_the_buffer_they_update_match_the_interpreter(nest_modules, jit_for_setting,
+                                                                              nj, nk, at, off, stride):
+    """`buf[at + j] = buf[at + j] * 0.5 + buf[off + k * stride + j]` through one buffer register
+    (`shared`: optimized when the elements read are not those updated), in bounds or not: same
+    hash of buf, or the same error."""
+    args = (nj, nk, at, off, stride)
+    assert _outcome(jit_for_setting, "run_inplace", args) == _outcome(nest_modules[0], "run_inplace", args)
+
+
+@pytest.mark.parametrize("inputs,optimized", [((16, 4, 0, 100, 20), True), ((16, 4, 100, 0, 20), True),
+                                              ((16, 4, 0, 10, 20), False), ((16, 4, 60, 0, 20), False)])
+@pytest.mark.parametrize("off", [(), ("shared",)], ids=["shared", "no-shared"])
+def test_trace_counts_nests_reading_the_buffer_they_update(inputs, optimized, off, monkeypatch):
+    """The nest is interchanged when the bytes it reads are disjoint from the elements it updates
+    (checked once at its entry), else the literal code runs; with `shared` off it is left alone."""
+    monkeypatch.setattr(switches, "DISABLED", frozenset(off))
+    path = compile_mlir((PROGRAMS / "nest.mlir").read_text(), ["--compile-mode=vm"])
+    inputs = [str(i) for i in inputs]
+    stdout, report = _run_traced(path, "run_inplace", inputs)
+    assert stdout == run_iree(path, "run_inplace", inputs)[1]
+    moved = [x for x in report if "moved innermost below 1 loop(s)" in x and "nest at" in x]
+    if off:
+        assert not moved and any("no single element it could keep in a register" in x for x in report)
+        return
+    expected = "1 entries optimized, 0 fell back" if optimized else "0 entries optimized, 1 fell back"
+    assert _counts(report, moved[0]).startswith(expected), report
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.integers(0, 2), n=st.integers(0, 12), nk=st.integers(0, 5), at=st.integers(-2, 200),
        off=st.integers(-2, 200), p=st.integers(-3, 17), q=st.integers(-2, 9), da=st.integers(0, 256),
        sa=st.integers(0, 256))

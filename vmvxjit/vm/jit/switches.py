@@ -17,14 +17,18 @@ turns off single transformations:
   computed once before it (licm.py);
 * `strided`: a loop moved innermost may read buffers other than the one it
   updates with strides up to nests.MAX_LOAD_STRIDE elements (strided
-  convolutions), not only 0 or 1.
+  convolutions), not only 0 or 1;
+* `shared`: an element kept in a register may be in a buffer the loop also
+  reads elsewhere, at indices whose ranges are checked at entry to be
+  disjoint from it (convolutions that read and write one concatenation
+  buffer, as SqueezeNet's fire modules).
 """
 
 from __future__ import annotations
 
 import os
 
-NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm", "strided")
+NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm", "strided", "shared")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 
