@@ -1,6 +1,6 @@
 """Interchanged, jammed and blocked loop nests (nests.py, nest_code.py, jam.py, block_code.py) and hoisted
 loop-invariant ops (licm.py): bit-identical to the interpreter with every transformation on, off, and
-each one off alone, on conv2d, row sums and generated nests whose buffers alias (the same buffer, or
+each one off alone, on conv2d (NHWC, and NCHW with strides), row sums and generated nests whose buffers alias (the same buffer, or
 overlapping subspans of one allocation)."""
 
 import contextlib
@@ -18,7 +18,10 @@ from tests.support.modules import DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import run_iree
 from vmvxjit.cli import main
 from vmvxjit.errors import Error
+from vmvxjit.vm import isa
+from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.jit import switches
+from vmvxjit.vm.jit.loops import slots_written
 
 PROGRAMS = Path(__file__).parent / "programs"
 CONV = """
@@ -30,6 +33,17 @@ func.func @conv(%x: tensor<1x{h}x{w}x{c}xf32>, %f: tensor<3x3x{c}x{n}xf32>) -> t
          ins(%x, %f : tensor<1x{h}x{w}x{c}xf32>, tensor<3x3x{c}x{n}xf32>)
          outs(%a : tensor<1x{oh}x{ow}x{n}xf32>) -> tensor<1x{oh}x{ow}x{n}xf32>
   return %r : tensor<1x{oh}x{ow}x{n}xf32>
+}}
+"""
+NCHW_CONV = """
+func.func @conv(%x: tensor<1x{c}x{h}x{w}xf32>, %f: tensor<{n}x{c}x{k}x{k}xf32>) -> tensor<1x{n}x{oh}x{ow}xf32> {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x{n}x{oh}x{ow}xf32>
+  %a = linalg.fill ins(%z : f32) outs(%e : tensor<1x{n}x{oh}x{ow}xf32>) -> tensor<1x{n}x{oh}x{ow}xf32>
+  %r = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<{s}> : tensor<2xi64>}}
+         ins(%x, %f : tensor<1x{c}x{h}x{w}xf32>, tensor<{n}x{c}x{k}x{k}xf32>)
+         outs(%a : tensor<1x{n}x{oh}x{ow}xf32>) -> tensor<1x{n}x{oh}x{ow}xf32>
+  return %r : tensor<1x{n}x{oh}x{ow}xf32>
 }}
 """
 ROW_SUMS = """
@@ -135,6 +149,72 @@ def test_generated_blocked_nests_match_the_interpreter(nest_modules, jit_for_set
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nj=st.integers(0, 20), nm=st.integers(0, 3), nk=st.integers(0, 4), at=st.integers(-3, 200),
+       off=st.integers(-3, 100), js=st.integers(-2, 10), ms=st.integers(-5, 9), alias=st.integers(0, 1))
+@example(nj=17, nm=3, nk=3, at=0, off=0, js=2, ms=5, alias=0)
+@example(nj=9, nm=2, nk=4, at=0, off=3, js=8, ms=1, alias=0)
+@example(nj=9, nm=2, nk=4, at=0, off=3, js=9, ms=1, alias=0)
+@example(nj=12, nm=2, nk=2, at=20, off=0, js=2, ms=3, alias=1)
+def test_generated_strided_nests_match_the_interpreter(nest_modules, jit_for_setting, nj, nm, nk, at, off,
+                                                       js, ms, alias):
+    """`dst[at + j] = dst[at + j] * 0.5 + src[off + j * js + m * ms + k]` (j moved innermost
+    reads src js apart: interchanged for 0 <= js <= 8 unless `strided` is off) with src the same
+    buffer or another one, in bounds or not: same hash of dst, or the same error."""
+    args = (nj, nm, nk, at, off, js, ms, alias)
+    assert _outcome(jit_for_setting, "run_strided", args) == _outcome(nest_modules[0], "run_strided", args)
+
+
+@pytest.mark.parametrize("js,optimized", [(0, True), (1, True), (2, True), (8, True), (9, False), (-1, False)])
+@pytest.mark.parametrize("off", [(), ("strided",)], ids=["strided", "no-strided"])
+def test_trace_counts_strided_nests(js, optimized, off, monkeypatch):
+    """A stride known only at run time is checked at the nest's entry: up to 8 elements with
+    `strided` on, 0 or 1 with it off."""
+    monkeypatch.setattr(switches, "DISABLED", frozenset(off))
+    path = compile_mlir((PROGRAMS / "nest.mlir").read_text(), ["--compile-mode=vm"])
+    inputs = [str(i) for i in (20, 3, 4, 0, 40, js, 5, 0)]
+    stdout, report = _run_traced(path, "run_strided", inputs)
+    assert stdout == run_iree(path, "run_strided", inputs)[1]
+    note, = [x for x in report if "moved innermost below 2 loop(s)" in x]
+    optimized = optimized and (not off or js in (0, 1))
+    expected = "1 entries optimized, 0 fell back" if optimized else "0 entries optimized, 1 fell back"
+    assert _counts(report, note).startswith(expected), report
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nj=st.integers(0, 24), nk=st.integers(0, 6), at=st.integers(-3, 260), off=st.integers(-3, 260),
+       stride=st.integers(-3, 40))
+@example(nj=16, nk=4, at=0, off=100, stride=20)
+@example(nj=16, nk=4, at=0, off=10, stride=20)
+@example(nj=16, nk=4, at=100, off=0, stride=20)
+def test_generated_nests_reading_the_buffer_they_update_match_the_interpreter(nest_modules, jit_for_setting,
+                                                                              nj, nk, at, off, stride):
+    """`buf[at + j] = buf[at + j] * 0.5 + buf[off + k * stride + j]` through one buffer register
+    (`shared`: optimized when the elements read are not those updated), in bounds or not: same
+    hash of buf, or the same error."""
+    args = (nj, nk, at, off, stride)
+    assert _outcome(jit_for_setting, "run_inplace", args) == _outcome(nest_modules[0], "run_inplace", args)
+
+
+@pytest.mark.parametrize("inputs,optimized", [((16, 4, 0, 100, 20), True), ((16, 4, 100, 0, 20), True),
+                                              ((16, 4, 0, 10, 20), False), ((16, 4, 60, 0, 20), False)])
+@pytest.mark.parametrize("off", [(), ("shared",)], ids=["shared", "no-shared"])
+def test_trace_counts_nests_reading_the_buffer_they_update(inputs, optimized, off, monkeypatch):
+    """The nest is interchanged when the bytes it reads are disjoint from the elements it updates
+    (checked once at its entry), else the literal code runs; with `shared` off it is left alone."""
+    monkeypatch.setattr(switches, "DISABLED", frozenset(off))
+    path = compile_mlir((PROGRAMS / "nest.mlir").read_text(), ["--compile-mode=vm"])
+    inputs = [str(i) for i in inputs]
+    stdout, report = _run_traced(path, "run_inplace", inputs)
+    assert stdout == run_iree(path, "run_inplace", inputs)[1]
+    moved = [x for x in report if "moved innermost below 1 loop(s)" in x and "nest at" in x]
+    if off:
+        assert not moved and any("no single element it could keep in a register" in x for x in report)
+        return
+    expected = "1 entries optimized, 0 fell back" if optimized else "0 entries optimized, 1 fell back"
+    assert _counts(report, moved[0]).startswith(expected), report
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.integers(0, 2), n=st.integers(0, 12), nk=st.integers(0, 5), at=st.integers(-2, 200),
        off=st.integers(-2, 200), p=st.integers(-3, 17), q=st.integers(-2, 9), da=st.integers(0, 256),
        sa=st.integers(0, 256))
@@ -233,6 +313,32 @@ def test_blocked_conv2d_is_bit_identical_to_the_interpreter(ow, n, setting):
     assert actual.tobytes() == expected.tobytes()
 
 
+@pytest.mark.slow   # a cold Numba compile per program and switch setting
+@pytest.mark.parametrize("stride,ow", [(2, 3), (2, 9), (2, 40), (4, 5)])
+def test_strided_nchw_conv2d_is_bit_identical_to_the_interpreter(stride, ow, setting):
+    """NCHW convolutions with strides 2 and 4 (rows short enough to block 4 at a time, and not)."""
+    c, n, k, oh = 3, 4, 3, 2
+    h, w = (oh - 1) * stride + k, (ow - 1) * stride + k
+    path = compile_mlir(NCHW_CONV.format(h=h, w=w, c=c, n=n, k=k, oh=oh, ow=ow, s=stride), STATIC)
+    rng = np.random.default_rng(stride * ow)
+    x = rng.standard_normal((1, c, h, w)).astype(np.float32)
+    f = (rng.standard_normal((n, c, k, k)) / 5).astype(np.float32)
+    expected = vmvxjit.load(path, tier="interp").conv(x, f)
+    actual = vmvxjit.load(path, tier="jit").conv(x, f)
+    assert actual.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("off", [(), ("strided",)], ids=["strided", "no-strided"])
+def test_trace_says_when_a_strided_nest_is_interchanged(off, monkeypatch):
+    monkeypatch.setattr(switches, "DISABLED", frozenset(off))
+    path = compile_mlir(NCHW_CONV.format(h=9, w=41, c=3, n=4, k=3, oh=4, ow=20, s=2), STATIC)
+    stderr = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+        main(["run", str(path), "--input=1x3x9x41xf32=1", "--input=4x3x3x3xf32=1", "--tier=jit", "--trace"])
+    assert ("2 elements apart" in stderr.getvalue()) == bool(off)
+    assert ("its 20 elements of %r" in stderr.getvalue()) == (not off)
+
+
 @pytest.mark.parametrize("off", [(), ("block",)], ids=["block", "no-block"])
 def test_trace_says_when_a_nest_is_blocked(off, monkeypatch):
     monkeypatch.setattr(switches, "DISABLED", frozenset(off))
@@ -266,3 +372,14 @@ def test_trace_says_when_a_nest_is_jammed(off, monkeypatch):
     assert "not interchanged (the inner loop over" in stderr.getvalue()
     assert "elements apart" in stderr.getvalue()
     assert ("jammed: 4 iterations" in stderr.getvalue()) == (not off)
+
+
+def test_a_32_bit_write_leaves_the_next_64_bit_register_alone():
+    """A loop header's i32 condition in the slot below an i64 loop start (ResNet-50's convolutions:
+    `%i11 = cmp.lt.i64.s ...` beside `%i12:13 = 0`) does not make the start change in the nest;
+    a 64-bit write touches its two slots."""
+    cmp = Instr(0, 8, isa.BY_MNEMONIC["vm.cmp.lt.i64.s"], (40, 34, 11))
+    load = Instr(8, 16, isa.BY_MNEMONIC["vm.buffer.load.f32"], (26 | isa.REF_BIT, 50, 11))
+    add = Instr(16, 24, isa.BY_MNEMONIC["vm.add.i64"], (48, 32, 48))
+    assert slots_written(cmp) == [11] and slots_written(load) == [11]
+    assert slots_written(add) == [48, 49]

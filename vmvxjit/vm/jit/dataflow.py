@@ -11,6 +11,10 @@ function, so a region knows what the code outside it reads.
   whose first write in the entry block comes before any read there (the
   entry block is never a branch target): everywhere after the entry block
   they hold that value, so generated code can use the literal.
+* `entry_constants(blocks)`: per block, the integer slots that hold one
+  constant whenever control reaches its start; `region_constants` turns
+  them into the constants of a region (a slot IREE reuses, a constant only
+  between its writes, is a literal in the regions that only read it there).
 """
 
 from __future__ import annotations
@@ -141,3 +145,123 @@ def constants(blocks) -> dict:
         entry_written |= set(writes(instr))
     return {slot: value for slot, value in found.items()
             if slot not in spoiled and slot in entry_written}
+
+
+def _const_write(instr):
+    """(bank, value) an integer `vm.const` writes, else None."""
+    m = instr.op.mnemonic
+    if not m.startswith(("vm.const.i32", "vm.const.i64")):
+        return None
+    return m.split(".")[2], instr.args[0] if len(instr.args) == 2 else 0
+
+
+def entry_constants(blocks, skip=()) -> dict:
+    """Block marker pc -> {slot: (bank, value)} for the integer slots but
+    `skip` (the function-wide constants) that hold one constant on every path
+    to the block's start.
+
+    One pass in reverse postorder: a block's state is the meet of its forward
+    predecessors' (the entry block knows none), and a loop header's (the
+    target of an edge back from a block later in the order) forgets the
+    slots its loops write. A final pass checks that
+    every edge, back edges too, carries what its target claims; if one does
+    not (an irreducible loop), nothing is claimed."""
+    if not blocks:
+        return {}
+    by_pc = {b.pc: b for b in blocks}
+    summary = {}
+    for block in blocks:
+        kill, gen = set(), {}
+        for instr in block.instrs:
+            value = _const_write(instr)
+            for slot in writes(instr):
+                kill.add(slot)
+                gen.pop(slot, None)
+                if value is not None and slot not in skip:
+                    gen[slot] = value
+        edges = [(t, [p for ps in edge_pairs(block.terminator, t) for p in ps if _numeric(p[0]) and _numeric(p[1])])
+                 for t in dict.fromkeys(block.successors) if t in by_pc]
+        summary[block.pc] = (kill | set(_edge_writes(block.terminator)), gen, edges)
+    order = _reverse_postorder(blocks[0].pc, summary)
+    rank = {pc: n for n, pc in enumerate(order)}
+    looped = _loop_writes(order, rank, summary)
+    state = {blocks[0].pc: {}}
+    for n, pc in enumerate(order):
+        if pc in looped:
+            state[pc] = {k: v for k, v in state[pc].items() if k not in looped[pc]}
+        for target, out in _outs(summary[pc], state[pc]):
+            if rank[target] > n:
+                old = state.get(target)
+                state[target] = out if old is None else {k: v for k, v in old.items() if out.get(k) == v}
+    for pc in order:
+        for target, out in _outs(summary[pc], state[pc]):
+            if any(out.get(k) != v for k, v in state[target].items()):
+                return {}
+    return state
+
+
+def _loop_writes(order: list, rank: dict, summary: dict) -> dict:
+    """Loop header pc -> the slots written in its loops: the blocks that reach
+    an edge back to it without passing through it."""
+    predecessors = {pc: [] for pc in order}
+    for pc in order:
+        for target, _ in summary[pc][2]:
+            predecessors[target].append(pc)
+    found = {}
+    for pc in order:
+        for header, _ in summary[pc][2]:
+            if rank[header] > rank[pc]:
+                continue
+            body, stack = {header, pc}, [pc]
+            while stack:
+                for p in predecessors[stack.pop()]:
+                    if p not in body:
+                        body.add(p)
+                        stack.append(p)
+            found[header] = found.get(header, set()).union(*(summary[b][0] for b in body))
+    return found
+
+
+def _outs(summary: tuple, known: dict):
+    """(target, what it receives) for each edge out of a block that starts with `known`."""
+    kill, gen, edges = summary
+    known = {k: v for k, v in known.items() if k not in kill}
+    known.update(gen)
+    for target, pairs in edges:
+        out = known
+        if pairs:
+            out = {k: v for k, v in known.items() if k not in {d for _, d in pairs}}
+            out.update({d: known[s] for s, d in pairs if s in known})
+        yield target, out
+
+
+def _reverse_postorder(entry: int, summary: dict) -> list:
+    """Block pcs reachable from `entry`, in reverse postorder."""
+    seen, post = {entry}, []
+    stack = [(entry, iter([t for t, _ in summary[entry][2]]))]
+    while stack:
+        pc, targets = stack[-1]
+        target = next(targets, None)
+        if target is None:
+            post.append(pc)
+            stack.pop()
+        elif target not in seen:
+            seen.add(target)
+            stack.append((target, iter([t for t, _ in summary[target][2]])))
+    return post[::-1]
+
+
+def region_constants(region_blocks, entries, at_entry: dict) -> dict:
+    """Slot -> (bank, value) for the slots that hold the same constant at every
+    entry of a region (`at_entry`: entry_constants of its function) and that
+    no instruction or branch in the region writes."""
+    if not entries or any(pc not in at_entry for pc in entries):
+        return {}
+    common = dict(at_entry[entries[0]])
+    for pc in entries[1:]:
+        common = {k: v for k, v in common.items() if at_entry[pc].get(k) == v}
+    for block in region_blocks:
+        for instr in block.instrs:
+            for slot in writes(instr) + _edge_writes(instr):
+                common.pop(slot, None)
+    return common

@@ -78,7 +78,7 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
         others = []
         for other in plan.others:
             checks += gen.handle_checks(other | isa.REF_BIT)
-            others += _spans(plan, other, spans)
+            others += _spans(plan, other, spans, kept[3:])
         checks += _apart(gen, tag, [ranges.Span(raw, k, k, code)], others)
         setup = [f"p{tag} = {CAST[code]}({view}[ix({k})])", f"w{tag} = False"] + setup
         flush = [f"if w{tag}:", f"    {view}[ix({k})] = p{tag}"]
@@ -161,12 +161,13 @@ def _apart(gen, tag: str, written: list, others: list) -> list:
     return [f"(n{tag} == 0 or ({' and '.join(apart)}))"] if apart else []
 
 
-def _spans(plan: LoopPlan, buf: int, spans: dict) -> list:
-    """The byte ranges the loop's accesses to buffer register `buf` touch:
-    their computed ranges (`spans`: access pc -> Span) when every access has
-    one, else the whole buffer."""
+def _spans(plan: LoopPlan, buf: int, spans: dict, kept: tuple) -> list:
+    """The byte ranges the loop's accesses to buffer register `buf` but the
+    promoted pair (`kept`: its pcs) touch: their computed ranges (`spans`:
+    access pc -> Span) when every access has one, else the whole buffer."""
     found = [i.pc for i in plan.body.instrs if i.op.mnemonic.startswith("vm.buffer.")
-             and i.op.mnemonic != "vm.buffer.length" and i.args[0] & isa.REF_MASK == buf]
+             and i.op.mnemonic != "vm.buffer.length" and i.args[0] & isa.REF_MASK == buf
+             and i.pc not in kept]
     if all(pc in spans for pc in found):
         return [spans[pc] for pc in found]
     return [ranges.Span(buf | isa.REF_BIT)]

@@ -11,7 +11,9 @@ call, nothing that changes a buffer register) — is analysed for:
   in the body is `c * iv + d` with `c`, `d` loop-invariant, so the whole
   range an access touches is known at loop entry;
 * register promotion: a load and a store of the same buffer at the same
-  loop-invariant index, with no other access to that buffer in the loop.
+  loop-invariant index, with no other access to that buffer in the loop
+  but loads with affine indices (`shared`: their ranges are checked at
+  entry to be disjoint from the element).
 
 codegen.py turns a `LoopPlan` into a versioned loop: run-time checks at loop
 entry (step > 0, no wraparound, every affine access in bounds, the promoted
@@ -45,13 +47,22 @@ class LoopPlan:
     update_pc: int                # the `iv = add.i64 iv, step` instruction
     affine: dict = field(default_factory=dict)      # access pc -> Affine of its index
     promoted: object = None       # (buffer ref ordinal, index register, code, load pc, store pc)
-    others: tuple = ()            # other buffers the loop touches (for the alias check)
+    others: tuple = ()            # buffers the loop touches but for the promoted element (for the alias check)
 
 
 def reg_writes(instr) -> list:
     """Numeric registers an instruction writes through its register fields."""
     return [v for f, v in zip(instr.op.fields, instr.args)
             if f.kind.startswith("W.") and f.bank != "ref"]
+
+
+def slots_written(instr) -> list:
+    """Slots an instruction's register writes may touch: a 64-bit register
+    also its second slot (IREE's register file aliases it with the next
+    32-bit register), a 32-bit one only its own."""
+    return [s for f, v in zip(instr.op.fields, instr.args)
+            if f.kind.startswith("W.") and f.bank != "ref"
+            for s in ((v, v + 1) if f.bank in ("i64", "f64") else (v,))]
 
 
 def analyze(header, body, consts: dict) -> LoopPlan | None:
@@ -95,24 +106,34 @@ def analyze(header, body, consts: dict) -> LoopPlan | None:
 
 
 def _find_promotion(plan: LoopPlan, instrs, written: set) -> None:
+    """A load and then a store of one buffer at one loop-invariant index: the
+    element kept in a register. Other accesses to its buffer must be loads
+    with affine indices (`shared`), whose ranges the entry checks then prove
+    disjoint from the element; those loads count among `others`."""
     accesses = {}
     for instr in instrs:
         if instr.op.mnemonic.startswith("vm.buffer."):
             accesses.setdefault(instr.args[0] & isa.REF_MASK, []).append(instr)
     for buf, found in accesses.items():
-        if len(found) != 2:
+        stores = [i for i in found if i.op.mnemonic.startswith("vm.buffer.store.")]
+        if len(stores) != 1 or not all(i.op.mnemonic.startswith(("vm.buffer.load.", "vm.buffer.store."))
+                                       for i in found):
             continue
-        load, store = found
-        if not (load.op.mnemonic.startswith("vm.buffer.load.")
-                and store.op.mnemonic.startswith("vm.buffer.store.")):
+        store = stores[0]
+        index = store.args[1]
+        loads = [i for i in found if i.pc < store.pc and i.args[1] == index]
+        if len(loads) != 1:
+            continue
+        load = loads[0]
+        rest = [i for i in found if i is not load and i is not store]
+        if rest and not (switches.on("shared") and all(i.pc in plan.affine for i in rest)):
             continue
         code = ACCESSES[load.op.mnemonic]
-        index = load.args[1]
         if (code not in _ELEMENT_CODES or ACCESSES[store.op.mnemonic] != code
-                or store.args[1] != index or index in written or index + 1 in written):
+                or index in written or index + 1 in written):
             continue
         plan.promoted = (buf, index, code, load.pc, store.pc)
-        plan.others = tuple(sorted(b for b in accesses if b != buf))
+        plan.others = tuple(sorted(b for b in accesses if b != buf or rest))
         return
     plan.others = tuple(sorted(accesses))
 

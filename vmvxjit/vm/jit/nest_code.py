@@ -5,7 +5,8 @@ code: when the entry checks hold — unit steps, non-empty inner loops,
 magnitudes small enough that no index arithmetic wraps, every access's
 whole range over the iteration box in bounds, the written buffer writable
 and the written range disjoint from the others (ranges.py), the new inner
-loop unit-strided — the nest
+loop walking the updated elements with unit stride and the other buffers
+with small strides — the nest
 runs as `for m1: ... for k: for j: body` with unchecked accesses; then j is
 set to where the reordered part stopped and the literal code continues
 (the header exits, or the last j iteration runs literally). Otherwise the
@@ -18,6 +19,7 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ACCESSES, ELEMENTS
 from vmvxjit.vm.jit import counters, ranges, switches
 from vmvxjit.vm.jit.affine import source
+from vmvxjit.vm.jit.nests import max_load_stride
 from vmvxjit.vm.jit.spelling import var
 
 IV_LIMIT = 1 << 40           # |loop bounds| below this and
@@ -50,11 +52,9 @@ def interchanged_nest(gen, nest, block_ids: dict) -> tuple[list, str]:
         checks += [f"-{IV_LIMIT} < {first} < {stop} < {IV_LIMIT}"]
         box[iv] = (first, f"({stop} - 1)")
         loops.append(f"for q{tag}_{n} in range({first}, {stop}):")
-    buf, index, code, load_pc, store_pc = inner.promoted
+    buf, _, _, load_pc, _ = inner.promoted
     views = proofs(gen, nest, box, tag, pre, checks)
-    for pc, form in nest.forms.items():
-        stride = f"{source(form.coef(outer.iv))}"
-        checks.append(f"{stride} == 1" if pc in (load_pc, store_pc) else f"({stride} == 0 or {stride} == 1)")
+    checks += stride_checks(nest, outer.iv)
     element = f"row{tag}[jj{tag} - {j0}]" if row else None
     body = iteration(gen, nest, views, tag, element, f"jj{tag}")
     fast = []
@@ -116,6 +116,18 @@ def proofs(gen, nest, box: dict, tag: str, pre: list, checks: list) -> dict:
             others.append(span)
     checks += ranges.disjoint(gen, written, others)
     return views
+
+
+def stride_checks(nest, iv: int) -> list:
+    """Entry checks that the loop over `iv`, moved innermost, walks the updated
+    elements with unit stride and reads the other buffers with strides from 0
+    to nests.max_load_stride()."""
+    _, _, _, load_pc, store_pc = nest.inner.promoted
+    checks = []
+    for pc, form in nest.forms.items():
+        stride = source(form.coef(iv))
+        checks.append(f"{stride} == 1" if pc in (load_pc, store_pc) else f"(0 <= {stride} <= {max_load_stride()})")
+    return checks
 
 
 def _row_length(gen, nest) -> int:

@@ -19,7 +19,7 @@ from vmvxjit.vm.decoder import BLOCK_OP, Instr
 from vmvxjit.vm.elements import FILLS, LOADS, STORES
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.branches import BRANCH_OPS, remaps, targets
-from vmvxjit.vm.jit.dataflow import constants, live_in
+from vmvxjit.vm.jit.dataflow import constants, entry_constants, live_in, region_constants
 from vmvxjit.vm.semantics import PURE_OPS
 
 BUFFER_OPS = frozenset([*LOADS, *STORES, *FILLS, "vm.buffer.length"])
@@ -48,13 +48,15 @@ class Region:
     entries: list                             # marker pcs the interpreter may enter at
     buffer_registers: list = field(default_factory=list)  # ref ordinals, in first-use order
     live: dict = field(default_factory=dict)    # marker pc -> slots live there (whole function)
-    consts: dict = field(default_factory=dict)  # slot -> (bank, value) constant after the entry block
+    consts: dict = field(default_factory=dict)  # slot -> (bank, value) constant wherever the region runs
     callees: dict = field(default_factory=dict)  # ordinal -> callees.Callee its calls reach
 
     def know(self, function_blocks: list, facts: tuple | None = None) -> "Region":
         """Adds the function-wide facts (liveness, constants) the optimizer uses;
         `facts` is function_facts(function_blocks), when already computed."""
-        self.live, self.consts = facts or function_facts(function_blocks)
+        self.live, self.consts, at_entry = facts or function_facts(function_blocks)
+        if switches.on("entry-constants"):
+            self.consts = {**region_constants(self.blocks, self.entries, at_entry), **self.consts}
         return self
 
     @property
@@ -63,8 +65,10 @@ class Region:
 
 
 def function_facts(blocks: list) -> tuple:
-    """(live_in, constants) of a whole function, shared by all its regions."""
-    return live_in(blocks), constants(blocks) if switches.on("constants") else {}
+    """(live_in, constants, entry_constants) of a whole function, shared by all its regions."""
+    consts = constants(blocks) if switches.on("constants") else {}
+    at_entry = entry_constants(blocks, consts) if consts and switches.on("entry-constants") else {}
+    return live_in(blocks), consts, at_entry
 
 
 def split_blocks(instrs: list[Instr]) -> list[Block]:

@@ -9,19 +9,29 @@ turns off single transformations:
 * `dead-registers`: an interchanged nest reorders all its iterations when the
   registers it writes are dead at its exit (else the last one runs literally);
 * `constants`: function-wide integer constants become literals in generated code;
+* `entry-constants`: so do integer registers that hold one constant wherever
+  control enters a region and that the region does not write (IREE reuses
+  registers: ZFNet's row lengths were not function-wide constants);
 * `jam`: a two-loop reduction nest that is not interchanged runs several outer
   iterations side by side, each with its own accumulator and order (jam.py);
 * `block`: a loop around an interchanged nest, whose iterations update
   different elements, runs several iterations side by side (block_code.py);
 * `licm`: loop-invariant ops and loads of an optimized innermost loop are
-  computed once before it (licm.py).
+  computed once before it (licm.py);
+* `strided`: a loop moved innermost may read buffers other than the one it
+  updates with strides up to nests.MAX_LOAD_STRIDE elements (strided
+  convolutions), not only 0 or 1;
+* `shared`: an element kept in a register may be in a buffer the loop also
+  reads elsewhere, at indices whose ranges are checked at entry to be
+  disjoint from it (convolutions that read and write one concatenation
+  buffer, as SqueezeNet's fire modules).
 """
 
 from __future__ import annotations
 
 import os
 
-NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm")
+NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm", "strided", "shared", "entry-constants")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 

@@ -122,6 +122,81 @@ vm.module @nest {
   }
   // for k < n: dst[k] = src[k] * (w[c] - 0.5) (w[c] - 0.5 loop-invariant: hoisted unless w[c] is
   // one of the dst elements the loop writes).
+  // for j < nj: for m < nm: for k < nk: dst[at + j] = dst[at + j] * 0.5 + src[off + j * js + m * ms + k]
+  // (a strided convolution's shape: j moved innermost reads src js elements apart).
+  vm.func private @strided(%dst: !vm.buffer, %src: !vm.buffer, %nj: i64, %nm: i64, %nk: i64, %at: i64,
+                           %off: i64, %js: i64, %ms: i64) attributes {inlining_policy = #util.inline.never} {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    %half = vm.const.f32 0.5
+    vm.br ^jhead(%c0 : i64)
+  ^jhead(%j: i64):
+    %jmore = vm.cmp.lt.i64.s %j, %nj : i64
+    vm.cond_br %jmore, ^jpre, ^done
+  ^jpre:
+    %idx = vm.add.i64 %at, %j : i64
+    %jo = vm.mul.i64 %j, %js : i64
+    %jbase = vm.add.i64 %jo, %off : i64
+    vm.br ^mhead(%c0 : i64)
+  ^mhead(%m: i64):
+    %mmore = vm.cmp.lt.i64.s %m, %nm : i64
+    vm.cond_br %mmore, ^mpre, ^jlatch
+  ^mpre:
+    %mbase = vm.fma.i64 %m, %ms, %jbase : i64
+    vm.br ^khead(%c0 : i64)
+  ^khead(%k: i64):
+    %kmore = vm.cmp.lt.i64.s %k, %nk : i64
+    vm.cond_br %kmore, ^kbody, ^mlatch
+  ^kbody:
+    %si = vm.add.i64 %mbase, %k : i64
+    %s = vm.buffer.load.f32 %src[%si] : !vm.buffer -> f32
+    %v = vm.buffer.load.f32 %dst[%idx] : !vm.buffer -> f32
+    %w = vm.fma.f32 %v, %half, %s : f32
+    vm.buffer.store.f32 %w, %dst[%idx] : f32 -> !vm.buffer
+    %k1 = vm.add.i64 %k, %c1 : i64
+    vm.br ^khead(%k1 : i64)
+  ^mlatch:
+    %m1 = vm.add.i64 %m, %c1 : i64
+    vm.br ^mhead(%m1 : i64)
+  ^jlatch:
+    %j1 = vm.add.i64 %j, %c1 : i64
+    vm.br ^jhead(%j1 : i64)
+  ^done:
+    vm.return
+  }
+  // for j < nj: for k < nk: buf[at + j] = buf[at + j] * 0.5 + buf[off + k * stride + j]: one buffer
+  // register read and written (SqueezeNet's convolutions into a concatenation buffer).
+  vm.func private @inplace(%buf: !vm.buffer, %nj: i64, %nk: i64, %at: i64, %off: i64, %stride: i64)
+      attributes {inlining_policy = #util.inline.never} {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    %half = vm.const.f32 0.5
+    vm.br ^jhead(%c0 : i64)
+  ^jhead(%j: i64):
+    %jmore = vm.cmp.lt.i64.s %j, %nj : i64
+    vm.cond_br %jmore, ^jpre, ^done
+  ^jpre:
+    %idx = vm.add.i64 %at, %j : i64
+    vm.br ^khead(%c0 : i64)
+  ^khead(%k: i64):
+    %kmore = vm.cmp.lt.i64.s %k, %nk : i64
+    vm.cond_br %kmore, ^kbody, ^jlatch
+  ^kbody:
+    %row = vm.mul.i64 %k, %stride : i64
+    %col = vm.add.i64 %row, %j : i64
+    %si = vm.add.i64 %col, %off : i64
+    %s = vm.buffer.load.f32 %buf[%si] : !vm.buffer -> f32
+    %v = vm.buffer.load.f32 %buf[%idx] : !vm.buffer -> f32
+    %w = vm.fma.f32 %v, %half, %s : f32
+    vm.buffer.store.f32 %w, %buf[%idx] : f32 -> !vm.buffer
+    %k1 = vm.add.i64 %k, %c1 : i64
+    vm.br ^khead(%k1 : i64)
+  ^jlatch:
+    %j1 = vm.add.i64 %j, %c1 : i64
+    vm.br ^jhead(%j1 : i64)
+  ^done:
+    vm.return
+  }
   vm.func private @scale(%dst: !vm.buffer, %src: !vm.buffer, %w: !vm.buffer, %n: i64, %c: i64)
       attributes {inlining_policy = #util.inline.never} {
     %c0 = vm.const.i64 0
@@ -301,6 +376,51 @@ vm.module @nest {
     vm.br ^done
   ^done:
     %h = vm.call @hash(%whole, %c512) : (!vm.buffer, i64) -> i32
+    vm.return %h : i32
+  }
+  vm.export @run_strided
+  // @strided on dst and src = dst (alias != 0) or another 256-element buffer; returns dst's hash.
+  vm.func @run_strided(%nj: i32, %nm: i32, %nk: i32, %at: i32, %off: i32, %js: i32, %ms: i32,
+                       %alias: i32) -> i32 {
+    %c256 = vm.const.i64 256
+    %bytes = vm.const.i64 1024
+    %a16 = vm.const.i32 16
+    %s1 = vm.const.i32 1
+    %s2 = vm.const.i32 -300
+    %dst = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    %other = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    vm.call @fill(%dst, %c256, %s1) : (!vm.buffer, i64, i32) -> ()
+    vm.call @fill(%other, %c256, %s2) : (!vm.buffer, i64, i32) -> ()
+    %src = vm.select.ref %alias, %dst, %other : !vm.buffer
+    %nj64 = vm.ext.i32.i64.s %nj : i32 -> i64
+    %nm64 = vm.ext.i32.i64.s %nm : i32 -> i64
+    %nk64 = vm.ext.i32.i64.s %nk : i32 -> i64
+    %at64 = vm.ext.i32.i64.s %at : i32 -> i64
+    %off64 = vm.ext.i32.i64.s %off : i32 -> i64
+    %js64 = vm.ext.i32.i64.s %js : i32 -> i64
+    %ms64 = vm.ext.i32.i64.s %ms : i32 -> i64
+    vm.call @strided(%dst, %src, %nj64, %nm64, %nk64, %at64, %off64, %js64, %ms64)
+        : (!vm.buffer, !vm.buffer, i64, i64, i64, i64, i64, i64, i64) -> ()
+    %h = vm.call @hash(%dst, %c256) : (!vm.buffer, i64) -> i32
+    vm.return %h : i32
+  }
+  vm.export @run_inplace
+  // @inplace on a 256-element buffer; returns its hash.
+  vm.func @run_inplace(%nj: i32, %nk: i32, %at: i32, %off: i32, %stride: i32) -> i32 {
+    %c256 = vm.const.i64 256
+    %bytes = vm.const.i64 1024
+    %a16 = vm.const.i32 16
+    %s1 = vm.const.i32 1
+    %buf = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    vm.call @fill(%buf, %c256, %s1) : (!vm.buffer, i64, i32) -> ()
+    %nj64 = vm.ext.i32.i64.s %nj : i32 -> i64
+    %nk64 = vm.ext.i32.i64.s %nk : i32 -> i64
+    %at64 = vm.ext.i32.i64.s %at : i32 -> i64
+    %off64 = vm.ext.i32.i64.s %off : i32 -> i64
+    %stride64 = vm.ext.i32.i64.s %stride : i32 -> i64
+    vm.call @inplace(%buf, %nj64, %nk64, %at64, %off64, %stride64)
+        : (!vm.buffer, i64, i64, i64, i64, i64) -> ()
+    %h = vm.call @hash(%buf, %c256) : (!vm.buffer, i64) -> i32
     vm.return %h : i32
   }
   vm.export @run_scale
