@@ -152,7 +152,7 @@ def _const_write(instr):
     m = instr.op.mnemonic
     if not m.startswith(("vm.const.i32", "vm.const.i64")):
         return None
-    return m.split(".")[2], instr.args[0] if len(instr.args) == 2 else 0
+    return instr.op.result_bank, instr.args[0] if len(instr.args) == 2 else 0
 
 
 def entry_constants(blocks, skip=()) -> dict:
