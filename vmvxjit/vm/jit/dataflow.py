@@ -130,14 +130,9 @@ def constants(blocks) -> dict:
     spoiled: set = set()
     for block in blocks:
         for instr in block.instrs:
-            m = instr.op.mnemonic
-            is_const = m.startswith(("vm.const.i32", "vm.const.i64"))
+            value = _const_write(instr)
             for slot in writes(instr) + _edge_writes(instr):
-                if not is_const:
-                    spoiled.add(slot)
-                    continue
-                value = (instr.op.result_bank, instr.args[0] if len(instr.args) == 2 else 0)
-                if found.setdefault(slot, value) != value:
+                if value is None or found.setdefault(slot, value) != value:
                     spoiled.add(slot)
     entry_written: set = set()
     for instr in blocks[0].instrs:
