@@ -165,9 +165,10 @@ class LibraryExecutable(Executable):
         self.export_names = [export.name for export in self._exports]
         self._environment_address = self._environment.address
         self._allocations = allocations
-        # Per export: each part's local memory address (more made when a dispatch first
-        # runs in more parts) and how long its last dispatch took (unknown at first).
-        self._part_memory = [[scratch.ctypes.data if scratch.size else 0]
+        # Per export: the addresses of local memories no running part uses (a dispatch
+        # takes one per part and gives them back; more are made when dispatches on several
+        # threads or in more parts need them) and how long its last dispatch took.
+        self._idle_memory = [[scratch.ctypes.data if scratch.size else 0]
                              for scratch in self._local_memory]
         self._last_seconds = [float("inf")] * len(self._exports)
 
@@ -188,16 +189,19 @@ class LibraryExecutable(Executable):
     def _run(self, ordinal: int, workgroup_count: tuple[int, int, int],
              constants: np.ndarray, bindings: list[np.ndarray]) -> None:
         export = self._exports[ordinal]
-        parts = self._parts(ordinal, workgroup_count)
+        memories = self._take_local_memory(ordinal, self._parts(ordinal, workgroup_count))
+        parts = len(memories)
         start = time.perf_counter()
         try:
             result, x, y, z = native_dispatch.run(
                 export.function, self._environment_address, workgroup_count, constants, bindings,
-                self._part_memory[ordinal][:parts], export.local_memory_size)
+                memories, export.local_memory_size)
         except TypeError as error:
             raise InvalidArgumentError(
                 f"dispatch of export '{export.name}' needs contiguous 1-D uint8 bindings and "
                 f"a contiguous uint32 constant array ({error})") from None
+        finally:
+            self._idle_memory[ordinal] += memories
         self._last_seconds[ordinal] = time.perf_counter() - start
         if parts > 1 and self.jit_stats is not None:
             self.jit_stats.ran_parallel(export.name, parts)
@@ -209,15 +213,23 @@ class LibraryExecutable(Executable):
     def _parts(self, ordinal: int, workgroup_count: tuple[int, int, int]) -> int:
         """How many parts to run a dispatch of export `ordinal` in: one, unless threads
         are allowed, it has several workgroups and its last run (if any) took long enough
-        to gain from more (PARALLEL_ABOVE_S); each part gets its own local memory."""
+        to gain from more (PARALLEL_ABOVE_S)."""
         if (self.threads == 1 or max(workgroup_count) < 2
                 or self._last_seconds[ordinal] < PARALLEL_ABOVE_S):
             return 1
-        parts = min(self.threads, max(workgroup_count))
-        memory, size = self._part_memory[ordinal], self._exports[ordinal].local_memory_size
-        while len(memory) < parts:
-            scratch = self._allocations.allocate(size, zeroed, f"local memory of export "
-                                                 f"'{self._exports[ordinal].name}'")
-            self._local_memory.append(scratch)
-            memory.append(scratch.ctypes.data if scratch.size else 0)
-        return parts
+        return min(self.threads, max(workgroup_count))
+
+    def _take_local_memory(self, ordinal: int, parts: int) -> list:
+        """The addresses of `parts` local memories of export `ordinal` that no other
+        dispatch uses until they are given back (to `_idle_memory`)."""
+        idle, taken = self._idle_memory[ordinal], []
+        while len(taken) < parts:
+            try:
+                taken.append(idle.pop())
+            except IndexError:     # all in use, by parts of this or other threads' dispatches
+                scratch = self._allocations.allocate(
+                    self._exports[ordinal].local_memory_size, zeroed,
+                    f"local memory of export '{self._exports[ordinal].name}'")
+                self._local_memory.append(scratch)
+                taken.append(scratch.ctypes.data if scratch.size else 0)
+        return taken

@@ -9,6 +9,7 @@ workgroup size xyz, workgroup count xyz)`, called once per workgroup.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -59,6 +60,7 @@ class VmvxExecutable(Executable):
         self._interpreted_seconds: dict = {}
         self._compiled_entries: dict = {}
         self._thresholds: dict = {}        # entry function -> interpreted seconds before compiling
+        self._compiling = threading.Lock()  # one thread compiles an entry function, once
         self.context = Context([VmvxModule()], jit=JitTier.resolve(), allocations=allocations)
         self.state = self.context.register(module)
         self._set_constants(module, constants)
@@ -137,8 +139,10 @@ class VmvxExecutable(Executable):
             return None
         if function not in self._compiled_entries:
             from vmvxjit.vm.jit.vmvx_entry_runner import compile_entry
-            self._compiled_entries[function] = compile_entry(
-                self.state, self.state.module.functions[function])
+            with self._compiling:
+                if function not in self._compiled_entries:
+                    self._compiled_entries[function] = compile_entry(
+                        self.state, self.state.module.functions[function])
         return self._compiled_entries[function]
 
     def _threshold(self, function: int) -> float:
