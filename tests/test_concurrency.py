@@ -22,36 +22,37 @@ THREADS, CALLS = 8, 20
 INTERPRETED_CALLS = 4       # the interpreter alone: a call costs ~20 ms
 # A matmul and an elementwise tail: loop nests, reductions, several dispatches.
 PROGRAM = """
-func.func @f(%a: tensor<16x16xf32>, %b: tensor<16x32xf32>, %c: tensor<16x32xf32>) -> tensor<16x32xf32> {
+func.func @f(%a: tensor<8x8xf32>, %b: tensor<8x128xf32>, %c: tensor<8x128xf32>) -> tensor<8x128xf32> {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<16x32xf32>
-  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<16x32xf32>) -> tensor<16x32xf32>
-  %m = linalg.matmul ins(%a, %b : tensor<16x16xf32>, tensor<16x32xf32>)
-                     outs(%z : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %e = tensor.empty() : tensor<8x128xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<8x128xf32>) -> tensor<8x128xf32>
+  %m = linalg.matmul ins(%a, %b : tensor<8x8xf32>, tensor<8x128xf32>)
+                     outs(%z : tensor<8x128xf32>) -> tensor<8x128xf32>
   %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>,
                                         affine_map<(i, j) -> (i, j)>],
                        iterator_types = ["parallel", "parallel"]}
-      ins(%m, %c : tensor<16x32xf32>, tensor<16x32xf32>) outs(%e : tensor<16x32xf32>) {
+      ins(%m, %c : tensor<8x128xf32>, tensor<8x128xf32>) outs(%e : tensor<8x128xf32>) {
   ^bb0(%x: f32, %y: f32, %o: f32):
     %s = arith.addf %x, %y : f32
     %t = arith.maximumf %s, %zero : f32
     linalg.yield %t : f32
-  } -> tensor<16x32xf32>
-  return %r : tensor<16x32xf32>
+  } -> tensor<8x128xf32>
+  return %r : tensor<8x128xf32>
 }
 """
-CASES = [pytest.param(STATIC, tier, id=f"static-{tier}") for tier in ("interp", "auto", "jit")] + [
-    pytest.param(DYNAMIC_LLVM, "auto", id="dynamic_llvm"),
-    pytest.param(DYNAMIC_VMVX, "auto", id="dynamic_vmvx-auto"),
-    pytest.param(DYNAMIC_VMVX, "jit", id="dynamic_vmvx-jit"),
+# (flags, tier, whether dispatches must have run in parts inside the calls)
+CASES = [pytest.param(STATIC, tier, False, id=f"static-{tier}") for tier in ("interp", "auto", "jit")] + [
+    pytest.param(DYNAMIC_LLVM, "auto", True, id="dynamic_llvm"),
+    pytest.param(DYNAMIC_VMVX, "auto", False, id="dynamic_vmvx-auto"),
+    pytest.param(DYNAMIC_VMVX, "jit", True, id="dynamic_vmvx-jit"),    # compiled entry functions
 ]
 
 
 def _inputs(thread: int, call: int) -> tuple:
     rng = np.random.default_rng(1000 * thread + call)
-    return (rng.standard_normal((16, 16), dtype=np.float32),
-            rng.standard_normal((16, 32), dtype=np.float32),
-            rng.standard_normal((16, 32), dtype=np.float32))
+    return (rng.standard_normal((8, 8), dtype=np.float32),
+            rng.standard_normal((8, 128), dtype=np.float32),
+            rng.standard_normal((8, 128), dtype=np.float32))
 
 
 @pytest.fixture
@@ -63,8 +64,8 @@ def eager(monkeypatch):
     monkeypatch.setattr(executable, "PARALLEL_ABOVE_S", 0.0)
 
 
-@pytest.mark.parametrize("flags, tier", CASES)
-def test_threads_calling_one_module_get_the_serial_results(flags, tier, eager):
+@pytest.mark.parametrize("flags, tier, in_parts", CASES)
+def test_threads_calling_one_module_get_the_serial_results(flags, tier, in_parts, eager):
     path = compile_mlir(PROGRAM, flags)
     calls = INTERPRETED_CALLS if tier == "interp" else CALLS
     serial = vmvxjit.load(path, tier=tier, threads=1)
@@ -88,3 +89,4 @@ def test_threads_calling_one_module_get_the_serial_results(flags, tier, eager):
         worker.join(timeout=300)
     assert not errors, errors
     assert got == expected
+    assert module.jit_stats()["parallel_dispatches"] or not in_parts

@@ -134,3 +134,45 @@ def test_auto_compiles_whole_sooner_with_microkernel_calls(blob, monkeypatch, re
     executable._interpreted_seconds = {function: 1.0}
     executable._compiled_entry(function)
     assert len(compiled) == (request.node.callspec.params["blob"] == "ukernels")
+
+
+@pytest.fixture
+def in_parts(monkeypatch):
+    """Every dispatch of an executable with threads > 1 runs in parts from its first run."""
+    from vmvxjit.loaders import executable
+    monkeypatch.setattr(executable, "PARALLEL_ABOVE_S", 0.0)
+
+
+def _load_threaded(blob, threads):
+    from vmvxjit.vm.jit.stats import JitStats
+
+    executable = VmvxLoader().load("vmvx-bytecode-fb", blob, np.zeros(0, np.uint32))
+    executable.threads = threads
+    executable.configure_jit("jit", JitStats())
+    return executable
+
+
+def test_compiled_entry_in_parts_gives_the_serial_bits(blob, in_parts):
+    results = []
+    for threads in (1, 2, 4):
+        executable = _load_threaded(blob, threads)
+        a, b, bindings = _bindings()
+        executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
+        results.append(bindings[2].tobytes())
+        runs = executable.state.jit_stats.parallel
+        assert runs == ({} if threads == 1 else {executable.export_names[0]: [1, threads]})
+    assert results[0] == results[1] == results[2]
+    np.testing.assert_array_equal(np.frombuffer(results[0], np.float32), a * b + a)
+
+
+def test_compiled_entry_in_parts_fails_as_the_serial_run(blob, in_parts):
+    """Workgroups 3 to 15 write past a 1000-byte output: each of 4 parts fails, and the
+    error is the serial run's, at workgroup 3."""
+    messages = []
+    for threads in (1, 4):
+        executable = _load_threaded(blob, threads)
+        _, _, bindings = _bindings(n_out=1000)
+        with pytest.raises(OutOfRangeError) as info:
+            executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

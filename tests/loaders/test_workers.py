@@ -1,4 +1,4 @@
-"""Workgroups in parallel parts (workers.py, native_dispatch.split): the same results as
+"""Workgroups in parallel parts (workers.py: split, run_boxes): the same results as
 one after another, the serial loop's error, and the thread-count option."""
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from tests.loaders.util import aligned_bytes
     ((0, 4, 1), 2, [(0, 0, 0, 2, 0, 1), (0, 0, 2, 4, 0, 1)]),
 ])
 def test_split_covers_every_workgroup_once(count, parts, boxes):
-    assert native_dispatch.split(count, parts) == boxes
+    assert workers.split(count, parts) == boxes
 
 
 def test_first_failure_is_the_serial_loops():
     outcomes = [(0, 0, 0, 0), (7, 3, 0, 1), (5, 1, 1, 0), (9, 0, 2, 0)]
-    assert native_dispatch.first_failure(outcomes) == (5, 1, 1, 0)
-    assert native_dispatch.first_failure([(0, 0, 0, 0)] * 3) == (0, 0, 0, 0)
+    assert workers.first_failure(outcomes) == (5, 1, 1, 0)
+    assert workers.first_failure([(0, 0, 0, 0)] * 3) == (0, 0, 0, 0)
 
 
 def test_run_parts_runs_at_once_and_keeps_order():

@@ -16,6 +16,7 @@ import numpy as np
 
 from vmvxjit.compile_clock import compile_seconds
 from vmvxjit.errors import InternalError, InvalidArgumentError
+from vmvxjit.loaders import workers
 from vmvxjit.loaders.executable import Executable
 from vmvxjit.vm import isa
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit, zeroed
@@ -103,6 +104,7 @@ class VmvxExecutable(Executable):
         return (size // PAGE_SIZE) * PAGE_SIZE
 
     def configure_jit(self, tier: str, jit_stats) -> None:
+        super().configure_jit(tier, jit_stats)
         self.context.tier = self.state.tier = tier
         if jit_stats is not None:
             self.context.jit_stats = self.state.jit_stats = jit_stats
@@ -118,9 +120,23 @@ class VmvxExecutable(Executable):
                      - (stats.compiled_seconds - in_regions))
             self._interpreted_seconds[function] = self._interpreted_seconds.get(function, 0.0) + spent
             return
-        failed = compiled.run(workgroup_count, constants, bindings, self.local_memory_size(ordinal))
-        if failed is not None:
-            # Re-run the failing workgroup interpreted: it raises the exact error.
+        self._run_compiled(compiled, function, ordinal, workgroup_count, constants, bindings)
+
+    def _run_compiled(self, compiled, function, ordinal, workgroup_count, constants, bindings) -> None:
+        """Runs the dispatch in compiled entry function `compiled`, in parts on several
+        threads as a native dispatch would (Executable._parts); a failing workgroup (the
+        first in serial order) is run again interpreted, which raises the exact error."""
+        size = self.local_memory_size(ordinal)
+
+        def part(_k: int, box: tuple) -> tuple:
+            failed = compiled.run(box, workgroup_count, constants, bindings, size)
+            return (0, 0, 0, 0) if failed is None else (1, *failed)
+        boxes = workers.split(workgroup_count, self._parts(ordinal, workgroup_count))
+        start = time.perf_counter()
+        outcome = workers.run_boxes(boxes, part)
+        self._ran(ordinal, len(boxes), time.perf_counter() - start)
+        if outcome[0]:
+            failed = outcome[1:]
             self._run_workgroups(function, workgroup_count, constants, bindings, ordinal,
                                  only=failed)
             raise InternalError(f"compiled entry function stopped at workgroup {failed} but the "
