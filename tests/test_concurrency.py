@@ -43,7 +43,7 @@ func.func @f(%a: tensor<8x8xf32>, %b: tensor<8x128xf32>, %c: tensor<8x128xf32>) 
 # (flags, tier, whether dispatches must have run in parts inside the calls)
 CASES = [pytest.param(STATIC, tier, False, id=f"static-{tier}") for tier in ("interp", "auto", "jit")] + [
     pytest.param(DYNAMIC_LLVM, "auto", True, id="dynamic_llvm"),
-    pytest.param(DYNAMIC_VMVX, "auto", False, id="dynamic_vmvx-auto"),
+    pytest.param(DYNAMIC_VMVX, "auto", True, id="dynamic_vmvx-auto"),     # interpreted entries
     pytest.param(DYNAMIC_VMVX, "jit", True, id="dynamic_vmvx-jit"),    # compiled entry functions
 ]
 

@@ -19,6 +19,7 @@ import os
 from vmvxjit.errors import InvalidArgumentError
 
 ENV = "VMVXJIT_THREADS"
+SUCCEEDED = (0, 0, 0, 0)     # a part's outcome when every workgroup of its box succeeded
 _POOL: list = []
 # A forked child has none of its parent's threads: it makes its own workers.
 os.register_at_fork(after_in_child=_POOL.clear)
@@ -72,8 +73,9 @@ def split(workgroup_count: tuple[int, int, int], parts: int) -> list[tuple]:
 
 def run_boxes(boxes: list, part) -> tuple:
     """Runs `part(k, box)` for each of `boxes` (from `split`), at once when there are
-    several; each returns (0, 0, 0, 0) or (result, x, y, z) of its first failing
-    workgroup. Returns the failure the serial loop would meet first, else (0, 0, 0, 0)."""
+    several; each returns SUCCEEDED or (result, x, y, z) of its first failing workgroup,
+    or raises. Returns the failure the serial loop would meet first, else SUCCEEDED; or
+    raises the exception of the first part that raised."""
     if len(boxes) == 1:
         return part(0, boxes[0])
     return first_failure(run_parts([lambda k=k, box=box: part(k, box) for k, box in enumerate(boxes)]))
@@ -82,4 +84,4 @@ def run_boxes(boxes: list, part) -> tuple:
 def first_failure(outcomes: list) -> tuple:
     """Of the parts' (result, x, y, z), the failure the serial loop meets first."""
     failures = [o for o in outcomes if o[0]]
-    return min(failures, key=lambda o: (o[3], o[2], o[1])) if failures else (0, 0, 0, 0)
+    return min(failures, key=lambda o: (o[3], o[2], o[1])) if failures else SUCCEEDED
