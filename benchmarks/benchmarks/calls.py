@@ -55,3 +55,18 @@ class Softmax(_Call):
 class Reduction(_Call):
     """row sums of 1024x1024."""
     program = "reduction"
+
+
+class Threads:
+    """One call with each dispatch's workgroups on 1 or 2 threads (`threads=`): native
+    dispatches, and VMVX ones whose time goes to compiled code."""
+    params = (["matmul", "elementwise"], ["dyn-llvm", "dyn-vmvx"], [1, 2])
+    param_names = ["program", "config", "threads"]
+    timeout = 240
+    warmup_time = 0.2
+
+    def setup(self, program, config, threads):
+        self.function, self.inputs = common.prepared(program, config, threads)
+
+    def time_call(self, program, config, threads):
+        self.function(*self.inputs)

@@ -46,8 +46,9 @@ def _alarm(signum, frame):
     raise _TooSlow()
 
 
-def load_options() -> dict:
-    return {"tier": TIER} if TIER else {}
+def load_options(threads: int | None = None) -> dict:
+    """`vmvxjit.load`'s options: VMVXJIT_BENCH_TIER's tier, and `threads` when given."""
+    return {**({"tier": TIER} if TIER else {}), **({"threads": threads} if threads else {})}
 
 
 def tier_flags() -> list[str]:
@@ -66,10 +67,11 @@ def vmfb(program: str, config: str) -> Path:
         raise NotImplementedError(f"does not compile: {error}") from None
 
 
-def prepared(program: str, config: str):
-    """(function, inputs) for a benchmark: compiled, loaded and warmed up (one call, then up to
-    ~1 s / 300 more calls so the auto tier has compiled its hot loops)."""
-    return once((program, config, TIER), lambda: _prepare(program, config))
+def prepared(program: str, config: str, threads: int | None = None):
+    """(function, inputs) for a benchmark: compiled, loaded (with `threads=`, when given) and
+    warmed up (one call, then up to ~1 s / 300 more calls so the auto tier has compiled its
+    hot loops)."""
+    return once((program, config, TIER, threads), lambda: _prepare(program, config, threads))
 
 
 def once(key, make):
@@ -83,7 +85,7 @@ def once(key, make):
     return entry
 
 
-def _prepare(program: str, config: str):
+def _prepare(program: str, config: str, threads: int | None):
     import vmvxjit
 
     tier = TIER or os.environ.get("VMVXJIT_TIER") or "auto"
@@ -95,7 +97,7 @@ def _prepare(program: str, config: str):
         return str(error)
     spec = programs.PROGRAMS[program]
     inputs = programs.make_inputs(spec)
-    function = vmvxjit.load(str(path), **load_options())[spec.function]
+    function = vmvxjit.load(str(path), **load_options(threads))[spec.function]
     # Inputs are converted once, as iree-benchmark-module parses its inputs once.
     inputs = [vmvxjit.buffer_view(x) for x in inputs]
     return warmed_up(function, inputs)
