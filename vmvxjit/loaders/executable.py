@@ -61,7 +61,7 @@ class Executable:
         self._finalizer = None
         self.threads = 1     # threads a dispatch may run on (workers.py); the hal_loader module sets it
         self.jit_stats = None
-        self._last_seconds: dict = {}   # export ordinal -> how long its last dispatch in parts took
+        self._last_seconds: dict = {}   # export ordinal -> how long its last dispatch took
 
     def _on_release(self, free: Callable[[], None]) -> None:
         """Calls `free` once, on release or garbage collection (not at exit).

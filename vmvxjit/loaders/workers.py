@@ -4,10 +4,10 @@ how a dispatch's workgroups split into parts.
 IREE's inline HAL runs a dispatch's workgroups one after another; vmvxjit
 runs them in parts on up to `threads` threads (`vmvxjit.load(..., threads=N)`,
 `--threads`, else VMVXJIT_THREADS, else the cores this process may use): native
-(llvm-cpu) dispatches and compiled VMVX entry functions alike. The workers are
-made once per process and reused: a dispatch costs a queue handoff per extra
-part, not a thread start. Native code and compiled entry functions run with the
-GIL released, so the parts run at once. Workgroups write disjoint results by
+(llvm-cpu) and VMVX dispatches alike. The workers are made once per process and
+reused: a dispatch costs a queue handoff per extra part, not a thread start.
+Native code, compiled VMVX entry functions and compiled loop regions run with
+the GIL released, so the parts run at once. Workgroups write disjoint results by
 construction, so the results are those of the serial loop; a failure is
 reported as the serial loop would: the first failing workgroup in z, y, x order.
 """
