@@ -9,6 +9,7 @@ calls run; every result must equal, bit for bit, what a separate module computed
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -90,3 +91,25 @@ def test_threads_calling_one_module_get_the_serial_results(flags, tier, in_parts
     assert not errors, errors
     assert got == expected
     assert module.jit_stats()["parallel_dispatches"] or not in_parts
+
+
+def test_entries_of_one_compiled_region_at_once_keep_their_own_frames(monkeypatch):
+    """Two calls hold the same compiled region's entry at once (each waits inside for the
+    other, its registers and buffers filled in): each computes with its own."""
+    path = compile_mlir(PROGRAM, STATIC)
+    inputs = [_inputs(t, 0) for t in range(2)]
+    serial = vmvxjit.load(path, tier="jit")
+    expected = [serial.f(*args).tobytes() for args in inputs]
+    inside, waited = threading.Barrier(2, timeout=60), set()
+    run = tiering._Frame.run
+
+    def both_inside(frame, fn, entry_id):
+        if threading.get_ident() not in waited:    # each call's first entry
+            waited.add(threading.get_ident())
+            inside.wait()
+        return run(frame, fn, entry_id)
+    monkeypatch.setattr(tiering._Frame, "run", both_inside)
+    module = vmvxjit.load(path, tier="jit")
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda args: module.f(*args).tobytes(), inputs))
+    assert got == expected

@@ -13,7 +13,7 @@ import pytest
 from vmvxjit.errors import InternalError, InvalidArgumentError
 from vmvxjit.loaders import executable as executable_module
 from vmvxjit.loaders import native_dispatch, registry, workers
-from tests.loaders.test_dispatch import FAIL_AT, LOADERS
+from tests.loaders.test_dispatch import FAIL_AT, LOADERS, RECORD
 from tests.loaders.util import aligned_bytes
 
 
@@ -126,3 +126,18 @@ def test_parallel_parts_give_the_serial_bits(variant, suite_executable, parallel
         executable.release()
     assert results[0] == results[1] == results[2]
     np.testing.assert_allclose(np.frombuffer(results[0], np.float32), a.sum(axis=1), rtol=1e-5)
+
+
+def test_dispatches_at_once_take_local_memories_no_other_uses(native_fixture):
+    """Parts of dispatches running at once (on one or several calling threads) each hold
+    their own local memory; given back, they are reused."""
+    data = np.frombuffer(native_fixture(), np.uint8)
+    executable = LOADERS["embedded"].load("fixture", data, None)
+    try:
+        first = executable._take_local_memory(RECORD, 2)
+        second = executable._take_local_memory(RECORD, 1)
+        assert len(set(first + second)) == 3 and 0 not in first + second
+        executable._idle_memory[RECORD] += first + second
+        assert sorted(executable._take_local_memory(RECORD, 3)) == sorted(first + second)
+    finally:
+        executable.release()
