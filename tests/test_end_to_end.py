@@ -16,6 +16,9 @@ Options (environment variables):
 * Tiers (``tests/support/tiers.py``): every case without ``--tier`` (the CLI's default tier) and a
   fixed sample of the cases not marked ``slow`` also with ``--tier=jit``;
   ``VMVXJIT_TIERS=interp,jit`` runs every case at each listed tier instead.
+* Threads (``tests/support/threads.py``): every run with ``--threads=2``, every dispatch with
+  several workgroups split, and a fixed sample also with ``--threads=1``;
+  ``VMVXJIT_TEST_THREADS=1,2`` runs every case at each listed count instead.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from tests.support import modules
 from tests.support.oracle import (
     assert_same_failure, assert_same_output, floats_close, have_iree, run_iree, run_vmvxjit,
 )
+from tests.support.threads import split_dispatches, with_threads
 from tests.support.tiers import with_tiers
 
 # Float tolerance for `transcendental` cases: ulps of the element type (on top of %G printing).
@@ -131,11 +135,12 @@ def test_iree_oracle(case: Case, config: str):
 
 
 @requires_iree
-@pytest.mark.parametrize("case, config, tier", with_tiers(PARAMS))
-def test_end_to_end(case: Case, config: str, tier: str | None):
+@pytest.mark.parametrize("case, config, tier, threads", with_threads(with_tiers(PARAMS)))
+def test_end_to_end(case: Case, config: str, tier: str | None, threads: int, monkeypatch):
     vmfb, iree = iree_result(case, config)
     check_iree_result(case, config, iree)
-    ours = run_vmvxjit(vmfb, case.function, case.inputs, tier=tier)
+    split_dispatches(threads, monkeypatch)
+    ours = run_vmvxjit(vmfb, case.function, case.inputs, tier=tier, threads=threads)
     expected_error = error_for(case, config, iree)
     if expected_error is not None:
         assert_same_failure(iree, ours, expected_error)

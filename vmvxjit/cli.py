@@ -32,7 +32,7 @@ def _call_parser(prog: str, description: str) -> argparse.ArgumentParser:
                         help="cap on the bytes of live buffers, e.g. 2G "
                              "(default: VMVXJIT_MAX_ALLOCATION, else none)")
     parser.add_argument("--threads", default=None, metavar="N",
-                        help="threads a native dispatch's workgroups may run on; 1 as IREE's "
+                        help="threads a dispatch's workgroups may run on; 1 as IREE's "
                              "inline HAL (default: VMVXJIT_THREADS, else the usable cores)")
     return parser
 

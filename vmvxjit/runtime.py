@@ -55,7 +55,7 @@ OPTIONS = {"tier": "execution tier: interp, jit or auto (default: VMVXJIT_TIER, 
            "trace_stream": "where hal_inline traces go (default: stderr)",
            "max_allocation": "cap on the bytes the program's live buffers hold, e.g. 2G "
                              "(default: VMVXJIT_MAX_ALLOCATION, else none)",
-           "threads": "threads a native dispatch's workgroups may run on; 1 runs them one after "
+           "threads": "threads a dispatch's workgroups may run on; 1 runs them one after "
                       "another, as IREE's inline HAL (default: VMVXJIT_THREADS, else the cores "
                       "this process may use)"}
 

@@ -73,3 +73,18 @@ class ElementwiseNumpy(_NumpyCall):
 class MatmulNumpy(_NumpyCall):
     """`Matmul` with numpy arrays in (2 x 256 KiB) and out."""
     program = "matmul"
+
+
+class Threads:
+    """One call with each dispatch's workgroups on 1 or 2 threads (`threads=`): native
+    dispatches, and VMVX ones whose time goes to compiled code."""
+    params = (["matmul", "elementwise"], ["dyn-llvm", "dyn-vmvx"], [1, 2])
+    param_names = ["program", "config", "threads"]
+    timeout = 240
+    warmup_time = 0.2
+
+    def setup(self, program, config, threads):
+        self.function, self.inputs = common.prepared(program, config, threads)
+
+    def time_call(self, program, config, threads):
+        self.function(*self.inputs)

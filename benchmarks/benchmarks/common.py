@@ -46,8 +46,9 @@ def _alarm(signum, frame):
     raise _TooSlow()
 
 
-def load_options() -> dict:
-    return {"tier": TIER} if TIER else {}
+def load_options(threads: int | None = None) -> dict:
+    """`vmvxjit.load`'s options: VMVXJIT_BENCH_TIER's tier, and `threads` when given."""
+    return {**({"tier": TIER} if TIER else {}), **({"threads": threads} if threads else {})}
 
 
 def tier_flags() -> list[str]:
@@ -66,11 +67,13 @@ def vmfb(program: str, config: str) -> Path:
         raise NotImplementedError(f"does not compile: {error}") from None
 
 
-def prepared(program: str, config: str, numpy_inputs: bool = False):
-    """(function, inputs) for a benchmark: compiled, loaded and warmed up (one call, then up to
-    ~1 s / 300 more calls so the auto tier has compiled its hot loops); the inputs are buffer
-    views made once, or with `numpy_inputs` the seeded arrays, which every call converts."""
-    return once((program, config, TIER, numpy_inputs), lambda: _prepare(program, config, numpy_inputs))
+def prepared(program: str, config: str, threads: int | None = None, numpy_inputs: bool = False):
+    """(function, inputs) for a benchmark: compiled, loaded (with `threads=`, when given) and
+    warmed up (one call, then up to ~1 s / 300 more calls so the auto tier has compiled its
+    hot loops); the inputs are buffer views made once, or with `numpy_inputs` the seeded
+    arrays, which every call converts."""
+    return once((program, config, TIER, threads, numpy_inputs),
+                lambda: _prepare(program, config, threads, numpy_inputs))
 
 
 def once(key, make):
@@ -84,7 +87,7 @@ def once(key, make):
     return entry
 
 
-def _prepare(program: str, config: str, numpy_inputs: bool):
+def _prepare(program: str, config: str, threads: int | None, numpy_inputs: bool):
     import vmvxjit
 
     tier = TIER or os.environ.get("VMVXJIT_TIER") or "auto"
@@ -96,7 +99,7 @@ def _prepare(program: str, config: str, numpy_inputs: bool):
         return str(error)
     spec = programs.PROGRAMS[program]
     inputs = programs.make_inputs(spec)
-    function = vmvxjit.load(str(path), **load_options())[spec.function]
+    function = vmvxjit.load(str(path), **load_options(threads))[spec.function]
     if not numpy_inputs:   # converted once, as iree-benchmark-module parses its inputs once
         inputs = [vmvxjit.buffer_view(x) for x in inputs]
     return warmed_up(function, inputs)

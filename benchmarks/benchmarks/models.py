@@ -9,7 +9,8 @@ with the command that builds it.
   the O3 recompiles the first asked for, so the timed runs load O3 code)
 * `WarmCall.time_call`     -- one call through the library API, numpy in and out, after a
   first call and WARM_SECONDS more of calls (the auto tier compiles, then recompiles hot
-  regions at O3 on a worker)
+  regions at O3 on a worker); `WarmCallThreads` the same for SqueezeNet dyn-llvm and dyn-vmvx
+  with `threads=1` and `threads=2`
 
 The processes run the checkout's vmvxjit (`common.process_env`); the JIT caches of the cached
 and warm suites are under `.cache/bench-jit/`, emptied once per process.
@@ -115,7 +116,22 @@ class WarmCall:
         self.function(*self.args)
 
 
-def _warm(model: str, config: str):
+class WarmCallThreads:
+    """`WarmCall` with each dispatch's workgroups on 1 or 2 threads (`threads=`)."""
+    params = (["squeezenet"], ["dyn-llvm", "dyn-vmvx"], [1, 2])
+    param_names = ["model", "config", "threads"]
+    timeout = 1800
+    warmup_time = 0
+
+    def setup(self, model, config, threads):
+        self.function, self.args = common.once(("warm", model, config, threads),
+                                               lambda: _warm(model, config, threads))
+
+    def time_call(self, model, config, threads):
+        self.function(*self.args)
+
+
+def _warm(model: str, config: str, threads: int | None = None):
     import numpy as np
     import vmvxjit
 
@@ -123,7 +139,7 @@ def _warm(model: str, config: str):
     cache = JIT_CACHES / f"warm-{model}-{config}"
     shutil.rmtree(cache, ignore_errors=True)
     os.environ["VMVXJIT_CACHE_DIR"] = str(cache)       # read on each compile and cache look-up
-    call = vmvxjit.load(str(vmfb), **common.load_options())[function]
+    call = vmvxjit.load(str(vmfb), **common.load_options(threads))[function]
     args = [np.load(path) for path in inputs]
     call(*args)                                         # compiles
     start = time.perf_counter()

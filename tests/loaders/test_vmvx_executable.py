@@ -1,5 +1,6 @@
 """VMVX executables: loading, per-workgroup dispatch, and compiled entry functions."""
 
+import itertools
 from types import SimpleNamespace
 
 import numpy as np
@@ -91,7 +92,7 @@ def test_auto_counts_interpretation_not_numba_compiles(blob, monkeypatch, compil
     towards `auto` compiling the dispatch; one that was all interpreting counts in full."""
     from vmvxjit.loaders import vmvx_executable
 
-    clock, compiled = iter([0.0, 5.0]), iter([0.0, compiling])
+    clock, compiled = itertools.count(0.0, 5.0), iter([0.0, compiling])   # the part runs 5 s
     monkeypatch.setattr(vmvx_executable, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
     monkeypatch.setattr(vmvx_executable, "compile_seconds", lambda: next(compiled))
     executable = _load(blob, "auto")
@@ -106,7 +107,7 @@ def test_auto_does_not_count_time_in_compiled_regions(blob, monkeypatch):
     compiling its entry function whole (Numba's whole-function code is slower)."""
     from vmvxjit.loaders import vmvx_executable
 
-    clock = iter([0.0, 5.0])
+    clock = itertools.count(0.0, 5.0)     # the part runs 5 s
     monkeypatch.setattr(vmvx_executable, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
     monkeypatch.setattr(vmvx_executable, "compile_seconds", lambda: 0.0)
     executable = _load(blob, "auto")
@@ -134,3 +135,47 @@ def test_auto_compiles_whole_sooner_with_microkernel_calls(blob, monkeypatch, re
     executable._interpreted_seconds = {function: 1.0}
     executable._compiled_entry(function)
     assert len(compiled) == (request.node.callspec.params["blob"] == "ukernels")
+
+
+@pytest.fixture
+def in_parts(monkeypatch):
+    """Every dispatch of an executable with threads > 1 runs in parts from its first run."""
+    from vmvxjit.loaders import executable
+    monkeypatch.setattr(executable, "PARALLEL_ABOVE_S", 0.0)
+
+
+def _load_threaded(blob, threads, tier):
+    from vmvxjit.vm.jit.stats import JitStats
+
+    executable = VmvxLoader().load("vmvx-bytecode-fb", blob, np.zeros(0, np.uint32))
+    executable.threads = threads
+    executable.configure_jit(tier, JitStats())
+    return executable
+
+
+@pytest.mark.parametrize("tier", ["interp", "jit"])   # interpreted, compiled whole
+def test_dispatch_in_parts_gives_the_serial_bits(blob, in_parts, tier):
+    results = []
+    for threads in (1, 2, 4):
+        executable = _load_threaded(blob, threads, tier)
+        a, b, bindings = _bindings()
+        executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
+        results.append(bindings[2].tobytes())
+        runs = executable.state.jit_stats.parallel
+        assert runs == ({} if threads == 1 else {executable.export_names[0]: [1, threads]})
+    assert results[0] == results[1] == results[2]
+    np.testing.assert_array_equal(np.frombuffer(results[0], np.float32), a * b + a)
+
+
+@pytest.mark.parametrize("tier", ["interp", "jit"])
+def test_dispatch_in_parts_fails_as_the_serial_run(blob, in_parts, tier):
+    """Workgroups 3 to 15 write past a 1000-byte output: each of 4 parts fails, and the
+    error is the serial run's, at workgroup 3."""
+    messages = []
+    for threads in (1, 4):
+        executable = _load_threaded(blob, threads, tier)
+        _, _, bindings = _bindings(n_out=1000)
+        with pytest.raises(OutOfRangeError) as info:
+            executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

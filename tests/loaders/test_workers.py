@@ -1,4 +1,4 @@
-"""Workgroups in parallel parts (workers.py, native_dispatch.split): the same results as
+"""Workgroups in parallel parts (workers.py: split, run_boxes): the same results as
 one after another, the serial loop's error, and the thread-count option."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from vmvxjit.errors import InternalError, InvalidArgumentError
 from vmvxjit.loaders import executable as executable_module
 from vmvxjit.loaders import native_dispatch, registry, workers
-from tests.loaders.test_dispatch import FAIL_AT, LOADERS
+from tests.loaders.test_dispatch import FAIL_AT, LOADERS, RECORD
 from tests.loaders.util import aligned_bytes
 
 
@@ -26,13 +26,13 @@ from tests.loaders.util import aligned_bytes
     ((0, 4, 1), 2, [(0, 0, 0, 2, 0, 1), (0, 0, 2, 4, 0, 1)]),
 ])
 def test_split_covers_every_workgroup_once(count, parts, boxes):
-    assert native_dispatch.split(count, parts) == boxes
+    assert workers.split(count, parts) == boxes
 
 
 def test_first_failure_is_the_serial_loops():
     outcomes = [(0, 0, 0, 0), (7, 3, 0, 1), (5, 1, 1, 0), (9, 0, 2, 0)]
-    assert native_dispatch.first_failure(outcomes) == (5, 1, 1, 0)
-    assert native_dispatch.first_failure([(0, 0, 0, 0)] * 3) == (0, 0, 0, 0)
+    assert workers.first_failure(outcomes) == (5, 1, 1, 0)
+    assert workers.first_failure([(0, 0, 0, 0)] * 3) == (0, 0, 0, 0)
 
 
 def test_run_parts_runs_at_once_and_keeps_order():
@@ -126,3 +126,18 @@ def test_parallel_parts_give_the_serial_bits(variant, suite_executable, parallel
         executable.release()
     assert results[0] == results[1] == results[2]
     np.testing.assert_allclose(np.frombuffer(results[0], np.float32), a.sum(axis=1), rtol=1e-5)
+
+
+def test_dispatches_at_once_take_local_memories_no_other_uses(native_fixture):
+    """Parts of dispatches running at once (on one or several calling threads) each hold
+    their own local memory; given back, they are reused."""
+    data = np.frombuffer(native_fixture(), np.uint8)
+    executable = LOADERS["embedded"].load("fixture", data, None)
+    try:
+        first = executable._take_local_memory(RECORD, 2)
+        second = executable._take_local_memory(RECORD, 1)
+        assert len(set(first + second)) == 3 and 0 not in first + second
+        executable._idle_memory[RECORD] += first + second
+        assert sorted(executable._take_local_memory(RECORD, 3)) == sorted(first + second)
+    finally:
+        executable.release()

@@ -48,15 +48,17 @@ def run_iree(vmfb: Path | str, function: str, inputs: Sequence[str]) -> tuple[in
 
 
 def vmvxjit_argv(vmfb: Path | str, function: str, inputs: Sequence[str],
-                 tier: str | None = None) -> list[str]:
+                 tier: str | None = None, threads: int | None = None) -> list[str]:
     argv = ["run", str(vmfb), f"--function={function}", *(f"--input={i}" for i in inputs)]
     if tier is not None:
         argv.append(f"--tier={tier}")
+    if threads is not None:
+        argv.append(f"--threads={threads}")
     return argv
 
 
 def run_vmvxjit(vmfb: Path | str, function: str, inputs: Sequence[str],
-                tier: str | None = None) -> tuple[int, str, str]:
+                tier: str | None = None, threads: int | None = None) -> tuple[int, str, str]:
     """Run vmvxjit in-process via ``vmvxjit.cli.main``; returns (returncode, stdout, stderr).
 
     An exception escaping ``main`` is a bug in vmvxjit (errors must be reported on stderr with exit
@@ -66,7 +68,7 @@ def run_vmvxjit(vmfb: Path | str, function: str, inputs: Sequence[str],
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            rc = main(vmvxjit_argv(vmfb, function, inputs, tier))
+            rc = main(vmvxjit_argv(vmfb, function, inputs, tier, threads))
         except SystemExit as exc:  # argparse-style exits are allowed
             code = exc.code
             rc = code if isinstance(code, int) else (0 if code is None else 1)

@@ -22,7 +22,7 @@ from vmvxjit.errors import (
     NotFoundError,
     OutOfRangeError,
 )
-from vmvxjit.loaders import native_dispatch
+from vmvxjit.loaders import native_dispatch, workers
 from vmvxjit.loaders.library_abi import (
     PROVIDED_IMPORTS,
     ExecutableEnvironment,
@@ -61,6 +61,7 @@ class Executable:
         self._finalizer = None
         self.threads = 1     # threads a dispatch may run on (workers.py); the hal_loader module sets it
         self.jit_stats = None
+        self._last_seconds: dict = {}   # export ordinal -> how long its last dispatch took
 
     def _on_release(self, free: Callable[[], None]) -> None:
         """Calls `free` once, on release or garbage collection (not at exit).
@@ -129,6 +130,21 @@ class Executable:
              constants: np.ndarray, bindings: list[np.ndarray]) -> None:
         raise NotImplementedError
 
+    def _parts(self, ordinal: int, workgroup_count: tuple[int, int, int]) -> int:
+        """How many parts (workers.split) to run a dispatch of export `ordinal` in: one,
+        unless threads are allowed, it has several workgroups and its last run (if any)
+        took long enough to gain from more (PARALLEL_ABOVE_S)."""
+        if self.threads == 1 or self._last_seconds.get(ordinal, float("inf")) < PARALLEL_ABOVE_S:
+            return 1
+        return len(workers.split(workgroup_count, self.threads))
+
+    def _ran(self, ordinal: int, parts: int, seconds: float) -> None:
+        """Notes how long a dispatch that could run in parts took, and counts it for
+        --trace when it ran in several."""
+        self._last_seconds[ordinal] = seconds
+        if parts > 1 and self.jit_stats is not None:
+            self.jit_stats.ran_parallel(self.export_names[ordinal], parts)
+
     def __repr__(self) -> str:
         state = "released" if self.released else f"{len(self.export_names)} exports"
         return f"<hal.executable {state}>"
@@ -165,11 +181,11 @@ class LibraryExecutable(Executable):
         self.export_names = [export.name for export in self._exports]
         self._environment_address = self._environment.address
         self._allocations = allocations
-        # Per export: each part's local memory address (more made when a dispatch first
-        # runs in more parts) and how long its last dispatch took (unknown at first).
-        self._part_memory = [[scratch.ctypes.data if scratch.size else 0]
+        # Per export: the addresses of local memories no running part uses (a dispatch
+        # takes one per part and gives them back; more are made when dispatches on several
+        # threads or in more parts need them).
+        self._idle_memory = [[scratch.ctypes.data if scratch.size else 0]
                              for scratch in self._local_memory]
-        self._last_seconds = [float("inf")] * len(self._exports)
 
     def _export(self, ordinal: int):
         if not 0 <= ordinal < len(self._exports):
@@ -188,36 +204,36 @@ class LibraryExecutable(Executable):
     def _run(self, ordinal: int, workgroup_count: tuple[int, int, int],
              constants: np.ndarray, bindings: list[np.ndarray]) -> None:
         export = self._exports[ordinal]
-        parts = self._parts(ordinal, workgroup_count)
+        memories = self._take_local_memory(ordinal, self._parts(ordinal, workgroup_count))
+        parts = len(memories)
         start = time.perf_counter()
         try:
             result, x, y, z = native_dispatch.run(
                 export.function, self._environment_address, workgroup_count, constants, bindings,
-                self._part_memory[ordinal][:parts], export.local_memory_size)
+                memories, export.local_memory_size)
         except TypeError as error:
             raise InvalidArgumentError(
                 f"dispatch of export '{export.name}' needs contiguous 1-D uint8 bindings and "
                 f"a contiguous uint32 constant array ({error})") from None
-        self._last_seconds[ordinal] = time.perf_counter() - start
-        if parts > 1 and self.jit_stats is not None:
-            self.jit_stats.ran_parallel(export.name, parts)
+        finally:
+            self._idle_memory[ordinal] += memories
+        self._ran(ordinal, parts, time.perf_counter() - start)
         if result:
             raise InternalError(
                 f"executable entry point returned catastrophic error {result} "
                 f"(export '{export.name}', workgroup ({x}, {y}, {z}))")
 
-    def _parts(self, ordinal: int, workgroup_count: tuple[int, int, int]) -> int:
-        """How many parts to run a dispatch of export `ordinal` in: one, unless threads
-        are allowed, it has several workgroups and its last run (if any) took long enough
-        to gain from more (PARALLEL_ABOVE_S); each part gets its own local memory."""
-        if (self.threads == 1 or max(workgroup_count) < 2
-                or self._last_seconds[ordinal] < PARALLEL_ABOVE_S):
-            return 1
-        parts = min(self.threads, max(workgroup_count))
-        memory, size = self._part_memory[ordinal], self._exports[ordinal].local_memory_size
-        while len(memory) < parts:
-            scratch = self._allocations.allocate(size, zeroed, f"local memory of export "
-                                                 f"'{self._exports[ordinal].name}'")
-            self._local_memory.append(scratch)
-            memory.append(scratch.ctypes.data if scratch.size else 0)
-        return parts
+    def _take_local_memory(self, ordinal: int, parts: int) -> list:
+        """The addresses of `parts` local memories of export `ordinal` that no other
+        dispatch uses until they are given back (to `_idle_memory`)."""
+        idle, taken = self._idle_memory[ordinal], []
+        while len(taken) < parts:
+            try:
+                taken.append(idle.pop())
+            except IndexError:     # all in use, by parts of this or other threads' dispatches
+                scratch = self._allocations.allocate(
+                    self._exports[ordinal].local_memory_size, zeroed,
+                    f"local memory of export '{self._exports[ordinal].name}'")
+                self._local_memory.append(scratch)
+                taken.append(scratch.ctypes.data if scratch.size else 0)
+        return taken

@@ -127,7 +127,7 @@ def run(function: int, environment: int, workgroup_count: tuple[int, int, int],
     pointers = (ctypes.c_uint64 * count)(
         *(_address(binding, np.uint8, f"binding {i}") for i, binding in enumerate(bindings)))
     lengths = (ctypes.c_uint64 * count)(*(binding.size for binding in bindings))
-    boxes = split(workgroup_count, len(local_memories))
+    boxes = workers.split(workgroup_count, len(local_memories))
     count_x, count_y, count_z = workgroup_count
     state = DispatchStateV0(
         workgroup_size_x=1, workgroup_size_y=1, workgroup_size_z=1,
@@ -138,38 +138,12 @@ def run(function: int, environment: int, workgroup_count: tuple[int, int, int],
         binding_ptrs=ctypes.addressof(pointers), binding_lengths=ctypes.addressof(lengths))
     loop, state_address = _loop(), ctypes.addressof(state)
 
-    def part(k: int):
+    def part(k: int, box: tuple):
         workgroup = WorkgroupStateV0(processor_id=k, local_memory=local_memories[k],
                                      local_memory_size=local_memory_size)
         failed = (ctypes.c_uint32 * 3)()
         result = loop(function, environment, state_address, ctypes.addressof(workgroup),
-                      *boxes[k], failed)
+                      *box, failed)
         return (result, *failed) if result else (0, 0, 0, 0)
 
-    if len(boxes) == 1:
-        return part(0)
-    return first_failure(workers.run_parts([lambda k=k: part(k) for k in range(len(boxes))]))
-
-
-def split(workgroup_count: tuple[int, int, int], parts: int) -> list[tuple]:
-    """Boxes (first_x, end_x, first_y, end_y, first_z, end_z) covering the workgroups in
-    up to `parts` near-equal slices of the outermost dimension with more than one."""
-    count_x, count_y, count_z = workgroup_count
-    whole = [0, count_x, 0, count_y, 0, count_z]
-    for axis in (2, 1, 0):
-        n = workgroup_count[axis]
-        if n > 1 and parts > 1:
-            pieces = min(parts, n)
-            boxes = []
-            for k in range(pieces):
-                box = list(whole)
-                box[2 * axis], box[2 * axis + 1] = n * k // pieces, n * (k + 1) // pieces
-                boxes.append(tuple(box))
-            return boxes
-    return [tuple(whole)]
-
-
-def first_failure(outcomes: list) -> tuple:
-    """Of the parts' (result, x, y, z), the failure the serial loop meets first."""
-    failures = [o for o in outcomes if o[0]]
-    return min(failures, key=lambda o: (o[3], o[2], o[1])) if failures else (0, 0, 0, 0)
+    return workers.run_boxes(boxes, part)

@@ -9,12 +9,14 @@ workgroup size xyz, workgroup count xyz)`, called once per workgroup.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
 
 from vmvxjit.compile_clock import compile_seconds
 from vmvxjit.errors import InternalError, InvalidArgumentError
+from vmvxjit.loaders import workers
 from vmvxjit.loaders.executable import Executable
 from vmvxjit.vm import isa
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit, zeroed
@@ -59,6 +61,7 @@ class VmvxExecutable(Executable):
         self._interpreted_seconds: dict = {}
         self._compiled_entries: dict = {}
         self._thresholds: dict = {}        # entry function -> interpreted seconds before compiling
+        self._compiling = threading.Lock()  # one thread compiles an entry function, once
         self.context = Context([VmvxModule()], jit=JitTier.resolve(), allocations=allocations)
         self.state = self.context.register(module)
         self._set_constants(module, constants)
@@ -101,6 +104,7 @@ class VmvxExecutable(Executable):
         return (size // PAGE_SIZE) * PAGE_SIZE
 
     def configure_jit(self, tier: str, jit_stats) -> None:
+        super().configure_jit(tier, jit_stats)
         self.context.tier = self.state.tier = tier
         if jit_stats is not None:
             self.context.jit_stats = self.state.jit_stats = jit_stats
@@ -108,17 +112,46 @@ class VmvxExecutable(Executable):
     def _run(self, ordinal, workgroup_count, constants, bindings) -> None:
         function = self.state.module.exports[self._entries[ordinal][0]]
         compiled = self._compiled_entry(function)
+        boxes = workers.split(workgroup_count, self._parts(ordinal, workgroup_count))
         if compiled is None:
-            stats = self.state.jit_stats
-            start, compiling, in_regions = time.perf_counter(), compile_seconds(), stats.compiled_seconds
-            self._run_workgroups(function, workgroup_count, constants, bindings, ordinal)
-            spent = (time.perf_counter() - start - (compile_seconds() - compiling)
-                     - (stats.compiled_seconds - in_regions))
-            self._interpreted_seconds[function] = self._interpreted_seconds.get(function, 0.0) + spent
-            return
-        failed = compiled.run(workgroup_count, constants, bindings, self.local_memory_size(ordinal))
-        if failed is not None:
-            # Re-run the failing workgroup interpreted: it raises the exact error.
+            self._interpret(function, ordinal, boxes, workgroup_count, constants, bindings)
+        else:
+            self._run_compiled(compiled, function, ordinal, boxes, workgroup_count, constants, bindings)
+
+    def _interpret(self, function, ordinal, boxes, workgroup_count, constants, bindings) -> None:
+        """Interprets the dispatch, its `boxes` of workgroups at once on several threads
+        (Executable._parts: the compiled loop regions, where most of a long dispatch's time
+        goes, run without the GIL); parts raise in serial order (workers.run_parts), so the
+        error is the serial run's. The time outside compiled regions and compiles, summed
+        over the parts, counts towards compiling the entry function whole."""
+        stats, busy = self.state.jit_stats, []
+
+        def part(_k: int, box: tuple) -> tuple:
+            start = time.perf_counter()
+            self._run_workgroups(function, workgroup_count, constants, bindings, ordinal, box=box)
+            busy.append(time.perf_counter() - start)
+            return workers.SUCCEEDED
+        start, compiling, in_regions = time.perf_counter(), compile_seconds(), stats.compiled_seconds
+        workers.run_boxes(boxes, part)
+        self._ran(ordinal, len(boxes), time.perf_counter() - start)
+        spent = sum(busy) - (compile_seconds() - compiling) - (stats.compiled_seconds - in_regions)
+        self._interpreted_seconds[function] = self._interpreted_seconds.get(function, 0.0) + spent
+
+    def _run_compiled(self, compiled, function, ordinal, boxes, workgroup_count, constants,
+                      bindings) -> None:
+        """Runs the dispatch's `boxes` of workgroups in compiled entry function `compiled`,
+        at once on several threads; a failing workgroup (the first in serial order) is run
+        again interpreted, which raises the exact error."""
+        size = self.local_memory_size(ordinal)
+
+        def part(_k: int, box: tuple) -> tuple:
+            failed = compiled.run(box, workgroup_count, constants, bindings, size)
+            return workers.SUCCEEDED if failed is None else (1, *failed)
+        start = time.perf_counter()
+        outcome = workers.run_boxes(boxes, part)
+        self._ran(ordinal, len(boxes), time.perf_counter() - start)
+        if outcome[0]:
+            failed = outcome[1:]
             self._run_workgroups(function, workgroup_count, constants, bindings, ordinal,
                                  only=failed)
             raise InternalError(f"compiled entry function stopped at workgroup {failed} but the "
@@ -137,8 +170,10 @@ class VmvxExecutable(Executable):
             return None
         if function not in self._compiled_entries:
             from vmvxjit.vm.jit.vmvx_entry_runner import compile_entry
-            self._compiled_entries[function] = compile_entry(
-                self.state, self.state.module.functions[function])
+            with self._compiling:
+                if function not in self._compiled_entries:
+                    self._compiled_entries[function] = compile_entry(
+                        self.state, self.state.module.functions[function])
         return self._compiled_entries[function]
 
     def _threshold(self, function: int) -> float:
@@ -154,15 +189,17 @@ class VmvxExecutable(Executable):
         return self._thresholds[function]
 
     def _run_workgroups(self, function, workgroup_count, constants, bindings, ordinal,
-                        only=None) -> None:
+                        only=None, box=None) -> None:
+        """Interprets workgroup `only`, else those of `box` (workers.split), else all."""
         constants_buffer = VmBuffer(np.ascontiguousarray(constants, dtype=np.uint32).view(np.uint8),
                                     mutable=False)
         local_memory = VmBuffer.over(self.context.allocations.allocate(
             self.local_memory_size(ordinal), zeroed, f"local memory of export '{self.export_names[ordinal]}'"))
         binding_buffers = [VmBuffer(b, mutable=True) for b in bindings]
         count_x, count_y, count_z = workgroup_count
-        workgroups = [only] if only else ((x, y, z) for z in range(count_z)
-                                          for y in range(count_y) for x in range(count_x))
+        first_x, end_x, first_y, end_y, first_z, end_z = box or (0, count_x, 0, count_y, 0, count_z)
+        workgroups = [only] if only else ((x, y, z) for z in range(first_z, end_z)
+                                          for y in range(first_y, end_y) for x in range(first_x, end_x))
         for x, y, z in workgroups:
             binding_list = VmList("ref", VmBuffer, len(binding_buffers))
             binding_list.items = list(binding_buffers)

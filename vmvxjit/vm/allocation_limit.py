@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import weakref
 
 import numpy as np
@@ -51,12 +52,15 @@ def parse_size(value, source: str) -> int:
 class AllocationLimit:
     """Live bytes charged against an optional cap (`cap` None: no cap, nothing counted)."""
 
-    __slots__ = ("cap", "source", "live")
+    __slots__ = ("cap", "source", "live", "_counting")
 
     def __init__(self, cap: int | None = None, source: str = "max_allocation"):
         self.cap = cap
         self.source = source
         self.live = 0
+        # Calls on several threads charge at once; reentrant, as a collection inside
+        # `charge` may run a finalizer that credits.
+        self._counting = threading.RLock()
 
     @classmethod
     def resolve(cls, option=None) -> "AllocationLimit":
@@ -79,12 +83,14 @@ class AllocationLimit:
     def charge(self, length: int, what: str) -> None:
         """Holds `length` bytes against the cap until `credit(length)`."""
         if self.cap is not None and length > 0:
-            self.check(length, what)
-            self.live += length
+            with self._counting:
+                self.check(length, what)
+                self.live += length
 
     def credit(self, length: int) -> None:
         if self.cap is not None and length > 0:
-            self.live -= length
+            with self._counting:
+                self.live -= length
 
     def allocate(self, length: int, allocate, what: str):
         """`allocate(length)`, a numpy array, charged until that memory is collected;

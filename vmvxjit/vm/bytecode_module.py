@@ -10,6 +10,7 @@ ref slots, and the resolved imports.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -157,6 +158,7 @@ class ModuleState:
         self.global_refs = allocate_checked(md.global_refs, _nones)
         self.imports: list = [None] * len(md.imports)
         self.prepared: dict = {}
+        self.preparing = threading.Lock()     # held while a function is prepared
 
 
 def _nones(count: int) -> list:

@@ -50,10 +50,17 @@ class _BuildEnv:
 
 
 def prepare(state: ModuleState, ordinal: int) -> Prepared:
-    """Builds (once) the step list of internal function `ordinal`."""
+    """Builds (once) the step list of internal function `ordinal`: threads calling
+    into the module at once wait for the one preparing it."""
     prepared = state.prepared.get(ordinal)
     if prepared is not None:
         return prepared
+    with state.preparing:
+        prepared = state.prepared.get(ordinal)
+        return prepared if prepared is not None else _prepare(state, ordinal)
+
+
+def _prepare(state: ModuleState, ordinal: int) -> Prepared:
     function = state.module.functions[ordinal]
     targets = {}
     count = 0

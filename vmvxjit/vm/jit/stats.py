@@ -51,11 +51,12 @@ class JitStats:
     entries: int = 0
     progress: Progress = field(default_factory=Progress)
     regions: list = field(default_factory=list)    # every _RegionTier, for what runs as Python
-    parallel: dict = field(default_factory=dict)   # native export name -> [dispatches run in
-                                                   #  parts on threads, most parts]
+    parallel: dict = field(default_factory=dict)   # export name -> [dispatches run in parts
+                                                   #  on threads, most parts]
 
     def ran_parallel(self, export: str, parts: int) -> None:
-        """Counts a native dispatch of `export` whose workgroups ran in `parts` parts."""
+        """Counts a dispatch (native or compiled VMVX) of `export` whose workgroups ran in
+        `parts` parts."""
         seen = self.parallel.setdefault(export, [0, 0])
         seen[0] += 1
         seen[1] = max(seen[1], parts)
@@ -80,7 +81,7 @@ class JitStats:
         for name, reason in self.failed:
             lines.append(f"jit:   {name}: not compiled ({reason})")
         for export, (runs, parts) in self.parallel.items():
-            lines.append(f"jit:   native dispatch '{export}': {runs} run(s) with its workgroups "
+            lines.append(f"jit:   dispatch '{export}': {runs} run(s) with its workgroups "
                          f"on up to {parts} threads")
         for name, reason in self.fallbacks:
             lines.append(f"jit:   {name}: region compiled by Numba ({reason})")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 import time
 
 import numpy as np
@@ -36,12 +37,14 @@ TIER_UP_S = 0.02             # compiled run time after which `auto` recompiles a
 
 
 class _Frame:
-    """The arrays a compiled region reads and writes, made once: registers in and out,
-    buffers as address/length/mutability. Entering costs a few list copies and one
-    foreign call (LLVM code) or Numba's dispatch on the same arrays as numpy views."""
+    """The arrays a compiled region reads and writes, made once per thread that runs
+    it at a time: registers in and out, buffers as address/length/mutability, the
+    fault record. Entering costs a few list copies and one foreign call (LLVM code)
+    or Numba's dispatch on the same arrays as numpy views."""
 
-    def __init__(self, n_int: int, n_float: int, n_multi: int, n_buffers: int, err, counts):
+    def __init__(self, n_int: int, n_float: int, n_multi: int, n_buffers: int, counts):
         self.sizes = (n_int, n_float, n_multi, n_buffers)
+        self.err = err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
         self.ri = (ctypes.c_int64 * max(1, n_int))()
         self.rf = (ctypes.c_double * max(1, n_float))()
         self.tags = (ctypes.c_int64 * max(1, n_multi))()
@@ -84,9 +87,10 @@ class CompiledRegion:
         self.float_slots = [s for s, _ in code.float_vars]
         self.written_int = [(i, s) for i, (s, _) in enumerate(code.int_vars) if s in code.written]
         self.written_float = [(i, s) for i, (s, _) in enumerate(code.float_vars) if s in code.written]
-        self.err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
+        # Shared by every entry, as statistics: entries on several threads at once may
+        # lose a count.
         self.counts = np.zeros(2 * len(code.sites), dtype=np.int64)
-        self.frame = None                # a _Frame, made at the first entry
+        self.idle_frames = []            # _Frames no entry is using: each running entry owns one
         self.run_time = [0.0, 0, 0]      # seconds in this region's code, entries, LLVM speed level
         self.tier_up = None              # starts the optimized compile, once the region runs hot
         self.upgrade = None              # that compile's future
@@ -94,15 +98,17 @@ class CompiledRegion:
     def run(self, entry_id: int, regs: list, refs: list, buffer_registers: list):
         """Runs from block `entry_id`; returns the step index to continue at, or
         None when the frame cannot enter compiled code (the interpreter goes on)."""
-        if self.upgrade is not None and self.upgrade.done():
-            self._swap()
+        upgrade = self.upgrade
+        if upgrade is not None and upgrade.done():
+            self._swap(upgrade)
         buffers = [refs[r] for r in buffer_registers]
         if any(b.__class__ is not VmBuffer for b in buffers):
             return None
-        frame = self.frame
-        if frame is None:
-            frame = self.frame = _Frame(len(self.int_slots), len(self.float_slots),
-                                        len(self.code.multi_slots), len(buffers), self.err, self.counts)
+        try:
+            frame = self.idle_frames.pop()
+        except IndexError:     # every frame made so far is in use, on other threads
+            frame = _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
+                           len(buffers), self.counts)
         frame.fill([v if v.__class__ is int else 0 for v in (regs[s] for s in self.int_slots)],
                    [v if v.__class__ is float else 0.0 for v in (regs[s] for s in self.float_slots)],
                    [self._tag(regs[s], s) for s in self.code.multi_slots], buffers)
@@ -113,16 +119,22 @@ class CompiledRegion:
         self.stats.entries += 1
         self.run_time[0] += seconds
         self.run_time[1] += 1
-        if self.tier_up is not None and self.run_time[0] > TIER_UP_S:
-            self.upgrade, self.tier_up = self.tier_up(), None
-        if status < 0:
-            raise self._fault()
-        self._write_back(regs, *frame.registers())
+        tier_up = self.tier_up
+        if tier_up is not None and self.run_time[0] > TIER_UP_S:
+            self.tier_up = None
+            self.upgrade = tier_up()
+        try:
+            if status < 0:
+                raise self._fault(frame.err)
+            self._write_back(regs, *frame.registers())
+        finally:
+            self.idle_frames.append(frame)
         return self.exit_steps[status]
 
-    def _swap(self) -> None:
-        """Continues in the optimized compile of the same code (same layout and counters)."""
-        fn, _ = self.upgrade.result()
+    def _swap(self, upgrade) -> None:
+        """Continues in the optimized compile `upgrade` of the same code (same layout and
+        counters); threads entering at once may each swap, to the same function."""
+        fn, _ = upgrade.result()
         self.upgrade = None
         if not isinstance(fn, Exception):
             self.fn = fn
@@ -151,15 +163,15 @@ class CompiledRegion:
             if slot in self.code.written:
                 regs[slot] = values[table.index((slot, bank))]
 
-    def _fault(self):
+    def _fault(self, err):
         """The interpreter's error for the fault in `err`, with the frames of
         the compiled callees it happened in (the interpreter adds the rest)."""
-        kind, site, *values = self.err[:codegen.ERR_FRAMES].tolist()
+        kind, site, *values = err[:codegen.ERR_FRAMES].tolist()
         pc = self.code.fault_pcs[site]
-        depth = int(self.err[codegen.ERR_FRAMES])
-        self.err[codegen.ERR_FRAMES] = 0
+        depth = int(err[codegen.ERR_FRAMES])
+        err[codegen.ERR_FRAMES] = 0
         error = _FAULTS[kind](*values)
-        frames = self.err[codegen.ERR_FRAMES + 1:codegen.ERR_FRAMES + 1 + 2 * depth].tolist()
+        frames = err[codegen.ERR_FRAMES + 1:codegen.ERR_FRAMES + 1 + 2 * depth].tolist()
         for ordinal, frame_pc in zip(frames[::2], frames[1::2]):
             error.add_frame(self.location(ordinal, frame_pc))
         error.vm_pc = pc
@@ -256,6 +268,7 @@ class _RegionTier:
         self.looked_on_disk = False
         self.speed = OPTIMIZED if tier == "jit" else QUICK
         self.python_seconds = 0.0      # time its entries ran it as generated Python
+        self.deciding = threading.Lock()
         state.jit_stats.regions.append(self)
 
     def why_python(self) -> str:
@@ -309,9 +322,16 @@ class _RegionTier:
                 and self.visits >= MIN_VISITS_PER_FRAME * self.frames)
 
     def advance(self, regs):
-        """The compiled region if it is (now) available, else None: interpret."""
+        """The compiled region if it is (now) available, else None: interpret. One thread
+        at a time decides and compiles; the others wait for it (a region compiles once)."""
         if self.failed:
             return None
+        with self.deciding:
+            if self.compiled is not None or self.failed:
+                return self.compiled
+            return self._advance(regs)
+
+    def _advance(self, regs):
         if self.future is not None:
             future, self.future = self.future, None
             from vmvxjit.vm.jit import background

@@ -14,9 +14,14 @@ interpreter checks it; on any failure the compiled code stops and reports
 the workgroup, which the caller re-runs in the interpreter to raise the
 exact error (the invocation fails either way).
 
-    entry(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err, counts) -> 0 or -1
+    entry(first_x, end_x, first_y, end_y, first_z, end_z, count_x, count_y, count_z,
+          taddr, tlen, tmut, nbind, err, counts) -> 0 or -1
 
-(`counts`: how often each optimized loop or nest ran which version, counters.py.)
+runs the workgroups of one box of ids (z outermost, x innermost) of a dispatch of
+count_x × count_y × count_z, so that the caller may run a dispatch in parts at once
+(it is compiled `nogil`), each with its own tables, local memory and `err`
+(allocations write their rows in the table). `counts`: how often each optimized
+loop or nest ran which version (counters.py).
 """
 
 from __future__ import annotations
@@ -241,12 +246,13 @@ def generate_entry(function, imports, calls, name: str) -> tuple[str, int, list,
     frame += ["h0 = 0", "h1 = 1", f"h2 = {LIST_HANDLE}", "n0 = 0", "n1 = 0"]
     frame += [f"{var(slot, 'i32')} = np.int64({value})"
               for slot, value in enumerate(_ENTRY_SLOTS) if slot in gen.variants]
-    lines = [f"def {name}(count_x, count_y, count_z, taddr, tlen, tmut, nbind, err, counts):",
+    lines = [f"def {name}(first_x, end_x, first_y, end_y, first_z, end_z, count_x, count_y, count_z,",
+             "          taddr, tlen, tmut, nbind, err, counts):",
              "    arow = 2 + nbind"]
     lines += [f"    a{pc} = np.zeros(0, np.uint8)" for pc in gen.alloc_sites]
-    lines += ["    for z in range(count_z):",
-             "        for y in range(count_y):",
-             "            for x in range(count_x):"]
+    lines += ["    for z in range(first_z, end_z):",
+             "        for y in range(first_y, end_y):",
+             "            for x in range(first_x, end_x):"]
     lines += ["                " + s for s in frame]
     lines += ["                bb = 0", "                while True:"]
     lines += ["                    " + s for s in body]

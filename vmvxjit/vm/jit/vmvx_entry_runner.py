@@ -20,11 +20,15 @@ class CompiledEntry:
     def __init__(self, fn, alloc_rows: int, sites: list):
         self.fn = fn
         self.alloc_rows = alloc_rows
-        self.err = np.zeros(4, dtype=np.int64)
+        # Shared by every run, as statistics: runs on several threads at once may lose a count.
         self.counts = np.zeros(2 * len(sites), dtype=np.int64)
 
-    def run(self, workgroup_count, constants, bindings, local_memory_size: int):
-        """Runs every workgroup; returns None, or the (x, y, z) of a workgroup that faulted."""
+    def run(self, box: tuple, workgroup_count, constants, bindings, local_memory_size: int):
+        """Runs the workgroups of `box` (first_x, end_x, first_y, end_y, first_z, end_z) of
+        a dispatch of `workgroup_count`; returns None, or the (x, y, z) of a workgroup that
+        faulted. Everything it writes but the counts is its own (tables, local memory,
+        `err`), and it runs without the GIL: runs of several boxes may go at once."""
+        err = np.zeros(4, dtype=np.int64)
         local_memory = np.zeros(local_memory_size, dtype=np.uint8)
         constants = np.ascontiguousarray(constants, dtype=np.uint32)
         rows = 2 + len(bindings) + self.alloc_rows
@@ -34,10 +38,9 @@ class CompiledEntry:
         for row, (array, mutable) in enumerate(
                 [(local_memory, 1), (constants.view(np.uint8), 0)] + [(b, 1) for b in bindings]):
             taddr[row], tlen[row], tmut[row] = array.ctypes.data, array.shape[0], mutable
-        count_x, count_y, count_z = workgroup_count
-        status = self.fn(count_x, count_y, count_z, taddr, tlen, tmut, len(bindings), self.err, self.counts)
+        status = self.fn(*box, *workgroup_count, taddr, tlen, tmut, len(bindings), err, self.counts)
         if status < 0:
-            return tuple(self.err[1:4].tolist())
+            return tuple(err[1:4].tolist())
         return None
 
 
@@ -58,8 +61,8 @@ def compile_entry(state, function) -> CompiledEntry | None:
         fn = getattr(module, _NAME)
         from numba import types
         array = types.Array(types.int64, 1, "C")
-        compile_function(fn, (types.int64, types.int64, types.int64, array, array, array,
-                              types.int64, array, array), stats)
+        compile_function(fn, (*[types.int64] * 9, array, array, array, types.int64, array, array),
+                         stats)
     except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
