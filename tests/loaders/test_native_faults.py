@@ -27,11 +27,12 @@ pytestmark = pytest.mark.skipif(HOST_ARCH != "x86_64",
 _INT3 = 0xCC
 
 
-@pytest.fixture(scope="module")
-def suite():
-    """(the suite's .vmfb bytes, the file offset of its embedded ELF, that ELF)."""
-    data = modules.compile_mlir(util.SUITE, util.VARIANTS["generic"]).read_bytes()
-    library = bytes(util.suite_executable("generic")[1])
+@pytest.fixture(scope="module", params=["generic", "system"])
+def suite(request):
+    """(the suite's .vmfb bytes, the file offset of its library, that library): an
+    embedded ELF, and a system library (dlopen-ed)."""
+    data = modules.compile_mlir(util.SUITE, util.VARIANTS[request.param]).read_bytes()
+    library = bytes(util.suite_executable(request.param)[1])
     return data, data.index(library), Patchable(library)
 
 
