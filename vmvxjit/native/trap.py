@@ -297,10 +297,7 @@ def take_fault(record_address: int) -> tuple[int, int, int] | None:
 def fault_error(fault: tuple[int, int, int], where: str) -> NativeCodeFault:
     """The error for a fault (take_fault) in the call described by `where`."""
     number, address, pc = fault
-    try:
-        name = signal.Signals(number).name
-    except ValueError:
-        name = f"signal {number}"
+    name = signal.Signals(number).name   # one of SIGNALS: the handler traps no other
     access = f" accessing 0x{address:X}" if number in (signal.SIGSEGV, signal.SIGBUS) else ""
     return NativeCodeFault(
         f"executable native code faulted: {name} at pc 0x{pc:X}{access} in {where}; "
