@@ -122,7 +122,7 @@ def _address(array, dtype, what: str) -> int:
 
 def run(function: int, environment: int, workgroup_count: tuple[int, int, int],
         constants: np.ndarray, bindings, local_memories: list, local_memory_size: int,
-        export: str = "?"):
+        export: str):
     """Runs every workgroup of the export at address `function`, in as many parts
     as `local_memories` has addresses (one part's local memory each; fewer parts
     when the workgroups do not split that far).
