@@ -16,6 +16,7 @@ from vmvxjit.errors import (  # noqa: F401 (re-exported)
     InternalError,
     InvalidArgumentError,
     ModuleFormatError,
+    NativeCodeFault,
     NotFoundError,
     OutOfRangeError,
     PermissionDeniedError,

@@ -127,6 +127,13 @@ class ArithmeticFault(Error):
     code = StatusCode.OUT_OF_RANGE
 
 
+class NativeCodeFault(Error):
+    """An executable's native code faulted (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) in a
+    trapped call (native/trap.py); the module's memory may be damaged."""
+
+    code = StatusCode.ABORTED
+
+
 class VmFailError(Error):
     """Raised by `vm.fail` with the program's own status code and message."""
 

@@ -58,3 +58,25 @@ def test_code_with_relocations_or_without_the_symbol_is_refused():
         machine_code.function_code(llvm_engine.emit_object(TWICE, baseline=True), "thrice")
     with pytest.raises(InternalError, match="not a little-endian ELF64 object"):
         machine_code.function_code(b"\0" * 64, "twice")
+
+
+# Reads the word mapped at its own address + machine_code.TAIL.
+TAIL_WORD = f"""
+define dso_local i64 @tail_word() {{
+  %self = ptrtoint ptr @tail_word to i64
+  %at = add i64 %self, {machine_code.TAIL}
+  %slot = inttoptr i64 %at to ptr
+  %word = load i64, ptr %slot
+  ret i64 %word
+}}
+"""
+
+
+def test_tail_data_is_mapped_at_the_code_address_plus_tail(tmp_path, monkeypatch):
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    build = lambda: machine_code.function_code(llvm_engine.emit_object(TAIL_WORD, baseline=True),  # noqa: E731
+                                               "tail_word")
+    for word in (1234, 5678):   # the code from the cache, its tail new each time
+        function = ctypes.CFUNCTYPE(ctypes.c_int64)(
+            machine_code.load("tail-word", build, word.to_bytes(8, "little")))
+        assert function() == word

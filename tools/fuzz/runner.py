@@ -34,11 +34,12 @@ from pathlib import Path
 from tools.fuzz.child import run_mutant
 from tools.fuzz.crash_site import CrashSite
 from vmvxjit.loaders import elf_mapping
+from vmvxjit.native import trap
 
 ADDRESS_SPACE = 8 << 30        # a child that needs more has a runaway allocation
-# Where Python calls into a module's native code: dispatches, the library query, initializers.
-NATIVE_CALLS = ("vmvxjit/loaders/native_dispatch.py", "vmvxjit/loaders/library_abi.py",
-                "vmvxjit/loaders/elf_mapping.py")
+# Where Python calls into a module's native code: dispatches; the library query and initializers
+# (through trap.call).
+NATIVE_CALLS = ("vmvxjit/loaders/native_dispatch.py", "vmvxjit/native/trap.py")
 ACCEPTED = ("result", "error", "native-crash", "fails-in-iree-too")
 
 
@@ -67,6 +68,7 @@ def _child(data: bytes, options: dict, timeout: float, write_fd: int, trace: Pat
         faulthandler.enable(trace_file, all_threads=True)
         faulthandler.dump_traceback_later(timeout, exit=True, file=trace_file)
         site.install()
+        trap.install()   # above the crash site and faulthandler again (the parent installed it first)
 
         def note(call: dict) -> None:
             os.write(write_fd, json.dumps({"calling": call}).encode() + b"\n")

@@ -17,6 +17,7 @@ import numpy as np
 
 from vmvxjit.errors import ModuleFormatError
 from vmvxjit.loaders.elf import PF_R, PF_W, PF_X, ElfDynamic, ElfHeaders
+from vmvxjit.native import trap
 from vmvxjit.native.executable_memory import (
     PROT_NONE, flush_instruction_cache, page_ceil, page_floor, protect, reserve, unmap,
 )
@@ -31,7 +32,6 @@ _PROTECTION_OF_FLAG = {
     PF_X: mmap.PROT_READ | mmap.PROT_EXEC,
 }
 _INIT_ARRAY_SKIP = (0, _U64 - 1)
-_VOID_FN = ctypes.CFUNCTYPE(None)
 
 
 def _protection(flags: int) -> int:
@@ -74,7 +74,8 @@ class MappedImage:
             del image
             self._protect(headers)
             for initializer in initializers:
-                _VOID_FN(initializer)()
+                trap.call(initializer, 0, 0, f"the ELF image's initializer at "
+                                             f"0x{initializer - self.bias:X}")
         except BaseException:
             self.unmap()
             raise

@@ -210,7 +210,7 @@ class LibraryExecutable(Executable):
         try:
             result, x, y, z = native_dispatch.run(
                 export.function, self._environment_address, workgroup_count, constants, bindings,
-                memories, export.local_memory_size)
+                memories, export.local_memory_size, export.name)
         except TypeError as error:
             raise InvalidArgumentError(
                 f"dispatch of export '{export.name}' needs contiguous 1-D uint8 bindings and "

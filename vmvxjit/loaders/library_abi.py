@@ -23,6 +23,7 @@ from vmvxjit.errors import (
     UnavailableError,
 )
 from vmvxjit.loaders.elf import PF_R, PF_X
+from vmvxjit.native import trap
 from vmvxjit.native.cpu import PROCESSOR_DATA_CAPACITY
 
 QUERY_SYMBOL = "iree_hal_executable_library_query"
@@ -67,7 +68,6 @@ class LibraryV0(ctypes.Structure):
 
 IMPORT_THUNK = ctypes.CFUNCTYPE(ctypes.c_int, _PTR, _PTR, _PTR, _PTR)
 IMPORT_FUNCTION = ctypes.CFUNCTYPE(ctypes.c_int, _PTR, _PTR, _PTR)
-QUERY_FUNCTION = ctypes.CFUNCTYPE(_PTR, ctypes.c_uint32, _PTR)
 
 
 class Environment(ctypes.Structure):
@@ -99,10 +99,12 @@ for _struct, _size in ((LibraryHeader, 24), (DispatchAttrs, 64), (LibraryV0, 128
 
 @IMPORT_THUNK
 def _import_thunk(function, params, context, reserved):
-    """Calls an import the way `iree_elf_thunk_i_ppp` does (C ABI, no translation)."""
+    """Calls an import the way `iree_elf_thunk_i_ppp` does (C ABI, no translation),
+    untrapped: a fault must not jump over this callback's Python frames."""
     if not function:
         return -1
-    return IMPORT_FUNCTION(function)(params, context, reserved)
+    with trap.suspended():
+        return IMPORT_FUNCTION(function)(params, context, reserved)
 
 
 # Imports this runtime provides to executables: symbol → (function, context)
@@ -227,7 +229,8 @@ def query_library(query_address: int, environment: ExecutableEnvironment,
                   memory: NativeMemory) -> Library:
     """Calls the library's query function for ABI v6 and reads what it returns."""
     memory.check_code(query_address, QUERY_SYMBOL)
-    pointer = QUERY_FUNCTION(query_address)(LIBRARY_VERSION, environment.address)
+    pointer = trap.call(query_address, LIBRARY_VERSION, environment.address,
+                        f"the library's query function ({QUERY_SYMBOL})")
     if not pointer:
         raise FailedPreconditionError(
             f"executable does not support this version of the runtime ({LIBRARY_VERSION:08X})")

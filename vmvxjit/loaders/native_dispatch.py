@@ -16,6 +16,9 @@ worker threads (workers.py), each with its own workgroup state (processor id
 task executor runs them. Workgroups write disjoint results by construction,
 so the results are those of the serial loop; a failure is reported as the
 serial loop would: the first failing workgroup in z, y, x order.
+
+The loop runs under native/trap.py's trap: if the export faults, the part
+ends there and `run` raises NativeCodeFault naming the export and workgroup.
 """
 
 from __future__ import annotations
@@ -28,14 +31,14 @@ import numpy as np
 
 from vmvxjit.loaders import workers
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
-from vmvxjit.native import machine_code
+from vmvxjit.native import machine_code, trap
 from vmvxjit.native.cpu import HOST_ARCH
 
 SYMBOL = "vmvxjit_workgroup_loop"
 # i32 loop(fn, environment, dispatch_state, workgroup_state, first_x, end_x, first_y, end_y,
-#          first_z, end_z, u32 failed_xyz[3])
+#          first_z, end_z, u32 failed_xyz[3], trap record)
 _LOOP_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, *[ctypes.c_void_p] * 4, *[ctypes.c_uint32] * 6,
-                              ctypes.c_void_p)
+                              ctypes.c_void_p, ctypes.c_void_p)
 
 
 def _counted(var: str, enter: str) -> str:
@@ -53,19 +56,23 @@ def _counted(var: str, enter: str) -> str:
 LOOP_IR = f"""
 define i32 @{SYMBOL}(ptr %export, ptr %environment, ptr %dispatch_state, ptr %workgroup,
                      i32 %first_x, i32 %end_x, i32 %first_y, i32 %end_y,
-                     i32 %first_z, i32 %end_z, ptr %failed) {{
+                     i32 %first_z, i32 %end_z, ptr %failed, ptr %trap) {{
 entry:
+{trap.enter_ir("%trap", "faulted", "entered")}
   %id_x = getelementptr i8, ptr %workgroup, i32 {WorkgroupStateV0.workgroup_id_x.offset}
   %id_y = getelementptr i8, ptr %workgroup, i32 {WorkgroupStateV0.workgroup_id_y.offset}
   %id_z = getelementptr i8, ptr %workgroup, i32 {WorkgroupStateV0.workgroup_id_z.offset}
   br label %z.head
-{_counted("z", "entry")}
+{_counted("z", "entered")}
 z.body:
   %z16 = trunc i32 %z to i16
   store i16 %z16, ptr %id_z
   br label %y.head
 z.exit:
+{trap.leave_ir("%trap")}
   ret i32 0
+faulted:
+  ret i32 -1
 {_counted("y", "z.body")}
 y.body:
   store i32 %y, ptr %id_y
@@ -86,11 +93,12 @@ fail:
   store i32 %y, ptr %failed_y
   %failed_z = getelementptr i32, ptr %failed, i32 2
   store i32 %z, ptr %failed_z
+{trap.leave_ir("%trap")}
   ret i32 %result
 }}
 
 !0 = !{{!"branch_weights", i32 1, i32 99}}
-"""
+{trap.IR_TRAILER}"""
 
 
 @lru_cache(maxsize=None)
@@ -113,14 +121,16 @@ def _address(array, dtype, what: str) -> int:
 
 
 def run(function: int, environment: int, workgroup_count: tuple[int, int, int],
-        constants: np.ndarray, bindings, local_memories: list, local_memory_size: int):
+        constants: np.ndarray, bindings, local_memories: list, local_memory_size: int,
+        export: str):
     """Runs every workgroup of the export at address `function`, in as many parts
     as `local_memories` has addresses (one part's local memory each; fewer parts
     when the workgroups do not split that far).
 
     `constants` is a uint32 array and `bindings` a sequence of uint8 arrays,
     all contiguous and 1-D (else TypeError, before anything runs). Returns
-    (0, 0, 0, 0) or (result, x, y, z) of the first failing workgroup.
+    (0, 0, 0, 0) or (result, x, y, z) of the first failing workgroup; a fault in
+    the export (named `export` in the error) raises NativeCodeFault.
     """
     constants_address = _address(constants, np.uint32, "constants")
     count = len(bindings)
@@ -141,9 +151,16 @@ def run(function: int, environment: int, workgroup_count: tuple[int, int, int],
     def part(k: int, box: tuple):
         workgroup = WorkgroupStateV0(processor_id=k, local_memory=local_memories[k],
                                      local_memory_size=local_memory_size)
-        failed = (ctypes.c_uint32 * 3)()
+        failed, record = (ctypes.c_uint32 * 3)(), trap.record()
         result = loop(function, environment, state_address, ctypes.addressof(workgroup),
-                      *box, failed)
-        return (result, *failed) if result else (0, 0, 0, 0)
+                      *box, failed, record)
+        if not result:
+            return workers.SUCCEEDED
+        fault = trap.take_fault(record)
+        if fault:
+            raise trap.fault_error(fault, f"export '{export}' (0x{function:X}), workgroup "
+                                          f"({workgroup.workgroup_id_x}, {workgroup.workgroup_id_y}, "
+                                          f"{workgroup.workgroup_id_z})")
+        return (result, *failed)
 
     return workers.run_boxes(boxes, part)

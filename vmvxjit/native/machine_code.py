@@ -10,6 +10,9 @@ its bytes alone are kept and copied into an executable page.
 the code, then the code) and maps the code; a missing or damaged file is
 replaced by the code `build()` returns (`function_code` takes a function out
 of the ELF object LLVM emits). Keys must cover everything the code depends on.
+Data the code needs at run time (native/trap.py's handler table) is mapped
+with it, read-only, at the code's address + TAIL: the code finds it relative
+to its own address, which needs no relocation.
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ _FLUSH_ICACHE = HOST_ARCH != "x86_64"
 _SECTION = struct.Struct("<IIQQQQIIQQ")   # Elf64_Shdr
 _SYMBOL = struct.Struct("<IBBHQQ")        # Elf64_Sym
 SHT_SYMTAB, SHT_RELA, SHT_REL = 2, 4, 9
+TAIL = 4096   # where `tail` data starts, from the code's address
 
 
-def load(key: str, build) -> int:
+def load(key: str, build, tail: bytes = b"") -> int:
     """The address of the function kept under `key`, built and stored first if the
-    cache has no intact copy."""
+    cache has no intact copy; `tail` is mapped with it at its address + TAIL."""
     path = cache_files.root() / "machine-code" / f"{key}.bin"
     try:
         data = path.read_bytes()
@@ -46,6 +50,10 @@ def load(key: str, build) -> int:
         code = build()
         path.parent.mkdir(parents=True, exist_ok=True)
         cache_files.write_atomic(path, hashlib.sha256(code).digest() + code)
+    if tail:
+        if len(code) > TAIL:
+            raise InternalError(f"machine code: {key} is longer than {TAIL} bytes")
+        code = code.ljust(TAIL, b"\0") + tail
     return _map(code)
 
 

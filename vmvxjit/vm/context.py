@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from vmvxjit.errors import InternalError, InvalidArgumentError, NotFoundError
+from vmvxjit.errors import (
+    FailedPreconditionError,
+    InternalError,
+    InvalidArgumentError,
+    NativeCodeFault,
+    NotFoundError,
+)
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.bytecode_module import BytecodeModule, ModuleState
 from vmvxjit.vm.cconv import CConv
@@ -54,6 +60,9 @@ class Context:
         self.tier = jit.name if jit is not None else "interp"
         self.jit_stats = jit.stats if jit is not None else None
         self._install_jit = jit.install if jit is not None else None
+        # The fault of an executable's native code (NativeCodeFault) that may have damaged
+        # this context's memory: once set, no further call runs.
+        self.damaged_by: NativeCodeFault | None = None
         for module in modules:
             self.register(module)
 
@@ -128,10 +137,19 @@ class Context:
                 raise InvalidArgumentError(
                     f"function '{export_name}' expects {len(converters)} arguments but "
                     f"{len(args)} were given")
-            if only_refs:
-                return run_function(state, ordinal, args)
-            return run_function(state, ordinal, [convert(value)
-                                                 for convert, value in zip(converters, args)])
+            if self.damaged_by is not None:
+                raise FailedPreconditionError(
+                    f"function '{export_name}' not run: an earlier call's native code faulted "
+                    f"and may have damaged the module's memory ({self.damaged_by.message}); "
+                    f"load the module again")
+            try:
+                if only_refs:
+                    return run_function(state, ordinal, args)
+                return run_function(state, ordinal, [convert(value)
+                                                     for convert, value in zip(converters, args)])
+            except NativeCodeFault as fault:
+                self.damaged_by = fault
+                raise
         return call
 
 
