@@ -151,8 +151,10 @@ def render(saved: dict) -> str:
              "binary) and `python -m vmvxjit run` with an empty JIT and Numba cache (cold) and with the "
              "cache that run filled (cached). IREE call: median of `iree-benchmark-module` calls, or, "
              "where a run takes ≥ 10 s (IREE's interpreters), the one call of `iree-run-module` "
-             "(marked \"1 run\"). vmvxjit warm call: median of the calls after the first in one process "
-             "(library API). JIT compile: the sum of `--trace`'s per-region compile times in the cold "
+             "(marked \"1 run\"). vmvxjit warm call: in one process (library API), up to 20 calls "
+             "within a minute, the median of the later half of those after the first (`auto` "
+             "recompiles hot regions at O3 while the first calls run); the warm call runs its "
+             "dispatches' workgroups on both cores, IREE's inline runtime on one. JIT compile: the sum of `--trace`'s per-region compile times in the cold "
              "run (each the compiling thread's CPU time: compiles run on two threads at once, so "
              "this can exceed the wall time they add). ONNX match: onnx's backend-test tolerance for the model (rtol 1e-3, DenseNet 2e-3; "
              "atol 1e-7). Ratios below 1 mean vmvxjit is faster; the last one compares with IREE's "
@@ -161,7 +163,8 @@ def render(saved: dict) -> str:
              "model's convolutions, matrix products and fully connected layers (2 FLOPs per "
              "multiply-add, `tools/models/flops.py`) over the warm call. Regions with a nest left "
              "alone: the warm call's time in compiled regions where `--trace` says a loop nest was "
-             "not interchanged (such a region may hold transformed nests too). onnxruntime: the outside "
+             "not interchanged (such a region may hold transformed nests too). The shares add up "
+             "time on every thread, so they pass 100% where dispatches ran in parallel. onnxruntime: the outside "
              "reference, its CPU provider on one thread (intra- and inter-op), median warm call, "
              "measured when it is installed (it is not a vmvxjit dependency).", "",
              _HEADER, "|" + "---|" * 18]

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from tools.models import catalog, process
+from tools.models import catalog, process, warm
 from tools.models.build import Built
 from tools.models.prepare import Prepared
 
@@ -76,7 +75,7 @@ def measure(built: Built, prepared: Prepared, out_dir: Path, timeout: float) -> 
             report = json.loads(result.stdout.strip().splitlines()[-1])
             seconds = report["seconds"]
             measured["warm"].update(outputs=outputs, first=seconds[0],
-                                    seconds=statistics.median(seconds[1:]), calls=len(seconds) - 1,
+                                    seconds=warm.warm_seconds(seconds), calls=len(seconds) - 1,
                                     compiled_share=report["compiled_share"],
                                     python_share=report["python_share"],
                                     left_alone_share=report["left_alone_share"])

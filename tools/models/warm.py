@@ -6,9 +6,10 @@ a subprocess so that a time limit can kill it).
 Calls the function up to N times (stopping once BUDGET_S has passed after the second call),
 writes the last call's results and prints {"seconds": [per call], "compiled_share": …,
 "python_share": …, "left_alone_share": …} as JSON on stdout; the first call includes loading or
-compiling code, the median of the others is the warm time; the shares are the last call's time in
-compiled code, in loop regions run as Python, and in compiled regions holding a loop nest the
-optimizer left alone (`--trace`'s "not interchanged"; a region may hold transformed nests too, so
+compiling code, the median of the later half of the others is the warm time (`warm_seconds`:
+`auto` recompiles hot regions at O3 on a worker while the first calls run, so a steady call
+comes after a few); the shares are the last call's time in compiled code, in loop regions run
+as Python, and in compiled regions holding a loop nest the optimizer left alone (`--trace`'s "not interchanged"; a region may hold transformed nests too, so
 this bounds the time in untransformed nests from above) (Module.jit_stats), as fractions of that
 call.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("function")
     parser.add_argument("--input", action="append", default=[])
     parser.add_argument("--output", action="append", default=[])
-    parser.add_argument("--calls", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=20)
     args = parser.parse_args(argv)
 
     import vmvxjit
@@ -53,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         np.save(path, np.array(value))
     sys.stdout.write(json.dumps({"seconds": seconds, **shares}) + "\n")
     return 0
+
+
+def warm_seconds(seconds: list) -> float:
+    """The steady call time of calls `seconds` (the first included): the median of the
+    later half of the calls after the first."""
+    later = seconds[1:]
+    return statistics.median(later[len(later) // 2:])
 
 
 LEFT_ALONE = "not interchanged"     # the note of a loop nest the optimizer left as it was
