@@ -24,7 +24,6 @@ ends there and `run` raises NativeCodeFault naming the export and workgroup.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 from functools import lru_cache
 
 import numpy as np
@@ -32,7 +31,6 @@ import numpy as np
 from vmvxjit.loaders import workers
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
 from vmvxjit.native import machine_code, trap
-from vmvxjit.native.cpu import HOST_ARCH
 
 SYMBOL = "vmvxjit_workgroup_loop"
 # i32 loop(fn, environment, dispatch_state, workgroup_state, first_x, end_x, first_y, end_y,
@@ -103,14 +101,7 @@ fail:
 
 @lru_cache(maxsize=None)
 def _loop():
-    key = f"workgroup-loop-{HOST_ARCH}-{hashlib.sha256(LOOP_IR.encode()).hexdigest()[:24]}"
-    return _LOOP_TYPE(machine_code.load(key, _compile_loop))
-
-
-def _compile_loop() -> bytes:
-    from vmvxjit.native import llvm_engine
-
-    return machine_code.function_code(llvm_engine.emit_object(LOOP_IR, baseline=True), SYMBOL)
+    return _LOOP_TYPE(machine_code.compiled(LOOP_IR, SYMBOL))
 
 
 def _address(array, dtype, what: str) -> int:

@@ -6,7 +6,8 @@ needs llvmlite, whose import and MCJIT engine cost ~20 ms per process. The
 loop's code is position-independent and calls nothing by name, so instead
 its bytes alone are kept and copied into an executable page.
 
-`load(key, build)` reads `<cache root>/machine-code/<key>.bin` (a SHA-256 of
+`compiled(ir, symbol)` is the usual way in: function `symbol` of LLVM IR text
+`ir`, built for the architecture's baseline CPU. `load(key, build)` reads `<cache root>/machine-code/<key>.bin` (a SHA-256 of
 the code, then the code) and maps the code; a missing or damaged file is
 replaced by the code `build()` returns (`function_code` takes a function out
 of the ELF object LLVM emits). Keys must cover everything the code depends on.
@@ -55,6 +56,19 @@ def load(key: str, build, tail: bytes = b"") -> int:
             raise InternalError(f"machine code: {key} is longer than {TAIL} bytes")
         code = code.ljust(TAIL, b"\0") + tail
     return _map(code)
+
+
+def compiled(ir: str, symbol: str, tail: bytes = b"") -> int:
+    """The address of function `symbol` of the LLVM IR text `ir`, compiled for the
+    architecture's baseline CPU (once per machine: kept under a digest of the text);
+    `tail` as for `load`."""
+    key = f"{symbol}-{HOST_ARCH}-{hashlib.sha256(ir.encode()).hexdigest()[:24]}"
+
+    def build() -> bytes:
+        from vmvxjit.native import llvm_engine   # only when the cache has no copy
+
+        return function_code(llvm_engine.emit_object(ir, baseline=True), symbol)
+    return load(key, build, tail)
 
 
 def _map(code: bytes) -> int:

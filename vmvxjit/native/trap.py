@@ -36,7 +36,6 @@ code calling into libc) may leave that lock held; vmvxjit's modules call none.
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import signal
 import threading
 from contextlib import contextmanager
@@ -190,16 +189,6 @@ call:
 """
 
 
-def _compiled(ir: str, symbol: str, tail: bytes = b""):
-    key = f"{symbol}-{HOST_ARCH}-{hashlib.sha256(ir.encode()).hexdigest()[:24]}"
-
-    def build() -> bytes:
-        from vmvxjit.native import llvm_engine
-
-        return machine_code.function_code(llvm_engine.emit_object(ir, baseline=True), symbol)
-    return machine_code.load(key, build, tail)
-
-
 _INSTALL_LOCK = threading.Lock()
 # Each installed copy of the handler (its address) -> the previous actions it chains to.
 _INSTALLED: dict[int, dict[int, _Sigaction]] = {}
@@ -235,7 +224,7 @@ def install() -> None:
         for number, action in previous.items():
             ctypes.memmove(ctypes.addressof(table) + _PREVIOUS + number * ctypes.sizeof(_Sigaction),
                            ctypes.addressof(action), ctypes.sizeof(_Sigaction))
-        handler = _compiled(_HANDLER_IR, _HANDLER_SYMBOL, bytes(table))
+        handler = machine_code.compiled(_HANDLER_IR, _HANDLER_SYMBOL, bytes(table))
         _INSTALLED[handler] = previous
         action = _Sigaction(handler=handler, flags=SA_SIGINFO | SA_ONSTACK | SA_NODEFER)
         for number in SIGNALS:
@@ -307,7 +296,7 @@ def fault_error(fault: tuple[int, int, int], where: str) -> NativeCodeFault:
 @lru_cache(maxsize=None)
 def _trapped_call():
     return ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64,
-                            ctypes.c_uint64)(_compiled(_CALL_IR, _CALL_SYMBOL))
+                            ctypes.c_uint64)(machine_code.compiled(_CALL_IR, _CALL_SYMBOL))
 
 
 @contextmanager
