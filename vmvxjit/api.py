@@ -141,9 +141,7 @@ def _dense_memory(length: int, memory: MemoryPool, read_only, what: str):
     one the pool would not keep when no native code needs alignment and no cap
     counts it."""
     def copy(value: np.ndarray) -> np.ndarray:
-        data = memory.empty(length, what)
-        data[:] = np.frombuffer(value, np.uint8)
-        return data
+        return memory.copy(np.frombuffer(value, np.uint8), what)
 
     if length >= POOLED_BYTES:
         alignment = WRAP_ALIGNMENT if length > ALIGNED_COPY_BYTES else ALLOCATION_ALIGNMENT
@@ -163,10 +161,8 @@ def _dense_memory(length: int, memory: MemoryPool, read_only, what: str):
 
 def _copied_view(array: np.ndarray, element_type: int, memory: MemoryPool, what: str) -> BufferView:
     """A view of `element_type` over a copy of `array`'s dense bytes in memory from `memory`."""
-    data = view_bytes(array, element_type)
-    copy = memory.empty(data.size, what)
-    copy[:] = data
-    return BufferView(HalBuffer(copy), array.shape, element_type)
+    return BufferView(HalBuffer(memory.copy(view_bytes(array, element_type), what)), array.shape,
+                      element_type)
 
 
 def _as_array(value, dtype, what: str) -> np.ndarray:

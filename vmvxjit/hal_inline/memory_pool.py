@@ -64,6 +64,12 @@ class MemoryPool:
             return self.limit.allocate(length, self._small, what)
         return self._take(length, what)[0]
 
+    def copy(self, data: np.ndarray, what: str) -> np.ndarray:
+        """Memory holding a copy of the uint8 array `data`."""
+        memory = self.empty(data.size, what)
+        memory[:] = data
+        return memory
+
     def idle(self) -> int:
         """Bytes held for reuse (after taking back what was collected)."""
         with self._lock:

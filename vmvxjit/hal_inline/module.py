@@ -76,9 +76,7 @@ class HalInlineModule(NativeModule):
     @export("buffer.allocate.initialized", "0irII_rr")
     def buffer_allocate_initialized(self, minimum_alignment, source, offset, length):
         source = require_ref(source, VmBuffer)
-        data = source.bytes_ro(offset, length)
-        buffer = HalBuffer(self.memory.empty(length, "a hal_inline buffer"))
-        buffer.data()[:] = data
+        buffer = HalBuffer(self.memory.copy(source.bytes_ro(offset, length), "a hal_inline buffer"))
         return buffer, buffer.storage()
 
     @export("buffer.wrap", "0rII_r")
