@@ -79,9 +79,7 @@ def _steps(instrs: list, imports: list) -> list:
             escapes, derives = frozenset(r for r, _ in reads), frozenset()
         writes = {args[k] & isa.REF_MASK for k in layout.ref_writes}
         writes.update(r for k in layout.result_lists for r in map(_ref, args[k]) if r is not None)
-        edges = [(args[k], args[m] if m is not None else ()) for k, m in layout.targets]
-        edges += [edge for k in layout.cases for edge in args[k]]
-        successors = [(index.get(pc), _ref_pairs(remap)) for pc, remap in edges]
+        successors = [(index.get(pc), _ref_pairs(remap)) for pc, remap in instr.edges()]
         if layout.falls_through and i + 1 < len(instrs):
             successors.append((i + 1, ()))
         steps.append(_Step(escapes, derives, frozenset(writes), tuple(successors)))
@@ -89,21 +87,20 @@ def _steps(instrs: list, imports: list) -> list:
 
 
 class _Layout(NamedTuple):
-    """Where an opcode's ref operands, results and branch targets are among its fields."""
+    """Where an opcode's ref operands and results are among its fields (its branch
+    targets: decoder.Instr.edges)."""
 
     ref_reads: tuple       # (field position, field name) of ref registers read
     ref_lists: tuple       # (field position, field name) of operand lists (refs among them)
     ref_writes: tuple      # field positions of ref registers written
     result_lists: tuple    # field positions of result lists
-    targets: tuple         # (pc field position, its remap field position or None)
-    cases: tuple           # field positions of branch tables
     falls_through: bool
 
 
 @functools.cache
 def _layout(op) -> _Layout:
     fields = op.fields
-    reads, lists, writes, results, targets, cases = [], [], [], [], [], []
+    reads, lists, writes, results = [], [], [], []
     for k, field in enumerate(fields):
         if field.is_register and field.bank == "ref":
             (reads if field.kind.startswith("R.") else writes).append(
@@ -112,14 +109,8 @@ def _layout(op) -> _Layout:
             lists.append((k, field.name))
         elif field.kind.startswith("rlist<"):
             results.append(k)
-        elif field.kind == "pc:u32":
-            remap = next((m for m in range(k + 1, len(fields)) if fields[m].name.endswith("operands")),
-                         None)
-            targets.append((k, remap))
-        elif field.kind.startswith("cases"):
-            cases.append(k)
-    return _Layout(tuple(reads), tuple(lists), tuple(writes), tuple(results), tuple(targets),
-                   tuple(cases), op.mnemonic not in NO_FALLTHROUGH)
+    return _Layout(tuple(reads), tuple(lists), tuple(writes), tuple(results),
+                   op.mnemonic not in NO_FALLTHROUGH)
 
 
 def _ref(raw: int) -> int | None:
