@@ -27,9 +27,10 @@ buffer with a small stride (a coefficient from 0 to MAX_LOAD_STRIDE, or 0
 or 1 with `strided` off: a strided convolution's loads become shuffles or
 gathers, still far faster than one dependent chain per element); a
 coefficient known at compile time to be anything else rejects the
-interchange, one known only at run time is checked at entry. The same dependence analysis makes a two-loop nest legal
-to unroll and jam instead (jam.py: a few j iterations run side by side,
-each its own k loop in order), which needs no unit stride.
+interchange, one known only at run time is checked at entry. The same
+dependence analysis makes a two-loop nest legal to unroll and jam instead
+(jam.py: a few j iterations run side by side, each its own k loop in order),
+which needs no unit stride.
 A nest whose updated element moves with its two outermost loops w and j
 (and that pays off with j innermost) may instead have w blocked around
 the interchanged nest (block_code.py: a few w iterations side by side).

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import os
 
-NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm", "strided", "shared", "entry-constants")
+NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm",
+         "strided", "shared", "entry-constants")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 
