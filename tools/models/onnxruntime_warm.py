@@ -30,10 +30,10 @@ def measure(prepared: Prepared, timeout: float) -> dict:
     """{"status": "ok", "seconds": warm call} or why not."""
     result = process.run([sys.executable, "-m", "tools.models.onnxruntime_warm", str(prepared.onnx_path),
                           *(f"--input={path}" for path in prepared.inputs)], timeout)
-    if not result.ok:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        return {"status": "timeout" if result.timed_out else "error", "detail": lines[-1][:300] if lines else ""}
-    return {"status": "ok", **json.loads(result.stdout.strip().splitlines()[-1])}
+    section = process.outcome(result, timeout)
+    if result.ok:
+        section.update(json.loads(result.stdout.strip().splitlines()[-1]))
+    return section
 
 
 def main(argv: list[str] | None = None) -> int:

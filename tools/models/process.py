@@ -66,3 +66,14 @@ def run(cmd: list[str], timeout: float, *, cwd=None, env=None) -> Run:
         return Run(None if expired.is_set() else process.returncode, wall,
                    usage.ru_utime + usage.ru_stime,
                    out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+
+
+def outcome(result: Run, timeout: float) -> dict:
+    """A scoreboard section for `result`: {"status": "ok", wall, cpu}, or a timeout or
+    error with its detail (the last line the command printed)."""
+    if result.timed_out:
+        return {"status": "timeout", "detail": f"killed after {timeout:.0f} s"}
+    if not result.ok:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        return {"status": "error", "detail": lines[-1][:300] if lines else f"exit {result.returncode}"}
+    return {"status": "ok", "wall": result.wall, "cpu": result.cpu}

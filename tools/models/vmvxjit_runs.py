@@ -39,15 +39,6 @@ def compile_stats(trace: str) -> dict:
             "seconds": sum(int(ms) for ms in _REGION.findall(trace)) / 1e3}
 
 
-def _outcome(result: process.Run, timeout: float) -> dict:
-    if result.timed_out:
-        return {"status": "timeout", "detail": f"killed after {timeout:.0f} s"}
-    if not result.ok:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        return {"status": "error", "detail": lines[-1][:300] if lines else f"exit {result.returncode}"}
-    return {"status": "ok", "wall": result.wall, "cpu": result.cpu}
-
-
 def measure(built: Built, prepared: Prepared, out_dir: Path, timeout: float) -> dict:
     """{"cold", "cached", "warm"}: each {"status", times, "outputs" (paths) when ok}."""
     inputs = [f"--input=@{path}" for path in prepared.inputs]
@@ -61,7 +52,7 @@ def measure(built: Built, prepared: Prepared, out_dir: Path, timeout: float) -> 
                                   f"--function={built.function}", *inputs,
                                   *(f"--output=@{path}" for path in outputs), *extra],
                                  timeout, env=env)
-            measured[run] = _outcome(result, timeout)
+            measured[run] = process.outcome(result, timeout)
             if result.ok:
                 measured[run]["outputs"] = outputs
                 if run == "cold":
@@ -70,7 +61,7 @@ def measure(built: Built, prepared: Prepared, out_dir: Path, timeout: float) -> 
         result = process.run([sys.executable, "-m", "tools.models.warm", str(built.vmfb),
                               built.function, *(f"--input={p}" for p in prepared.inputs),
                               *(f"--output={p}" for p in outputs)], timeout, env=env)
-        measured["warm"] = _outcome(result, timeout)
+        measured["warm"] = process.outcome(result, timeout)
         if result.ok:
             report = json.loads(result.stdout.strip().splitlines()[-1])
             seconds = report["seconds"]
