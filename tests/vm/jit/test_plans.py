@@ -11,14 +11,14 @@ INPUTS = (np.arange(30, dtype=np.float32).reshape(6, 5), np.ones((5, 4), np.floa
 
 
 def _generated(monkeypatch) -> list:
-    """Counts codegen.generate calls (a plan made, not read)."""
+    """Counts codegen.generate_lean calls (a plan made, not read)."""
     calls = []
-    real = codegen.generate
+    real = codegen.generate_lean
 
     def counting(region, name):
         calls.append(region)
         return real(region, name)
-    monkeypatch.setattr(codegen, "generate", counting)
+    monkeypatch.setattr(codegen, "generate_lean", counting)
     return calls
 
 

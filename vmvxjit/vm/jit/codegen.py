@@ -23,7 +23,8 @@ The generated function (`counts`: see counters.py):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ELEMENTS
@@ -42,6 +43,7 @@ from vmvxjit.vm.jit.spelling import CAST, STORE_MASK, VIEWS, literal, local_bank
 from vmvxjit.vm.semantics import SWITCHES_WRAPPING_CASES
 
 INT_BANKS = ("i32", "i64")
+_BRANCH = re.compile(r"\bbb = (\d+)$", re.M)
 _BANK_ORDER = ("i32", "i64", "f32", "f64")
 NJIT = "@njit(cache=True, error_model='numpy', boundscheck=False, nogil=True)\n"
 
@@ -70,6 +72,7 @@ class RegionCode:
     fault_pcs: list         # bytecode offset per fault site number (the `err[1]` the code reports)
     reordered_nests: int = 0    # nests run reordered (interchanged, jammed, blocked): vector code
     prelude: str = ""       # the compiled callees' functions, defined before the region's
+    deopts: list = field(default_factory=list)  # exit ids at which lean code leaves for the interpreter
 
 
 class RegionEmitter:
@@ -104,6 +107,8 @@ class RegionEmitter:
     """
 
     fail_return = "return -1"
+    lean = False            # generate lean code too (block_switch)
+    lean_body: list = []
 
     def __init__(self, region: Region):
         self.region = region
@@ -112,6 +117,7 @@ class RegionEmitter:
         self.buffer_index = {r: i for i, r in enumerate(region.buffer_registers)}
         self.views: set = set()
         self.exits: list = []
+        self.deopts: list = []   # lean code: the exit ids that leave at one of its own blocks
         self.block_ids = {b.pc: i for i, b in enumerate(region.blocks)}
         self.sites: list = []    # label per optimized loop or nest with run-time counts (counters.py)
         self.reordered_nests = 0     # of them, nests run reordered (counters.nest_entry)
@@ -400,13 +406,15 @@ class RegionEmitter:
 
     def block_switch(self, blocks) -> tuple[list, list]:
         """The arms of the block-switch loop for `blocks` (loop headers
-        versioned) and the optimizers' notes."""
+        versioned) and the optimizers' notes. With `self.lean` set, the arms of
+        the lean code too (`lean_body`): there a versioned innermost loop whose
+        entry checks fail leaves the region (`deopt`) instead of running its
+        literal code, and arms no branch reaches any more are left out."""
         consts = self.region.consts
         plans = innermost_loops(blocks, consts)
         ids = {b.pc: i for i, b in enumerate(blocks)}
-        body, notes = [], []
+        arms, lean_arms, notes = [], [], []
         for i, block in enumerate(blocks):
-            body.append(f"{'if' if i == 0 else 'elif'} bb == {i}:")
             block_lines = []
             nest, reason = find_nest(block, blocks, plans, self.region.live, consts)
             if nest is not None:
@@ -421,16 +429,33 @@ class RegionEmitter:
             elif reason:
                 notes.append(f"loop nest at {block.pc:08X}: not interchanged ({reason})")
             plan = plans.get(block.pc)
+            lean_lines = None
             if plan is not None:
                 optimized, note = versioned_loop(self, plan)
                 block_lines += optimized
                 if note:
                     notes.append(note)
+                if optimized and self.lean and nest is None:
+                    lean_lines = block_lines + self.deopt(block.pc)
             for instr in block.instrs[:-1]:
                 block_lines += self.instr(instr)
             block_lines += self.terminator(block.terminator)
-            body += ["    " + s for s in block_lines]
-        return body, notes
+            arms.append((i, block_lines))
+            lean_arms.append((i, block_lines if lean_lines is None else lean_lines))
+        if self.lean:
+            entries = [self.block_ids[pc] for pc in self.region.entries]
+            self.lean_body = _switch(_reachable(lean_arms, entries))
+        return _switch(arms), notes
+
+    def deopt(self, pc: int) -> list:
+        """Lines leaving lean code at its block `pc`: a region exit whose target is
+        that block, which the interpreter then runs (tiering.py)."""
+        if pc not in self.exits:
+            self.exits.append(pc)
+        exit_id = self.exits.index(pc)
+        if exit_id not in self.deopts:
+            self.deopts.append(exit_id)
+        return [f"ex = {exit_id}", "break"]
 
     def buffer_views(self) -> list:
         """The typed views of the region buffers the code accesses (their lengths are locals)."""
@@ -443,11 +468,32 @@ class RegionEmitter:
 
 
 def generate(region: Region, name: str) -> RegionCode:
+    """The region code of `region` as function `name`."""
+    return _generate(region, name, lean=False)[0]
+
+
+def generate_lean(region: Region, name: str) -> tuple[RegionCode, RegionCode | None]:
+    """(lean code, full code) of `region`, or (full code, None) where the lean code
+    would be the same: without versioned innermost loops (RegionEmitter.block_switch).
+    Both come from one pass of the emitter, so they share their exits and locals."""
+    return _generate(region, name, lean=True)
+
+
+def _generate(region: Region, name: str, lean: bool) -> tuple[RegionCode, RegionCode | None]:
     gen = RegionEmitter(region)
+    gen.lean = lean
     gen.fault_pcs = []
     body, notes = gen.block_switch(region.blocks)
-    body += ["else:", "    err[0] = 0; return -1"]
+    full = _region_code(gen, name, body, notes, [])
+    if not gen.deopts:
+        return full, None
+    return _region_code(gen, name, gen.lean_body, notes, gen.deopts), full
 
+
+def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts: list) -> RegionCode:
+    """The function `name` around the block-switch arms `body`."""
+    region = gen.region
+    body = body + ["else:", "    err[0] = 0; return -1"]
     int_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b in INT_BANKS)
     float_vars = sorted((s, b) for s, banks in gen.variants.items() for b in banks if b not in INT_BANKS)
     multi = sorted(s for s in gen.variants if gen.multi_typed(s))
@@ -474,8 +520,29 @@ def generate(region: Region, name: str) -> RegionCode:
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
-                      gen.variants, entry_ids, gen.exits, notes, gen.sites, gen.fault_pcs,
-                      gen.reordered_nests)
+                      gen.variants, entry_ids, list(gen.exits), notes, gen.sites, gen.fault_pcs,
+                      gen.reordered_nests, deopts=list(deopts))
+
+
+def _switch(arms: list) -> list:
+    """The lines of the block-switch loop's arms, from (block id, lines) pairs."""
+    body = []
+    for n, (i, block_lines) in enumerate(arms):
+        body.append(f"{'if' if n == 0 else 'elif'} bb == {i}:")
+        body += ["    " + s for s in block_lines]
+    return body
+
+
+def _reachable(arms: list, entry_ids: list) -> list:
+    """The (block id, lines) `arms` that a branch (`bb = <id>`) reaches from an entry."""
+    targets = {i: {int(t) for t in _BRANCH.findall("\n".join(lines))} for i, lines in arms}
+    seen, stack = set(), list(entry_ids)
+    while stack:
+        i = stack.pop()
+        if i not in seen:
+            seen.add(i)
+            stack.extend(targets.get(i, ()))
+    return [(i, lines) for i, lines in arms if i in seen]
 
 
 def _written_out(gen: RegionEmitter) -> set:

@@ -47,7 +47,10 @@ class ModuleLowering:
     """The LLVM module of one region source: its region function and the callees it calls."""
 
     def __init__(self, source: str, prefix: str, array_lengths: dict):
-        self.tree = {node.name: node for node in ast_parsing.parse(source).body
+        # Only the functions are lowered: the module's import lines (a tenth of a
+        # region's text) are not parsed.
+        functions = 0 if source.startswith("@") else source.find("\n@") + 1
+        self.tree = {node.name: node for node in ast_parsing.parse(source[functions:]).body
                      if isinstance(node, ast.FunctionDef)}
         self.module = ir.Module(name=prefix)
         self.prefix = prefix

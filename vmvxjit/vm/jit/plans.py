@@ -3,7 +3,10 @@
 Preparing a function for the JIT finds its loop regions (with function-wide
 liveness and constants) and generates each region's code; for a model that is
 most of a cached run's preparation (ShuffleNet: 0.34 of 0.5 s, while loading
-every region's machine code from the disk cache took 0.04 s). The plan depends
+every region's machine code from the disk cache took 0.04 s). A region's code is
+lean (codegen.generate) where it has versioned loops; the plan keeps its full
+code too, which tiering.py compiles only once lean code has left at a failed
+entry check. The plan depends
 only on the module's code and on the JIT's own sources and switches, so a later
 process reads it back, with what else is asked of a region later: its blocks
 (to run it as generated Python) and the interpreter's estimated time for one
@@ -31,6 +34,7 @@ class RegionPlan:
     buffer_registers: list      # the region's buffer refs, in its code's order
     block_pcs: list             # its blocks' marker pcs
     interpreted_seconds: float  # cost.interpreted_seconds of one entry
+    full: object = None         # the region's full code when `code` is lean (codegen.generate)
 
 
 @dataclass
@@ -86,11 +90,13 @@ def _make(made: FunctionPlan, path: Path | None, function, regions: list):
 
     shape = cost.FunctionShape(split_blocks(function.instrs))
     for k, region in enumerate(regions):
-        code = codegen.generate(region, "region")
-        code.prelude, callee_notes = prelude(region.callees, code.sites)
+        code, full = codegen.generate_lean(region, "region")
+        code.prelude, callee_notes = prelude(region.callees, code.sites)   # sites: shared with `full`
         code.notes += call_notes(region) + callee_notes
+        if full is not None:
+            full.prelude, full.notes = code.prelude, code.notes
         made.regions[k] = RegionPlan(code, list(region.buffer_registers), [b.pc for b in region.blocks],
-                                     cost.interpreted_seconds(region, shape))
+                                     cost.interpreted_seconds(region, shape), full)
         yield made.regions[k]
     _save(path, made)
 

@@ -83,6 +83,7 @@ class CompiledRegion:
         self.fn = fn
         self.stats = stats
         self.exit_steps = [block_targets[pc] for pc in code.exits]
+        self.deopts = frozenset(code.deopts)
         self.int_slots = [s for s, _ in code.int_vars]
         self.float_slots = [s for s, _ in code.float_vars]
         self.written_int = [(i, s) for i, (s, _) in enumerate(code.int_vars) if s in code.written]
@@ -96,8 +97,10 @@ class CompiledRegion:
         self.upgrade = None              # that compile's future
 
     def run(self, entry_id: int, regs: list, refs: list, buffer_registers: list):
-        """Runs from block `entry_id`; returns the step index to continue at, or
-        None when the frame cannot enter compiled code (the interpreter goes on)."""
+        """Runs from block `entry_id`; returns the step index to continue at, its
+        complement (~index, negative) when lean code left at one of its own blocks
+        for the interpreter to run, or None when the frame cannot enter compiled
+        code (the interpreter goes on)."""
         upgrade = self.upgrade
         if upgrade is not None and upgrade.done():
             self._swap(upgrade)
@@ -129,7 +132,7 @@ class CompiledRegion:
             self._write_back(regs, *frame.registers())
         finally:
             self.idle_frames.append(frame)
-        return self.exit_steps[status]
+        return ~self.exit_steps[status] if status in self.deopts else self.exit_steps[status]
 
     def _swap(self, upgrade) -> None:
         """Continues in the optimized compile `upgrade` of the same code (same layout and
@@ -308,6 +311,15 @@ class _RegionTier:
             self.stats.progress.started()
         return False
 
+    def compile_soon(self) -> None:
+        """Queues the region's compile now, whatever its estimates (`auto`): its lean
+        twin has left at a failed entry check, and the interpreter runs on meanwhile."""
+        if self.tier == "auto" and self.future is None and self.compiled is None:
+            from vmvxjit.vm.jit import background
+
+            self.future = background.submit(0, self._build)
+            self.stats.progress.started()
+
     def upgrade_now(self) -> None:
         """Starts the OPTIMIZED compile of the (loaded) region now."""
         self.compiled.tier_up = None
@@ -412,37 +424,55 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
         return [blocks[pc] for pc in plan.block_pcs]
 
     upgrades = []
+    originals: dict = {}         # step index -> the step there before the regions' wrappers
     for order, plan in enumerate(planned):
         code = plan.code
         policy = _RegionTier(function.name, code, block_targets, state, tier)
         if policy.compile_ahead(plan.interpreted_seconds, order):
             upgrades.append(policy)
         python_loop: list = []
+        # The region's policy: for lean code (plans.py), replaced by its full code's
+        # once the lean code has left at a failed entry check.
+        current = [policy]
 
-        def make_entry(original, index, entry_id, plan=plan, policy=policy, python_loop=python_loop):
-            def interpreted(regs, refs):
-                if not python_loop:
-                    python_loop.append(fuse_region(blocks_of(plan), block_targets, unfused, env))
-                if python_loop[0] is None:
-                    return original(regs, refs)
-                start = time.perf_counter()
-                try:
-                    target, back_edges = python_loop[0](regs, refs, index)
-                finally:
-                    policy.python_seconds += time.perf_counter() - start
-                policy.visits += back_edges
-                return target
+        def interpreted(regs, refs, index, plan=plan, python_loop=python_loop, current=current):
+            if not python_loop:
+                python_loop.append(fuse_region(blocks_of(plan), block_targets, unfused, env))
+            if python_loop[0] is None:
+                return originals.get(index, steps[index])(regs, refs)
+            start = time.perf_counter()
+            try:
+                target, back_edges = python_loop[0](regs, refs, index)
+            finally:
+                current[0].python_seconds += time.perf_counter() - start
+            current[0].visits += back_edges
+            return target
 
+        def deopted(regs, refs, index, plan=plan, current=current, lean=policy):
+            """Runs block `index` on interpreted, after lean code left there; the first
+            time, queues the region's full code."""
+            with lean.deciding:
+                if current[0] is lean:
+                    current[0] = _RegionTier(function.name, plan.full, block_targets, state, tier)
+                    current[0].compile_soon()
+            return interpreted(regs, refs, index)
+
+        def make_entry(index, entry_id, plan=plan, current=current, interpreted=interpreted,
+                       deopted=deopted):
             def step(regs, refs):
+                policy = current[0]
                 compiled = policy.compiled or policy.advance(regs)
                 if compiled is None:
-                    return interpreted(regs, refs)
+                    return interpreted(regs, refs, index)
                 target = compiled.run(entry_id, regs, refs, plan.buffer_registers)
-                return interpreted(regs, refs) if target is None else target
+                if target is None:
+                    return interpreted(regs, refs, index)
+                return deopted(regs, refs, ~target) if target < 0 else target
             return step
 
         for pc, entry_id in code.entry_ids.items():
             index = block_targets[pc]
-            steps[index] = make_entry(steps[index], index, entry_id)
+            originals[index] = steps[index]
+            steps[index] = make_entry(index, entry_id)
     for policy in upgrades:
         policy.upgrade_now()

@@ -1,0 +1,66 @@
+"""Lean region code (codegen.generate(lean=True)): a versioned innermost loop whose entry
+checks fail leaves the region for the interpreter instead of running compiled literal code,
+and tiering.py then compiles the region's full code for later entries."""
+
+from pathlib import Path
+
+import pytest
+
+import vmvxjit
+from tests.support.modules import compile_mlir
+from tests.support.oracle import run_iree
+from vmvxjit.vm.bytecode_module import BytecodeModule
+from vmvxjit.vm.jit import codegen
+from vmvxjit.vm.jit.callees import native
+from vmvxjit.vm.jit.regions import find_regions
+
+ALIAS = Path(__file__).parent / "programs" / "alias.mlir"
+
+
+def _accumulate_region():
+    module = BytecodeModule.load(str(compile_mlir(ALIAS.read_text(), ["--compile-mode=vm"])))
+    function = module.functions[0]                  # @accumulate (private: unnamed)
+    region, = find_regions(function.instrs, native(module))
+    return region
+
+
+def test_lean_code_leaves_at_the_loop_header_instead_of_running_its_literal_body():
+    region = _accumulate_region()
+    lean, full = codegen.generate_lean(region, "region")
+    assert full.deopts == [] and len(lean.deopts) == 1
+    header = lean.exits[lean.deopts[0]]
+    assert header in lean.entry_ids             # the interpreter runs on from the loop's header
+    assert len(lean.source) < len(full.source)
+    assert "err[0] = 1" in full.source and "err[0] = 1" not in lean.source   # no per-access checks
+    assert lean.entry_ids == full.entry_ids and lean.variants == full.variants
+    assert codegen.generate(region, "region").deopts == []
+
+
+@pytest.mark.parametrize("tier", ["jit", "auto"])
+def test_failed_checks_run_on_interpreted_then_in_the_full_code(tier, tmp_path, monkeypatch):
+    """src = dst with dst[at] among src[0..n-1]: the lean code's checks fail on every entry.
+    Each call still matches IREE; after the first, the full code runs the loop."""
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr("vmvxjit.vm.jit.tiering.AUTO_THRESHOLD", 1)     # auto: compiled at once
+    monkeypatch.setattr("vmvxjit.vm.jit.tiering.MIN_VISITS_PER_FRAME", 1)
+    path = compile_mlir(ALIAS.read_text(), ["--compile-mode=vm"])
+    module = vmvxjit.load(path, tier=tier)
+    expected = float(run_iree(path, "run", ("16", "3", "1"))[1].split("=")[-1])
+    results = [float(module.run(16, 3, 1)) for _ in range(3)]
+    assert results == [expected] * 3
+    lean, full = module.jit_stats()["compiled"]
+    assert lean["run_entries"] == 1 and full["run_entries"] == 2
+    assert lean["entries"] == full["entries"]
+
+
+def test_a_fault_in_a_versioned_loop_is_the_interpreters_error(tmp_path, monkeypatch):
+    """An out-of-bounds element: the lean code leaves, and the interpreter raises the exact
+    error IREE gives (function and offset)."""
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    path = compile_mlir(ALIAS.read_text(), ["--compile-mode=vm"])
+    with pytest.raises(vmvxjit.Error) as jitted:
+        vmvxjit.load(path, tier="jit").run(16, 40, 0)
+    with pytest.raises(vmvxjit.Error) as interpreted:
+        vmvxjit.load(path, tier="interp").run(16, 40, 0)
+    assert str(jitted.value) == str(interpreted.value)
+    assert "out of bounds" in str(jitted.value).lower() or "OUT_OF_RANGE" in str(jitted.value)
