@@ -29,3 +29,19 @@ def test_a_model_not_built_is_skipped_with_the_command_that_builds_it(tmp_path, 
                                                   "python -m tools.models --models squeezenet --configs static"):
         benchmark.setup("squeezenet", "static")
     benchmark.teardown("squeezenet", "static")
+
+
+def test_the_threads_table_times_each_build_and_reports_ratios(monkeypatch, capsys):
+    """benchmarks/threads.py: IREE inline, IREE full HAL (local-task) and vmvxjit per thread
+    count, on the same program; the timings are stubbed here, the builds are real."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    threads = importlib.import_module("threads")
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda _: {0, 1})
+    monkeypatch.setattr(threads, "iree_seconds", lambda vmfb, case, reps, device=None:
+                        0.004 if device == "local-task" else 0.008)
+    monkeypatch.setattr(threads, "vmvxjit_seconds", lambda case, n, reps, warmup: 0.010 / n)
+    assert threads.main(["--case", "matmul256", "--repetitions", "1"]) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert "linalg.matmul 256x256x256" in row and "dyn-llvm" in row
+    assert row.endswith("| 1.60× | 0.80× | 2.00× |"), row
+    assert "tensor<512x512xf32>" in threads.matmul(512).source

@@ -1,0 +1,138 @@
+"""Scaling over cores: vmvxjit at 1, 2, … threads against IREE's inline and full-HAL runtimes.
+
+    python benchmarks/threads.py                       # matmul 256³ and 512³, elementwise 1M, ResNet-50
+    python benchmarks/threads.py --case matmul512 --repetitions 20
+
+Each case is one program built three ways from the same source (MLIR, or the onnx light
+model's import that `python -m tools.models` prepared):
+
+* the inline build vmvxjit runs (`dyn-llvm`: inline-dynamic llvm-cpu, or `static`), timed by
+  `python -m vmvxjit bench --threads=N` (median warm call through the library API) for each N up
+  to the cores this process may use;
+* IREE's inline runtime on the same `.vmfb`: `iree-benchmark-module`, one thread by design;
+* IREE's full HAL on a build without `--iree-execution-model` (llvm-cpu, host CPU):
+  `iree-benchmark-module --device=local-task`, its multi-threaded task system, what a user would
+  pick instead of an inline runtime.
+
+Ratios are IREE's time over vmvxjit's (> 1: vmvxjit is faster), all measured in this one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import programs  # noqa: E402  (benchmarks/programs.py)
+from side_by_side import fmt_time  # noqa: E402
+from tests.support import modules  # noqa: E402
+from vmvxjit.tooling.compile import MODEL_FLAGS  # noqa: E402
+from vmvxjit.tooling import iree_tools  # noqa: E402
+
+FULL_HAL = ["--iree-hal-target-backends=llvm-cpu", "--iree-llvmcpu-target-cpu=host"]
+
+
+def matmul(n: int) -> programs.Program:
+    source = programs.MATMUL.source.replace("256", str(n))
+    return programs.Program(f"matmul{n}", "matmul", source, ((n, n), (n, n)),
+                            description=f"linalg.matmul {n}x{n}x{n}")
+
+
+@dataclass
+class Case:
+    """A program's inline build for vmvxjit, its full-HAL build and its input flags."""
+    name: str
+    config: str
+    function: str
+    inline: Path
+    full_hal: Path
+    inputs: list
+
+
+def program_case(program: programs.Program, config: str, work: Path) -> Case:
+    return Case(f"{program.name} ({program.description})", config, program.function,
+                modules.compile_mlir(program.source, programs.CONFIGS[config]),
+                modules.compile_mlir(program.source, FULL_HAL), program.input_args(work))
+
+
+def model_case(model: str, config: str) -> Case:
+    """A light onnx model, as the models suite prepares and builds it (`python -m tools.models`
+    builds the inline module; the full-HAL one is compiled here from the same import)."""
+    from tools.models import build, prepare
+
+    prepared = prepare.prepare(model)
+    found = build.already_built(prepared, config)
+    if found is None:
+        raise SystemExit(f"{model} {config} is not built: python -m tools.models --models {model} "
+                         f"--configs {config}")
+    imported = build.import_model(prepared)
+    full_hal = modules.compile_mlir(imported.mlir.read_text(), [*FULL_HAL, *MODEL_FLAGS])
+    return Case(f"{model} (light onnx model)", config, found.function, found.vmfb, full_hal,
+                [f"--input=@{path}" for path in prepared.inputs])
+
+
+def iree_seconds(vmfb: Path, case: Case, repetitions: int, device: str | None = None) -> float:
+    flags = [f"--module={vmfb}", f"--function={case.function}", *case.inputs,
+             *([f"--device={device}"] if device else [])]
+    proc = subprocess.run(iree_tools.benchmark_command(flags, repetitions), capture_output=True,
+                          text=True, check=True)
+    return statistics.median(iree_tools.benchmark_times(proc.stdout))
+
+
+def vmvxjit_seconds(case: Case, threads: int, repetitions: int, warmup: int) -> float:
+    cmd = [sys.executable, "-m", "vmvxjit", "bench", str(case.inline), f"--function={case.function}",
+           *case.inputs, f"--threads={threads}", f"--warmup={warmup}",
+           f"--repetitions={repetitions}", "--json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)["median_s"]
+
+
+CASES = {
+    "matmul256": lambda work: program_case(matmul(256), "dyn-llvm", work),
+    "matmul512": lambda work: program_case(matmul(512), "dyn-llvm", work),
+    "elementwise": lambda work: program_case(programs.ELEMENTWISE, "dyn-llvm", work),
+    "resnet50": lambda work: model_case("resnet50", "dyn-llvm"),
+    "matmul256-static": lambda work: program_case(matmul(256), "static", work),
+    "conv2d-static": lambda work: program_case(programs.CONV2D, "static", work),
+    "resnet50-static": lambda work: model_case("resnet50", "static"),
+}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--case", action="append", choices=list(CASES),
+                        help="repeatable (default: matmul256, matmul512, elementwise, resnet50)")
+    parser.add_argument("--repetitions", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=8)
+    args = parser.parse_args(argv)
+    cores = len(os.sched_getaffinity(0))
+    counts = sorted({1, *range(2, cores + 1)})
+    print(f"# {cores} cores; times are medians of warm calls; ratio = IREE / vmvxjit at {cores} threads")
+    header = ["case", "config", "IREE inline", "IREE full HAL (local-task)",
+              *(f"vmvxjit {n} thr" for n in counts), "vs inline", "vs full HAL", "vs own 1 thr"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="vmvxjit-threads-") as tmp:
+        for name in args.case or ["matmul256", "matmul512", "elementwise", "resnet50"]:
+            case = CASES[name](Path(tmp) / name)
+            inline = iree_seconds(case.inline, case, args.repetitions)
+            full = iree_seconds(case.full_hal, case, args.repetitions, device="local-task")
+            ours = [vmvxjit_seconds(case, n, args.repetitions, args.warmup) for n in counts]
+            rows.append([case.name, case.config, fmt_time(inline), fmt_time(full), *map(fmt_time, ours),
+                         f"{inline / ours[-1]:.2f}×", f"{full / ours[-1]:.2f}×", f"{ours[0] / ours[-1]:.2f}×"])
+            print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
