@@ -99,3 +99,13 @@ def test_main_function_is_read_from_the_imported_mlir():
             '  func.func @test_abs(%arg0: !torch.vtensor<[3],f32>) -> !torch.vtensor<[3],f32> {\n')
     assert main_function(mlir) == "test_abs"
     assert main_function('func.func @"odd.name-1"(%arg0: i32)') == "odd.name-1"
+
+
+@pytest.mark.parametrize("config", list(config.CONFIGS))
+def test_results_do_not_depend_on_the_thread_count(report, config):
+    """Each completed vmvxjit run is repeated with --threads=1 (tools/conformance/runs.py):
+    the outputs on every core and on one are the same bits."""
+    ran = [r for r in report.rows(config) if "same_at_one_thread" in (r.get("vmvxjit") or {})]
+    assert ran, "no case ran to completion at both thread counts"
+    dependent = report.thread_dependent(config)
+    assert not dependent, [r["case"] for r in dependent]

@@ -43,6 +43,13 @@ class Report:
                 if (config is None or cfg == config) and self.iree_passed(r)
                 and r.get("vmvxjit") is not None and not self.vmvxjit_passed(r)]
 
+    def thread_dependent(self, config: str | None = None) -> list[dict]:
+        """Cases whose vmvxjit outputs at one thread differ from those on every core (the
+        goal is none)."""
+        return [r for (case, cfg), r in sorted(self.results.items())
+                if (config is None or cfg == config)
+                and (r.get("vmvxjit") or {}).get("same_at_one_thread") is False]
+
     def vmvxjit_only(self, config: str | None = None) -> list[dict]:
         return [r for (case, cfg), r in sorted(self.results.items())
                 if (config is None or cfg == config) and not self.iree_passed(r)
@@ -135,6 +142,12 @@ class Report:
                 out += [f"| `{r['case']}` | {r['vmvxjit']['status']} | {_md(r['vmvxjit']['detail'])} |"
                         for r in rows]
                 out.append("")
+
+        dependent = self.thread_dependent()
+        out += ["", "## Results that depend on the thread count", "",
+                "Each run that completes is repeated with `--threads=1`; the goal is the same bits.",
+                "", "None." if not dependent else
+                ", ".join(f"`{r['case']}` ({r['config']})" for r in dependent)]
 
         out += ["", "## vmvxjit passes, IREE fails", ""]
         if not self.vmvxjit_only():

@@ -111,14 +111,16 @@ def run_vmvxjit(vmfb: str, function: str, entry: dict, demoted: bool, iree_out_d
     """vmvxjit in this process through `vmvxjit.cli.main`, with a SIGALRM time limit.
 
     A run that times out with the default tier is repeated with `--tier=interp`, and that
-    outcome is added to the reason: it tells a slow JIT from a wrong or hanging program."""
+    outcome is added to the reason: it tells a slow JIT from a wrong or hanging program.
+    A run that completes is repeated with `--threads=1` (the default uses every core), and
+    `same_at_one_thread` says whether both wrote the same bits."""
     case_dir = case_root() / "cases" / entry["name"]
     with tempfile.TemporaryDirectory(prefix="vmvxjit-conformance-") as work_name:
         work = Path(work_name)
         outs = _output_paths(entry, work)
-        argv = ["run", vmfb, f"--function={function}",
-                *(f"--input={a}" for a in _input_args(entry, case_dir, demoted, work)),
-                *(f"--output=@{p}" for p in outs)]
+        call = ["run", vmfb, f"--function={function}",
+                *(f"--input={a}" for a in _input_args(entry, case_dir, demoted, work))]
+        argv = call + [f"--output=@{p}" for p in outs]
         failure, message, _ = _call_vmvxjit(argv, VMVXJIT_TIMEOUT)
         if failure == "timeout":
             if progress is not None:
@@ -137,15 +139,23 @@ def run_vmvxjit(vmfb: str, function: str, entry: dict, demoted: bool, iree_out_d
             return {"status": failure, "detail": message}
         status, detail = compare_outputs(outs, case_dir, entry, demoted)
         result = {"status": status, "detail": detail}
+        (work / "one-thread").mkdir()
+        serial = _output_paths(entry, work / "one-thread")
+        again, _, _ = _call_vmvxjit(call + [f"--output=@{p}" for p in serial] + ["--threads=1"],
+                                    VMVXJIT_TIMEOUT)
+        result["same_at_one_thread"] = again is None and _same(outs, serial, entry)
         if iree_out_dir is not None:
-            iree_outs = _output_paths(entry, iree_out_dir)
-            try:
-                result["same_as_iree"] = all(
-                    same_arrays(load_output(a, spec), load_output(b, spec))
-                    for a, b, spec in zip(outs, iree_outs, entry["outputs"]))
-            except (OSError, ValueError):
-                result["same_as_iree"] = False
+            result["same_as_iree"] = _same(outs, _output_paths(entry, iree_out_dir), entry)
         return result
+
+
+def _same(outs: list[Path], others: list[Path], entry: dict) -> bool:
+    """Whether two runs' output files hold the same bits."""
+    try:
+        return all(same_arrays(load_output(a, spec), load_output(b, spec))
+                   for a, b, spec in zip(outs, others, entry["outputs"]))
+    except (OSError, ValueError):
+        return False
 
 
 def run_case(task: dict, s: dict, progress) -> dict:
