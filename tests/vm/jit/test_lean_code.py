@@ -15,6 +15,7 @@ from vmvxjit.vm.jit.callees import native
 from vmvxjit.vm.jit.regions import find_regions
 
 ALIAS = Path(__file__).parent / "programs" / "alias.mlir"
+TWO_REGIONS = Path(__file__).parent / "programs" / "two_regions.mlir"
 
 
 def _accumulate_region():
@@ -64,3 +65,17 @@ def test_a_fault_in_a_versioned_loop_is_the_interpreters_error(tmp_path, monkeyp
         vmvxjit.load(path, tier="interp").run(16, 40, 0)
     assert str(jitted.value) == str(interpreted.value)
     assert "out of bounds" in str(jitted.value).lower() or "OUT_OF_RANGE" in str(jitted.value)
+
+
+@pytest.mark.parametrize("tier", ["jit", "auto"])
+def test_lean_code_leaving_one_region_runs_on_in_that_regions_blocks(tier, tmp_path, monkeypatch):
+    """Two regions in one function (an allocation between their loops): the first one's
+    checks fail (its loop reads the element it updates), the second's hold. The blocks the
+    interpreter runs after the first one leaves are its own, not the second region's."""
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    path = compile_mlir(TWO_REGIONS.read_text(), ["--compile-mode=vm"])
+    module = vmvxjit.load(path, tier=tier)
+    expected = float(run_iree(path, "run", ("12", "3"))[1].split("=")[-1])
+    assert [float(module.run(12, 3)) for _ in range(3)] == [expected] * 3
+    first_lean, second, first_full = module.jit_stats()["compiled"]
+    assert (first_lean["run_entries"], second["run_entries"], first_full["run_entries"]) == (1, 3, 2)

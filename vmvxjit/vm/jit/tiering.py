@@ -448,7 +448,8 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
             current[0].visits += back_edges
             return target
 
-        def deopted(regs, refs, index, plan=plan, current=current, lean=policy):
+        def deopted(regs, refs, index, plan=plan, current=current, lean=policy,
+                    interpreted=interpreted):
             """Runs block `index` on interpreted, after lean code left there; the first
             time, queues the region's full code."""
             with lean.deciding:
