@@ -1,0 +1,148 @@
+"""Compiles an export whole (host_plan.py, entry_ir.py) and makes its calls: one
+crossing into native code per call, results made by numpy in one call each.
+
+`HostRoute` sits in front of the interpreter's path of one export: it compiles
+the export at its second call (its first in the `jit` tier); off with the load
+option `host_functions=False` (default: VMVXJIT_HOST_FUNCTIONS=0 or 1, else on),
+in the `interp` tier and under an allocation cap (the native code's
+allocations are not charged to it). Why an export stays on the
+interpreter's path is in `--trace` (`JitStats.host_functions`). A call whose
+arguments are not aligned C-contiguous arrays of the declared dtype and shape,
+or whose code faults, takes the interpreter's path, which gives the same
+results and raises the same errors as without this route.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import threading
+import time
+
+import numpy as np
+
+from vmvxjit.host import entry_ir, host_plan
+from vmvxjit.native import llvm_engine
+from vmvxjit.vm.decoder import Instr
+from vmvxjit.vm import isa
+from vmvxjit.vm.jit import codegen, llvm_backend
+from vmvxjit.vm.jit.llvm_types import Unsupported as LoweringUnsupported
+from vmvxjit.vm.jit.regions import Block, Region
+
+TAKE_SLOW_PATH = object()     # what a HostRoute returns when the interpreter's path must run
+
+_EXIT_BLOCK = Block(host_plan.EXIT_PC, [Instr(host_plan.EXIT_PC, host_plan.EXIT_PC,
+                                              isa.BY_MNEMONIC["vm.return"], ((),))], [])
+
+
+def region_code(plan: host_plan.HostPlan) -> codegen.RegionCode:
+    """The whole function's region code: entered at its first block, left at its return."""
+    region = Region(plan.blocks, [plan.blocks[0].pc]).know(plan.blocks + [_EXIT_BLOCK])
+    region.buffer_registers = list(range(len(plan.spans)))
+    return codegen.generate(region, "host")
+
+
+def compile_entry(plan: host_plan.HostPlan, level: int):
+    """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
+    LLVM `level` once per machine (the object is kept in the disk cache)."""
+    code = region_code(plan)
+    sizes = {"ri": len(code.int_vars), "rf": len(code.float_vars), "tags": len(code.multi_slots),
+             "err": codegen.ERR_SIZE, "counts": 2 * len(code.sites)}
+    text, lowered_prefix = llvm_backend.lowered_ir(code.source, code.name, codegen.ERR_SIZE)
+    body = entry_ir.entry_ir("ENTRY", f"{lowered_prefix}_{code.name}", plan, sizes)
+    key = hashlib.sha256(f"{llvm_backend.compiler_digest()}\0{level}\0{body}\0{code.source}"
+                         .encode()).hexdigest()[:32]
+    prefix = f"h{key[:20]}"
+    llvm_engine.compile_ir((text + "\n" + body.replace("ENTRY", f"{prefix}_entry"))
+                           .replace(lowered_prefix, prefix), key, level)
+    objects = len(plan.arguments) + len(plan.results) + len(plan.transients)
+    kind = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, *[ctypes.py_object] * objects)
+    return kind(llvm_engine.address(f"{prefix}_entry"))
+
+
+class CompiledExport:
+    """An export compiled whole: `call(args)` gives its result (a tuple for several)
+    or TAKE_SLOW_PATH."""
+
+    def __init__(self, plan: host_plan.HostPlan, module, level: int):
+        self.entry = compile_entry(plan, level)
+        rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
+        self._keep = rodata      # the rodata arrays whose addresses ctx holds
+        ctx = [id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments] + [b.address for b in rodata]
+        self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
+        self.ctx_address = ctypes.addressof(self.ctx)
+        self.arity = len(plan.arguments)
+        self.results = [(r.shape, r.dtype) for r in plan.results]
+        self.transients = [m.length for m in plan.transients]
+
+    def call(self, args):
+        if len(args) != self.arity:
+            return TAKE_SLOW_PATH
+        results = [np.zeros(shape, dtype) for shape, dtype in self.results]
+        transients = [np.zeros(length, np.uint8) for length in self.transients]
+        if self.entry(self.ctx_address, *args, *results, *transients) != entry_ir.DONE:
+            return TAKE_SLOW_PATH
+        return results[0] if len(results) == 1 else tuple(results)
+
+
+class HostRoute:
+    """The compiled route of one export, compiled on demand (see the module docstring)."""
+
+    def __init__(self, name: str, module, ordinal: int, declaration, tier: str, stats, capped: bool,
+                 enabled: bool | None = None):
+        self.name, self.module, self.ordinal, self.declaration = name, module, ordinal, declaration
+        self.stats = stats
+        self.level = llvm_backend.OPTIMIZED
+        self.calls_before_compile = 0 if tier == "jit" else 1
+        self.compiled: CompiledExport | None = None
+        self.lock = threading.Lock()
+        self.why_not = self._why_not(tier, capped, enabled)
+        if self.why_not:
+            self._record(f"not compiled whole ({self.why_not})")
+
+    @staticmethod
+    def _why_not(tier: str, capped: bool, enabled: bool | None) -> str | None:
+        if enabled is None:
+            enabled = os.environ.get("VMVXJIT_HOST_FUNCTIONS", "1") != "0"
+        if not enabled:
+            return "host_functions off"
+        if tier == "interp":
+            return "interp tier"
+        if capped:
+            return "an allocation cap is set"
+        return entry_ir.layout_problem()
+
+    def _record(self, text: str) -> None:
+        self.stats.host_functions[self.name] = text
+
+    def __call__(self, args):
+        """The call's result through compiled code, or TAKE_SLOW_PATH."""
+        compiled = self.compiled
+        if compiled is not None:
+            return compiled.call(args)
+        if self.why_not:
+            return TAKE_SLOW_PATH
+        if self.calls_before_compile:
+            self.calls_before_compile -= 1
+            return TAKE_SLOW_PATH
+        with self.lock:
+            if self.compiled is None and not self.why_not:
+                self._compile()
+        return self(args)
+
+    def _compile(self) -> None:
+        start = time.process_time()
+        try:
+            plan = host_plan.plan(self.module, self.ordinal, self.declaration)
+            compiled = CompiledExport(plan, self.module, self.level)
+        except host_plan.Unsupported as reason:
+            self.why_not = str(reason)
+        except LoweringUnsupported as reason:
+            self.why_not = f"region code not lowered to LLVM: {reason}"
+        if self.why_not:
+            self._record(f"not compiled whole ({self.why_not})")
+            return
+        self._record(f"compiled whole, host code included, in "
+                     f"{(time.process_time() - start) * 1e3:.0f} ms")
+        self.compiled = compiled
