@@ -3,7 +3,7 @@ arrays themselves (PyObject pointers), checks each argument against the
 declaration, lays out the buffer table and register files of the function's
 region code on its stack and calls it.
 
-    entry(ctx, argument arrays..., result arrays..., transient arrays...) ->
+    entry(ctx, argument arrays..., allocation arrays...) ->
         0: done; 1: an argument is not an aligned C-contiguous ndarray of the
         declared dtype and shape (the caller takes the interpreter's path, which
         converts or rejects it); 2: the code faulted before writing any argument
@@ -72,8 +72,8 @@ class _Text:
 def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
     """The IR of entry `name` for HostPlan `plan` whose region code is `region_symbol`
     (`sizes`: element counts of its ri, rf, tags, err and counts arrays)."""
-    n_args, n_results = len(plan.arguments), len(plan.results)
-    objects = n_args + n_results + len(plan.transients)
+    n_args = len(plan.arguments)
+    objects = n_args + len(plan.allocations)
     params = ", ".join(["ptr %ctx"] + [f"ptr %o{i}" for i in range(objects)])
     t = _Text()
     t.lines.append("entry:")
@@ -100,10 +100,8 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
         flags = t.value(f"and i32 {t.field(obj, FLAGS, 'i32')}, {C_CONTIGUOUS_ALIGNED}")
         t.require(t.value(f"icmp eq i32 {flags}, {C_CONTIGUOUS_ALIGNED}"), "slow")
         data[("argument", k)] = t.field(obj, DATA, "i64")
-    for j, result in enumerate(plan.results):
-        data[("allocation", result.memory.index)] = t.field(f"%o{n_args + j}", DATA, "i64")
-    for j, memory in enumerate(plan.transients):
-        data[("allocation", memory.index)] = t.field(f"%o{n_args + n_results + j}", DATA, "i64")
+    for j, memory in enumerate(plan.allocations):
+        data[("allocation", memory.index)] = t.field(f"%o{n_args + j}", DATA, "i64")
     rodata = 0
     for b, span in enumerate(plan.spans):
         memory = span.memory

@@ -56,7 +56,7 @@ def compile_entry(plan: host_plan.HostPlan, level: int):
     prefix = f"h{key[:20]}"
     llvm_engine.compile_ir((text + "\n" + body.replace("ENTRY", f"{prefix}_entry"))
                            .replace(lowered_prefix, prefix), key, level)
-    objects = len(plan.arguments) + len(plan.results) + len(plan.transients)
+    objects = len(plan.arguments) + len(plan.allocations)
     kind = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, *[ctypes.py_object] * objects)
     return kind(llvm_engine.address(f"{prefix}_entry"))
 
@@ -73,17 +73,28 @@ class CompiledExport:
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.arity = len(plan.arguments)
-        self.results = [(r.shape, r.dtype) for r in plan.results]
-        self.transients = [m.length for m in plan.transients]
+        # Each allocation as np.zeros makes it: the result array itself when the
+        # allocation is all of one result, else bytes the results are views of.
+        self.allocations = []
+        for memory in plan.allocations:
+            whole = plan.whole_result(memory)
+            self.allocations.append((whole.shape, whole.dtype) if whole else (memory.length, np.uint8))
+        index = {m: j for j, m in enumerate(plan.allocations)}
+        self.results = [(index[r.memory], None if plan.whole_result(r.memory) else (r.offset, r.shape, r.dtype))
+                        for r in plan.results]
+        self.single = self.results[0][0] if len(self.results) == 1 and self.results[0][1] is None else None
 
     def call(self, args):
         if len(args) != self.arity:
             return TAKE_SLOW_PATH
-        results = [np.zeros(shape, dtype) for shape, dtype in self.results]
-        transients = [np.zeros(length, np.uint8) for length in self.transients]
-        if self.entry(self.ctx_address, *args, *results, *transients) != entry_ir.DONE:
+        memories = [np.zeros(shape, dtype) for shape, dtype in self.allocations]
+        if self.entry(self.ctx_address, *args, *memories) != entry_ir.DONE:
             return TAKE_SLOW_PATH
-        return results[0] if len(results) == 1 else tuple(results)
+        if self.single is not None:
+            return memories[self.single]
+        results = tuple(memories[j] if view is None else
+                        np.ndarray(view[1], view[2], memories[j], view[0]) for j, view in self.results)
+        return results[0] if len(results) == 1 else results
 
 
 class HostRoute:

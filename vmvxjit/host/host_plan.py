@@ -25,7 +25,6 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.jit.branches import BRANCH_OPS, edges
-from vmvxjit.vm.jit.dataflow import writes
 from vmvxjit.vm.jit.regions import BUFFER_OPS, COMPILABLE, Block, split_blocks
 from vmvxjit.vm.steps_control import call_site
 
@@ -65,7 +64,8 @@ class View:
 
 @dataclass
 class Result:
-    memory: Memory
+    memory: Memory      # an allocation
+    offset: int
     shape: tuple
     dtype: object       # numpy dtype
 
@@ -76,7 +76,14 @@ class HostPlan:
     spans: list             # Span per buffer number the blocks use
     arguments: list         # (shape, numpy dtype) per argument
     results: list           # Result per result
-    transients: list        # Memory of each allocation that is not a result
+    allocations: list       # Memory of each allocation, in the order the entry takes them
+
+    def whole_result(self, memory: Memory):
+        """The result that is all of allocation `memory` (made as its own array), if one is."""
+        users = [r for r in self.results if r.memory == memory]
+        if len(users) == 1 and users[0].offset == 0:
+            return users[0]
+        return None
 
 
 _CONFLICT = object()        # a ref that differs between the paths reaching a point
@@ -165,10 +172,8 @@ class _Planner:
             rewritten.append(Block(block.pc, instrs, [t for t, _ in edges(instrs[-1])]))
         if self.results is None:
             raise Unsupported("never returns")
-        result_memories = {r.memory for r in self.results}
-        transients = [m for m in self.allocations.values() if m not in result_memories]
         return HostPlan(rewritten, self.spans, [(v.shape, d) for v, d in self.arguments],
-                        self.results, transients)
+                        self.results, list(self.allocations.values()))
 
     def _check_allocations_once(self, states: dict) -> None:
         """An allocation in a loop would be several memories, not one."""
@@ -273,6 +278,7 @@ class _Planner:
                 refs[slot] = value
             else:
                 bank = "i64" if ch == "I" else "i32"
+                _forget(consts, [(slot, bank)])
                 lines.append(_const_instr(bank, slot, _signed(value, bank), instr.pc))
         for released in site.releases:
             refs[released] = None
@@ -286,12 +292,13 @@ class _Planner:
                 raise Unsupported(f"returns a {_kind(view)}")
             span, memory = view.span, view.span.memory
             dtype = _dtype(view.element_type)
-            if (memory.kind != "allocation" or span.offset or span.length != memory.length
-                    or dtype is None or dtype.itemsize * math.prod(view.shape) != span.length):
-                raise Unsupported("a result is not a whole fresh allocation")
-            if any(r.memory == memory for r in results):
-                raise Unsupported("two results share memory")
-            results.append(Result(memory, view.shape, dtype))
+            if (memory.kind != "allocation" or dtype is None or span.offset % dtype.itemsize
+                    or dtype.itemsize * math.prod(view.shape) != span.length):
+                raise Unsupported("a result is not dense in a fresh allocation")
+            if any(r.memory == memory and r.offset < span.offset + span.length
+                   and span.offset < r.offset + r.dtype.itemsize * math.prod(r.shape) for r in results):
+                raise Unsupported("two results overlap")
+            results.append(Result(memory, span.offset, view.shape, dtype))
         if self.results is not None and self.results != results:
             raise Unsupported("returns differ between paths")
         self.results = results
@@ -430,11 +437,11 @@ _WIDTH = {"i32": 1, "f32": 1, "i64": 2, "f64": 2}
 
 
 def _written(instr) -> list:
-    """(slot, bank) of the numeric registers `instr` writes (a call's results by
-    their cconv characters, as wide as an i64 when unknown)."""
-    found = [(value, f.bank) for f, value in zip(instr.op.fields, instr.args)
-             if f.is_register and f.kind.startswith("W.") and f.bank != "ref"]
-    return found + [(slot, "i64") for slot in writes(instr) if slot not in {s for s, _ in found}]
+    """(slot, bank) of the numeric registers `instr` writes (calls: see _call)."""
+    if instr.op.mnemonic.startswith("vm.call"):
+        return []
+    return [(value, f.bank) for f, value in zip(instr.op.fields, instr.args)
+            if f.is_register and f.kind.startswith("W.") and f.bank != "ref"]
 
 
 def _forget(consts: dict, written) -> None:
@@ -453,7 +460,7 @@ def _remapped(state: dict, pairs) -> dict:
         if s & isa.REF_BIT:
             moved[d & isa.REF_MASK] = refs.get(s & isa.REF_MASK, _CONFLICT)
         else:
-            _forget(consts, [(d, "i64")])
+            _forget(consts, [(d, "i32")])     # remaps copy single slots
     refs.update(moved)
     return {"consts": consts, "refs": refs}
 

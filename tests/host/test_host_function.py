@@ -1,0 +1,162 @@
+"""Exports compiled whole (vmvxjit/host): the same results and errors as the
+interpreter's path, the fallbacks and their reasons, calls from several threads."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import vmvxjit
+from tests.support.modules import DYNAMIC_LLVM, STATIC, compile_mlir
+
+ADD = """
+func.func @add(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = arith.addf %a, %b : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+"""
+# A matmul and a softmax: loop nests, a transient vm.buffer, exp, two results.
+TWO = """
+func.func @two(%a: tensor<8x16xf32>, %b: tensor<16x8xf32>) -> (tensor<8x8xf32>, tensor<8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %m = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x8xf32>)
+                     outs(%z : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %e2 = tensor.empty() : tensor<8x16xf32>
+  %s = linalg.softmax dimension(1) ins(%a : tensor<8x16xf32>) outs(%e2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %m, %s : tensor<8x8xf32>, tensor<8x16xf32>
+}
+"""
+# Reads its first argument at indices from its second: out of bounds faults.
+PICK = """
+func.func @pick(%t: tensor<4xf32>, %i: tensor<2xi32>) -> tensor<2xf32> {
+  %e = tensor.empty() : tensor<2xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d) -> (d)>, affine_map<(d) -> (d)>],
+                       iterator_types = ["parallel"]}
+      ins(%i : tensor<2xi32>) outs(%e : tensor<2xf32>) {
+  ^bb0(%idx: i32, %o: f32):
+    %k = arith.index_cast %idx : i32 to index
+    %v = tensor.extract %t[%k] : tensor<4xf32>
+    linalg.yield %v : f32
+  } -> tensor<2xf32>
+  return %r : tensor<2xf32>
+}
+"""
+DYNAMIC = """
+func.func @neg(%a: tensor<?xf32>) -> tensor<?xf32> {
+  %0 = arith.negf %a : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+"""
+COMPILED = "compiled whole, host code included"
+
+
+def _pair(source: str, flags=STATIC, **options):
+    """The module with exports compiled whole (jit tier: at the first call) and without."""
+    path = compile_mlir(source, flags)
+    return (vmvxjit.load(path, tier="jit", **options),
+            vmvxjit.load(path, tier="jit", host_functions=False, **options))
+
+
+def _two_inputs(seed: int):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((8, 16), dtype=np.float32), rng.standard_normal((16, 8), dtype=np.float32))
+
+
+def test_results_are_the_interpreter_paths_bit_for_bit():
+    compiled, reference = _pair(TWO)
+    for seed in range(3):
+        ours, theirs = compiled.two(*_two_inputs(seed)), reference.two(*_two_inputs(seed))
+        assert [r.tobytes() for r in ours] == [r.tobytes() for r in theirs]
+    assert compiled.jit_stats()["host_functions"]["two"].startswith(COMPILED)
+    assert reference.jit_stats()["host_functions"]["two"] == "not compiled whole (host_functions off)"
+
+
+def test_results_own_their_memory_and_later_calls_leave_them_alone():
+    compiled, _ = _pair(ADD)
+    a, b = np.arange(4, dtype=np.float32), np.full(4, 10, np.float32)
+    first = compiled.add(a, b)
+    second = compiled.add(b, b)
+    assert first.flags.owndata and first.flags.writeable and first.dtype == np.float32
+    assert first.tolist() == [10, 11, 12, 13] and second.tolist() == [20, 20, 20, 20]
+    assert compiled.jit_stats()["host_functions"]["add"].startswith(COMPILED)
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: a.astype(np.float64),                          # another dtype: the same error
+    lambda a: np.zeros(5, np.float32),                       # another shape: the same error
+    lambda a: [1.0, 2.0, 3.0, 4.0],                          # a list: converted
+    lambda a: np.repeat(a, 2)[::2],                          # not contiguous: copied
+    lambda a: a.astype(">f4"),                               # big-endian: converted
+    lambda a: np.frombuffer(b"\0" + a.tobytes(), np.float32, 4, 1),  # unaligned: copied
+    lambda a: vmvxjit.buffer_view(a),                        # a buffer view
+], ids=["float64", "shape", "list", "strided", "big-endian", "unaligned", "buffer-view"])
+def test_other_arguments_take_the_interpreters_path(make):
+    compiled, reference = _pair(ADD)
+    a = np.arange(4, dtype=np.float32)
+    compiled.add(a, a)
+
+    def outcome(module):
+        try:
+            return module.add(make(a), a).tobytes()
+        except vmvxjit.Error as error:
+            return type(error), str(error)
+    assert outcome(compiled) == outcome(reference)
+
+
+def test_a_fault_raises_the_interpreters_error():
+    compiled, reference = _pair(PICK)
+    t = np.arange(4, dtype=np.float32)
+    assert compiled.pick(t, np.array([3, 1], np.int32)).tolist() == [3, 1]
+    assert compiled.jit_stats()["host_functions"]["pick"].startswith(COMPILED)
+    errors = []
+    for module in (compiled, reference):
+        with pytest.raises(vmvxjit.OutOfRangeError) as info:
+            module.pick(t, np.array([1, 9], np.int32))
+        errors.append(str(info.value))
+    assert errors[0] == errors[1] and "out-of-bounds access" in errors[0]
+    assert compiled.pick(t, np.array([2, 0], np.int32)).tolist() == [2, 0]
+
+
+@pytest.mark.parametrize("source, flags, options, reason", [
+    (DYNAMIC, STATIC, {}, "argument 0 is not a tensor of static shape"),
+    (ADD, DYNAMIC_LLVM, {}, "vm.global.load.ref"),      # the executable, loaded by __init
+    (ADD, STATIC, {"max_allocation": "1G"}, "an allocation cap is set"),
+], ids=["dynamic-shape", "dyn-llvm", "allocation-cap"])
+def test_exports_that_do_not_qualify_keep_the_interpreters_path_and_say_why(source, flags, options, reason):
+    path = compile_mlir(source, flags)
+    module = vmvxjit.load(path, tier="jit", **options)
+    name = next(iter(module.functions))
+    argument = np.arange(4, dtype=np.float32)
+    args = (argument,) * len(module.functions[name].declaration.inputs)
+    expected = vmvxjit.load(path, tier="interp")[name](*args)
+    assert module[name](*args).tobytes() == expected.tobytes()
+    text = module.jit_stats()["host_functions"][name]
+    assert text.startswith("not compiled whole (") and reason in text
+
+
+def test_interp_tier_and_auto_tier():
+    path = compile_mlir(ADD, STATIC)
+    a = np.arange(4, dtype=np.float32)
+    interp = vmvxjit.load(path, tier="interp")
+    interp.add(a, a)
+    assert interp.jit_stats()["host_functions"]["add"] == "not compiled whole (interp tier)"
+    auto = vmvxjit.load(path, tier="auto")
+    auto.add(a, a)
+    assert "add" not in auto.jit_stats()["host_functions"]        # compiled at the second call
+    auto.add(a, a)
+    assert auto.jit_stats()["host_functions"]["add"].startswith(COMPILED)
+
+
+def test_calls_from_several_threads():
+    compiled, reference = _pair(TWO)
+    inputs = [_two_inputs(seed) for seed in range(16)]
+    expected = [[r.tobytes() for r in reference.two(*x)] for x in inputs]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(3):
+            got = list(pool.map(lambda x: [r.tobytes() for r in compiled.two(*x)], inputs * 8))
+            assert got == expected * 8
+    assert compiled.jit_stats()["host_functions"]["two"].startswith(COMPILED)
