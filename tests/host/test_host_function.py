@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import vmvxjit
-from tests.support.modules import DYNAMIC_LLVM, STATIC, compile_mlir
+from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 
 ADD = """
 func.func @add(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
@@ -52,6 +52,9 @@ func.func @neg(%a: tensor<?xf32>) -> tensor<?xf32> {
 }
 """
 COMPILED = "compiled whole, host code included"
+# inline-static: the whole function is region code; inline-dynamic llvm-cpu: host code
+# and native dispatches.
+CONFIGS = [pytest.param(STATIC, id="static"), pytest.param(DYNAMIC_LLVM, id="dynamic_llvm")]
 
 
 def _pair(source: str, flags=STATIC, **options):
@@ -66,8 +69,9 @@ def _two_inputs(seed: int):
     return (rng.standard_normal((8, 16), dtype=np.float32), rng.standard_normal((16, 8), dtype=np.float32))
 
 
-def test_results_are_the_interpreter_paths_bit_for_bit():
-    compiled, reference = _pair(TWO)
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_results_are_the_interpreter_paths_bit_for_bit(flags):
+    compiled, reference = _pair(TWO, flags)
     for seed in range(3):
         ours, theirs = compiled.two(*_two_inputs(seed)), reference.two(*_two_inputs(seed))
         assert [r.tobytes() for r in ours] == [r.tobytes() for r in theirs]
@@ -75,12 +79,14 @@ def test_results_are_the_interpreter_paths_bit_for_bit():
     assert reference.jit_stats()["host_functions"]["two"] == "not compiled whole (host_functions off)"
 
 
-def test_results_own_their_memory_and_later_calls_leave_them_alone():
-    compiled, _ = _pair(ADD)
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_results_own_their_memory_and_later_calls_leave_them_alone(flags):
+    compiled, _ = _pair(ADD, flags)
     a, b = np.arange(4, dtype=np.float32), np.full(4, 10, np.float32)
     first = compiled.add(a, b)
     second = compiled.add(b, b)
-    assert first.flags.owndata and first.flags.writeable and first.dtype == np.float32
+    assert first.flags.writeable and first.dtype == np.float32
+    assert not np.may_share_memory(first, second) and not np.may_share_memory(first, a)
     assert first.tolist() == [10, 11, 12, 13] and second.tolist() == [20, 20, 20, 20]
     assert compiled.jit_stats()["host_functions"]["add"].startswith(COMPILED)
 
@@ -94,8 +100,9 @@ def test_results_own_their_memory_and_later_calls_leave_them_alone():
     lambda a: np.frombuffer(b"\0" + a.tobytes(), np.float32, 4, 1),  # unaligned: copied
     lambda a: vmvxjit.buffer_view(a),                        # a buffer view
 ], ids=["float64", "shape", "list", "strided", "big-endian", "unaligned", "buffer-view"])
-def test_other_arguments_take_the_interpreters_path(make):
-    compiled, reference = _pair(ADD)
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_other_arguments_take_the_interpreters_path(make, flags):
+    compiled, reference = _pair(ADD, flags)
     a = np.arange(4, dtype=np.float32)
     compiled.add(a, a)
 
@@ -123,9 +130,9 @@ def test_a_fault_raises_the_interpreters_error():
 
 @pytest.mark.parametrize("source, flags, options, reason", [
     (DYNAMIC, STATIC, {}, "argument 0 is not a tensor of static shape"),
-    (ADD, DYNAMIC_LLVM, {}, "vm.global.load.ref"),      # the executable, loaded by __init
+    (ADD, DYNAMIC_VMVX, {}, "is not a native executable"),
     (ADD, STATIC, {"max_allocation": "1G"}, "an allocation cap is set"),
-], ids=["dynamic-shape", "dyn-llvm", "allocation-cap"])
+], ids=["dynamic-shape", "dyn-vmvx", "allocation-cap"])
 def test_exports_that_do_not_qualify_keep_the_interpreters_path_and_say_why(source, flags, options, reason):
     path = compile_mlir(source, flags)
     module = vmvxjit.load(path, tier="jit", **options)
@@ -151,8 +158,9 @@ def test_interp_tier_and_auto_tier():
     assert auto.jit_stats()["host_functions"]["add"].startswith(COMPILED)
 
 
-def test_calls_from_several_threads():
-    compiled, reference = _pair(TWO)
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_calls_from_several_threads(flags):
+    compiled, reference = _pair(TWO, flags)
     inputs = [_two_inputs(seed) for seed in range(16)]
     expected = [[r.tobytes() for r in reference.two(*x)] for x in inputs]
     with ThreadPoolExecutor(8) as pool:

@@ -69,12 +69,46 @@ class _Text:
         self.lines.append(f"  store i64 {value}, ptr {address}")
 
 
+def _checked_arguments(t: _Text, plan) -> dict:
+    """Lines checking each argument object `%o<k>`; ("argument", k) -> its data address."""
+    array_type = t.value("load i64, ptr %ctx")
+    data = {}
+    for k, (shape, _) in enumerate(plan.arguments):
+        obj = f"%o{k}"
+        t.require(t.value(f"icmp eq i64 {t.field(obj, OB_TYPE, 'i64')}, {array_type}"), "slow")
+        t.require(t.value(f"icmp eq i32 {t.field(obj, ND, 'i32')}, {len(shape)}"), "slow")
+        dims = t.field(obj, DIMENSIONS, "ptr")
+        for i, dim in enumerate(shape):
+            t.require(t.value(f"icmp eq i64 {t.field(dims, 8 * i, 'i64')}, {dim}"), "slow")
+        t.require(t.value(f"icmp eq i64 {t.field(obj, DESCR, 'i64')}, {_ctx(t, 1 + k)}"), "slow")
+        flags = t.value(f"and i32 {t.field(obj, FLAGS, 'i32')}, {C_CONTIGUOUS_ALIGNED}")
+        t.require(t.value(f"icmp eq i32 {flags}, {C_CONTIGUOUS_ALIGNED}"), "slow")
+        data[("argument", k)] = t.field(obj, DATA, "i64")
+    return data
+
+
+def _ctx(t: _Text, index: int) -> str:
+    return t.value(f"load i64, ptr {t.value(f'getelementptr i64, ptr %ctx, i64 {index}')}")
+
+
+def _span_address(t: _Text, plan, span, data: dict) -> str:
+    memory = span.memory
+    if memory.kind == "rodata":
+        base = _ctx(t, 1 + len(plan.arguments) + rodata_spans(plan).index(span))
+    else:
+        base = data[(memory.kind, memory.index)]
+    return t.value(f"add i64 {base}, {span.offset}")
+
+
+def _define(name: str, params: list, t: _Text) -> str:
+    t.lines += ["slow:", f"  ret i64 {NOT_AS_DECLARED}"]
+    return "\n".join([f"define i64 @\"{name}\"({', '.join(params)}) {{", *t.lines, "}", ""])
+
+
 def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
     """The IR of entry `name` for HostPlan `plan` whose region code is `region_symbol`
     (`sizes`: element counts of its ri, rf, tags, err and counts arrays)."""
-    n_args = len(plan.arguments)
-    objects = n_args + len(plan.allocations)
-    params = ", ".join(["ptr %ctx"] + [f"ptr %o{i}" for i in range(objects)])
+    objects = len(plan.arguments) + len(plan.allocations)
     t = _Text()
     t.lines.append("entry:")
     arrays = {}
@@ -85,44 +119,97 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
     buffers = max(1, len(plan.spans))
     for array in ("addrs", "lens", "mut"):
         arrays[array] = t.value(f"alloca [{buffers} x i64], align 8")
-    array_type = t.value("load i64, ptr %ctx")
-    data = {}
-    for k, (shape, _) in enumerate(plan.arguments):
-        obj = f"%o{k}"
-        t.require(t.value(f"icmp eq i64 {t.field(obj, OB_TYPE, 'i64')}, {array_type}"), "slow")
-        t.require(t.value(f"icmp eq i32 {t.field(obj, ND, 'i32')}, {len(shape)}"), "slow")
-        dims = t.field(obj, DIMENSIONS, "ptr")
-        for i, dim in enumerate(shape):
-            t.require(t.value(f"icmp eq i64 {t.field(dims, 8 * i, 'i64')}, {dim}"), "slow")
-        descr_slot = t.value(f"getelementptr i64, ptr %ctx, i64 {1 + k}")
-        descr = t.value(f"load i64, ptr {descr_slot}")
-        t.require(t.value(f"icmp eq i64 {t.field(obj, DESCR, 'i64')}, {descr}"), "slow")
-        flags = t.value(f"and i32 {t.field(obj, FLAGS, 'i32')}, {C_CONTIGUOUS_ALIGNED}")
-        t.require(t.value(f"icmp eq i32 {flags}, {C_CONTIGUOUS_ALIGNED}"), "slow")
-        data[("argument", k)] = t.field(obj, DATA, "i64")
+    data = _checked_arguments(t, plan)
     for j, memory in enumerate(plan.allocations):
-        data[("allocation", memory.index)] = t.field(f"%o{n_args + j}", DATA, "i64")
-    rodata = 0
+        data[("allocation", memory.index)] = t.field(f"%o{len(plan.arguments) + j}", DATA, "i64")
     for b, span in enumerate(plan.spans):
-        memory = span.memory
-        if memory.kind == "rodata":
-            slot = t.value(f"getelementptr i64, ptr %ctx, i64 {1 + n_args + rodata}")
-            base = t.value(f"load i64, ptr {slot}")
-            rodata += 1
-        else:
-            base = data[(memory.kind, memory.index)]
-        t.store(arrays["addrs"], b, t.value(f"add i64 {base}, {span.offset}"))
+        t.store(arrays["addrs"], b, _span_address(t, plan, span, data))
         t.store(arrays["lens"], b, str(span.length))
-        t.store(arrays["mut"], b, "1" if memory.kind == "allocation" else "0")
+        t.store(arrays["mut"], b, "1" if span.memory.kind == "allocation" else "0")
     order = ("ri", "rf", "tags", "addrs", "lens", "mut", "err", "counts")
     exit_index = t.value(f"call i64 @\"{region_symbol}\"(i64 0, "
                          + ", ".join(f"ptr {arrays[a]}" for a in order) + ")")
     faulted = t.value(f"icmp slt i64 {exit_index}, 0")
     status = t.value(f"select i1 {faulted}, i64 {FAULTED}, i64 {DONE}")
-    t.lines += [f"  ret i64 {status}", "slow:", f"  ret i64 {NOT_AS_DECLARED}"]
-    return "\n".join([f"define i64 @\"{name}\"({params}) {{", *t.lines, "}", ""])
+    t.lines.append(f"  ret i64 {status}")
+    return _define(name, ["ptr %ctx"] + [f"ptr %o{i}" for i in range(objects)], t)
+
+
+ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
+ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
+
+
+def dispatch_entry_ir(name: str, plan, layout: dict, templates: int, dispatch_fields: dict) -> str:
+    """The IR of entry `name` for a HostPlan with dispatches:
+
+        entry(ctx, trap record, argument arrays..., arena) -> status | offset << 8
+
+    The arena (a zeroed uint8 array) holds, from its first ARENA_ALIGNMENT-aligned
+    byte after ARENA_GUARD bytes, the pieces `layout` places ((kind, index) ->
+    offset): allocations, argument copies (executables may write any binding) and
+    local memories; `offset` is where that aligned byte is. `templates`: the ctx
+    index where each dispatch's five words start (workgroup loop, export function,
+    environment, dispatch state and workgroup state templates); `dispatch_fields`:
+    the byte offsets of the state fields the entry sets."""
+    n_args = len(plan.arguments)
+    t = _Text()
+    t.lines.append("entry:")
+    data = _checked_arguments(t, plan)
+    arena = t.field(f"%o{n_args}", DATA, "i64")
+    start = t.value(f"add i64 {arena}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
+    base = t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}")
+    for k, (shape, dtype) in enumerate(plan.arguments):
+        copy = t.value(f"add i64 {base}, {layout[('copy', k)]}")
+        length = dtype.itemsize * _count(shape)
+        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {_ptr(t, copy)}, "
+                       f"ptr {_ptr(t, data[('argument', k)])}, i64 {length}, i1 false)")
+        data[("argument", k)] = copy
+    for memory in plan.allocations:
+        data[("allocation", memory.index)] = t.value(f"add i64 {base}, {layout[('allocation', memory.index)]}")
+    for d, dispatch in enumerate(plan.dispatches):
+        words = [_ctx(t, templates + 5 * d + i) for i in range(5)]
+        pointers = t.value(f"alloca [{max(1, len(dispatch.bindings))} x i64], align 8")
+        for b, span in enumerate(dispatch.bindings):
+            t.store(pointers, b, _span_address(t, plan, span, data))
+        state = t.value("alloca [48 x i8], align 8")
+        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {state}, ptr {_ptr(t, words[3])}, i64 48, i1 false)")
+        slot = t.value(f"getelementptr i8, ptr {state}, i64 {dispatch_fields['binding_ptrs']}")
+        t.lines.append(f"  store ptr {pointers}, ptr {slot}")
+        workgroup = t.value("alloca [32 x i8], align 8")
+        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {workgroup}, ptr {_ptr(t, words[4])}, i64 32, i1 false)")
+        if ("local", d) in layout:
+            local = t.value(f"add i64 {base}, {layout[('local', d)]}")
+            slot = t.value(f"getelementptr i8, ptr {workgroup}, i64 {dispatch_fields['local_memory']}")
+            t.lines.append(f"  store i64 {local}, ptr {slot}")
+        failed = t.value("alloca [3 x i32], align 4")
+        x, y, z = dispatch.counts
+        result = t.value(f"call i32 {_ptr(t, words[0])}(ptr {_ptr(t, words[1])}, ptr {_ptr(t, words[2])}, "
+                         f"ptr {state}, ptr {workgroup}, i32 0, i32 {x}, i32 0, i32 {y}, i32 0, i32 {z}, "
+                         f"ptr {failed}, ptr %trap)")
+        t.require(t.value(f"icmp eq i32 {result}, 0"), "faulted")
+    offset = t.value(f"sub i64 {base}, {arena}")
+    t.lines.append(f"  ret i64 {t.value(f'shl i64 {offset}, 8')}")
+    t.lines += ["faulted:", f"  ret i64 {FAULTED}"]
+    params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + 1)]
+    return _define(name, params, t) + "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)\n"
+
+
+def _ptr(t: _Text, value: str) -> str:
+    return t.value(f"inttoptr i64 {value} to ptr")
+
+
+def _count(shape) -> int:
+    count = 1
+    for dim in shape:
+        count *= dim
+    return count
 
 
 def rodata_spans(plan) -> list:
-    """The rodata spans in the order their addresses follow the dtypes in `ctx`."""
-    return [span for span in plan.spans if span.memory.kind == "rodata"]
+    """The rodata spans (accessed or bound) in the order their rodata's addresses
+    follow the dtypes in `ctx`."""
+    found = []
+    for span in [*plan.spans, *(b for d in plan.dispatches for b in d.bindings)]:
+        if span.memory.kind == "rodata" and span not in found:
+            found.append(span)
+    return found

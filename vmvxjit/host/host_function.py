@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import math
 import os
 import threading
 import time
@@ -23,6 +24,9 @@ import time
 import numpy as np
 
 from vmvxjit.host import entry_ir, host_plan
+from vmvxjit.loaders import native_dispatch
+from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
+from vmvxjit.native import trap
 from vmvxjit.native import llvm_engine
 from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm import isa
@@ -43,22 +47,31 @@ def region_code(plan: host_plan.HostPlan) -> codegen.RegionCode:
     return codegen.generate(region, "host")
 
 
-def compile_entry(plan: host_plan.HostPlan, level: int):
+def compile_entry(plan: host_plan.HostPlan, level: int, layout: dict | None = None):
     """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
-    LLVM `level` once per machine (the object is kept in the disk cache)."""
-    code = region_code(plan)
-    sizes = {"ri": len(code.int_vars), "rf": len(code.float_vars), "tags": len(code.multi_slots),
-             "err": codegen.ERR_SIZE, "counts": 2 * len(code.sites)}
-    text, lowered_prefix = llvm_backend.lowered_ir(code.source, code.name, codegen.ERR_SIZE)
-    body = entry_ir.entry_ir("ENTRY", f"{lowered_prefix}_{code.name}", plan, sizes)
-    key = hashlib.sha256(f"{llvm_backend.compiler_digest()}\0{level}\0{body}\0{code.source}"
+    LLVM `level` once per machine (the object is kept in the disk cache); with
+    dispatches, over the arena `layout` places."""
+    if plan.dispatches:
+        templates = 1 + len(plan.arguments) + len(entry_ir.rodata_spans(plan))
+        fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
+                  "local_memory": WorkgroupStateV0.local_memory.offset}
+        text, lowered_prefix, source = "", "RPREFIX", ""
+        body = entry_ir.dispatch_entry_ir("ENTRY", plan, layout, templates, fields)
+        params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * (len(plan.arguments) + 1)
+    else:
+        code = region_code(plan)
+        sizes = {"ri": len(code.int_vars), "rf": len(code.float_vars), "tags": len(code.multi_slots),
+                 "err": codegen.ERR_SIZE, "counts": 2 * len(code.sites)}
+        text, lowered_prefix = llvm_backend.lowered_ir(code.source, code.name, codegen.ERR_SIZE)
+        body = entry_ir.entry_ir("ENTRY", f"{lowered_prefix}_{code.name}", plan, sizes)
+        source = code.source
+        params = [ctypes.c_void_p] + [ctypes.py_object] * (len(plan.arguments) + len(plan.allocations))
+    key = hashlib.sha256(f"{llvm_backend.compiler_digest()}\0{level}\0{body}\0{source}"
                          .encode()).hexdigest()[:32]
     prefix = f"h{key[:20]}"
     llvm_engine.compile_ir((text + "\n" + body.replace("ENTRY", f"{prefix}_entry"))
                            .replace(lowered_prefix, prefix), key, level)
-    objects = len(plan.arguments) + len(plan.allocations)
-    kind = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, *[ctypes.py_object] * objects)
-    return kind(llvm_engine.address(f"{prefix}_entry"))
+    return ctypes.CFUNCTYPE(ctypes.c_int64, *params)(llvm_engine.address(f"{prefix}_entry"))
 
 
 class CompiledExport:
@@ -97,12 +110,84 @@ class CompiledExport:
         return results[0] if len(results) == 1 else results
 
 
+# With threads allowed, dispatches binding more than this stay on the interpreter's path,
+# which runs long dispatches' workgroups on several threads; the entry runs them on one.
+MAX_SERIAL_BINDING_BYTES = 4 << 20
+
+
+class DispatchingExport:
+    """An export whose code makes native dispatches, compiled whole: `call(args)` as
+    CompiledExport's. Each call takes one zeroed arena for its allocations, argument
+    copies and local memories (entry_ir.dispatch_entry_ir); results are views of it."""
+
+    def __init__(self, plan: host_plan.HostPlan, module, level: int):
+        bound = sum(b.length for d in plan.dispatches for b in d.bindings)
+        if max(d.executable.threads for d in plan.dispatches) > 1 and bound > MAX_SERIAL_BINDING_BYTES:
+            raise host_plan.Unsupported(f"dispatches bind {bound} bytes: their workgroups may run on threads")
+        pieces = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)]
+        pieces += [(("allocation", m.index), m.length) for m in plan.allocations]
+        pieces += [(("local", d), dispatch.executable.local_memory_size(dispatch.ordinal))
+                   for d, dispatch in enumerate(plan.dispatches)]
+        layout, offset = {}, 0
+        for key, length in pieces:
+            if length:
+                layout[key] = offset
+                offset += _aligned(length + entry_ir.ARENA_GUARD)
+        self.size = entry_ir.ARENA_GUARD + entry_ir.ARENA_ALIGNMENT + offset
+        self.entry = compile_entry(plan, level, layout)
+        rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
+        self._keep = [rodata]
+        words = []
+        loop = ctypes.cast(native_dispatch._loop(), ctypes.c_void_p).value
+        for dispatch in plan.dispatches:
+            executable, ordinal = dispatch.executable, dispatch.ordinal
+            constants = np.array(dispatch.constants, np.uint32)
+            lengths = (ctypes.c_uint64 * max(1, len(dispatch.bindings)))(*(b.length for b in dispatch.bindings))
+            x, y, z = dispatch.counts
+            state = DispatchStateV0(workgroup_size_x=1, workgroup_size_y=1, workgroup_size_z=1,
+                                    constant_count=constants.size, workgroup_count_x=x, workgroup_count_y=y,
+                                    workgroup_count_z=z, max_concurrency=1,
+                                    binding_count=len(dispatch.bindings),
+                                    constants=constants.ctypes.data, binding_ptrs=0,
+                                    binding_lengths=ctypes.addressof(lengths))
+            workgroup = WorkgroupStateV0(processor_id=0, local_memory=0,
+                                         local_memory_size=executable.local_memory_size(ordinal))
+            self._keep += [executable, constants, lengths, state, workgroup]
+            words += [loop, executable._exports[ordinal].function, executable._environment_address,
+                      ctypes.addressof(state), ctypes.addressof(workgroup)]
+        ctx = ([id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments]
+               + [b.address for b in rodata] + words)
+        self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
+        self.ctx_address = ctypes.addressof(self.ctx)
+        self.arity = len(plan.arguments)
+        self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
+                        for r in plan.results]
+
+    def call(self, args):
+        if len(args) != self.arity:
+            return TAKE_SLOW_PATH
+        arena = np.zeros(self.size, np.uint8)
+        record = trap.record()
+        status = self.entry(self.ctx_address, record, *args, arena)
+        if status & 0xFF:
+            trap.take_fault(record)
+            return TAKE_SLOW_PATH
+        base = status >> 8
+        results = tuple(np.ndarray(shape, dtype, arena, base + offset) for offset, shape, dtype in self.results)
+        return results[0] if len(results) == 1 else results
+
+
+def _aligned(length: int) -> int:
+    return -(-length // entry_ir.ARENA_ALIGNMENT) * entry_ir.ARENA_ALIGNMENT
+
+
 class HostRoute:
     """The compiled route of one export, compiled on demand (see the module docstring)."""
 
     def __init__(self, name: str, module, ordinal: int, declaration, tier: str, stats, capped: bool,
-                 enabled: bool | None = None):
+                 enabled: bool | None = None, global_refs=()):
         self.name, self.module, self.ordinal, self.declaration = name, module, ordinal, declaration
+        self.global_refs = global_refs
         self.stats = stats
         self.level = llvm_backend.OPTIMIZED
         self.calls_before_compile = 0 if tier == "jit" else 1
@@ -145,8 +230,9 @@ class HostRoute:
     def _compile(self) -> None:
         start = time.process_time()
         try:
-            plan = host_plan.plan(self.module, self.ordinal, self.declaration)
-            compiled = CompiledExport(plan, self.module, self.level)
+            plan = host_plan.plan(self.module, self.ordinal, self.declaration, self.global_refs)
+            kind = DispatchingExport if plan.dispatches else CompiledExport
+            compiled = kind(plan, self.module, self.level)
         except host_plan.Unsupported as reason:
             self.why_not = str(reason)
         except LoweringUnsupported as reason:

@@ -62,6 +62,23 @@ class View:
     encoding: int
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A ref the code loads from a global only the initializer sets: an executable."""
+    value: object
+
+
+@dataclass
+class Dispatch:
+    """A `hal_loader.executable.dispatch` of a native executable, decided but for the
+    memory of its bindings (Spans)."""
+    executable: object
+    ordinal: int
+    counts: tuple
+    constants: tuple
+    bindings: list
+
+
 @dataclass
 class Result:
     memory: Memory      # an allocation
@@ -77,6 +94,8 @@ class HostPlan:
     arguments: list         # (shape, numpy dtype) per argument
     results: list           # Result per result
     allocations: list       # Memory of each allocation, in the order the entry takes them
+    dispatches: list        # Dispatch, in the order the code makes them (then `blocks` has no
+                            # buffer ops and no branches)
 
     def whole_result(self, memory: Memory):
         """The result that is all of allocation `memory` (made as its own array), if one is."""
@@ -90,8 +109,9 @@ _CONFLICT = object()        # a ref that differs between the paths reaching a po
 _VM_MUTABLE = {"allocation": True, "argument": False, "rodata": False}
 
 
-def plan(module, ordinal: int, declaration) -> HostPlan:
-    """The HostPlan of function `ordinal` of `module`; raises Unsupported."""
+def plan(module, ordinal: int, declaration, global_refs=()) -> HostPlan:
+    """The HostPlan of function `ordinal` of `module` (whose ref globals hold
+    `global_refs` once its initializer ran); raises Unsupported."""
     function = module.functions[ordinal]
     if declaration is None:
         raise Unsupported("no iree.abi.declaration")
@@ -101,7 +121,7 @@ def plan(module, ordinal: int, declaration) -> HostPlan:
     blocks = split_blocks(function.instrs)
     if len(blocks) > MAX_BLOCKS:
         raise Unsupported(f"{len(blocks)} blocks (at most {MAX_BLOCKS})")
-    return _Planner(module, blocks, _argument_views(declaration, len(cconv.args))).run()
+    return _Planner(module, blocks, _argument_views(declaration, len(cconv.args)), global_refs).run()
 
 
 def _argument_views(declaration, count: int) -> list:
@@ -135,8 +155,10 @@ def _const_instr(bank: str, slot: int, value: int, pc: int) -> Instr:
 
 
 class _Planner:
-    def __init__(self, module, blocks: list, arguments: list):
+    def __init__(self, module, blocks: list, arguments: list, global_refs):
         self.module, self.blocks, self.arguments = module, blocks, arguments
+        self.global_refs = global_refs
+        self.dispatches: dict = {}      # pc -> Dispatch
         self.by_pc = {b.pc: b for b in blocks}
         self.spans: list = []
         self.results: list | None = None
@@ -172,8 +194,11 @@ class _Planner:
             rewritten.append(Block(block.pc, instrs, [t for t, _ in edges(instrs[-1])]))
         if self.results is None:
             raise Unsupported("never returns")
+        if self.dispatches and (len(rewritten) > 1 or self.spans):
+            raise Unsupported("dispatches next to branches or VM buffer accesses")
         return HostPlan(rewritten, self.spans, [(v.shape, d) for v, d in self.arguments],
-                        self.results, list(self.allocations.values()))
+                        self.results, list(self.allocations.values()),
+                        [self.dispatches[pc] for pc in sorted(self.dispatches)])
 
     def _check_allocations_once(self, states: dict) -> None:
         """An allocation in a loop would be several memories, not one."""
@@ -236,6 +261,9 @@ class _Planner:
             return []
         if m in ("vm.call", "vm.call.variadic"):
             return self._call(instr, consts, refs)
+        if m == "vm.global.load.ref":
+            refs[instr.arg("value") & isa.REF_MASK] = self._global(instr.arg("global"), instr.pc)
+            return []
         if m in BUFFER_OPS:
             raw = args[0]
             span = _ref(refs, raw, instr.pc)
@@ -303,6 +331,17 @@ class _Planner:
             raise Unsupported("returns differ between paths")
         self.results = results
 
+    def _global(self, number: int, pc: int) -> Loaded:
+        """The executable a ref global holds, when only the initializer stores ref globals."""
+        for function in self.module.functions:
+            if function.name != "__init" and any(
+                    "global.store" in i.op.mnemonic and "ref" in i.op.mnemonic for i in function.instrs):
+                raise Unsupported(f"{function.name} stores a ref global")
+        value = self.global_refs[number] if number < len(self.global_refs) else None
+        if not hasattr(value, "library"):
+            raise Unsupported(f"global ref {number} at {pc:08X} is not a native executable")
+        return Loaded(value)
+
     # hal_inline ------------------------------------------------------------------------------
 
     def allocate(self, pc: int, length: int) -> tuple:
@@ -369,8 +408,45 @@ def _dim(planner, pc, view, index):
     return shape[index] if 0 <= index < len(shape) else 0
 
 
-# hal_inline exports a compiled export may call, and what each returns when run on
-# the planner's symbolic values (same checks as hal_inline/module.py).
+def _executable(value, pc: int):
+    if not isinstance(value, Loaded):
+        raise Unsupported(f"hal_loader call at {pc:08X} on a {_kind(value)}")
+    return value.value
+
+
+def _lookup(planner, pc, executable, name):
+    if not isinstance(name, Span) or name.memory.kind != "rodata":
+        raise Unsupported(f"export name at {pc:08X} not a rodata")
+    data = planner.module.rodata[name.memory.index].data[name.offset:name.offset + name.length]
+    return _executable(executable, pc).lookup(bytes(data).decode())
+
+
+def _dispatch(planner, pc, executable, ordinal, count_x, count_y, count_z, constants, bindings):
+    """Checked as hal_loader's dispatch and Executable.dispatch check (any failure keeps
+    the interpreter's path, which raises it)."""
+    executable = _executable(executable, pc)
+    counts = tuple(c & 0xFFFFFFFF for c in (count_x, count_y, count_z))
+    if (executable.released or not 0 <= ordinal < len(executable.export_names)
+            or len(bindings) > MAX_BINDINGS or len(constants) != executable.constant_count(ordinal)
+            or len(bindings) != executable.binding_count(ordinal)
+            or not (counts[0] <= 0xFFFFFFFF and counts[1] <= 0xFFFFFFFF and counts[2] <= 0xFFFF)):
+        raise Unsupported(f"dispatch at {pc:08X} fails its checks")
+    spans = []
+    for buffer, offset, length in bindings:
+        if not isinstance(buffer, Span) or not buffer.vm or offset < 0 or length < 0 \
+                or offset + length > buffer.length:
+            raise Unsupported(f"binding of the dispatch at {pc:08X} is not a span of a buffer")
+        spans.append(Span(buffer.memory, buffer.offset + offset, length, True))
+    planner.dispatches[pc] = Dispatch(executable, ordinal, counts,
+                                      tuple(c & 0xFFFFFFFF for c in constants), spans)
+
+
+MAX_BINDINGS = 32       # hal_loader_module.MAX_BINDINGS
+
+
+# hal_inline and hal_loader exports a compiled export may call, and what each returns
+# when run on the planner's symbolic values (same checks as hal_inline/module.py and
+# loaders/hal_loader_module.py).
 _HOST_CALLS = {
     "hal_inline.buffer_view.assert": _assert,
     "hal_inline.buffer_view.create": _create,
@@ -384,6 +460,8 @@ _HOST_CALLS = {
     "hal_inline.buffer.length": lambda planner, pc, buffer: _hal_buffer(buffer, pc).length,
     "hal_inline.buffer.subspan": lambda planner, pc, buffer, offset, length:
         _subspan(_hal_buffer(buffer, pc), offset, length),
+    "hal_loader.executable.lookup.function": _lookup,
+    "hal_loader.executable.dispatch": _dispatch,
 }
 
 
@@ -394,6 +472,8 @@ def _kind(value) -> str:
         return "ref that differs between paths"
     if isinstance(value, View):
         return "buffer view"
+    if isinstance(value, Loaded):
+        return "executable"
     return "vm.buffer" if value.vm else "hal.buffer"
 
 
