@@ -60,7 +60,7 @@ class Function:
         return f"<vmvxjit.Function {text}>"
 
     def __call__(self, *args):
-        result = self._host(args)
+        result = self._host.call(args)
         if result is not TAKE_SLOW_PATH:
             return result
         if len(args) != len(self._converters):

@@ -144,7 +144,7 @@ def dispatch_entry_ir(name: str, plan, layout: dict, templates: int, dispatch_fi
 
         entry(ctx, trap record, argument arrays..., arena) -> status | offset << 8
 
-    The arena (a zeroed uint8 array) holds, from its first ARENA_ALIGNMENT-aligned
+    The arena (a uint8 array of `layout["size"]` bytes, zeroed here) holds, from its first ARENA_ALIGNMENT-aligned
     byte after ARENA_GUARD bytes, the pieces `layout` places ((kind, index) ->
     offset): allocations, argument copies (executables may write any binding) and
     local memories; `offset` is where that aligned byte is. `templates`: the ctx
@@ -156,6 +156,7 @@ def dispatch_entry_ir(name: str, plan, layout: dict, templates: int, dispatch_fi
     t.lines.append("entry:")
     data = _checked_arguments(t, plan)
     arena = t.field(f"%o{n_args}", DATA, "i64")
+    t.lines.append(f"  call void @llvm.memset.p0.i64(ptr {_ptr(t, arena)}, i8 0, i64 {layout['size']}, i1 false)")
     start = t.value(f"add i64 {arena}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
     base = t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}")
     for k, (shape, dtype) in enumerate(plan.arguments):
@@ -191,7 +192,8 @@ def dispatch_entry_ir(name: str, plan, layout: dict, templates: int, dispatch_fi
     t.lines.append(f"  ret i64 {t.value(f'shl i64 {offset}, 8')}")
     t.lines += ["faulted:", f"  ret i64 {FAULTED}"]
     params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + 1)]
-    return _define(name, params, t) + "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)\n"
+    return _define(name, params, t) + ("declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)\n"
+                                       "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)\n")
 
 
 def _ptr(t: _Text, value: str) -> str:

@@ -117,8 +117,9 @@ MAX_SERIAL_BINDING_BYTES = 4 << 20
 
 class DispatchingExport:
     """An export whose code makes native dispatches, compiled whole: `call(args)` as
-    CompiledExport's. Each call takes one zeroed arena for its allocations, argument
-    copies and local memories (entry_ir.dispatch_entry_ir); results are views of it."""
+    CompiledExport's. Each call takes one arena, which the entry zeroes, for its
+    allocations, argument copies and local memories (entry_ir.dispatch_entry_ir);
+    results are views of it."""
 
     def __init__(self, plan: host_plan.HostPlan, module, level: int):
         bound = sum(b.length for d in plan.dispatches for b in d.bindings)
@@ -133,7 +134,7 @@ class DispatchingExport:
             if length:
                 layout[key] = offset
                 offset += _aligned(length + entry_ir.ARENA_GUARD)
-        self.size = entry_ir.ARENA_GUARD + entry_ir.ARENA_ALIGNMENT + offset
+        self.size = layout["size"] = entry_ir.ARENA_GUARD + entry_ir.ARENA_ALIGNMENT + offset
         self.entry = compile_entry(plan, level, layout)
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
         self._keep = [rodata]
@@ -162,19 +163,22 @@ class DispatchingExport:
         self.arity = len(plan.arguments)
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
                         for r in plan.results]
+        self.single = self.results[0] if len(self.results) == 1 else None
 
     def call(self, args):
         if len(args) != self.arity:
             return TAKE_SLOW_PATH
-        arena = np.zeros(self.size, np.uint8)
+        arena = np.empty(self.size, np.uint8)
         record = trap.record()
         status = self.entry(self.ctx_address, record, *args, arena)
         if status & 0xFF:
             trap.take_fault(record)
             return TAKE_SLOW_PATH
         base = status >> 8
-        results = tuple(np.ndarray(shape, dtype, arena, base + offset) for offset, shape, dtype in self.results)
-        return results[0] if len(results) == 1 else results
+        if self.single is not None:
+            offset, shape, dtype = self.single
+            return np.ndarray(shape, dtype, arena, base + offset)
+        return tuple(np.ndarray(shape, dtype, arena, base + offset) for offset, shape, dtype in self.results)
 
 
 def _aligned(length: int) -> int:
@@ -212,11 +216,9 @@ class HostRoute:
     def _record(self, text: str) -> None:
         self.stats.host_functions[self.name] = text
 
-    def __call__(self, args):
-        """The call's result through compiled code, or TAKE_SLOW_PATH."""
-        compiled = self.compiled
-        if compiled is not None:
-            return compiled.call(args)
+    def call(self, args):
+        """The call's result through compiled code, or TAKE_SLOW_PATH (once compiled,
+        this attribute is the compiled export's `call` itself)."""
         if self.why_not:
             return TAKE_SLOW_PATH
         if self.calls_before_compile:
@@ -225,7 +227,7 @@ class HostRoute:
         with self.lock:
             if self.compiled is None and not self.why_not:
                 self._compile()
-        return self(args)
+        return self.call(args)
 
     def _compile(self) -> None:
         start = time.process_time()
@@ -243,3 +245,4 @@ class HostRoute:
         self._record(f"compiled whole, host code included, in "
                      f"{(time.process_time() - start) * 1e3:.0f} ms")
         self.compiled = compiled
+        self.call = compiled.call
