@@ -53,7 +53,7 @@ class Function:
         context = program.context
         self._host = HostRoute(name, module, ordinal, self.declaration, context.tier,
                                context.jit_stats, context.allocations.cap is not None,
-                               program.host_functions, program.state.global_refs)
+                               program.host_functions, program.state.global_refs, context)
 
     def __repr__(self) -> str:
         text = self.declaration.text if self.declaration else self.cconv

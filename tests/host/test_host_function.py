@@ -168,3 +168,13 @@ def test_calls_from_several_threads(flags):
             got = list(pool.map(lambda x: [r.tobytes() for r in compiled.two(*x)], inputs * 8))
             assert got == expected * 8
     assert compiled.jit_stats()["host_functions"]["two"].startswith(COMPILED)
+
+
+def test_a_module_whose_native_code_faulted_refuses_compiled_calls_too():
+    compiled, _ = _pair(ADD, DYNAMIC_LLVM)
+    a = np.arange(4, dtype=np.float32)
+    assert compiled.add(a, a).tolist() == [0, 2, 4, 6]
+    assert compiled.jit_stats()["host_functions"]["add"].startswith(COMPILED)
+    compiled._program.context.damaged_by = vmvxjit.NativeCodeFault("SIGSEGV in a test")
+    with pytest.raises(vmvxjit.FailedPreconditionError, match="an earlier call's native code faulted"):
+        compiled.add(a, a)

@@ -78,7 +78,7 @@ class CompiledExport:
     """An export compiled whole: `call(args)` gives its result (a tuple for several)
     or TAKE_SLOW_PATH."""
 
-    def __init__(self, plan: host_plan.HostPlan, module, level: int):
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
         self.entry = compile_entry(plan, level)
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
         self._keep = rodata      # the rodata arrays whose addresses ctx holds
@@ -121,7 +121,8 @@ class DispatchingExport:
     allocations, argument copies and local memories (entry_ir.dispatch_entry_ir);
     results are views of it."""
 
-    def __init__(self, plan: host_plan.HostPlan, module, level: int):
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
+        self.context = context       # refuses calls once native code faulted (Context.damaged_by)
         bound = sum(b.length for d in plan.dispatches for b in d.bindings)
         if max(d.executable.threads for d in plan.dispatches) > 1 and bound > MAX_SERIAL_BINDING_BYTES:
             raise host_plan.Unsupported(f"dispatches bind {bound} bytes: their workgroups may run on threads")
@@ -166,7 +167,7 @@ class DispatchingExport:
         self.single = self.results[0] if len(self.results) == 1 else None
 
     def call(self, args):
-        if len(args) != self.arity:
+        if len(args) != self.arity or self.context.damaged_by is not None:
             return TAKE_SLOW_PATH
         arena = np.empty(self.size, np.uint8)
         record = trap.record()
@@ -189,9 +190,9 @@ class HostRoute:
     """The compiled route of one export, compiled on demand (see the module docstring)."""
 
     def __init__(self, name: str, module, ordinal: int, declaration, tier: str, stats, capped: bool,
-                 enabled: bool | None = None, global_refs=()):
+                 enabled: bool | None = None, global_refs=(), context=None):
         self.name, self.module, self.ordinal, self.declaration = name, module, ordinal, declaration
-        self.global_refs = global_refs
+        self.global_refs, self.context = global_refs, context
         self.stats = stats
         self.level = llvm_backend.OPTIMIZED
         self.calls_before_compile = 0 if tier == "jit" else 1
@@ -234,7 +235,7 @@ class HostRoute:
         try:
             plan = host_plan.plan(self.module, self.ordinal, self.declaration, self.global_refs)
             kind = DispatchingExport if plan.dispatches else CompiledExport
-            compiled = kind(plan, self.module, self.level)
+            compiled = kind(plan, self.module, self.level, self.context)
         except host_plan.Unsupported as reason:
             self.why_not = str(reason)
         except LoweringUnsupported as reason:
