@@ -240,6 +240,8 @@ class HostRoute:
             self.why_not = str(reason)
         except LoweringUnsupported as reason:
             self.why_not = f"region code not lowered to LLVM: {reason}"
+        except Exception as error:     # a module no test foresaw: its calls keep the old path
+            self.why_not = f"failed to compile: {type(error).__name__}: {error}"
         if self.why_not:
             self._record(f"not compiled whole ({self.why_not})")
             return

@@ -313,6 +313,8 @@ class _Planner:
         return lines
 
     def _return(self, instr, refs: dict) -> None:
+        if not instr.arg("operands"):
+            raise Unsupported("returns nothing")
         results = []
         for raw in instr.arg("operands"):
             view = _ref(refs, raw, instr.pc)
