@@ -53,7 +53,7 @@ CONFIGS = [pytest.param(STATIC, id="static"), pytest.param(DYNAMIC_LLVM, id="dyn
 
 
 def _pair(source: str, flags=STATIC, **options):
-    """The module with exports compiled whole (jit tier: at the first call) and without."""
+    """The module with exports compiled whole (at the second call) and without."""
     path = compile_mlir(source, flags)
     return (vmvxjit.load(path, tier="jit", **options),
             vmvxjit.load(path, tier="jit", host_functions=False, **options))
@@ -112,7 +112,8 @@ def test_other_arguments_take_the_interpreters_path(make, flags):
 def test_a_fault_raises_the_interpreters_error():
     compiled, reference = _pair(PICK)
     t = np.arange(4, dtype=np.float32)
-    assert compiled.pick(t, np.array([3, 1], np.int32)).tolist() == [3, 1]
+    for _ in range(2):
+        assert compiled.pick(t, np.array([3, 1], np.int32)).tolist() == [3, 1]
     assert compiled.jit_stats()["host_functions"]["pick"].startswith(COMPILED)
     errors = []
     for module in (compiled, reference):
@@ -135,12 +136,13 @@ def test_exports_that_do_not_qualify_keep_the_interpreters_path_and_say_why(sour
     argument = np.arange(4, dtype=np.float32)
     args = (argument,) * len(module.functions[name].declaration.inputs)
     expected = vmvxjit.load(path, tier="interp")[name](*args)
-    assert module[name](*args).tobytes() == expected.tobytes()
+    for _ in range(2):
+        assert module[name](*args).tobytes() == expected.tobytes()
     text = module.jit_stats()["host_functions"][name]
     assert text.startswith("not compiled whole (") and reason in text
 
 
-def test_interp_tier_and_auto_tier():
+def test_interp_tier_and_the_second_call():
     path = compile_mlir(ADD, STATIC)
     a = np.arange(4, dtype=np.float32)
     interp = vmvxjit.load(path, tier="interp")
@@ -168,7 +170,8 @@ def test_calls_from_several_threads(flags):
 def test_a_module_whose_native_code_faulted_refuses_compiled_calls_too():
     compiled, _ = _pair(ADD, DYNAMIC_LLVM)
     a = np.arange(4, dtype=np.float32)
-    assert compiled.f(a, a).tolist() == [0, 2, 4, 6]
+    for _ in range(2):
+        assert compiled.f(a, a).tolist() == [0, 2, 4, 6]
     assert compiled.jit_stats()["host_functions"]["f"].startswith(COMPILED)
     compiled._program.context.damaged_by = vmvxjit.NativeCodeFault("SIGSEGV in a test")
     with pytest.raises(vmvxjit.FailedPreconditionError, match="an earlier call's native code faulted"):

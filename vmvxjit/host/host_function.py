@@ -2,7 +2,7 @@
 crossing into native code per call, results made by numpy in one call each.
 
 `HostRoute` sits in front of the interpreter's path of one export: it compiles
-the export at its second call (its first in the `jit` tier); off with the load
+the export at its second call (most exports of a model run once); off with the load
 option `host_functions=False` (default: VMVXJIT_HOST_FUNCTIONS=0 or 1, else on),
 in the `interp` tier and under an allocation cap (the native code's
 allocations are not charged to it). Why an export stays on the
@@ -195,7 +195,7 @@ class HostRoute:
         self.global_refs, self.context = global_refs, context
         self.stats = stats
         self.level = llvm_backend.OPTIMIZED
-        self.calls_before_compile = 0 if tier == "jit" else 1
+        self.calls_before_compile = 1
         self.compiled: CompiledExport | None = None
         self.lock = threading.Lock()
         self.why_not = self._why_not(tier, capped, enabled)
