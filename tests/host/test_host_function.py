@@ -176,3 +176,17 @@ def test_a_module_whose_native_code_faulted_refuses_compiled_calls_too():
     compiled._program.context.damaged_by = vmvxjit.NativeCodeFault("SIGSEGV in a test")
     with pytest.raises(vmvxjit.FailedPreconditionError, match="an earlier call's native code faulted"):
         compiled.f(a, a)
+
+
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_a_call_whose_compiled_code_faults_runs_again_on_the_interpreters_path(flags, monkeypatch):
+    """What the entry reports for a fault (a bounds check, an executable's error or
+    signal): the call is made again the old way, whose result or error is the caller's."""
+    from vmvxjit.host import entry_ir
+    compiled, _ = _pair(ADD, flags)
+    a = np.arange(4, dtype=np.float32)
+    for _ in range(2):
+        compiled.f(a, a)
+    export = compiled.functions["f"]._host.compiled
+    monkeypatch.setattr(export, "entry", lambda *args: entry_ir.FAULTED)
+    assert compiled.f(a, a).tolist() == [0, 2, 4, 6]
