@@ -3,6 +3,8 @@ interpreter's path, the fallbacks and their reasons, calls from several threads.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -190,3 +192,14 @@ def test_a_call_whose_compiled_code_faults_runs_again_on_the_interpreters_path(f
     export = compiled.functions["f"]._host.compiled
     monkeypatch.setattr(export, "entry", lambda *args: entry_ir.FAULTED)
     assert compiled.f(a, a).tolist() == [0, 2, 4, 6]
+
+
+@pytest.mark.parametrize("source, flags, line", [
+    (ADD, STATIC, "export @f: compiled whole from its second library call with numpy arrays"),
+    (DYNAMIC, STATIC, "export @neg: not compiled whole (argument 0 is not a tensor of static shape)"),
+], ids=["static", "dynamic-shape"])
+def test_trace_says_whether_an_export_is_compiled_whole(source, flags, line):
+    inputs = ["--input=4xf32=1 2 3 4"] * (2 if source is ADD else 1)
+    run = subprocess.run([sys.executable, "-m", "vmvxjit", "run", str(compile_mlir(source, flags)),
+                          *inputs, "--trace"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and f"jit:   {line}\n" in run.stderr

@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from vmvxjit.declaration import parse_declaration
 from vmvxjit.host import entry_ir, host_plan
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
@@ -249,3 +250,22 @@ class HostRoute:
                      f"{(time.process_time() - start) * 1e3:.0f} ms")
         self.compiled = compiled
         self.call = compiled.call
+
+
+def verdict(program, name: str) -> str:
+    """What `--trace` says of export `name` of `program` (a runtime.Program), which the
+    command line calls once with buffer views: whether library calls with numpy
+    arrays would run it compiled whole (planned here, not compiled), or why not."""
+    context = program.context
+    why = HostRoute._why_not(context.tier, context.allocations.cap is not None, program.host_functions)
+    if why is None:
+        function = program.signature(name)
+        declaration = parse_declaration(function.attrs.get("iree.abi.declaration"), name)
+        try:
+            host_plan.plan(program.module, program.module.exports[name], declaration,
+                           program.state.global_refs)
+        except host_plan.Unsupported as reason:
+            why = str(reason)
+    if why:
+        return f"not compiled whole ({why})"
+    return "compiled whole from its second library call with numpy arrays"
