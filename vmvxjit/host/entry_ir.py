@@ -177,7 +177,8 @@ def dispatch_entry_ir(name: str, plan, layout: dict, templates: int, dispatch_fi
         slot = t.value(f"getelementptr i8, ptr {state}, i64 {dispatch_fields['binding_ptrs']}")
         t.lines.append(f"  store ptr {pointers}, ptr {slot}")
         workgroup = t.value("alloca [32 x i8], align 8")
-        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {workgroup}, ptr {_ptr(t, words[4])}, i64 32, i1 false)")
+        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {workgroup}, ptr {_ptr(t, words[4])}, "
+                       "i64 32, i1 false)")
         if ("local", d) in layout:
             local = t.value(f"add i64 {base}, {layout[('local', d)]}")
             slot = t.value(f"getelementptr i8, ptr {workgroup}, i64 {dispatch_fields['local_memory']}")

@@ -77,7 +77,8 @@ def compile_entry(plan: host_plan.HostPlan, level: int, layout: dict | None = No
 
 class CompiledExport:
     """An export compiled whole: `call(args)` gives its result (a tuple for several)
-    or TAKE_SLOW_PATH."""
+    or TAKE_SLOW_PATH. (`context` is DispatchingExport's; code without native
+    executables cannot damage the module.)"""
 
     def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
         self.entry = compile_entry(plan, level)
