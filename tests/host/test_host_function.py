@@ -42,6 +42,22 @@ func.func @pick(%t: tensor<4xf32>, %i: tensor<2xi32>) -> tensor<2xf32> {
   return %r : tensor<2xf32>
 }
 """
+# A constant (rodata) operand, a 0-d result, integers, a transpose.
+CONSTANT = """
+func.func @c(%a: tensor<4xf32>) -> tensor<4xf32> {
+  %k = arith.constant dense<[1.5, -2.0, 3.25, 0.5]> : tensor<4xf32>
+  %0 = arith.mulf %a, %k : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+"""
+SCALAR = """
+func.func @s(%a: tensor<i32>, %b: tensor<3x2xi32>) -> (tensor<i32>, tensor<2x3xi32>) {
+  %e = tensor.empty() : tensor<2x3xi32>
+  %t = linalg.transpose ins(%b : tensor<3x2xi32>) outs(%e : tensor<2x3xi32>) permutation = [1, 0]
+  %s = arith.addi %a, %a : tensor<i32>
+  return %s, %t : tensor<i32>, tensor<2x3xi32>
+}
+"""
 DYNAMIC = """
 func.func @neg(%a: tensor<?xf32>) -> tensor<?xf32> {
   %0 = arith.negf %a : tensor<?xf32>
@@ -59,6 +75,23 @@ def _pair(source: str, flags=STATIC, **options):
     path = compile_mlir(source, flags)
     return (vmvxjit.load(path, tier="jit", **options),
             vmvxjit.load(path, tier="jit", host_functions=False, **options))
+
+
+@pytest.mark.parametrize("source, name, args", [
+    (CONSTANT, "c", (np.arange(4, dtype=np.float32),)),
+    (SCALAR, "s", (np.array(7, np.int32), np.arange(6, dtype=np.int32).reshape(3, 2))),
+], ids=["constant", "scalar-and-transpose"])
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_constants_rank_0_and_integers(source, name, args, flags):
+    compiled, reference = _pair(source, flags)
+    expected = _bytes(reference[name](*args))
+    for _ in range(3):
+        assert _bytes(compiled[name](*args)) == expected
+    assert compiled.jit_stats()["host_functions"][name].startswith(COMPILED)
+
+
+def _bytes(result) -> list:
+    return [r.tobytes() for r in (result if isinstance(result, tuple) else (result,))]
 
 
 def _two_inputs(seed: int):
