@@ -156,9 +156,9 @@ def dispatch_entry_ir(name: str, plan, layout: dict, templates: int, dispatch_fi
     t.lines.append("entry:")
     data = _checked_arguments(t, plan)
     arena = t.field(f"%o{n_args}", DATA, "i64")
-    t.lines.append(f"  call void @llvm.memset.p0.i64(ptr {_ptr(t, arena)}, i8 0, i64 {layout['size']}, i1 false)")
     start = t.value(f"add i64 {arena}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
     base = t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}")
+    _zero_all_but_copies(t, plan, layout, arena, base)
     for k, (shape, dtype) in enumerate(plan.arguments):
         copy = t.value(f"add i64 {base}, {layout[('copy', k)]}")
         length = dtype.itemsize * _count(shape)
@@ -195,6 +195,21 @@ def dispatch_entry_ir(name: str, plan, layout: dict, templates: int, dispatch_fi
     params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + 1)]
     return _define(name, params, t) + ("declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)\n"
                                        "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)\n")
+
+
+def _zero_all_but_copies(t: _Text, plan, layout: dict, arena: str, base: str) -> None:
+    """Zeroes the arena but the argument copies (which the entry writes whole)."""
+    cursor = arena
+    for k, (shape, dtype) in enumerate(plan.arguments):
+        start = t.value(f"add i64 {base}, {layout[('copy', k)]}")
+        _memset(t, cursor, t.value(f"sub i64 {start}, {cursor}"))
+        cursor = t.value(f"add i64 {start}, {dtype.itemsize * _count(shape)}")
+    end = t.value(f"add i64 {arena}, {layout['size']}")
+    _memset(t, cursor, t.value(f"sub i64 {end}, {cursor}"))
+
+
+def _memset(t: _Text, address: str, length: str) -> None:
+    t.lines.append(f"  call void @llvm.memset.p0.i64(ptr {_ptr(t, address)}, i8 0, i64 {length}, i1 false)")
 
 
 def _ptr(t: _Text, value: str) -> str:

@@ -128,15 +128,16 @@ class DispatchingExport:
         bound = sum(b.length for d in plan.dispatches for b in d.bindings)
         if max(d.executable.threads for d in plan.dispatches) > 1 and bound > MAX_SERIAL_BINDING_BYTES:
             raise host_plan.Unsupported(f"dispatches bind {bound} bytes: their workgroups may run on threads")
+        # Argument copies first, in order (entry_ir zeroes around them); a local memory
+        # of no bytes stays a null pointer, as on the interpreter's path.
         pieces = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)]
         pieces += [(("allocation", m.index), m.length) for m in plan.allocations]
-        pieces += [(("local", d), dispatch.executable.local_memory_size(dispatch.ordinal))
-                   for d, dispatch in enumerate(plan.dispatches)]
+        pieces += [(("local", d), size) for d, dispatch in enumerate(plan.dispatches)
+                   if (size := dispatch.executable.local_memory_size(dispatch.ordinal))]
         layout, offset = {}, 0
         for key, length in pieces:
-            if length:
-                layout[key] = offset
-                offset += _aligned(length + entry_ir.ARENA_GUARD)
+            layout[key] = offset
+            offset += _aligned(length + entry_ir.ARENA_GUARD)
         self.size = layout["size"] = entry_ir.ARENA_GUARD + entry_ir.ARENA_ALIGNMENT + offset
         self.entry = compile_entry(plan, level, layout)
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
