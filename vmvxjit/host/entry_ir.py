@@ -139,34 +139,45 @@ ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
 
 
-def dispatch_entry_ir(name: str, plan, layout: dict, templates: int, dispatch_fields: dict) -> str:
+def dispatch_entry_ir(name: str, plan, arenas: dict, templates: int, dispatch_fields: dict) -> str:
     """The IR of entry `name` for a HostPlan with dispatches:
 
-        entry(ctx, trap record, argument arrays..., arena) -> status | offset << 8
+        entry(ctx, trap record, argument arrays..., results arena, scratch arena)
+            -> status | offset << 8
 
-    The arena (a uint8 array of `layout["size"]` bytes, zeroed here) holds, from its first ARENA_ALIGNMENT-aligned
-    byte after ARENA_GUARD bytes, the pieces `layout` places ((kind, index) ->
-    offset): allocations, argument copies (executables may write any binding) and
-    local memories; `offset` is where that aligned byte is. `templates`: the ctx
-    index where each dispatch's five words start (workgroup loop, export function,
-    environment, dispatch state and workgroup state templates); `dispatch_fields`:
-    the byte offsets of the state fields the entry sets."""
+    Each arena is a uint8 array of `arenas[kind][1]` bytes that holds, from its first
+    ARENA_ALIGNMENT-aligned byte after ARENA_GUARD bytes, the pieces its layout
+    `arenas[kind][0]` places ((kind, index) -> offset), each followed by ARENA_GUARD
+    zeros: "results" the allocations (what results are views of: `offset` is where
+    its aligned byte is), "scratch" the argument copies (executables may write any
+    binding) and local memories, which the caller does not keep. The entry zeroes
+    both but the copies. `templates`: the ctx index where each dispatch's five words
+    start (workgroup loop, export function, environment, dispatch state and
+    workgroup state templates); `dispatch_fields`: the byte offsets of the state
+    fields the entry sets."""
     n_args = len(plan.arguments)
     t = _Text()
     t.lines.append("entry:")
     data = _checked_arguments(t, plan)
-    arena = t.field(f"%o{n_args}", DATA, "i64")
-    start = t.value(f"add i64 {arena}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
-    base = t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}")
-    _zero_all_but_copies(t, plan, layout, arena, base)
+    bases = {}
+    for j, kind in enumerate(("results", "scratch")):
+        array = t.field(f"%o{n_args + j}", DATA, "i64")
+        start = t.value(f"add i64 {array}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
+        bases[kind] = (array, t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}"))
+    layout, size = arenas["scratch"]
+    _zero_all_but_copies(t, plan, layout, size, *bases["scratch"])
+    _memset(t, bases["results"][0], str(arenas["results"][1]))
+    base = bases["scratch"][1]
     for k, (shape, dtype) in enumerate(plan.arguments):
         copy = t.value(f"add i64 {base}, {layout[('copy', k)]}")
         length = dtype.itemsize * _count(shape)
         t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {_ptr(t, copy)}, "
                        f"ptr {_ptr(t, data[('argument', k)])}, i64 {length}, i1 false)")
         data[("argument", k)] = copy
+    results_base = bases["results"][1]
     for memory in plan.allocations:
-        data[("allocation", memory.index)] = t.value(f"add i64 {base}, {layout[('allocation', memory.index)]}")
+        data[("allocation", memory.index)] = t.value(
+            f"add i64 {results_base}, {arenas['results'][0][('allocation', memory.index)]}")
     for d, dispatch in enumerate(plan.dispatches):
         words = [_ctx(t, templates + 5 * d + i) for i in range(5)]
         pointers = t.value(f"alloca [{max(1, len(dispatch.bindings))} x i64], align 8")
@@ -189,22 +200,22 @@ def dispatch_entry_ir(name: str, plan, layout: dict, templates: int, dispatch_fi
                          f"ptr {state}, ptr {workgroup}, i32 0, i32 {x}, i32 0, i32 {y}, i32 0, i32 {z}, "
                          f"ptr {failed}, ptr %trap)")
         t.require(t.value(f"icmp eq i32 {result}, 0"), "faulted")
-    offset = t.value(f"sub i64 {base}, {arena}")
+    offset = t.value(f"sub i64 {results_base}, {bases['results'][0]}")
     t.lines.append(f"  ret i64 {t.value(f'shl i64 {offset}, 8')}")
     t.lines += ["faulted:", f"  ret i64 {FAULTED}"]
-    params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + 1)]
+    params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + 2)]
     return _define(name, params, t) + ("declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)\n"
                                        "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)\n")
 
 
-def _zero_all_but_copies(t: _Text, plan, layout: dict, arena: str, base: str) -> None:
-    """Zeroes the arena but the argument copies (which the entry writes whole)."""
+def _zero_all_but_copies(t: _Text, plan, layout: dict, size: int, arena: str, base: str) -> None:
+    """Zeroes the scratch arena but the argument copies (which the entry writes whole)."""
     cursor = arena
     for k, (shape, dtype) in enumerate(plan.arguments):
         start = t.value(f"add i64 {base}, {layout[('copy', k)]}")
         _memset(t, cursor, t.value(f"sub i64 {start}, {cursor}"))
         cursor = t.value(f"add i64 {start}, {dtype.itemsize * _count(shape)}")
-    end = t.value(f"add i64 {arena}, {layout['size']}")
+    end = t.value(f"add i64 {arena}, {size}")
     _memset(t, cursor, t.value(f"sub i64 {end}, {cursor}"))
 
 

@@ -48,17 +48,17 @@ def region_code(plan: host_plan.HostPlan) -> codegen.RegionCode:
     return codegen.generate(region, "host")
 
 
-def compile_entry(plan: host_plan.HostPlan, level: int, layout: dict | None = None):
+def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None):
     """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
-    dispatches, over the arena `layout` places."""
+    dispatches, over the `arenas` (entry_ir.dispatch_entry_ir)."""
     if plan.dispatches:
         templates = 1 + len(plan.arguments) + len(entry_ir.rodata_spans(plan))
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
                   "local_memory": WorkgroupStateV0.local_memory.offset}
         text, lowered_prefix, source = "", "RPREFIX", ""
-        body = entry_ir.dispatch_entry_ir("ENTRY", plan, layout, templates, fields)
-        params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * (len(plan.arguments) + 1)
+        body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, templates, fields)
+        params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * (len(plan.arguments) + 2)
     else:
         code = region_code(plan)
         sizes = {"ri": len(code.int_vars), "rf": len(code.float_vars), "tags": len(code.multi_slots),
@@ -119,9 +119,9 @@ MAX_SERIAL_BINDING_BYTES = 4 << 20
 
 class DispatchingExport:
     """An export whose code makes native dispatches, compiled whole: `call(args)` as
-    CompiledExport's. Each call takes one arena, which the entry zeroes, for its
-    allocations, argument copies and local memories (entry_ir.dispatch_entry_ir);
-    results are views of it."""
+    CompiledExport's. Each call takes two arenas, which the entry zeroes: one for its
+    allocations, whose views the results are, one for argument copies and local
+    memories, freed after the call (entry_ir.dispatch_entry_ir)."""
 
     def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
         self.context = context       # refuses calls once native code faulted (Context.damaged_by)
@@ -130,16 +130,14 @@ class DispatchingExport:
             raise host_plan.Unsupported(f"dispatches bind {bound} bytes: their workgroups may run on threads")
         # Argument copies first, in order (entry_ir zeroes around them); a local memory
         # of no bytes stays a null pointer, as on the interpreter's path.
-        pieces = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)]
-        pieces += [(("allocation", m.index), m.length) for m in plan.allocations]
-        pieces += [(("local", d), size) for d, dispatch in enumerate(plan.dispatches)
-                   if (size := dispatch.executable.local_memory_size(dispatch.ordinal))]
-        layout, offset = {}, 0
-        for key, length in pieces:
-            layout[key] = offset
-            offset += _aligned(length + entry_ir.ARENA_GUARD)
-        self.size = layout["size"] = entry_ir.ARENA_GUARD + entry_ir.ARENA_ALIGNMENT + offset
-        self.entry = compile_entry(plan, level, layout)
+        scratch = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)]
+        scratch += [(("local", d), size) for d, dispatch in enumerate(plan.dispatches)
+                    if (size := dispatch.executable.local_memory_size(dispatch.ordinal))]
+        arenas = {"results": _arena([(("allocation", m.index), m.length) for m in plan.allocations]),
+                  "scratch": _arena(scratch)}
+        self.size, self.scratch_size = arenas["results"][1], arenas["scratch"][1]
+        self.entry = compile_entry(plan, level, arenas)
+        layout = arenas["results"][0]
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
         self._keep = [rodata]
         words = []
@@ -174,7 +172,7 @@ class DispatchingExport:
             return TAKE_SLOW_PATH
         arena = np.empty(self.size, np.uint8)
         record = trap.record()
-        status = self.entry(self.ctx_address, record, *args, arena)
+        status = self.entry(self.ctx_address, record, *args, arena, np.empty(self.scratch_size, np.uint8))
         if status & 0xFF:
             trap.take_fault(record)
             return TAKE_SLOW_PATH
@@ -183,6 +181,15 @@ class DispatchingExport:
             offset, shape, dtype = self.single
             return np.ndarray(shape, dtype, arena, base + offset)
         return tuple(np.ndarray(shape, dtype, arena, base + offset) for offset, shape, dtype in self.results)
+
+
+def _arena(pieces: list) -> tuple[dict, int]:
+    """(offset of each (key, length) piece, the arena's size): see entry_ir.dispatch_entry_ir."""
+    layout, offset = {}, 0
+    for key, length in pieces:
+        layout[key] = offset
+        offset += _aligned(length + entry_ir.ARENA_GUARD)
+    return layout, entry_ir.ARENA_GUARD + entry_ir.ARENA_ALIGNMENT + offset
 
 
 def _aligned(length: int) -> int:
