@@ -236,3 +236,17 @@ def test_trace_says_whether_an_export_is_compiled_whole(source, flags, line):
     run = subprocess.run([sys.executable, "-m", "vmvxjit", "run", str(compile_mlir(source, flags)),
                           *inputs, "--trace"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and f"jit:   {line}\n" in run.stderr
+
+
+def test_big_arguments_are_copied_into_scratch_the_caller_does_not_keep():
+    """Over entry_ir.STACK_SCRATCH bytes of argument copies, the scratch is an array
+    of its own, and the result keeps only the allocations' arena alive."""
+    source = ADD.replace("4xf32", "32768xf32")
+    compiled, reference = _pair(source, DYNAMIC_LLVM, threads=1)
+    rng = np.random.default_rng(3)
+    a, b = (rng.standard_normal(32768, dtype=np.float32) for _ in range(2))
+    for _ in range(3):
+        result = compiled.f(a, b)
+        assert result.tobytes() == reference.f(a, b).tobytes()
+    assert compiled.functions["f"]._host.compiled.scratch_size > 0
+    assert result.base.nbytes < 2 * result.nbytes

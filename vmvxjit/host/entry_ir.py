@@ -137,12 +137,13 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
 
 ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
+STACK_SCRATCH = 64 << 10    # bytes of scratch the entry keeps on its thread's stack
 
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, templates: int, dispatch_fields: dict) -> str:
     """The IR of entry `name` for a HostPlan with dispatches:
 
-        entry(ctx, trap record, argument arrays..., results arena, scratch arena)
+        entry(ctx, trap record, argument arrays..., results arena[, scratch arena])
             -> status | offset << 8
 
     Each arena is a uint8 array of `arenas[kind][1]` bytes that holds, from its first
@@ -150,7 +151,8 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, templates: int, dispatch_fi
     `arenas[kind][0]` places ((kind, index) -> offset), each followed by ARENA_GUARD
     zeros: "results" the allocations (what results are views of: `offset` is where
     its aligned byte is), "scratch" the argument copies (executables may write any
-    binding) and local memories, which the caller does not keep. The entry zeroes
+    binding) and local memories, which the caller does not keep (on the entry's stack
+    when at most STACK_SCRATCH bytes, else an array of the caller's). The entry zeroes
     both but the copies. `templates`: the ctx index where each dispatch's five words
     start (workgroup loop, export function, environment, dispatch state and
     workgroup state templates); `dispatch_fields`: the byte offsets of the state
@@ -159,12 +161,16 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, templates: int, dispatch_fi
     t = _Text()
     t.lines.append("entry:")
     data = _checked_arguments(t, plan)
+    layout, size = arenas["scratch"]
+    on_stack = size <= STACK_SCRATCH
     bases = {}
     for j, kind in enumerate(("results", "scratch")):
-        array = t.field(f"%o{n_args + j}", DATA, "i64")
+        if kind == "scratch" and on_stack:
+            array = t.value(f"ptrtoint ptr {t.value(f'alloca [{size} x i8], align {ARENA_ALIGNMENT}')} to i64")
+        else:
+            array = t.field(f"%o{n_args + j}", DATA, "i64")
         start = t.value(f"add i64 {array}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
         bases[kind] = (array, t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}"))
-    layout, size = arenas["scratch"]
     _zero_all_but_copies(t, plan, layout, size, *bases["scratch"])
     _memset(t, bases["results"][0], str(arenas["results"][1]))
     base = bases["scratch"][1]
@@ -203,7 +209,7 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, templates: int, dispatch_fi
     offset = t.value(f"sub i64 {results_base}, {bases['results'][0]}")
     t.lines.append(f"  ret i64 {t.value(f'shl i64 {offset}, 8')}")
     t.lines += ["faulted:", f"  ret i64 {FAULTED}"]
-    params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + 2)]
+    params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + (1 if on_stack else 2))]
     return _define(name, params, t) + ("declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)\n"
                                        "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)\n")
 

@@ -58,7 +58,8 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
                   "local_memory": WorkgroupStateV0.local_memory.offset}
         text, lowered_prefix, source = "", "RPREFIX", ""
         body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, templates, fields)
-        params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * (len(plan.arguments) + 2)
+        arrays = len(plan.arguments) + (1 if arenas["scratch"][1] <= entry_ir.STACK_SCRATCH else 2)
+        params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * arrays
     else:
         code = region_code(plan)
         sizes = {"ri": len(code.int_vars), "rf": len(code.float_vars), "tags": len(code.multi_slots),
@@ -135,7 +136,9 @@ class DispatchingExport:
                     if (size := dispatch.executable.local_memory_size(dispatch.ordinal))]
         arenas = {"results": _arena([(("allocation", m.index), m.length) for m in plan.allocations]),
                   "scratch": _arena(scratch)}
-        self.size, self.scratch_size = arenas["results"][1], arenas["scratch"][1]
+        self.size = arenas["results"][1]
+        scratch = arenas["scratch"][1]
+        self.scratch_size = 0 if scratch <= entry_ir.STACK_SCRATCH else scratch   # 0: on the stack
         self.entry = compile_entry(plan, level, arenas)
         layout = arenas["results"][0]
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
@@ -172,7 +175,10 @@ class DispatchingExport:
             return TAKE_SLOW_PATH
         arena = np.empty(self.size, np.uint8)
         record = trap.record()
-        status = self.entry(self.ctx_address, record, *args, arena, np.empty(self.scratch_size, np.uint8))
+        if self.scratch_size:
+            status = self.entry(self.ctx_address, record, *args, arena, np.empty(self.scratch_size, np.uint8))
+        else:
+            status = self.entry(self.ctx_address, record, *args, arena)
         if status & 0xFF:
             trap.take_fault(record)
             return TAKE_SLOW_PATH
