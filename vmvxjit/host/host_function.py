@@ -27,10 +27,9 @@ from vmvxjit.declaration import parse_declaration
 from vmvxjit.host import entry_ir, host_plan
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
-from vmvxjit.native import trap
-from vmvxjit.native import llvm_engine
-from vmvxjit.vm.decoder import Instr
+from vmvxjit.native import llvm_engine, trap
 from vmvxjit.vm import isa
+from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.jit import codegen, llvm_backend
 from vmvxjit.vm.jit.llvm_types import Unsupported as LoweringUnsupported
 from vmvxjit.vm.jit.regions import Block, Region
@@ -56,8 +55,8 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
         templates = 1 + len(plan.arguments) + len(entry_ir.rodata_spans(plan))
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
                   "local_memory": WorkgroupStateV0.local_memory.offset}
-        text, lowered_prefix, source = "", "RPREFIX", ""
         body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, templates, fields)
+        ir, lowered_prefix, source = body, None, ""
         arrays = len(plan.arguments) + (1 if arenas["scratch"][1] <= entry_ir.STACK_SCRATCH else 2)
         params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * arrays
     else:
@@ -66,13 +65,13 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
                  "err": codegen.ERR_SIZE, "counts": 2 * len(code.sites)}
         text, lowered_prefix = llvm_backend.lowered_ir(code.source, code.name, codegen.ERR_SIZE)
         body = entry_ir.entry_ir("ENTRY", f"{lowered_prefix}_{code.name}", plan, sizes)
-        source = code.source
+        ir, source = text + "\n" + body, code.source
         params = [ctypes.c_void_p] + [ctypes.py_object] * (len(plan.arguments) + len(plan.allocations))
     key = hashlib.sha256(f"{llvm_backend.compiler_digest()}\0{level}\0{body}\0{source}"
                          .encode()).hexdigest()[:32]
     prefix = f"h{key[:20]}"
-    llvm_engine.compile_ir((text + "\n" + body.replace("ENTRY", f"{prefix}_entry"))
-                           .replace(lowered_prefix, prefix), key, level)
+    ir = ir.replace("ENTRY", f"{prefix}_entry")
+    llvm_engine.compile_ir(ir.replace(lowered_prefix, prefix) if lowered_prefix else ir, key, level)
     return ctypes.CFUNCTYPE(ctypes.c_int64, *params)(llvm_engine.address(f"{prefix}_entry"))
 
 
@@ -159,8 +158,8 @@ class DispatchingExport:
             workgroup = WorkgroupStateV0(processor_id=0, local_memory=0,
                                          local_memory_size=executable.local_memory_size(ordinal))
             self._keep += [executable, constants, lengths, state, workgroup]
-            words += [loop, executable._exports[ordinal].function, executable._environment_address,
-                      ctypes.addressof(state), ctypes.addressof(workgroup)]
+            words += [loop, *executable.native_entry(ordinal), ctypes.addressof(state),
+                      ctypes.addressof(workgroup)]
         ctx = ([id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments]
                + [b.address for b in rodata] + words)
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
