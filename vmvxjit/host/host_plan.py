@@ -340,7 +340,7 @@ class _Planner:
                     "global.store" in i.op.mnemonic and "ref" in i.op.mnemonic for i in function.instrs):
                 raise Unsupported(f"{function.name} stores a ref global")
         value = self.global_refs[number] if number < len(self.global_refs) else None
-        if not hasattr(value, "library"):
+        if not hasattr(value, "native_entry"):     # a LibraryExecutable
             raise Unsupported(f"global ref {number} at {pc:08X} is not a native executable")
         return Loaded(value)
 
