@@ -193,8 +193,19 @@ func.func @reduction(%x: tensor<1024x1024xf32>) -> tensor<1024xf32> {
 }
 """)
 
+# Small kernels: the per-call cost with a little work (issue 14).
+MATMUL64 = dataclasses.replace(
+    MATMUL, name="matmul64", function="matmul64", description="linalg.matmul 64x64x64",
+    input_shapes=((64, 64), (64, 64)),
+    source=MATMUL.source.replace("matmul(", "matmul64(").replace("256", "64"))
+SOFTMAX1000 = dataclasses.replace(
+    SOFTMAX, name="softmax1000", function="softmax1000", description="softmax over 1x1000",
+    input_shapes=((1, 1000),),
+    source=SOFTMAX.source.replace("softmax(", "softmax1000(").replace("64x1024", "1x1000"))
+
 PROGRAMS: dict[str, Program] = {p.name: p for p in
-                                (ADD4, ELEMENTWISE, MATMUL, CONV2D, SOFTMAX, REDUCTION)}
+                                (ADD4, ELEMENTWISE, MATMUL, CONV2D, SOFTMAX, REDUCTION, MATMUL64,
+                                 SOFTMAX1000)}
 
 # (program, config) pairs iree-compile 3.13 rejects, with the reason; the side-by-side script and
 # the asv suites skip them without calling the compiler. Every combination of PROGRAMS x CONFIGS

@@ -12,7 +12,8 @@ For each (program, configuration):
   (aggregate) of its repetitions, wall time per call.
 * vmvxjit: in a child process (so a hung or slow run can be killed), `vmvxjit.load(path[, tier=])`,
   one warm-up call (`--warmup K`: K), then the median of up to N timed calls through the library API with the same
-  (seeded) numpy inputs, stopping early once the timed calls have used `--max-seconds`.
+  (seeded) inputs as buffer views made once (`--numpy`: the numpy arrays themselves, numpy out),
+  stopping early once the timed calls have used `--max-seconds`.
   A warm-up call longer than `--max-seconds` is reported as "too slow (> N s)".
 * ratio = IREE median / vmvxjit median (> 1: vmvxjit is faster).
 * check: vmvxjit's result against `iree-run-module --input=@x.npy --output=@y.npy` on the same
@@ -124,8 +125,10 @@ def child_main(spec: dict) -> int:
     try:
         module = vmvxjit.load(spec["vmfb"], **options)
         function = module[program.function]
-        # Inputs are converted once, as iree-benchmark-module parses its inputs once.
-        inputs = [vmvxjit.buffer_view(x) for x in inputs]
+        # Inputs are converted once, as iree-benchmark-module parses its inputs once
+        # (with --numpy they stay numpy arrays: the library API as a user calls it).
+        if not spec["numpy"]:
+            inputs = [vmvxjit.buffer_view(x) for x in inputs]
         result["load"] = time.perf_counter() - t0
         budget = spec["max_seconds"]
         signal.signal(signal.SIGALRM, _on_alarm)
@@ -163,8 +166,10 @@ def child_main(spec: dict) -> int:
 
 
 def vmvxjit_measure(vmfb: Path, program: programs.Program, tier: str | None, calls: int,
-                    warmup: int, max_seconds: float, out: Path, load_seconds: float) -> dict:
+                    warmup: int, max_seconds: float, out: Path, load_seconds: float,
+                    numpy_inputs: bool = False) -> dict:
     spec = {"vmfb": str(vmfb), "program": program.name, "tier": tier, "calls": calls,
+            "numpy": numpy_inputs,
             "warmup": max(1, warmup), "max_seconds": max_seconds, "out": str(out)}
     # Load (JIT compiles) + warm-up call + timed calls, each bounded; then a hard backstop.
     timeout = load_seconds + 2 * max_seconds + 30
@@ -284,6 +289,8 @@ def parse_args(argv):
                         help="with the interp tier, also run the big programs listed in "
                              "programs.INTERPRETED_SLOW (minutes per call)")
     parser.add_argument("--no-check", action="store_true", help="skip the comparison with IREE")
+    parser.add_argument("--numpy", action="store_true",
+                        help="call vmvxjit with the numpy inputs (numpy out), not buffer views")
     parser.add_argument("--cold-start-runs", type=int, default=5,
                         help="runs of each cold-start command (0: skip the cold-start check)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON to this file")
@@ -354,7 +361,7 @@ def main(argv=None) -> int:
                 continue
             out = work / f"{name}-{config}-vmvxjit.npy"
             measured = vmvxjit_measure(vmfb, program, args.tier, args.calls, args.warmup,
-                                       args.max_seconds, out, args.load_seconds)
+                                       args.max_seconds, out, args.load_seconds, args.numpy)
             row.update({k: measured[k] for k in ("median", "first", "calls", "load")
                         if k in measured})
             if "error" in measured:
@@ -374,9 +381,10 @@ def main(argv=None) -> int:
     notes = [f"- {r['program']}/{r['config']}: {r['note']}" for r in rows if r.get("note")]
     if notes:
         print("\n" + "\n".join(notes))
+    inputs_note = ("inputs are numpy arrays and results come back as numpy arrays (--numpy)" if args.numpy else
+                   "inputs are converted to buffer views once, as iree-benchmark-module parses them once")
     print("\nratio = IREE median / vmvxjit median (> 1: vmvxjit is faster). vmvxjit times include "
-          "the library API's argument checks; inputs are converted to buffer views once, as "
-          "iree-benchmark-module parses them once.")
+          f"the library API's argument checks; {inputs_note}.")
     if args.cold_start_runs > 0:
         print(f"\n# cold start (median of {args.cold_start_runs} runs, wall time)")
         results = cold_start(args.cold_start_runs, args.tier)

@@ -30,6 +30,7 @@ LAYERS = {
     "vmvxjit.vm.jit": 4,          # injected into vm by the runtime; calls kernels
     "vmvxjit.loaders": 5,         # hal_loader: native and VMVX executables
     "vmvxjit.tooling": 6,         # iree-run-module's inputs, outputs, dumps
+    "vmvxjit.host": 6,            # exports compiled whole, host code included
     "vmvxjit.runtime": 7,         # a program in its context with its native modules
     "vmvxjit.demo": 7,            # the bundled demo: what the CLI prints for it, its regeneration
     "vmvxjit.api": 8,

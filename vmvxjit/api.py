@@ -24,6 +24,7 @@ from vmvxjit.hal_inline import element_types
 from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, BufferView, HalBuffer
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
 from vmvxjit.hal_inline.read_only_arguments import read_only_arguments
+from vmvxjit.host.host_function import TAKE_SLOW_PATH, HostRoute
 from vmvxjit.runtime import Program
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view, is_packed, view_bytes
@@ -49,12 +50,19 @@ class Function:
         self._converters = [_converter(self.name, i, ch, spec, program.memory,
                                        lambda i=i: i in read_only())
                             for i, (ch, spec) in enumerate(zip(function.cconv.args, specs))]
+        context = program.context
+        self._host = HostRoute(name, module, ordinal, self.declaration, context.tier,
+                               context.jit_stats, context.allocations.cap is not None,
+                               program.host_functions, program.state.global_refs, context)
 
     def __repr__(self) -> str:
         text = self.declaration.text if self.declaration else self.cconv
         return f"<vmvxjit.Function {text}>"
 
     def __call__(self, *args):
+        result = self._host.call(args)
+        if result is not TAKE_SLOW_PATH:
+            return result
         if len(args) != len(self._converters):
             raise InvalidArgumentError(
                 f"{self.name} expects {len(self._converters)} arguments but {len(args)} were given")

@@ -165,7 +165,9 @@ def _print_results(args, program, function, results) -> None:
     else:
         write_outputs(args.output, results, types, limit, sys.stdout)
     if args.trace:
+        from vmvxjit.host.host_function import verdict
         sys.stderr.write(program.context.jit_stats.report() + "\n")
+        sys.stderr.write(f"jit:   export @{function.name}: {verdict(program, function.name)}\n")
 
 
 def info_command(argv: list[str]) -> int:

@@ -57,7 +57,9 @@ OPTIONS = {"tier": "execution tier: interp, jit or auto (default: VMVXJIT_TIER, 
                              "(default: VMVXJIT_MAX_ALLOCATION, else none)",
            "threads": "threads a dispatch's workgroups may run on; 1 runs them one after "
                       "another, as IREE's inline HAL (default: VMVXJIT_THREADS, else the cores "
-                      "this process may use)"}
+                      "this process may use)",
+           "host_functions": "compile exports whole, host code included, when they qualify "
+                             "(default: VMVXJIT_HOST_FUNCTIONS, else on; not in the interp tier)"}
 
 
 def check_options(options: dict) -> None:
@@ -92,6 +94,7 @@ class Program:
         self.native_code = has_native_code(module)
         from vmvxjit.hal_inline.memory_pool import MemoryPool
         self.memory = MemoryPool(allocations, self.native_code)
+        self.host_functions = options.get("host_functions")
         options["memory"] = self.memory
         self.context = Context(jit=JitTier.resolve(options.get("tier")), allocations=allocations)
         missing = missing_modules(module.dependencies)

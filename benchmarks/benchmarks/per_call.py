@@ -5,6 +5,8 @@ copies of the arguments into HAL buffers, the VM call, results as numpy arrays).
 * `scalar`        -- `x * 3` on an i32: no buffers at all
 * `add4/<config>` -- the 4-element f32 add from numpy arrays (`calls.Add4` times the same add
   with its inputs converted to buffer views once, as iree-benchmark-module parses them once)
+* `matmul64/<config>`, `softmax1000/<config>` -- small kernels (64x64x64, 1x1000) from numpy
+  arrays: per-call cost plus a little work (issue 14's goals)
 * `demo`          -- the bundled digit classifier: an 8x8 image in, 10 probabilities out
 
 setup loads and warms up once per process (`common.warmed_up`: the demo's loops run hot and
@@ -34,9 +36,9 @@ def _scalar():
     return _load(path)["scale"], [5]
 
 
-def _add4(config: str):
-    program = common.programs.PROGRAMS["add4"]
-    return _load(common.vmfb("add4", config))[program.function], common.programs.make_inputs(program)
+def _program(name: str, config: str):
+    program = common.programs.PROGRAMS[name]
+    return _load(common.vmfb(name, config))[program.function], common.programs.make_inputs(program)
 
 
 def _demo():
@@ -45,9 +47,9 @@ def _demo():
     return _load(demo.MODULE)[demo.FUNCTION], [np.load(demo.INPUT)]
 
 
-CALLS = {"scalar": _scalar, "add4/static": lambda: _add4("static"),
-         "add4/dyn-llvm": lambda: _add4("dyn-llvm"), "add4/dyn-vmvx": lambda: _add4("dyn-vmvx"),
-         "demo": _demo}
+CALLS = {"scalar": _scalar, "demo": _demo,
+         **{f"{name}/{config}": (lambda name=name, config=config: _program(name, config))
+            for name in ("add4", "matmul64", "softmax1000") for config in ("static", "dyn-llvm", "dyn-vmvx")}}
 
 
 def _prepare(call: str):

@@ -195,6 +195,11 @@ class LibraryExecutable(Executable):
     def binding_count(self, ordinal: int) -> int:
         return self._export(ordinal).binding_count
 
+    def native_entry(self, ordinal: int) -> tuple[int, int]:
+        """(address of export `ordinal`'s function, of the executable environment): what
+        native code calling the workgroup loop itself needs (vmvxjit/host)."""
+        return self._export(ordinal).function, self._environment_address
+
     def constant_count(self, ordinal: int) -> int:
         return self._export(ordinal).constant_count
 

@@ -53,6 +53,7 @@ class JitStats:
     regions: list = field(default_factory=list)    # every _RegionTier, for what runs as Python
     parallel: dict = field(default_factory=dict)   # export name -> [dispatches run in parts
                                                    #  on threads, most parts]
+    host_functions: dict = field(default_factory=dict)  # export name -> compiled whole, or why not
 
     def ran_parallel(self, export: str, parts: int) -> None:
         """Counts a dispatch (native or compiled VMVX) of `export` whose workgroups ran in
@@ -80,6 +81,8 @@ class JitStats:
                              f"ran {region.python_seconds * 1e3:.1f} ms as Python ({region.why_python()})")
         for name, reason in self.failed:
             lines.append(f"jit:   {name}: not compiled ({reason})")
+        for name, text in self.host_functions.items():
+            lines.append(f"jit:   export @{name}: {text}")
         for export, (runs, parts) in self.parallel.items():
             lines.append(f"jit:   dispatch '{export}': {runs} run(s) with its workgroups "
                          f"on up to {parts} threads")
@@ -107,6 +110,7 @@ class JitStats:
             "not_compiled": [{"function": n, "why": w} for n, w in self.failed],
             "parallel_dispatches": {export: {"runs": runs, "threads": parts}
                                     for export, (runs, parts) in self.parallel.items()},
+            "host_functions": dict(self.host_functions),
         }
 
 

@@ -1,0 +1,252 @@
+"""Exports compiled whole (vmvxjit/host): the same results and errors as the
+interpreter's path, the fallbacks and their reasons, calls from several threads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import vmvxjit
+from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element add
+from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
+
+# A matmul and a softmax: loop nests, a transient vm.buffer, exp, two results.
+TWO = """
+func.func @two(%a: tensor<8x16xf32>, %b: tensor<16x8xf32>) -> (tensor<8x8xf32>, tensor<8x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %m = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x8xf32>)
+                     outs(%z : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %e2 = tensor.empty() : tensor<8x16xf32>
+  %s = linalg.softmax dimension(1) ins(%a : tensor<8x16xf32>) outs(%e2 : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %m, %s : tensor<8x8xf32>, tensor<8x16xf32>
+}
+"""
+# Reads its first argument at indices from its second: out of bounds faults.
+PICK = """
+func.func @pick(%t: tensor<4xf32>, %i: tensor<2xi32>) -> tensor<2xf32> {
+  %e = tensor.empty() : tensor<2xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d) -> (d)>, affine_map<(d) -> (d)>],
+                       iterator_types = ["parallel"]}
+      ins(%i : tensor<2xi32>) outs(%e : tensor<2xf32>) {
+  ^bb0(%idx: i32, %o: f32):
+    %k = arith.index_cast %idx : i32 to index
+    %v = tensor.extract %t[%k] : tensor<4xf32>
+    linalg.yield %v : f32
+  } -> tensor<2xf32>
+  return %r : tensor<2xf32>
+}
+"""
+# A constant (rodata) operand, a 0-d result, integers, a transpose.
+CONSTANT = """
+func.func @c(%a: tensor<4xf32>) -> tensor<4xf32> {
+  %k = arith.constant dense<[1.5, -2.0, 3.25, 0.5]> : tensor<4xf32>
+  %0 = arith.mulf %a, %k : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+"""
+SCALAR = """
+func.func @s(%a: tensor<i32>, %b: tensor<3x2xi32>) -> (tensor<i32>, tensor<2x3xi32>) {
+  %e = tensor.empty() : tensor<2x3xi32>
+  %t = linalg.transpose ins(%b : tensor<3x2xi32>) outs(%e : tensor<2x3xi32>) permutation = [1, 0]
+  %s = arith.addi %a, %a : tensor<i32>
+  return %s, %t : tensor<i32>, tensor<2x3xi32>
+}
+"""
+DYNAMIC = """
+func.func @neg(%a: tensor<?xf32>) -> tensor<?xf32> {
+  %0 = arith.negf %a : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+"""
+COMPILED = "compiled whole, host code included"
+# inline-static: the whole function is region code; inline-dynamic llvm-cpu: host code
+# and native dispatches.
+CONFIGS = [pytest.param(STATIC, id="static"), pytest.param(DYNAMIC_LLVM, id="dynamic_llvm")]
+
+
+def _pair(source: str, flags=STATIC, **options):
+    """The module with exports compiled whole (at the second call) and without."""
+    path = compile_mlir(source, flags)
+    return (vmvxjit.load(path, tier="jit", **options),
+            vmvxjit.load(path, tier="jit", host_functions=False, **options))
+
+
+@pytest.mark.parametrize("source, name, args", [
+    (CONSTANT, "c", (np.arange(4, dtype=np.float32),)),
+    (SCALAR, "s", (np.array(7, np.int32), np.arange(6, dtype=np.int32).reshape(3, 2))),
+], ids=["constant", "scalar-and-transpose"])
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_constants_rank_0_and_integers(source, name, args, flags):
+    compiled, reference = _pair(source, flags)
+    expected = _bytes(reference[name](*args))
+    for _ in range(3):
+        assert _bytes(compiled[name](*args)) == expected
+    assert compiled.jit_stats()["host_functions"][name].startswith(COMPILED)
+
+
+def _bytes(result) -> list:
+    return [r.tobytes() for r in (result if isinstance(result, tuple) else (result,))]
+
+
+def _two_inputs(seed: int):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((8, 16), dtype=np.float32), rng.standard_normal((16, 8), dtype=np.float32))
+
+
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_results_are_the_interpreter_paths_bit_for_bit(flags):
+    compiled, reference = _pair(TWO, flags)
+    for seed in range(3):
+        ours, theirs = compiled.two(*_two_inputs(seed)), reference.two(*_two_inputs(seed))
+        assert [r.tobytes() for r in ours] == [r.tobytes() for r in theirs]
+    assert compiled.jit_stats()["host_functions"]["two"].startswith(COMPILED)
+    assert reference.jit_stats()["host_functions"]["two"] == "not compiled whole (host_functions off)"
+
+
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_results_own_their_memory_and_later_calls_leave_them_alone(flags):
+    compiled, _ = _pair(ADD, flags)
+    a, b = np.arange(4, dtype=np.float32), np.full(4, 10, np.float32)
+    first = compiled.f(a, b)
+    second = compiled.f(b, b)
+    assert first.flags.writeable and first.dtype == np.float32
+    assert not np.may_share_memory(first, second) and not np.may_share_memory(first, a)
+    assert first.tolist() == [10, 11, 12, 13] and second.tolist() == [20, 20, 20, 20]
+    assert compiled.jit_stats()["host_functions"]["f"].startswith(COMPILED)
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: a.astype(np.float64),                          # another dtype: the same error
+    lambda a: np.zeros(5, np.float32),                       # another shape: the same error
+    lambda a: [1.0, 2.0, 3.0, 4.0],                          # a list: converted
+    lambda a: np.repeat(a, 2)[::2],                          # not contiguous: copied
+    lambda a: a.astype(">f4"),                               # big-endian: converted
+    lambda a: np.frombuffer(b"\0" + a.tobytes(), np.float32, 4, 1),  # unaligned: copied
+    lambda a: vmvxjit.buffer_view(a),                        # a buffer view
+], ids=["float64", "shape", "list", "strided", "big-endian", "unaligned", "buffer-view"])
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_other_arguments_take_the_interpreters_path(make, flags):
+    compiled, reference = _pair(ADD, flags)
+    a = np.arange(4, dtype=np.float32)
+    compiled.f(a, a)
+
+    def outcome(module):
+        try:
+            return module.f(make(a), a).tobytes()
+        except vmvxjit.Error as error:
+            return type(error), str(error)
+    assert outcome(compiled) == outcome(reference)
+
+
+def test_a_fault_raises_the_interpreters_error():
+    compiled, reference = _pair(PICK)
+    t = np.arange(4, dtype=np.float32)
+    for _ in range(2):
+        assert compiled.pick(t, np.array([3, 1], np.int32)).tolist() == [3, 1]
+    assert compiled.jit_stats()["host_functions"]["pick"].startswith(COMPILED)
+    errors = []
+    for module in (compiled, reference):
+        with pytest.raises(vmvxjit.OutOfRangeError) as info:
+            module.pick(t, np.array([1, 9], np.int32))
+        errors.append(str(info.value))
+    assert errors[0] == errors[1] and "out-of-bounds access" in errors[0]
+    assert compiled.pick(t, np.array([2, 0], np.int32)).tolist() == [2, 0]
+
+
+@pytest.mark.parametrize("source, flags, options, reason", [
+    (DYNAMIC, STATIC, {}, "argument 0 is not a tensor of static shape"),
+    (ADD, DYNAMIC_VMVX, {}, "is not a native executable"),
+    (ADD, STATIC, {"max_allocation": "1G"}, "an allocation cap is set"),
+], ids=["dynamic-shape", "dyn-vmvx", "allocation-cap"])
+def test_exports_that_do_not_qualify_keep_the_interpreters_path_and_say_why(source, flags, options, reason):
+    path = compile_mlir(source, flags)
+    module = vmvxjit.load(path, tier="jit", **options)
+    name = next(iter(module.functions))
+    argument = np.arange(4, dtype=np.float32)
+    args = (argument,) * len(module.functions[name].declaration.inputs)
+    expected = vmvxjit.load(path, tier="interp")[name](*args)
+    for _ in range(2):
+        assert module[name](*args).tobytes() == expected.tobytes()
+    text = module.jit_stats()["host_functions"][name]
+    assert text.startswith("not compiled whole (") and reason in text
+
+
+def test_interp_tier_and_the_second_call():
+    path = compile_mlir(ADD, STATIC)
+    a = np.arange(4, dtype=np.float32)
+    interp = vmvxjit.load(path, tier="interp")
+    interp.f(a, a)
+    assert interp.jit_stats()["host_functions"]["f"] == "not compiled whole (interp tier)"
+    auto = vmvxjit.load(path, tier="auto")
+    auto.f(a, a)
+    assert "f" not in auto.jit_stats()["host_functions"]        # compiled at the second call
+    auto.f(a, a)
+    assert auto.jit_stats()["host_functions"]["f"].startswith(COMPILED)
+
+
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_calls_from_several_threads(flags):
+    compiled, reference = _pair(TWO, flags)
+    inputs = [_two_inputs(seed) for seed in range(16)]
+    expected = [[r.tobytes() for r in reference.two(*x)] for x in inputs]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(3):
+            got = list(pool.map(lambda x: [r.tobytes() for r in compiled.two(*x)], inputs * 8))
+            assert got == expected * 8
+    assert compiled.jit_stats()["host_functions"]["two"].startswith(COMPILED)
+
+
+def test_a_module_whose_native_code_faulted_refuses_compiled_calls_too():
+    compiled, _ = _pair(ADD, DYNAMIC_LLVM)
+    a = np.arange(4, dtype=np.float32)
+    for _ in range(2):
+        assert compiled.f(a, a).tolist() == [0, 2, 4, 6]
+    assert compiled.jit_stats()["host_functions"]["f"].startswith(COMPILED)
+    compiled._program.context.damaged_by = vmvxjit.NativeCodeFault("SIGSEGV in a test")
+    with pytest.raises(vmvxjit.FailedPreconditionError, match="an earlier call's native code faulted"):
+        compiled.f(a, a)
+
+
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_a_call_whose_compiled_code_faults_runs_again_on_the_interpreters_path(flags, monkeypatch):
+    """What the entry reports for a fault (a bounds check, an executable's error or
+    signal): the call is made again the old way, whose result or error is the caller's."""
+    from vmvxjit.host import entry_ir
+    compiled, _ = _pair(ADD, flags)
+    a = np.arange(4, dtype=np.float32)
+    for _ in range(2):
+        compiled.f(a, a)
+    export = compiled.functions["f"]._host.compiled
+    monkeypatch.setattr(export, "entry", lambda *args: entry_ir.FAULTED)
+    assert compiled.f(a, a).tolist() == [0, 2, 4, 6]
+
+
+@pytest.mark.parametrize("source, flags, line", [
+    (ADD, STATIC, "export @f: compiled whole from its second library call with numpy arrays"),
+    (DYNAMIC, STATIC, "export @neg: not compiled whole (argument 0 is not a tensor of static shape)"),
+], ids=["static", "dynamic-shape"])
+def test_trace_says_whether_an_export_is_compiled_whole(source, flags, line):
+    inputs = ["--input=4xf32=1 2 3 4"] * (2 if source is ADD else 1)
+    run = subprocess.run([sys.executable, "-m", "vmvxjit", "run", str(compile_mlir(source, flags)),
+                          *inputs, "--trace"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and f"jit:   {line}\n" in run.stderr
+
+
+def test_big_arguments_are_copied_into_scratch_the_caller_does_not_keep():
+    """Over entry_ir.STACK_SCRATCH bytes of argument copies, the scratch is an array
+    of its own, and the result keeps only the allocations' arena alive."""
+    source = ADD.replace("4xf32", "32768xf32")
+    compiled, reference = _pair(source, DYNAMIC_LLVM, threads=1)
+    rng = np.random.default_rng(3)
+    a, b = (rng.standard_normal(32768, dtype=np.float32) for _ in range(2))
+    for _ in range(3):
+        result = compiled.f(a, b)
+        assert result.tobytes() == reference.f(a, b).tobytes()
+    assert compiled.functions["f"]._host.compiled.scratch_size > 0
+    assert result.base.nbytes < 2 * result.nbytes

@@ -1,0 +1,250 @@
+"""The native entry of an export compiled whole: LLVM IR that takes the numpy
+arrays themselves (PyObject pointers), checks each argument against the
+declaration, lays out the buffer table and register files of the function's
+region code on its stack and calls it.
+
+    entry(ctx, argument arrays..., allocation arrays...) ->
+        0: done; 1: an argument is not an aligned C-contiguous ndarray of the
+        declared dtype and shape (the caller takes the interpreter's path, which
+        converts or rejects it); 2: the code faulted before writing any argument
+        (the caller runs the call again on the interpreter's path, which raises
+        the fault's exact error)
+
+`ctx` is an int64 array: numpy.ndarray's type object, each argument's dtype
+object, each rodata span's address. The arrays' fields are read at numpy's
+PyArrayObject offsets, which `layout_problem` checks once against this process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+# PyArrayObject_fields (numpy/ndarraytypes.h) on a 64-bit CPython.
+OB_TYPE, DATA, ND, DIMENSIONS, DESCR, FLAGS = 8, 16, 24, 32, 56, 64
+C_CONTIGUOUS_ALIGNED = 0x0001 | 0x0100      # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
+
+DONE, NOT_AS_DECLARED, FAULTED = 0, 1, 2
+
+
+def layout_problem() -> str | None:
+    """Why numpy's array fields are not where the entry reads them, if they are not."""
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        return "not a 64-bit process"
+    array = np.zeros((3, 5), np.float32)[:, 1:]
+    base = id(array)
+    read = ctypes.c_int64.from_address
+    dims = read(base + DIMENSIONS).value
+    found = (read(base + OB_TYPE).value, read(base + DATA).value, ctypes.c_int32.from_address(base + ND).value,
+             read(dims).value, read(dims + 8).value, read(base + DESCR).value,
+             ctypes.c_int32.from_address(base + FLAGS).value)
+    expected = (id(np.ndarray), array.ctypes.data, 2, 3, 4, id(array.dtype), array.flags.num)
+    return None if found == expected else f"numpy {np.__version__}'s array layout is not the one expected"
+
+
+class _Text:
+    def __init__(self):
+        self.lines: list = []
+        self.count = 0
+
+    def value(self, expression: str) -> str:
+        self.count += 1
+        name = f"%v{self.count}"
+        self.lines.append(f"  {name} = {expression}")
+        return name
+
+    def field(self, base: str, offset: int, type_: str) -> str:
+        address = self.value(f"getelementptr i8, ptr {base}, i64 {offset}")
+        return self.value(f"load {type_}, ptr {address}")
+
+    def require(self, condition: str, fail: str) -> None:
+        """Continues in a new block when `condition` holds, else goes to `fail`."""
+        self.count += 1
+        label = f"ok{self.count}"
+        self.lines += [f"  br i1 {condition}, label %{label}, label %{fail}", f"{label}:"]
+
+    def store(self, array: str, index: int, value: str) -> None:
+        address = self.value(f"getelementptr i64, ptr {array}, i64 {index}")
+        self.lines.append(f"  store i64 {value}, ptr {address}")
+
+
+def _checked_arguments(t: _Text, plan) -> dict:
+    """Lines checking each argument object `%o<k>`; ("argument", k) -> its data address."""
+    array_type = t.value("load i64, ptr %ctx")
+    data = {}
+    for k, (shape, _) in enumerate(plan.arguments):
+        obj = f"%o{k}"
+        t.require(t.value(f"icmp eq i64 {t.field(obj, OB_TYPE, 'i64')}, {array_type}"), "slow")
+        t.require(t.value(f"icmp eq i32 {t.field(obj, ND, 'i32')}, {len(shape)}"), "slow")
+        dims = t.field(obj, DIMENSIONS, "ptr")
+        for i, dim in enumerate(shape):
+            t.require(t.value(f"icmp eq i64 {t.field(dims, 8 * i, 'i64')}, {dim}"), "slow")
+        t.require(t.value(f"icmp eq i64 {t.field(obj, DESCR, 'i64')}, {_ctx(t, 1 + k)}"), "slow")
+        flags = t.value(f"and i32 {t.field(obj, FLAGS, 'i32')}, {C_CONTIGUOUS_ALIGNED}")
+        t.require(t.value(f"icmp eq i32 {flags}, {C_CONTIGUOUS_ALIGNED}"), "slow")
+        data[("argument", k)] = t.field(obj, DATA, "i64")
+    return data
+
+
+def _ctx(t: _Text, index: int) -> str:
+    return t.value(f"load i64, ptr {t.value(f'getelementptr i64, ptr %ctx, i64 {index}')}")
+
+
+def _span_address(t: _Text, plan, span, data: dict) -> str:
+    memory = span.memory
+    if memory.kind == "rodata":
+        base = _ctx(t, 1 + len(plan.arguments) + rodata_spans(plan).index(span))
+    else:
+        base = data[(memory.kind, memory.index)]
+    return t.value(f"add i64 {base}, {span.offset}")
+
+
+def _define(name: str, params: list, t: _Text) -> str:
+    t.lines += ["slow:", f"  ret i64 {NOT_AS_DECLARED}"]
+    return "\n".join([f"define i64 @\"{name}\"({', '.join(params)}) {{", *t.lines, "}", ""])
+
+
+def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
+    """The IR of entry `name` for HostPlan `plan` whose region code is `region_symbol`
+    (`sizes`: element counts of its ri, rf, tags, err and counts arrays)."""
+    objects = len(plan.arguments) + len(plan.allocations)
+    t = _Text()
+    t.lines.append("entry:")
+    arrays = {}
+    for array, element in (("ri", "i64"), ("rf", "double"), ("tags", "i64"), ("err", "i64"), ("counts", "i64")):
+        count = max(1, sizes[array])
+        arrays[array] = t.value(f"alloca [{count} x {element}], align 8")
+        t.lines.append(f"  store [{count} x {element}] zeroinitializer, ptr {arrays[array]}")
+    buffers = max(1, len(plan.spans))
+    for array in ("addrs", "lens", "mut"):
+        arrays[array] = t.value(f"alloca [{buffers} x i64], align 8")
+    data = _checked_arguments(t, plan)
+    for j, memory in enumerate(plan.allocations):
+        data[("allocation", memory.index)] = t.field(f"%o{len(plan.arguments) + j}", DATA, "i64")
+    for b, span in enumerate(plan.spans):
+        t.store(arrays["addrs"], b, _span_address(t, plan, span, data))
+        t.store(arrays["lens"], b, str(span.length))
+        t.store(arrays["mut"], b, "1" if span.memory.kind == "allocation" else "0")
+    order = ("ri", "rf", "tags", "addrs", "lens", "mut", "err", "counts")
+    exit_index = t.value(f"call i64 @\"{region_symbol}\"(i64 0, "
+                         + ", ".join(f"ptr {arrays[a]}" for a in order) + ")")
+    faulted = t.value(f"icmp slt i64 {exit_index}, 0")
+    status = t.value(f"select i1 {faulted}, i64 {FAULTED}, i64 {DONE}")
+    t.lines.append(f"  ret i64 {status}")
+    return _define(name, ["ptr %ctx"] + [f"ptr %o{i}" for i in range(objects)], t)
+
+
+ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
+ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
+STACK_SCRATCH = 64 << 10    # bytes of scratch the entry keeps on its thread's stack
+
+
+def dispatch_entry_ir(name: str, plan, arenas: dict, templates: int, dispatch_fields: dict) -> str:
+    """The IR of entry `name` for a HostPlan with dispatches:
+
+        entry(ctx, trap record, argument arrays..., results arena[, scratch arena])
+            -> status | offset << 8
+
+    Each arena is a uint8 array of `arenas[kind][1]` bytes that holds, from its first
+    ARENA_ALIGNMENT-aligned byte after ARENA_GUARD bytes, the pieces its layout
+    `arenas[kind][0]` places ((kind, index) -> offset), each followed by ARENA_GUARD
+    zeros: "results" the allocations (what results are views of: `offset` is where
+    its aligned byte is), "scratch" the argument copies (executables may write any
+    binding) and local memories, which the caller does not keep (on the entry's stack
+    when at most STACK_SCRATCH bytes, else an array of the caller's). The entry zeroes
+    both but the copies. `templates`: the ctx index where each dispatch's five words
+    start (workgroup loop, export function, environment, dispatch state and
+    workgroup state templates); `dispatch_fields`: the byte offsets of the state
+    fields the entry sets."""
+    n_args = len(plan.arguments)
+    t = _Text()
+    t.lines.append("entry:")
+    data = _checked_arguments(t, plan)
+    layout, size = arenas["scratch"]
+    on_stack = size <= STACK_SCRATCH
+    bases = {}
+    for j, kind in enumerate(("results", "scratch")):
+        if kind == "scratch" and on_stack:
+            array = t.value(f"ptrtoint ptr {t.value(f'alloca [{size} x i8], align {ARENA_ALIGNMENT}')} to i64")
+        else:
+            array = t.field(f"%o{n_args + j}", DATA, "i64")
+        start = t.value(f"add i64 {array}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
+        bases[kind] = (array, t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}"))
+    _zero_all_but_copies(t, plan, layout, size, *bases["scratch"])
+    _memset(t, bases["results"][0], str(arenas["results"][1]))
+    base = bases["scratch"][1]
+    for k, (shape, dtype) in enumerate(plan.arguments):
+        copy = t.value(f"add i64 {base}, {layout[('copy', k)]}")
+        length = dtype.itemsize * _count(shape)
+        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {_ptr(t, copy)}, "
+                       f"ptr {_ptr(t, data[('argument', k)])}, i64 {length}, i1 false)")
+        data[("argument", k)] = copy
+    results_base = bases["results"][1]
+    for memory in plan.allocations:
+        data[("allocation", memory.index)] = t.value(
+            f"add i64 {results_base}, {arenas['results'][0][('allocation', memory.index)]}")
+    for d, dispatch in enumerate(plan.dispatches):
+        words = [_ctx(t, templates + 5 * d + i) for i in range(5)]
+        pointers = t.value(f"alloca [{max(1, len(dispatch.bindings))} x i64], align 8")
+        for b, span in enumerate(dispatch.bindings):
+            t.store(pointers, b, _span_address(t, plan, span, data))
+        state = t.value("alloca [48 x i8], align 8")
+        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {state}, ptr {_ptr(t, words[3])}, i64 48, i1 false)")
+        slot = t.value(f"getelementptr i8, ptr {state}, i64 {dispatch_fields['binding_ptrs']}")
+        t.lines.append(f"  store ptr {pointers}, ptr {slot}")
+        workgroup = t.value("alloca [32 x i8], align 8")
+        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {workgroup}, ptr {_ptr(t, words[4])}, "
+                       "i64 32, i1 false)")
+        if ("local", d) in layout:
+            local = t.value(f"add i64 {base}, {layout[('local', d)]}")
+            slot = t.value(f"getelementptr i8, ptr {workgroup}, i64 {dispatch_fields['local_memory']}")
+            t.lines.append(f"  store i64 {local}, ptr {slot}")
+        failed = t.value("alloca [3 x i32], align 4")
+        x, y, z = dispatch.counts
+        result = t.value(f"call i32 {_ptr(t, words[0])}(ptr {_ptr(t, words[1])}, ptr {_ptr(t, words[2])}, "
+                         f"ptr {state}, ptr {workgroup}, i32 0, i32 {x}, i32 0, i32 {y}, i32 0, i32 {z}, "
+                         f"ptr {failed}, ptr %trap)")
+        t.require(t.value(f"icmp eq i32 {result}, 0"), "faulted")
+    offset = t.value(f"sub i64 {results_base}, {bases['results'][0]}")
+    t.lines.append(f"  ret i64 {t.value(f'shl i64 {offset}, 8')}")
+    t.lines += ["faulted:", f"  ret i64 {FAULTED}"]
+    params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + (1 if on_stack else 2))]
+    return _define(name, params, t) + ("declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)\n"
+                                       "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)\n")
+
+
+def _zero_all_but_copies(t: _Text, plan, layout: dict, size: int, arena: str, base: str) -> None:
+    """Zeroes the scratch arena but the argument copies (which the entry writes whole)."""
+    cursor = arena
+    for k, (shape, dtype) in enumerate(plan.arguments):
+        start = t.value(f"add i64 {base}, {layout[('copy', k)]}")
+        _memset(t, cursor, t.value(f"sub i64 {start}, {cursor}"))
+        cursor = t.value(f"add i64 {start}, {dtype.itemsize * _count(shape)}")
+    end = t.value(f"add i64 {arena}, {size}")
+    _memset(t, cursor, t.value(f"sub i64 {end}, {cursor}"))
+
+
+def _memset(t: _Text, address: str, length: str) -> None:
+    t.lines.append(f"  call void @llvm.memset.p0.i64(ptr {_ptr(t, address)}, i8 0, i64 {length}, i1 false)")
+
+
+def _ptr(t: _Text, value: str) -> str:
+    return t.value(f"inttoptr i64 {value} to ptr")
+
+
+def _count(shape) -> int:
+    count = 1
+    for dim in shape:
+        count *= dim
+    return count
+
+
+def rodata_spans(plan) -> list:
+    """The rodata spans (accessed or bound) in the order their rodata's addresses
+    follow the dtypes in `ctx`."""
+    found = []
+    for span in [*plan.spans, *(b for d in plan.dispatches for b in d.bindings)]:
+        if span.memory.kind == "rodata" and span not in found:
+            found.append(span)
+    return found

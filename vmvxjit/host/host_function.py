@@ -1,0 +1,285 @@
+"""Compiles an export whole (host_plan.py, entry_ir.py) and makes its calls: one
+crossing into native code per call, results made by numpy in one call each.
+
+`HostRoute` sits in front of the interpreter's path of one export: it compiles
+the export at its second call (most exports of a model run once); off with the load
+option `host_functions=False` (default: VMVXJIT_HOST_FUNCTIONS=0 or 1, else on),
+in the `interp` tier and under an allocation cap (the native code's
+allocations are not charged to it). Why an export stays on the
+interpreter's path is in `--trace` (`JitStats.host_functions`). A call whose
+arguments are not aligned C-contiguous arrays of the declared dtype and shape,
+or whose code faults, takes the interpreter's path, which gives the same
+results and raises the same errors as without this route.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import math
+import os
+import threading
+import time
+
+import numpy as np
+
+from vmvxjit.declaration import parse_declaration
+from vmvxjit.host import entry_ir, host_plan
+from vmvxjit.loaders import native_dispatch
+from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
+from vmvxjit.native import llvm_engine, trap
+from vmvxjit.vm import isa
+from vmvxjit.vm.decoder import Instr
+from vmvxjit.vm.jit import codegen, llvm_backend
+from vmvxjit.vm.jit.llvm_types import Unsupported as LoweringUnsupported
+from vmvxjit.vm.jit.regions import Block, Region
+
+TAKE_SLOW_PATH = object()     # what a HostRoute returns when the interpreter's path must run
+
+_EXIT_BLOCK = Block(host_plan.EXIT_PC, [Instr(host_plan.EXIT_PC, host_plan.EXIT_PC,
+                                              isa.BY_MNEMONIC["vm.return"], ((),))], [])
+
+
+def region_code(plan: host_plan.HostPlan) -> codegen.RegionCode:
+    """The whole function's region code: entered at its first block, left at its return."""
+    region = Region(plan.blocks, [plan.blocks[0].pc]).know(plan.blocks + [_EXIT_BLOCK])
+    region.buffer_registers = list(range(len(plan.spans)))
+    return codegen.generate(region, "host")
+
+
+def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None):
+    """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
+    LLVM `level` once per machine (the object is kept in the disk cache); with
+    dispatches, over the `arenas` (entry_ir.dispatch_entry_ir)."""
+    if plan.dispatches:
+        templates = 1 + len(plan.arguments) + len(entry_ir.rodata_spans(plan))
+        fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
+                  "local_memory": WorkgroupStateV0.local_memory.offset}
+        body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, templates, fields)
+        ir, lowered_prefix, source = body, None, ""
+        arrays = len(plan.arguments) + (1 if arenas["scratch"][1] <= entry_ir.STACK_SCRATCH else 2)
+        params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * arrays
+    else:
+        code = region_code(plan)
+        sizes = {"ri": len(code.int_vars), "rf": len(code.float_vars), "tags": len(code.multi_slots),
+                 "err": codegen.ERR_SIZE, "counts": 2 * len(code.sites)}
+        text, lowered_prefix = llvm_backend.lowered_ir(code.source, code.name, codegen.ERR_SIZE)
+        body = entry_ir.entry_ir("ENTRY", f"{lowered_prefix}_{code.name}", plan, sizes)
+        ir, source = text + "\n" + body, code.source
+        params = [ctypes.c_void_p] + [ctypes.py_object] * (len(plan.arguments) + len(plan.allocations))
+    key = hashlib.sha256(f"{llvm_backend.compiler_digest()}\0{level}\0{body}\0{source}"
+                         .encode()).hexdigest()[:32]
+    prefix = f"h{key[:20]}"
+    ir = ir.replace("ENTRY", f"{prefix}_entry")
+    llvm_engine.compile_ir(ir.replace(lowered_prefix, prefix) if lowered_prefix else ir, key, level)
+    return ctypes.CFUNCTYPE(ctypes.c_int64, *params)(llvm_engine.address(f"{prefix}_entry"))
+
+
+class CompiledExport:
+    """An export compiled whole: `call(args)` gives its result (a tuple for several)
+    or TAKE_SLOW_PATH. (`context` is DispatchingExport's; code without native
+    executables cannot damage the module.)"""
+
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
+        self.entry = compile_entry(plan, level)
+        rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
+        self._keep = rodata      # the rodata arrays whose addresses ctx holds
+        ctx = [id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments] + [b.address for b in rodata]
+        self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
+        self.ctx_address = ctypes.addressof(self.ctx)
+        self.arity = len(plan.arguments)
+        # Each allocation as np.zeros makes it: the result array itself when the
+        # allocation is all of one result, else bytes the results are views of.
+        self.allocations = []
+        for memory in plan.allocations:
+            whole = plan.whole_result(memory)
+            self.allocations.append((whole.shape, whole.dtype) if whole else (memory.length, np.uint8))
+        index = {m: j for j, m in enumerate(plan.allocations)}
+        self.results = [(index[r.memory], None if plan.whole_result(r.memory) else (r.offset, r.shape, r.dtype))
+                        for r in plan.results]
+        self.single = self.results[0][0] if len(self.results) == 1 and self.results[0][1] is None else None
+
+    def call(self, args):
+        if len(args) != self.arity:
+            return TAKE_SLOW_PATH
+        memories = [np.zeros(shape, dtype) for shape, dtype in self.allocations]
+        if self.entry(self.ctx_address, *args, *memories) != entry_ir.DONE:
+            return TAKE_SLOW_PATH
+        if self.single is not None:
+            return memories[self.single]
+        results = tuple(memories[j] if view is None else
+                        np.ndarray(view[1], view[2], memories[j], view[0]) for j, view in self.results)
+        return results[0] if len(results) == 1 else results
+
+
+# With threads allowed, dispatches binding more than this stay on the interpreter's path,
+# which runs long dispatches' workgroups on several threads; the entry runs them on one.
+MAX_SERIAL_BINDING_BYTES = 4 << 20
+
+
+class DispatchingExport:
+    """An export whose code makes native dispatches, compiled whole: `call(args)` as
+    CompiledExport's. Each call takes two arenas, which the entry zeroes: one for its
+    allocations, whose views the results are, one for argument copies and local
+    memories, freed after the call (entry_ir.dispatch_entry_ir)."""
+
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
+        self.context = context       # refuses calls once native code faulted (Context.damaged_by)
+        bound = sum(b.length for d in plan.dispatches for b in d.bindings)
+        if max(d.executable.threads for d in plan.dispatches) > 1 and bound > MAX_SERIAL_BINDING_BYTES:
+            raise host_plan.Unsupported(f"dispatches bind {bound} bytes: their workgroups may run on threads")
+        # Argument copies first, in order (entry_ir zeroes around them); a local memory
+        # of no bytes stays a null pointer, as on the interpreter's path.
+        scratch = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)]
+        scratch += [(("local", d), size) for d, dispatch in enumerate(plan.dispatches)
+                    if (size := dispatch.executable.local_memory_size(dispatch.ordinal))]
+        arenas = {"results": _arena([(("allocation", m.index), m.length) for m in plan.allocations]),
+                  "scratch": _arena(scratch)}
+        self.size = arenas["results"][1]
+        scratch = arenas["scratch"][1]
+        self.scratch_size = 0 if scratch <= entry_ir.STACK_SCRATCH else scratch   # 0: on the stack
+        self.entry = compile_entry(plan, level, arenas)
+        layout = arenas["results"][0]
+        rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
+        self._keep = [rodata]
+        words = []
+        loop = ctypes.cast(native_dispatch._loop(), ctypes.c_void_p).value
+        for dispatch in plan.dispatches:
+            executable, ordinal = dispatch.executable, dispatch.ordinal
+            constants = np.array(dispatch.constants, np.uint32)
+            lengths = (ctypes.c_uint64 * max(1, len(dispatch.bindings)))(*(b.length for b in dispatch.bindings))
+            x, y, z = dispatch.counts
+            state = DispatchStateV0(workgroup_size_x=1, workgroup_size_y=1, workgroup_size_z=1,
+                                    constant_count=constants.size, workgroup_count_x=x, workgroup_count_y=y,
+                                    workgroup_count_z=z, max_concurrency=1,
+                                    binding_count=len(dispatch.bindings),
+                                    constants=constants.ctypes.data, binding_ptrs=0,
+                                    binding_lengths=ctypes.addressof(lengths))
+            workgroup = WorkgroupStateV0(processor_id=0, local_memory=0,
+                                         local_memory_size=executable.local_memory_size(ordinal))
+            self._keep += [executable, constants, lengths, state, workgroup]
+            words += [loop, *executable.native_entry(ordinal), ctypes.addressof(state),
+                      ctypes.addressof(workgroup)]
+        ctx = ([id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments]
+               + [b.address for b in rodata] + words)
+        self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
+        self.ctx_address = ctypes.addressof(self.ctx)
+        self.arity = len(plan.arguments)
+        self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
+                        for r in plan.results]
+        self.single = self.results[0] if len(self.results) == 1 else None
+
+    def call(self, args):
+        if len(args) != self.arity or self.context.damaged_by is not None:
+            return TAKE_SLOW_PATH
+        arena = np.empty(self.size, np.uint8)
+        record = trap.record()
+        if self.scratch_size:
+            status = self.entry(self.ctx_address, record, *args, arena, np.empty(self.scratch_size, np.uint8))
+        else:
+            status = self.entry(self.ctx_address, record, *args, arena)
+        if status & 0xFF:
+            trap.take_fault(record)
+            return TAKE_SLOW_PATH
+        base = status >> 8
+        if self.single is not None:
+            offset, shape, dtype = self.single
+            return np.ndarray(shape, dtype, arena, base + offset)
+        return tuple(np.ndarray(shape, dtype, arena, base + offset) for offset, shape, dtype in self.results)
+
+
+def _arena(pieces: list) -> tuple[dict, int]:
+    """(offset of each (key, length) piece, the arena's size): see entry_ir.dispatch_entry_ir."""
+    layout, offset = {}, 0
+    for key, length in pieces:
+        layout[key] = offset
+        offset += _aligned(length + entry_ir.ARENA_GUARD)
+    return layout, entry_ir.ARENA_GUARD + entry_ir.ARENA_ALIGNMENT + offset
+
+
+def _aligned(length: int) -> int:
+    return -(-length // entry_ir.ARENA_ALIGNMENT) * entry_ir.ARENA_ALIGNMENT
+
+
+class HostRoute:
+    """The compiled route of one export, compiled on demand (see the module docstring)."""
+
+    def __init__(self, name: str, module, ordinal: int, declaration, tier: str, stats, capped: bool,
+                 enabled: bool | None = None, global_refs=(), context=None):
+        self.name, self.module, self.ordinal, self.declaration = name, module, ordinal, declaration
+        self.global_refs, self.context = global_refs, context
+        self.stats = stats
+        self.level = llvm_backend.OPTIMIZED
+        self.calls_before_compile = 1
+        self.compiled: CompiledExport | None = None
+        self.lock = threading.Lock()
+        self.why_not = self._why_not(tier, capped, enabled)
+        if self.why_not:
+            self._record(f"not compiled whole ({self.why_not})")
+
+    @staticmethod
+    def _why_not(tier: str, capped: bool, enabled: bool | None) -> str | None:
+        if enabled is None:
+            enabled = os.environ.get("VMVXJIT_HOST_FUNCTIONS", "1") != "0"
+        if not enabled:
+            return "host_functions off"
+        if tier == "interp":
+            return "interp tier"
+        if capped:
+            return "an allocation cap is set"
+        return entry_ir.layout_problem()
+
+    def _record(self, text: str) -> None:
+        self.stats.host_functions[self.name] = text
+
+    def call(self, args):
+        """The call's result through compiled code, or TAKE_SLOW_PATH (once compiled,
+        this attribute is the compiled export's `call` itself)."""
+        if self.why_not:
+            return TAKE_SLOW_PATH
+        if self.calls_before_compile:
+            self.calls_before_compile -= 1
+            return TAKE_SLOW_PATH
+        with self.lock:
+            if self.compiled is None and not self.why_not:
+                self._compile()
+        return self.call(args)
+
+    def _compile(self) -> None:
+        start = time.process_time()
+        try:
+            plan = host_plan.plan(self.module, self.ordinal, self.declaration, self.global_refs)
+            kind = DispatchingExport if plan.dispatches else CompiledExport
+            compiled = kind(plan, self.module, self.level, self.context)
+        except host_plan.Unsupported as reason:
+            self.why_not = str(reason)
+        except LoweringUnsupported as reason:
+            self.why_not = f"region code not lowered to LLVM: {reason}"
+        except Exception as error:     # a module no test foresaw: its calls keep the old path
+            self.why_not = f"failed to compile: {type(error).__name__}: {error}"
+        if self.why_not:
+            self._record(f"not compiled whole ({self.why_not})")
+            return
+        self._record(f"compiled whole, host code included, in "
+                     f"{(time.process_time() - start) * 1e3:.0f} ms")
+        self.compiled = compiled
+        self.call = compiled.call
+
+
+def verdict(program, name: str) -> str:
+    """What `--trace` says of export `name` of `program` (a runtime.Program), which the
+    command line calls once with buffer views: whether library calls with numpy
+    arrays would run it compiled whole (planned here, not compiled), or why not."""
+    context = program.context
+    why = HostRoute._why_not(context.tier, context.allocations.cap is not None, program.host_functions)
+    if why is None:
+        function = program.signature(name)
+        declaration = parse_declaration(function.attrs.get("iree.abi.declaration"), name)
+        try:
+            host_plan.plan(program.module, program.module.exports[name], declaration,
+                           program.state.global_refs)
+        except host_plan.Unsupported as reason:
+            why = str(reason)
+    if why:
+        return f"not compiled whole ({why})"
+    return "compiled whole from its second library call with numpy arrays"
