@@ -13,16 +13,22 @@ when F rows fit in _MAX_ELEMENTS elements):
         C[idx(wb + u, j)] = row_u                      for each u, j
 
 Each element keeps its own sequence of float operations, so the results are
-bit-identical, while the chains of F rows overlap. Emitted at the top of the
-w loop's header block: when the entry checks hold (unit steps, non-empty
-inner loops, j running over its compile-time range, at least F iterations
-of w left, no wrapping index arithmetic, every access in bounds over the
-blocked iterations, C writable, the bytes of C it writes disjoint from those
-it reads elsewhere (ranges.py), C's
-rows unit-strided in j and at least a row apart in w), the blocks run with
-unchecked accesses; then w is set to where they stopped and the literal
-code runs the remaining iterations (the last one always, when registers
-the nest writes are live at its exit), each through the interchanged nest.
+bit-identical, while the chains of F rows overlap. With `tile`, a row known
+only at run time (or whose length is not a multiple of 8) runs in tiles of
+WIDTH (or 8) columns: `row_u` holds one tile, the tile's loop over its columns
+is a `vector_range` (one vector LLVM keeps in a register from the first k to
+the last), and a row's last tile, when short, moves back to end at the row's
+end, computing its first columns again from their results without storing them.
+Emitted at the top of the w loop's header block: when the entry checks hold
+(unit steps, non-empty inner loops, j running over its compile-time range or,
+in tiles, over at least one tile, at least F iterations of w left, no wrapping
+index arithmetic, every access in bounds over the blocked iterations, C
+writable, the bytes of C it writes disjoint from those it reads elsewhere
+(ranges.py), C's rows unit-strided in j and at least a row apart in w), the
+blocks run with unchecked accesses; then w is set to where they stopped and
+the literal code runs the remaining iterations (the last one always, when
+registers the nest writes are live at its exit), each through the interchanged
+nest.
 Otherwise the literal code runs as if nothing happened.
 """
 
