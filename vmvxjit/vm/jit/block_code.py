@@ -61,7 +61,7 @@ def _width(nest, shape) -> int | None:
     WIDTH, or 8 for a known row of 8 to 15 columns; None when the nest is not
     blocked. Tiles need loads a unit or no stride apart in j, known at compile
     time: LLVM vectorizes a strided load in a tile's loop either with scalar
-    iterations after it or with gathers (ZFNet's stride-2 layers: 1-5x slower)."""
+    iterations after it or with gathers (ZFNet's stride-2 layers: 1.7-5x slower)."""
     whole = shape is not None and shape[1] * FACTOR <= _MAX_ELEMENTS
     if whole and (shape[1] % 8 == 0 or not switches.on("tile")):
         return 0
@@ -116,21 +116,21 @@ def blocked_nest(gen, nest) -> tuple[list, str]:
     checks.append(f"({apart} >= {row} or {apart} <= -{row})")
     at = f"{source(nest.index_form.offset)} + {apart} * ({wb} + {{u}}) + {{j}}"
     if width:
-        fast, kept = _chunks(gen, nest, views, tag, loops, factor, width, j_first, j_stop, at)
+        fast = _chunks(gen, nest, views, tag, loops, factor, width, j_first, j_stop, at)
+        kept = f"tiles of {factor} x {width} of them"
     else:
-        fast, kept = _whole_rows(gen, nest, views, tag, loops, factor, j_first, row, at), factor * row
+        fast = _whole_rows(gen, nest, views, tag, loops, factor, j_first, row, at)
+        kept = f"{factor * row} of them"
     fast = [f"for {wb} in range({w0}, {ws}, {factor}):"] + ["    " + x for x in fast]
     fast += gen.assign(w_level.iv, "i64", ws)
     lines = counters.nest_entry(gen, head, w, bound_w, pre, checks, fast)
-    what = f"{kept} of them kept in registers" if not width else \
-        f"tiles of {factor} x {width} of them kept in registers"
     return lines, (f"{head}: {factor} iterations of %i{w_level.iv} side by side around the loop "
                    f"over %i{j_level.iv} moved innermost below {len(levels) - 1} loop(s) (each element "
-                   f"of %r{buf} updated in order; {what}), "
+                   f"of %r{buf} updated in order; {kept} kept in registers), "
                    f"{len(views)} access(es) proven in bounds once per {factor} iterations")
 
 
-def _reduction(gen, nest, views, tag, loops, factor, rows, column, span) -> list:
+def _reduction(gen, nest, views, tag, loops, rows, column, span) -> list:
     """The nest's loops around `span` (the loop over the row's columns), each column
     updating element `rows[u][...]` for each block row u in order."""
     lines, depth = [], 0
@@ -155,13 +155,13 @@ def _whole_rows(gen, nest, views, tag, loops, factor, j_first, row, at) -> list:
     for u, r in enumerate(rows):
         fast += [f"{r} = stack_array({row}, {c_view}.dtype)", span,
                  f"    {r}[{jj} - {j_first}] = {c_view}[{at.format(u=u, j=jj)}]"]
-    fast += _reduction(gen, nest, views, tag, loops, factor, rows, (jj, f"{jj} - {j_first}"), span)
+    fast += _reduction(gen, nest, views, tag, loops, rows, (jj, f"{jj} - {j_first}"), span)
     for u, r in enumerate(rows):
         fast += [span, f"    {c_view}[{at.format(u=u, j=jj)}] = {r}[{jj} - {j_first}]"]
     return fast
 
 
-def _chunks(gen, nest, views, tag, loops, factor, width, j_first, j_stop, at) -> tuple[list, int]:
+def _chunks(gen, nest, views, tag, loops, factor, width, j_first, j_stop, at) -> list:
     """One block in tiles of FACTOR rows x `width` columns, each tile's elements in
     stack arrays of `width` (LLVM keeps them in vector registers over the whole
     reduction). A last tile short of `width` columns is moved back to end at the
@@ -176,8 +176,8 @@ def _chunks(gen, nest, views, tag, loops, factor, width, j_first, j_stop, at) ->
     for u, r in enumerate(rows):
         fast += [f"    {r} = stack_array({width}, {c_view}.dtype)", f"    {span}",
                  f"        {r}[{t}] = {c_view}[{at.format(u=u, j=f'{jc} + {t}')}]"]
-    fast += ["    " + x for x in _reduction(gen, nest, views, tag, loops, factor, rows, (f"{jc} + {t}", t), span)]
+    fast += ["    " + x for x in _reduction(gen, nest, views, tag, loops, rows, (f"{jc} + {t}", t), span)]
     for u, r in enumerate(rows):
         fast += [f"    {span}", f"        if {jc} + {t} >= {jk}:",
                  f"            {c_view}[{at.format(u=u, j=f'{jc} + {t}')}] = {r}[{t}]"]
-    return fast, factor * width
+    return fast
