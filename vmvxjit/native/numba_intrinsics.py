@@ -126,6 +126,10 @@ LIBM_F64 = {name: _libm(name, 2 if name in _BINARY else 1, types.float64, _F64)
 llroundf = _libm("llroundf", 1, types.float32, _F32, types.int64, _I64)
 llround = _libm("llround", 1, types.float64, _F64, types.int64, _I64)
 
+# A loop of a literal count that region code wants vectorized at that width and not
+# unrolled (the LLVM lowering attaches loop metadata); to Numba it is `range`.
+vector_range = range
+
 
 @intrinsic(prefer_literal=True)
 def stack_array(typingctx, count, dtype):

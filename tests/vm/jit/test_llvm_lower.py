@@ -80,6 +80,15 @@ def stack(n):
 def pair(a):
     return (np.int64(a), np.float32(a) / np.float32(4))
 
+def vectors(n):
+    row = stack_array(16, np.int64)
+    for t in vector_range(16):
+        row[t] = n * t
+    total = 0
+    for t in vector_range(16):
+        total += row[t]
+    return total
+
 def calls(a):
     c = pair(a)
     return c[0] + np.int64(c[1] * np.float32(8))
@@ -99,7 +108,7 @@ def _compile(names_and_types: dict):
 def fns():
     return _compile({"floor_div": [I64, I64], "modulo": [I64, I64], "chained": [I64, I64, I64],
                      "short_circuit": [I64, I64], "loops": [I64, I64], "calls": [I64],
-                     "blocks": [I64, I64]})
+                     "blocks": [I64, I64], "vectors": [I64]})
 
 
 def _wrap(x):
@@ -148,6 +157,19 @@ def test_block_switch_loop(fns, entry, n):
 
 def test_callee_returning_a_tuple(fns):
     assert fns["calls"](10) == 10 + 20
+
+
+def test_vector_range_is_range_vectorized_and_not_unrolled(fns):
+    """`vector_range(n)` runs as `range(n)`; its latch carries loop metadata asking LLVM for
+    vectors of n lanes, predicated (no scalar iterations after them), and no unrolling."""
+    assert fns["vectors"](3) == 3 * sum(range(16))
+    lowering = ModuleLowering(SOURCE, "vectortest", {})
+    lowering.function("vectors", [I64], exported=True)
+    text = str(lowering.module)
+    assert len(re.findall(r"br label %\S+, !llvm.loop !\d+", text)) == 2
+    for key in ('"llvm.loop.unroll.disable"', '"llvm.loop.vectorize.width", i32 16',
+                '"llvm.loop.vectorize.predicate.enable", i1 true'):
+        assert text.count(key) == 2
 
 
 def test_stack_array_and_fill():

@@ -383,3 +383,48 @@ def test_a_32_bit_write_leaves_the_next_64_bit_register_alone():
     add = Instr(16, 24, isa.BY_MNEMONIC["vm.add.i64"], (48, 32, 48))
     assert slots_written(cmp) == [11] and slots_written(load) == [11]
     assert slots_written(add) == [48, 49]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.integers(0, 1), nw=st.integers(0, 11), j0=st.integers(-2, 5), nj=st.integers(0, 40),
+       nk=st.integers(0, 5), at=st.integers(-3, 500), off=st.integers(-3, 500), ws=st.integers(-41, 41),
+       ks=st.integers(-2, 40), alias=st.integers(0, 1))
+@example(kind=0, nw=9, j0=0, nj=37, nk=3, at=0, off=0, ws=40, ks=40, alias=0)
+@example(kind=0, nw=6, j0=3, nj=19, nk=2, at=500, off=5, ws=-40, ks=3, alias=0)
+@example(kind=0, nw=5, j0=0, nj=32, nk=2, at=0, off=600, ws=32, ks=1, alias=1)
+@example(kind=1, nw=9, j0=0, nj=0, nk=3, at=0, off=0, ws=12, ks=12, alias=0)
+@example(kind=1, nw=7, j0=0, nj=0, nk=4, at=100, off=400, ws=-13, ks=2, alias=1)
+@example(kind=0, nw=8, j0=0, nj=20, nk=3, at=0, off=0, ws=10, ks=5, alias=0)
+def test_generated_tiled_nests_match_the_interpreter(nest_modules, jit_for_setting, kind, nw, j0, nj, nk, at,
+                                                     off, ws, ks, alias):
+    """`dst[at + w * ws + j] = dst[at + w * ws + j] * 0.5 + src[off + w * 2 + k * ks + j]` with j
+    in [j0, nj) known only at run time (kind 0: tiles of 16 columns, the last one moved back to end
+    at the row's end) or j < 12 (kind 1: tiles of 8, overlapping), w blocked 4 at a time, rows
+    overlapping (|ws| below the row's length) or reversed, src the same buffer or another one, in
+    bounds or not: same hash of dst, or the same error."""
+    args = (kind, nw, j0, nj, nk, at, off, ws, ks, alias)
+    assert _outcome(jit_for_setting, "run_tiles", args) == _outcome(nest_modules[0], "run_tiles", args)
+
+
+@pytest.mark.parametrize("kind,nj,tiles", [(0, 37, "4 x 16"), (0, 12, None), (1, 0, "4 x 8")])
+@pytest.mark.parametrize("off", [(), ("tile",)], ids=["tile", "no-tile"])
+def test_trace_says_when_a_nest_runs_in_tiles(kind, nj, tiles, off, monkeypatch):
+    """A blocked nest whose rows are known only at run time, or 12 long, runs in register tiles
+    (a row shorter than 16 columns at run time falls back to the nest interchanged alone);
+    with `tile` off it is not blocked, or (12) blocked in whole rows."""
+    monkeypatch.setattr(switches, "DISABLED", frozenset(off))
+    path = compile_mlir((PROGRAMS / "nest.mlir").read_text(), ["--compile-mode=vm"])
+    inputs = [str(i) for i in (kind, 9, 0, nj, 3, 0, 0, 40, 40, 0)]
+    stdout, report = _run_traced(path, "run_tiles", inputs)
+    assert stdout == run_iree(path, "run_tiles", inputs)[1]
+    entered = [x for x in report if "loop nest at" in x and "entries optimized" in x
+               and "0 entries optimized, 0 fell back" not in x]
+    tiled = [x for x in report if "tiles of" in x]
+    if off:
+        assert not tiled
+    elif tiles is None:
+        assert any("0 entries optimized, 1 fell back" in x for x in entered), report
+    else:
+        assert any(f"tiles of {tiles}" in x for x in tiled), report
+        assert _counts(report, [x for x in tiled if f"tiles of {tiles}" in x][0]).startswith(
+            "1 entries optimized, 0 fell back"), report

@@ -571,7 +571,7 @@ def module_header(*imports: str) -> str:
         *imports,
         "from vmvxjit.kernels.views import ix",
         f"from vmvxjit.vm.jit.helpers import ({', '.join(HELPER_NAMES)})",
-        "from vmvxjit.native.numba_intrinsics import stack_array, voidptr",
+        "from vmvxjit.native.numba_intrinsics import stack_array, vector_range, voidptr",
         "", ""])
 
 

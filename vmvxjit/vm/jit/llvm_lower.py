@@ -3,7 +3,8 @@
 Region code is a small language: int64/uint64/float32/float64/bool locals
 whose type is fixed by their first assignment, 1-d arrays (the region's
 int64/float64 argument arrays, `carray` views of buffers, `stack_array`s),
-`if`/`while`/`for ... in range(...)` with `break`/`continue`, the
+`if`/`while`/`for ... in range(...)` with `break`/`continue` (`vector_range(n)`:
+a loop of `n` iterations LLVM vectorizes at width `n` and never unrolls), the
 primitives of llvm_builtins.py, and calls of the functions defined in the
 same source or in helpers.py (helper_library.py). Each construct keeps its
 Numba meaning (wrapping int64 arithmetic, Python's floor `//` and `%`,
@@ -326,10 +327,17 @@ class _FunctionLowering:
     def for_(self, s: ast.For) -> None:
         call = s.iter
         if (s.orelse or not isinstance(s.target, ast.Name) or not isinstance(call, ast.Call)
-                or not isinstance(call.func, ast.Name) or call.func.id != "range"):
+                or not isinstance(call.func, ast.Name) or call.func.id not in ("range", "vector_range")):
             raise Unsupported("for loops other than `for name in range(...)`")
         b = self.builder
         args = [convert(b, self.expr(a), I64) for a in call.args]
+        loop = ""
+        if call.func.id == "vector_range":
+            if len(args) != 1 or not isinstance(args[0], ir.Constant):
+                raise Unsupported("vector_range takes one literal count")
+            loop = self.module.loop_metadata(
+                '!"llvm.loop.unroll.disable"', f'!"llvm.loop.vectorize.width", i32 {args[0].constant}',
+                '!"llvm.loop.vectorize.predicate.enable", i1 true')
         if len(args) == 1:
             args.insert(0, ir.Constant(_I64, 0))
         start, stop = args[0], args[1]
@@ -349,7 +357,7 @@ class _FunctionLowering:
         self.loop_body(s.body, latch, after)
         b.position_at_end(latch)
         b.store(b.add(b.load(counter), step), counter)
-        b.branch(head)
+        b.branch(head, loop)
         b.position_at_end(after)
 
     # expressions ---------------------------------------------------------------------------

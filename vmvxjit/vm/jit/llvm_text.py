@@ -188,9 +188,19 @@ class Module:
     def __init__(self, name: str = ""):
         self.name = name
         self.globals: dict = {}
+        self.metadata: list = []      # lines `!N = ...`
+
+    def loop_metadata(self, *properties: str) -> str:
+        """A new distinct loop ID (`!llvm.loop`) with `properties` (metadata tuples' text)."""
+        ids = [len(self.metadata) + 1 + k for k in range(len(properties))]
+        self.metadata += [f"!{n} = !{{{p}}}" for n, p in zip(ids, properties)]
+        self.metadata.append(f"!{len(self.metadata) + 1} = distinct !{{!{len(self.metadata) + 1}"
+                             + "".join(f", !{n}" for n in ids) + "}")
+        return f"!{len(self.metadata)}"
 
     def __str__(self) -> str:
-        return "\n\n".join(str(f) for f in self.globals.values()) + "\n"
+        return "\n\n".join(str(f) for f in self.globals.values()) + "\n" + "".join(
+            line + "\n" for line in self.metadata)
 
 
 _ICMP = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -317,8 +327,9 @@ class IRBuilder:
         self.block.lines.append(line)
         self.block.is_terminated = True
 
-    def branch(self, target: Block) -> None:
-        self._terminate(f"  br label %{target.name}")
+    def branch(self, target: Block, loop: str = "") -> None:
+        """`loop`: the loop ID (Module.loop_metadata) when this is a loop's latch."""
+        self._terminate(f"  br label %{target.name}" + (f", !llvm.loop {loop}" if loop else ""))
 
     def cbranch(self, cond: Value, then: Block, other: Block) -> None:
         self._terminate(f"  br i1 {cond.ref}, label %{then.name}, label %{other.name}")

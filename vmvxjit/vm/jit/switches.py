@@ -24,7 +24,12 @@ turns off single transformations:
 * `shared`: an element kept in a register may be in a buffer the loop also
   reads elsewhere, at indices whose ranges are checked at entry to be
   disjoint from it (convolutions that read and write one concatenation
-  buffer, as SqueezeNet's fire modules).
+  buffer, as SqueezeNet's fire modules);
+* `tile`: a blocked nest whose moved loop's range is known only at run time, or
+  is not a multiple of 8, runs in tiles of block_code.WIDTH columns kept in
+  vector registers over the whole reduction (VGG's 64-wide tiles, ZFNet's rows
+  of 12 and 25; before, such rows were left in memory or in masked vectors
+  stored and reloaded on every step of the reduction).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from __future__ import annotations
 import os
 
 NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm",
-         "strided", "shared", "entry-constants")
+         "strided", "shared", "entry-constants", "tile")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 

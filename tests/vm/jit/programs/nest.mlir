@@ -218,6 +218,104 @@ vm.module @nest {
     vm.return
   }
   // Fills a buffer of n f32 with distinct values.
+  // for w < nw: for j in [j0, %nj): for k < nk:
+  //   dst[at + w * ws + j] = dst[at + w * ws + j] * 0.5 + src[off + w * 2 + k * ks + j]
+  // (j moved innermost; w blocked 4 at a time in tiles of 16 columns: `tile`).
+  vm.func private @tiles(%dst: !vm.buffer, %src: !vm.buffer, %nw: i64, %j0: i64, %nj: i64, %nk: i64,
+                         %at: i64, %off: i64, %ws: i64, %ks: i64) attributes {inlining_policy = #util.inline.never} {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    %c2 = vm.const.i64 2
+    %c12 = vm.const.i64 12
+    %half = vm.const.f32 0.5
+    vm.br ^whead(%c0 : i64)
+  ^whead(%w: i64):
+    %wmore = vm.cmp.lt.i64.s %w, %nw : i64
+    vm.cond_br %wmore, ^wpre, ^done
+  ^wpre:
+    %wr = vm.mul.i64 %w, %ws : i64
+    %row = vm.add.i64 %at, %wr : i64
+    %w2 = vm.mul.i64 %w, %c2 : i64
+    %base = vm.add.i64 %off, %w2 : i64
+    vm.br ^jhead(%j0 : i64)
+  ^jhead(%j: i64):
+    %jmore = vm.cmp.lt.i64.s %j, %nj : i64
+    vm.cond_br %jmore, ^jpre, ^wlatch
+  ^jpre:
+    %idx = vm.add.i64 %row, %j : i64
+    vm.br ^khead(%c0 : i64)
+  ^khead(%k: i64):
+    %kmore = vm.cmp.lt.i64.s %k, %nk : i64
+    vm.cond_br %kmore, ^kbody, ^jlatch
+  ^kbody:
+    %v = vm.buffer.load.f32 %dst[%idx] : !vm.buffer -> f32
+    %kk = vm.mul.i64 %k, %ks : i64
+    %sk = vm.add.i64 %base, %kk : i64
+    %si = vm.add.i64 %sk, %j : i64
+    %s = vm.buffer.load.f32 %src[%si] : !vm.buffer -> f32
+    %vh = vm.mul.f32 %v, %half : f32
+    %u = vm.add.f32 %vh, %s : f32
+    vm.buffer.store.f32 %u, %dst[%idx] : f32 -> !vm.buffer
+    %k1 = vm.add.i64 %k, %c1 : i64
+    vm.br ^khead(%k1 : i64)
+  ^jlatch:
+    %j1 = vm.add.i64 %j, %c1 : i64
+    vm.br ^jhead(%j1 : i64)
+  ^wlatch:
+    %w1 = vm.add.i64 %w, %c1 : i64
+    vm.br ^whead(%w1 : i64)
+  ^done:
+    vm.return
+  }
+  // for w < nw: for j in [j0, %c12): for k < nk:
+  //   dst[at + w * ws + j] = dst[at + w * ws + j] * 0.5 + src[off + w * 2 + k * ks + j]
+  // (j moved innermost; w blocked 4 at a time in tiles of 8 (rows of 12) columns: `tile`).
+  vm.func private @tiles12(%dst: !vm.buffer, %src: !vm.buffer, %nw: i64, %j0: i64, %nj: i64, %nk: i64,
+                         %at: i64, %off: i64, %ws: i64, %ks: i64) attributes {inlining_policy = #util.inline.never} {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    %c2 = vm.const.i64 2
+    %c12 = vm.const.i64 12
+    %half = vm.const.f32 0.5
+    vm.br ^whead(%c0 : i64)
+  ^whead(%w: i64):
+    %wmore = vm.cmp.lt.i64.s %w, %nw : i64
+    vm.cond_br %wmore, ^wpre, ^done
+  ^wpre:
+    %wr = vm.mul.i64 %w, %ws : i64
+    %row = vm.add.i64 %at, %wr : i64
+    %w2 = vm.mul.i64 %w, %c2 : i64
+    %base = vm.add.i64 %off, %w2 : i64
+    vm.br ^jhead(%c0 : i64)
+  ^jhead(%j: i64):
+    %jmore = vm.cmp.lt.i64.s %j, %c12 : i64
+    vm.cond_br %jmore, ^jpre, ^wlatch
+  ^jpre:
+    %idx = vm.add.i64 %row, %j : i64
+    vm.br ^khead(%c0 : i64)
+  ^khead(%k: i64):
+    %kmore = vm.cmp.lt.i64.s %k, %nk : i64
+    vm.cond_br %kmore, ^kbody, ^jlatch
+  ^kbody:
+    %v = vm.buffer.load.f32 %dst[%idx] : !vm.buffer -> f32
+    %kk = vm.mul.i64 %k, %ks : i64
+    %sk = vm.add.i64 %base, %kk : i64
+    %si = vm.add.i64 %sk, %j : i64
+    %s = vm.buffer.load.f32 %src[%si] : !vm.buffer -> f32
+    %vh = vm.mul.f32 %v, %half : f32
+    %u = vm.add.f32 %vh, %s : f32
+    vm.buffer.store.f32 %u, %dst[%idx] : f32 -> !vm.buffer
+    %k1 = vm.add.i64 %k, %c1 : i64
+    vm.br ^khead(%k1 : i64)
+  ^jlatch:
+    %j1 = vm.add.i64 %j, %c1 : i64
+    vm.br ^jhead(%j1 : i64)
+  ^wlatch:
+    %w1 = vm.add.i64 %w, %c1 : i64
+    vm.br ^whead(%w1 : i64)
+  ^done:
+    vm.return
+  }
   vm.func private @fill(%buf: !vm.buffer, %n: i64, %seed: i32) {
     %c0 = vm.const.i64 0
     %c1 = vm.const.i64 1
@@ -326,6 +424,42 @@ vm.module @nest {
     vm.call @blocks(%dst, %src, %nj64, %nk64, %at64, %off64, %ws64, %ks64)
         : (!vm.buffer, !vm.buffer, i64, i64, i64, i64, i64, i64) -> ()
     %h = vm.call @hash(%dst, %c256) : (!vm.buffer, i64) -> i32
+    vm.return %h : i32
+  }
+  vm.export @run_tiles
+  // @tiles (kind 0: j in [j0, nj)) or @tiles12 (kind 1: j < 12) on dst and src = dst (alias != 0)
+  // or another 1024-element buffer; returns dst's hash.
+  vm.func @run_tiles(%kind: i32, %nw: i32, %j0: i32, %nj: i32, %nk: i32, %at: i32, %off: i32, %ws: i32,
+                     %ks: i32, %alias: i32) -> i32 {
+    %c1024 = vm.const.i64 1024
+    %bytes = vm.const.i64 4096
+    %a16 = vm.const.i32 16
+    %s1 = vm.const.i32 1
+    %s2 = vm.const.i32 -300
+    %dst = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    %other = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    vm.call @fill(%dst, %c1024, %s1) : (!vm.buffer, i64, i32) -> ()
+    vm.call @fill(%other, %c1024, %s2) : (!vm.buffer, i64, i32) -> ()
+    %src = vm.select.ref %alias, %dst, %other : !vm.buffer
+    %nw64 = vm.ext.i32.i64.s %nw : i32 -> i64
+    %j064 = vm.ext.i32.i64.s %j0 : i32 -> i64
+    %nj64 = vm.ext.i32.i64.s %nj : i32 -> i64
+    %nk64 = vm.ext.i32.i64.s %nk : i32 -> i64
+    %at64 = vm.ext.i32.i64.s %at : i32 -> i64
+    %off64 = vm.ext.i32.i64.s %off : i32 -> i64
+    %ws64 = vm.ext.i32.i64.s %ws : i32 -> i64
+    %ks64 = vm.ext.i32.i64.s %ks : i32 -> i64
+    vm.cond_br %kind, ^twelve, ^any
+  ^any:
+    vm.call @tiles(%dst, %src, %nw64, %j064, %nj64, %nk64, %at64, %off64, %ws64, %ks64)
+        : (!vm.buffer, !vm.buffer, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+    vm.br ^done
+  ^twelve:
+    vm.call @tiles12(%dst, %src, %nw64, %j064, %nj64, %nk64, %at64, %off64, %ws64, %ks64)
+        : (!vm.buffer, !vm.buffer, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+    vm.br ^done
+  ^done:
+    %h = vm.call @hash(%dst, %c1024) : (!vm.buffer, i64) -> i32
     vm.return %h : i32
   }
   vm.export @spans
