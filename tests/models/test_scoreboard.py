@@ -1,6 +1,9 @@
 """The scoreboard's measures of the loop optimizer (issue: loop optimizer on real models):
 FLOPs per model, the machine's mul+add peak, and the warm time in nests left alone."""
 
+import statistics
+from types import SimpleNamespace
+
 import pytest
 
 from tools.models import catalog, flops, peak, scoreboard, warm
@@ -64,3 +67,22 @@ def test_scoreboard_shows_gflops_onnxruntime_and_shares(monkeypatch):
     assert "| 8.0 | 10 ms |" in row and "90% / 1% / 25%" in row
     assert "120 GFLOP/s" in page
     assert row.count("|") == page.splitlines()[page.splitlines().index(row) - 1].count("|")
+
+
+def test_warm_time_is_the_median_of_calls_that_started_with_no_recompile_pending():
+    """O3 recompiles land while the first calls run: only the calls after them count, unless
+    the budget ran out first (then the later half of the calls after the first)."""
+    seconds = [3.0, 0.9, 0.8, 0.2, 0.1, 0.1, 0.3]
+    assert warm.warm_seconds(seconds, [False, False, False, True, True, True, True]) == pytest.approx(0.15)
+    assert warm.warm_seconds(seconds, [False] * 7) == statistics.median([0.1, 0.1, 0.3])
+
+
+def test_recompiles_pending_counts_regions_whose_optimized_compile_has_not_been_taken_up():
+    from vmvxjit.vm.jit.stats import JitStats
+
+    stats = JitStats()
+    pending, taken, uncompiled = (SimpleNamespace(compiled=SimpleNamespace(upgrade=u), python_seconds=0)
+                                  for u in (object(), None, None))
+    uncompiled.compiled = None
+    stats.regions += [pending, taken, uncompiled]
+    assert stats.as_dict()["recompiles_pending"] == 1

@@ -66,7 +66,8 @@ def measure(built: Built, prepared: Prepared, out_dir: Path, timeout: float) -> 
             report = json.loads(result.stdout.strip().splitlines()[-1])
             seconds = report["seconds"]
             measured["warm"].update(outputs=outputs, first=seconds[0],
-                                    seconds=warm.warm_seconds(seconds), calls=len(seconds) - 1,
+                                    seconds=warm.warm_seconds(seconds, report["steady"]),
+                                    calls=len(seconds) - 1,
                                     compiled_share=report["compiled_share"],
                                     python_share=report["python_share"],
                                     left_alone_share=report["left_alone_share"])

@@ -3,12 +3,13 @@ a subprocess so that a time limit can kill it).
 
     python -m tools.models.warm MODULE FUNCTION --input IN.npy ... --output OUT.npy ... [--calls N]
 
-Calls the function up to N times (stopping once BUDGET_S has passed after the second call),
-writes the last call's results and prints {"seconds": [per call], "compiled_share": …,
-"python_share": …, "left_alone_share": …} as JSON on stdout; the first call includes loading or
-compiling code, the median of the later half of the others is the warm time (`warm_seconds`:
-`auto` recompiles hot regions at O3 on a worker while the first calls run, so a steady call
-comes after a few); the shares are the last call's time in compiled code, in loop regions run
+Calls the function at least N times and on until STEADY_CALLS calls in a row started with no
+region's O3 recompile pending (`auto` recompiles regions at O3 on a worker while the first calls
+run: Module.jit_stats()["recompiles_pending"]), stopping once BUDGET_S has passed after the
+second call; writes the last call's results and prints {"seconds": [per call], "steady": [per
+call, whether it started with nothing pending], "compiled_share": …, "python_share": …,
+"left_alone_share": …} as JSON on stdout. The first call includes loading or compiling code;
+the warm time is the median of the steady calls (`warm_seconds`); the shares are the last call's time in compiled code, in loop regions run
 as Python, and in compiled regions holding a loop nest the optimizer left alone (`--trace`'s "not interchanged"; a region may hold transformed nests too, so
 this bounds the time in untransformed nests from above) (Module.jit_stats), as fractions of that
 call.
@@ -25,6 +26,7 @@ import time
 import numpy as np
 
 BUDGET_S = 60.0
+STEADY_CALLS = 5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,10 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     module = vmvxjit.load(args.module)
     function = module[args.function]
     inputs = [np.load(path) for path in args.input]
-    seconds = []
+    seconds, steady = [], []
     start = time.perf_counter()
-    while len(seconds) < max(args.calls, 2):
+    while len(seconds) < max(args.calls, 2) or not all(steady[-STEADY_CALLS:]):
         stats = module.jit_stats()
+        steady.append(len(seconds) > 0 and stats["recompiles_pending"] == 0)
         before = time.perf_counter()
         results = function(*inputs)
         seconds.append(time.perf_counter() - before)
@@ -53,15 +56,17 @@ def main(argv: list[str] | None = None) -> int:
     results = results if isinstance(results, tuple) else (results,)
     for path, value in zip(args.output, results):
         np.save(path, np.array(value))
-    sys.stdout.write(json.dumps({"seconds": seconds, **shares}) + "\n")
+    sys.stdout.write(json.dumps({"seconds": seconds, "steady": steady, **shares}) + "\n")
     return 0
 
 
-def warm_seconds(seconds: list) -> float:
-    """The steady call time of calls `seconds` (the first included): the median of the
-    later half of the calls after the first."""
+def warm_seconds(seconds: list, steady: list) -> float:
+    """The steady call time of calls `seconds` (the first included): the median of the calls
+    that started with no recompile pending, or, when the budget ran out before any did, of
+    the later half of the calls after the first."""
+    settled = [s for s, ok in zip(seconds, steady) if ok]
     later = seconds[1:]
-    return statistics.median(later[len(later) // 2:])
+    return statistics.median(settled or later[len(later) // 2:])
 
 
 LEFT_ALONE = "not interchanged"     # the note of a loop nest the optimizer left as it was

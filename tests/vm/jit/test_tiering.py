@@ -206,3 +206,24 @@ def test_a_region_that_ran_long_is_marked_for_its_optimized_compile(tmp_path, mo
     assert not llvm_backend.optimized_wanted(source)
     llvm_backend.want_optimized(source)
     assert llvm_backend.optimized_wanted(source)
+
+
+def test_a_second_call_starts_the_optimized_compile_of_a_region_that_ran_a_while(tmp_path, monkeypatch):
+    """Quick code has no loop vectorizer: a function called again is a warm workload, so its
+    regions that ran a millisecond recompile at O3 when a second call enters them, not only
+    after TIER_UP_S in all. (This region compiles at its function's second call.)"""
+    from vmvxjit.vm.jit import tiering
+
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(tiering, "TIER_UP_S", 1e9)
+    monkeypatch.setattr(tiering, "TIER_UP_AGAIN_S", 0.0)
+    path = compile_mlir(MATMUL.format(m=24, k=24, n=24), STATIC)
+    a, b = np.ones((24, 24), np.float32), np.full((24, 24), 0.5, np.float32)
+    module = vmvxjit.load(path, host_functions=False)
+    expected = [module.mm(a, b) for _ in range(2)][0]
+    policy, = module._program.context.jit_stats.regions
+    assert policy.compiled.run_time[2] == 1 and policy.compiled.upgrade is None  # one call in quick code
+    module.mm(a, b)                                  # a second call enters it: the recompile starts
+    background.result(policy.compiled.upgrade)
+    np.testing.assert_array_equal(module.mm(a, b), expected)     # and the next call runs it
+    assert [c["llvm_level"] for c in module.jit_stats()["compiled"]] == [3]

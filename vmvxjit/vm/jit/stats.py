@@ -108,6 +108,8 @@ class JitStats:
                                "seconds": r.python_seconds, "why": r.why_python()}
                               for r in self.regions if r.python_seconds > 0],
             "not_compiled": [{"function": n, "why": w} for n, w in self.failed],
+            "recompiles_pending": sum(1 for r in self.regions
+                                      if r.compiled is not None and r.compiled.upgrade is not None),
             "parallel_dispatches": {export: {"runs": runs, "threads": parts}
                                     for export, (runs, parts) in self.parallel.items()},
             "host_functions": dict(self.host_functions),
