@@ -16,7 +16,7 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
-from vmvxjit.loaders import executable
+from vmvxjit.native import workers as worker_threads
 from vmvxjit.vm.jit import tiering
 
 THREADS, CALLS = 8, 20
@@ -62,7 +62,7 @@ def eager(monkeypatch):
     while other threads' calls run."""
     monkeypatch.setattr(tiering, "AUTO_THRESHOLD", 50)
     monkeypatch.setattr(tiering, "MIN_VISITS_PER_FRAME", 1)
-    monkeypatch.setattr(executable, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(worker_threads, "PARALLEL_ABOVE_S", 0.0)
 
 
 @pytest.mark.parametrize("flags, tier, in_parts", CASES)

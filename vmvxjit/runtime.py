@@ -84,7 +84,7 @@ class Program:
 
     def __init__(self, source, **options):
         check_options(options)
-        from vmvxjit.loaders.workers import resolve
+        from vmvxjit.native.workers import resolve
         options = {**options, "threads": resolve(options.get("threads"))}
         allocations = AllocationLimit.resolve(options.get("max_allocation"))
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)

@@ -40,6 +40,6 @@ def with_threads(params: list) -> list:
 def split_dispatches(threads: int, monkeypatch) -> None:
     """With several threads, every dispatch with several workgroups runs in parts."""
     if threads > 1:
-        from vmvxjit.loaders import executable
+        from vmvxjit.native import workers
 
-        monkeypatch.setattr(executable, "PARALLEL_ABOVE_S", 0.0)
+        monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)

@@ -19,6 +19,9 @@ import os
 from vmvxjit.errors import InvalidArgumentError
 
 ENV = "VMVXJIT_THREADS"
+# Work runs on several threads unless its last run took less than this: handing a part
+# to a worker costs tens of microseconds.
+PARALLEL_ABOVE_S = 0.0005
 SUCCEEDED = (0, 0, 0, 0)     # a part's outcome when every workgroup of its box succeeded
 _POOL: list = []
 # A forked child has none of its parent's threads: it makes its own workers.
