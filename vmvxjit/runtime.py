@@ -93,7 +93,9 @@ class Program:
         from vmvxjit.hal_inline.memory_pool import MemoryPool
         self.memory = MemoryPool(allocations, self.native_code)
         options["memory"] = self.memory
-        self.context = Context(jit=JitTier.resolve(options.get("tier")), allocations=allocations)
+        jit = JitTier.resolve(options.get("tier"))
+        jit.stats.threads = options["threads"]
+        self.context = Context(jit=jit, allocations=allocations)
         missing = missing_modules(module.dependencies)
         if missing:
             raise missing_module_error(missing[0])

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ELEMENTS
-from vmvxjit.vm.jit import helper_library
+from vmvxjit.vm.jit import helper_library, parallel_code
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
 from vmvxjit.vm.jit.jam import jammed_nest
@@ -70,6 +70,7 @@ class RegionCode:
     fault_pcs: list         # bytecode offset per fault site number (the `err[1]` the code reports)
     reordered_nests: int = 0    # nests run reordered (interchanged, jammed, blocked): vector code
     prelude: str = ""       # the compiled callees' functions, defined before the region's
+    parallel: list = ()         # parallel_loops.ParallelLoop of its loops that may run in chunks
 
 
 class RegionEmitter:
@@ -120,7 +121,10 @@ class RegionEmitter:
         # in the bytecode get the same text, hence one compile (the cache keys on it).
         self.fault_pcs: list | None = None
         self.tags = 0
+        self.block_pc = None     # the block whose arm is being emitted
         self._collect()
+        for slot in parallel_code.registers(region.parallel):
+            self._use(slot, "i64")
 
     # register variants --------------------------------------------------------
 
@@ -375,11 +379,17 @@ class RegionEmitter:
         """Lines branching to block `target` with register copies `pairs`, or
         leaving the region there when `target` is not one of its blocks."""
         lines = self.remap(pairs)
+        if self.region.parallel:
+            lines += parallel_code.edge(self, self.block_pc, target)
         if target in self.block_ids:
             return lines + [f"bb = {self.block_ids[target]}", "continue"]
+        return lines + [f"ex = {self.exit_index(target)}", "break"]
+
+    def exit_index(self, target: int) -> int:
+        """The exit number of leaving the region for block `target`."""
         if target not in self.exits:
             self.exits.append(target)
-        return lines + [f"ex = {self.exits.index(target)}", "break"]
+        return self.exits.index(target)
 
     def terminator(self, instr) -> list:
         m = instr.op.mnemonic
@@ -406,6 +416,7 @@ class RegionEmitter:
         ids = {b.pc: i for i, b in enumerate(blocks)}
         body, notes = [], []
         for i, block in enumerate(blocks):
+            self.block_pc = block.pc
             body.append(f"{'if' if i == 0 else 'elif'} bb == {i}:")
             block_lines = []
             nest, reason = find_nest(block, blocks, plans, self.region.live, consts)
@@ -473,9 +484,12 @@ def generate(region: Region, name: str) -> RegionCode:
     lines.append("    return ex")
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
+    notes += [f"loop at {loop.header:08X}: iterations may run in parallel chunks (their byte ranges "
+              f"checked at entry)" for loop in region.parallel]
+    notes += [f"loop at {pc:08X}: iterations run one after another ({why})" for pc, why in region.serial_loops.items()]
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
                       gen.variants, entry_ids, gen.exits, notes, gen.sites, gen.fault_pcs,
-                      gen.reordered_nests)
+                      gen.reordered_nests, parallel=region.parallel)
 
 
 def _written_out(gen: RegionEmitter) -> set:

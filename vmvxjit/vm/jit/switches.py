@@ -24,7 +24,9 @@ turns off single transformations:
 * `shared`: an element kept in a register may be in a buffer the loop also
   reads elsewhere, at indices whose ranges are checked at entry to be
   disjoint from it (convolutions that read and write one concatenation
-  buffer, as SqueezeNet's fire modules).
+  buffer, as SqueezeNet's fire modules);
+* `parallel`: an outer loop whose iterations are shown independent runs them in
+  chunks on several threads (parallel_loops.py, parallel_run.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from __future__ import annotations
 import os
 
 NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm",
-         "strided", "shared", "entry-constants")
+         "strided", "shared", "entry-constants", "parallel")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 

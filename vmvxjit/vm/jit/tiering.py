@@ -62,6 +62,18 @@ class _Frame:
         self.lens[:n_buffers] = [b.data.shape[0] for b in buffers]
         self.mut[:n_buffers] = [1 if b.mutable else 0 for b in buffers]
 
+    def copy_inputs(self, other: "_Frame") -> None:
+        """Takes `other`'s registers and buffers (a chunk of a parallel loop, parallel_run.py)."""
+        for mine, theirs in zip((self.ri, self.rf, self.tags, self.addrs, self.lens, self.mut),
+                                (other.ri, other.rf, other.tags, other.addrs, other.lens, other.mut)):
+            ctypes.memmove(mine, theirs, ctypes.sizeof(theirs))
+
+    def copy_outputs(self, other: "_Frame") -> None:
+        """Takes the registers and fault record `other` left."""
+        for mine, theirs in ((self.ri, other.ri), (self.rf, other.rf), (self.tags, other.tags)):
+            ctypes.memmove(mine, theirs, ctypes.sizeof(theirs))
+        self.err[:] = other.err
+
     def run(self, fn, entry_id: int) -> int:
         call = getattr(fn, "call", None)
         if call is not None:
@@ -77,13 +89,19 @@ class CompiledRegion:
     """A region's compiled function plus the glue to run it on a frame."""
 
     def __init__(self, code: codegen.RegionCode, fn, block_targets: dict, stats: JitStats,
-                 location):
+                 location, buffer_registers: list = (), label: str = ""):
         self.code = code
         self.location = location      # (function ordinal, pc) -> frame text, for callee frames
         self.fn = fn
         self.stats = stats
         self.exit_steps = [block_targets[pc] for pc in code.exits]
         self.int_slots = [s for s, _ in code.int_vars]
+        self.parallel = None          # parallel_run.ParallelLoops of its loops that may run in chunks
+        if code.parallel:
+            from vmvxjit.vm.jit.parallel_run import ParallelLoops
+
+            self.parallel = ParallelLoops(code, list(buffer_registers), label)
+            self.parallel.serial_slots(self.int_slots)
         self.float_slots = [s for s, _ in code.float_vars]
         self.written_int = [(i, s) for i, (s, _) in enumerate(code.int_vars) if s in code.written]
         self.written_float = [(i, s) for i, (s, _) in enumerate(code.float_vars) if s in code.written]
@@ -104,16 +122,19 @@ class CompiledRegion:
         buffers = [refs[r] for r in buffer_registers]
         if any(b.__class__ is not VmBuffer for b in buffers):
             return None
-        try:
-            frame = self.idle_frames.pop()
-        except IndexError:     # every frame made so far is in use, on other threads
-            frame = _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
-                           len(buffers), self.counts)
+        frame = self.take_frame(len(buffers))
         frame.fill([v if v.__class__ is int else 0 for v in (regs[s] for s in self.int_slots)],
                    [v if v.__class__ is float else 0.0 for v in (regs[s] for s in self.float_slots)],
                    [self._tag(regs[s], s) for s in self.code.multi_slots], buffers)
         start = time.perf_counter()
-        status = frame.run(self.fn, entry_id)
+        try:
+            if self.parallel is None:
+                status = frame.run(self.fn, entry_id)
+            else:
+                status = self.parallel.run(self, frame, entry_id, buffers, self.stats.threads)
+        except BaseException:      # a worker's exception (run_parts): the frame is free again
+            self.idle_frames.append(frame)
+            raise
         seconds = time.perf_counter() - start
         self.stats.compiled_seconds += seconds
         self.stats.entries += 1
@@ -130,6 +151,14 @@ class CompiledRegion:
         finally:
             self.idle_frames.append(frame)
         return self.exit_steps[status]
+
+    def take_frame(self, n_buffers: int) -> _Frame:
+        """A frame no entry is using."""
+        try:
+            return self.idle_frames.pop()
+        except IndexError:     # every frame made so far is in use, on other threads
+            return _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
+                          n_buffers, self.counts)
 
     def _swap(self, upgrade) -> None:
         """Continues in the optimized compile `upgrade` of the same code (same layout and
@@ -255,8 +284,9 @@ class _RegionTier:
     ~100x faster."""
 
     def __init__(self, function_name: str, code: codegen.RegionCode, block_targets: dict,
-                 state, tier: str):
+                 state, tier: str, buffer_registers: list):
         self.function_name, self.code, self.block_targets = function_name, code, block_targets
+        self.buffer_registers = buffer_registers
         self.stats, self.location, self.tier = state.jit_stats, state.module.location, tier
         self.source = codegen.MODULE_HEADER + code.prelude + codegen.NJIT + code.source
         self.visits = 0
@@ -371,7 +401,8 @@ class _RegionTier:
             self.stats.failed.append((self.function_name,
                                       f"{type(fn).__name__}: {str(fn).splitlines()[0][:200]}"))
             return None
-        self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location)
+        self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location,
+                                       self.buffer_registers, self.function_name)
         self.compiled.run_time[2] = self.speed
         if self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
             self.compiled.tier_up = self._tier_up
@@ -414,7 +445,7 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
     upgrades = []
     for order, plan in enumerate(planned):
         code = plan.code
-        policy = _RegionTier(function.name, code, block_targets, state, tier)
+        policy = _RegionTier(function.name, code, block_targets, state, tier, plan.buffer_registers)
         if policy.compile_ahead(plan.interpreted_seconds, order):
             upgrades.append(policy)
         python_loop: list = []

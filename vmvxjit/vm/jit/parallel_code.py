@@ -1,0 +1,38 @@
+"""The lines region code runs on the edges of a loop whose iterations may run in chunks
+(parallel_loops.py), by the value of the loop's `mode` register:
+
+* SERIAL: none of them matter, the loop runs as it always did;
+* ENTER (the region may run the loop in chunks): arriving at the loop from before it,
+  the region leaves at the loop header (an exit to it), its registers handed back, so
+  that parallel_run.py can run the chunks and then enter the region again where the loop
+  exits;
+* CHUNK (the region is running one chunk, entered at the header): leaving the loop, the
+  region leaves (an exit to the block after it) instead of going on.
+
+Every way into the loop from before it first sets the chunk register (what the header
+compares the counter with) to the loop's bound, so the loop runs whole unless a chunk
+sets it.
+"""
+
+from __future__ import annotations
+
+from vmvxjit.vm.jit.spelling import var
+
+SERIAL, ENTER, CHUNK = 0, 1, 2
+
+
+def registers(loops: list) -> set:
+    """The registers the lines read or write beyond the loops' own."""
+    return {r for loop in loops for r in (loop.chunk, loop.mode, loop.bound)}
+
+
+def edge(gen, source: int, target: int) -> list:
+    """The lines on the branch from block `source` to block `target` (before it is
+    taken, its remaps done) of a region emitter `gen`."""
+    for loop in gen.region.parallel:
+        if target == loop.header and source not in loop.blocks:
+            return [f"{var(loop.chunk, 'i64')} = {var(loop.bound, 'i64')}",
+                    f"if {var(loop.mode, 'i64')} == {ENTER}: ex = {gen.exit_index(target)}; break"]
+        if source == loop.header and target == loop.exit and target in gen.block_ids:
+            return [f"if {var(loop.mode, 'i64')} == {CHUNK}: ex = {gen.exit_index(target)}; break"]
+    return []
