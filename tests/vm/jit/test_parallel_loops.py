@@ -38,11 +38,9 @@ VERDICTS = [("rows", None), ("tiles", None), ("carried", "an iteration reads"),
 
 
 @pytest.fixture
-def chunked(monkeypatch, tmp_path):
-    """Every loop that qualifies, however little work it has, runs in chunks from its first
-    run; plans and machine code go to a fresh cache (they differ from the default's)."""
-    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(parallel_loops, "MIN_WORK", 0)
+def chunked(monkeypatch):
+    """Every loop that qualifies, however little work it has, runs in chunks from its first run."""
+    monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
 
 

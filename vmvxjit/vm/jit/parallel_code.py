@@ -16,6 +16,7 @@ sets it.
 
 from __future__ import annotations
 
+from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.jit.spelling import var
 
 SERIAL, ENTER, CHUNK = 0, 1, 2
@@ -23,7 +24,7 @@ SERIAL, ENTER, CHUNK = 0, 1, 2
 
 def registers(loops: list) -> set:
     """The registers the lines read or write beyond the loops' own."""
-    return {r for loop in loops for r in (loop.chunk, loop.mode, loop.bound)}
+    return {CHUNK_REGISTER, MODE, *(loop.bound for loop in loops)} if loops else set()
 
 
 def edge(gen, source: int, target: int) -> list:
@@ -31,8 +32,8 @@ def edge(gen, source: int, target: int) -> list:
     taken, its remaps done) of a region emitter `gen`."""
     for loop in gen.region.parallel:
         if target == loop.header and source not in loop.blocks:
-            return [f"{var(loop.chunk, 'i64')} = {var(loop.bound, 'i64')}",
-                    f"if {var(loop.mode, 'i64')} == {ENTER}: ex = {gen.exit_index(target)}; break"]
+            return [f"{var(CHUNK_REGISTER, 'i64')} = {var(loop.bound, 'i64')}",
+                    f"if {var(MODE, 'i64')} == {ENTER}: ex = {gen.exit_index(target)}; break"]
         if source == loop.header and target == loop.exit and target in gen.block_ids:
-            return [f"if {var(loop.mode, 'i64')} == {CHUNK}: ex = {gen.exit_index(target)}; break"]
+            return [f"if {var(MODE, 'i64')} == {CHUNK}: ex = {gen.exit_index(target)}; break"]
     return []

@@ -20,9 +20,9 @@ depth, with no call and no other branch. Its iterations are independent when:
   would leave its buffer, the loop runs serially and so faults as it would.
 
 The analysis walks each candidate's blocks once (linear in their size). A qualifying
-loop's header compares `j` with a fresh register, `chunk`, instead of its bound: code
-entering the loop sets it to the bound, a chunk to where the chunk ends. Another fresh
-register, `mode`, says what the region does at the loop's edges (parallel_code.py).
+loop's header compares `j` with a register no bytecode names, CHUNK, instead of its
+bound: code entering the loop sets it to the bound, a chunk to where the chunk ends.
+Another, MODE, says what the region does at the loop's edges (parallel_code.py).
 """
 
 from __future__ import annotations
@@ -32,18 +32,20 @@ from dataclasses import dataclass, field
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.elements import ACCESSES
-from vmvxjit.vm.jit import affine, dataflow
+from vmvxjit.vm.jit import affine, dataflow, switches
 from vmvxjit.vm.jit.loops import slots_written
 from vmvxjit.vm.jit.nests import _header
 from vmvxjit.vm.jit.regions import Block
 from vmvxjit.vm.semantics import PURE_OPS
 
 _INT_BANKS = ("i32", "i64")
-# A loop is cut out as a region of its own only if one entry is expected to run at least
-# this many ops (trip counts from constant bounds, else GUESSED_TRIPS): below, handing
-# chunks to threads costs more than it saves, and a cut costs the interpreter a step.
-MIN_WORK = 200_000
+# Trip count assumed for a loop without constant bounds when estimating a loop's work
+# (switches.PARALLEL_MIN_WORK).
 GUESSED_TRIPS = 16
+# Registers no bytecode names (register ordinals have 14 bits): what a loop's compiled
+# header compares its counter with, and what its edges do (parallel_code.py).
+CHUNK = 1 << 16
+MODE = CHUNK + 2
 _STORES = "vm.buffer.store."
 
 
@@ -88,8 +90,6 @@ class ParallelLoop:
     iv: int
     bound: int
     step: int
-    chunk: int                    # the register the compiled header compares `iv` with
-    mode: int                     # the register saying what the loop's edges do (parallel_code.py)
     inputs: tuple                 # registers the program reads at entry
     program: list = field(default_factory=list)
     counters: list = field(default_factory=list)
@@ -141,9 +141,7 @@ def top_level_loops(members: list) -> list:
     return found
 
 
-def analyze(header, latch, members: list, live: dict, consts: dict, chunk: int) -> ParallelLoop:
-    """The ParallelLoop of the loop `header`..`latch` among `members` (`chunk` and the
-    slot after its pair: the fresh registers); raises _Refused."""
+def analyze(header, latch, members: list, live: dict, consts: dict) -> ParallelLoop:
     """The ParallelLoop of the loop `header`..`latch` among `members`; raises _Refused."""
     shape = _header(header)
     iv, bound, _, body_pc, exit_pc = shape
@@ -153,8 +151,9 @@ def analyze(header, latch, members: list, live: dict, consts: dict, chunk: int) 
     if pcs != {b.pc for b in members if header.pc <= b.pc <= latch.pc}:
         raise _Refused("its blocks are not one run in bytecode order")
     blocks = [by_pc[pc] for pc in sorted(pcs)]
-    step = _step(latch, iv, header.pc, blocks)
-    written = _written(blocks)
+    writes = _Writes(blocks)
+    step = _step(latch, iv, header.pc, pcs, writes)
+    written = writes.of(pcs)
     if {bound, bound + 1, step, step + 1} & written:
         raise _Refused("its bound or step changes inside it")
     own = {iv, iv + 1}
@@ -164,7 +163,7 @@ def analyze(header, latch, members: list, live: dict, consts: dict, chunk: int) 
     left = (dataflow.edge_live(header.terminator, exit_pc, live) & written) - own
     if left:
         raise _Refused("a register it writes is read after it")
-    walk = _Walk(by_pc, pcs, preds, back_edges(blocks), consts)
+    walk = _Walk(by_pc, pcs, preds, back_edges(blocks), consts, writes)
     walk.sequence(body_pc, latch.pc, None)
     walk.latch_code(latch, None, ())
     if not any(a.write for a in walk.accesses):
@@ -172,39 +171,47 @@ def analyze(header, latch, members: list, live: dict, consts: dict, chunk: int) 
     if not walk.counters:
         raise _Refused("it has no inner loop")
     work = walk.work * walk.trips(bound, step)
-    if work < MIN_WORK:
+    if work < switches.PARALLEL_MIN_WORK:
         raise _Refused(f"too little work per entry (about {work} ops)")
     inputs = sorted({r for r in walk.reads if r not in written} | {iv, bound, step})
-    return ParallelLoop(header.pc, exit_pc, frozenset(pcs), iv, bound, step, chunk, chunk + 2, tuple(inputs),
+    return ParallelLoop(header.pc, exit_pc, frozenset(pcs), iv, bound, step, tuple(inputs),
                         program=walk.program, counters=walk.counters, accesses=walk.accesses)
 
 
-def _step(latch, iv: int, header_pc: int, blocks) -> int:
+def _step(latch, iv: int, header_pc: int, pcs: set, writes: "_Writes") -> int:
     """The step register of a loop counted by `iv = add.i64 iv, step; br header` ending
-    its latch, `iv`'s only write in its `blocks`; raises _Refused otherwise."""
+    its latch, `iv`'s only write in its blocks `pcs`; raises _Refused otherwise."""
     *_, update, back = [None, None, *latch.instrs]
     if (update is None or update.op.mnemonic != "vm.add.i64" or update.args[0] != iv
             or update.args[2] != iv or back.op.mnemonic != "vm.br" or back.args[0] != header_pc
             or back.args[1]):
         raise _Refused("a loop is not counted by `iv += step` at its end")
-    writes = [i for b in blocks for i in b.instrs if iv in slots_written(i) or iv + 1 in slots_written(i)]
-    inside = {b.pc for b in blocks}
-    if writes != [update] or any(d in (iv, iv + 1) for b in blocks for target, pairs in b.terminator.edges()
-                                 if target in inside for _, d in pairs):
+    counter = {iv, iv + 1}
+    if (counter & writes.of(pcs - {latch.pc}) or counter & writes.of({latch.pc}, inside=pcs, last=False)
+            or any(counter & set(slots_written(i)) for i in latch.instrs[:-2])):
         raise _Refused("a loop's counter is written elsewhere in it")
     return update.args[1]
 
 
-def _written(blocks) -> set:
-    """Slots the blocks of a loop write in its iterations: by instructions, or by branch
-    remaps on edges that stay in the loop (those on its exit happen after it)."""
-    inside = {b.pc for b in blocks}
-    found = set()
-    for block in blocks:
-        for instr in block.instrs:
-            found |= set(slots_written(instr))
-            found |= {d for target, pairs in instr.edges() if target in inside for _, d in pairs}
-    return found
+class _Writes:
+    """The slots each block writes: by its instructions, and by its branch's remaps per target."""
+
+    def __init__(self, blocks):
+        self.instrs = {b.pc: {s for i in b.instrs[:-1] for s in slots_written(i)} for b in blocks}
+        self.edges = {b.pc: [(target, {d for _, d in pairs}) for target, pairs in b.terminator.edges()]
+                      for b in blocks}
+
+    def of(self, pcs: set, inside: set | None = None, last: bool = True) -> set:
+        """Slots the blocks `pcs` write in a loop whose blocks are `inside` (default `pcs`):
+        by instructions (but for `last` False, which counts only remaps) and by remaps on
+        edges that stay in the loop (those on its exit happen after it)."""
+        inside = pcs if inside is None else inside
+        found = set().union(*(self.instrs[pc] for pc in pcs)) if last else set()
+        for pc in pcs:
+            for target, dests in self.edges[pc]:
+                if target in inside:
+                    found |= dests
+        return found
 
 
 class _Walk:
@@ -212,9 +219,9 @@ class _Walk:
     (its registers `known` where the program can compute them), accesses inside inner
     loops as affine forms (one affine.Tracker per outermost inner loop)."""
 
-    def __init__(self, by_pc: dict, pcs: set, preds: dict, latches: dict, consts: dict):
+    def __init__(self, by_pc: dict, pcs: set, preds: dict, latches: dict, consts: dict, writes: _Writes):
         self.by_pc, self.pcs, self.preds, self.latches = by_pc, pcs, preds, latches
-        self.consts = consts
+        self.consts, self.writes = consts, writes
         self.weight = 1                    # iterations of the inner loops around this point
         self.work = 0                      # ops one iteration runs (an estimate)
         self.unknown: set = set()          # registers the program cannot compute at this point
@@ -252,9 +259,8 @@ class _Walk:
         k, bound, _, body_pc, exit_pc = _header(header)
         latch = self.by_pc[self.latches[header.pc]]
         inner_pcs = natural_loop(header.pc, latch.pc, self.preds)
-        inner = [self.by_pc[p] for p in sorted(inner_pcs)]
-        step = _step(latch, k, header.pc, inner)
-        written = _written(inner)
+        step = _step(latch, k, header.pc, inner_pcs, self.writes)
+        written = self.writes.of(inner_pcs)
         if {bound, bound + 1, step, step + 1} & written:
             raise _Refused("an inner loop's bound or step changes inside it")
         outermost = tracker is None
@@ -378,38 +384,27 @@ def _const(instr):
     return None
 
 
-def fresh_register(blocks: list) -> int:
-    """An even slot past every register `blocks` name: the chunk bound's (the mode's
-    is the next pair)."""
-    top = 0
-    for block in blocks:
-        for instr in block.instrs:
-            for slot in dataflow.reads(instr) + dataflow.writes(instr):
-                top = max(top, slot & ~isa.REF_BIT)
-    return (top + 2) & ~1
-
-
-def with_chunk_bound(header, chunk: int) -> Block:
-    """`header` comparing its counter with register `chunk` instead of its bound."""
+def with_chunk_bound(header) -> Block:
+    """`header` comparing its counter with register CHUNK instead of its bound."""
     cmp = header.instrs[0]
     iv, _, cond = cmp.args
-    return Block(header.pc, [Instr(cmp.pc, cmp.next_pc, cmp.op, (iv, chunk, cond)), *header.instrs[1:]],
+    return Block(header.pc, [Instr(cmp.pc, cmp.next_pc, cmp.op, (iv, CHUNK, cond)), *header.instrs[1:]],
                  list(header.successors))
 
 
-def find(members: list, live: dict, consts: dict, chunk: int) -> tuple[list, list, dict]:
-    """(`members` with the headers of the loops that qualify comparing with `chunk`, their
+def find(members: list, live: dict, consts: dict) -> tuple[list, list, dict]:
+    """(`members` with the headers of the loops that qualify comparing with CHUNK, their
     ParallelLoops, header pc -> why the others do not): the top-level loops of a region's
     blocks whose iterations may run in chunks."""
     loops, refused = [], {}
     place = {b.pc: k for k, b in enumerate(members)}
     for header, latch in top_level_loops(members):
         try:
-            loop = analyze(header, latch, members, live, consts, chunk)
+            loop = analyze(header, latch, members, live, consts)
         except _Refused as why:
             refused[header.pc] = str(why)
             continue
         loop.header_block, loop.exit_block = place[loop.header], place.get(loop.exit)
         loops.append(loop)
     headers = {loop.header for loop in loops}
-    return [with_chunk_bound(b, chunk) if b.pc in headers else b for b in members], loops, refused
+    return [with_chunk_bound(b) if b.pc in headers else b for b in members], loops, refused

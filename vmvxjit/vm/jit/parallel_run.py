@@ -26,6 +26,7 @@ import time
 
 from vmvxjit.native import workers
 from vmvxjit.vm.jit.parallel_code import CHUNK, ENTER, SERIAL
+from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.semantics import PURE_OPS
 
 MAX_INTERVALS = 1 << 16     # byte runs the check may compare; more: run serially
@@ -46,8 +47,8 @@ class ParallelLoops:
 
     def __init__(self, code, buffer_registers: list, label: str):
         runners = [LoopRunner(code, loop, buffer_registers, label) for loop in code.parallel]
-        self.mode_index = code.int_vars.index((code.parallel[0].mode, "i64"))
-        self.chunk_index = code.int_vars.index((code.parallel[0].chunk, "i64"))
+        self.mode_index = code.int_vars.index((MODE, "i64"))
+        self.chunk_index = code.int_vars.index((CHUNK_REGISTER, "i64"))
         # Entries in such a loop (its header, or an inner loop's on-stack replacement) need
         # the chunk register set to its bound.
         self.inside = {entry: r for pc, entry in code.entry_ids.items() for r in runners if pc in r.loop.blocks}
@@ -84,7 +85,7 @@ class LoopRunner:
         self.entry, self.exit_block = loop.header_block, loop.exit_block
         index = {slot: i for i, (slot, _) in enumerate(code.int_vars)}
         self.iv_index, self.bound_index, self.step_index = (index[r] for r in (loop.iv, loop.bound, loop.step))
-        self.chunk_index, self.mode_index = index[loop.chunk], index[loop.mode]
+        self.chunk_index, self.mode_index = index[CHUNK_REGISTER], index[MODE]
         # An input whose local may hold another type than an integer is never checked. One
         # without a local (an i64 register's second slot, copied with it) holds nothing
         # the region reads as a value.
@@ -159,6 +160,8 @@ class LoopRunner:
     def _independent(self, values: dict, buffers: list, start: int, step: int, n: int) -> bool:
         """Whether no byte an iteration writes is touched by another, every access in
         its buffer (else the serial loop runs, and faults as it should)."""
+        if n * len(self.accesses) > MAX_INTERVALS:   # too long to check in Python
+            return False
         footprints = []
         try:
             for t in range(n):

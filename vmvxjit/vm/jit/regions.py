@@ -115,9 +115,8 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
     regions = []
     facts = None
     parallel = None
-    if switches.on("parallel"):   # loops whose iterations may run in chunks, registers past the function's
+    if switches.on("parallel"):   # loops whose iterations may run in chunks
         from vmvxjit.vm.jit import parallel_loops as parallel
-        fresh = parallel.fresh_register(blocks)
 
     for start in sorted(good):
         if start in seen:
@@ -145,7 +144,7 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
             region = Region(members, sorted(entries)).know(blocks, facts)
             if parallel is not None:
                 live, consts, _ = facts
-                region.blocks, region.parallel, region.serial_loops = parallel.find(members, live, consts, fresh)
+                region.blocks, region.parallel, region.serial_loops = parallel.find(members, live, consts)
             region.buffer_registers = buffer_registers(members)
             region.callees = _reached(members, callees)
             regions.append(region)

@@ -43,6 +43,11 @@ def on(name: str) -> bool:
     assert name in NAMES, name
     return ENABLED and name not in DISABLED
 
+# A loop's iterations may run in chunks (`parallel`) only if one entry of the loop is
+# expected to run at least this many ops (trip counts from constant bounds): below,
+# handing chunks to threads and the entry check cost more than they save. Tests set 0.
+PARALLEL_MIN_WORK = int(os.environ.get("VMVXJIT_PARALLEL_MIN_WORK", "200000"))
+
 # Which compiler builds region code: "llvm" (llvm_lower.py: LLVM IR straight from
 # the generated text, milliseconds per region) or "numba" (the reference it is
 # checked against; also the fallback for code llvm_lower.py does not translate).
