@@ -2,10 +2,10 @@
 (native/workers.py), where parallel_loops.py found their iterations independent and
 the entry check agrees.
 
-With threads to spare, a region runs in mode ENTER (parallel_code.py): arriving at such
-a loop, it hands its registers back and the loop's LoopRunner takes over. If the loop's
-last run was long enough (workers.PARALLEL_ABOVE_S; a first run is measured on one
-thread), the entry check computes every iteration's byte ranges from the registers and
+With threads to spare, a region enters its loops that may gain (never measured yet, or
+their last run long enough: workers.PARALLEL_ABOVE_S) through Python (parallel_code.py):
+arriving at such a loop, it hands its registers back and the loop's LoopRunner takes
+over. A first run is measured on one thread; after a long enough run, the entry check computes every iteration's byte ranges from the registers and
 buffers: the per-iteration program with the interpreter's own op semantics (exact
 integers), then each access's elements over its inner counters, as runs of contiguous
 bytes. The loop goes parallel only if every access stays in its buffer and no byte one
@@ -25,7 +25,7 @@ import re
 import time
 
 from vmvxjit.native import workers
-from vmvxjit.vm.jit.parallel_code import CHUNK, ENTER, SERIAL
+from vmvxjit.vm.jit.parallel_code import CHUNK, enter
 from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.semantics import PURE_OPS
 
@@ -43,10 +43,11 @@ def _expression(expr):
 
 class ParallelLoops:
     """The loops of one compiled region that may run in chunks, by where the region
-    reaches them: entered at their header, or leaving for it (mode ENTER)."""
+    reaches them: entered at their header, or leaving for it (parallel_code.enter)."""
 
     def __init__(self, code, buffer_registers: list, label: str):
-        runners = [LoopRunner(code, loop, buffer_registers, label) for loop in code.parallel]
+        runners = self.runners = [LoopRunner(code, loop, k, buffer_registers, label)
+                                  for k, loop in enumerate(code.parallel)]
         self.mode_index = code.int_vars.index((MODE, "i64"))
         self.chunk_index = code.int_vars.index((CHUNK_REGISTER, "i64"))
         # Entries in such a loop (its header, or an inner loop's on-stack replacement) need
@@ -62,12 +63,12 @@ class ParallelLoops:
 
     def run(self, compiled, frame, entry_id: int, buffers: list, threads: int) -> int:
         """Runs the region from block `entry_id` on `frame`; its exit status."""
-        mode = ENTER if threads > 1 else SERIAL
+        mode = sum(r.bit for r in self.runners if r.may_gain(threads))
         frame.ri[self.mode_index] = mode
         runner = self.inside.get(entry_id)
         if runner is not None:
             frame.ri[self.chunk_index] = frame.ri[runner.bound_index]
-        if runner is not None and entry_id == runner.entry and mode == ENTER:
+        if runner is not None and entry_id == runner.entry and mode & runner.bit:
             status = runner.run(compiled, frame, buffers, threads)
         else:
             status = frame.run(compiled.fn, entry_id)
@@ -79,8 +80,9 @@ class ParallelLoops:
 class LoopRunner:
     """Runs one ParallelLoop: in chunks when it may, else on one thread."""
 
-    def __init__(self, code, loop, buffer_registers: list, label: str):
+    def __init__(self, code, loop, k: int, buffer_registers: list, label: str):
         self.loop = loop
+        self.bit = enter(k)
         self.label = f"{label} loop at {loop.header:08X}"
         self.entry, self.exit_block = loop.header_block, loop.exit_block
         index = {slot: i for i, (slot, _) in enumerate(code.int_vars)}
@@ -100,17 +102,24 @@ class LoopRunner:
                          for a in loop.accesses]
         self.buffer_index = {r: i for i, r in enumerate(buffer_registers)}
         self.verdicts: dict = {}
-        self.last_seconds = 0.0       # a first run is on one thread, to measure the loop
+        self.last_seconds = None      # of its last run as on one thread; a first run measures it
+
+    def may_gain(self, threads: int) -> bool:
+        """Whether the loop should be entered through `run`: threads to spare, an entry check
+        it can make, and no last run too short to gain from chunks."""
+        return (threads > 1 and self.inputs is not None
+                and (self.last_seconds is None or self.last_seconds >= workers.PARALLEL_ABOVE_S))
 
     def run(self, compiled, frame, buffers: list, threads: int) -> int:
         """Runs the loop from `frame` (the region stopped at its header, or entered
         there), then the region on from the loop's exit; the exit status."""
         ri = frame.ri
+        mode = ri[self.mode_index]
         start, bound, step = ri[self.iv_index], ri[self.bound_index], ri[self.step_index]
         ri[self.chunk_index] = bound
         parts = self._parts(ri, buffers, start, bound, step, threads)
         n = -(-(bound - start) // step) if parts > 1 else 1
-        frames = [frame] + [compiled.take_frame(len(buffers)) for _ in range(parts - 1)]
+        frames = [frame] + [compiled.take_chunk_frame(len(buffers)) for _ in range(parts - 1)]
         began = time.perf_counter()
         try:
             for k, chunk in enumerate(frames):
@@ -128,11 +137,12 @@ class LoopRunner:
             if frames[last] is not frame:
                 frame.copy_outputs(frames[last])
         finally:
-            compiled.idle_frames.extend(frames[1:])
+            for chunk in frames[1:]:
+                compiled.return_chunk_frame(chunk)
         self.last_seconds = (time.perf_counter() - began) * parts
         if parts > 1:
             compiled.stats.ran_parallel_loop(self.label, parts)
-        ri[self.mode_index] = ENTER
+        ri[self.mode_index] = mode
         status = statuses[last]
         if status == self.exit_status and self.exit_block is not None:
             return frame.run(compiled.fn, self.exit_block)
@@ -140,9 +150,10 @@ class LoopRunner:
 
     def _parts(self, ri, buffers: list, start: int, bound: int, step: int, threads: int) -> int:
         """How many chunks to run the loop in: one unless threads are allowed, it ran long
-        enough, it has several iterations and the entry check finds them independent."""
-        if (threads < 2 or self.last_seconds < workers.PARALLEL_ABOVE_S or self.inputs is None
-                or step <= 0 or bound - start <= step):
+        enough (a first run is measured, unless any run is), it has several iterations and the
+        entry check finds them independent."""
+        unmeasured = self.last_seconds is None and workers.PARALLEL_ABOVE_S > 0
+        if unmeasured or not self.may_gain(threads) or step <= 0 or bound - start <= step:
             return 1
         n = -(-(bound - start) // step)
         values = {r: ri[i] for r, i in self.inputs}
