@@ -52,6 +52,22 @@ def test_run_parts_raises_after_every_part_finished():
     assert finished == [True]
 
 
+def test_parts_nested_in_parts_run_in_place_on_a_worker():
+    """Every worker running a part that splits again (a VMVX dispatch's parallel loop): the
+    nested parts run one after another on it instead of waiting for a worker."""
+    width = max(1, os.cpu_count() or 1) + 1
+    barrier = threading.Barrier(width, timeout=10)
+
+    def outer(k):
+        def run():
+            barrier.wait()
+            return workers.on_worker(), workers.run_parts([lambda: k, lambda: -k])
+        return run
+    results = workers.run_parts([outer(k) for k in range(width)])
+    assert [r[1] for r in results] == [[k, -k] for k in range(width)]
+    assert [r[0] for r in results] == [False] + [True] * (width - 1)
+
+
 def test_a_forked_child_makes_its_own_workers():
     workers.run_parts([lambda: 0, lambda: 1])
     read, write = os.pipe()

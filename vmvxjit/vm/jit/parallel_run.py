@@ -62,7 +62,9 @@ class ParallelLoops:
         int_slots[self.mode_index] = int_slots[self.chunk_index] = self.bound
 
     def run(self, compiled, frame, entry_id: int, buffers: list, threads: int) -> int:
-        """Runs the region from block `entry_id` on `frame`; its exit status."""
+        """Runs the region from block `entry_id` on `frame`; its exit status. On a worker
+        (a part of a split VMVX dispatch) its loops run in place."""
+        threads = 1 if workers.on_worker() else threads
         mode = sum(r.bit for r in self.runners if r.may_gain(threads))
         frame.ri[self.mode_index] = mode
         runner = self.inside.get(entry_id)
