@@ -16,8 +16,8 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
-from vmvxjit.loaders import executable
-from vmvxjit.vm.jit import tiering
+from vmvxjit.native import workers as worker_threads
+from vmvxjit.vm.jit import switches, tiering
 
 THREADS, CALLS = 8, 20
 INTERPRETED_CALLS = 4       # the interpreter alone: a call costs ~20 ms
@@ -41,8 +41,8 @@ func.func @f(%a: tensor<8x8xf32>, %b: tensor<8x128xf32>, %c: tensor<8x128xf32>) 
   return %r : tensor<8x128xf32>
 }
 """
-# (flags, tier, whether dispatches must have run in parts inside the calls)
-CASES = [pytest.param(STATIC, tier, False, id=f"static-{tier}") for tier in ("interp", "auto", "jit")] + [
+# (flags, tier, whether dispatches or loops must have run in parts inside the calls)
+CASES = [pytest.param(STATIC, tier, tier == "jit", id=f"static-{tier}") for tier in ("interp", "auto", "jit")] + [
     pytest.param(DYNAMIC_LLVM, "auto", True, id="dynamic_llvm"),
     pytest.param(DYNAMIC_VMVX, "auto", True, id="dynamic_vmvx-auto"),     # interpreted entries
     pytest.param(DYNAMIC_VMVX, "jit", True, id="dynamic_vmvx-jit"),    # compiled entry functions
@@ -58,11 +58,12 @@ def _inputs(thread: int, call: int) -> tuple:
 
 @pytest.fixture
 def eager(monkeypatch):
-    """Regions compile after a few visits and every dispatch may split, so both happen
-    while other threads' calls run."""
+    """Regions compile after a few visits and every dispatch and loop of inline-static code
+    may split, so these happen while other threads' calls run."""
     monkeypatch.setattr(tiering, "AUTO_THRESHOLD", 50)
     monkeypatch.setattr(tiering, "MIN_VISITS_PER_FRAME", 1)
-    monkeypatch.setattr(executable, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(worker_threads, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)
 
 
 @pytest.mark.parametrize("flags, tier, in_parts", CASES)
@@ -90,7 +91,8 @@ def test_threads_calling_one_module_get_the_serial_results(flags, tier, in_parts
         worker.join(timeout=300)
     assert not errors, errors
     assert got == expected
-    assert module.jit_stats()["parallel_dispatches"] or not in_parts
+    stats = module.jit_stats()
+    assert stats["parallel_dispatches"] or stats["parallel_loops"] or not in_parts
 
 
 def test_entries_of_one_compiled_region_at_once_keep_their_own_frames(monkeypatch):

@@ -86,7 +86,7 @@ class Program:
 
     def __init__(self, source, **options):
         check_options(options)
-        from vmvxjit.loaders.workers import resolve
+        from vmvxjit.native.workers import resolve
         options = {**options, "threads": resolve(options.get("threads"))}
         allocations = AllocationLimit.resolve(options.get("max_allocation"))
         module = source if isinstance(source, BytecodeModule) else BytecodeModule.load(source)
@@ -96,7 +96,9 @@ class Program:
         self.memory = MemoryPool(allocations, self.native_code)
         self.host_functions = options.get("host_functions")
         options["memory"] = self.memory
-        self.context = Context(jit=JitTier.resolve(options.get("tier")), allocations=allocations)
+        jit = JitTier.resolve(options.get("tier"))
+        jit.stats.threads = options["threads"]
+        self.context = Context(jit=jit, allocations=allocations)
         missing = missing_modules(module.dependencies)
         if missing:
             raise missing_module_error(missing[0])

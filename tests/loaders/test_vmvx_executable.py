@@ -140,8 +140,8 @@ def test_auto_compiles_whole_sooner_with_microkernel_calls(blob, monkeypatch, re
 @pytest.fixture
 def in_parts(monkeypatch):
     """Every dispatch of an executable with threads > 1 runs in parts from its first run."""
-    from vmvxjit.loaders import executable
-    monkeypatch.setattr(executable, "PARALLEL_ABOVE_S", 0.0)
+    from vmvxjit.native import workers
+    monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
 
 
 def _load_threaded(blob, threads, tier):

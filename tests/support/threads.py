@@ -1,8 +1,9 @@
 """The thread counts the end-to-end suites run each case at.
 
 Every case runs with `--threads=2` and every dispatch that has several workgroups run in
-parts from its first run (`split_dispatches`: the work threshold off, so small test
-dispatches split too), and a fixed sample of the cases also with `--threads=1`, IREE's
+parts from its first run, every loop of inline-static code that may run in chunks in chunks
+(`split_dispatches`: the work thresholds off, so small test dispatches and loops split too),
+and a fixed sample of the cases also with `--threads=1`, IREE's
 order. Each run must print what `iree-run-module` prints, so the two are bit-identical.
 The sample is every case whose id hashes (CRC-32, salted apart from the tiers' sample) to
 0 modulo SERIAL_SAMPLE_EVERY, so it stays the same as cases are added elsewhere.
@@ -38,8 +39,11 @@ def with_threads(params: list) -> list:
 
 
 def split_dispatches(threads: int, monkeypatch) -> None:
-    """With several threads, every dispatch with several workgroups runs in parts."""
+    """With several threads, every dispatch with several workgroups runs in parts, and every
+    loop of inline-static code that may run in chunks does (parallel_loops.py)."""
     if threads > 1:
-        from vmvxjit.loaders import executable
+        from vmvxjit.native import workers
+        from vmvxjit.vm.jit import switches
 
-        monkeypatch.setattr(executable, "PARALLEL_ABOVE_S", 0.0)
+        monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
+        monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)

@@ -22,7 +22,8 @@ from vmvxjit.errors import (
     NotFoundError,
     OutOfRangeError,
 )
-from vmvxjit.loaders import native_dispatch, workers
+from vmvxjit.loaders import native_dispatch
+from vmvxjit.native import workers
 from vmvxjit.loaders.library_abi import (
     PROVIDED_IMPORTS,
     ExecutableEnvironment,
@@ -33,11 +34,6 @@ from vmvxjit.loaders.library_abi import (
 from vmvxjit.native.cpu import processor_data
 from vmvxjit.vm.allocation_limit import AllocationLimit, zeroed
 from vmvxjit.vm.ref import register_ref_type
-
-# A dispatch runs its workgroups on several threads unless its last run took less than
-# this: handing a part to a worker costs tens of microseconds.
-PARALLEL_ABOVE_S = 0.0005
-
 
 # dispatch_state_v0 holds workgroup_count_x/y as u32 and workgroup_count_z as u16.
 _MAX_COUNT_XY = 0xFFFFFFFF
@@ -133,8 +129,8 @@ class Executable:
     def _parts(self, ordinal: int, workgroup_count: tuple[int, int, int]) -> int:
         """How many parts (workers.split) to run a dispatch of export `ordinal` in: one,
         unless threads are allowed, it has several workgroups and its last run (if any)
-        took long enough to gain from more (PARALLEL_ABOVE_S)."""
-        if self.threads == 1 or self._last_seconds.get(ordinal, float("inf")) < PARALLEL_ABOVE_S:
+        took long enough to gain from more (workers.PARALLEL_ABOVE_S)."""
+        if self.threads == 1 or self._last_seconds.get(ordinal, float("inf")) < workers.PARALLEL_ABOVE_S:
             return 1
         return len(workers.split(workgroup_count, self.threads))
 

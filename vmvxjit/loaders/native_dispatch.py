@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from vmvxjit.loaders import workers
+from vmvxjit.native import workers
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
 from vmvxjit.native import machine_code, trap
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from vmvxjit.compile_clock import compile_seconds
 from vmvxjit.errors import InternalError, InvalidArgumentError
-from vmvxjit.loaders import workers
+from vmvxjit.native import workers
 from vmvxjit.loaders.executable import Executable
 from vmvxjit.vm import isa
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit, zeroed

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ELEMENTS
-from vmvxjit.vm.jit import helper_library
+from vmvxjit.vm.jit import helper_library, parallel_code
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
 from vmvxjit.vm.jit.jam import jammed_nest
@@ -73,6 +73,7 @@ class RegionCode:
     reordered_nests: int = 0    # nests run reordered (interchanged, jammed, blocked): vector code
     prelude: str = ""       # the compiled callees' functions, defined before the region's
     deopts: list = field(default_factory=list)  # exit ids at which lean code leaves for the interpreter
+    parallel: list = ()         # parallel_loops.ParallelLoop of its loops that may run in chunks
 
 
 class RegionEmitter:
@@ -126,7 +127,10 @@ class RegionEmitter:
         # in the bytecode get the same text, hence one compile (the cache keys on it).
         self.fault_pcs: list | None = None
         self.tags = 0
+        self.block_pc = None     # the block whose arm is being emitted
         self._collect()
+        for slot in parallel_code.registers(region.parallel):
+            self._use(slot, "i64")
 
     # register variants --------------------------------------------------------
 
@@ -381,11 +385,17 @@ class RegionEmitter:
         """Lines branching to block `target` with register copies `pairs`, or
         leaving the region there when `target` is not one of its blocks."""
         lines = self.remap(pairs)
+        if self.region.parallel:
+            lines += parallel_code.edge(self, self.block_pc, target)
         if target in self.block_ids:
             return lines + [f"bb = {self.block_ids[target]}", "continue"]
+        return lines + [f"ex = {self.exit_index(target)}", "break"]
+
+    def exit_index(self, target: int) -> int:
+        """The exit number of leaving the region for block `target`."""
         if target not in self.exits:
             self.exits.append(target)
-        return lines + [f"ex = {self.exits.index(target)}", "break"]
+        return self.exits.index(target)
 
     def terminator(self, instr) -> list:
         m = instr.op.mnemonic
@@ -415,6 +425,7 @@ class RegionEmitter:
         ids = {b.pc: i for i, b in enumerate(blocks)}
         arms, lean_arms, notes = [], [], []
         for i, block in enumerate(blocks):
+            self.block_pc = block.pc
             block_lines = []
             nest, reason = find_nest(block, blocks, plans, self.region.live, consts)
             if nest is not None:
@@ -450,9 +461,7 @@ class RegionEmitter:
     def deopt(self, pc: int) -> list:
         """Lines leaving lean code at its block `pc`: a region exit whose target is
         that block, which the interpreter then runs (tiering.py)."""
-        if pc not in self.exits:
-            self.exits.append(pc)
-        exit_id = self.exits.index(pc)
+        exit_id = self.exit_index(pc)
         if exit_id not in self.deopts:
             self.deopts.append(exit_id)
         return [f"ex = {exit_id}", "break"]
@@ -474,16 +483,22 @@ def generate(region: Region, name: str) -> RegionCode:
 
 def generate_lean(region: Region, name: str) -> tuple[RegionCode, RegionCode | None]:
     """(lean code, full code) of `region`, or (full code, None) where the lean code
-    would be the same: without versioned innermost loops (RegionEmitter.block_switch).
+    would be the same (no versioned innermost loops: RegionEmitter.block_switch) or
+    cannot be (parallel loops).
     Both come from one pass of the emitter, so they share their exits and locals."""
     return _generate(region, name, lean=True)
 
 
 def _generate(region: Region, name: str, lean: bool) -> tuple[RegionCode, RegionCode | None]:
     gen = RegionEmitter(region)
-    gen.lean = lean
+    # A region with parallel loops stays full: a chunk on a worker (parallel_run.py) has
+    # no interpreter to leave for.
+    gen.lean = lean and not region.parallel
     gen.fault_pcs = []
     body, notes = gen.block_switch(region.blocks)
+    notes += [f"loop at {loop.header:08X}: iterations may run in parallel chunks (their byte ranges "
+              f"checked at entry)" for loop in region.parallel]
+    notes += [f"loop at {pc:08X}: iterations run one after another ({why})" for pc, why in region.serial_loops.items()]
     full = _region_code(gen, name, body, notes, [])
     if not gen.deopts:
         return full, None
@@ -521,7 +536,7 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
                       gen.variants, entry_ids, list(gen.exits), notes, gen.sites, gen.fault_pcs,
-                      gen.reordered_nests, deopts=list(deopts))
+                      gen.reordered_nests, deopts=list(deopts), parallel=region.parallel)
 
 
 def _switch(arms: list) -> list:

@@ -108,7 +108,7 @@ def _path(module, ordinal: int) -> Path:
 
 
 def _switches() -> str:
-    return f"{switches.ENABLED}{sorted(switches.DISABLED)}{switches.CODEGEN}"
+    return f"{switches.ENABLED}{sorted(switches.DISABLED)}{switches.CODEGEN}{switches.PARALLEL_MIN_WORK}"
 
 
 @lru_cache(maxsize=None)

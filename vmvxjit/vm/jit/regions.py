@@ -50,6 +50,8 @@ class Region:
     live: dict = field(default_factory=dict)    # marker pc -> slots live there (whole function)
     consts: dict = field(default_factory=dict)  # slot -> (bank, value) constant wherever the region runs
     callees: dict = field(default_factory=dict)  # ordinal -> callees.Callee its calls reach
+    parallel: list = field(default_factory=list)  # parallel_loops.ParallelLoop of loops that may run in chunks
+    serial_loops: dict = field(default_factory=dict)  # header pc -> why its loop's iterations may not
 
     def know(self, function_blocks: list, facts: tuple | None = None) -> "Region":
         """Adds the function-wide facts (liveness, constants) the optimizer uses;
@@ -112,6 +114,10 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
     seen: set = set()
     regions = []
     facts = None
+    parallel = None
+    if switches.on("parallel"):   # loops whose iterations may run in chunks
+        from vmvxjit.vm.jit import parallel_loops as parallel
+
     for start in sorted(good):
         if start in seen:
             continue
@@ -136,6 +142,9 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
                 entries.add(blocks[0].pc)
             facts = facts or function_facts(blocks)
             region = Region(members, sorted(entries)).know(blocks, facts)
+            if parallel is not None:
+                live, consts, _ = facts
+                region.blocks, region.parallel, region.serial_loops = parallel.find(members, live, consts)
             region.buffer_registers = buffer_registers(members)
             region.callees = _reached(members, callees)
             regions.append(region)

@@ -54,11 +54,19 @@ class JitStats:
     parallel: dict = field(default_factory=dict)   # export name -> [dispatches run in parts
                                                    #  on threads, most parts]
     host_functions: dict = field(default_factory=dict)  # export name -> compiled whole, or why not
+    parallel_loops: dict = field(default_factory=dict)  # region label -> [runs in chunks, most chunks]
+    threads: int = 1                               # threads compiled loops may run on (runtime.py sets it)
 
     def ran_parallel(self, export: str, parts: int) -> None:
         """Counts a dispatch (native or compiled VMVX) of `export` whose workgroups ran in
         `parts` parts."""
         seen = self.parallel.setdefault(export, [0, 0])
+        seen[0] += 1
+        seen[1] = max(seen[1], parts)
+
+    def ran_parallel_loop(self, label: str, parts: int) -> None:
+        """Counts a run of a compiled loop (parallel_run.py) in `parts` chunks."""
+        seen = self.parallel_loops.setdefault(label, [0, 0])
         seen[0] += 1
         seen[1] = max(seen[1], parts)
 
@@ -86,6 +94,8 @@ class JitStats:
         for export, (runs, parts) in self.parallel.items():
             lines.append(f"jit:   dispatch '{export}': {runs} run(s) with its workgroups "
                          f"on up to {parts} threads")
+        for label, (runs, parts) in self.parallel_loops.items():
+            lines.append(f"jit:   {label}: {runs} run(s) with its iterations in chunks on up to {parts} threads")
         for name, reason in self.fallbacks:
             lines.append(f"jit:   {name}: region compiled by Numba ({reason})")
         for name, pc, callee, why in self.calls:
@@ -113,6 +123,8 @@ class JitStats:
             "parallel_dispatches": {export: {"runs": runs, "threads": parts}
                                     for export, (runs, parts) in self.parallel.items()},
             "host_functions": dict(self.host_functions),
+            "parallel_loops": {label: {"runs": runs, "threads": parts}
+                               for label, (runs, parts) in self.parallel_loops.items()},
         }
 
 

@@ -29,7 +29,9 @@ turns off single transformations:
   is not a multiple of 8, runs in tiles of block_code.WIDTH columns kept in
   vector registers over the whole reduction (VGG's 64-wide tiles, ZFNet's rows
   of 12 and 25; before, such rows were left in memory or in masked vectors
-  stored and reloaded on every step of the reduction).
+  stored and reloaded on every step of the reduction);
+* `parallel`: an outer loop whose iterations are shown independent runs them in
+  chunks on several threads (parallel_loops.py, parallel_run.py).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from __future__ import annotations
 import os
 
 NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm",
-         "strided", "shared", "entry-constants", "tile")
+         "strided", "shared", "entry-constants", "tile", "parallel")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 
@@ -45,6 +47,11 @@ DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "
 def on(name: str) -> bool:
     assert name in NAMES, name
     return ENABLED and name not in DISABLED
+
+# A loop's iterations may run in chunks (`parallel`) only if one entry of the loop is
+# expected to run at least this many ops (trip counts from constant bounds): below,
+# handing chunks to threads and the entry check cost more than they save. Tests set 0.
+PARALLEL_MIN_WORK = int(os.environ.get("VMVXJIT_PARALLEL_MIN_WORK", "200000"))
 
 # Which compiler builds region code: "llvm" (llvm_lower.py: LLVM IR straight from
 # the generated text, milliseconds per region) or "numba" (the reference it is

@@ -49,6 +49,7 @@ class _Frame:
 
     def __init__(self, n_int: int, n_float: int, n_multi: int, n_buffers: int, counts):
         self.sizes = (n_int, n_float, n_multi, n_buffers)
+        self.counts = counts
         self.err = err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
         self.ri = (ctypes.c_int64 * max(1, n_int))()
         self.rf = (ctypes.c_double * max(1, n_float))()
@@ -67,6 +68,18 @@ class _Frame:
         self.lens[:n_buffers] = [b.data.shape[0] for b in buffers]
         self.mut[:n_buffers] = [1 if b.mutable else 0 for b in buffers]
 
+    def copy_inputs(self, other: "_Frame") -> None:
+        """Takes `other`'s registers and buffers (a chunk of a parallel loop, parallel_run.py)."""
+        for mine, theirs in zip((self.ri, self.rf, self.tags, self.addrs, self.lens, self.mut),
+                                (other.ri, other.rf, other.tags, other.addrs, other.lens, other.mut)):
+            ctypes.memmove(mine, theirs, ctypes.sizeof(theirs))
+
+    def copy_outputs(self, other: "_Frame") -> None:
+        """Takes the registers and fault record `other` left."""
+        for mine, theirs in ((self.ri, other.ri), (self.rf, other.rf), (self.tags, other.tags)):
+            ctypes.memmove(mine, theirs, ctypes.sizeof(theirs))
+        self.err[:] = other.err
+
     def run(self, fn, entry_id: int) -> int:
         call = getattr(fn, "call", None)
         if call is not None:
@@ -82,7 +95,7 @@ class CompiledRegion:
     """A region's compiled function plus the glue to run it on a frame."""
 
     def __init__(self, code: codegen.RegionCode, fn, block_targets: dict, stats: JitStats,
-                 location):
+                 location, buffer_registers: list = (), label: str = ""):
         self.code = code
         self.location = location      # (function ordinal, pc) -> frame text, for callee frames
         self.fn = fn
@@ -90,6 +103,12 @@ class CompiledRegion:
         self.exit_steps = [block_targets[pc] for pc in code.exits]
         self.deopts = frozenset(code.deopts)
         self.int_slots = [s for s, _ in code.int_vars]
+        self.parallel = None          # parallel_run.ParallelLoops of its loops that may run in chunks
+        if code.parallel:
+            from vmvxjit.vm.jit.parallel_run import ParallelLoops
+
+            self.parallel = ParallelLoops(code, list(buffer_registers), label)
+            self.parallel.serial_slots(self.int_slots)
         self.float_slots = [s for s, _ in code.float_vars]
         self.written_int = [(i, s) for i, (s, _) in enumerate(code.int_vars) if s in code.written]
         self.written_float = [(i, s) for i, (s, _) in enumerate(code.float_vars) if s in code.written]
@@ -97,6 +116,7 @@ class CompiledRegion:
         # lose a count.
         self.counts = np.zeros(2 * len(code.sites), dtype=np.int64)
         self.idle_frames = []            # _Frames no entry is using: each running entry owns one
+        self.chunk_frames = []           # those for chunks of parallel loops (take_chunk_frame)
         self.run_time = [0.0, 0, 0]      # seconds in this region's code, entries, LLVM speed level
         self.first_frame = None          # the register file of the first call that entered (held:
                                          # a freed one's id could be the next call's)
@@ -114,16 +134,19 @@ class CompiledRegion:
         buffers = [refs[r] for r in buffer_registers]
         if any(b.__class__ is not VmBuffer for b in buffers):
             return None
-        try:
-            frame = self.idle_frames.pop()
-        except IndexError:     # every frame made so far is in use, on other threads
-            frame = _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
-                           len(buffers), self.counts)
+        frame = self.take_frame(len(buffers))
         frame.fill([v if v.__class__ is int else 0 for v in (regs[s] for s in self.int_slots)],
                    [v if v.__class__ is float else 0.0 for v in (regs[s] for s in self.float_slots)],
                    [self._tag(regs[s], s) for s in self.code.multi_slots], buffers)
         start = time.perf_counter()
-        status = frame.run(self.fn, entry_id)
+        try:
+            if self.parallel is None:
+                status = frame.run(self.fn, entry_id)
+            else:
+                status = self.parallel.run(self, frame, entry_id, buffers, self.stats.threads)
+        except BaseException:      # a worker's exception (run_parts): the frame is free again
+            self.idle_frames.append(frame)
+            raise
         seconds = time.perf_counter() - start
         self.stats.compiled_seconds += seconds
         self.stats.entries += 1
@@ -149,6 +172,29 @@ class CompiledRegion:
             self.first_frame = regs
         seconds = self.run_time[0]
         return seconds > TIER_UP_S or (seconds > TIER_UP_AGAIN_S and regs is not self.first_frame)
+
+    def take_frame(self, n_buffers: int) -> _Frame:
+        """A frame no entry is using."""
+        try:
+            return self.idle_frames.pop()
+        except IndexError:     # every frame made so far is in use, on other threads
+            return _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
+                          n_buffers, self.counts)
+
+    def take_chunk_frame(self, n_buffers: int) -> _Frame:
+        """A frame for a chunk of a parallel loop on another thread, with counters of its own:
+        threads adding to one array at once would fight over its cache lines (ResNet-50's
+        loops ran no faster on two threads). `return_chunk_frame` adds them up."""
+        try:
+            return self.chunk_frames.pop()
+        except IndexError:
+            return _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
+                          n_buffers, np.zeros_like(self.counts))
+
+    def return_chunk_frame(self, frame: _Frame) -> None:
+        self.counts += frame.counts
+        frame.counts[:] = 0
+        self.chunk_frames.append(frame)
 
     def _swap(self, upgrade) -> None:
         """Continues in the optimized compile `upgrade` of the same code (same layout and
@@ -274,8 +320,9 @@ class _RegionTier:
     ~100x faster."""
 
     def __init__(self, function_name: str, code: codegen.RegionCode, block_targets: dict,
-                 state, tier: str):
+                 state, tier: str, buffer_registers: list):
         self.function_name, self.code, self.block_targets = function_name, code, block_targets
+        self.buffer_registers = buffer_registers
         self.stats, self.location, self.tier = state.jit_stats, state.module.location, tier
         self.source = codegen.MODULE_HEADER + code.prelude + codegen.NJIT + code.source
         self.visits = 0
@@ -399,7 +446,8 @@ class _RegionTier:
             self.stats.failed.append((self.function_name,
                                       f"{type(fn).__name__}: {str(fn).splitlines()[0][:200]}"))
             return None
-        self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location)
+        self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location,
+                                       self.buffer_registers, self.function_name)
         self.compiled.run_time[2] = self.speed
         if self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
             self.compiled.tier_up = self._tier_up
@@ -443,7 +491,7 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
     originals: dict = {}         # step index -> the step there before the regions' wrappers
     for order, plan in enumerate(planned):
         code = plan.code
-        policy = _RegionTier(function.name, code, block_targets, state, tier)
+        policy = _RegionTier(function.name, code, block_targets, state, tier, plan.buffer_registers)
         if policy.compile_ahead(plan.interpreted_seconds, order):
             upgrades.append(policy)
         python_loop: list = []
@@ -470,7 +518,8 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
             time, queues the region's full code."""
             with lean.deciding:
                 if current[0] is lean:
-                    current[0] = _RegionTier(function.name, plan.full, block_targets, state, tier)
+                    current[0] = _RegionTier(function.name, plan.full, block_targets, state, tier,
+                                             plan.buffer_registers)
                     current[0].compile_soon()
             return interpreted(regs, refs, index)
 

@@ -15,12 +15,17 @@ reported as the serial loop would: the first failing workgroup in z, y, x order.
 from __future__ import annotations
 
 import os
+import threading
 
 from vmvxjit.errors import InvalidArgumentError
 
 ENV = "VMVXJIT_THREADS"
+# Work runs on several threads unless its last run took less than this: handing a part
+# to a worker costs tens of microseconds.
+PARALLEL_ABOVE_S = 0.0005
 SUCCEEDED = (0, 0, 0, 0)     # a part's outcome when every workgroup of its box succeeded
 _POOL: list = []
+_THREAD = threading.local()    # `worker` is set on the pool's threads
 # A forked child has none of its parent's threads: it makes its own workers.
 os.register_at_fork(after_in_child=_POOL.clear)
 
@@ -37,14 +42,27 @@ def resolve(threads=None) -> int:
     return int(text)
 
 
+def on_worker() -> bool:
+    """Whether the calling thread is one of the workers (running a part already)."""
+    return getattr(_THREAD, "worker", False)
+
+
+def _mark_worker() -> None:
+    _THREAD.worker = True
+
+
 def run_parts(parts: list) -> list:
     """Runs the callables `parts` at once, the first on the calling thread; returns their
-    results in order, or raises the first part's exception once every part has finished."""
+    results in order, or raises the first part's exception once every part has finished.
+    On a worker (parts nested in a part: a VMVX dispatch's loop) they run one after
+    another: waiting there for other workers could leave none to run them."""
+    if on_worker():
+        return [part() for part in parts]
     from concurrent.futures import ThreadPoolExecutor, wait   # only once a dispatch splits
 
     if not _POOL:
         _POOL.append(ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1),
-                                        thread_name_prefix="vmvxjit-dispatch"))
+                                        thread_name_prefix="vmvxjit-dispatch", initializer=_mark_worker))
     futures = [_POOL[0].submit(part) for part in parts[1:]]
     try:
         first = parts[0]()

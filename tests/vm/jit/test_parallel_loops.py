@@ -1,0 +1,188 @@
+"""Loops whose iterations run in parallel chunks (parallel_loops.py, parallel_code.py,
+parallel_run.py): which loops qualify, the entry check's verdicts, and results and errors
+bit-identical to the interpreter's and to one thread, on generated loops and on a static
+matmul."""
+
+import contextlib
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import vmvxjit
+from tests.support.modules import STATIC, compile_mlir
+from vmvxjit.cli import main
+from vmvxjit.errors import Error
+from vmvxjit.native import workers
+from vmvxjit.vm.bytecode_module import BytecodeModule
+from vmvxjit.vm.jit import parallel_loops, parallel_run, switches
+from vmvxjit.vm.jit.callees import native
+from vmvxjit.vm.jit.regions import find_regions
+
+PROGRAM = Path(__file__).parent / "programs" / "parallel.mlir"
+MATMUL = """
+func.func @matmul(%a: tensor<64x48xf32>, %b: tensor<48x80xf32>) -> tensor<64x80xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x80xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<64x80xf32>) -> tensor<64x80xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<64x48xf32>, tensor<48x80xf32>) outs(%c : tensor<64x80xf32>) -> tensor<64x80xf32>
+  return %r : tensor<64x80xf32>
+}
+"""
+# The private functions of parallel.mlir, in its order, and what the analysis says of their loop.
+VERDICTS = [("rows", None), ("tiles", None), ("carried", "an iteration reads"),
+            ("reduce", None), ("divides", None), ("last_row", "not counted")]
+
+
+@pytest.fixture
+def chunked(monkeypatch):
+    """Every loop that qualifies, however little work it has, runs in chunks from its first run."""
+    monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
+
+
+def _path() -> Path:
+    return compile_mlir(PROGRAM.read_text(), ["--compile-mode=vm"])
+
+
+def _outcome(module, function, args):
+    try:
+        return getattr(module, function)(*args)
+    except Error as error:
+        return type(error), str(error)
+
+
+def _chunked_runs(module) -> int:
+    return sum(run["runs"] for run in module.jit_stats()["parallel_loops"].values())
+
+
+@pytest.fixture
+def modules(chunked):
+    """parallel.mlir interpreted, and compiled on two threads."""
+    path = _path()
+    return vmvxjit.load(path, tier="interp"), vmvxjit.load(path, tier="jit", threads=2)
+
+
+def test_which_loops_may_run_in_chunks(chunked):
+    module = BytecodeModule.load(_path())
+    for function, (name, expected) in zip(module.functions, VERDICTS):
+        (region,) = find_regions(function.instrs, native(module))
+        why = list(region.serial_loops.values())
+        assert len(region.parallel) + len(why) == 1, name
+        assert not why if expected is None else expected in why[0], (name, why)
+
+
+def test_little_work_is_not_worth_chunks():
+    module = BytecodeModule.load(_path())
+    (region,) = find_regions(module.functions[0].instrs, native(module))
+    assert not region.parallel
+    assert list(region.serial_loops.values())[0].startswith("too little work per entry")
+
+
+def test_the_switch_turns_the_analysis_off(chunked, monkeypatch):
+    monkeypatch.setattr(switches, "DISABLED", frozenset({"parallel"}))
+    module = BytecodeModule.load(_path())
+    assert not any(r.parallel for f in module.functions[:6] for r in find_regions(f.instrs, native(module)))
+    interp, jit = (vmvxjit.load(_path(), tier=t, threads=2) for t in ("interp", "jit"))
+    assert jit.run_tiles(16) == interp.run_tiles(16)
+    assert _chunked_runs(jit) == 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(nj=st.integers(0, 24), nk=st.integers(0, 40), at=st.integers(-3, 300), off=st.integers(-3, 300),
+       cs=st.integers(-3, 50), alias=st.integers(0, 1))
+@example(nj=16, nk=32, at=0, off=0, cs=32, alias=0)     # disjoint rows: in chunks
+@example(nj=16, nk=32, at=0, off=0, cs=20, alias=0)     # overlapping rows
+@example(nj=16, nk=32, at=0, off=32, cs=32, alias=1)    # each row reads the next one's
+@example(nj=16, nk=32, at=600, off=0, cs=32, alias=0)   # past the end: the serial error
+def test_generated_rows_match_the_interpreter(modules, nj, nk, at, off, cs, alias):
+    interp, jit = modules
+    args = (nj, nk, at, off, cs, alias)
+    assert _outcome(jit, "run_rows", args) == _outcome(interp, "run_rows", args)
+
+
+@pytest.mark.parametrize("cs, off, alias, chunks", [
+    (32, 0, 0, True), (20, 0, 0, False), (32, 32, 1, False), (32, 512, 1, True)])
+def test_rows_run_in_chunks_only_when_no_iteration_touches_anothers_writes(modules, cs, off, alias, chunks):
+    interp, jit = modules
+    args = (16, 32, 0, off, cs, alias)
+    assert jit.run_rows(*args) == interp.run_rows(*args)
+    assert (_chunked_runs(jit) > 0) == chunks
+
+
+def test_workgroup_tiles_numbered_by_div_and_rem_run_in_chunks(modules):
+    interp, jit = modules
+    assert jit.run_tiles(16) == interp.run_tiles(16)
+    assert jit.jit_stats()["parallel_loops"]
+    assert all(run["threads"] == 2 for run in jit.jit_stats()["parallel_loops"].values())
+
+
+def test_a_reduction_over_the_loop_runs_on_one_thread(modules):
+    interp, jit = modules
+    assert jit.run_reduce(16, 32) == interp.run_reduce(16, 32)
+    assert _chunked_runs(jit) == 0
+
+
+@pytest.mark.parametrize("zero", [5, 300, 510, 800])
+def test_a_fault_in_a_chunk_is_the_serial_error(modules, zero):
+    interp, jit = modules
+    expected = _outcome(interp, "run_divides", (16, 32, zero))
+    assert _outcome(jit, "run_divides", (16, 32, zero)) == expected
+    assert isinstance(expected, tuple) == (zero < 512)
+    assert _chunked_runs(jit) == 1
+
+
+def test_one_thread_runs_no_chunks(chunked):
+    path = _path()
+    serial = vmvxjit.load(path, tier="jit", threads=1)
+    assert serial.run_tiles(16) == vmvxjit.load(path, tier="interp").run_tiles(16)
+    assert _chunked_runs(serial) == 0
+
+
+def test_trace_says_which_loops_ran_in_chunks(chunked):
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert main(["run", str(_path()), "--function=run_tiles", "--input=16", "--tier=jit",
+                     "--threads=2", "--trace"]) == 0
+    assert "iterations may run in parallel chunks" in err.getvalue()
+    assert "1 run(s) with its iterations in chunks on up to 2 threads" in err.getvalue()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_static_matmul_is_the_same_on_two_threads(threads, monkeypatch):
+    monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
+    path = compile_mlir(MATMUL, STATIC)
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((64, 48), dtype=np.float32)
+    b = rng.standard_normal((48, 80), dtype=np.float32)
+    expected = vmvxjit.load(path, tier="interp").matmul(a, b)
+    module = vmvxjit.load(path, tier="jit", threads=threads)
+    for _ in range(2):
+        assert module.matmul(a, b).tobytes() == expected.tobytes()
+    assert (_chunked_runs(module) > 0) == (threads > 1)
+
+
+def _footprint(addr, t, base, strides, write=True, size=4):
+    lo = base + sum(min(0, d * (c - 1)) for d, c in strides)
+    hi = base + sum(max(0, d * (c - 1)) for d, c in strides)
+    return addr, size, write, t, base, strides, lo, hi
+
+
+def test_the_check_compares_runs_not_envelopes():
+    # Two 4x4 tiles side by side in a 16-wide matrix: their envelopes overlap, their rows do not.
+    left, right = _footprint(0, 0, 0, [(16, 4), (1, 4)]), _footprint(0, 1, 4, [(16, 4), (1, 4)])
+    assert parallel_run._disjoint([left, right])
+    assert not parallel_run._disjoint([left, _footprint(0, 1, 2, [(16, 4), (1, 4)])])
+    # A read of the other tile's bytes, or a write of the same bytes in another buffer's view.
+    assert not parallel_run._disjoint([left, right, _footprint(0, 1, 3, [(1, 1)], write=False)])
+    assert parallel_run._disjoint([left, _footprint(0, 0, 3, [(1, 1)], write=False), right])
+    assert not parallel_run._disjoint([left, _footprint(8, 1, 0, [(1, 1)])])
+
+
+def test_the_check_gives_up_past_its_interval_budget(monkeypatch):
+    monkeypatch.setattr(parallel_run, "MAX_INTERVALS", 10)
+    left, right = _footprint(0, 0, 0, [(16, 8), (1, 4)]), _footprint(0, 1, 4, [(16, 8), (1, 4)])
+    assert not parallel_run._disjoint([left, right])
