@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ELEMENTS
-from vmvxjit.vm.jit import helper_library, parallel_code
+from vmvxjit.vm.jit import counters, helper_library, parallel_code
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
 from vmvxjit.vm.jit.jam import jammed_nest
@@ -72,7 +72,7 @@ class RegionCode:
     fault_pcs: list         # bytecode offset per fault site number (the `err[1]` the code reports)
     reordered_nests: int = 0    # nests run reordered (interchanged, jammed, blocked): vector code
     prelude: str = ""       # the compiled callees' functions, defined before the region's
-    deopts: list = field(default_factory=list)  # exit ids at which lean code leaves for the interpreter
+    deopts: list = field(default_factory=list)  # exit ids at which lean code leaves for its full code
     parallel: list = ()         # parallel_loops.ParallelLoop of its loops that may run in chunks
 
 
@@ -447,7 +447,7 @@ class RegionEmitter:
                 if note:
                     notes.append(note)
                 if optimized and self.lean and nest is None:
-                    lean_lines = block_lines + self.deopt(block.pc)
+                    lean_lines = counters.leaving(block_lines, self.deopt(block.pc))
             for instr in block.instrs[:-1]:
                 block_lines += self.instr(instr)
             block_lines += self.terminator(block.terminator)
@@ -459,8 +459,8 @@ class RegionEmitter:
         return _switch(arms), notes
 
     def deopt(self, pc: int) -> list:
-        """Lines leaving lean code at its block `pc`: a region exit whose target is
-        that block, which the interpreter then runs (tiering.py)."""
+        """Lines leaving lean code at its block `pc`: a region exit whose target is that
+        block, where the region's full code goes on (tiering.CompiledRegion.run_code)."""
         exit_id = self.exit_index(pc)
         if exit_id not in self.deopts:
             self.deopts.append(exit_id)
@@ -483,17 +483,14 @@ def generate(region: Region, name: str) -> RegionCode:
 
 def generate_lean(region: Region, name: str) -> tuple[RegionCode, RegionCode | None]:
     """(lean code, full code) of `region`, or (full code, None) where the lean code
-    would be the same (no versioned innermost loops: RegionEmitter.block_switch) or
-    cannot be (parallel loops).
+    would be the same: without versioned innermost loops (RegionEmitter.block_switch).
     Both come from one pass of the emitter, so they share their exits and locals."""
     return _generate(region, name, lean=True)
 
 
 def _generate(region: Region, name: str, lean: bool) -> tuple[RegionCode, RegionCode | None]:
     gen = RegionEmitter(region)
-    # A region with parallel loops stays full: a chunk on a worker (parallel_run.py) has
-    # no interpreter to leave for.
-    gen.lean = lean and not region.parallel
+    gen.lean = lean
     gen.fault_pcs = []
     body, notes = gen.block_switch(region.blocks)
     notes += [f"loop at {loop.header:08X}: iterations may run in parallel chunks (their byte ranges "

@@ -26,6 +26,14 @@ def versioned(gen, label: str, checks: list, fast: list, left: str, tail: list, 
             + ["else:", f"    if not {seen}:", f"        counts[{2 * s + 1}] += 1", f"    {seen} = {more}"])
 
 
+def leaving(lines: list, leave: list) -> list:
+    """`versioned`'s `lines` whose failed checks run `leave` (lean code leaving for its full
+    code) instead of counting a fallback: the full code counts it when it runs the literal
+    loop from the same block."""
+    assert lines[-4] == "else:" and lines[-2].lstrip().startswith("counts["), lines[-4:]
+    return lines[:-3] + ["    " + x for x in leave]
+
+
 def nest_entry(gen, label: str, j: str, bound: str, pre: list, checks: list, fast: list,
                tail: list = ()) -> list:
     """A reordered nest at the top of its outer loop's header block (`j < bound`

@@ -73,7 +73,7 @@ class ParallelLoops:
         if runner is not None and entry_id == runner.entry and mode & runner.bit:
             status = runner.run(compiled, frame, buffers, threads)
         else:
-            status = frame.run(compiled.fn, entry_id)
+            status = compiled.run_code(frame, entry_id)
         while status in self.by_exit:
             status = self.by_exit[status].run(compiled, frame, buffers, threads)
         return status
@@ -131,9 +131,9 @@ class LoopRunner:
                 chunk.ri[self.iv_index] = start + step * (n * k // parts)
                 chunk.ri[self.chunk_index] = bound if k == parts - 1 else start + step * (n * (k + 1) // parts)
             if parts == 1:
-                statuses = [frame.run(compiled.fn, self.entry)]
+                statuses = [compiled.run_code(frame, self.entry)]
             else:
-                statuses = workers.run_parts([lambda c=c: c.run(compiled.fn, self.entry) for c in frames])
+                statuses = workers.run_parts([lambda c=c: compiled.run_code(c, self.entry) for c in frames])
             failed = next((k for k, s in enumerate(statuses) if s < 0), None)
             last = len(frames) - 1 if failed is None else failed
             if frames[last] is not frame:
@@ -147,7 +147,7 @@ class LoopRunner:
         ri[self.mode_index] = mode
         status = statuses[last]
         if status == self.exit_status and self.exit_block is not None:
-            return frame.run(compiled.fn, self.exit_block)
+            return compiled.run_code(frame, self.exit_block)
         return status
 
     def _parts(self, ri, buffers: list, start: int, bound: int, step: int, threads: int) -> int:

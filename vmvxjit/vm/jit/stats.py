@@ -54,6 +54,8 @@ class JitStats:
     parallel: dict = field(default_factory=dict)   # export name -> [dispatches run in parts
                                                    #  on threads, most parts]
     host_functions: dict = field(default_factory=dict)  # export name -> compiled whole, or why not
+    full_compiles: list = field(default_factory=list)   # (function, seconds): full code of lean
+                                                        # regions that left at a failed check
     parallel_loops: dict = field(default_factory=dict)  # region label -> [runs in chunks, most chunks]
     threads: int = 1                               # threads compiled loops may run on (runtime.py sets it)
 
@@ -89,6 +91,9 @@ class JitStats:
                              f"ran {region.python_seconds * 1e3:.1f} ms as Python ({region.why_python()})")
         for name, reason in self.failed:
             lines.append(f"jit:   {name}: not compiled ({reason})")
+        for name, seconds in self.full_compiles:
+            lines.append(f"jit:   {name}: a region's full code compiled in {seconds * 1e3:.0f} ms "
+                         f"(its lean code left at a failed entry check)")
         for name, text in self.host_functions.items():
             lines.append(f"jit:   export @{name}: {text}")
         for export, (runs, parts) in self.parallel.items():
@@ -118,6 +123,7 @@ class JitStats:
                                "seconds": r.python_seconds, "why": r.why_python()}
                               for r in self.regions if r.python_seconds > 0],
             "not_compiled": [{"function": n, "why": w} for n, w in self.failed],
+            "full_code_compiles": len(self.full_compiles),
             "recompiles_pending": sum(1 for r in self.regions
                                       if r.compiled is not None and r.compiled.upgrade is not None),
             "parallel_dispatches": {export: {"runs": runs, "threads": parts}

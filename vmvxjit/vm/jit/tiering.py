@@ -101,7 +101,9 @@ class CompiledRegion:
         self.fn = fn
         self.stats = stats
         self.exit_steps = [block_targets[pc] for pc in code.exits]
-        self.deopts = frozenset(code.deopts)
+        # Lean code's exits at its own loop headers, and the entry there of its full code.
+        self.deopt_entries = {k: code.entry_ids[code.exits[k]] for k in code.deopts}
+        self.full = None                 # () -> the full code's compiled function (lean code)
         self.int_slots = [s for s, _ in code.int_vars]
         self.parallel = None          # parallel_run.ParallelLoops of its loops that may run in chunks
         if code.parallel:
@@ -124,10 +126,8 @@ class CompiledRegion:
         self.upgrade = None              # that compile's future
 
     def run(self, entry_id: int, regs: list, refs: list, buffer_registers: list):
-        """Runs from block `entry_id`; returns the step index to continue at, its
-        complement (~index, negative) when lean code left at one of its own blocks
-        for the interpreter to run, or None when the frame cannot enter compiled
-        code (the interpreter goes on)."""
+        """Runs from block `entry_id`; returns the step index to continue at, or
+        None when the frame cannot enter compiled code (the interpreter goes on)."""
         upgrade = self.upgrade
         if upgrade is not None and upgrade.done():
             self._swap(upgrade)
@@ -141,7 +141,7 @@ class CompiledRegion:
         start = time.perf_counter()
         try:
             if self.parallel is None:
-                status = frame.run(self.fn, entry_id)
+                status = self.run_code(frame, entry_id)
             else:
                 status = self.parallel.run(self, frame, entry_id, buffers, self.stats.threads)
         except BaseException:      # a worker's exception (run_parts): the frame is free again
@@ -162,7 +162,7 @@ class CompiledRegion:
             self._write_back(regs, *frame.registers())
         finally:
             self.idle_frames.append(frame)
-        return ~self.exit_steps[status] if status in self.deopts else self.exit_steps[status]
+        return self.exit_steps[status]
 
     def _long_enough(self, regs) -> bool:
         """Whether the region has run long enough in quick code to want its optimized
@@ -172,6 +172,15 @@ class CompiledRegion:
             self.first_frame = regs
         seconds = self.run_time[0]
         return seconds > TIER_UP_S or (seconds > TIER_UP_AGAIN_S and regs is not self.first_frame)
+
+    def run_code(self, frame: _Frame, entry_id: int) -> int:
+        """Runs the region's code on `frame` from block `entry_id`; its exit status. Where
+        lean code leaves at a failed entry check, its full code goes on from that block
+        on the same frame (the literal loop the lean code left out)."""
+        status = frame.run(self.fn, entry_id)
+        while status in self.deopt_entries:
+            status = frame.run(self.full(), self.deopt_entries[status])
+        return status
 
     def take_frame(self, n_buffers: int) -> _Frame:
         """A frame no entry is using."""
@@ -320,9 +329,12 @@ class _RegionTier:
     ~100x faster."""
 
     def __init__(self, function_name: str, code: codegen.RegionCode, block_targets: dict,
-                 state, tier: str, buffer_registers: list):
+                 state, tier: str, buffer_registers: list, full: codegen.RegionCode | None = None):
         self.function_name, self.code, self.block_targets = function_name, code, block_targets
         self.buffer_registers = buffer_registers
+        self.full = full              # the full code of lean `code` (plans.py), compiled when needed
+        self.full_fn = None
+        self.full_lock = threading.Lock()
         self.stats, self.location, self.tier = state.jit_stats, state.module.location, tier
         self.source = codegen.MODULE_HEADER + code.prelude + codegen.NJIT + code.source
         self.visits = 0
@@ -373,15 +385,6 @@ class _RegionTier:
             self.future = background.submit(order, self._build)
             self.stats.progress.started()
         return False
-
-    def compile_soon(self) -> None:
-        """Queues the region's compile now, whatever its estimates (`auto`): its lean
-        twin has left at a failed entry check, and the interpreter runs on meanwhile."""
-        if self.tier == "auto" and self.future is None and self.compiled is None:
-            from vmvxjit.vm.jit import background
-
-            self.future = background.submit(0, self._build)
-            self.stats.progress.started()
 
     def upgrade_now(self) -> None:
         """Starts the OPTIMIZED compile of the (loaded) region now."""
@@ -449,12 +452,26 @@ class _RegionTier:
         self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location,
                                        self.buffer_registers, self.function_name)
         self.compiled.run_time[2] = self.speed
+        if self.full is not None:
+            self.compiled.full = self._full_function
         if self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
             self.compiled.tier_up = self._tier_up
         self.stats.compiled.append(Compiled(self.function_name, sorted(self.code.entry_ids), seconds,
                                             self.code.notes, self.code.sites, self.compiled.counts,
                                             self.compiled.run_time))
         return self.compiled
+
+    def _full_function(self):
+        """The compiled full code, compiled the first time lean code leaves at a failed
+        entry check (on the thread that needs it; others wait for it). Its frame layout
+        is the lean code's: both come from one pass of the emitter."""
+        with self.full_lock:
+            if self.full_fn is None:
+                source = codegen.MODULE_HEADER + self.full.prelude + codegen.NJIT + self.full.source
+                start = time.thread_time()
+                self.full_fn = _compile(self.function_name, self.full, source, self.stats, self.speed)
+                self.stats.full_compiles.append((self.function_name, time.thread_time() - start))
+            return self.full_fn
 
     def _tier_up(self):
         """Starts the OPTIMIZED compile of a region that runs long, and notes on disk that
@@ -488,57 +505,38 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
         return [blocks[pc] for pc in plan.block_pcs]
 
     upgrades = []
-    originals: dict = {}         # step index -> the step there before the regions' wrappers
     for order, plan in enumerate(planned):
         code = plan.code
-        policy = _RegionTier(function.name, code, block_targets, state, tier, plan.buffer_registers)
+        policy = _RegionTier(function.name, code, block_targets, state, tier, plan.buffer_registers,
+                             plan.full)
         if policy.compile_ahead(plan.interpreted_seconds, order):
             upgrades.append(policy)
         python_loop: list = []
-        # The region's policy: for lean code (plans.py), replaced by its full code's
-        # once the lean code has left at a failed entry check.
-        current = [policy]
 
-        def interpreted(regs, refs, index, plan=plan, python_loop=python_loop, current=current):
-            if not python_loop:
-                python_loop.append(fuse_region(blocks_of(plan), block_targets, unfused, env))
-            if python_loop[0] is None:
-                return originals.get(index, steps[index])(regs, refs)
-            start = time.perf_counter()
-            try:
-                target, back_edges = python_loop[0](regs, refs, index)
-            finally:
-                current[0].python_seconds += time.perf_counter() - start
-            current[0].visits += back_edges
-            return target
+        def make_entry(original, index, entry_id, plan=plan, policy=policy, python_loop=python_loop):
+            def interpreted(regs, refs):
+                if not python_loop:
+                    python_loop.append(fuse_region(blocks_of(plan), block_targets, unfused, env))
+                if python_loop[0] is None:
+                    return original(regs, refs)
+                start = time.perf_counter()
+                try:
+                    target, back_edges = python_loop[0](regs, refs, index)
+                finally:
+                    policy.python_seconds += time.perf_counter() - start
+                policy.visits += back_edges
+                return target
 
-        def deopted(regs, refs, index, plan=plan, current=current, lean=policy,
-                    interpreted=interpreted):
-            """Runs block `index` on interpreted, after lean code left there; the first
-            time, queues the region's full code."""
-            with lean.deciding:
-                if current[0] is lean:
-                    current[0] = _RegionTier(function.name, plan.full, block_targets, state, tier,
-                                             plan.buffer_registers)
-                    current[0].compile_soon()
-            return interpreted(regs, refs, index)
-
-        def make_entry(index, entry_id, plan=plan, current=current, interpreted=interpreted,
-                       deopted=deopted):
             def step(regs, refs):
-                policy = current[0]
                 compiled = policy.compiled or policy.advance(regs)
                 if compiled is None:
-                    return interpreted(regs, refs, index)
+                    return interpreted(regs, refs)
                 target = compiled.run(entry_id, regs, refs, plan.buffer_registers)
-                if target is None:
-                    return interpreted(regs, refs, index)
-                return deopted(regs, refs, ~target) if target < 0 else target
+                return interpreted(regs, refs) if target is None else target
             return step
 
         for pc, entry_id in code.entry_ids.items():
             index = block_targets[pc]
-            originals[index] = steps[index]
-            steps[index] = make_entry(index, entry_id)
+            steps[index] = make_entry(steps[index], index, entry_id)
     for policy in upgrades:
         policy.upgrade_now()
