@@ -4,7 +4,7 @@ Preparing a function for the JIT finds its loop regions (with function-wide
 liveness and constants) and generates each region's code; for a model that is
 most of a cached run's preparation (ShuffleNet: 0.34 of 0.5 s, while loading
 every region's machine code from the disk cache took 0.04 s). A region's code is
-lean (codegen.generate) where it has versioned loops; the plan keeps its full
+lean (codegen.generate_lean) where it has versioned loops; the plan keeps its full
 code too, which tiering.py compiles only once lean code has left at a failed
 entry check. The plan depends
 only on the module's code and on the JIT's own sources and switches, so a later
@@ -34,7 +34,7 @@ class RegionPlan:
     buffer_registers: list      # the region's buffer refs, in its code's order
     block_pcs: list             # its blocks' marker pcs
     interpreted_seconds: float  # cost.interpreted_seconds of one entry
-    full: object = None         # the region's full code when `code` is lean (codegen.generate)
+    full: object = None         # the region's full code when `code` is lean (codegen.generate_lean)
 
 
 @dataclass
