@@ -75,6 +75,11 @@ class RegionCode:
     deopts: list = field(default_factory=list)  # exit ids at which lean code leaves for its full code
     parallel: list = ()         # parallel_loops.ParallelLoop of its loops that may run in chunks
 
+    @property
+    def module_source(self) -> str:
+        """The whole module a compiler builds: header, callees, the region function."""
+        return MODULE_HEADER + self.prelude + NJIT + self.source
+
 
 class RegionEmitter:
     """Translates the blocks of a region into lines of region code.

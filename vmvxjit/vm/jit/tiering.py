@@ -187,8 +187,11 @@ class CompiledRegion:
         try:
             return self.idle_frames.pop()
         except IndexError:     # every frame made so far is in use, on other threads
-            return _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
-                          n_buffers, self.counts)
+            return self._new_frame(n_buffers, self.counts)
+
+    def _new_frame(self, n_buffers: int, counts) -> _Frame:
+        return _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
+                      n_buffers, counts)
 
     def take_chunk_frame(self, n_buffers: int) -> _Frame:
         """A frame for a chunk of a parallel loop on another thread, with counters of its own:
@@ -197,8 +200,7 @@ class CompiledRegion:
         try:
             return self.chunk_frames.pop()
         except IndexError:
-            return _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
-                          n_buffers, np.zeros_like(self.counts))
+            return self._new_frame(n_buffers, np.zeros_like(self.counts))
 
     def return_chunk_frame(self, frame: _Frame) -> None:
         self.counts += frame.counts
@@ -336,7 +338,7 @@ class _RegionTier:
         self.full_fn = None
         self.full_lock = threading.Lock()
         self.stats, self.location, self.tier = state.jit_stats, state.module.location, tier
-        self.source = codegen.MODULE_HEADER + code.prelude + codegen.NJIT + code.source
+        self.source = code.module_source
         self.visits = 0
         self.frames = 0
         self.last_frame = None
@@ -467,9 +469,9 @@ class _RegionTier:
         is the lean code's: both come from one pass of the emitter."""
         with self.full_lock:
             if self.full_fn is None:
-                source = codegen.MODULE_HEADER + self.full.prelude + codegen.NJIT + self.full.source
                 start = time.thread_time()
-                self.full_fn = _compile(self.function_name, self.full, source, self.stats, self.speed)
+                self.full_fn = _compile(self.function_name, self.full, self.full.module_source,
+                                        self.stats, self.speed)
                 self.stats.full_compiles.append((self.function_name, time.thread_time() - start))
             return self.full_fn
 
