@@ -21,6 +21,7 @@ from vmvxjit.errors import Error
 from vmvxjit.hal_inline import element_types
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, calculate_range, element_count
 from vmvxjit.hal_inline.module import HalInlineModule
+from vmvxjit.loaders.hal_loader_module import MAX_BINDINGS
 from vmvxjit.vm import isa
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.decoder import Instr
@@ -428,11 +429,12 @@ def _dispatch(planner, pc, executable, ordinal, count_x, count_y, count_z, const
     the interpreter's path, which raises it)."""
     executable = _executable(executable, pc)
     counts = tuple(c & 0xFFFFFFFF for c in (count_x, count_y, count_z))
-    if (executable.released or not 0 <= ordinal < len(executable.export_names)
-            or len(bindings) > MAX_BINDINGS or len(constants) != executable.constant_count(ordinal)
-            or len(bindings) != executable.binding_count(ordinal)
-            or not (counts[0] <= 0xFFFFFFFF and counts[1] <= 0xFFFFFFFF and counts[2] <= 0xFFFF)):
-        raise Unsupported(f"dispatch at {pc:08X} fails its checks")
+    if len(bindings) > MAX_BINDINGS:
+        raise Unsupported(f"dispatch at {pc:08X} has more than {MAX_BINDINGS} bindings")
+    try:
+        executable.check_dispatch(ordinal, counts, len(constants), len(bindings))
+    except Error as error:
+        raise Unsupported(f"dispatch at {pc:08X} fails its checks: {error}") from None
     spans = []
     for buffer, offset, length in bindings:
         if not isinstance(buffer, Span) or not buffer.vm or offset < 0 or length < 0 \
@@ -441,9 +443,6 @@ def _dispatch(planner, pc, executable, ordinal, count_x, count_y, count_z, const
         spans.append(Span(buffer.memory, buffer.offset + offset, length, True))
     planner.dispatches[pc] = Dispatch(executable, ordinal, counts,
                                       tuple(c & 0xFFFFFFFF for c in constants), spans)
-
-
-MAX_BINDINGS = 32       # hal_loader_module.MAX_BINDINGS
 
 
 # hal_inline and hal_loader exports a compiled export may call, and what each returns

@@ -102,25 +102,29 @@ class Executable:
                  constants: np.ndarray, bindings: list[np.ndarray]) -> None:
         """Runs export `ordinal` once per workgroup (z, y, x order, x innermost).
 
-        Everything is checked before any executable code runs: the executable
-        is live, the ordinal exists, the constant and binding counts are the
-        export's, and the workgroup counts fit the dispatch state.
+        Everything is checked before any executable code runs (check_dispatch).
         """
+        self.check_dispatch(ordinal, workgroup_count, len(constants), len(bindings))
+        self._run(ordinal, workgroup_count, constants, bindings)
+
+    def check_dispatch(self, ordinal: int, workgroup_count: tuple[int, int, int],
+                       constant_count: int, binding_count: int) -> None:
+        """Raises the error a dispatch of export `ordinal` with these counts gets: the
+        executable is released, the ordinal does not exist, the constant and binding
+        counts are not the export's, or the workgroup counts do not fit the dispatch state."""
         if self.released:
             raise FailedPreconditionError("executable has been released")
         if not 0 <= ordinal < len(self.export_names):
             raise self._out_of_range(ordinal)
-        constant_count, binding_count = self.constant_count(ordinal), self.binding_count(ordinal)
-        if len(constants) != constant_count or len(bindings) != binding_count:
+        takes = self.constant_count(ordinal), self.binding_count(ordinal)
+        if (constant_count, binding_count) != takes:
             raise InvalidArgumentError(
-                f"export '{self.export_names[ordinal]}' takes {constant_count} constants and "
-                f"{binding_count} bindings but {len(constants)} and {len(bindings)} "
-                f"were provided")
+                f"export '{self.export_names[ordinal]}' takes {takes[0]} constants and "
+                f"{takes[1]} bindings but {constant_count} and {binding_count} were provided")
         count_x, count_y, count_z = workgroup_count
         if not (0 <= count_x <= _MAX_COUNT_XY and 0 <= count_y <= _MAX_COUNT_XY
                 and 0 <= count_z <= _MAX_COUNT_Z):
             raise InvalidArgumentError(f"workgroup count {tuple(workgroup_count)} out of range")
-        self._run(ordinal, workgroup_count, constants, bindings)
 
     def _run(self, ordinal: int, workgroup_count: tuple[int, int, int],
              constants: np.ndarray, bindings: list[np.ndarray]) -> None:
