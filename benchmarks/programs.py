@@ -194,10 +194,15 @@ func.func @reduction(%x: tensor<1024x1024xf32>) -> tensor<1024xf32> {
 """)
 
 # Small kernels: the per-call cost with a little work (issue 14).
-MATMUL64 = dataclasses.replace(
-    MATMUL, name="matmul64", function="matmul64", description="linalg.matmul 64x64x64",
-    input_shapes=((64, 64), (64, 64)),
-    source=MATMUL.source.replace("matmul(", "matmul64(").replace("256", "64"))
+def sized_matmul(n: int) -> Program:
+    """MATMUL at n×n×n, its function named matmul<n>."""
+    return dataclasses.replace(
+        MATMUL, name=f"matmul{n}", function=f"matmul{n}", description=f"linalg.matmul {n}x{n}x{n}",
+        input_shapes=((n, n), (n, n)),
+        source=MATMUL.source.replace("matmul(", f"matmul{n}(").replace("256", str(n)))
+
+
+MATMUL64 = sized_matmul(64)
 SOFTMAX1000 = dataclasses.replace(
     SOFTMAX, name="softmax1000", function="softmax1000", description="softmax over 1x1000",
     input_shapes=((1, 1000),),

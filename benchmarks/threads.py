@@ -39,12 +39,6 @@ from vmvxjit.tooling import iree_tools  # noqa: E402
 FULL_HAL = ["--iree-hal-target-backends=llvm-cpu", "--iree-llvmcpu-target-cpu=host"]
 
 
-def matmul(n: int) -> programs.Program:
-    source = programs.MATMUL.source.replace("256", str(n))
-    return programs.Program(f"matmul{n}", "matmul", source, ((n, n), (n, n)),
-                            description=f"linalg.matmul {n}x{n}x{n}")
-
-
 @dataclass
 class Case:
     """A program's inline build for vmvxjit, its full-HAL build and its input flags."""
@@ -95,11 +89,11 @@ def vmvxjit_seconds(case: Case, threads: int, repetitions: int, warmup: int) -> 
 
 
 CASES = {
-    "matmul256": lambda work: program_case(matmul(256), "dyn-llvm", work),
-    "matmul512": lambda work: program_case(matmul(512), "dyn-llvm", work),
+    "matmul256": lambda work: program_case(programs.sized_matmul(256), "dyn-llvm", work),
+    "matmul512": lambda work: program_case(programs.sized_matmul(512), "dyn-llvm", work),
     "elementwise": lambda work: program_case(programs.ELEMENTWISE, "dyn-llvm", work),
     "resnet50": lambda work: model_case("resnet50", "dyn-llvm"),
-    "matmul256-static": lambda work: program_case(matmul(256), "static", work),
+    "matmul256-static": lambda work: program_case(programs.sized_matmul(256), "static", work),
     "conv2d-static": lambda work: program_case(programs.CONV2D, "static", work),
     "resnet50-static": lambda work: model_case("resnet50", "static"),
 }

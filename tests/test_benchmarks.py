@@ -44,4 +44,4 @@ def test_the_threads_table_times_each_build_and_reports_ratios(monkeypatch, caps
     row = capsys.readouterr().out.splitlines()[-1]
     assert "linalg.matmul 256x256x256" in row and "dyn-llvm" in row
     assert row.endswith("| 1.60× | 0.80× | 2.00× |"), row
-    assert "tensor<512x512xf32>" in threads.matmul(512).source
+    assert "tensor<512x512xf32>" in threads.programs.sized_matmul(512).source
