@@ -152,6 +152,31 @@ def test_trace_says_which_loops_ran_in_chunks(chunked):
 
 
 @pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("tier", ["jit", "auto"])
+def test_two_loops_of_one_region_each_run_to_their_own_bound(chunked, tier, threads, tmp_path, monkeypatch):
+    """Two loops in one region with different bounds, the first one's exit the second one's
+    header (DenseNet-121's dense blocks): entered from the first loop, after its chunks, and
+    in the full code going on where the second one's lean code left (its inner loop reads
+    the element it updates in one row), the second loop runs to its own bound."""
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr("vmvxjit.vm.jit.tiering.AUTO_THRESHOLD", 1)
+    monkeypatch.setattr("vmvxjit.vm.jit.tiering.MIN_VISITS_PER_FRAME", 1)
+    # Not interchanged, the second nest's inner loop keeps its element in a register behind
+    # an entry check, which fails where the element is among the ones it reads.
+    monkeypatch.setattr(switches, "DISABLED", frozenset({"interchange"}))
+    path = _path()
+    module = BytecodeModule.load(path)
+    region, = find_regions(module.functions[6].instrs, native(module))
+    assert len(region.parallel) == 2
+    args = (4, 12, 32, 40, 1)       # the second loop's row 1 sums src[32 .. 63] into dst[41]
+    expected = vmvxjit.load(path, tier="interp").run_two_loops(*args)
+    module = vmvxjit.load(path, tier=tier, threads=threads)
+    assert [module.run_two_loops(*args) for _ in range(2)] == [expected] * 2
+    assert module.jit_stats()["full_code_compiles"] == 1
+    assert (_chunked_runs(module) > 0) == (threads > 1)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
 def test_static_matmul_is_the_same_on_two_threads(threads, monkeypatch):
     monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
     path = compile_mlir(MATMUL, STATIC)

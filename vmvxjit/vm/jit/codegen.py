@@ -530,7 +530,8 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
     lines += ["    ex = 0", "    bb = entry", "    while True:"]
     lines += ["        " + s for s in body]
     out = _written_out(gen)
-    lines += [f"    ri[{i}] = {var(s, b)}" for i, (s, b) in enumerate(int_vars) if s in out]
+    back = out | parallel_code.handed_back(region.parallel)
+    lines += [f"    ri[{i}] = {var(s, b)}" for i, (s, b) in enumerate(int_vars) if s in back]
     lines += [f"    rf[{i}] = {var(s, b)}" for i, (s, b) in enumerate(float_vars) if s in out]
     lines += [f"    tags[{i}] = t{s}" for i, s in enumerate(multi) if s in out]
     lines.append("    return ex")

@@ -32,13 +32,24 @@ def registers(loops: list) -> set:
     return {CHUNK_REGISTER, MODE, *(loop.bound for loop in loops)} if loops else set()
 
 
+def handed_back(loops: list) -> set:
+    """The registers of these lines that region code hands back to its frame at every
+    exit: the chunk register, which a lean region's full code reads as the lean code
+    left it when it goes on from an exit inside such a loop (the frame's own value is
+    another loop's bound, filled at entry: parallel_run.ParallelLoops.serial_slots)."""
+    return {CHUNK_REGISTER} if loops else set()
+
+
 def edge(gen, source: int, target: int) -> list:
     """The lines on the branch from block `source` to block `target` (before it is
-    taken, its remaps done) of a region emitter `gen`."""
+    taken, its remaps done) of a region emitter `gen`: leaving one such loop first, then
+    entering another (one loop's exit may be the next one's header)."""
+    lines = []
+    for loop in gen.region.parallel:
+        if source == loop.header and target == loop.exit and target in gen.block_ids:
+            lines.append(f"if {var(MODE, 'i64')} == {CHUNK}: ex = {gen.exit_index(target)}; break")
     for k, loop in enumerate(gen.region.parallel):
         if target == loop.header and source not in loop.blocks:
-            return [f"{var(CHUNK_REGISTER, 'i64')} = {var(loop.bound, 'i64')}",
-                    f"if ({var(MODE, 'i64')} & {enter(k)}) != 0: ex = {gen.exit_index(target)}; break"]
-        if source == loop.header and target == loop.exit and target in gen.block_ids:
-            return [f"if {var(MODE, 'i64')} == {CHUNK}: ex = {gen.exit_index(target)}; break"]
-    return []
+            lines += [f"{var(CHUNK_REGISTER, 'i64')} = {var(loop.bound, 'i64')}",
+                      f"if ({var(MODE, 'i64')} & {enter(k)}) != 0: ex = {gen.exit_index(target)}; break"]
+    return lines

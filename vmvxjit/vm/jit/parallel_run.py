@@ -51,8 +51,10 @@ class ParallelLoops:
         self.mode_index = code.int_vars.index((MODE, "i64"))
         self.chunk_index = code.int_vars.index((CHUNK_REGISTER, "i64"))
         # Entries in such a loop (its header, or an inner loop's on-stack replacement) need
-        # the chunk register set to its bound.
+        # the chunk register set to its bound: the region's own entries, and a loop's header
+        # where the region goes on after the chunks of a loop that exits there.
         self.inside = {entry: r for pc, entry in code.entry_ids.items() for r in runners if pc in r.loop.blocks}
+        self.inside.update((r.entry, r) for r in runners)
         self.by_exit = {code.exits.index(r.loop.header): r for r in runners if r.loop.header in code.exits}
         self.bound = runners[0].loop.bound
 
@@ -67,16 +69,19 @@ class ParallelLoops:
         threads = 1 if workers.on_worker() else threads
         mode = sum(r.bit for r in self.runners if r.may_gain(threads))
         frame.ri[self.mode_index] = mode
-        runner = self.inside.get(entry_id)
-        if runner is not None:
-            frame.ri[self.chunk_index] = frame.ri[runner.bound_index]
-        if runner is not None and entry_id == runner.entry and mode & runner.bit:
+        while True:
+            runner = self.inside.get(entry_id)
+            if runner is not None:
+                frame.ri[self.chunk_index] = frame.ri[runner.bound_index]
+            if runner is None or entry_id != runner.entry or not mode & runner.bit:
+                status = compiled.run_code(frame, entry_id)
+                runner = self.by_exit.get(status)
+                if runner is None:
+                    return status
             status = runner.run(compiled, frame, buffers, threads)
-        else:
-            status = compiled.run_code(frame, entry_id)
-        while status in self.by_exit:
-            status = self.by_exit[status].run(compiled, frame, buffers, threads)
-        return status
+            if status != runner.exit_status or runner.exit_block is None:
+                return status
+            entry_id = runner.exit_block
 
 
 class LoopRunner:
@@ -114,7 +119,7 @@ class LoopRunner:
 
     def run(self, compiled, frame, buffers: list, threads: int) -> int:
         """Runs the loop from `frame` (the region stopped at its header, or entered
-        there), then the region on from the loop's exit; the exit status."""
+        there); the exit status of its last chunk (`exit_status` where it ended)."""
         ri = frame.ri
         mode = ri[self.mode_index]
         start, bound, step = ri[self.iv_index], ri[self.bound_index], ri[self.step_index]
@@ -145,10 +150,7 @@ class LoopRunner:
         if parts > 1:
             compiled.stats.ran_parallel_loop(self.label, parts)
         ri[self.mode_index] = mode
-        status = statuses[last]
-        if status == self.exit_status and self.exit_block is not None:
-            return compiled.run_code(frame, self.exit_block)
-        return status
+        return statuses[last]
 
     def _parts(self, ri, buffers: list, start: int, bound: int, step: int, threads: int) -> int:
         """How many chunks to run the loop in: one unless threads are allowed, it ran long

@@ -194,6 +194,64 @@ vm.module @parallel {
   ^done:
     vm.return %last : i64
   }
+  // Two loops in one region, the first one's exit the second one's header:
+  // dst[j * nk + k] = src[512 + j * nk + k] * 0.5 + 1 for j < nj1, k < nk,
+  // then dst[at + j] += src[j * nk + k] for j < nj2, k < nk. With src = dst and at + j among
+  // j * nk .. j * nk + nk - 1, the second loop's inner loop reads the element it updates:
+  // its entry checks fail.
+  vm.func private @two_loops(%dst: !vm.buffer, %src: !vm.buffer, %nj1: i64, %nj2: i64, %nk: i64,
+                             %at: i64) attributes {inlining_policy = #util.inline.never} {
+    %c0 = vm.const.i64 0
+    %c1 = vm.const.i64 1
+    %c512 = vm.const.i64 512
+    %half = vm.const.f32 0.5
+    %one = vm.const.f32 1.0
+    vm.br ^ahead(%c0 : i64)
+  ^ahead(%a: i64):
+    %amore = vm.cmp.lt.i64.s %a, %nj1 : i64
+    vm.cond_br %amore, ^apre, ^bhead(%c0 : i64)
+  ^apre:
+    %an = vm.mul.i64 %a, %nk : i64
+    %afrom = vm.add.i64 %an, %c512 : i64
+    vm.br ^akhead(%c0 : i64)
+  ^akhead(%ak: i64):
+    %akmore = vm.cmp.lt.i64.s %ak, %nk : i64
+    vm.cond_br %akmore, ^akbody, ^alatch
+  ^akbody:
+    %asi = vm.add.i64 %afrom, %ak : i64
+    %as = vm.buffer.load.f32 %src[%asi] : !vm.buffer -> f32
+    %av = vm.fma.f32 %as, %half, %one : f32
+    %adi = vm.add.i64 %an, %ak : i64
+    vm.buffer.store.f32 %av, %dst[%adi] : f32 -> !vm.buffer
+    %ak1 = vm.add.i64 %ak, %c1 : i64
+    vm.br ^akhead(%ak1 : i64)
+  ^alatch:
+    %a1 = vm.add.i64 %a, %c1 : i64
+    vm.br ^ahead(%a1 : i64)
+  ^bhead(%b: i64):
+    %bmore = vm.cmp.lt.i64.s %b, %nj2 : i64
+    vm.cond_br %bmore, ^bpre, ^done
+  ^bpre:
+    %bn = vm.mul.i64 %b, %nk : i64
+    %brow = vm.add.i64 %b, %at : i64
+    vm.br ^bkhead(%c0 : i64)
+  ^bkhead(%bk: i64):
+    %bkmore = vm.cmp.lt.i64.s %bk, %nk : i64
+    vm.cond_br %bkmore, ^bkbody, ^blatch
+  ^bkbody:
+    %bsi = vm.add.i64 %bn, %bk : i64
+    %bs = vm.buffer.load.f32 %src[%bsi] : !vm.buffer -> f32
+    %bo = vm.buffer.load.f32 %dst[%brow] : !vm.buffer -> f32
+    %bv = vm.add.f32 %bo, %bs : f32
+    vm.buffer.store.f32 %bv, %dst[%brow] : f32 -> !vm.buffer
+    %bk1 = vm.add.i64 %bk, %c1 : i64
+    vm.br ^bkhead(%bk1 : i64)
+  ^blatch:
+    %b1 = vm.add.i64 %b, %c1 : i64
+    vm.br ^bhead(%b1 : i64)
+  ^done:
+    vm.return
+  }
   vm.func private @fill(%buf: !vm.buffer, %n: i64, %seed: i32) {
     %c0 = vm.const.i64 0
     %c1 = vm.const.i64 1
@@ -341,5 +399,26 @@ vm.module @parallel {
     %nk64 = vm.ext.i32.i64.s %nk : i32 -> i64
     %last = vm.call @last_row(%dst, %nj64, %nk64) : (!vm.buffer, i64, i64) -> i64
     vm.return %last : i64
+  }
+  vm.export @run_two_loops
+  vm.func @run_two_loops(%nj1: i32, %nj2: i32, %nk: i32, %at: i32, %alias: i32) -> i32 {
+    %n = vm.const.i64 1024
+    %bytes = vm.const.i64 4096
+    %a16 = vm.const.i32 16
+    %s1 = vm.const.i32 7
+    %s2 = vm.const.i32 -90
+    %dst = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    %other = vm.buffer.alloc %bytes, %a16 : !vm.buffer
+    vm.call @fill(%dst, %n, %s1) : (!vm.buffer, i64, i32) -> ()
+    vm.call @fill(%other, %n, %s2) : (!vm.buffer, i64, i32) -> ()
+    %src = vm.select.ref %alias, %dst, %other : !vm.buffer
+    %nj164 = vm.ext.i32.i64.s %nj1 : i32 -> i64
+    %nj264 = vm.ext.i32.i64.s %nj2 : i32 -> i64
+    %nk64 = vm.ext.i32.i64.s %nk : i32 -> i64
+    %at64 = vm.ext.i32.i64.s %at : i32 -> i64
+    vm.call @two_loops(%dst, %src, %nj164, %nj264, %nk64, %at64)
+        : (!vm.buffer, !vm.buffer, i64, i64, i64, i64) -> ()
+    %h = vm.call @hash(%dst, %n) : (!vm.buffer, i64) -> i32
+    vm.return %h : i32
   }
 }
