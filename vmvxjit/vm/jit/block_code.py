@@ -55,7 +55,7 @@ def _row(gen, nest) -> tuple | None:
     return (int(first[1]), count) if count > 0 else None
 
 
-def _width(nest, shape) -> int | None:
+def _width(nest, shape, tiles: bool) -> int | None:
     """Columns per register tile (`tile`): 0 (no tiles) for a whole row known at
     compile time, a multiple of 8, FACTOR rows of which fit in _MAX_ELEMENTS; else
     WIDTH, or 8 for a known row of 8 to 15 columns; None when the nest is not
@@ -63,10 +63,10 @@ def _width(nest, shape) -> int | None:
     time: LLVM vectorizes a strided load in a tile's loop either with scalar
     iterations after it or with gathers (ZFNet's stride-2 layers: 1.7-5x slower)."""
     whole = shape is not None and shape[1] * FACTOR <= _MAX_ELEMENTS
-    if whole and (shape[1] % 8 == 0 or not switches.on("tile")):
+    if whole and (shape[1] % 8 == 0 or not tiles):
         return 0
     j = nest.levels[1].iv
-    if (not switches.on("tile") or (shape is not None and shape[1] < 8)
+    if (not tiles or (shape is not None and shape[1] < 8)
             or any(f.coef(j) not in (0, 1) for f in nest.forms.values())):
         return 0 if whole else None
     return WIDTH if shape is None or shape[1] >= WIDTH else 8
@@ -79,7 +79,13 @@ def blocked_nest(gen, nest) -> tuple[list, str]:
     if any(len(f.terms) + 1 > MAX_TERMS for f in [nest.index_form, *nest.forms.values()]):
         return [], f"{head}: not blocked (too many index terms)"
     shape = _row(gen, nest)
-    width = _width(nest, shape)
+    tiles = switches.on("tile")
+    width = _width(nest, shape, tiles and gen.tiles)
+    if tiles and not gen.tiles and _width(nest, shape, True):
+        gen.tiles_left_out += 1
+        if width is None:
+            counters.reserve(gen, head)
+            return [], f"{head}: not blocked (in tiles only in the optimized compile)"
     if width is None:
         return [], f"{head}: not blocked (the moved loop's range is not known, or too long)"
     factor = FACTOR

@@ -51,15 +51,17 @@ class CalleeEmitter(codegen.RegionEmitter):
         return super().terminator(instr)
 
 
-def callee_source(callee: Callee, callees: dict, sites: list) -> tuple[str, list]:
-    """The callee's function (its callees named as `callee_<ordinal>`) and the
-    loop optimizer's notes on it; its counted sites are appended to `sites`."""
+def callee_source(callee: Callee, callees: dict, sites: list, tiles: bool = True) -> tuple[str, list, int]:
+    """The callee's function (its callees named as `callee_<ordinal>`), the loop
+    optimizer's notes on it and how many nests it left out of tiles (`tiles` False:
+    RegionEmitter.tiles); its counted sites are appended to `sites`."""
     blocks = split_blocks(callee.function.instrs)
     region = Region(blocks, [blocks[0].pc]).know(blocks)
     slots = frame_layout(callee.cconv.args)[0]
     region.buffer_registers = [slot for ch, slot in slots if ch == "r"]
     region.callees = {o: callees[o] for o in callee.calls}
     gen = CalleeEmitter(region, callee)
+    gen.tiles = tiles
     first = len(sites)
     gen.sites = sites
     body, notes = gen.block_switch(blocks)
@@ -86,16 +88,18 @@ def callee_source(callee: Callee, callees: dict, sites: list) -> tuple[str, list
             lines += ["    " + s for s in gen.assign(slot, CCONV_BANKS[ch], f"a{k}")]
     lines += ["    " + s for s in gen.buffer_views()]
     lines += ["    bb = 0", "    while True:"] + ["        " + s for s in body]
-    return "\n".join(lines) + "\n", notes
+    return "\n".join(lines) + "\n", notes, gen.tiles_left_out
 
 
-def prelude(callees: dict, sites: list) -> tuple[str, list]:
+def prelude(callees: dict, sites: list, tiles: bool = True) -> tuple[str, list, int]:
     """The functions of `callees` (ordinal -> Callee, closed under their calls),
-    each compiled by Numba as its own function, and `--trace` notes; their
-    counted sites are appended to the region's `sites`."""
-    parts, notes = [], []
+    each compiled by Numba as its own function, `--trace` notes, and how many
+    nests they left out of tiles (`tiles` False); their counted sites are
+    appended to the region's `sites`."""
+    parts, notes, left_out = [], [], 0
     for ordinal in sorted(callees):
-        source, callee_notes = callee_source(callees[ordinal], callees, sites)
+        source, callee_notes, left = callee_source(callees[ordinal], callees, sites, tiles)
         parts.append(codegen.NJIT + source)
         notes += [f"callee @{callees[ordinal].function.name}: {note}" for note in callee_notes]
-    return "".join(parts), notes
+        left_out += left
+    return "".join(parts), notes, left_out

@@ -74,6 +74,7 @@ class RegionCode:
     prelude: str = ""       # the compiled callees' functions, defined before the region's
     deopts: list = field(default_factory=list)  # exit ids at which lean code leaves for its full code
     parallel: list = ()         # parallel_loops.ParallelLoop of its loops that may run in chunks
+    tiles_left_out: int = 0     # blocked nests that would run in tiles (`tile`) but for `tiles=False`
 
     @property
     def module_source(self) -> str:
@@ -114,6 +115,8 @@ class RegionEmitter:
 
     fail_return = "return -1"
     lean = False            # generate lean code too (block_switch)
+    tiles = True            # blocked nests may run in tiles (block_code.py, switch `tile`)
+    tiles_left_out = 0      # how many would have, with `tiles` False
     lean_body: list = []
 
     def __init__(self, region: Region):
@@ -486,16 +489,25 @@ def generate(region: Region, name: str) -> RegionCode:
     return _generate(region, name, lean=False)[0]
 
 
-def generate_lean(region: Region, name: str) -> tuple[RegionCode, RegionCode | None]:
+def generate_lean(region: Region, name: str, tiles: bool = True) -> tuple[RegionCode, RegionCode | None]:
     """(lean code, full code) of `region`, or (full code, None) where the lean code
     would be the same: without versioned innermost loops (RegionEmitter.block_switch).
-    Both come from one pass of the emitter, so they share their exits and locals."""
-    return _generate(region, name, lean=True)
+    Both come from one pass of the emitter, so they share their exits and locals.
+    `tiles=False` leaves blocked nests out of tiles (code for a quick compile)."""
+    return _generate(region, name, lean=True, tiles=tiles)
 
 
-def _generate(region: Region, name: str, lean: bool) -> tuple[RegionCode, RegionCode | None]:
+def same_frame(a: RegionCode, b: RegionCode) -> bool:
+    """Whether compiled codes `a` and `b` run on the same frames, counters and fault
+    sites, so that one may replace the other between two entries of a region."""
+    return all(getattr(a, f) == getattr(b, f) for f in
+               ("int_vars", "float_vars", "multi_slots", "written", "variants", "entry_ids", "exits",
+                "sites", "fault_pcs", "deopts"))
+
+
+def _generate(region: Region, name: str, lean: bool, tiles: bool = True) -> tuple[RegionCode, RegionCode | None]:
     gen = RegionEmitter(region)
-    gen.lean = lean
+    gen.lean, gen.tiles = lean, tiles
     gen.fault_pcs = []
     body, notes = gen.block_switch(region.blocks)
     notes += [f"loop at {loop.header:08X}: iterations may run in parallel chunks (their byte ranges "
@@ -539,7 +551,8 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
                       gen.variants, entry_ids, list(gen.exits), notes, gen.sites, gen.fault_pcs,
-                      gen.reordered_nests, deopts=list(deopts), parallel=region.parallel)
+                      gen.reordered_nests, deopts=list(deopts), parallel=region.parallel,
+                      tiles_left_out=gen.tiles_left_out)
 
 
 def _switch(arms: list) -> list:

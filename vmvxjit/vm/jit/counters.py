@@ -26,6 +26,13 @@ def versioned(gen, label: str, checks: list, fast: list, left: str, tail: list, 
             + ["else:", f"    if not {seen}:", f"        counts[{2 * s + 1}] += 1", f"    {seen} = {more}"])
 
 
+def reserve(gen, label: str) -> None:
+    """Site `label` of `gen` without code: code the region's other compile has there
+    (block_code.py's tiles, left out of quick code) is counted at the same place, so
+    either code runs on the same counters."""
+    gen.sites.append(label)
+
+
 def leaving(lines: list, leave: list) -> list:
     """`versioned`'s `lines` whose failed checks run `leave` (lean code leaving for its full
     code) instead of counting a fallback: the full code counts it when it runs the literal

@@ -6,7 +6,10 @@ most of a cached run's preparation (ShuffleNet: 0.34 of 0.5 s, while loading
 every region's machine code from the disk cache took 0.04 s). A region's code is
 lean (codegen.generate_lean) where it has versioned loops; the plan keeps its full
 code too, which tiering.py compiles only once lean code has left at a failed
-entry check. The plan depends
+entry check. A region with blocked nests that run in tiles (block_code.py) has
+them in its OPTIMIZED code only: the quick compile, which has no loop vectorizer
+to make use of them, gets code without them (ShuffleNet: 22% less LLVM IR; its
+first call ran no slower). The plan depends
 only on the module's code and on the JIT's own sources and switches, so a later
 process reads it back, with what else is asked of a region later: its blocks
 (to run it as generated Python) and the interpreter's estimated time for one
@@ -35,6 +38,7 @@ class RegionPlan:
     block_pcs: list             # its blocks' marker pcs
     interpreted_seconds: float  # cost.interpreted_seconds of one entry
     full: object = None         # the region's full code when `code` is lean (codegen.generate_lean)
+    optimized: tuple | None = None  # (code, full) for its OPTIMIZED compile, where that differs
 
 
 @dataclass
@@ -90,15 +94,33 @@ def _make(made: FunctionPlan, path: Path | None, function, regions: list):
 
     shape = cost.FunctionShape(split_blocks(function.instrs))
     for k, region in enumerate(regions):
-        code, full = codegen.generate_lean(region, "region")
-        code.prelude, callee_notes = prelude(region.callees, code.sites)   # sites: shared with `full`
+        code, full = codegen.generate_lean(region, "region", tiles=False)
+        code.prelude, callee_notes, left_out = prelude(region.callees, code.sites, tiles=False)
+        optimized = None
+        if code.tiles_left_out or left_out:
+            tiled = codegen.generate_lean(region, "region")
+            tiled[0].prelude, tiled_notes, _ = prelude(region.callees, tiled[0].sites)
+            if _same_frames((code, full), tiled):
+                optimized = tiled
+            else:
+                (code, full), callee_notes = tiled, tiled_notes
         code.notes += call_notes(region) + callee_notes
-        if full is not None:
-            full.prelude, full.notes = code.prelude, code.notes
+        if optimized is not None:
+            optimized[0].notes += call_notes(region) + tiled_notes
+        for lean, other in ((code, full), *([optimized] if optimized else [])):
+            if other is not None:             # a lean code's full code shares its sites list
+                other.prelude, other.notes = lean.prelude, lean.notes
         made.regions[k] = RegionPlan(code, list(region.buffer_registers), [b.pc for b in region.blocks],
-                                     cost.interpreted_seconds(region, shape), full)
+                                     cost.interpreted_seconds(region, shape), full, optimized)
         yield made.regions[k]
     _save(path, made)
+
+
+def _same_frames(codes: tuple, others: tuple) -> bool:
+    """Whether (lean, full) codes `others` may replace `codes` between two entries."""
+    from vmvxjit.vm.jit.codegen import same_frame
+
+    return all((a is None) == (b is None) and (a is None or same_frame(a, b)) for a, b in zip(codes, others))
 
 
 def _path(module, ordinal: int) -> Path:

@@ -331,10 +331,12 @@ class _RegionTier:
     ~100x faster."""
 
     def __init__(self, function_name: str, code: codegen.RegionCode, block_targets: dict,
-                 state, tier: str, buffer_registers: list, full: codegen.RegionCode | None = None):
+                 state, tier: str, buffer_registers: list, full: codegen.RegionCode | None = None,
+                 optimized: tuple | None = None):
         self.function_name, self.code, self.block_targets = function_name, code, block_targets
         self.buffer_registers = buffer_registers
         self.full = full              # the full code of lean `code` (plans.py), compiled when needed
+        self.optimized = optimized    # (lean, full) codes of OPTIMIZED compiles, if other (plans.py)
         self.full_fn = None
         self.full_lock = threading.Lock()
         self.stats, self.location, self.tier = state.jit_stats, state.module.location, tier
@@ -374,7 +376,7 @@ class _RegionTier:
         if self.tier != "auto":
             return False
         if switches.CODEGEN == "llvm":
-            speed = on_disk(self.source)
+            speed = self._on_disk()
             if speed is not None:
                 self.looked_on_disk, self.speed = True, speed
                 self._finish(self._build)
@@ -421,7 +423,7 @@ class _RegionTier:
             return self._finish(self._build)
         if not self.looked_on_disk:
             self.looked_on_disk = True
-            speed = on_disk(self.source) if switches.CODEGEN == "llvm" else None
+            speed = self._on_disk() if switches.CODEGEN == "llvm" else None
             if speed is not None:
                 self.speed = speed
                 return self._finish(self._build)
@@ -433,8 +435,10 @@ class _RegionTier:
         process-wide lock (llvm_engine.py) or the GIL while another runs is not charged
         twice (wall time summed over ShuffleNet's regions was 8.2 s for 4.9 s of work)."""
         start = time.thread_time()
+        speed = speed or self.speed
+        code = self._codes(speed)[0]
         try:
-            return _compile(self.function_name, self.code, self.source, self.stats, speed or self.speed), \
+            return _compile(self.function_name, code, code.module_source, self.stats, speed), \
                 time.thread_time() - start
         except Exception as exc:  # a compiler failure: keep interpreting, report it in the trace
             return exc, time.thread_time() - start
@@ -459,7 +463,8 @@ class _RegionTier:
         if self.speed != OPTIMIZED and switches.CODEGEN == "llvm":
             self.compiled.tier_up = self._tier_up
         self.stats.compiled.append(Compiled(self.function_name, sorted(self.code.entry_ids), seconds,
-                                            self.code.notes, self.code.sites, self.compiled.counts,
+                                            self._codes(self.speed)[0].notes, self.code.sites,
+                                            self.compiled.counts,
                                             self.compiled.run_time))
         return self.compiled
 
@@ -470,10 +475,21 @@ class _RegionTier:
         with self.full_lock:
             if self.full_fn is None:
                 start = time.thread_time()
-                self.full_fn = _compile(self.function_name, self.full, self.full.module_source,
-                                        self.stats, self.speed)
+                full = self._codes(self.speed)[1]
+                self.full_fn = _compile(self.function_name, full, full.module_source, self.stats, self.speed)
                 self.stats.full_compiles.append((self.function_name, time.thread_time() - start))
             return self.full_fn
+
+    def _codes(self, speed: int) -> tuple:
+        """The (lean, full) codes a compile at `speed` builds: they share one frame layout."""
+        return self.optimized if speed == OPTIMIZED and self.optimized else (self.code, self.full)
+
+    def _on_disk(self) -> int | None:
+        """The best speed at which the region's machine code is on disk: its OPTIMIZED code's
+        where that is another text."""
+        if self.optimized and on_disk(self.optimized[0].module_source) == OPTIMIZED:
+            return OPTIMIZED
+        return on_disk(self.source)
 
     def _tier_up(self):
         """Starts the OPTIMIZED compile of a region that runs long, and notes on disk that
@@ -510,7 +526,7 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
     for order, plan in enumerate(planned):
         code = plan.code
         policy = _RegionTier(function.name, code, block_targets, state, tier, plan.buffer_registers,
-                             plan.full)
+                             plan.full, plan.optimized)
         if policy.compile_ahead(plan.interpreted_seconds, order):
             upgrades.append(policy)
         python_loop: list = []
