@@ -86,3 +86,15 @@ def test_recompiles_pending_counts_regions_whose_optimized_compile_has_not_been_
     uncompiled.compiled = None
     stats.regions += [pending, taken, uncompiled]
     assert stats.as_dict()["recompiles_pending"] == 1
+
+
+def test_the_command_names_every_result_that_is_not_irees():
+    from tools.models.__main__ import disagreements
+
+    record = {"model": "densenet121", "config": "static",
+              "vmvxjit": {"cold": {"equal_iree": False, "onnx": "1000/1000 elements off"},
+                          "cached": {"equal_iree": True, "onnx": None},
+                          "warm": {"equal_iree": None, "onnx": "3 elements off"}}}
+    assert disagreements(record) == ["densenet121/static cold: not bit-identical to iree-run-module",
+                                     "densenet121/static warm: 3 elements off"]
+    assert disagreements({"model": "m", "config": "c", "vmvxjit": {"cold": {"status": "timeout"}}}) == []

@@ -5,7 +5,8 @@
     python -m tools.models --render                # only rewrite docs/models.md from saved results
 
 Measures each selected model in each selected configuration (tools/models/suite.py), merges the
-records into `.cache/models/results.json` as they finish, and rewrites `docs/models.md`. Use
+records into `.cache/models/results.json` as they finish, and rewrites `docs/models.md`; the exit
+status is 1 when a vmvxjit result is not iree-run-module's, each such run named on stderr. Use
 `--jobs 1` for figures worth comparing: concurrent runs share the machine's cores.
 """
 
@@ -61,6 +62,18 @@ def _summary(record: dict) -> str:
     return " ".join(parts)
 
 
+def disagreements(record: dict) -> list[str]:
+    """What of `record`'s vmvxjit runs does not give iree-run-module's bits (or, with no IREE
+    result, ONNX's values): a wrong answer, which a scoreboard line could hide."""
+    found = []
+    for run, value in (record.get("vmvxjit") or {}).items():
+        if value.get("equal_iree") is False:
+            found.append(f"{record['model']}/{record['config']} {run}: not bit-identical to iree-run-module")
+        elif value.get("equal_iree") is None and value.get("onnx"):
+            found.append(f"{record['model']}/{record['config']} {run}: {value['onnx']}")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.models", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,15 +101,19 @@ def main(argv: list[str] | None = None) -> int:
     saved["meta"] = {"command": "python -m tools.models " + shlex.join(sys.argv[1:] if argv is None else argv),
                      "machine": _machine(), "versions": _versions(), "peak_gflops": peak.gflops()}
     tasks = [(model, config) for config in configs for model in models]
+    wrong = []
     with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
         futures = [pool.submit(suite.measure, model, config, options) for model, config in tasks]
         for future in as_completed(futures):
             record = future.result()
             print(_summary(record), flush=True)
+            wrong += disagreements(record)
             results.merge(saved, record)
             results.save(saved)
     _write_doc(saved)
-    return 0
+    for line in wrong:
+        sys.stderr.write(f"WRONG RESULT: {line}\n")
+    return 1 if wrong else 0
 
 
 if __name__ == "__main__":
