@@ -83,7 +83,7 @@ class Nest:
     blocked: bool = False  # levels[0] runs a few iterations side by side around levels[1] moved innermost
 
 
-def _header(block):
+def loop_header(block):
     """(iv, bound, cond, body pc, exit pc) of a loop header, or None."""
     if len(block.instrs) != 2 or block.terminator.op.mnemonic != "vm.cond_br":
         return None
@@ -125,7 +125,7 @@ def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
     if not (switches.on("interchange") or switches.on("jam")):
         return None, None
     by_pc = {b.pc: b for b in blocks}
-    top = _header(header)
+    top = loop_header(header)
     if top is None:
         return None, None
     iv, bound, _, pre_pc, exit_pc = top
@@ -138,7 +138,7 @@ def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
         target, pairs = pre.terminator.args
         inner_plan = plans.get(target)
         inner = inner_plan.header if inner_plan else by_pc.get(target)
-        shape = _header(inner) if inner is not None else None
+        shape = loop_header(inner) if inner is not None else None
         if shape is None:
             return None, None
         iv_n, bound_n, _, body_pc, latch_pc = shape

@@ -34,7 +34,7 @@ from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.elements import ACCESSES
 from vmvxjit.vm.jit import affine, dataflow, switches
 from vmvxjit.vm.jit.loops import slots_written
-from vmvxjit.vm.jit.nests import _header
+from vmvxjit.vm.jit.nests import loop_header
 from vmvxjit.vm.jit.regions import Block
 from vmvxjit.vm.semantics import PURE_OPS
 
@@ -135,7 +135,7 @@ def top_level_loops(members: list) -> list:
     latches = back_edges(members)
     found, end = [], -1
     for block in members:
-        if block.pc > end and block.pc in latches and _header(block) is not None:
+        if block.pc > end and block.pc in latches and loop_header(block) is not None:
             found.append((block, by_pc[latches[block.pc]]))
             end = latches[block.pc]
     return found
@@ -143,7 +143,7 @@ def top_level_loops(members: list) -> list:
 
 def analyze(header, latch, members: list, live: dict, consts: dict) -> ParallelLoop:
     """The ParallelLoop of the loop `header`..`latch` among `members`; raises _Refused."""
-    shape = _header(header)
+    shape = loop_header(header)
     iv, bound, _, body_pc, exit_pc = shape
     by_pc = {b.pc: b for b in members}
     preds = predecessors(members)
@@ -238,7 +238,7 @@ class _Walk:
             if pc not in self.pcs or self.visited > len(self.pcs):
                 raise _Refused("its body branches other than into counted loops")
             block = self.by_pc[pc]
-            if pc in self.latches and _header(block) is not None:
+            if pc in self.latches and loop_header(block) is not None:
                 pc = self._inner(block, tracker, loops)
                 continue
             if block.terminator.op.mnemonic != "vm.br":
@@ -256,7 +256,7 @@ class _Walk:
             self._instr(instr, tracker, loops)
 
     def _inner(self, header, tracker, loops: tuple) -> int:
-        k, bound, _, body_pc, exit_pc = _header(header)
+        k, bound, _, body_pc, exit_pc = loop_header(header)
         latch = self.by_pc[self.latches[header.pc]]
         inner_pcs = natural_loop(header.pc, latch.pc, self.preds)
         step = _step(latch, k, header.pc, inner_pcs, self.writes)
