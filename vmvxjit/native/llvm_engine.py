@@ -44,6 +44,7 @@ def _target():
     return llvm.Target.from_default_triple()
 
 
+@lru_cache(maxsize=None)
 def _features() -> str:
     return llvm.get_host_cpu_features().flatten()
 
@@ -109,11 +110,23 @@ def emit_object(text: str, level: int = 3, baseline: bool = False) -> bytes:
             module.close()
 
 
+_MACHINES = threading.local()
+
+
+def _thread_machine(speed: int, baseline: bool):
+    """This thread's target machine for (`speed`, `baseline`), made once: making one per
+    module was a sixth of a small region's compile."""
+    machines = _MACHINES.__dict__.setdefault("made", {})
+    if (speed, baseline) not in machines:
+        machines[speed, baseline] = target_machine(speed, baseline)
+    return machines[speed, baseline]
+
+
 def _optimize_and_emit(module, level: int, baseline: bool) -> bytes:
     module.triple = llvm.get_process_triple()
     module.verify()
     passes, codegen_level = LEVELS[level]
-    tm = target_machine(codegen_level, baseline)
+    tm = _thread_machine(codegen_level, baseline)
     module.data_layout = str(tm.target_data)
     options = llvm.create_pipeline_tuning_options(speed_level=passes if isinstance(passes, int) else 1)
     options.loop_vectorization = True
