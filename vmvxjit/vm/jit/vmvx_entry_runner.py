@@ -43,6 +43,25 @@ class CompiledEntry:
             return tuple(err[1:4].tolist())
         return None
 
+    def address(self) -> int | None:
+        """The address of the compiled function itself, which native code calls with
+        Numba's calling convention, NATIVE_TYPE (vmvxjit/host/entry_ir.py): a status
+        (0, or an exception such as a failed allocation), the result through a pointer;
+        None if this Numba's convention is another."""
+        signature, = self.fn.signatures
+        compiled = self.fn.overloads[signature]
+        fndesc = compiled.fndesc
+        if str(compiled.target_context.call_conv.get_function_type(fndesc.restype, fndesc.argtypes)) \
+                != NATIVE_TYPE:
+            return None
+        return compiled.library.get_pointer_to_function(fndesc.llvm_func_name)
+
+
+# An int64 array argument: meminfo, parent, item count, item size, data, shape, stride.
+NATIVE_ARRAY = "i8*, i8*, i64, i64, i64*, i64, i64"
+NATIVE_TYPE = ("i32 (i64*, {i8*, i32, i8*, i8*, i32}**, "
+               + ", ".join(["i64"] * 9 + [NATIVE_ARRAY] * 3 + ["i64"] + [NATIVE_ARRAY] * 2) + ")")
+
 
 def compile_entry(state, function) -> CompiledEntry | None:
     """The compiled entry function, or None when it has ops the JIT cannot take."""
