@@ -167,11 +167,13 @@ def test_a_fault_raises_the_interpreters_error(flags):
     (DYNAMIC, STATIC, {}, "argument 0 is not a tensor of static shape"),
     (CONSTANT, DYNAMIC_VMVX, {}, "the entry function of VMVX export 'c_dispatch_0_elementwise_4_f32' "
                                  "is not compiled"),     # it reads a rodata (vm.const.ref.rodata)
+    (CONSTANT, DYNAMIC_VMVX, {"tier": "auto"}, "the entry function of VMVX export "
+                                               "'c_dispatch_0_elementwise_4_f32' has ops the JIT cannot compile"),
     (ADD, STATIC, {"max_allocation": "1G"}, "an allocation cap is set"),
-], ids=["dynamic-shape", "dyn-vmvx-entry-not-compiled", "allocation-cap"])
+], ids=["dynamic-shape", "dyn-vmvx-entry-not-compiled", "dyn-vmvx-entry-not-compilable", "allocation-cap"])
 def test_exports_that_do_not_qualify_keep_the_interpreters_path_and_say_why(source, flags, options, reason):
     path = compile_mlir(source, flags)
-    module = vmvxjit.load(path, tier="jit", **options)
+    module = vmvxjit.load(path, **{"tier": "jit", **options})
     name = next(iter(module.functions))
     argument = np.arange(4, dtype=np.float32)
     args = (argument,) * len(module.functions[name].declaration.inputs)

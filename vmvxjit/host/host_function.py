@@ -230,6 +230,9 @@ def _vmvx_entries(plan: host_plan.HostPlan) -> dict:
     vmvx = _vmvx_dispatches(plan)
     found = {d: dispatch.executable.compiled_entry(dispatch.ordinal) for d, dispatch in vmvx.items()}
     missing = [d for d, entry in found.items() if entry is NOT_COMPILED_YET]
+    for d in missing:
+        if not vmvx[d].executable.entry_compilable(vmvx[d].ordinal):
+            raise host_plan.Unsupported(f"{_entry_name(vmvx[d])} has ops the JIT cannot compile")
     if missing and _eager(plan, missing):
         found.update((d, vmvx[d].executable.compiled_entry(vmvx[d].ordinal, now=True)) for d in missing)
     elif missing:
