@@ -138,7 +138,7 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
 ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
 STACK_SCRATCH = 64 << 10    # bytes of scratch the entry keeps on its thread's stack
-LIBRARY_WORDS, VMVX_WORDS = 5, 3    # ctx words per dispatch: see library_call, vmvx_call
+LIBRARY_WORDS, VMVX_WORDS = 5, 3    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
 
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,
@@ -158,9 +158,9 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     both but the copies. `words`: the ctx index where each dispatch's words start
     (LIBRARY_WORDS or VMVX_WORDS: `library_call`, `vmvx_call`); `dispatch_fields`: the
     byte offsets of the state fields the entry sets in a library's dispatch and
-    workgroup states; `vmvx_entries`: (length of its counts array, allocation rows)
-    of each VMVX dispatch's compiled entry, by dispatch number (the others are
-    libraries')."""
+    workgroup states; `vmvx_entries`: (length of its counts array, allocation rows,
+    rodata lengths) of each VMVX dispatch's compiled entry, by dispatch number (the
+    others are libraries')."""
     n_args = len(plan.arguments)
     t = _Text()
     t.lines.append("entry:")
@@ -192,7 +192,8 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
         bindings = [_span_address(t, plan, span, data) for span in dispatch.bindings]
         local = t.value(f"add i64 {base}, {layout[('local', d)]}") if ("local", d) in layout else None
         if d in vmvx_entries:
-            vmvx_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(VMVX_WORDS)], bindings, local,
+            count = VMVX_WORDS + len(vmvx_entries[d][2])
+            vmvx_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(count)], bindings, local,
                       vmvx_entries[d])
         else:
             library_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(LIBRARY_WORDS)], bindings,
@@ -234,17 +235,18 @@ def library_call(t: _Text, dispatch, words: list, bindings: list, local: str | N
 def vmvx_call(t: _Text, dispatch, words: list, bindings: list, local: str | None, entry: tuple) -> None:
     """A VMVX dispatch: its compiled entry function (vmvx_entry_code.py) over all its
     workgroups, with the buffer table CompiledEntry.run makes (local memory,
-    constants, bindings, then the entry's `entry[1]` allocation rows), called with
-    Numba's convention (vmvx_entry_runner.NATIVE_TYPE). `words`: the entry, the
-    constants' address, the entry's counts array's address (`entry[0]` int64s)."""
-    counted, alloc_rows = entry
-    rows = 2 + len(bindings) + alloc_rows
+    constants, bindings, the entry's `entry[1]` allocation rows, its rodata of
+    lengths `entry[2]`), called with Numba's convention
+    (vmvx_entry_runner.NATIVE_TYPE). `words`: the entry, the constants' address, the
+    entry's counts array's address (`entry[0]` int64s), each rodata's address."""
+    counted, alloc_rows, rodata = entry
+    rows = 2 + len(bindings) + alloc_rows + len(rodata)
     table = {array: t.value(f"alloca [{rows} x i64], align 8") for array in ("taddr", "tlen", "tmut")}
-    for array in table.values():
-        t.lines.append(f"  store [{rows} x i64] zeroinitializer, ptr {array}")
     local_size = dispatch.executable.local_memory_size(dispatch.ordinal)
     cells = [(local or "0", local_size, 1), (words[1], 4 * len(dispatch.constants), 0)]
     cells += [(address, span.length, 1) for address, span in zip(bindings, dispatch.bindings)]
+    cells += [("0", 0, 0)] * alloc_rows
+    cells += [(address, length, 0) for address, length in zip(words[VMVX_WORDS:], rodata)]
     for row, (address, length, mutable) in enumerate(cells):
         t.store(table["taddr"], row, address)
         t.store(table["tlen"], row, str(length))

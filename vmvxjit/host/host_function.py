@@ -160,7 +160,8 @@ class DispatchingExport:
             starts.append(len(ctx))
             ctx += (self._vmvx_words(dispatch, entries[d]) if d in entries else self._library_words(dispatch))
         self.entry = compile_entry(plan, level, arenas, starts,
-                                   {d: (e.counts.size, e.alloc_rows) for d, e in entries.items()})
+                                   {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata])
+                                    for d, e in entries.items()})
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.arity = len(plan.arguments)
@@ -189,10 +190,11 @@ class DispatchingExport:
 
     def _vmvx_words(self, dispatch, compiled) -> list:
         """entry_ir.vmvx_call's words: the compiled entry function, the constants,
-        the entry's counts (kept alive here)."""
+        the entry's counts, its rodata (kept alive here)."""
         constants = np.array(dispatch.constants, np.uint32)
         self._keep += [dispatch.executable, compiled, constants]
-        return [compiled.address(), constants.ctypes.data, compiled.counts.ctypes.data]
+        return [compiled.address(), constants.ctypes.data, compiled.counts.ctypes.data,
+                *(buffer.address for buffer in compiled.rodata)]
 
     def call(self, args):
         if len(args) != self.arity or self.context.damaged_by is not None:
