@@ -54,8 +54,8 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
                   words: list | None = None, vmvx_entries: dict | None = None):
     """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
-    dispatches, over the `arenas`, with each dispatch's ctx `words` and its VMVX
-    entries' counts and allocation rows (entry_ir.dispatch_entry_ir)."""
+    dispatches, over the `arenas`, with each dispatch's ctx `words` and what its VMVX
+    entries' tables hold (entry_ir.dispatch_entry_ir)."""
     if plan.dispatches:
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
                   "local_memory": WorkgroupStateV0.local_memory.offset}
