@@ -66,8 +66,9 @@ func.func @neg(%a: tensor<?xf32>) -> tensor<?xf32> {
 """
 COMPILED = "compiled whole, host code included"
 # inline-static: the whole function is region code; inline-dynamic llvm-cpu: host code
-# and native dispatches.
-CONFIGS = [pytest.param(STATIC, id="static"), pytest.param(DYNAMIC_LLVM, id="dynamic_llvm")]
+# and native dispatches; inline-dynamic vmvx: host code and compiled VMVX entry functions.
+CONFIGS = [pytest.param(STATIC, id="static"), pytest.param(DYNAMIC_LLVM, id="dynamic_llvm"),
+           pytest.param(DYNAMIC_VMVX, id="dynamic_vmvx")]
 
 
 def _pair(source: str, flags=STATIC, **options):
@@ -144,8 +145,10 @@ def test_other_arguments_take_the_interpreters_path(make, flags):
     assert outcome(compiled) == outcome(reference)
 
 
-def test_a_fault_raises_the_interpreters_error():
-    compiled, reference = _pair(PICK)
+@pytest.mark.parametrize("flags", [pytest.param(STATIC, id="static"), pytest.param(DYNAMIC_VMVX, id="dynamic_vmvx")])
+def test_a_fault_raises_the_interpreters_error(flags):
+    """Region code and compiled VMVX entries check their accesses (llvm-cpu code does not)."""
+    compiled, reference = _pair(PICK, flags)
     t = np.arange(4, dtype=np.float32)
     for _ in range(2):
         assert compiled.pick(t, np.array([3, 1], np.int32)).tolist() == [3, 1]
@@ -159,20 +162,26 @@ def test_a_fault_raises_the_interpreters_error():
     assert compiled.pick(t, np.array([2, 0], np.int32)).tolist() == [2, 0]
 
 
+# Data tiling with microkernels: the matmul's operands are packed by `vmvx.pack`, which
+# compiled entry functions do not call.
+DATA_TILED_VMVX = [*DYNAMIC_VMVX, "--iree-vmvx-enable-microkernels", "--iree-opt-data-tiling"]
+PACKING = "the entry function of VMVX export '_encoding_0_encode_8x16xf32_to_8x16xf32'"
+
+
 @pytest.mark.parametrize("source, flags, options, reason", [
     (DYNAMIC, STATIC, {}, "argument 0 is not a tensor of static shape"),
-    (ADD, DYNAMIC_VMVX, {}, "is not a native executable"),
+    (TWO, DATA_TILED_VMVX, {}, f"{PACKING} is not compiled"),
+    (TWO, DATA_TILED_VMVX, {"tier": "auto"}, f"{PACKING} has ops the JIT cannot compile"),
     (ADD, STATIC, {"max_allocation": "1G"}, "an allocation cap is set"),
-], ids=["dynamic-shape", "dyn-vmvx", "allocation-cap"])
+], ids=["dynamic-shape", "dyn-vmvx-entry-not-compiled", "dyn-vmvx-entry-not-compilable", "allocation-cap"])
 def test_exports_that_do_not_qualify_keep_the_interpreters_path_and_say_why(source, flags, options, reason):
     path = compile_mlir(source, flags)
-    module = vmvxjit.load(path, tier="jit", **options)
+    module = vmvxjit.load(path, **{"tier": "jit", **options})
     name = next(iter(module.functions))
-    argument = np.arange(4, dtype=np.float32)
-    args = (argument,) * len(module.functions[name].declaration.inputs)
-    expected = vmvxjit.load(path, tier="interp")[name](*args)
+    args = _two_inputs(0) if source is TWO else (np.arange(4, dtype=np.float32),) * (1 + (source is ADD))
+    expected = _bytes(vmvxjit.load(path, tier="interp")[name](*args))
     for _ in range(2):
-        assert module[name](*args).tobytes() == expected.tobytes()
+        assert _bytes(module[name](*args)) == expected
     text = module.jit_stats()["host_functions"][name]
     assert text.startswith("not compiled whole (") and reason in text
 
@@ -188,6 +197,35 @@ def test_interp_tier_and_the_second_call():
     assert "f" not in auto.jit_stats()["host_functions"]        # compiled at the second call
     auto.f(a, a)
     assert auto.jit_stats()["host_functions"]["f"].startswith(COMPILED)
+
+
+def test_dyn_vmvx_small_exports_compile_their_entry_functions_at_the_second_call():
+    """In `auto` the VMVX entry is compiled with the export (EAGER_ENTRIES), which
+    the tier alone would do only after long interpretation."""
+    path = compile_mlir(ADD, DYNAMIC_VMVX)
+    a = np.arange(4, dtype=np.float32)
+    auto = vmvxjit.load(path, tier="auto")
+    assert auto.f(a, a).tolist() == [0, 2, 4, 6]
+    assert "f" not in auto.jit_stats()["host_functions"]
+    assert auto.f(a, a).tolist() == [0, 2, 4, 6]
+    assert auto.jit_stats()["host_functions"]["f"].startswith(COMPILED)
+    assert auto.f(a, a + 1).tolist() == [1, 3, 5, 7]
+
+
+def test_dyn_vmvx_big_exports_wait_for_the_tier_to_compile_their_entry_functions():
+    source = ADD.replace("4xf32", "131072xf32")       # 1.5 MiB of bindings: over EAGER_ENTRIES
+    path = compile_mlir(source, DYNAMIC_VMVX)
+    module = vmvxjit.load(path, tier="auto", threads=1)
+    a = np.arange(131072, dtype=np.float32)
+    for _ in range(3):
+        assert module.f(a, a).tobytes() == (a + a).tobytes()
+    assert module.jit_stats()["host_functions"]["f"] == (
+        "not compiled whole yet (waiting for the entry functions of its VMVX dispatches to compile)")
+    executable = next(r for r in module._program.state.global_refs if r is not None)
+    executable.compiled_entry(0, now=True)            # what the tier does once the entry ran long
+    assert module.f(a, a).tobytes() == (a + a).tobytes()
+    assert module.jit_stats()["host_functions"]["f"].startswith(COMPILED)
+    assert module.f(a, a + 1).tobytes() == (a + a + 1).tobytes()
 
 
 @pytest.mark.parametrize("flags", CONFIGS)
@@ -230,19 +268,25 @@ def test_a_call_whose_compiled_code_faults_runs_again_on_the_interpreters_path(f
 @pytest.mark.parametrize("source, flags, line", [
     (ADD, STATIC, "export @f: compiled whole from its second library call with numpy arrays"),
     (DYNAMIC, STATIC, "export @neg: not compiled whole (argument 0 is not a tensor of static shape)"),
-], ids=["static", "dynamic-shape"])
+    (ADD, DYNAMIC_VMVX, "export @f: compiled whole from its second library call with numpy arrays"),
+    (TWO, DATA_TILED_VMVX, f"export @two: not compiled whole ({PACKING} has ops the JIT cannot compile)"),
+    (ADD.replace("4xf32", "131072xf32"), DYNAMIC_VMVX,
+     "export @f: compiled whole with numpy arrays once the tier has compiled its VMVX entry functions"),
+], ids=["static", "dynamic-shape", "dyn-vmvx", "dyn-vmvx-entry-not-compilable", "dyn-vmvx-big"])
 def test_trace_says_whether_an_export_is_compiled_whole(source, flags, line):
-    inputs = ["--input=4xf32=1 2 3 4"] * (2 if source is ADD else 1)
+    inputs = {ADD: ["--input=4xf32=1 2 3 4"] * 2, DYNAMIC: ["--input=4xf32=1 2 3 4"],
+              TWO: ["--input=8x16xf32=1", "--input=16x8xf32=2"]}.get(source, ["--input=131072xf32=1"] * 2)
     run = subprocess.run([sys.executable, "-m", "vmvxjit", "run", str(compile_mlir(source, flags)),
                           *inputs, "--trace"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and f"jit:   {line}\n" in run.stderr
 
 
-def test_big_arguments_are_copied_into_scratch_the_caller_does_not_keep():
+@pytest.mark.parametrize("flags", CONFIGS[1:])
+def test_big_arguments_are_copied_into_scratch_the_caller_does_not_keep(flags):
     """Over entry_ir.STACK_SCRATCH bytes of argument copies, the scratch is an array
     of its own, and the result keeps only the allocations' arena alive."""
     source = ADD.replace("4xf32", "32768xf32")
-    compiled, reference = _pair(source, DYNAMIC_LLVM, threads=1)
+    compiled, reference = _pair(source, flags, threads=1)
     rng = np.random.default_rng(3)
     a, b = (rng.standard_normal(32768, dtype=np.float32) for _ in range(2))
     for _ in range(3):

@@ -179,3 +179,23 @@ def test_dispatch_in_parts_fails_as_the_serial_run(blob, in_parts, tier):
             executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+def test_an_entry_function_reading_a_constant_compiles_whole():
+    """Its rodata is a read-only row of the compiled entry's buffer table."""
+    import vmvxjit
+
+    source = """
+    func.func @c(%a: tensor<4xf32>) -> tensor<4xf32> {
+      %k = arith.constant dense<[1.5, -2.0, 3.25, 0.5]> : tensor<4xf32>
+      %0 = arith.mulf %a, %k : tensor<4xf32>
+      return %0 : tensor<4xf32>
+    }
+    """
+    path = compile_mlir(source, DYNAMIC_VMVX)
+    a = np.arange(4, dtype=np.float32)
+    compiled = vmvxjit.load(path, tier="jit", host_functions=False)
+    assert compiled.c(a).tobytes() == vmvxjit.load(path, tier="interp").c(a).tobytes()
+    assert compiled.c(a).tolist() == [0.0, -2.0, 6.5, 1.5]
+    [entry] = compiled.jit_stats()["compiled"]
+    assert entry["notes"][0] == "whole entry function with its workgroup loop"

@@ -138,9 +138,11 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
 ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
 STACK_SCRATCH = 64 << 10    # bytes of scratch the entry keeps on its thread's stack
+LIBRARY_WORDS, VMVX_WORDS = 5, 3    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
 
 
-def dispatch_entry_ir(name: str, plan, arenas: dict, templates: int, dispatch_fields: dict) -> str:
+def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,
+                      vmvx_entries: dict) -> str:
     """The IR of entry `name` for a HostPlan with dispatches:
 
         entry(ctx, trap record, argument arrays..., results arena[, scratch arena])
@@ -153,10 +155,12 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, templates: int, dispatch_fi
     its aligned byte is), "scratch" the argument copies (executables may write any
     binding) and local memories, which the caller does not keep (on the entry's stack
     when at most STACK_SCRATCH bytes, else an array of the caller's). The entry zeroes
-    both but the copies. `templates`: the ctx index where each dispatch's five words
-    start (workgroup loop, export function, environment, dispatch state and
-    workgroup state templates); `dispatch_fields`: the byte offsets of the state
-    fields the entry sets."""
+    both but the copies. `words`: the ctx index where each dispatch's words start
+    (LIBRARY_WORDS or VMVX_WORDS: `library_call`, `vmvx_call`); `dispatch_fields`: the
+    byte offsets of the state fields the entry sets in a library's dispatch and
+    workgroup states; `vmvx_entries`: (length of its counts array, allocation rows,
+    rodata lengths) of each VMVX dispatch's compiled entry, by dispatch number (the
+    others are libraries')."""
     n_args = len(plan.arguments)
     t = _Text()
     t.lines.append("entry:")
@@ -185,33 +189,83 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, templates: int, dispatch_fi
         data[("allocation", memory.index)] = t.value(
             f"add i64 {results_base}, {arenas['results'][0][('allocation', memory.index)]}")
     for d, dispatch in enumerate(plan.dispatches):
-        words = [_ctx(t, templates + 5 * d + i) for i in range(5)]
-        pointers = t.value(f"alloca [{max(1, len(dispatch.bindings))} x i64], align 8")
-        for b, span in enumerate(dispatch.bindings):
-            t.store(pointers, b, _span_address(t, plan, span, data))
-        state = t.value("alloca [48 x i8], align 8")
-        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {state}, ptr {_ptr(t, words[3])}, i64 48, i1 false)")
-        slot = t.value(f"getelementptr i8, ptr {state}, i64 {dispatch_fields['binding_ptrs']}")
-        t.lines.append(f"  store ptr {pointers}, ptr {slot}")
-        workgroup = t.value("alloca [32 x i8], align 8")
-        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {workgroup}, ptr {_ptr(t, words[4])}, "
-                       "i64 32, i1 false)")
-        if ("local", d) in layout:
-            local = t.value(f"add i64 {base}, {layout[('local', d)]}")
-            slot = t.value(f"getelementptr i8, ptr {workgroup}, i64 {dispatch_fields['local_memory']}")
-            t.lines.append(f"  store i64 {local}, ptr {slot}")
-        failed = t.value("alloca [3 x i32], align 4")
-        x, y, z = dispatch.counts
-        result = t.value(f"call i32 {_ptr(t, words[0])}(ptr {_ptr(t, words[1])}, ptr {_ptr(t, words[2])}, "
-                         f"ptr {state}, ptr {workgroup}, i32 0, i32 {x}, i32 0, i32 {y}, i32 0, i32 {z}, "
-                         f"ptr {failed}, ptr %trap)")
-        t.require(t.value(f"icmp eq i32 {result}, 0"), "faulted")
+        bindings = [_span_address(t, plan, span, data) for span in dispatch.bindings]
+        local = t.value(f"add i64 {base}, {layout[('local', d)]}") if ("local", d) in layout else None
+        if d in vmvx_entries:
+            count = VMVX_WORDS + len(vmvx_entries[d][2])
+            vmvx_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(count)], bindings, local,
+                      vmvx_entries[d])
+        else:
+            library_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(LIBRARY_WORDS)], bindings,
+                         local, dispatch_fields)
     offset = t.value(f"sub i64 {results_base}, {bases['results'][0]}")
     t.lines.append(f"  ret i64 {t.value(f'shl i64 {offset}, 8')}")
     t.lines += ["faulted:", f"  ret i64 {FAULTED}"]
     params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + (1 if on_stack else 2))]
     return _define(name, params, t) + ("declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)\n"
                                        "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)\n")
+
+
+def library_call(t: _Text, dispatch, words: list, bindings: list, local: str | None, fields: dict) -> None:
+    """A native library's dispatch: native_dispatch's workgroup loop over the export
+    function, with copies of the dispatch and workgroup state templates that point at
+    this call's bindings and local memory. `words`: the loop, the export function, the
+    executable environment, the two templates."""
+    pointers = t.value(f"alloca [{max(1, len(bindings))} x i64], align 8")
+    for b, address in enumerate(bindings):
+        t.store(pointers, b, address)
+    state = t.value("alloca [48 x i8], align 8")
+    t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {state}, ptr {_ptr(t, words[3])}, i64 48, i1 false)")
+    slot = t.value(f"getelementptr i8, ptr {state}, i64 {fields['binding_ptrs']}")
+    t.lines.append(f"  store ptr {pointers}, ptr {slot}")
+    workgroup = t.value("alloca [32 x i8], align 8")
+    t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {workgroup}, ptr {_ptr(t, words[4])}, "
+                   "i64 32, i1 false)")
+    if local is not None:
+        slot = t.value(f"getelementptr i8, ptr {workgroup}, i64 {fields['local_memory']}")
+        t.lines.append(f"  store i64 {local}, ptr {slot}")
+    failed = t.value("alloca [3 x i32], align 4")
+    x, y, z = dispatch.counts
+    result = t.value(f"call i32 {_ptr(t, words[0])}(ptr {_ptr(t, words[1])}, ptr {_ptr(t, words[2])}, "
+                     f"ptr {state}, ptr {workgroup}, i32 0, i32 {x}, i32 0, i32 {y}, i32 0, i32 {z}, "
+                     f"ptr {failed}, ptr %trap)")
+    t.require(t.value(f"icmp eq i32 {result}, 0"), "faulted")
+
+
+def vmvx_call(t: _Text, dispatch, words: list, bindings: list, local: str | None, entry: tuple) -> None:
+    """A VMVX dispatch: its compiled entry function (vmvx_entry_code.py) over all its
+    workgroups, with the buffer table CompiledEntry.run makes (local memory,
+    constants, bindings, the entry's `entry[1]` allocation rows, its rodata of
+    lengths `entry[2]`), called with Numba's convention
+    (vmvx_entry_runner.NATIVE_TYPE). `words`: the entry, the constants' address, the
+    entry's counts array's address (`entry[0]` int64s), each rodata's address."""
+    counted, alloc_rows, rodata = entry
+    rows = 2 + len(bindings) + alloc_rows + len(rodata)
+    table = {array: t.value(f"alloca [{rows} x i64], align 8") for array in ("taddr", "tlen", "tmut")}
+    local_size = dispatch.executable.local_memory_size(dispatch.ordinal)
+    cells = [(local or "0", local_size, 1), (words[1], 4 * len(dispatch.constants), 0)]
+    cells += [(address, span.length, 1) for address, span in zip(bindings, dispatch.bindings)]
+    cells += [("0", 0, 0)] * alloc_rows
+    cells += [(address, length, 0) for address, length in zip(words[VMVX_WORDS:], rodata)]
+    for row, (address, length, mutable) in enumerate(cells):
+        t.store(table["taddr"], row, address)
+        t.store(table["tlen"], row, str(length))
+        t.store(table["tmut"], row, str(mutable))
+    err = t.value("alloca [4 x i64], align 8")
+    result = t.value("alloca i64, align 8")
+    exception = t.value("alloca ptr, align 8")
+    x, y, z = dispatch.counts
+    arguments = [f"i64 {v}" for v in (0, x, 0, y, 0, z, x, y, z)]
+    arguments += [_numba_array(table[name], rows) for name in ("taddr", "tlen", "tmut")]
+    arguments += [f"i64 {len(bindings)}", _numba_array(err, 4), _numba_array(_ptr(t, words[2]), counted)]
+    status = t.value(f"call i32 {_ptr(t, words[0])}(ptr {result}, ptr {exception}, {', '.join(arguments)})")
+    t.require(t.value(f"icmp eq i32 {status}, 0"), "faulted")
+    t.require(t.value(f"icmp eq i64 {t.value(f'load i64, ptr {result}')}, 0"), "faulted")
+
+
+def _numba_array(pointer: str, count: int) -> str:
+    """The arguments of a C-contiguous int64 array of `count` at `pointer` (NATIVE_ARRAY)."""
+    return f"ptr null, ptr null, i64 {count}, i64 8, ptr {pointer}, i64 {count}, i64 8"
 
 
 def _zero_all_but_copies(t: _Text, plan, layout: dict, size: int, arena: str, base: str) -> None:

@@ -2,7 +2,9 @@
 crossing into native code per call, results made by numpy in one call each.
 
 `HostRoute` sits in front of the interpreter's path of one export: it compiles
-the export at its second call (most exports of a model run once); off with the load
+the export at its second call (most exports of a model run once; one with VMVX
+dispatches compiles their entry functions then too if it is small, EAGER_ENTRIES,
+else waits until the tier has compiled them); off with the load
 option `host_functions=False` (default: VMVXJIT_HOST_FUNCTIONS=0 or 1, else on),
 in the `interp` tier and under an allocation cap (the native code's
 allocations are not charged to it). Why an export stays on the
@@ -27,6 +29,7 @@ from vmvxjit.declaration import parse_declaration
 from vmvxjit.host import entry_ir, host_plan
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
+from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxExecutable
 from vmvxjit.native import llvm_engine, trap
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
@@ -47,15 +50,16 @@ def region_code(plan: host_plan.HostPlan) -> codegen.RegionCode:
     return codegen.generate(region, "host")
 
 
-def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None):
+def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None,
+                  words: list | None = None, vmvx_entries: dict | None = None):
     """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
-    dispatches, over the `arenas` (entry_ir.dispatch_entry_ir)."""
+    dispatches, over the `arenas`, with each dispatch's ctx `words` and what its VMVX
+    entries' tables hold (entry_ir.dispatch_entry_ir)."""
     if plan.dispatches:
-        templates = 1 + len(plan.arguments) + len(entry_ir.rodata_spans(plan))
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
                   "local_memory": WorkgroupStateV0.local_memory.offset}
-        body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, templates, fields)
+        body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries)
         ir, lowered_prefix, source = body, None, ""
         arrays = len(plan.arguments) + (1 if arenas["scratch"][1] <= entry_ir.STACK_SCRATCH else 2)
         params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * arrays
@@ -115,19 +119,28 @@ class CompiledExport:
 # With threads allowed, dispatches binding more than this stay on the interpreter's path,
 # which runs long dispatches' workgroups on several threads; the entry runs them on one.
 MAX_SERIAL_BINDING_BYTES = 4 << 20
+# An export compiled whole whose VMVX dispatches' entry functions are not compiled yet
+# compiles them with itself when they are at most this many and bind at most this many
+# bytes: its calls are short, Python's work is most of them, and one compile (about a
+# second each) pays for itself in a few thousand calls. Others wait for the tier
+# (vmvx_executable.ENTRY_JIT_SECONDS), whose compiled entries may be slower than
+# interpreted workgroups with compiled loop regions on big dispatches.
+EAGER_ENTRIES = (4, 256 << 10)
 
 
 class DispatchingExport:
-    """An export whose code makes native dispatches, compiled whole: `call(args)` as
-    CompiledExport's. Each call takes two arenas, which the entry zeroes: one for its
+    """An export whose code makes native or VMVX dispatches, compiled whole: `call(args)`
+    as CompiledExport's. Each call takes two arenas, which the entry zeroes: one for its
     allocations, whose views the results are, one for argument copies and local
-    memories, freed after the call (entry_ir.dispatch_entry_ir)."""
+    memories, freed after the call (entry_ir.dispatch_entry_ir). A VMVX dispatch calls
+    its export's compiled entry function (_vmvx_entries)."""
 
     def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
         self.context = context       # refuses calls once native code faulted (Context.damaged_by)
         bound = sum(b.length for d in plan.dispatches for b in d.bindings)
         if max(d.executable.threads for d in plan.dispatches) > 1 and bound > MAX_SERIAL_BINDING_BYTES:
             raise host_plan.Unsupported(f"dispatches bind {bound} bytes: their workgroups may run on threads")
+        entries = _vmvx_entries(plan)
         # Argument copies first, in order (entry_ir zeroes around them); a local memory
         # of no bytes stays a null pointer, as on the interpreter's path.
         scratch = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)]
@@ -138,36 +151,50 @@ class DispatchingExport:
         self.size = arenas["results"][1]
         scratch = arenas["scratch"][1]
         self.scratch_size = 0 if scratch <= entry_ir.STACK_SCRATCH else scratch   # 0: on the stack
-        self.entry = compile_entry(plan, level, arenas)
         layout = arenas["results"][0]
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
         self._keep = [rodata]
-        words = []
-        loop = ctypes.cast(native_dispatch._loop(), ctypes.c_void_p).value
-        for dispatch in plan.dispatches:
-            executable, ordinal = dispatch.executable, dispatch.ordinal
-            constants = np.array(dispatch.constants, np.uint32)
-            lengths = (ctypes.c_uint64 * max(1, len(dispatch.bindings)))(*(b.length for b in dispatch.bindings))
-            x, y, z = dispatch.counts
-            state = DispatchStateV0(workgroup_size_x=1, workgroup_size_y=1, workgroup_size_z=1,
-                                    constant_count=constants.size, workgroup_count_x=x, workgroup_count_y=y,
-                                    workgroup_count_z=z, max_concurrency=1,
-                                    binding_count=len(dispatch.bindings),
-                                    constants=constants.ctypes.data, binding_ptrs=0,
-                                    binding_lengths=ctypes.addressof(lengths))
-            workgroup = WorkgroupStateV0(processor_id=0, local_memory=0,
-                                         local_memory_size=executable.local_memory_size(ordinal))
-            self._keep += [executable, constants, lengths, state, workgroup]
-            words += [loop, *executable.native_entry(ordinal), ctypes.addressof(state),
-                      ctypes.addressof(workgroup)]
-        ctx = ([id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments]
-               + [b.address for b in rodata] + words)
+        ctx = [id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments] + [b.address for b in rodata]
+        starts = []
+        for d, dispatch in enumerate(plan.dispatches):
+            starts.append(len(ctx))
+            ctx += (self._vmvx_words(dispatch, entries[d]) if d in entries else self._library_words(dispatch))
+        self.entry = compile_entry(plan, level, arenas, starts,
+                                   {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata])
+                                    for d, e in entries.items()})
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.arity = len(plan.arguments)
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
                         for r in plan.results]
         self.single = self.results[0] if len(self.results) == 1 else None
+
+    def _library_words(self, dispatch) -> list:
+        """entry_ir.library_call's words: the workgroup loop, the export function and
+        environment, the dispatch and workgroup state templates (kept alive here)."""
+        executable, ordinal = dispatch.executable, dispatch.ordinal
+        constants = np.array(dispatch.constants, np.uint32)
+        lengths = (ctypes.c_uint64 * max(1, len(dispatch.bindings)))(*(b.length for b in dispatch.bindings))
+        x, y, z = dispatch.counts
+        state = DispatchStateV0(workgroup_size_x=1, workgroup_size_y=1, workgroup_size_z=1,
+                                constant_count=constants.size, workgroup_count_x=x, workgroup_count_y=y,
+                                workgroup_count_z=z, max_concurrency=1,
+                                binding_count=len(dispatch.bindings),
+                                constants=constants.ctypes.data, binding_ptrs=0,
+                                binding_lengths=ctypes.addressof(lengths))
+        workgroup = WorkgroupStateV0(processor_id=0, local_memory=0,
+                                     local_memory_size=executable.local_memory_size(ordinal))
+        self._keep += [executable, constants, lengths, state, workgroup]
+        loop = ctypes.cast(native_dispatch._loop(), ctypes.c_void_p).value
+        return [loop, *executable.native_entry(ordinal), ctypes.addressof(state), ctypes.addressof(workgroup)]
+
+    def _vmvx_words(self, dispatch, compiled) -> list:
+        """entry_ir.vmvx_call's words: the compiled entry function, the constants,
+        the entry's counts, its rodata (kept alive here)."""
+        constants = np.array(dispatch.constants, np.uint32)
+        self._keep += [dispatch.executable, compiled, constants]
+        return [compiled.address(), constants.ctypes.data, compiled.counts.ctypes.data,
+                *(buffer.address for buffer in compiled.rodata)]
 
     def call(self, args):
         if len(args) != self.arity or self.context.damaged_by is not None:
@@ -186,6 +213,55 @@ class DispatchingExport:
             offset, shape, dtype = self.single
             return np.ndarray(shape, dtype, arena, base + offset)
         return tuple(np.ndarray(shape, dtype, arena, base + offset) for offset, shape, dtype in self.results)
+
+
+class EntriesPending(Exception):
+    """The export's VMVX dispatches' entry functions are not all compiled yet;
+    `ready()` says when they are (or will never be)."""
+
+    def __init__(self, ready):
+        super().__init__("waiting for the entry functions of its VMVX dispatches to compile")
+        self.ready = ready
+
+
+def _vmvx_entries(plan: host_plan.HostPlan) -> dict:
+    """The compiled entry function of each VMVX dispatch, by dispatch number: compiled
+    now when the export is small (_eager), else raises EntriesPending while the tier
+    may still compile one; raises Unsupported for one that cannot be compiled or
+    called (CompiledEntry.address)."""
+    vmvx = _vmvx_dispatches(plan)
+    found = {d: dispatch.executable.compiled_entry(dispatch.ordinal) for d, dispatch in vmvx.items()}
+    missing = [d for d, entry in found.items() if entry is NOT_COMPILED_YET]
+    for d in missing:
+        if not vmvx[d].executable.entry_compilable(vmvx[d].ordinal):
+            raise host_plan.Unsupported(f"{_entry_name(vmvx[d])} has ops the JIT cannot compile")
+    if missing and _eager(plan, missing):
+        found.update((d, vmvx[d].executable.compiled_entry(vmvx[d].ordinal, now=True)) for d in missing)
+    elif missing:
+        pending = [(dispatch.executable, dispatch.ordinal) for dispatch in vmvx.values()]
+        raise EntriesPending(lambda: all(executable.compiled_entry(ordinal) is not NOT_COMPILED_YET
+                                         for executable, ordinal in pending))
+    for d, entry in found.items():
+        if entry is None:
+            raise host_plan.Unsupported(f"{_entry_name(vmvx[d])} is not compiled")
+        if entry.address() is None:
+            raise host_plan.Unsupported(f"Numba calls {_entry_name(vmvx[d])} another way than expected")
+    return found
+
+
+def _vmvx_dispatches(plan: host_plan.HostPlan) -> dict:
+    return {d: dispatch for d, dispatch in enumerate(plan.dispatches)
+            if isinstance(dispatch.executable, VmvxExecutable)}
+
+
+def _eager(plan: host_plan.HostPlan, missing: list) -> bool:
+    """Whether the entry functions of dispatches `missing` compile with the export (EAGER_ENTRIES)."""
+    count, size = EAGER_ENTRIES
+    return len(missing) <= count and sum(b.length for d in missing for b in plan.dispatches[d].bindings) <= size
+
+
+def _entry_name(dispatch) -> str:
+    return f"the entry function of VMVX export '{dispatch.executable.export_names[dispatch.ordinal]}'"
 
 
 def _arena(pieces: list) -> tuple[dict, int]:
@@ -211,6 +287,7 @@ class HostRoute:
         self.stats = stats
         self.level = llvm_backend.OPTIMIZED
         self.calls_before_compile = 1
+        self.waiting = None          # EntriesPending.ready of the last attempt to compile
         self.compiled: CompiledExport | None = None
         self.lock = threading.Lock()
         self.why_not = self._why_not(tier, capped, enabled)
@@ -240,10 +317,12 @@ class HostRoute:
         if self.calls_before_compile:
             self.calls_before_compile -= 1
             return TAKE_SLOW_PATH
+        if self.waiting is not None and not self.waiting():
+            return TAKE_SLOW_PATH
         with self.lock:
             if self.compiled is None and not self.why_not:
                 self._compile()
-        return self.call(args)
+        return TAKE_SLOW_PATH if self.compiled is None else self.compiled.call(args)
 
     def _compile(self) -> None:
         start = time.process_time()
@@ -251,6 +330,10 @@ class HostRoute:
             plan = host_plan.plan(self.module, self.ordinal, self.declaration, self.global_refs)
             kind = DispatchingExport if plan.dispatches else CompiledExport
             compiled = kind(plan, self.module, self.level, self.context)
+        except EntriesPending as pending:
+            self.waiting = pending.ready
+            self._record(f"not compiled whole yet ({pending})")
+            return
         except host_plan.Unsupported as reason:
             self.why_not = str(reason)
         except LoweringUnsupported as reason:
@@ -276,10 +359,16 @@ def verdict(program, name: str) -> str:
         function = program.signature(name)
         declaration = parse_declaration(function.attrs.get("iree.abi.declaration"), name)
         try:
-            host_plan.plan(program.module, program.module.exports[name], declaration,
-                           program.state.global_refs)
+            plan = host_plan.plan(program.module, program.module.exports[name], declaration,
+                                  program.state.global_refs)
         except host_plan.Unsupported as reason:
             why = str(reason)
     if why:
         return f"not compiled whole ({why})"
+    vmvx = _vmvx_dispatches(plan)
+    for dispatch in vmvx.values():
+        if not dispatch.executable.entry_compilable(dispatch.ordinal):
+            return f"not compiled whole ({_entry_name(dispatch)} has ops the JIT cannot compile)"
+    if vmvx and not _eager(plan, list(vmvx)):
+        return "compiled whole with numpy arrays once the tier has compiled its VMVX entry functions"
     return "compiled whole from its second library call with numpy arrays"

@@ -21,7 +21,9 @@ from vmvxjit.errors import Error
 from vmvxjit.hal_inline import element_types
 from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, calculate_range, element_count
 from vmvxjit.hal_inline.module import HalInlineModule
+from vmvxjit.loaders.executable import LibraryExecutable
 from vmvxjit.loaders.hal_loader_module import MAX_BINDINGS
+from vmvxjit.loaders.vmvx_executable import VmvxExecutable
 from vmvxjit.vm import isa
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.decoder import Instr
@@ -71,8 +73,8 @@ class Loaded:
 
 @dataclass
 class Dispatch:
-    """A `hal_loader.executable.dispatch` of a native executable, decided but for the
-    memory of its bindings (Spans)."""
+    """A `hal_loader.executable.dispatch` of a native library or VMVX executable,
+    decided but for the memory of its bindings (Spans)."""
     executable: object
     ordinal: int
     counts: tuple
@@ -341,8 +343,8 @@ class _Planner:
                     "global.store" in i.op.mnemonic and "ref" in i.op.mnemonic for i in function.instrs):
                 raise Unsupported(f"{function.name} stores a ref global")
         value = self.global_refs[number] if number < len(self.global_refs) else None
-        if not hasattr(value, "native_entry"):     # a LibraryExecutable
-            raise Unsupported(f"global ref {number} at {pc:08X} is not a native executable")
+        if not isinstance(value, (LibraryExecutable, VmvxExecutable)):
+            raise Unsupported(f"global ref {number} at {pc:08X} is not a loaded executable")
         return Loaded(value)
 
     # hal_inline ------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ PAGE_SIZE = 4096
 # dyn-vmvx VGG-19 42 s against 16.5 s, ShuffleNet 0.29 against 0.14 s).
 ENTRY_JIT_SECONDS = 0.1
 PLAIN_ENTRY_JIT_SECONDS = 2.0
+NOT_COMPILED_YET = object()     # VmvxExecutable.compiled_entry: the tier may still compile it
 
 
 def _attr_int(attrs: dict, key: str) -> int:
@@ -168,6 +169,9 @@ class VmvxExecutable(Executable):
             return None
         if tier == "auto" and self._interpreted_seconds.get(function, 0.0) < self._threshold(function):
             return None
+        return self._compile_entry(function)
+
+    def _compile_entry(self, function: int):
         if function not in self._compiled_entries:
             from vmvxjit.vm.jit.vmvx_entry_runner import compile_entry
             with self._compiling:
@@ -175,6 +179,24 @@ class VmvxExecutable(Executable):
                     self._compiled_entries[function] = compile_entry(
                         self.state, self.state.module.functions[function])
         return self._compiled_entries[function]
+
+    def compiled_entry(self, ordinal: int, now: bool = False):
+        """Export `ordinal`'s compiled entry function (vmvx_entry_runner.CompiledEntry),
+        None if it cannot be compiled; compiled `now` if it is not yet, else
+        NOT_COMPILED_YET until the tier compiles it."""
+        function = self.state.module.exports[self._entries[ordinal][0]]
+        if now:
+            return self._compile_entry(function)
+        return self._compiled_entries.get(function, NOT_COMPILED_YET)
+
+    def entry_compilable(self, ordinal: int) -> bool:
+        """Whether export `ordinal`'s entry function has only ops its compiled form takes
+        (vmvx_entry_code.compilable_entry); compiles nothing."""
+        from vmvxjit.kernels.compiled_calls import CALLS
+        from vmvxjit.vm.jit.vmvx_entry_code import compilable_entry
+
+        function = self.state.module.functions[self.state.module.exports[self._entries[ordinal][0]]]
+        return compilable_entry(function, self.state.module.imports, CALLS) is not None
 
     def _threshold(self, function: int) -> float:
         """ENTRY_JIT_SECONDS, or PLAIN_ENTRY_JIT_SECONDS when `function` calls no

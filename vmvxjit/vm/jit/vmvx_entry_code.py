@@ -8,8 +8,8 @@ kernels in `compiled_calls.CALLS` — the function body and the z/y/x loop
 around it become one Numba function.
 
 Refs become integer handles into a buffer table (0 local memory,
-1 constants, 2.. bindings, then one row per allocation site; -1 is null,
--2 the bindings list). Every access and kernel operand is checked as the
+1 constants, 2.. bindings, then one row per allocation site, then one per
+rodata segment the function references; -1 is null, -2 the bindings list). Every access and kernel operand is checked as the
 interpreter checks it; on any failure the compiled code stops and reports
 the workgroup, which the caller re-runs in the interpreter to raise the
 exact error (the invocation fails either way).
@@ -35,7 +35,7 @@ from vmvxjit.vm.jit.spelling import CAST, VIEWS, var
 LIST_HANDLE = -2
 NULL_HANDLE = -1
 REF_OPS = frozenset({"vm.list.get.ref", "vm.discard.refs", "vm.assign.ref", "vm.const.ref.zero",
-                     "vm.buffer.alloc", "vm.return", "vm.call"})
+                     "vm.const.ref.rodata", "vm.buffer.alloc", "vm.return", "vm.call"})
 _ENTRY_SLOTS = ("x", "y", "z", "1", "1", "1", "count_x", "count_y", "count_z")
 
 
@@ -91,6 +91,7 @@ class EntryEmitter(codegen.RegionEmitter):
         super().__init__(Region(blocks, [blocks[0].pc], []).know(blocks))
         self.ref_slots: set = set()
         self.alloc_sites: list = []
+        self.rodata: list = []          # the rodata ordinals referenced, in table order
         self._collect_refs()
 
     def _collect_refs(self) -> None:
@@ -105,6 +106,8 @@ class EntryEmitter(codegen.RegionEmitter):
                                 self.ref_slots.add(raw & isa.REF_MASK)
                 if instr.op.mnemonic == "vm.buffer.alloc":
                     self.alloc_sites.append(instr.pc)
+                if instr.op.mnemonic == "vm.const.ref.rodata" and instr.args[0] not in self.rodata:
+                    self.rodata.append(instr.args[0])
             for pairs in remaps(block.terminator):
                 for s, d in pairs:
                     if s & isa.REF_BIT:
@@ -164,6 +167,8 @@ class EntryEmitter(codegen.RegionEmitter):
             return [f"{self._handle(args[1])} = {self._handle(args[0])}"]
         if m == "vm.const.ref.zero":
             return [f"{self._handle(args[0])} = {NULL_HANDLE}"]
+        if m == "vm.const.ref.rodata":
+            return [f"{self._handle(args[1])} = arow + {len(self.alloc_sites) + self.rodata.index(args[0])}"]
         if m == "vm.buffer.alloc":
             length, alignment, dst = args
             n = var(length, "i64")
@@ -232,9 +237,10 @@ class EntryEmitter(codegen.RegionEmitter):
         return lines
 
 
-def generate_entry(function, imports, calls, name: str) -> tuple[str, int, list, list]:
+def generate_entry(function, imports, calls, name: str) -> tuple[str, int, list, list, list]:
     """Source of the compiled entry function, how many allocation rows it needs, the
-    loop optimizer's notes and its counted sites (counters.py)."""
+    rodata ordinals of the rows after them, the loop optimizer's notes and its
+    counted sites (counters.py)."""
     blocks = compilable_entry(function, imports, calls)
     gen = EntryEmitter(blocks, function, imports, calls)
     body, notes = gen.block_switch(blocks)
@@ -258,7 +264,7 @@ def generate_entry(function, imports, calls, name: str) -> tuple[str, int, list,
     lines += ["                    " + s for s in body]
     lines += ["                    else:", "                        break"]
     lines.append("    return 0")
-    return "\n".join(lines) + "\n", len(gen.alloc_sites), notes, gen.sites
+    return "\n".join(lines) + "\n", len(gen.alloc_sites), gen.rodata, notes, gen.sites
 
 
 HEADER = codegen.module_header(

@@ -17,9 +17,10 @@ _NAME = "entry"
 class CompiledEntry:
     """One entry function compiled with its workgroup loop."""
 
-    def __init__(self, fn, alloc_rows: int, sites: list):
+    def __init__(self, fn, alloc_rows: int, rodata: list, sites: list):
         self.fn = fn
         self.alloc_rows = alloc_rows
+        self.rodata = rodata        # the VmBuffers of the table's last rows, read-only
         # Shared by every run, as statistics: runs on several threads at once may lose a count.
         self.counts = np.zeros(2 * len(sites), dtype=np.int64)
 
@@ -31,17 +32,38 @@ class CompiledEntry:
         err = np.zeros(4, dtype=np.int64)
         local_memory = np.zeros(local_memory_size, dtype=np.uint8)
         constants = np.ascontiguousarray(constants, dtype=np.uint32)
-        rows = 2 + len(bindings) + self.alloc_rows
+        rows = 2 + len(bindings) + self.alloc_rows + len(self.rodata)
         taddr = np.zeros(rows, dtype=np.int64)
         tlen = np.zeros(rows, dtype=np.int64)
         tmut = np.zeros(rows, dtype=np.int64)
         for row, (array, mutable) in enumerate(
                 [(local_memory, 1), (constants.view(np.uint8), 0)] + [(b, 1) for b in bindings]):
             taddr[row], tlen[row], tmut[row] = array.ctypes.data, array.shape[0], mutable
+        for row, buffer in enumerate(self.rodata, 2 + len(bindings) + self.alloc_rows):
+            taddr[row], tlen[row] = buffer.address, buffer.length
         status = self.fn(*box, *workgroup_count, taddr, tlen, tmut, len(bindings), err, self.counts)
         if status < 0:
             return tuple(err[1:4].tolist())
         return None
+
+    def address(self) -> int | None:
+        """The address of the compiled function itself, which native code calls with
+        Numba's calling convention, NATIVE_TYPE (vmvxjit/host/entry_ir.py): a status
+        (0, or an exception such as a failed allocation), the result through a pointer;
+        None if this Numba's convention is another."""
+        signature, = self.fn.signatures
+        compiled = self.fn.overloads[signature]
+        fndesc = compiled.fndesc
+        if str(compiled.target_context.call_conv.get_function_type(fndesc.restype, fndesc.argtypes)) \
+                != NATIVE_TYPE:
+            return None
+        return compiled.library.get_pointer_to_function(fndesc.llvm_func_name)
+
+
+# An int64 array argument: meminfo, parent, item count, item size, data, shape, stride.
+NATIVE_ARRAY = "i8*, i8*, i64, i64, i64*, i64, i64"
+NATIVE_TYPE = ("i32 (i64*, {i8*, i32, i8*, i8*, i32}**, "
+               + ", ".join(["i64"] * 9 + [NATIVE_ARRAY] * 3 + ["i64"] + [NATIVE_ARRAY] * 2) + ")")
 
 
 def compile_entry(state, function) -> CompiledEntry | None:
@@ -55,7 +77,7 @@ def compile_entry(state, function) -> CompiledEntry | None:
         return None
     start = time.thread_time()
     try:
-        source, alloc_rows, notes, sites = vmvx_entry_code.generate_entry(
+        source, alloc_rows, rodata, notes, sites = vmvx_entry_code.generate_entry(
             function, imports, CALLS, _NAME)
         module = load_source(vmvx_entry_code.HEADER + codegen.NJIT + source, "entry")
         fn = getattr(module, _NAME)
@@ -66,7 +88,7 @@ def compile_entry(state, function) -> CompiledEntry | None:
     except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
-    compiled = CompiledEntry(fn, alloc_rows, sites)
+    compiled = CompiledEntry(fn, alloc_rows, [state.module.rodata[i] for i in rodata], sites)
     stats.compiled.append(Compiled(function.name, [0], time.thread_time() - start,
                                    ["whole entry function with its workgroup loop", *notes], sites,
                                    compiled.counts))
