@@ -3,8 +3,9 @@ crossing into native code per call, results made by numpy in one call each.
 
 `HostRoute` sits in front of the interpreter's path of one export: it compiles
 the export at its second call (most exports of a model run once; one with VMVX
-dispatches compiles their entry functions then too if it is small, EAGER_ENTRIES,
-else waits until the tier has compiled them); off with the load
+dispatches whose entry functions are not compiled yet queues their compiles then on a
+worker if it is small, EAGER_ENTRIES, else waits until the tier has compiled them, and
+takes the interpreter's path meanwhile); off with the load
 option `host_functions=False` (default: VMVXJIT_HOST_FUNCTIONS=0 or 1, else on),
 in the `interp` tier and under an allocation cap (the native code's
 allocations are not charged to it). Why an export stays on the
@@ -120,9 +121,10 @@ class CompiledExport:
 # which runs long dispatches' workgroups on several threads; the entry runs them on one.
 MAX_SERIAL_BINDING_BYTES = 4 << 20
 # An export compiled whole whose VMVX dispatches' entry functions are not compiled yet
-# compiles them with itself when they are at most this many and bind at most this many
-# bytes: its calls are short, Python's work is most of them, and one compile (about a
-# second each) pays for itself in a few thousand calls. Others wait for the tier
+# queues their compiles at its second call when they are at most this many and bind at
+# most this many bytes: its calls are short, Python's work is most of them, and one
+# compile (about a second each, on a worker while the calls go on the interpreter's
+# path) pays for itself in a few thousand calls. Others wait for the tier
 # (vmvx_executable.ENTRY_JIT_SECONDS), whose compiled entries may be slower than
 # interpreted workgroups with compiled loop regions on big dispatches.
 EAGER_ENTRIES = (4, 256 << 10)
@@ -225,10 +227,10 @@ class EntriesPending(Exception):
 
 
 def _vmvx_entries(plan: host_plan.HostPlan) -> dict:
-    """The compiled entry function of each VMVX dispatch, by dispatch number: compiled
-    now when the export is small (_eager), else raises EntriesPending while the tier
-    may still compile one; raises Unsupported for one that cannot be compiled or
-    called (CompiledEntry.address)."""
+    """The compiled entry function of each VMVX dispatch, by dispatch number; while one
+    is not compiled yet, raises EntriesPending, having queued the compiles of the missing
+    ones on a worker if the export is small (_eager), else leaving them to the tier;
+    raises Unsupported for one that cannot be compiled or called (CompiledEntry.address)."""
     vmvx = _vmvx_dispatches(plan)
     found = {d: dispatch.executable.compiled_entry(dispatch.ordinal) for d, dispatch in vmvx.items()}
     missing = [d for d, entry in found.items() if entry is NOT_COMPILED_YET]
@@ -236,8 +238,12 @@ def _vmvx_entries(plan: host_plan.HostPlan) -> dict:
         if not vmvx[d].executable.entry_compilable(vmvx[d].ordinal):
             raise host_plan.Unsupported(f"{_entry_name(vmvx[d])} has ops the JIT cannot compile")
     if missing and _eager(plan, missing):
-        found.update((d, vmvx[d].executable.compiled_entry(vmvx[d].ordinal, now=True)) for d in missing)
-    elif missing:
+        from vmvxjit.vm.jit import background
+
+        jobs = [background.submit(background.BACKGROUND_ONLY, vmvx[d].executable.compiled_entry,
+                                  vmvx[d].ordinal, True) for d in missing]
+        raise EntriesPending(lambda: all(job.done() for job in jobs))
+    if missing:
         pending = [(dispatch.executable, dispatch.ordinal) for dispatch in vmvx.values()]
         raise EntriesPending(lambda: all(executable.compiled_entry(ordinal) is not NOT_COMPILED_YET
                                          for executable, ordinal in pending))
