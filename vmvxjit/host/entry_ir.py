@@ -21,6 +21,9 @@ import ctypes
 
 import numpy as np
 
+from vmvxjit.vm.deadline import NEVER_NS, NO_FUEL_LIMIT
+from vmvxjit.vm.jit import codegen
+
 # PyArrayObject_fields (numpy/ndarraytypes.h) on a 64-bit CPython.
 OB_TYPE, DATA, ND, DIMENSIONS, DESCR, FLAGS = 8, 16, 24, 32, 56, 64
 C_CONTIGUOUS_ALIGNED = 0x0001 | 0x0100      # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
@@ -116,6 +119,8 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
         count = max(1, sizes[array])
         arrays[array] = t.value(f"alloca [{count} x {element}], align 8")
         t.lines.append(f"  store [{count} x {element}] zeroinitializer, ptr {arrays[array]}")
+    t.store(arrays["err"], codegen.ERR_FUEL, str(NO_FUEL_LIMIT))     # no deadline (HostRoute)
+    t.store(arrays["err"], codegen.ERR_FUEL + 1, str(NEVER_NS))
     buffers = max(1, len(plan.spans))
     for array in ("addrs", "lens", "mut"):
         arrays[array] = t.value(f"alloca [{buffers} x i64], align 8")

@@ -4,7 +4,8 @@ Each function is prepared once per module state into a list of step
 closures (block markers dropped; branch targets resolved to step indices).
 The run loop keeps VM frames on an explicit stack, so deep VM recursion never
 touches Python's recursion limit, and annotates any error with every active
-frame's location (`module.function+0xPC`).
+frame's location (`module.function+0xPC`). With a call deadline
+(vm/deadline.py), backward branches count down to a look at the clock.
 """
 
 from __future__ import annotations
@@ -107,7 +108,9 @@ def run_function(state: ModuleState, ordinal: int, args: list) -> list:
     steps = prepared.steps
     stack = []
     ip = 0
+    deadline = state.deadline
     try:
+        fuel = deadline.poll()     # backward branches until the deadline is checked (none: never)
         while True:
             step = steps[ip]
             ip += 1
@@ -115,6 +118,10 @@ def run_function(state: ModuleState, ordinal: int, args: list) -> list:
             if event is None:
                 continue
             if event.__class__ is int:
+                if event < ip:
+                    fuel -= 1
+                    if fuel < 0:
+                        fuel = deadline.poll()
                 ip = event
                 continue
             if event[0] is CALL:
