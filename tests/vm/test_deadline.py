@@ -93,22 +93,6 @@ def test_programs_that_end_are_unaffected(spin_module, tier):
         assert module.outer(4) == 12
 
 
-def test_compiled_code_checks_only_loops_it_cannot_show_counted(spin_module):
-    """@counted's loop (i64 counter += 1 < n) has no check; @spin's has one."""
-    from vmvxjit.vm.bytecode_module import BytecodeModule
-    from vmvxjit.vm.jit import codegen
-    from vmvxjit.vm.jit.regions import find_regions
-
-    module = BytecodeModule.load(str(spin_module))
-    sources = {}
-    for name in ("spin", "counted"):
-        function = module.functions[module.exports[name]]
-        (region,) = find_regions(function.instrs, {})
-        sources[name] = codegen.generate(region, "region").source
-    assert "monotonic_ns()" in sources["spin"] and "fuel = err[" in sources["spin"]
-    assert "fuel" not in sources["counted"]
-
-
 @pytest.mark.parametrize("value", [-1, 0, "soon", "", float("inf"), float("nan"), True, None])
 def test_bad_deadlines_name_the_option(value):
     with pytest.raises(InvalidArgumentError, match=r"deadline=.* is not a deadline: give a "

@@ -127,12 +127,13 @@ LIBM_F64 = {name: _libm(name, 2 if name in _BINARY else 1, types.float64, _F64)
 llroundf = _libm("llroundf", 1, types.float32, _F32, types.int64, _I64)
 llround = _libm("llround", 1, types.float64, _F64, types.int64, _I64)
 
+clock.register()     # at import, as the libm aliases: cached code is never typed again
+
+
 @intrinsic
 def monotonic_ns(typingctx):
     """Nanoseconds on CLOCK_MONOTONIC (time.monotonic_ns's clock), through native/clock.py's
     alias of `clock_gettime`: what compiled code compares with the call deadline."""
-    clock.register()
-
     def codegen(context, builder, signature, args):
         fn = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(_I32, [_I32, _I64.as_pointer()]), clock.ALIAS)

@@ -3,8 +3,8 @@
 A loop is counted when its header is `cond = cmp.lt.i64.s iv, bound; cond_br cond,
 body, exit` and its one back-edge is a latch ending `iv = add.i64 iv, step; br
 header`, where `step` holds a positive constant wherever the region runs and
-nothing else in the loop (no other op, no branch's remap) writes `iv`, `bound` or
-`step`: it ends after at
+nothing else in the loop (no other op, no remap of an edge inside it) writes `iv`,
+`bound` or `step`: it ends after at
 most (bound - start) / step iterations (IREE emits every loop level this way). Every
 other backward branch of compiled code gets the deadline's fuel check
 (codegen.RegionEmitter.goto, vm/deadline.py). A counted loop with an enormous
@@ -13,7 +13,7 @@ bound runs to it: the check is for loops that never end.
 
 from __future__ import annotations
 
-from vmvxjit.vm.jit.branches import remaps
+from vmvxjit.vm.jit.branches import edges
 from vmvxjit.vm.jit.loops import slots_written
 from vmvxjit.vm.jit.parallel_loops import natural_loop, predecessors
 
@@ -65,8 +65,8 @@ def _counted(header, latch, loop: list, consts: dict) -> bool:
         if any(s in kept and instr is not update
                for instr in block.instrs[:-1] for s in slots_written(instr)):
             return False
-        for pairs in remaps(block.terminator):
-            if any(d in kept for _, d in pairs):
+        for target, pairs in edges(block.terminator):   # an exit edge may reset them (IREE does)
+            if target in pcs and any(d in kept for _, d in pairs):
                 return False
     return True
 
