@@ -117,7 +117,8 @@ def test_unknown_option_is_an_error():
     with pytest.raises(vmvxjit.InvalidArgumentError) as info:
         vmvxjit.load(compile_mlir(MULTI, STATIC), tire="jit")
     assert str(info.value) == ("INVALID_ARGUMENT; unknown option 'tire'; "
-                               "valid options are tier, trace_stream, max_allocation, threads, host_functions")
+                               "valid options are tier, trace_stream, max_allocation, threads, deadline, "
+                               "host_functions")
 
 
 def test_full_hal_module_says_how_to_recompile():
