@@ -4,6 +4,7 @@ import pytest
 
 from tests.support.modules import STATIC, compile_mlir
 from tests.support.oracle import have_iree
+from tests.test_api import MATMUL
 from tests.vm.test_deadline import PROGRAM, VM_FLAGS
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.jit import callees, codegen
@@ -11,17 +12,6 @@ from vmvxjit.vm.jit.counted import counted_back_edges
 from vmvxjit.vm.jit.regions import find_regions
 
 pytestmark = pytest.mark.skipif(not have_iree(), reason="needs iree-compile")
-
-MATMUL = """
-func.func @mm(%a: tensor<32x16xf32>, %b: tensor<16x8xf32>) -> tensor<32x8xf32> {
-  %zero = arith.constant 0.0 : f32
-  %empty = tensor.empty() : tensor<32x8xf32>
-  %acc = linalg.fill ins(%zero : f32) outs(%empty : tensor<32x8xf32>) -> tensor<32x8xf32>
-  %r = linalg.matmul ins(%a, %b : tensor<32x16xf32>, tensor<16x8xf32>)
-                     outs(%acc : tensor<32x8xf32>) -> tensor<32x8xf32>
-  return %r : tensor<32x8xf32>
-}
-"""
 
 
 def _regions(path, name: str | None = None) -> list:
