@@ -263,6 +263,16 @@ def test_a_pickled_module_keeps_its_allocation_cap():
         copy.fill(100_000)
 
 
+def test_a_pickled_module_keeps_its_deadline():
+    from tests.vm.test_deadline import PROGRAM, VM_FLAGS
+
+    module = vmvxjit.load(compile_mlir(PROGRAM.read_text(), VM_FLAGS), deadline=0.2, tier="interp")
+    copy = pickle.loads(pickle.dumps(module))
+    assert copy._options == {"deadline": 0.2, "tier": "interp"}
+    with pytest.raises(vmvxjit.DeadlineExceededError, match="deadline of 0.2 s"):
+        copy.spin(1)
+
+
 def test_a_bad_max_allocation_is_an_error():
     with pytest.raises(vmvxjit.InvalidArgumentError, match="max_allocation='lots' is not a size"):
         vmvxjit.load(compile_mlir(FILL, STATIC), max_allocation="lots")

@@ -14,10 +14,11 @@ callee frames it passed through in `err[ERR_FRAMES:]`.
 
 The block-switch loop is `while True: if bb == 0: ... elif bb == 1: ...`,
 one arm per basic block; a branch sets `bb` and continues, an exit sets `ex`
-and breaks. A backward branch that does not close a counted loop (counted.py)
-spends a unit of the call deadline's fuel, a local; when it runs out the code
-reads the monotonic clock and faults (FAULT_DEADLINE) once the deadline passed. The loop optimizers put their versioned code at the top of a
+and breaks. The loop optimizers put their versioned code at the top of a
 loop header's arm (loop_versioning.py, nest_code.py, jam.py, block_code.py).
+A backward branch that does not close a counted loop (counted.py) spends a
+unit of the call deadline's fuel, a local; when it runs out the code reads the
+monotonic clock and faults (FAULT_DEADLINE) once the deadline has passed.
 
 The generated function (`counts`: see counters.py):
     region(entry, ri, rf, tags, addrs, lens, mut, err, counts) -> exit index or -1

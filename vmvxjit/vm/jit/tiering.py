@@ -99,7 +99,8 @@ class CompiledRegion:
     """A region's compiled function plus the glue to run it on a frame."""
 
     def __init__(self, code: codegen.RegionCode, fn, block_targets: dict, stats: JitStats,
-                 location, buffer_registers: list = (), label: str = "", deadline: Deadline = NO_DEADLINE):
+                 location, buffer_registers: list = (), label: str = "",
+                 deadline: Deadline = NO_DEADLINE):
         self.code = code
         self.deadline = deadline if deadline.enabled else None
         self.location = location      # (function ordinal, pc) -> frame text, for callee frames
