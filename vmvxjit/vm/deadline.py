@@ -6,9 +6,10 @@ parts of a dispatch). `run()` makes a call from the host (and a module's
 `__init`); the outermost one on a thread sets when the call expires. Code
 checks where a program could loop forever, cheaply:
 
-* the interpreter at backward branches, reading the clock every POLL_BRANCHES
-  of them (`poll`); fused regions every time they hand control back to their
-  entry hook (fused_blocks.REGION_BUDGET back-edges);
+* the interpreter at backward branches, whose steps read the clock every
+  POLL_BRANCHES runs (`poll`; fused blocks call those steps instead of inlining
+  them); fused regions every time they hand control back to their entry hook
+  (fused_blocks.REGION_BUDGET back-edges);
 * compiled code at the back-edges of loops it cannot show counted, with a fuel
   count in a local: every `fuel()` back-edges it reads the monotonic clock and
   compares it with `expires_ns()` (codegen.RegionEmitter.goto), then leaves
@@ -43,6 +44,12 @@ def parse_seconds(value, source: str) -> float:
         raise InvalidArgumentError(
             f"{source}={value!r} is not a deadline: give a positive number of seconds")
     return seconds
+
+
+def backward(instr) -> bool:
+    """Whether decoded instruction `instr` may branch back (to its own block or an
+    earlier one): where a program can loop forever."""
+    return any(pc <= instr.pc for pc, _ in instr.edges())
 
 
 class Deadline:

@@ -5,7 +5,8 @@ closures (block markers dropped; branch targets resolved to step indices).
 The run loop keeps VM frames on an explicit stack, so deep VM recursion never
 touches Python's recursion limit, and annotates any error with every active
 frame's location (`module.function+0xPC`). With a call deadline
-(vm/deadline.py), backward branches count down to a look at the clock.
+(vm/deadline.py), the steps of backward branches count down to a look at the
+clock (`_polling`); without one nothing is added.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from vmvxjit.errors import UNEXPECTED, Error, InternalError, ResourceExhaustedError, internal_error
 from vmvxjit.vm.bytecode_module import ModuleState
 from vmvxjit.vm.cconv import frame_layout
+from vmvxjit.vm.deadline import backward
 from vmvxjit.vm.decoder import BLOCK_OP
 from vmvxjit.vm.steps_control import BUILDERS as CONTROL_BUILDERS, CALL, store_results
 from vmvxjit.vm.steps_memory import BUILDERS as MEMORY_BUILDERS
@@ -79,7 +81,10 @@ def _prepare(state: ModuleState, ordinal: int) -> Prepared:
         if builder is None:
             raise InternalError(f"no interpreter support for {instr.op.mnemonic}")
         env.index = len(steps)
-        steps.append(builder(instr, env))
+        step = builder(instr, env)
+        if state.deadline.enabled and backward(instr):
+            step = _polling(step, state.deadline)
+        steps.append(step)
         pcs.append(instr.pc)
         instrs.append(instr)
     if state.tier != "interp":
@@ -88,6 +93,18 @@ def _prepare(state: ModuleState, ordinal: int) -> Prepared:
     prepared = Prepared(ordinal, steps, pcs, function.i32_count, function.ref_count, arg_slots)
     state.prepared[ordinal] = prepared
     return prepared
+
+
+def _polling(step, deadline):
+    """`step` checking the call deadline every POLL_BRANCHES runs."""
+    fuel = [0]
+
+    def polling(regs, refs):
+        fuel[0] -= 1
+        if fuel[0] < 0:
+            fuel[0] = deadline.poll()
+        return step(regs, refs)
+    return polling
 
 
 def _new_frame(prepared: Prepared, args) -> tuple[list, list]:
@@ -108,9 +125,9 @@ def run_function(state: ModuleState, ordinal: int, args: list) -> list:
     steps = prepared.steps
     stack = []
     ip = 0
-    deadline = state.deadline
     try:
-        fuel = deadline.poll()     # backward branches until the deadline is checked (none: never)
+        if state.deadline.enabled:     # (a dispatch runs a function per workgroup)
+            state.deadline.poll()
         while True:
             step = steps[ip]
             ip += 1
@@ -118,10 +135,6 @@ def run_function(state: ModuleState, ordinal: int, args: list) -> list:
             if event is None:
                 continue
             if event.__class__ is int:
-                if event < ip:
-                    fuel -= 1
-                    if fuel < 0:
-                        fuel = deadline.poll()
                 ip = event
                 continue
             if event[0] is CALL:
