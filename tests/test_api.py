@@ -117,7 +117,8 @@ def test_unknown_option_is_an_error():
     with pytest.raises(vmvxjit.InvalidArgumentError) as info:
         vmvxjit.load(compile_mlir(MULTI, STATIC), tire="jit")
     assert str(info.value) == ("INVALID_ARGUMENT; unknown option 'tire'; "
-                               "valid options are tier, trace_stream, max_allocation, threads, host_functions")
+                               "valid options are tier, trace_stream, max_allocation, threads, deadline, "
+                               "host_functions")
 
 
 def test_full_hal_module_says_how_to_recompile():
@@ -260,6 +261,16 @@ def test_a_pickled_module_keeps_its_allocation_cap():
     assert copy._options == {"max_allocation": "64K"}
     with pytest.raises(vmvxjit.ResourceExhaustedError, match="cap of 65536 bytes"):
         copy.fill(100_000)
+
+
+def test_a_pickled_module_keeps_its_deadline():
+    from tests.vm.test_deadline import PROGRAM, VM_FLAGS
+
+    module = vmvxjit.load(compile_mlir(PROGRAM.read_text(), VM_FLAGS), deadline=0.2, tier="interp")
+    copy = pickle.loads(pickle.dumps(module))
+    assert copy._options == {"deadline": 0.2, "tier": "interp"}
+    with pytest.raises(vmvxjit.DeadlineExceededError, match="deadline of 0.2 s"):
+        copy.spin(1)
 
 
 def test_a_bad_max_allocation_is_an_error():

@@ -243,6 +243,21 @@ def test_threads_flag():
     assert err.startswith("Error: INVALID_ARGUMENT; threads must be a whole number ≥ 1, not '0'")
 
 
+@pytest.mark.parametrize("command", ["run", "bench"])
+def test_deadline_flag_stops_a_call_that_loops_forever(command):
+    from tests.vm.test_deadline import PROGRAM, SPIN_BRANCH, VM_FLAGS
+
+    module = str(compile_mlir(PROGRAM.read_text(), VM_FLAGS))
+    assert run([command, module, "--function=finite", "--input=8", "--deadline=30"])[0] == 0
+    code, out, err = run([command, module, "--function=spin", "--input=1", "--deadline=0.2"])
+    assert code == 1
+    assert err.startswith("Error: DEADLINE_EXCEEDED; call stopped after running past its deadline "
+                          "of 0.2 s (set by deadline)")
+    assert f"at spin.spin+0x{SPIN_BRANCH:04X}" in err
+    code, _, err = run([command, module, "--function=finite", "--input=8", "--deadline=-1"])
+    assert code == 1 and "INVALID_ARGUMENT; deadline='-1' is not a deadline" in err
+
+
 def test_python_m_vmvxjit_starts_no_blas_threads_and_freezes_what_it_leaves():
     """`python -m vmvxjit` keeps numpy's OpenBLAS to one thread (no command calls BLAS) and,
     once the command returns, freezes the objects left out of the collector's exit passes."""

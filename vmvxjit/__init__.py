@@ -10,6 +10,7 @@ Every failure raises a `vmvxjit.Error` subclass.
 
 from vmvxjit.errors import (  # noqa: F401 (re-exported)
     ArithmeticFault,
+    DeadlineExceededError,
     Error,
     FailedPreconditionError,
     FunctionNotFoundError,

@@ -24,7 +24,7 @@ from vmvxjit.hal_inline import element_types
 from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, BufferView, HalBuffer
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
 from vmvxjit.hal_inline.read_only_arguments import read_only_arguments
-from vmvxjit.host.host_function import TAKE_SLOW_PATH, HostRoute
+from vmvxjit.host.host_function import TAKE_SLOW_PATH, HostRoute, limited_by
 from vmvxjit.runtime import Program
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view, is_packed, view_bytes
@@ -52,7 +52,7 @@ class Function:
                             for i, (ch, spec) in enumerate(zip(function.cconv.args, specs))]
         context = program.context
         self._host = HostRoute(name, module, ordinal, self.declaration, context.tier,
-                               context.jit_stats, context.allocations.cap is not None,
+                               context.jit_stats, limited_by(context),
                                program.host_functions, program.state.global_refs, context)
 
     def __repr__(self) -> str:

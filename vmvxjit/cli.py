@@ -34,6 +34,9 @@ def _call_parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser.add_argument("--threads", default=None, metavar="N",
                         help="threads a dispatch's workgroups may run on; 1 as IREE's "
                              "inline HAL (default: VMVXJIT_THREADS, else the usable cores)")
+    parser.add_argument("--deadline", default=None, metavar="SECONDS",
+                        help="stop a call that runs longer with DEADLINE_EXCEEDED "
+                             "(default: VMVXJIT_DEADLINE, else none)")
     return parser
 
 
@@ -105,6 +108,8 @@ def _prepare_call(args, announce: bool = False):
         options["max_allocation"] = args.max_allocation
     if args.threads is not None:
         options["threads"] = args.threads
+    if args.deadline is not None:
+        options["deadline"] = args.deadline
     program = Program(path, **options)
     name = args.function or program.default_function()
     function = program.signature(name)

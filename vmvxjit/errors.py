@@ -89,6 +89,13 @@ class PermissionDeniedError(Error):
     code = StatusCode.PERMISSION_DENIED
 
 
+class DeadlineExceededError(Error):
+    """A call ran past the deadline its module was loaded with (`deadline=`): a program
+    that loops forever, or one slower than its caller allows."""
+
+    code = StatusCode.DEADLINE_EXCEEDED
+
+
 class ResourceExhaustedError(Error):
     code = StatusCode.RESOURCE_EXHAUSTED
 

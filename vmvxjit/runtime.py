@@ -11,6 +11,7 @@ from vmvxjit.errors import FunctionNotFoundError, InvalidArgumentError, NotFound
 from vmvxjit.vm.allocation_limit import AllocationLimit
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
+from vmvxjit.vm.deadline import Deadline
 from vmvxjit.vm.jit.tier import JitTier
 
 
@@ -22,7 +23,7 @@ def _hal_inline(options, context, module):
 def _hal_loader(options, context, module):
     from vmvxjit.loaders.hal_loader_module import HalLoaderModule
     return HalLoaderModule(tier=context.tier, jit_stats=context.jit_stats, allocations=context.allocations,
-                           threads=options["threads"])
+                           threads=options["threads"], deadline=context.deadline)
 
 
 # Native modules a program may depend on, by the name it imports them with.
@@ -58,6 +59,8 @@ OPTIONS = {"tier": "execution tier: interp, jit or auto (default: VMVXJIT_TIER, 
            "threads": "threads a dispatch's workgroups may run on; 1 runs them one after "
                       "another, as IREE's inline HAL (default: VMVXJIT_THREADS, else the cores "
                       "this process may use)",
+           "deadline": "seconds a call (or the module's initializer) may run before it is stopped "
+                       "with DEADLINE_EXCEEDED (default: VMVXJIT_DEADLINE, else none)",
            "host_functions": "compile exports whole, host code included, when they qualify "
                              "(default: VMVXJIT_HOST_FUNCTIONS, else on; not in the interp tier)"}
 
@@ -98,7 +101,8 @@ class Program:
         options["memory"] = self.memory
         jit = JitTier.resolve(options.get("tier"))
         jit.stats.threads = options["threads"]
-        self.context = Context(jit=jit, allocations=allocations)
+        self.context = Context(jit=jit, allocations=allocations,
+                               deadline=Deadline.resolve(options.get("deadline")))
         missing = missing_modules(module.dependencies)
         if missing:
             raise missing_module_error(missing[0])

@@ -35,14 +35,18 @@ def _parser() -> argparse.ArgumentParser:
                         help="tiers mutants run in, by rotation (default auto,interp,jit)")
     parser.add_argument("--max-allocation", default="256M",
                         help="vmvxjit's allocation cap in each child (default 256M)")
+    parser.add_argument("--deadline", type=float,
+                        help="vmvxjit's call deadline in each child, in seconds (default: a quarter "
+                             "of --timeout): a mutant that loops forever ends in DeadlineExceededError")
     parser.add_argument("--configs", default=",".join(CONFIGS), help="configurations to mutate")
     parser.add_argument("--out", type=Path, help="output directory (default .cache/fuzz/seed-S)")
     return parser
 
 
-def options_for(index: int, tiers: list[str], max_allocation: str) -> dict:
+def options_for(index: int, tiers: list[str], max_allocation: str, deadline: float) -> dict:
     """The load options of mutant `index`."""
-    return {"tier": tiers[(index // 3) % len(tiers)], "max_allocation": max_allocation}
+    return {"tier": tiers[(index // 3) % len(tiers)], "max_allocation": max_allocation,
+            "deadline": deadline}
 
 
 def run(args) -> dict:
@@ -60,11 +64,12 @@ def run(args) -> dict:
     site = CrashSite(build(REPO_ROOT / ".cache" / "fuzz"))
     watch_images(site)
     tiers = args.tiers.split(",")
+    deadline = args.deadline or args.timeout / 4
     indices = args.only or range(args.start, args.start + args.mutants)
     tally, started = Tally(), time.monotonic()
     for count, index in enumerate(indices, 1):
         mutant = make_mutant(seeds, args.seed, index)
-        options = options_for(index, tiers, args.max_allocation)
+        options = options_for(index, tiers, args.max_allocation, deadline)
         report = run_forked(mutant.data, options, args.timeout, out / "trace.txt", site)
         if report["outcome"] in ("timeout", "signal"):
             report["iree"] = iree_verdict(mutant.data, report["call"], args.timeout, out)
@@ -84,7 +89,7 @@ def run(args) -> dict:
                   flush=True)
     summary = {"command": "python -m tools.fuzz " + " ".join(args.argv), "seed": args.seed,
                "timeout": args.timeout, "tiers": tiers, "max_allocation": args.max_allocation,
-               "seconds": round(time.monotonic() - started, 1), **tally.summary()}
+               "deadline": deadline, "seconds": round(time.monotonic() - started, 1), **tally.summary()}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(tally.table())
     print(f"summary: {out / 'summary.json'}")

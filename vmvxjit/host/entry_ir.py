@@ -21,6 +21,10 @@ import ctypes
 
 import numpy as np
 
+from vmvxjit.vm.deadline import NEVER_NS, NO_FUEL_LIMIT
+from vmvxjit.vm.jit import codegen
+from vmvxjit.vm.jit.vmvx_entry_code import ENTRY_ERR_SIZE, ENTRY_FUEL
+
 # PyArrayObject_fields (numpy/ndarraytypes.h) on a 64-bit CPython.
 OB_TYPE, DATA, ND, DIMENSIONS, DESCR, FLAGS = 8, 16, 24, 32, 56, 64
 C_CONTIGUOUS_ALIGNED = 0x0001 | 0x0100      # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
@@ -116,6 +120,8 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
         count = max(1, sizes[array])
         arrays[array] = t.value(f"alloca [{count} x {element}], align 8")
         t.lines.append(f"  store [{count} x {element}] zeroinitializer, ptr {arrays[array]}")
+    t.store(arrays["err"], codegen.ERR_FUEL, str(NO_FUEL_LIMIT))     # no deadline (HostRoute)
+    t.store(arrays["err"], codegen.ERR_FUEL + 1, str(NEVER_NS))
     buffers = max(1, len(plan.spans))
     for array in ("addrs", "lens", "mut"):
         arrays[array] = t.value(f"alloca [{buffers} x i64], align 8")
@@ -251,13 +257,15 @@ def vmvx_call(t: _Text, dispatch, words: list, bindings: list, local: str | None
         t.store(table["taddr"], row, address)
         t.store(table["tlen"], row, str(length))
         t.store(table["tmut"], row, str(mutable))
-    err = t.value("alloca [4 x i64], align 8")
+    err = t.value(f"alloca [{ENTRY_ERR_SIZE} x i64], align 8")
+    t.store(err, ENTRY_FUEL, str(NO_FUEL_LIMIT))          # no deadline (HostRoute)
+    t.store(err, ENTRY_FUEL + 1, str(NEVER_NS))
     result = t.value("alloca i64, align 8")
     exception = t.value("alloca ptr, align 8")
     x, y, z = dispatch.counts
     arguments = [f"i64 {v}" for v in (0, x, 0, y, 0, z, x, y, z)]
     arguments += [_numba_array(table[name], rows) for name in ("taddr", "tlen", "tmut")]
-    arguments += [f"i64 {len(bindings)}", _numba_array(err, 4), _numba_array(_ptr(t, words[2]), counted)]
+    arguments += [f"i64 {len(bindings)}", _numba_array(err, ENTRY_ERR_SIZE), _numba_array(_ptr(t, words[2]), counted)]
     status = t.value(f"call i32 {_ptr(t, words[0])}(ptr {result}, ptr {exception}, {', '.join(arguments)})")
     t.require(t.value(f"icmp eq i32 {status}, 0"), "faulted")
     t.require(t.value(f"icmp eq i64 {t.value(f'load i64, ptr {result}')}, 0"), "faulted")

@@ -7,8 +7,9 @@ dispatches whose entry functions are not compiled yet queues their compiles then
 worker if it is small, EAGER_ENTRIES, else waits until the tier has compiled them, and
 takes the interpreter's path meanwhile); off with the load
 option `host_functions=False` (default: VMVXJIT_HOST_FUNCTIONS=0 or 1, else on),
-in the `interp` tier and under an allocation cap (the native code's
-allocations are not charged to it). Why an export stays on the
+in the `interp` tier, under an allocation cap (the native code's
+allocations are not charged to it) and with a call deadline (its loops check
+none: such calls take the interpreter's path, whose regions do). Why an export stays on the
 interpreter's path is in `--trace` (`JitStats.host_functions`). A call whose
 arguments are not aligned C-contiguous arrays of the declared dtype and shape,
 or whose code faults, takes the interpreter's path, which gives the same
@@ -283,10 +284,20 @@ def _aligned(length: int) -> int:
     return -(-length // entry_ir.ARENA_ALIGNMENT) * entry_ir.ARENA_ALIGNMENT
 
 
+def limited_by(context) -> str | None:
+    """Why the limits of a program (a vm.context.Context) keep its exports off this
+    route: compiled entries charge nothing to an allocation cap and check no deadline."""
+    if context.allocations.cap is not None:
+        return "an allocation cap is set"
+    if context.deadline.enabled:
+        return "a call deadline is set"
+    return None
+
+
 class HostRoute:
     """The compiled route of one export, compiled on demand (see the module docstring)."""
 
-    def __init__(self, name: str, module, ordinal: int, declaration, tier: str, stats, capped: bool,
+    def __init__(self, name: str, module, ordinal: int, declaration, tier: str, stats, limited: str | None,
                  enabled: bool | None = None, global_refs=(), context=None):
         self.name, self.module, self.ordinal, self.declaration = name, module, ordinal, declaration
         self.global_refs, self.context = global_refs, context
@@ -296,21 +307,19 @@ class HostRoute:
         self.waiting = None          # EntriesPending.ready of the last attempt to compile
         self.compiled: CompiledExport | None = None
         self.lock = threading.Lock()
-        self.why_not = self._why_not(tier, capped, enabled)
+        self.why_not = self._why_not(tier, limited, enabled)
         if self.why_not:
             self._record(f"not compiled whole ({self.why_not})")
 
     @staticmethod
-    def _why_not(tier: str, capped: bool, enabled: bool | None) -> str | None:
+    def _why_not(tier: str, limited: str | None, enabled: bool | None) -> str | None:
         if enabled is None:
             enabled = os.environ.get("VMVXJIT_HOST_FUNCTIONS", "1") != "0"
         if not enabled:
             return "host_functions off"
         if tier == "interp":
             return "interp tier"
-        if capped:
-            return "an allocation cap is set"
-        return entry_ir.layout_problem()
+        return limited or entry_ir.layout_problem()
 
     def _record(self, text: str) -> None:
         self.stats.host_functions[self.name] = text
@@ -360,7 +369,7 @@ def verdict(program, name: str) -> str:
     command line calls once with buffer views: whether library calls with numpy
     arrays would run it compiled whole (planned here, not compiled), or why not."""
     context = program.context
-    why = HostRoute._why_not(context.tier, context.allocations.cap is not None, program.host_functions)
+    why = HostRoute._why_not(context.tier, limited_by(context), program.host_functions)
     if why is None:
         function = program.signature(name)
         declaration = parse_declaration(function.attrs.get("iree.abi.declaration"), name)

@@ -33,6 +33,7 @@ from vmvxjit.loaders.library_abi import (
 )
 from vmvxjit.native.cpu import processor_data
 from vmvxjit.vm.allocation_limit import AllocationLimit, zeroed
+from vmvxjit.vm.deadline import NO_DEADLINE, Deadline
 from vmvxjit.vm.ref import register_ref_type
 
 # dispatch_state_v0 holds workgroup_count_x/y as u32 and workgroup_count_z as u16.
@@ -73,10 +74,11 @@ class Executable:
         if self._finalizer is not None:
             self._finalizer()
 
-    def configure_jit(self, tier: str, jit_stats) -> None:
-        """Adopts the execution tier and JIT statistics of the program that
-        loaded this executable (executables made of VM code run in that tier;
-        native ones count their parallel dispatches in the statistics)."""
+    def configure_jit(self, tier: str, jit_stats, deadline: Deadline = NO_DEADLINE) -> None:
+        """Adopts the execution tier, JIT statistics and call deadline of the program
+        that loaded this executable (executables made of VM code run in that tier and
+        check that deadline; native ones count their parallel dispatches in the
+        statistics)."""
         self.jit_stats = jit_stats
 
     def lookup(self, name: str) -> int:

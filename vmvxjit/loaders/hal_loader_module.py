@@ -16,6 +16,7 @@ from vmvxjit.loaders import registry
 from vmvxjit.loaders.executable import Executable
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.buffer import VmBuffer
+from vmvxjit.vm.deadline import NO_DEADLINE, Deadline
 from vmvxjit.vm.native_module import NativeModule, export
 from vmvxjit.vm.ref import require_ref
 
@@ -29,8 +30,10 @@ class HalLoaderModule(NativeModule):
     version = 1
 
     def __init__(self, tier: str | None = None, jit_stats=None,
-                 allocations: AllocationLimit = UNLIMITED, threads: int = 1):
+                 allocations: AllocationLimit = UNLIMITED, threads: int = 1,
+                 deadline: Deadline = NO_DEADLINE):
         self.tier = tier
+        self.deadline = deadline
         self.jit_stats = jit_stats
         self.allocations = allocations
         self.threads = threads
@@ -58,7 +61,7 @@ class HalLoaderModule(NativeModule):
         executable = loader.load(text, data, values, self.allocations)
         executable.threads = self.threads
         if self.tier is not None:
-            executable.configure_jit(self.tier, self.jit_stats)
+            executable.configure_jit(self.tier, self.jit_stats, self.deadline)
         return executable
 
     @export("executable.lookup.function", "0rr_I")

@@ -23,6 +23,7 @@ from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit, zeroed
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.context import Context
+from vmvxjit.vm.deadline import NO_DEADLINE, Deadline
 from vmvxjit.vm.interpreter import run_function
 from vmvxjit.vm.jit.tier import JitTier
 from vmvxjit.vm.list import VmList
@@ -104,9 +105,10 @@ class VmvxExecutable(Executable):
         size = _attr_int(self._entries[ordinal][1], "local_memory")
         return (size // PAGE_SIZE) * PAGE_SIZE
 
-    def configure_jit(self, tier: str, jit_stats) -> None:
-        super().configure_jit(tier, jit_stats)
+    def configure_jit(self, tier: str, jit_stats, deadline: Deadline = NO_DEADLINE) -> None:
+        super().configure_jit(tier, jit_stats, deadline)
         self.context.tier = self.state.tier = tier
+        self.context.deadline = self.state.deadline = deadline
         if jit_stats is not None:
             self.context.jit_stats = self.state.jit_stats = jit_stats
 

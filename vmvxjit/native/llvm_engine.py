@@ -24,7 +24,7 @@ from pathlib import Path
 from llvmlite import binding as llvm
 
 from vmvxjit import cache_files
-from vmvxjit.native import libm, llvm_parallel
+from vmvxjit.native import clock, libm, llvm_parallel
 
 _LOCK = threading.Lock()
 _LOADED: set = set()
@@ -41,6 +41,7 @@ def _target():
     # The option is process-wide, so it also holds for Numba's compiles.
     llvm.set_option("", "-disable-lsr")
     libm.register()
+    clock.register()
     return llvm.Target.from_default_triple()
 
 

@@ -5,7 +5,7 @@ length, so read-only and writable memory share one compiled signature),
 bit casts, count-leading-zeros, fused multiply-add (always fused, whatever
 CPU the code runs on), and direct calls of the C math library by
 symbol name — the same `expf`/`remainderf`/`llroundf` the interpreter calls
-through ctypes, so both tiers agree to the last bit. Everything here is
+through ctypes, so both tiers agree to the last bit — and the monotonic clock. Everything here is
 resolvable by name, which keeps generated functions cachable on disk.
 
 The x32 elementwise microkernels move 32-bit patterns as uint32 and
@@ -23,6 +23,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from vmvxjit.native import clock
 from vmvxjit.native.libm import LIBM
 
 _F32, _F64, _I32, _I64 = ir.FloatType(), ir.DoubleType(), ir.IntType(32), ir.IntType(64)
@@ -125,6 +126,25 @@ LIBM_F64 = {name: _libm(name, 2 if name in _BINARY else 1, types.float64, _F64)
             for name in _UNARY + _BINARY}
 llroundf = _libm("llroundf", 1, types.float32, _F32, types.int64, _I64)
 llround = _libm("llround", 1, types.float64, _F64, types.int64, _I64)
+
+clock.register()     # at import, as the libm aliases: cached code is never typed again
+
+
+@intrinsic
+def monotonic_ns(typingctx):
+    """Nanoseconds on CLOCK_MONOTONIC (time.monotonic_ns's clock), through native/clock.py's
+    alias of `clock_gettime`: what compiled code compares with the call deadline."""
+    def codegen(context, builder, signature, args):
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(_I32, [_I32, _I64.as_pointer()]), clock.ALIAS)
+        pair = cgutils.alloca_once(builder, ir.ArrayType(_I64, 2))
+        seconds = builder.bitcast(pair, _I64.as_pointer())
+        builder.call(fn, [ir.Constant(_I32, clock.CLOCK_MONOTONIC), seconds])
+        nanoseconds = builder.gep(seconds, [ir.Constant(_I32, 1)])
+        return builder.add(builder.mul(builder.load(seconds), ir.Constant(_I64, 1_000_000_000)),
+                           builder.load(nanoseconds))
+    return types.int64(), codegen
+
 
 # A loop of a literal count that region code wants vectorized at that width and not
 # unrolled (the LLVM lowering attaches loop metadata); to Numba it is `range`.

@@ -17,6 +17,7 @@ import numpy as np
 
 from vmvxjit.errors import InvalidArgumentError, VerificationError
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit, zeroed
+from vmvxjit.vm.deadline import NO_DEADLINE, Deadline
 from vmvxjit.vm.buffer import VmBuffer, allocate_checked
 from vmvxjit.vm.cconv import CConv
 from vmvxjit.vm.decoder import Instr, decode_function
@@ -142,11 +143,14 @@ class ModuleState:
     `install_jit` (vm/jit/tier.py's JitTier.install, injected by the context)
     rewrites each prepared function's steps when `tier` is not `interp`;
     `allocations` is the context's AllocationLimit, which the globals and every
-    `vm.buffer` the module allocates are charged to."""
+    `vm.buffer` the module allocates are charged to; `deadline` the context's
+    Deadline (vm/deadline.py), which its code checks where it could loop forever."""
 
     def __init__(self, module: BytecodeModule, tier: str = "interp", jit_stats=None,
-                 install_jit=None, allocations: AllocationLimit = UNLIMITED):
+                 install_jit=None, allocations: AllocationLimit = UNLIMITED,
+                 deadline: Deadline = NO_DEADLINE):
         self.module = module
+        self.deadline = deadline
         self.tier = tier
         self.jit_stats = jit_stats
         self.install_jit = install_jit

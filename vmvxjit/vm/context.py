@@ -21,6 +21,7 @@ from vmvxjit.errors import (
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.bytecode_module import BytecodeModule, ModuleState
 from vmvxjit.vm.cconv import CConv
+from vmvxjit.vm.deadline import NO_DEADLINE, Deadline
 from vmvxjit.vm.interpreter import run_function
 from vmvxjit.vm.native_module import NativeModule
 from vmvxjit.vm.semantics import f32, wrap32, wrap64
@@ -51,12 +52,15 @@ class BytecodeExport(NamedTuple):
 class Context:
     """An ordered set of module instances that call each other by name."""
 
-    def __init__(self, modules=(), jit=None, allocations: AllocationLimit = UNLIMITED):
+    def __init__(self, modules=(), jit=None, allocations: AllocationLimit = UNLIMITED,
+                 deadline: Deadline = NO_DEADLINE):
         """`jit` (vm/jit/tier.py's JitTier, injected by the runtime) names the
         tier and installs compiled code; without it every function is interpreted.
-        `allocations`: the cap its modules' buffers are charged to (default: none)."""
+        `allocations`: the cap its modules' buffers are charged to (default: none);
+        `deadline`: how long a call (or a module's `__init`) may run (default: no limit)."""
         self.entries: list = []  # NativeModule instances and ModuleStates
         self.allocations = allocations
+        self.deadline = deadline
         self.tier = jit.name if jit is not None else "interp"
         self.jit_stats = jit.stats if jit is not None else None
         self._install_jit = jit.install if jit is not None else None
@@ -91,13 +95,14 @@ class Context:
                     f"'{module.name}' requires >= {dep.minimum_version}")
         for type_id in range(len(module.module_def.types)):
             module.type_of(type_id)
-        state = ModuleState(module, self.tier, self.jit_stats, self._install_jit, self.allocations)
+        state = ModuleState(module, self.tier, self.jit_stats, self._install_jit, self.allocations,
+                            self.deadline)
         for index, import_def in enumerate(module.imports):
             state.imports[index] = self._resolve(import_def)
         self.entries.append(state)
         init = module.exports.get("__init")
         if init is not None:
-            run_function(state, init, [])
+            self.deadline.run(run_function, state, init, [])
         return state
 
     def _resolve(self, import_def):
@@ -131,6 +136,7 @@ class Context:
         cconv = state.module.functions[ordinal].cconv
         converters = [_ARG_CONVERT[ch] for ch in cconv.args]
         only_refs = all(ch == "r" for ch in cconv.args)   # nothing to convert
+        deadline = self.deadline if self.deadline.enabled else None
 
         def call(args) -> list:
             if len(args) != len(converters):
@@ -142,11 +148,12 @@ class Context:
                     f"function '{export_name}' not run: an earlier call's native code faulted "
                     f"and may have damaged the module's memory ({self.damaged_by.message}); "
                     f"load the module again")
+            if not only_refs:
+                args = [convert(value) for convert, value in zip(converters, args)]
             try:
-                if only_refs:
-                    return run_function(state, ordinal, args)
-                return run_function(state, ordinal, [convert(value)
-                                                     for convert, value in zip(converters, args)])
+                if deadline is not None:
+                    return deadline.run(run_function, state, ordinal, args)
+                return run_function(state, ordinal, args)
             except NativeCodeFault as fault:
                 self.damaged_by = fault
                 raise

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from vmvxjit.errors import UNEXPECTED, Error, internal_error
+from vmvxjit.vm.deadline import backward
 from vmvxjit.vm.steps_control import INLINERS as CONTROL_INLINERS, branch_source, ends_segment
 from vmvxjit.vm.steps_memory import INLINERS as MEMORY_INLINERS
 from vmvxjit.vm.steps_numeric import INLINERS as NUMERIC_INLINERS
@@ -61,6 +62,8 @@ class _Source:
     def op(self, instr, index: int, step, indent: int, returns: bool) -> None:
         """The op's Python, or a call of its step (`return`ed when `returns`)."""
         inline = INLINERS.get(instr.op.mnemonic)
+        if self.env.state.deadline.enabled and backward(instr):
+            inline = None      # its step checks the call deadline (interpreter._polling)
         emitted = inline(instr, self.env, f"_{index}") if inline else None
         if emitted is None:
             self.namespace[f"step_{index}"] = step

@@ -4,7 +4,9 @@ Each function is prepared once per module state into a list of step
 closures (block markers dropped; branch targets resolved to step indices).
 The run loop keeps VM frames on an explicit stack, so deep VM recursion never
 touches Python's recursion limit, and annotates any error with every active
-frame's location (`module.function+0xPC`).
+frame's location (`module.function+0xPC`). With a call deadline
+(vm/deadline.py), the steps of backward branches count down to a look at the
+clock (`_polling`); without one nothing is added.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from vmvxjit.errors import UNEXPECTED, Error, InternalError, ResourceExhaustedError, internal_error
 from vmvxjit.vm.bytecode_module import ModuleState
 from vmvxjit.vm.cconv import frame_layout
+from vmvxjit.vm.deadline import backward
 from vmvxjit.vm.decoder import BLOCK_OP
 from vmvxjit.vm.steps_control import BUILDERS as CONTROL_BUILDERS, CALL, store_results
 from vmvxjit.vm.steps_memory import BUILDERS as MEMORY_BUILDERS
@@ -78,7 +81,10 @@ def _prepare(state: ModuleState, ordinal: int) -> Prepared:
         if builder is None:
             raise InternalError(f"no interpreter support for {instr.op.mnemonic}")
         env.index = len(steps)
-        steps.append(builder(instr, env))
+        step = builder(instr, env)
+        if state.deadline.enabled and backward(instr):
+            step = _polling(step, state.deadline)
+        steps.append(step)
         pcs.append(instr.pc)
         instrs.append(instr)
     if state.tier != "interp":
@@ -87,6 +93,18 @@ def _prepare(state: ModuleState, ordinal: int) -> Prepared:
     prepared = Prepared(ordinal, steps, pcs, function.i32_count, function.ref_count, arg_slots)
     state.prepared[ordinal] = prepared
     return prepared
+
+
+def _polling(step, deadline):
+    """`step` checking the call deadline every POLL_BRANCHES runs."""
+    fuel = [0]
+
+    def polling(regs, refs):
+        fuel[0] -= 1
+        if fuel[0] < 0:
+            fuel[0] = deadline.poll()
+        return step(regs, refs)
+    return polling
 
 
 def _new_frame(prepared: Prepared, args) -> tuple[list, list]:
@@ -108,6 +126,8 @@ def run_function(state: ModuleState, ordinal: int, args: list) -> list:
     stack = []
     ip = 0
     try:
+        if state.deadline.enabled:     # (a dispatch runs a function per workgroup)
+            state.deadline.poll()
         while True:
             step = steps[ip]
             ip += 1

@@ -86,7 +86,7 @@ def callee_source(callee: Callee, callees: dict, sites: list, tiles: bool = True
     for k, (ch, slot) in enumerate(slots):
         if ch != "r" and local_bank(CCONV_BANKS[ch]) in gen.variants.get(slot, ()):
             lines += ["    " + s for s in gen.assign(slot, CCONV_BANKS[ch], f"a{k}")]
-    lines += ["    " + s for s in gen.buffer_views()]
+    lines += ["    " + s for s in gen.buffer_views() + gen.fuel_prologue()]
     lines += ["    bb = 0", "    while True:"] + ["        " + s for s in body]
     return "\n".join(lines) + "\n", notes, gen.tiles_left_out
 

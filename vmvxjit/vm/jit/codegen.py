@@ -16,6 +16,9 @@ The block-switch loop is `while True: if bb == 0: ... elif bb == 1: ...`,
 one arm per basic block; a branch sets `bb` and continues, an exit sets `ex`
 and breaks. The loop optimizers put their versioned code at the top of a
 loop header's arm (loop_versioning.py, nest_code.py, jam.py, block_code.py).
+A backward branch that does not close a counted loop (counted.py) spends a
+unit of the call deadline's fuel, a local; when it runs out the code reads the
+monotonic clock and faults (FAULT_DEADLINE) once the deadline has passed.
 
 The generated function (`counts`: see counters.py):
     region(entry, ri, rf, tags, addrs, lens, mut, err, counts) -> exit index or -1
@@ -31,6 +34,7 @@ from vmvxjit.vm.elements import ELEMENTS
 from vmvxjit.vm.jit import counters, helper_library, parallel_code
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
+from vmvxjit.vm.jit.counted import counted_back_edges
 from vmvxjit.vm.jit.jam import jammed_nest
 from vmvxjit.vm.jit.loop_versioning import versioned_loop
 from vmvxjit.vm.jit.loops import innermost_loops
@@ -50,10 +54,14 @@ NJIT = "@njit(cache=True, error_model='numpy', boundscheck=False, nogil=True)\n"
 FAULT_BOUNDS = 1
 FAULT_READ_ONLY = 2
 FAULT_ARITHMETIC = 3
+FAULT_DEADLINE = 4
 # err: kind, pc, four fault values, then the number of callee frames and an
-# (ordinal, pc) pair per frame, innermost first (at most MAX_NATIVE_DEPTH).
+# (ordinal, pc) pair per frame, innermost first (at most MAX_NATIVE_DEPTH), then
+# the call deadline's fuel (back-edges between clock reads) and when it expires
+# (vm/deadline.py: NO_FUEL_LIMIT and NEVER_NS without one).
 ERR_FRAMES = 6
-ERR_SIZE = ERR_FRAMES + 1 + 2 * MAX_NATIVE_DEPTH
+ERR_FUEL = ERR_FRAMES + 1 + 2 * MAX_NATIVE_DEPTH
+ERR_SIZE = ERR_FUEL + 2
 
 
 @dataclass
@@ -114,6 +122,7 @@ class RegionEmitter:
     """
 
     fail_return = "return -1"
+    fuel_slot = ERR_FUEL    # err[fuel_slot]: fuel per clock read; err[fuel_slot + 1]: the deadline
     lean = False            # generate lean code too (block_switch)
     tiles = True            # blocked nests may run in tiles (block_code.py, switch `tile`)
     tiles_left_out = 0      # how many would have, with `tiles` False
@@ -136,6 +145,9 @@ class RegionEmitter:
         self.fault_pcs: list | None = None
         self.tags = 0
         self.block_pc = None     # the block whose arm is being emitted
+        self.branch_pc = None    # the terminator being emitted
+        self.counted: set = set()     # (latch pc, header pc) of counted loops' back-edges
+        self.deadline_checks = 0      # backward branches that spend fuel
         self._collect()
         for slot in parallel_code.registers(region.parallel):
             self._use(slot, "i64")
@@ -396,8 +408,24 @@ class RegionEmitter:
         if self.region.parallel:
             lines += parallel_code.edge(self, self.block_pc, target)
         if target in self.block_ids:
+            if target <= self.block_pc and (self.block_pc, target) not in self.counted:
+                lines += self.deadline_check()
             return lines + [f"bb = {self.block_ids[target]}", "continue"]
         return lines + [f"ex = {self.exit_index(target)}", "break"]
+
+    def deadline_check(self) -> list:
+        """Lines spending a unit of fuel at the backward branch being emitted; out of
+        fuel, the clock is read and, past the deadline, the code faults there."""
+        self.deadline_checks += 1
+        return ["fuel -= 1",
+                "if fuel < 0:",
+                f"    fuel = err[{self.fuel_slot}]",
+                f"    if monotonic_ns() > err[{self.fuel_slot + 1}]: "
+                + self.fault(FAULT_DEADLINE, self.branch_pc)]
+
+    def fuel_prologue(self) -> list:
+        """The line starting a function's fuel, if it has backward branches that spend it."""
+        return [f"fuel = err[{self.fuel_slot}]"] if self.deadline_checks else []
 
     def exit_index(self, target: int) -> int:
         """The exit number of leaving the region for block `target`."""
@@ -407,6 +435,7 @@ class RegionEmitter:
 
     def terminator(self, instr) -> list:
         m = instr.op.mnemonic
+        self.branch_pc = instr.pc
         if m == "vm.br":
             return self.goto(instr.args[0], instr.args[1])
         if m == "vm.cond_br":
@@ -430,6 +459,7 @@ class RegionEmitter:
         literal code, and arms no branch reaches any more are left out."""
         consts = self.region.consts
         plans = innermost_loops(blocks, consts)
+        self.counted = counted_back_edges(blocks, consts)
         ids = {b.pc: i for i, b in enumerate(blocks)}
         arms, lean_arms, notes = [], [], []
         for i, block in enumerate(blocks):
@@ -538,7 +568,7 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
     for buf in range(len(region.buffer_registers)):
         lines.append(f"    len{buf} = lens[{buf}]")
         lines.append(f"    mut{buf} = mut[{buf}]")
-    lines += ["    " + s for s in gen.buffer_views()]
+    lines += ["    " + s for s in gen.buffer_views() + gen.fuel_prologue()]
     lines += ["    ex = 0", "    bb = entry", "    while True:"]
     lines += ["        " + s for s in body]
     out = _written_out(gen)

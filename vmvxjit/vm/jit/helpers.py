@@ -30,6 +30,7 @@ from vmvxjit.native.numba_intrinsics import (
     f64_from_bits,
     llround as llround,
     llroundf as llroundf,
+    monotonic_ns as monotonic_ns,
 )
 from vmvxjit.vm.jit.expf import inline_expf_fma as inline_expf_fma, inline_expf_sse2 as inline_expf_sse2
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from vmvxjit.vm.jit import llvm_text as ir
 
-from vmvxjit.native import libm
+from vmvxjit.native import clock, libm
 from vmvxjit.vm.jit.llvm_types import (BOOL, F32, F64, I32, I64, U64, Array, DType, Scalar,
                                        Unsupported, Value, arithmetic, convert)
 
@@ -190,6 +190,20 @@ def _callee_frame(fn, args):
     return None
 
 
+def _monotonic_ns(fn, args):
+    """numba_intrinsics.monotonic_ns: clock_gettime(CLOCK_MONOTONIC) in nanoseconds."""
+    if args:
+        raise Unsupported("monotonic_ns takes no arguments")
+    b = fn.builder
+    pair = fn.entry_alloca(ir.ArrayType(_I64, 2))
+    seconds = b.gep(pair, [ir.Constant(_I32, 0), ir.Constant(_I32, 0)])
+    b.call(_declare(b.module, clock.ALIAS, _I32, [_I64.as_pointer()]),
+           [ir.Constant(_I32, clock.CLOCK_MONOTONIC), seconds])
+    nanoseconds = b.gep(pair, [ir.Constant(_I32, 0), ir.Constant(_I32, 1)])
+    return Value(I64, b.add(b.mul(b.load(seconds), ir.Constant(_I64, 1_000_000_000)),
+                            b.load(nanoseconds)))
+
+
 BUILTINS = {
     "w32": _unary_int(_w32), "u64": _retype(U64), "s64": _retype(I64),
     "tdiv": _tdiv, "trem": _trem, "b2i": _b2i, "sext8": _sext(8), "sext16": _sext(16),
@@ -198,7 +212,7 @@ BUILTINS = {
     "bitcast_i64_f64": _bitcast(I64, F64), "bitcast_f64_i64": _bitcast(F64, I64),
     "abs": _abs, "min": _min_max("<"), "max": _min_max(">"),
     "ix": _ix, "voidptr": _voidptr, "carray": _carray, "stack_array": _stack_array,
-    "callee_frame": _callee_frame,
+    "callee_frame": _callee_frame, "monotonic_ns": _monotonic_ns,
     "llroundf": _libm_call("llroundf"), "llround": _libm_call("llround"),
 }
 for _name in libm.UNARY + libm.BINARY:

@@ -22,6 +22,7 @@ import numpy as np
 from vmvxjit import compile_clock
 from vmvxjit.errors import ArithmeticFault
 from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
+from vmvxjit.vm.deadline import NEVER_NS, NO_DEADLINE, NO_FUEL_LIMIT, Deadline
 from vmvxjit.vm.fused_blocks import fuse_region
 from vmvxjit.vm.jit import codegen, cost, switches
 from vmvxjit.vm.jit.llvm_backend import (BALANCED, OPTIMIZED, QUICK, on_disk, optimized_wanted,
@@ -51,6 +52,7 @@ class _Frame:
         self.sizes = (n_int, n_float, n_multi, n_buffers)
         self.counts = counts
         self.err = err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
+        err[codegen.ERR_FUEL:] = NO_FUEL_LIMIT, NEVER_NS    # no deadline (CompiledRegion.run)
         self.ri = (ctypes.c_int64 * max(1, n_int))()
         self.rf = (ctypes.c_double * max(1, n_float))()
         self.tags = (ctypes.c_int64 * max(1, n_multi))()
@@ -69,10 +71,12 @@ class _Frame:
         self.mut[:n_buffers] = [1 if b.mutable else 0 for b in buffers]
 
     def copy_inputs(self, other: "_Frame") -> None:
-        """Takes `other`'s registers and buffers (a chunk of a parallel loop, parallel_run.py)."""
+        """Takes `other`'s registers, buffers and deadline (a chunk of a parallel loop,
+        parallel_run.py)."""
         for mine, theirs in zip((self.ri, self.rf, self.tags, self.addrs, self.lens, self.mut),
                                 (other.ri, other.rf, other.tags, other.addrs, other.lens, other.mut)):
             ctypes.memmove(mine, theirs, ctypes.sizeof(theirs))
+        self.err[codegen.ERR_FUEL:] = other.err[codegen.ERR_FUEL:]
 
     def copy_outputs(self, other: "_Frame") -> None:
         """Takes the registers and fault record `other` left."""
@@ -95,8 +99,10 @@ class CompiledRegion:
     """A region's compiled function plus the glue to run it on a frame."""
 
     def __init__(self, code: codegen.RegionCode, fn, block_targets: dict, stats: JitStats,
-                 location, buffer_registers: list = (), label: str = ""):
+                 location, buffer_registers: list = (), label: str = "",
+                 deadline: Deadline = NO_DEADLINE):
         self.code = code
+        self.deadline = deadline if deadline.enabled else None
         self.location = location      # (function ordinal, pc) -> frame text, for callee frames
         self.fn = fn
         self.stats = stats
@@ -135,6 +141,8 @@ class CompiledRegion:
         if any(b.__class__ is not VmBuffer for b in buffers):
             return None
         frame = self.take_frame(len(buffers))
+        if self.deadline is not None:
+            frame.err[codegen.ERR_FUEL:] = self.deadline.fuel(), self.deadline.expires_ns()
         frame.fill([v if v.__class__ is int else 0 for v in (regs[s] for s in self.int_slots)],
                    [v if v.__class__ is float else 0.0 for v in (regs[s] for s in self.float_slots)],
                    [self._tag(regs[s], s) for s in self.code.multi_slots], buffers)
@@ -246,7 +254,7 @@ class CompiledRegion:
         pc = self.code.fault_pcs[site]
         depth = int(err[codegen.ERR_FRAMES])
         err[codegen.ERR_FRAMES] = 0
-        error = _FAULTS[kind](*values)
+        error = self.deadline.exceeded() if kind == codegen.FAULT_DEADLINE else _FAULTS[kind](*values)
         frames = err[codegen.ERR_FRAMES + 1:codegen.ERR_FRAMES + 1 + 2 * depth].tolist()
         for ordinal, frame_pc in zip(frames[::2], frames[1::2]):
             error.add_frame(self.location(ordinal, frame_pc))
@@ -340,6 +348,7 @@ class _RegionTier:
         self.full_fn = None
         self.full_lock = threading.Lock()
         self.stats, self.location, self.tier = state.jit_stats, state.module.location, tier
+        self.deadline = state.deadline
         self.source = code.module_source
         self.visits = 0
         self.frames = 0
@@ -456,7 +465,7 @@ class _RegionTier:
                                       f"{type(fn).__name__}: {str(fn).splitlines()[0][:200]}"))
             return None
         self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location,
-                                       self.buffer_registers, self.function_name)
+                                       self.buffer_registers, self.function_name, self.deadline)
         self.compiled.run_time[2] = self.speed
         if self.full is not None:
             self.compiled.full = self._full_function
@@ -516,6 +525,7 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
     the entry."""
     state.jit_stats.progress.regions += count
     blocks: dict = {}
+    deadline = state.deadline
 
     def blocks_of(plan) -> list:
         if not blocks:
@@ -543,6 +553,8 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
                 finally:
                     policy.python_seconds += time.perf_counter() - start
                 policy.visits += back_edges
+                if deadline.enabled:      # the loop may go on: its back-edges checked nothing
+                    deadline.poll()
                 return target
 
             def step(regs, refs):

@@ -21,7 +21,9 @@ runs the workgroups of one box of ids (z outermost, x innermost) of a dispatch o
 count_x × count_y × count_z, so that the caller may run a dispatch in parts at once
 (it is compiled `nogil`), each with its own tables, local memory and `err`
 (allocations write their rows in the table). `counts`: how often each optimized
-loop or nest ran which version (counters.py).
+loop or nest ran which version (counters.py). `err[4]` and `err[5]` hold the call
+deadline's fuel and expiry (codegen.ERR_FUEL's pair): a loop that runs past the
+deadline stops as a faulting workgroup, whose interpreted run then raises it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from vmvxjit.vm.jit.spelling import CAST, VIEWS, var
 
 LIST_HANDLE = -2
 NULL_HANDLE = -1
+ENTRY_FUEL = 4            # err[ENTRY_FUEL], err[ENTRY_FUEL + 1]: the deadline's fuel and expiry
+ENTRY_ERR_SIZE = ENTRY_FUEL + 2
 REF_OPS = frozenset({"vm.list.get.ref", "vm.discard.refs", "vm.assign.ref", "vm.const.ref.zero",
                      "vm.const.ref.rodata", "vm.buffer.alloc", "vm.return", "vm.call"})
 _ENTRY_SLOTS = ("x", "y", "z", "1", "1", "1", "count_x", "count_y", "count_z")
@@ -120,6 +124,8 @@ class EntryEmitter(codegen.RegionEmitter):
         cconv = self.imports[instr.args[0] & ~isa.IMPORT_BIT].cconv
         return [(raw, CCONV_BANKS[ch], False) for ch, raw in zip(cconv.args, instr.args[1])
                 if ch in CCONV_BANKS]
+
+    fuel_slot = ENTRY_FUEL
 
     def fault(self, kind: int, pc: int, *values) -> str:
         return "err[0] = 1; err[1] = x; err[2] = y; err[3] = z; return -1"
@@ -255,6 +261,7 @@ def generate_entry(function, imports, calls, name: str) -> tuple[str, int, list,
     lines = [f"def {name}(first_x, end_x, first_y, end_y, first_z, end_z, count_x, count_y, count_z,",
              "          taddr, tlen, tmut, nbind, err, counts):",
              "    arow = 2 + nbind"]
+    lines += ["    " + s for s in gen.fuel_prologue()]
     lines += [f"    a{pc} = np.zeros(0, np.uint8)" for pc in gen.alloc_sites]
     lines += ["    for z in range(first_z, end_z):",
              "        for y in range(first_y, end_y):",

@@ -17,8 +17,9 @@ _NAME = "entry"
 class CompiledEntry:
     """One entry function compiled with its workgroup loop."""
 
-    def __init__(self, fn, alloc_rows: int, rodata: list, sites: list):
+    def __init__(self, fn, alloc_rows: int, rodata: list, sites: list, deadline):
         self.fn = fn
+        self.deadline = deadline
         self.alloc_rows = alloc_rows
         self.rodata = rodata        # the VmBuffers of the table's last rows, read-only
         # Shared by every run, as statistics: runs on several threads at once may lose a count.
@@ -29,7 +30,8 @@ class CompiledEntry:
         a dispatch of `workgroup_count`; returns None, or the (x, y, z) of a workgroup that
         faulted. Everything it writes but the counts is its own (tables, local memory,
         `err`), and it runs without the GIL: runs of several boxes may go at once."""
-        err = np.zeros(4, dtype=np.int64)
+        err = np.zeros(vmvx_entry_code.ENTRY_ERR_SIZE, dtype=np.int64)
+        err[vmvx_entry_code.ENTRY_FUEL:] = self.deadline.fuel(), self.deadline.expires_ns()
         local_memory = np.zeros(local_memory_size, dtype=np.uint8)
         constants = np.ascontiguousarray(constants, dtype=np.uint32)
         rows = 2 + len(bindings) + self.alloc_rows + len(self.rodata)
@@ -88,7 +90,7 @@ def compile_entry(state, function) -> CompiledEntry | None:
     except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
-    compiled = CompiledEntry(fn, alloc_rows, [state.module.rodata[i] for i in rodata], sites)
+    compiled = CompiledEntry(fn, alloc_rows, [state.module.rodata[i] for i in rodata], sites, state.deadline)
     stats.compiled.append(Compiled(function.name, [0], time.thread_time() - start,
                                    ["whole entry function with its workgroup loop", *notes], sites,
                                    compiled.counts))
