@@ -29,18 +29,48 @@ def _numeric(raw: int) -> bool:
     return not raw & isa.REF_BIT
 
 
+_REG, _LIST, _REMAP, _CASES = range(4)
+_READ_FIELDS: dict = {}     # id(op) -> ((operand index, how), ...): the operands `reads` looks at
+_WRITE_FIELDS: dict = {}    # id(op) -> the same for `writes` (ops are the ISA table's, never freed)
+
+
+def _fields(op, table: dict, how) -> tuple:
+    """The (operand index, how) pairs of `op`'s fields that `how(field)` names, made once per op."""
+    found = table.get(id(op))
+    if found is None:
+        found = table[id(op)] = tuple((i, h) for i, f in enumerate(op.fields) if (h := how(f)) is not None)
+    return found
+
+
+def _read_how(f):
+    if f.is_register:
+        return _REG if f.kind.startswith("R.") and f.bank != "ref" else None
+    if f.kind in _LISTS:
+        return _LIST
+    if f.kind == "remap":
+        return _REMAP
+    return _CASES if f.kind.startswith("cases") else None
+
+
+def _write_how(f):
+    if f.is_register:
+        return _REG if f.kind.startswith("W.") and f.bank != "ref" else None
+    return _LIST if f.kind == "rlist<any>" else None
+
+
 def reads(instr) -> list:
     """Numeric slots `instr` reads (branch remap sources included)."""
     found = []
-    for f, value in zip(instr.op.fields, instr.args):
-        if f.is_register:
-            if f.kind.startswith("R.") and f.bank != "ref":
-                found.append(value)
-        elif f.kind in _LISTS:
+    args = instr.args
+    for i, how in _fields(instr.op, _READ_FIELDS, _read_how):
+        value = args[i]
+        if how == _REG:
+            found.append(value)
+        elif how == _LIST:
             found += [r for r in value if _numeric(r)]
-        elif f.kind == "remap":
+        elif how == _REMAP:
             found += [s for s, _ in value if _numeric(s)]
-        elif f.kind.startswith("cases"):
+        else:
             found += [s for _, pairs in value for s, _ in pairs if _numeric(s)]
     return found
 
@@ -49,12 +79,12 @@ def writes(instr) -> list:
     """Numeric slots `instr` certainly writes (remap destinations and call
     results included)."""
     found = []
-    for f, value in zip(instr.op.fields, instr.args):
-        if f.is_register:
-            if f.kind.startswith("W.") and f.bank != "ref":
-                found.append(value)
-        elif f.kind == "rlist<any>":
-            found += [r for r in value if _numeric(r)]
+    args = instr.args
+    for i, how in _fields(instr.op, _WRITE_FIELDS, _write_how):
+        if how == _REG:
+            found.append(args[i])
+        else:
+            found += [r for r in args[i] if _numeric(r)]
     return found
 
 
