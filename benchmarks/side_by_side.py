@@ -13,11 +13,14 @@ For each (program, configuration):
 * vmvxjit: in a child process (so a hung or slow run can be killed), `vmvxjit.load(path[, tier=])`,
   one warm-up call (`--warmup K`: K), then the median of up to N timed calls through the library API with the same
   (seeded) inputs as buffer views made once (`--numpy`: the numpy arrays themselves, numpy out),
-  stopping early once the timed calls have used `--max-seconds`.
+  after the warm-up calls and, within `--max-seconds`, more of them until no compile that
+  changes what a call runs is under way (O3 recompiles, entry functions of an export compiled
+  whole); stopping early once the timed calls have used `--max-seconds`.
   A warm-up call longer than `--max-seconds` is reported as "too slow (> N s)".
 * ratio = IREE median / vmvxjit median (> 1: vmvxjit is faster).
-* check: vmvxjit's result against `iree-run-module --input=@x.npy --output=@y.npy` on the same
-  inputs: `exact` (bit-identical), `~k ulp` (within the program's libm tolerance), else MISMATCH.
+* check: vmvxjit's results of the first and the last call against `iree-run-module
+  --input=@x.npy --output=@y.npy` on the same inputs: `exact` (bit-identical), `~k ulp` (within
+  the program's libm tolerance), else MISMATCH; both calls' words when they differ.
 
 Then the cold start: wall time of `python -m vmvxjit run <add4 module> --input=...` against
 `python -c "import numpy"` (medians of a few runs).
@@ -114,6 +117,15 @@ def _on_alarm(signum, frame):
     raise _TooSlow()
 
 
+def _compiling(module) -> bool:
+    """Whether compiles that change what a call runs are still under way on workers: O3
+    recompiles of regions, entry functions an export compiled whole waits for. The timed
+    calls start once none is (within the budget), as a program called in a loop settles."""
+    stats = module.jit_stats()
+    return stats["recompiles_pending"] > 0 or any(
+        text.startswith("not compiled whole yet") for text in stats["host_functions"].values())
+
+
 def child_main(spec: dict) -> int:
     """Runs in a subprocess: load, warm up, time; prints one JSON line with the results."""
     result: dict = {}
@@ -138,16 +150,19 @@ def child_main(spec: dict) -> int:
             # the alarm is dropped, and the calls completed so far are kept.
             signal.setitimer(signal.ITIMER_REAL, budget)
             start = time.perf_counter()
-            output = function(*inputs)
+            output = last = function(*inputs)
             result["first"] = time.perf_counter() - start
             np.save(spec["out"], np.asarray(output))
             for _ in range(spec["warmup"] - 1):
-                function(*inputs)
+                last = function(*inputs)
+            settle = time.perf_counter() + budget
+            while _compiling(module) and time.perf_counter() < settle:
+                last = function(*inputs)
             signal.setitimer(signal.ITIMER_REAL, budget)
             spent = 0.0
             while len(times) < spec["calls"] and spent < budget:
                 start = time.perf_counter()
-                function(*inputs)
+                last = function(*inputs)
                 elapsed = time.perf_counter() - start
                 times.append(elapsed)
                 spent += elapsed
@@ -156,6 +171,9 @@ def child_main(spec: dict) -> int:
                 result["too_slow"] = budget
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        # The last call is checked too: later calls run other code (O3 recompiles, exports
+        # compiled whole from the second call) than the first.
+        np.save(spec["last"], np.asarray(last))
         if times:
             result["median"] = statistics.median(times)
             result["calls"] = len(times)
@@ -170,7 +188,8 @@ def vmvxjit_measure(vmfb: Path, program: programs.Program, tier: str | None, cal
                     numpy_inputs: bool = False) -> dict:
     spec = {"vmfb": str(vmfb), "program": program.name, "tier": tier, "calls": calls,
             "numpy": numpy_inputs,
-            "warmup": max(1, warmup), "max_seconds": max_seconds, "out": str(out)}
+            "warmup": max(1, warmup), "max_seconds": max_seconds, "out": str(out),
+            "last": str(last_output(out))}
     # Load (JIT compiles) + warm-up call + timed calls, each bounded; then a hard backstop.
     timeout = load_seconds + 2 * max_seconds + 30
     try:
@@ -211,6 +230,20 @@ def compare(ours: np.ndarray, theirs: np.ndarray, max_ulps: int) -> str:
         return f"~{worst} ulp"
     abs_err = float(np.nanmax(np.abs(ours.astype(np.float64) - theirs.astype(np.float64))))
     return f"MISMATCH ({int(np.sum(ulps > max_ulps))} el., max {worst} ulp, abs {abs_err:.3g})"
+
+
+def last_output(out: Path) -> Path:
+    """Where the child saves its last call's result, beside the first call's `out`."""
+    return out.with_name(out.stem + "-last.npy")
+
+
+def check_calls(out: Path, expected: Path, max_ulps: int) -> str:
+    """`compare` of the first call's result and of the last call's; one word when they agree."""
+    theirs = np.load(expected)
+    first = compare(np.load(out), theirs, max_ulps)
+    last_path = last_output(out)
+    last = compare(np.load(last_path), theirs, max_ulps) if last_path.exists() else first
+    return first if last == first else f"1st call {first}; last call {last}"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -373,8 +406,7 @@ def main(argv=None) -> int:
             if not args.no_check and out.exists():
                 expected = work / f"{name}-{config}-iree.npy"
                 error = iree_output(vmfb, program, inputs, expected, iree_timeout)
-                row["check"] = error or compare(np.load(out), np.load(expected),
-                                                program.max_ulps)
+                row["check"] = error or check_calls(out, expected, program.max_ulps)
             _print_row(row)
     print()
     print(_table(header, [_cells(r) for r in rows]))

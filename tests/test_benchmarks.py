@@ -45,3 +45,19 @@ def test_the_threads_table_times_each_build_and_reports_ratios(monkeypatch, caps
     assert "linalg.matmul 256x256x256" in row and "dyn-llvm" in row
     assert row.endswith("| 1.60× | 0.80× | 2.00× |"), row
     assert "tensor<512x512xf32>" in threads.programs.sized_matmul(512).source
+
+
+def test_side_by_side_checks_the_last_call_as_well_as_the_first(tmp_path, monkeypatch):
+    """Later calls run other code than the first (O3 recompiles, exports compiled whole from the
+    second call): a wrong result there must show in the check column."""
+    import numpy as np
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    side_by_side = importlib.import_module("side_by_side")
+    expected, out = tmp_path / "iree.npy", tmp_path / "add4-static-vmvxjit.npy"
+    np.save(expected, np.arange(4, dtype=np.float32))
+    np.save(out, np.arange(4, dtype=np.float32))
+    np.save(side_by_side.last_output(out), np.arange(4, dtype=np.float32))
+    assert side_by_side.check_calls(out, expected, 0) == "exact"
+    np.save(side_by_side.last_output(out), np.arange(1, 5, dtype=np.float32))
+    assert side_by_side.check_calls(out, expected, 0).startswith("1st call exact; last call MISMATCH")
