@@ -115,8 +115,8 @@ _MACHINES = threading.local()
 
 
 def _thread_machine(speed: int, baseline: bool):
-    """This thread's target machine for (`speed`, `baseline`), made once: making one per
-    module was a sixth of a small region's compile."""
+    """This thread's target machine for (`speed`, `baseline`), made once: making one (and
+    reading the host's features) per module was 1.1 of a trivial module's 2.1 ms."""
     machines = _MACHINES.__dict__.setdefault("made", {})
     if (speed, baseline) not in machines:
         machines[speed, baseline] = target_machine(speed, baseline)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import vmvxjit
 from tests.support.modules import STATIC, compile_mlir
+from tests.support.oracle import run_iree
 from vmvxjit.cli import main
 from vmvxjit.errors import Error
 from vmvxjit.native import workers
@@ -170,6 +171,7 @@ def test_two_loops_of_one_region_each_run_to_their_own_bound(chunked, tier, thre
     assert len(region.parallel) == 2
     args = (4, 12, 32, 40, 1)       # the second loop's row 1 sums src[32 .. 63] into dst[41]
     expected = vmvxjit.load(path, tier="interp").run_two_loops(*args)
+    assert run_iree(path, "run_two_loops", [str(a) for a in args])[1].split("=")[-1].strip() == str(expected)
     module = vmvxjit.load(path, tier=tier, threads=threads)
     assert [module.run_two_loops(*args) for _ in range(2)] == [expected] * 2
     assert module.jit_stats()["full_code_compiles"] == 1
