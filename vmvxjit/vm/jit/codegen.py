@@ -569,7 +569,8 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
         lines.append(f"    len{buf} = lens[{buf}]")
         lines.append(f"    mut{buf} = mut[{buf}]")
     lines += ["    " + s for s in gen.buffer_views() + gen.fuel_prologue()]
-    lines += ["    ex = 0", "    bb = entry", "    while True:"]
+    entered = "".join(f"{i}, " for i in _entered(gen))
+    lines += ["    ex = 0", f"    bb = entry_block(entry, ({entered}))", "    while True:"]
     lines += ["        " + s for s in body]
     out = _written_out(gen)
     back = out | parallel_code.handed_back(region.parallel)
@@ -583,6 +584,16 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
                       gen.variants, entry_ids, list(gen.exits), notes, gen.sites, gen.fault_pcs,
                       gen.reordered_nests, deopts=list(deopts), parallel=region.parallel,
                       tiles_left_out=gen.tiles_left_out)
+
+
+def _entered(gen: RegionEmitter) -> list:
+    """The blocks a region's code may be entered at: its entries (a lean code's
+    deopts among them) and where the region goes on after a loop run in chunks
+    (parallel_run.py)."""
+    region = gen.region
+    blocks = {gen.block_ids[pc] for pc in region.entries}
+    blocks |= {loop.exit_block for loop in region.parallel if loop.exit_block is not None}
+    return sorted(blocks)
 
 
 def _switch(arms: list) -> list:

@@ -191,6 +191,17 @@ def fpowi_f64(base, exponent):
 
 
 @njit(**_INLINE)
+def entry_block(entry, blocks):
+    """`entry` if it is one of a region's entry `blocks`, else -1 (no block: the block
+    loop's `else`). The LLVM lowering reads the literal `blocks`: its block loop then
+    switches on those only (llvm_lower.dispatch)."""
+    for block in blocks:
+        if block == entry:
+            return entry
+    return np.int64(-1)
+
+
+@njit(**_INLINE)
 def b2i(flag):
     return np.int64(1) if flag else np.int64(0)
 

@@ -85,6 +85,10 @@ class _FunctionLowering:
         self.locals: dict = {}          # name -> (type, storage)
         self.loops: list = []           # (continue block, break block, dispatch arms or None)
         self.literal_store = None       # (block, name, value) of the last `name = <int>` statement
+        self.known_blocks = None        # (block, name, ids): the last `name = <int>` or
+                                        # `name = entry_block(e, ids)` statement
+        self.wide_dispatch = False      # a block loop's head was reached with an unknown block
+        self.unreached: set = set()     # blocks no branch reaches (after an `if` both of whose sides leave)
         self.stored_block, self.stored = None, {}   # values stored to locals in the current block
         self.result: object = None      # the return type, fixed by the first return
 
@@ -206,6 +210,7 @@ class _FunctionLowering:
         for statement in statements:
             if self.builder.block.is_terminated:
                 self.builder.position_at_end(self.fn.append_basic_block("dead"))
+                self.unreached.add(self.builder.block)
             self.statement(statement)
 
     def statement(self, s) -> None:
@@ -221,6 +226,9 @@ class _FunctionLowering:
         self.store(target, self.expr(s.value))
         if isinstance(target, ast.Name) and isinstance(s.value, ast.Constant) and type(s.value.value) is int:
             self.literal_store = (self.builder.block, target.id, s.value.value)
+        ids = _block_ids(s.value)
+        if isinstance(target, ast.Name) and ids is not None:
+            self.known_blocks = (self.builder.block, target.id, ids)
 
     def store(self, target, value: Value) -> None:
         if isinstance(target, ast.Name):
@@ -261,12 +269,16 @@ class _FunctionLowering:
         b = self.builder
         then, other, after = (self.fn.append_basic_block(n) for n in ("then", "else", "endif"))
         b.cbranch(self.truth(s.test), then, other)
+        joined = False
         for block, body in ((then, s.body), (other, s.orelse)):
             b.position_at_end(block)
             self.block(body)
             if not b.block.is_terminated:
                 b.branch(after)
+                joined = True
         b.position_at_end(after)
+        if not joined:
+            self.unreached.add(after)
 
     def while_(self, s: ast.While) -> None:
         if s.orelse:
@@ -289,22 +301,38 @@ class _FunctionLowering:
         basic block per arm: `bb = N; continue` branches straight to arm N, and only
         other entries go through a `switch`. LLVM gets the region's real control flow
         (its loops are natural loops) without threading every jump through the
-        dispatch itself, which cost O1 time and left loops hidden."""
+        dispatch itself, which cost O1 time and left loops hidden.
+
+        The switch has a case only for the blocks the loop may be entered at, where the
+        statement before it says which (`bb = entry_block(entry, ids)`, or a literal):
+        a block with the function's entry among its predecessors needs a phi for every
+        variable live there (ShuffleNet's regions: LLVM took 8% longer with every block
+        a case). A jump to the head from inside adds the other cases."""
         b = self.builder
         head, other, after = (self.fn.append_basic_block(n) for n in ("dispatch", "no_block", "enddispatch"))
         targets = {n: self.fn.append_basic_block(f"block{n}") for n, _ in arms}
+        known = self.known_blocks
+        entered = known[2] if known is not None and known[0] is b.block and known[1] == name else set(targets)
         b.branch(head)
         b.position_at_end(head)
         switch = b.switch(convert(b, self.load(name), I64), other)
         for n, block in targets.items():
-            switch.add_case(ir.Constant(_I64, n), block)
+            if n in entered:
+                switch.add_case(ir.Constant(_I64, n), block)
+        outer_wide, self.wide_dispatch = self.wide_dispatch, False
         self.loops.append((head, after, (name, targets)))
         for block, body in [*((targets[n], body) for n, body in arms), (other, default)]:
             b.position_at_end(block)
             self.block(body)
             if not b.block.is_terminated:
+                self.wide_dispatch |= b.block not in self.unreached
                 b.branch(head)
         self.loops.pop()
+        if self.wide_dispatch:
+            for n, block in targets.items():
+                if n not in entered:
+                    switch.add_case(ir.Constant(_I64, n), block)
+        self.wide_dispatch = outer_wide
         b.position_at_end(after)
 
     def continue_(self) -> None:
@@ -314,6 +342,8 @@ class _FunctionLowering:
         if dispatch is not None and store is not None and store[0] is self.builder.block \
                 and store[1] == dispatch[0] and store[2] in dispatch[1]:
             head = dispatch[1][store[2]]
+        elif dispatch is not None:
+            self.wide_dispatch = True
         self.builder.branch(head)
 
     def loop_body(self, statements, next_block, after) -> None:
@@ -481,11 +511,19 @@ class _FunctionLowering:
         return b.icmp_signed(sign, x, y) if t.kind == "i" else b.icmp_unsigned(sign, x, y)
 
     def compare(self, node: ast.Compare) -> Value:
-        """`a < b < c` as Python evaluates it: each operand once, stopping at the first false."""
+        """`a < b < c` as Python evaluates it: each operand once, stopping at the first
+        false, or every comparison made where no operand can fault (_safe)."""
         left = self.expr(node.left)
         if len(node.ops) == 1:
             return Value(BOOL, self.compare_values(node.ops[0], left, self.expr(node.comparators[0])))
         b = self.builder
+        if _safe(node):
+            flags = []
+            for op, right_node in zip(node.ops, node.comparators):
+                right = self.expr(right_node)
+                flags.append(self.compare_values(op, left, right))
+                left = right
+            return Value(BOOL, _combine(b.and_, flags))
         after = self.fn.append_basic_block("cmp_end")
         incoming = []
         for k, (op, right_node) in enumerate(zip(node.ops, node.comparators)):
@@ -507,9 +545,14 @@ class _FunctionLowering:
         return Value(BOOL, phi)
 
     def boolop(self, node: ast.BoolOp) -> Value:
-        """Short-circuit `and`/`or` of conditions (region code uses them on bools only)."""
+        """Short-circuit `and`/`or` of conditions (region code uses them on bools only);
+        without branches where no operand can fault (_safe): a nest's entry checks are
+        long chains of comparisons, and a basic block per operand was a quarter of the
+        blocks LLVM compiled for ShuffleNet."""
         b = self.builder
         is_and = isinstance(node.op, ast.And)
+        if _safe(node):
+            return Value(BOOL, _combine(b.and_ if is_and else b.or_, [self.truth(v) for v in node.values]))
         after = self.fn.append_basic_block("bool_end")
         incoming = []
         for k, operand in enumerate(node.values):
@@ -527,6 +570,15 @@ class _FunctionLowering:
         for value, block in incoming:
             phi.add_incoming(value, block)
         return Value(BOOL, phi)
+
+    def entry_block(self, node: ast.Call) -> Value:
+        """helpers.entry_block(entry, ids): `entry` if it is one of the literal `ids`, else -1."""
+        b = self.builder
+        entry = convert(b, self.expr(node.args[0]), I64)
+        hit = ir.Constant(ir.IntType(1), 0)
+        for n in _block_ids(node):
+            hit = b.or_(hit, b.icmp_signed("==", entry, ir.Constant(_I64, n)))
+        return Value(I64, b.select(hit, entry, ir.Constant(_I64, -1)))
 
     def choose(self, test, body, orelse) -> Value:
         """`x if c else y`: only the chosen side is evaluated; both meet in their common type."""
@@ -584,6 +636,8 @@ class _FunctionLowering:
         if node.keywords:
             raise Unsupported("keyword arguments")
         func = node.func
+        if _block_ids(node) is not None:
+            return self.entry_block(node)
         args = [self.expr(a) for a in node.args]
         if isinstance(func, ast.Attribute):
             target = self.attribute(func)
@@ -614,6 +668,48 @@ class _FunctionLowering:
                 raise Unsupported(f"argument of type {a.type}")
         fn, result = self.owner.function(name, types)
         return Value(result, self.builder.call(fn, values))
+
+
+_SAFE_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
+
+
+def _safe(node) -> bool:
+    """Whether evaluating `node` can neither fault nor have an effect, so that it may
+    be evaluated where Python would have skipped it: names, literals, comparisons,
+    `and`/`or`/`not`, +, -, *, bitwise operators and an array's `.shape[k]`."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.Compare):
+        return _safe(node.left) and all(_safe(c) for c in node.comparators)
+    if isinstance(node, ast.BoolOp):
+        return all(_safe(v) for v in node.values)
+    if isinstance(node, ast.UnaryOp):
+        return _safe(node.operand)
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, _SAFE_OPERATORS) and _safe(node.left) and _safe(node.right)
+    return (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "shape" and isinstance(node.value.value, ast.Name)
+            and isinstance(node.slice, ast.Constant))
+
+
+def _combine(op, flags: list):
+    """`flags` folded with the builder's `op` (and_ / or_)."""
+    result = flags[0]
+    for flag in flags[1:]:
+        result = op(result, flag)
+    return result
+
+
+def _block_ids(node) -> set | None:
+    """The blocks a value may name: an int literal's, or the literal ids of
+    `entry_block(entry, (ids...))` (-1 being no block)."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return {node.value}
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "entry_block"
+            and len(node.args) == 2 and isinstance(node.args[1], ast.Tuple)
+            and all(isinstance(e, ast.Constant) and type(e.value) is int for e in node.args[1].elts)):
+        return {e.value for e in node.args[1].elts}
+    return None
 
 
 def _dispatch_arms(s: ast.While):
