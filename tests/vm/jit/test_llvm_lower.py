@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from vmvxjit.native import llvm_engine
+from vmvxjit.vm.jit import helpers
 from vmvxjit.vm.jit.llvm_lower import ModuleLowering
 from vmvxjit.vm.jit.llvm_types import I64, Unsupported
 
@@ -43,7 +44,10 @@ def blocks(entry, n):
     return total
 '''
 
-SOURCE = BLOCKS + '''
+ENTERED = BLOCKS.replace("def blocks", "def entered").replace(
+    "bb = entry\n", "bb = entry_block(entry, (0, 3, 4))\n").replace("bb = 1 if i % 5 else 4", "bb = 1")
+
+SOURCE = BLOCKS + ENTERED + '''
 def floor_div(a, b):
     return a // b
 
@@ -55,6 +59,9 @@ def chained(a, b, c):
 
 def short_circuit(a, b):
     return b2i(b != 0 and a // b > 1 or a == -1)
+
+def safe_conditions(a, b, c):
+    return b2i((a < b < c and -b != c) or not (a * b > c or a & 1 == 0))
 
 def loops(n, step_stop):
     total = 0
@@ -108,7 +115,8 @@ def _compile(names_and_types: dict):
 def fns():
     return _compile({"floor_div": [I64, I64], "modulo": [I64, I64], "chained": [I64, I64, I64],
                      "short_circuit": [I64, I64], "loops": [I64, I64], "calls": [I64],
-                     "blocks": [I64, I64], "vectors": [I64]})
+                     "blocks": [I64, I64], "vectors": [I64], "entered": [I64, I64],
+                     "safe_conditions": [I64, I64, I64]})
 
 
 def _wrap(x):
@@ -188,3 +196,34 @@ def test_block_switch_loop_is_one_llvm_switch_and_direct_branches():
     lowering.function("blocks", [I64, I64], exported=True)
     text = str(lowering.module)
     assert text.count("switch i64") == 1 and re.search(r"br label %block1\.\d+\n", text)
+
+
+@pytest.mark.parametrize("entry,n", [(0, 0), (0, 12), (3, 7), (4, 3), (1, 5), (2, 3), (7, 1), (-1, 2)])
+def test_block_loop_entered_by_entry_block_switches_on_those_blocks_only(fns, entry, n):
+    """`bb = entry_block(entry, ids)` before a block loop: the switch has a case for each of
+    `ids` only, the other blocks are reached by direct branches, and any other entry takes
+    the loop's `else` as in Python (helpers.entry_block gives -1)."""
+    python = {"entry_block": helpers.entry_block.py_func}
+    exec(ENTERED, python)
+    assert fns["entered"](entry, n) == python["entered"](entry, n)
+    lowering = ModuleLowering(ENTERED, "enteredtest", {})
+    lowering.function("entered", [I64, I64], exported=True)
+    switch = re.search(r"switch i64 [^\[]*\[([^\]]*)\]", str(lowering.module))[1]
+    assert sorted(int(k) for k in re.findall(r"i64 (-?\d+), label", switch)) == [0, 3, 4]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-2**63, 2**63 - 1), st.integers(-2**63, 2**63 - 1), st.integers(-2**63, 2**63 - 1))
+def test_conditions_that_cannot_fault_are_combined_without_branches(fns, a, b, c):
+    """`and`/`or`/chained comparisons of names, literals and +, -, * are evaluated whole
+    (no basic block per operand) and give Python's truth; one with a division keeps its
+    short circuit (test_short_circuit)."""
+    assert fns["safe_conditions"](a, b, c) == int((a < b < c and _wrap(-b) != c)
+                                                  or not (_wrap(a * b) > c or a & 1 == 0))
+    lowering = ModuleLowering(SOURCE, "safetest", {})
+    safe = lowering.function("safe_conditions", [I64, I64, I64], exported=True)[0].name
+    unsafe = lowering.function("short_circuit", [I64, I64], exported=True)[0].name
+    text = str(lowering.module)
+    bodies = {name: text.split(name)[1].split("define ")[0] for name in (safe, unsafe)}
+    assert "bool_more" not in bodies[safe] and "cmp_more" not in bodies[safe]
+    assert "bool_more" in bodies[unsafe]

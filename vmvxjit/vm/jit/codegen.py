@@ -48,6 +48,7 @@ from vmvxjit.vm.semantics import SWITCHES_WRAPPING_CASES
 
 INT_BANKS = ("i32", "i64")
 _BRANCH = re.compile(r"\bbb = (\d+)$", re.M)
+_EXIT = re.compile(r"\bex = (\d+)")
 _BANK_ORDER = ("i32", "i64", "f32", "f64")
 NJIT = "@njit(cache=True, error_model='numpy', boundscheck=False, nogil=True)\n"
 
@@ -571,13 +572,16 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
     lines += ["    " + s for s in gen.buffer_views() + gen.fuel_prologue()]
     entered = "".join(f"{i}, " for i in _entered(gen))
     lines += ["    ex = 0", f"    bb = entry_block(entry, ({entered}))", "    while True:"]
-    lines += ["        " + s for s in body]
-    out = _written_out(gen)
-    back = out | parallel_code.handed_back(region.parallel)
-    lines += [f"    ri[{i}] = {var(s, b)}" for i, (s, b) in enumerate(int_vars) if s in back]
-    lines += [f"    rf[{i}] = {var(s, b)}" for i, (s, b) in enumerate(float_vars) if s in out]
-    lines += [f"    tags[{i}] = t{s}" for i, s in enumerate(multi) if s in out]
+    handed = parallel_code.handed_back(region.parallel)
+    stores = []
+    for exit_out in _written_out(gen):
+        back = exit_out | handed
+        stores.append("".join([f"ri[{i}] = {var(s, b)}; " for i, (s, b) in enumerate(int_vars) if s in back]
+                              + [f"rf[{i}] = {var(s, b)}; " for i, (s, b) in enumerate(float_vars) if s in exit_out]
+                              + [f"tags[{i}] = t{s}; " for i, s in enumerate(multi) if s in exit_out]))
+    lines += ["        " + _EXIT.sub(lambda m: stores[int(m[1])] + m[0], s) for s in body]
     lines.append("    return ex")
+    out = set().union(*_written_out(gen))
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
@@ -617,15 +621,14 @@ def _reachable(arms: list, entry_ids: list) -> list:
     return [(i, lines) for i, lines in arms if i in seen]
 
 
-def _written_out(gen: RegionEmitter) -> set:
-    """The written registers a region hands back: those live where it may exit. A
-    temporary dead at every exit (a compare's result, an address) is then a value
-    inside one block, not a variable LLVM carries through every block of the
-    region's loops (ShuffleNet's regions: a third of LLVM's instructions were phis)."""
+def _written_out(gen: RegionEmitter) -> list:
+    """Per exit, the written registers the region hands back there: those live where
+    it goes on. Each exit stores its own before it leaves, so a register is carried
+    through the region's blocks only to the exits where it is live, not merged from
+    every block into one store at the end (a temporary dead at every exit, a compare's
+    result or an address, is then a value inside one block)."""
     live = gen.region.live
-    if any(pc not in live for pc in gen.exits):
-        return set(gen.written)
-    return gen.written & set().union(*(live[pc] for pc in gen.exits))
+    return [gen.written & live[pc] if pc in live else set(gen.written) for pc in gen.exits]
 
 
 HELPER_NAMES = helper_library.names()
