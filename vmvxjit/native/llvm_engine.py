@@ -91,9 +91,13 @@ def _object_dir(root: str) -> Path:
 # and 3.3 s for 363, 131 and 125 ms (level 1 has no loop vectorizer). Most of level
 # 1's time is instruction selection and register allocation, which no pass list
 # shortens; a code generator below level 1 (fast instruction selection and
-# register allocation) made code 15x slower.
+# register allocation) made code 15x slower. Level 1 combines instructions once,
+# after loop rotation: a second one before it made LLVM 7% slower on ShuffleNet's
+# regions and the code no faster (cold runs: compile 1.68-1.78 ->
+# 1.56-1.61 s, the first call's compiled code 0.11-0.14 s either way; Inception
+# v1 2.91-3.09 -> 2.72-2.77 s, code 0.57-0.65 vs 0.60 s).
 LEVELS = {
-    1: (("sroa", "instruction_combine", "simplify_cfg", "loop_rotate", "instruction_combine"), 1),
+    1: (("sroa", "simplify_cfg", "loop_rotate", "instruction_combine"), 1),
     2: (1, 1),
     3: (3, 3),
 }
