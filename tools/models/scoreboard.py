@@ -9,7 +9,7 @@ _HEADER = ("| model | config | matches ONNX (IREE / vmvxjit) | vmvxjit = IREE (b
            "| vmvxjit cached wall / CPU | vmvxjit warm call | warm GFLOP/s | onnxruntime warm call (1 thread) "
            "| warm in compiled code / in Python regions / in regions with a nest left alone "
            "| cold / IREE | cached / IREE "
-           "| warm / IREE native warm | JIT compile / iree-compile llvm-cpu |")
+           "| warm / IREE native warm | JIT compile / iree-compile llvm-cpu, wall / CPU |")
 
 
 def _time(seconds: float | None) -> str:
@@ -88,8 +88,15 @@ def _row(record: dict, native: dict) -> str:
              _shares(warm),
              _ratio((cold or {}).get("wall"), iree_wall), _ratio((cached or {}).get("wall"), iree_wall),
              _ratio((warm or {}).get("seconds"), _native_warm(native)),
-             _ratio(jit["seconds"] if jit else None, (native.get("compile") or {}).get("wall"))]
+             _compile_ratios(jit, native.get("compile") or {})]
     return "| " + " | ".join(cells) + " |"
+
+
+def _compile_ratios(jit: dict | None, iree_compile: dict) -> str:
+    """The JIT's compile time (CPU, summed over regions) over iree-compile's wall time and over
+    its CPU time (iree-compile runs on several threads)."""
+    seconds = jit["seconds"] if jit else None
+    return f"{_ratio(seconds, iree_compile.get('wall'))} / {_ratio(seconds, iree_compile.get('cpu'))}"
 
 
 def _shares(warm: dict | None) -> str:
@@ -160,7 +167,8 @@ def render(saved: dict) -> str:
              "this can exceed the wall time they add). ONNX match: onnx's backend-test tolerance for the model (rtol 1e-3, DenseNet 2e-3; "
              "atol 1e-7). Ratios below 1 mean vmvxjit is faster; the last one compares with IREE's "
              "native (dyn-llvm, host CPU) warm call of the same model; the JIT's compile time is compared "
-             "with iree-compile's time for the same model with llvm-cpu (dyn-llvm). Warm GFLOP/s: the "
+             "with iree-compile's wall time and its CPU time (it compiles on several threads) for the "
+             "same model with llvm-cpu (dyn-llvm). Warm GFLOP/s: the "
              "model's convolutions, matrix products and fully connected layers (2 FLOPs per "
              "multiply-add, `tools/models/flops.py`) over the warm call. Regions with a nest left "
              "alone: the warm call's time in compiled regions where `--trace` says a loop nest was "
