@@ -573,15 +573,16 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
     entered = "".join(f"{i}, " for i in _entered(gen))
     lines += ["    ex = 0", f"    bb = entry_block(entry, ({entered}))", "    while True:"]
     handed = parallel_code.handed_back(region.parallel)
+    outs = _written_out(gen)
     stores = []
-    for exit_out in _written_out(gen):
+    for exit_out in outs:
         back = exit_out | handed
         stores.append("".join([f"ri[{i}] = {var(s, b)}; " for i, (s, b) in enumerate(int_vars) if s in back]
                               + [f"rf[{i}] = {var(s, b)}; " for i, (s, b) in enumerate(float_vars) if s in exit_out]
                               + [f"tags[{i}] = t{s}; " for i, s in enumerate(multi) if s in exit_out]))
     lines += ["        " + _EXIT.sub(lambda m: stores[int(m[1])] + m[0], s) for s in body]
     lines.append("    return ex")
-    out = set().union(*_written_out(gen))
+    out = set().union(*outs)
     source = "\n".join(lines) + "\n"
     entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
