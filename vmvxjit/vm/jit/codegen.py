@@ -5,7 +5,8 @@ Each register slot becomes one local per type it is used with (`r5_i64`,
 reads the type it last wrote, so separate locals are exact without any type
 inference, and a slot used with several types carries a small tag saying
 which local is current. Locals are loaded
-from the `ri`/`rf` arrays at entry and stored back at exit. Buffers arrive
+from the `ri`/`rf` arrays at entry; each exit stores back the written ones live
+where the interpreter goes on. Buffers arrive
 as address/length/mutability arrays; every access is bounds-checked and a
 failed check returns -1 with the fault described in `err`, before anything
 is written. An internal call of a callee that compiles (callees.py) calls
@@ -13,7 +14,8 @@ its Numba function; a fault inside it comes back the same way, with the
 callee frames it passed through in `err[ERR_FRAMES:]`.
 
 The block-switch loop is `while True: if bb == 0: ... elif bb == 1: ...`,
-one arm per basic block; a branch sets `bb` and continues, an exit sets `ex`
+one arm per basic block, entered at one of the region's entry blocks
+(`helpers.entry_block`); a branch sets `bb` and continues, an exit sets `ex`
 and breaks. The loop optimizers put their versioned code at the top of a
 loop header's arm (loop_versioning.py, nest_code.py, jam.py, block_code.py).
 A backward branch that does not close a counted loop (counted.py) spends a
