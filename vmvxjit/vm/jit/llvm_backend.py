@@ -73,11 +73,13 @@ def lowered_ir(source: str, name: str, err_size: int) -> tuple[str, str]:
     prefix = f"r{key[:20]}"
     text = llvm_engine.stored_text(key)
     if text is None:
+        from vmvxjit.vm.jit import collector
         from vmvxjit.vm.jit.llvm_lower import ModuleLowering
 
-        lowering = ModuleLowering(source, prefix, {"err": err_size})
-        lowering.region(name)
-        text = str(lowering.module)
+        with collector.paused():
+            lowering = ModuleLowering(source, prefix, {"err": err_size})
+            lowering.region(name)
+            text = str(lowering.module)
         llvm_engine.store_text(key, text)
     return text, prefix
 
