@@ -582,7 +582,7 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
         stores.append("".join([f"ri[{i}] = {var(s, b)}; " for i, (s, b) in enumerate(int_vars) if s in back]
                               + [f"rf[{i}] = {var(s, b)}; " for i, (s, b) in enumerate(float_vars) if s in exit_out]
                               + [f"tags[{i}] = t{s}; " for i, s in enumerate(multi) if s in exit_out]))
-    lines += ["        " + _EXIT.sub(lambda m: stores[int(m[1])] + m[0], s) for s in body]
+    lines += ["        " + (_EXIT.sub(lambda m: stores[int(m[1])] + m[0], s) if "ex = " in s else s) for s in body]
     lines.append("    return ex")
     out = set().union(*outs)
     source = "\n".join(lines) + "\n"
