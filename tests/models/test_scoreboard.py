@@ -69,6 +69,19 @@ def test_scoreboard_shows_gflops_onnxruntime_and_shares(monkeypatch):
     assert row.count("|") == page.splitlines()[page.splitlines().index(row) - 1].count("|")
 
 
+def test_jit_compile_time_is_set_beside_iree_compiles_wall_and_cpu_time():
+    """iree-compile runs on several threads: the JIT's summed CPU time is shown over both."""
+    model = catalog.MODELS[0]
+    cold = {"status": "ok", "wall": 2.0, "cpu": 3.0, "jit": {"regions": 10, "seconds": 1.5}}
+    records = {f"{model}/static": {"model": model, "config": "static", "compile": {"status": "ok", "wall": 1.0},
+                                   "vmvxjit": {"cold": cold}},
+               f"{model}/dyn-llvm": {"model": model, "config": "dyn-llvm",
+                                     "compile": {"status": "ok", "wall": 2.0, "cpu": 3.0}}}
+    page = scoreboard.render({"records": records})
+    row = next(line for line in page.splitlines() if line.startswith(f"| {model} | static"))
+    assert row.endswith("| 0.75× / 0.50× |")
+
+
 def test_warm_time_is_the_median_of_calls_that_started_with_no_recompile_pending():
     """O3 recompiles land while the first calls run: only the calls after them count, unless
     the budget ran out first (then the later half of the calls after the first)."""
