@@ -26,7 +26,7 @@ def _time(seconds: float | None) -> str:
     return f"{seconds * 1e6:.3g} µs"
 
 
-def _ratio(a: float | None, b: float | None) -> str:
+def ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}×" if a is not None and b else "–"
 
 
@@ -86,8 +86,8 @@ def _row(record: dict, native: dict) -> str:
              _failure(record.get("onnxruntime")) or _time(record["onnxruntime"]["seconds"])
              if "onnxruntime" in record else "–",
              _shares(warm),
-             _ratio((cold or {}).get("wall"), iree_wall), _ratio((cached or {}).get("wall"), iree_wall),
-             _ratio((warm or {}).get("seconds"), _native_warm(native)),
+             ratio((cold or {}).get("wall"), iree_wall), ratio((cached or {}).get("wall"), iree_wall),
+             ratio((warm or {}).get("seconds"), _native_warm(native)),
              _compile_ratios(jit, native.get("compile") or {})]
     return "| " + " | ".join(cells) + " |"
 
@@ -96,7 +96,7 @@ def _compile_ratios(jit: dict | None, iree_compile: dict) -> str:
     """The JIT's compile time (CPU, summed over regions) over iree-compile's wall time and over
     its CPU time (iree-compile runs on several threads)."""
     seconds = jit["seconds"] if jit else None
-    return f"{_ratio(seconds, iree_compile.get('wall'))} / {_ratio(seconds, iree_compile.get('cpu'))}"
+    return f"{ratio(seconds, iree_compile.get('wall'))} / {ratio(seconds, iree_compile.get('cpu'))}"
 
 
 def _shares(warm: dict | None) -> str:

@@ -23,7 +23,8 @@ _SUMMARY = re.compile(r"^jit: (\d+) regions compiled \((\d+) loaded from the dis
 _REGION = re.compile(r"compiled in (\d+) ms")
 
 
-def _env(cache: Path) -> dict:
+def cache_env(cache: Path) -> dict:
+    """The environment of a vmvxjit run whose JIT and Numba caches are under `cache`."""
     env = dict(os.environ)
     env["VMVXJIT_CACHE_DIR"] = str(cache / "jit")
     env["NUMBA_CACHE_DIR"] = str(cache / "numba")
@@ -39,19 +40,23 @@ def compile_stats(trace: str) -> dict:
             "seconds": sum(int(ms) for ms in _REGION.findall(trace)) / 1e3}
 
 
+def run_cli(built: Built, prepared: Prepared, outputs: list, env: dict, timeout: float,
+            extra: tuple = ()) -> process.Run:
+    """One whole `python -m vmvxjit run` process of `built` on `prepared`'s inputs."""
+    return process.run([sys.executable, "-m", "vmvxjit", "run", str(built.vmfb),
+                        f"--function={built.function}", *(f"--input=@{path}" for path in prepared.inputs),
+                        *(f"--output=@{path}" for path in outputs), *extra], timeout, env=env)
+
+
 def measure(built: Built, prepared: Prepared, out_dir: Path, timeout: float) -> dict:
     """{"cold", "cached", "warm"}: each {"status", times, "outputs" (paths) when ok}."""
-    inputs = [f"--input=@{path}" for path in prepared.inputs]
     count = len(prepared.expected)
     measured = {}
     with tempfile.TemporaryDirectory(prefix="vmvxjit-models-cache-") as cache:
-        env = _env(Path(cache))
+        env = cache_env(Path(cache))
         for run, extra in (("cold", ["--trace"]), ("cached", [])):
             outputs = [out_dir / f"{run}_{i}.npy" for i in range(count)]
-            result = process.run([sys.executable, "-m", "vmvxjit", "run", str(built.vmfb),
-                                  f"--function={built.function}", *inputs,
-                                  *(f"--output=@{path}" for path in outputs), *extra],
-                                 timeout, env=env)
+            result = run_cli(built, prepared, outputs, env, timeout, extra)
             measured[run] = process.outcome(result, timeout)
             if result.ok:
                 measured[run]["outputs"] = outputs
