@@ -112,8 +112,12 @@ class VmvxExecutable(Executable):
         if jit_stats is not None:
             self.context.jit_stats = self.state.jit_stats = jit_stats
 
+    def _function(self, ordinal: int) -> int:
+        """The module function of export `ordinal`."""
+        return self.state.module.exports[self._entries[ordinal][0]]
+
     def _run(self, ordinal, workgroup_count, constants, bindings) -> None:
-        function = self.state.module.exports[self._entries[ordinal][0]]
+        function = self._function(ordinal)
         compiled = self._compiled_entry(function)
         boxes = workers.split(workgroup_count, self._parts(ordinal, workgroup_count))
         if compiled is None:
@@ -186,7 +190,7 @@ class VmvxExecutable(Executable):
         """Export `ordinal`'s compiled entry function (vmvx_entry_runner.CompiledEntry),
         None if it cannot be compiled; compiled `now` if it is not yet, else
         NOT_COMPILED_YET until the tier compiles it."""
-        function = self.state.module.exports[self._entries[ordinal][0]]
+        function = self._function(ordinal)
         if now:
             return self._compile_entry(function)
         return self._compiled_entries.get(function, NOT_COMPILED_YET)
@@ -197,7 +201,7 @@ class VmvxExecutable(Executable):
         from vmvxjit.kernels.compiled_calls import CALLS
         from vmvxjit.vm.jit.vmvx_entry_code import compilable_entry
 
-        function = self.state.module.functions[self.state.module.exports[self._entries[ordinal][0]]]
+        function = self.state.module.functions[self._function(ordinal)]
         return compilable_entry(function, self.state.module.imports, CALLS) is not None
 
     def _threshold(self, function: int) -> float:

@@ -572,7 +572,8 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
         lines.append(f"    len{buf} = lens[{buf}]")
         lines.append(f"    mut{buf} = mut[{buf}]")
     lines += ["    " + s for s in gen.buffer_views() + gen.fuel_prologue()]
-    entered = "".join(f"{i}, " for i in _entered(gen))
+    entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
+    entered = "".join(f"{i}, " for i in _entered(region, entry_ids))
     lines += ["    ex = 0", f"    bb = entry_block(entry, ({entered}))", "    while True:"]
     handed = parallel_code.handed_back(region.parallel)
     outs = _written_out(gen)
@@ -586,19 +587,17 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
     lines.append("    return ex")
     out = set().union(*outs)
     source = "\n".join(lines) + "\n"
-    entry_ids = {pc: gen.block_ids[pc] for pc in region.entries}
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
                       gen.variants, entry_ids, list(gen.exits), notes, gen.sites, gen.fault_pcs,
                       gen.reordered_nests, deopts=list(deopts), parallel=region.parallel,
                       tiles_left_out=gen.tiles_left_out)
 
 
-def _entered(gen: RegionEmitter) -> list:
-    """The blocks a region's code may be entered at: its entries (a lean code's
-    deopts among them) and where the region goes on after a loop run in chunks
-    (parallel_run.py)."""
-    region = gen.region
-    blocks = {gen.block_ids[pc] for pc in region.entries}
+def _entered(region: Region, entry_ids: dict) -> list:
+    """The blocks a region's code may be entered at: its entries (`entry_ids`' blocks, a
+    lean code's deopts among them) and where the region goes on after a loop run in
+    chunks (parallel_run.py)."""
+    blocks = set(entry_ids.values())
     blocks |= {loop.exit_block for loop in region.parallel if loop.exit_block is not None}
     return sorted(blocks)
 

@@ -88,6 +88,8 @@ class EntryEmitter(codegen.RegionEmitter):
     handles `h<slot>`: the buffer hooks index the table, and every fault
     reports the workgroup."""
 
+    fuel_slot = ENTRY_FUEL
+
     def __init__(self, blocks, function, imports, calls):
         self.imports = imports
         self.calls = calls
@@ -124,8 +126,6 @@ class EntryEmitter(codegen.RegionEmitter):
         cconv = self.imports[instr.args[0] & ~isa.IMPORT_BIT].cconv
         return [(raw, CCONV_BANKS[ch], False) for ch, raw in zip(cconv.args, instr.args[1])
                 if ch in CCONV_BANKS]
-
-    fuel_slot = ENTRY_FUEL
 
     def fault(self, kind: int, pc: int, *values) -> str:
         return "err[0] = 1; err[1] = x; err[2] = y; err[3] = z; return -1"
