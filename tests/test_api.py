@@ -355,6 +355,22 @@ def test_an_argument_off_a_cache_line_is_copied_up_to_a_mebibyte(offset):
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_small_results_of_modules_with_native_code_are_arrays_of_their_own(config):
+    """Memory native code may touch is a guarded mapping the pool keeps (a process has
+    at most ~65,000 mappings): a small result comes back as an array of its own, and
+    its buffer goes back to the pool at once."""
+    module = vmvxjit.load(compile_mlir(BIG_ADD.replace("65536", "16"), CONFIGS[config]),
+                          host_functions=False)
+    a = np.arange(16, dtype=np.float32)
+    kept = [module.add(a, np.full(16, k, np.float32)) for k in range(3)]
+    assert [r.tolist() for r in kept] == [(a + k).tolist() for k in range(3)]
+    native = module._program.native_code
+    assert native == (config != "static")
+    assert all(r.base is None for r in kept) == native      # static results are views of numpy's memory
+    assert (module._program.memory.idle() > 0) == native
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
 def test_big_results_own_their_memory_and_come_back_to_the_pool(config):
     """A result the caller keeps is never reused by a later call; results the caller
     dropped are: a loop of calls takes no new memory."""

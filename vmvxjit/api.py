@@ -50,6 +50,9 @@ class Function:
         self._converters = [_converter(self.name, i, ch, spec, program.memory,
                                        lambda i=i: i in read_only())
                             for i, (ch, spec) in enumerate(zip(function.cconv.args, specs))]
+        # Small buffers native code may touch are guarded mappings the pool reuses: results
+        # over them are handed out as copies (see host/arenas.py for why).
+        self._copied_below = POOLED_BYTES if program.native_code else 0
         context = program.context
         self._host = HostRoute(name, module, ordinal, self.declaration, context.tier,
                                context.jit_stats, limited_by(context),
@@ -71,8 +74,8 @@ class Function:
             return None
         held = _global_memory(self._state.global_refs) if self._state.global_refs else ()
         if len(results) == 1:
-            return _to_host(results[0], held)
-        return tuple(_to_host(v, held) for v in results)
+            return _to_host(results[0], held, self._copied_below)
+        return tuple(_to_host(v, held, self._copied_below) for v in results)
 
 
 def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, memory: MemoryPool,
@@ -196,14 +199,16 @@ def _element_type(array: np.ndarray) -> int | None:
         return None
 
 
-def _to_host(value, held: list):
+def _to_host(value, held: list, copied_below: int):
     """A result as numpy (a view of its buffer, a copy when that buffer is memory a
     global of the module holds: a later call could change it, and writing to the
-    result would change the module's state) or as the scalar it is."""
+    result would change the module's state; a copy too when the buffer's whole
+    allocation is under `copied_below` bytes) or as the scalar it is."""
     if value.__class__ is not BufferView:
         return value
     array = _result_array(value)
-    if held and any(np.may_share_memory(array, memory) for memory in held):
+    if (value.buffer.allocation.shape[0] < copied_below
+            or held and any(np.may_share_memory(array, memory) for memory in held)):
         return array.copy()
     return array
 

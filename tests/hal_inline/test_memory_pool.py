@@ -62,6 +62,26 @@ def test_small_allocations_come_from_numpy():
     assert pool.idle() == 0
 
 
+def test_small_allocations_native_code_may_touch_are_guarded_and_reused():
+    pool = MemoryPool()
+    memory = pool.zeros(100, "x")
+    address = _address(memory)
+    assert address % ALLOCATION_ALIGNMENT == 0
+    memory[:] = 7
+    del memory
+    assert pool.idle() == 100
+    again = pool.zeros(100, "x")
+    assert _address(again) == address and not again.any()
+
+
+def test_idle_allocations_are_capped_in_number_too():
+    pool = MemoryPool(idle_regions=2)
+    held = [pool.zeros(100 + k, "x") for k in range(3)]
+    while held:
+        del held[0]
+    assert pool.idle() == 101 + 102     # the least recently used went
+
+
 def test_memory_in_use_is_charged_and_credited_when_collected():
     limit = AllocationLimit(3 * BIG)
     pool = MemoryPool(limit)
@@ -72,7 +92,7 @@ def test_memory_in_use_is_charged_and_credited_when_collected():
     assert limit.live == 2 * BIG + 100
     del held
     gc.collect()
-    assert limit.live == 0 and pool.idle() == 2 * BIG
+    assert limit.live == 0 and pool.idle() == 2 * BIG + 100   # native code's small memory is kept too
 
 
 def test_idle_memory_is_capped_least_recently_used_first():

@@ -9,11 +9,10 @@ as a mutable `VmBuffer`; executables get the same bytes as a numpy view.
 
 from __future__ import annotations
 
-import ctypes
-
 import numpy as np
 
 from vmvxjit.errors import OutOfRangeError
+from vmvxjit.native.guarded_memory import SLACK, guarded_zeros
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.ref import register_ref_type
 
@@ -33,20 +32,14 @@ def element_count(shape) -> int:
     return count
 
 
-GUARD_BYTES = 512
+GUARD_BYTES = SLACK
 
 
 def aligned_zeros(length: int, alignment: int = ALLOCATION_ALIGNMENT) -> np.ndarray:
-    """A zero-filled uint8 array whose data pointer is `alignment`-aligned.
-
-    It sits between GUARD_BYTES of zeros on each side: native executables
-    compiled by IREE can read a little outside their bindings (IREE's own
-    GridSample does), and what they read must not depend on whatever memory
-    happens to be next to the buffer."""
-    raw = np.zeros(length + alignment + 2 * GUARD_BYTES, dtype=np.uint8)
-    address = ctypes.addressof(ctypes.c_char.from_buffer(raw))  # 4x cheaper than raw.ctypes.data
-    start = GUARD_BYTES + (-(address + GUARD_BYTES)) % alignment
-    return raw[start:start + length]
+    """A zero-filled uint8 array whose data pointer is `alignment`-aligned, for
+    memory native executables may touch: GUARD_BYTES of zeros on each side, then
+    guard pages (native/guarded_memory.py)."""
+    return guarded_zeros(length, alignment)
 
 
 def host_memory(length: int, for_native_code: bool = True) -> np.ndarray:

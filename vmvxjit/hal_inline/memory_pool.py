@@ -5,7 +5,10 @@ threshold every call may get newly mapped pages, and each page faults on its
 first touch (a 4 MB buffer: ~1000 faults, more time than an elementwise pass
 over it). The pool keeps allocations of `POOLED_BYTES` or more after their last
 user lets go and hands them out again, already faulted, zeroed again when the
-caller needs zeros. Smaller ones come from numpy: malloc reuses their pages.
+caller needs zeros. Memory native code may touch is kept whatever its size: each
+allocation is a mapping between guard pages (native/guarded_memory.py), whose
+system calls cost more than reuse. Other small ones come from numpy: malloc
+reuses their pages.
 
 An allocation is out of the pool for as long as anything refers to its memory:
 the pool hands out `memory`, a uint8 array that every view of it (a buffer's
@@ -26,33 +29,37 @@ from collections import deque
 
 import numpy as np
 
-from vmvxjit.hal_inline.buffer import aligned_zeros, host_memory
+from vmvxjit.hal_inline.buffer import aligned_zeros
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.buffer import allocate_checked
 
-POOLED_BYTES = 64 * 1024        # smaller allocations come from numpy (malloc reuses them)
+POOLED_BYTES = 64 * 1024        # smaller allocations VM code alone uses come from numpy (malloc reuses them)
 IDLE_BYTES = 256 * 1024 * 1024  # idle memory kept at most; the least recently used goes first
+IDLE_REGIONS = 4096             # idle allocations kept at most (each guarded one holds three mappings)
 
 
 class MemoryPool:
     """A program's host memory: `zeros` and `empty` charge `limit` while the memory
     is in use; `native_code` says whether executables' native code may touch it
-    (then small allocations are aligned and guarded too, see buffer.host_memory)."""
+    (then all of it is aligned, guarded and kept, see buffer.aligned_zeros)."""
 
     def __init__(self, limit: AllocationLimit = UNLIMITED, native_code: bool = True,
-                 idle_bytes: int = IDLE_BYTES):
+                 idle_bytes: int = IDLE_BYTES, idle_regions: int = IDLE_REGIONS):
         self.limit = limit
         self.native_code = native_code
         self.idle_bytes = idle_bytes
+        self.idle_regions = idle_regions
+        self._pooled_from = 0 if native_code else POOLED_BYTES
         self._free: dict[int, list] = {}      # length -> idle aligned regions, by last use
         self._idle = 0
+        self._idle_count = 0
         self._returned: deque = deque()        # regions whose memory was collected
         self._lock = threading.Lock()
 
     def zeros(self, length: int, what: str) -> np.ndarray:
         """`length` zeroed bytes for `what` (named in a RESOURCE_EXHAUSTED error)."""
-        if length < POOLED_BYTES:
-            return self.limit.allocate(length, self._small, what)
+        if length < self._pooled_from:
+            return self.limit.allocate(length, _numpy_zeros, what)
         memory, reused = self._take(length, what)
         if reused:
             memory.fill(0)
@@ -60,8 +67,8 @@ class MemoryPool:
 
     def empty(self, length: int, what: str) -> np.ndarray:
         """`length` bytes the caller overwrites entirely."""
-        if length < POOLED_BYTES:
-            return self.limit.allocate(length, self._small, what)
+        if length < self._pooled_from:
+            return self.limit.allocate(length, _numpy_zeros, what)
         return self._take(length, what)[0]
 
     def copy(self, data: np.ndarray, what: str) -> np.ndarray:
@@ -76,9 +83,6 @@ class MemoryPool:
             self._take_back()
             return self._idle
 
-    def _small(self, length: int) -> np.ndarray:
-        return host_memory(length, self.native_code)
-
     def _take(self, length: int, what: str) -> tuple[np.ndarray, bool]:
         """(memory, whether it was used before) for `length` bytes, charged to the limit
         until `memory` is collected."""
@@ -92,6 +96,7 @@ class MemoryPool:
                     self._free[length] = regions      # most recently used size last
                 if region is not None:
                     self._idle -= length
+                    self._idle_count -= 1
             reused = region is not None
             if not reused:
                 region = allocate_checked(length, aligned_zeros)
@@ -108,16 +113,22 @@ class MemoryPool:
 
     def _take_back(self) -> None:
         """Files collected regions under their sizes, dropping the least recently used
-        sizes' regions past `idle_bytes` (called with the lock held)."""
+        sizes' regions past `idle_bytes` or `idle_regions` (called with the lock held)."""
         while self._returned:
             region = self._returned.popleft()
             length = region.shape[0]
             self._free.setdefault(length, []).append(region)
             self._idle += length
-        while self._idle > self.idle_bytes:
+            self._idle_count += 1
+        while self._idle > self.idle_bytes or self._idle_count > self.idle_regions:
             length = next(iter(self._free))
             regions = self._free[length]
             regions.pop(0)
             self._idle -= length
+            self._idle_count -= 1
             if not regions:
                 del self._free[length]
+
+
+def _numpy_zeros(length: int) -> np.ndarray:
+    return np.zeros(length, np.uint8)

@@ -143,24 +143,25 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
 
 ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
-STACK_SCRATCH = 64 << 10    # bytes of scratch the entry keeps on its thread's stack
 LIBRARY_WORDS, VMVX_WORDS = 5, 3    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
 
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,
-                      vmvx_entries: dict) -> str:
+                      vmvx_entries: dict, copied_results: bool) -> str:
     """The IR of entry `name` for a HostPlan with dispatches:
 
-        entry(ctx, trap record, argument arrays..., results arena[, scratch arena])
-            -> status | offset << 8
+        entry(ctx, trap record, argument arrays..., results arena, scratch arena
+              [, result arrays...]) -> status | offset << 8
+
+    With `copied_results` the entry copies each result into its result array (the
+    caller's new arrays of the results' shapes and dtypes) before it returns.
 
     Each arena is a uint8 array of `arenas[kind][1]` bytes that holds, from its first
     ARENA_ALIGNMENT-aligned byte after ARENA_GUARD bytes, the pieces its layout
     `arenas[kind][0]` places ((kind, index) -> offset), each followed by ARENA_GUARD
     zeros: "results" the allocations (what results are views of: `offset` is where
     its aligned byte is), "scratch" the argument copies (executables may write any
-    binding) and local memories, which the caller does not keep (on the entry's stack
-    when at most STACK_SCRATCH bytes, else an array of the caller's). The entry zeroes
+    binding) and local memories, which the caller does not keep. The entry zeroes
     both but the copies. `words`: the ctx index where each dispatch's words start
     (LIBRARY_WORDS or VMVX_WORDS: `library_call`, `vmvx_call`); `dispatch_fields`: the
     byte offsets of the state fields the entry sets in a library's dispatch and
@@ -172,13 +173,9 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     t.lines.append("entry:")
     data = _checked_arguments(t, plan)
     layout, size = arenas["scratch"]
-    on_stack = size <= STACK_SCRATCH
     bases = {}
     for j, kind in enumerate(("results", "scratch")):
-        if kind == "scratch" and on_stack:
-            array = t.value(f"ptrtoint ptr {t.value(f'alloca [{size} x i8], align {ARENA_ALIGNMENT}')} to i64")
-        else:
-            array = t.field(f"%o{n_args + j}", DATA, "i64")
+        array = t.field(f"%o{n_args + j}", DATA, "i64")
         start = t.value(f"add i64 {array}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
         bases[kind] = (array, t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}"))
     _zero_all_but_copies(t, plan, layout, size, *bases["scratch"])
@@ -204,10 +201,16 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
         else:
             library_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(LIBRARY_WORDS)], bindings,
                          local, dispatch_fields)
+    results = plan.results if copied_results else []
+    for r, result in enumerate(results):
+        source = t.value(f"add i64 {data[('allocation', result.memory.index)]}, {result.offset}")
+        target = t.field(f"%o{n_args + 2 + r}", DATA, "i64")
+        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {_ptr(t, target)}, ptr {_ptr(t, source)}, "
+                       f"i64 {result.dtype.itemsize * _count(result.shape)}, i1 false)")
     offset = t.value(f"sub i64 {results_base}, {bases['results'][0]}")
     t.lines.append(f"  ret i64 {t.value(f'shl i64 {offset}, 8')}")
     t.lines += ["faulted:", f"  ret i64 {FAULTED}"]
-    params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + (1 if on_stack else 2))]
+    params = ["ptr %ctx", "ptr %trap"] + [f"ptr %o{i}" for i in range(n_args + 2 + len(results))]
     return _define(name, params, t) + ("declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)\n"
                                        "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)\n")
 

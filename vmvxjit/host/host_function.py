@@ -1,5 +1,6 @@
 """Compiles an export whole (host_plan.py, entry_ir.py) and makes its calls: one
-crossing into native code per call, results made by numpy in one call each.
+crossing into native code per call, results made by numpy in one call each (and
+copied out of a guarded arena when small: host/arenas.py).
 
 `HostRoute` sits in front of the interpreter's path of one export: it compiles
 the export at its second call (most exports of a model run once; one with VMVX
@@ -29,6 +30,7 @@ import numpy as np
 
 from vmvxjit.declaration import parse_declaration
 from vmvxjit.host import entry_ir, host_plan
+from vmvxjit.host.arenas import Arenas
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
 from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxExecutable
@@ -53,17 +55,18 @@ def region_code(plan: host_plan.HostPlan) -> codegen.RegionCode:
 
 
 def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None,
-                  words: list | None = None, vmvx_entries: dict | None = None):
+                  words: list | None = None, vmvx_entries: dict | None = None,
+                  copied_results: bool = False):
     """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
-    dispatches, over the `arenas`, with each dispatch's ctx `words` and what its VMVX
-    entries' tables hold (entry_ir.dispatch_entry_ir)."""
+    dispatches, over the `arenas`, with each dispatch's ctx `words`, what its VMVX
+    entries' tables hold and whether it copies the results out (entry_ir.dispatch_entry_ir)."""
     if plan.dispatches:
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
                   "local_memory": WorkgroupStateV0.local_memory.offset}
-        body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries)
+        body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries, copied_results)
         ir, lowered_prefix, source = body, None, ""
-        arrays = len(plan.arguments) + (1 if arenas["scratch"][1] <= entry_ir.STACK_SCRATCH else 2)
+        arrays = len(plan.arguments) + 2 + (len(plan.results) if copied_results else 0)
         params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * arrays
     else:
         code = region_code(plan)
@@ -151,9 +154,7 @@ class DispatchingExport:
                     if (size := dispatch.executable.local_memory_size(dispatch.ordinal))]
         arenas = {"results": _arena([(("allocation", m.index), m.length) for m in plan.allocations]),
                   "scratch": _arena(scratch)}
-        self.size = arenas["results"][1]
-        scratch = arenas["scratch"][1]
-        self.scratch_size = 0 if scratch <= entry_ir.STACK_SCRATCH else scratch   # 0: on the stack
+        self.arenas = Arenas(arenas["results"][1], arenas["scratch"][1])
         layout = arenas["results"][0]
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
         self._keep = [rodata]
@@ -164,7 +165,7 @@ class DispatchingExport:
             ctx += (self._vmvx_words(dispatch, entries[d]) if d in entries else self._library_words(dispatch))
         self.entry = compile_entry(plan, level, arenas, starts,
                                    {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata])
-                                    for d, e in entries.items()})
+                                    for d, e in entries.items()}, self.arenas.copies_results)
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.arity = len(plan.arguments)
@@ -202,12 +203,14 @@ class DispatchingExport:
     def call(self, args):
         if len(args) != self.arity or self.context.damaged_by is not None:
             return TAKE_SLOW_PATH
-        arena = np.empty(self.size, np.uint8)
+        arenas = self.arenas
+        if arenas.copies_results:
+            return self._call_copying(args)
+        arena = arenas.results()
+        scratch = arenas.scratch()
         record = trap.record()
-        if self.scratch_size:
-            status = self.entry(self.ctx_address, record, *args, arena, np.empty(self.scratch_size, np.uint8))
-        else:
-            status = self.entry(self.ctx_address, record, *args, arena)
+        status = self.entry(self.ctx_address, record, *args, arena, scratch)
+        arenas.give_back(scratch)
         if status & 0xFF:
             trap.take_fault(record)
             return TAKE_SLOW_PATH
@@ -216,6 +219,24 @@ class DispatchingExport:
             offset, shape, dtype = self.single
             return np.ndarray(shape, dtype, arena, base + offset)
         return tuple(np.ndarray(shape, dtype, arena, base + offset) for offset, shape, dtype in self.results)
+
+    def _call_copying(self, args):
+        """A call whose entry copies the results into new arrays: both arenas go back
+        to the free list when it returns."""
+        pair = self.arenas.pair()
+        record = trap.record()
+        if self.single is not None:
+            _, shape, dtype = self.single
+            result = np.empty(shape, dtype)
+            status = self.entry(self.ctx_address, record, *args, *pair, result)
+        else:
+            result = tuple(np.empty(shape, dtype) for _, shape, dtype in self.results)
+            status = self.entry(self.ctx_address, record, *args, *pair, *result)
+        self.arenas.give_back_pair(pair)
+        if status & 0xFF:
+            trap.take_fault(record)
+            return TAKE_SLOW_PATH
+        return result
 
 
 class EntriesPending(Exception):

@@ -31,8 +31,9 @@ from vmvxjit.loaders.library_abi import (
     NativeMemory,
     query_library,
 )
+from vmvxjit.hal_inline.buffer import aligned_zeros
 from vmvxjit.native.cpu import processor_data
-from vmvxjit.vm.allocation_limit import AllocationLimit, zeroed
+from vmvxjit.vm.allocation_limit import AllocationLimit
 from vmvxjit.vm.deadline import NO_DEADLINE, Deadline
 from vmvxjit.vm.ref import register_ref_type
 
@@ -173,8 +174,9 @@ class LibraryExecutable(Executable):
                     f"executable requires {self.library.constant_count} constants but caller "
                     f"provided {self._environment.constants.size}; must match")
             self._exports = self.library.exports
-            # Zeroed workgroup-local scratch per export (IREE's inline loader passes NULL).
-            self._local_memory = [allocations.allocate(export.local_memory_size, zeroed,
+            # Zeroed workgroup-local scratch per export (IREE's inline loader passes NULL),
+            # guarded: its size comes from the library's tables, which may be damaged.
+            self._local_memory = [allocations.allocate(export.local_memory_size, aligned_zeros,
                                                        f"local memory of export '{export.name}'")
                                   for export in self._exports]
         except BaseException:
@@ -239,7 +241,7 @@ class LibraryExecutable(Executable):
                 taken.append(idle.pop())
             except IndexError:     # all in use, by parts of this or other threads' dispatches
                 scratch = self._allocations.allocate(
-                    self._exports[ordinal].local_memory_size, zeroed,
+                    self._exports[ordinal].local_memory_size, aligned_zeros,
                     f"local memory of export '{self._exports[ordinal].name}'")
                 self._local_memory.append(scratch)
                 taken.append(scratch.ctypes.data if scratch.size else 0)

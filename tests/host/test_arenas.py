@@ -1,0 +1,59 @@
+"""Arenas of exports compiled whole: guarded memory, reused across calls, never while
+a result still refers to it."""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+from vmvxjit.hal_inline.memory_pool import POOLED_BYTES
+from vmvxjit.host.arenas import KEPT_RESULTS, Arenas
+from vmvxjit.native.guarded_memory import SLACK
+
+
+def _address(array: np.ndarray) -> int:
+    return array.ctypes.data
+
+
+def test_a_pair_given_back_is_taken_again():
+    arenas = Arenas(100, 200)
+    assert arenas.copies_results
+    results, scratch = pair = arenas.pair()
+    assert (results.size, scratch.size) == (100, 200)
+    for arena in pair:     # guarded memory: zeros readable around it (guard pages beyond)
+        assert ctypes.string_at(_address(arena) - SLACK, arena.size + 2 * SLACK) == bytes(arena.size + 2 * SLACK)
+    arenas.give_back_pair(pair)
+    again = arenas.pair()
+    assert again[0] is results and again[1] is scratch
+    other = arenas.pair()      # while `again` is out: new ones
+    assert other[0] is not results
+
+
+def test_a_results_arena_comes_back_only_once_no_view_refers_to_it():
+    arenas = Arenas(POOLED_BYTES, 64)
+    assert not arenas.copies_results
+    first = arenas.results()
+    view = np.ndarray((4,), np.float32, first, 64)
+    del first
+    second = arenas.results()
+    assert _address(second) != _address(view.base)
+    address = _address(view.base)
+    del view, second
+    assert _address(arenas.results()) == address
+
+
+def test_at_most_a_few_results_arenas_are_kept():
+    arenas = Arenas(POOLED_BYTES, 64)
+    held = [arenas.results() for _ in range(KEPT_RESULTS + 2)]
+    assert len({_address(a) for a in held}) == KEPT_RESULTS + 2
+    kept = {_address(a) for a in held[:KEPT_RESULTS]}
+    del held
+    assert {_address(arenas.results())} <= kept
+
+
+def test_scratch_goes_back_to_the_free_list():
+    arenas = Arenas(64, 64)
+    scratch = arenas.scratch()
+    arenas.give_back(scratch)
+    assert arenas.scratch() is scratch
