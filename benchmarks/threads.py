@@ -7,7 +7,8 @@ Each case is one program built three ways from the same source (MLIR, or the onn
 model's import that `python -m tools.models` prepared):
 
 * the inline build vmvxjit runs (`dyn-llvm`: inline-dynamic llvm-cpu, or `static`), timed by
-  `python -m vmvxjit bench --threads=N` (median warm call through the library API) for each N up
+  `python -m vmvxjit bench --threads=N` (median warm call with pre-made buffer views) and through
+  the library API with numpy arrays in and out (`vmvxjit.load(path, threads=N)`), for each N up
   to the cores this process may use;
 * IREE's inline runtime on the same `.vmfb`: `iree-benchmark-module`, one thread by design;
 * IREE's full HAL on a build without `--iree-execution-model` (llvm-cpu, host CPU):
@@ -88,6 +89,32 @@ def vmvxjit_seconds(case: Case, threads: int, repetitions: int, warmup: int) -> 
     return json.loads(proc.stdout)["median_s"]
 
 
+# The library API with numpy arrays in and out (what a user's code calls; an export whose
+# host code compiles whole takes that route from its second call).
+_NUMPY_CHILD = """
+import json, statistics, sys, time
+import numpy as np, vmvxjit
+path, function, threads, warmup, repetitions, *inputs = sys.argv[1:]
+call = getattr(vmvxjit.load(path, threads=int(threads)), function)
+arrays = [np.load(name) for name in inputs]
+for _ in range(1 + int(warmup)):
+    call(*arrays)
+times = []
+for _ in range(int(repetitions)):
+    start = time.perf_counter()
+    call(*arrays)
+    times.append(time.perf_counter() - start)
+print(json.dumps(statistics.median(times)))
+"""
+
+
+def vmvxjit_numpy_seconds(case: Case, threads: int, repetitions: int, warmup: int) -> float:
+    files = [flag.removeprefix("--input=@") for flag in case.inputs]
+    proc = subprocess.run([sys.executable, "-c", _NUMPY_CHILD, str(case.inline), case.function, str(threads),
+                           str(warmup), str(repetitions), *files], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
 CASES = {
     "matmul256": lambda work: program_case(programs.sized_matmul(256), "dyn-llvm", work),
     "matmul512": lambda work: program_case(programs.sized_matmul(512), "dyn-llvm", work),
@@ -110,7 +137,8 @@ def main(argv=None) -> int:
     counts = sorted({1, *range(2, cores + 1)})
     print(f"# {cores} cores; times are medians of warm calls; ratio = IREE / vmvxjit at {cores} threads")
     header = ["case", "config", "IREE inline", "IREE full HAL (local-task)",
-              *(f"vmvxjit {n} thr" for n in counts), "vs inline", "vs full HAL", "vs own 1 thr"]
+              *(f"vmvxjit {n} thr" for n in counts), *(f"numpy {n} thr" for n in counts),
+              "vs inline", "vs full HAL", "vs own 1 thr", "numpy: vs inline", "numpy: vs full HAL"]
     rows = []
     with tempfile.TemporaryDirectory(prefix="vmvxjit-threads-") as tmp:
         for name in args.case or ["matmul256", "matmul512", "elementwise", "resnet50"]:
@@ -118,8 +146,10 @@ def main(argv=None) -> int:
             inline = iree_seconds(case.inline, case, args.repetitions)
             full = iree_seconds(case.full_hal, case, args.repetitions, device="local-task")
             ours = [vmvxjit_seconds(case, n, args.repetitions, args.warmup) for n in counts]
+            arrays = [vmvxjit_numpy_seconds(case, n, args.repetitions, args.warmup) for n in counts]
             rows.append([case.name, case.config, fmt_time(inline), fmt_time(full), *map(fmt_time, ours),
-                         f"{inline / ours[-1]:.2f}×", f"{full / ours[-1]:.2f}×", f"{ours[0] / ours[-1]:.2f}×"])
+                         *map(fmt_time, arrays), f"{inline / ours[-1]:.2f}×", f"{full / ours[-1]:.2f}×",
+                         f"{ours[0] / ours[-1]:.2f}×", f"{inline / arrays[-1]:.2f}×", f"{full / arrays[-1]:.2f}×"])
             print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")

@@ -279,8 +279,8 @@ def test_a_bad_max_allocation_is_an_error():
 
 
 def test_threads_split_native_dispatches_and_keep_the_bits(monkeypatch):
-    from vmvxjit.native import workers
-    monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
+    from vmvxjit.native import native_workers
+    monkeypatch.setattr(native_workers, "PARALLEL_ABOVE_S", 0.0)
     rng = np.random.default_rng(5)
     a, b = rng.standard_normal((256, 128), dtype=np.float32), rng.standard_normal((128, 64), dtype=np.float32)
     big = MATMUL.replace("8x16", "256x128").replace("16x4", "128x64").replace("8x4", "256x64")

@@ -33,18 +33,27 @@ def test_a_model_not_built_is_skipped_with_the_command_that_builds_it(tmp_path, 
 
 def test_the_threads_table_times_each_build_and_reports_ratios(monkeypatch, capsys):
     """benchmarks/threads.py: IREE inline, IREE full HAL (local-task) and vmvxjit per thread
-    count, on the same program; the timings are stubbed here, the builds are real."""
+    count (buffer views, numpy arrays), on the same program; the timings are stubbed here,
+    the builds are real."""
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     threads = importlib.import_module("threads")
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda _: {0, 1})
     monkeypatch.setattr(threads, "iree_seconds", lambda vmfb, case, reps, device=None:
                         0.004 if device == "local-task" else 0.008)
     monkeypatch.setattr(threads, "vmvxjit_seconds", lambda case, n, reps, warmup: 0.010 / n)
+    monkeypatch.setattr(threads, "vmvxjit_numpy_seconds", lambda case, n, reps, warmup: 0.008 / n)
     assert threads.main(["--case", "matmul256", "--repetitions", "1"]) == 0
     row = capsys.readouterr().out.splitlines()[-1]
     assert "linalg.matmul 256x256x256" in row and "dyn-llvm" in row
-    assert row.endswith("| 1.60× | 0.80× | 2.00× |"), row
+    assert row.endswith("| 10 ms | 5 ms | 8 ms | 4 ms | 1.60× | 0.80× | 2.00× | 2.00× | 1.00× |"), row
     assert "tensor<512x512xf32>" in threads.programs.sized_matmul(512).source
+
+
+def test_the_threads_table_times_numpy_calls_in_a_child(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    threads = importlib.import_module("threads")
+    case = threads.CASES["matmul256"](tmp_path)
+    assert 0 < threads.vmvxjit_numpy_seconds(case, 2, 2, 1) < 1
 
 
 def test_side_by_side_checks_the_last_call_as_well_as_the_first(tmp_path, monkeypatch):

@@ -16,6 +16,7 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
+from vmvxjit.native import native_workers
 from vmvxjit.native import workers as worker_threads
 from vmvxjit.vm.jit import switches, tiering
 
@@ -63,6 +64,7 @@ def eager(monkeypatch):
     monkeypatch.setattr(tiering, "AUTO_THRESHOLD", 50)
     monkeypatch.setattr(tiering, "MIN_VISITS_PER_FRAME", 1)
     monkeypatch.setattr(worker_threads, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(native_workers, "PARALLEL_ABOVE_S", 0.0)
     monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)
 
 

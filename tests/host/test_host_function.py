@@ -8,6 +8,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import re
+
 import numpy as np
 import pytest
 
@@ -246,6 +248,35 @@ def test_calls_from_several_threads(flags):
             got = list(pool.map(lambda x: [r.tobytes() for r in compiled.two(*x)], inputs * 8))
             assert got == expected * 8
     assert compiled.jit_stats()["host_functions"]["two"].startswith(COMPILED)
+
+
+MATMUL = """
+func.func @mm(%a: tensor<256x256xf32>, %b: tensor<256x256xf32>) -> tensor<256x256xf32> {
+  %c0 = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<256x256xf32>
+  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<256x256xf32>) -> tensor<256x256xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<256x256xf32>, tensor<256x256xf32>)
+                     outs(%z : tensor<256x256xf32>) -> tensor<256x256xf32>
+  return %r : tensor<256x256xf32>
+}
+"""
+
+
+def test_big_native_dispatches_run_in_parts_on_the_native_workers():
+    """With threads, a dispatch binding PARALLEL_BINDING_BYTES runs in parts from the entry
+    (the native workers, or in one part while calls from other threads have them):
+    the bits of one thread, from one thread or several at once."""
+    compiled, reference = _pair(MATMUL, DYNAMIC_LLVM, threads=2)
+    rng = np.random.default_rng(11)
+    inputs = [tuple(rng.standard_normal((256, 256), dtype=np.float32) for _ in range(2)) for _ in range(4)]
+    expected = [reference.mm(*x).tobytes() for x in inputs]
+    for _ in range(2):
+        assert [compiled.mm(*x).tobytes() for x in inputs] == expected
+    assert re.fullmatch(r"compiled whole, host code included, in \d+ ms; dispatches in parts on native "
+                        r"workers: mm_dispatch_0\w* in 2", compiled.jit_stats()["host_functions"]["mm"])
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda x: compiled.mm(*x).tobytes(), inputs * 8))
+    assert got == expected * 8
 
 
 def test_a_module_whose_native_code_faulted_refuses_compiled_calls_too():

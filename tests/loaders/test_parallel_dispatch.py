@@ -8,7 +8,7 @@ import pytest
 
 from vmvxjit.errors import InternalError
 from vmvxjit.loaders import native_dispatch, registry
-from vmvxjit.native import workers
+from vmvxjit.native import native_workers, workers
 from tests.loaders.test_dispatch import FAIL_AT, LOADERS, RECORD
 from tests.loaders.util import aligned_bytes
 
@@ -16,6 +16,7 @@ from tests.loaders.util import aligned_bytes
 def parallel(monkeypatch):
     """Every dispatch of an executable with threads > 1 runs in parts from its first run."""
     monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(native_workers, "PARALLEL_ABOVE_S", 0.0)
 
 
 @pytest.mark.parametrize("loader", sorted(LOADERS))

@@ -1,7 +1,10 @@
 """llvm_parallel: threads compiling their own modules at once emit exactly what one thread does."""
 
+import os
+import signal
 import threading
 
+from llvmlite import binding as llvm
 from llvmlite.binding import ffi
 
 from vmvxjit.native import llvm_engine, llvm_parallel
@@ -50,3 +53,29 @@ def test_concurrent_compiles_emit_the_serial_objects():
     for t in threads:
         t.join()
     assert concurrent == serial
+
+
+def test_a_fork_while_another_thread_is_in_llvm_leaves_the_child_a_free_lock():
+    """Another thread holds llvmlite's lock (as during an LLVM call) when this one forks:
+    the fork waits for it, and the child's LLVM calls do not wait forever."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with ffi.lib._lock:
+            holding.set()
+            release.wait(10)
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(10)
+    threading.Timer(0.2, release.set).start()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(10)    # a hang kills the child: the parent then reads nothing
+        os.write(write, llvm.get_process_triple().encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as child:
+        assert child.read() == llvm.get_process_triple()
+    assert os.waitpid(pid, 0)[1] == 0
+    holder.join()

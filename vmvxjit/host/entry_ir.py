@@ -21,6 +21,7 @@ import ctypes
 
 import numpy as np
 
+from vmvxjit.native.native_workers import Job
 from vmvxjit.vm.deadline import NEVER_NS, NO_FUEL_LIMIT
 from vmvxjit.vm.jit import codegen
 from vmvxjit.vm.jit.vmvx_entry_code import ENTRY_ERR_SIZE, ENTRY_FUEL
@@ -143,18 +144,19 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
 
 ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
-LIBRARY_WORDS, VMVX_WORDS = 5, 3    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
+LIBRARY_WORDS, VMVX_WORDS = 8, 3    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
 
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,
-                      vmvx_entries: dict, copied_results: bool) -> str:
+                      vmvx_entries: dict, copied_results: bool, boxes: dict) -> str:
     """The IR of entry `name` for a HostPlan with dispatches:
 
         entry(ctx, trap record, argument arrays..., results arena, scratch arena
               [, result arrays...]) -> status | offset << 8
 
     With `copied_results` the entry copies each result into its result array (the
-    caller's new arrays of the results' shapes and dtypes) before it returns.
+    caller's new arrays of the results' shapes and dtypes) before it returns. A library
+    dispatch with `boxes[d]` runs in those parts on the native workers (library_call).
 
     Each arena is a uint8 array of `arenas[kind][1]` bytes that holds, from its first
     ARENA_ALIGNMENT-aligned byte after ARENA_GUARD bytes, the pieces its layout
@@ -193,14 +195,17 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
             f"add i64 {results_base}, {arenas['results'][0][('allocation', memory.index)]}")
     for d, dispatch in enumerate(plan.dispatches):
         bindings = [_span_address(t, plan, span, data) for span in dispatch.bindings]
-        local = t.value(f"add i64 {base}, {layout[('local', d)]}") if ("local", d) in layout else None
+        parts = len(boxes.get(d, [None]))
+        locals_ = [t.value(f"add i64 {base}, {layout[('local', d, k)]}") if ("local", d, k) in layout else None
+                   for k in range(parts)]
+        local = locals_[0]
         if d in vmvx_entries:
             count = VMVX_WORDS + len(vmvx_entries[d][2])
             vmvx_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(count)], bindings, local,
                       vmvx_entries[d])
         else:
             library_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(LIBRARY_WORDS)], bindings,
-                         local, dispatch_fields)
+                         locals_, dispatch_fields, boxes.get(d))
     results = plan.results if copied_results else []
     for r, result in enumerate(results):
         source = t.value(f"add i64 {data[('allocation', result.memory.index)]}, {result.offset}")
@@ -215,11 +220,15 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
                                        "declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)\n")
 
 
-def library_call(t: _Text, dispatch, words: list, bindings: list, local: str | None, fields: dict) -> None:
+def library_call(t: _Text, dispatch, words: list, bindings: list, locals_: list, fields: dict,
+                 boxes: list | None) -> None:
     """A native library's dispatch: native_dispatch's workgroup loop over the export
     function, with copies of the dispatch and workgroup state templates that point at
-    this call's bindings and local memory. `words`: the loop, the export function, the
-    executable environment, the two templates."""
+    this call's bindings and local memory (`locals_[k]`: part k's). With `boxes`, in
+    those parts on the native workers (native_workers.RUN_IR), each with its own
+    workgroup state, as loaders/native_dispatch.py runs them; while another dispatch
+    has the workers, in one. `words`: the loop, the export function, the executable
+    environment, the two templates, the parts runner, its pool, libc's syscall."""
     pointers = t.value(f"alloca [{max(1, len(bindings))} x i64], align 8")
     for b, address in enumerate(bindings):
         t.store(pointers, b, address)
@@ -227,18 +236,60 @@ def library_call(t: _Text, dispatch, words: list, bindings: list, local: str | N
     t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {state}, ptr {_ptr(t, words[3])}, i64 48, i1 false)")
     slot = t.value(f"getelementptr i8, ptr {state}, i64 {fields['binding_ptrs']}")
     t.lines.append(f"  store ptr {pointers}, ptr {slot}")
+    x, y, z = dispatch.counts
+    joined = _parallel_library_call(t, words, state, locals_, fields, boxes) if boxes else None
+    result = t.value(f"call i32 {_ptr(t, words[0])}(ptr {_ptr(t, words[1])}, ptr {_ptr(t, words[2])}, "
+                     f"ptr {state}, ptr {_workgroup_state(t, words, locals_[0], fields)}, i32 0, i32 {x}, "
+                     f"i32 0, i32 {y}, i32 0, i32 {z}, ptr {t.value('alloca [3 x i32], align 4')}, ptr %trap)")
+    t.require(t.value(f"icmp eq i32 {result}, 0"), "faulted")
+    if joined:
+        t.lines += [f"  br label %{joined}", f"{joined}:"]
+
+
+def _workgroup_state(t: _Text, words: list, local: str | None, fields: dict, processor: int = 0) -> str:
     workgroup = t.value("alloca [32 x i8], align 8")
     t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {workgroup}, ptr {_ptr(t, words[4])}, "
                    "i64 32, i1 false)")
     if local is not None:
         slot = t.value(f"getelementptr i8, ptr {workgroup}, i64 {fields['local_memory']}")
         t.lines.append(f"  store i64 {local}, ptr {slot}")
-    failed = t.value("alloca [3 x i32], align 4")
-    x, y, z = dispatch.counts
-    result = t.value(f"call i32 {_ptr(t, words[0])}(ptr {_ptr(t, words[1])}, ptr {_ptr(t, words[2])}, "
-                     f"ptr {state}, ptr {workgroup}, i32 0, i32 {x}, i32 0, i32 {y}, i32 0, i32 {z}, "
-                     f"ptr {failed}, ptr %trap)")
-    t.require(t.value(f"icmp eq i32 {result}, 0"), "faulted")
+    if processor:
+        slot = t.value(f"getelementptr i8, ptr {workgroup}, i64 {fields['processor_id']}")
+        t.lines.append(f"  store i32 {processor}, ptr {slot}")
+    return workgroup
+
+
+def _parallel_library_call(t: _Text, words: list, state: str, locals_: list, fields: dict, boxes: list) -> str:
+    """The parts of library_call on the native workers: a Job per box; if the runner ran
+    them, goes on at the block it returns the label of (or to "faulted" when a part
+    failed), else falls through to the one-part call."""
+    parts = len(boxes)
+    slot = t.value(f"getelementptr i8, ptr {state}, i64 {fields['max_concurrency']}")
+    t.lines.append(f"  store i32 {parts}, ptr {slot}")
+    jobs = t.value(f"alloca [{parts * ctypes.sizeof(Job)} x i8], align 8")
+
+    def job_field(k: int, name: str, offset: int = 0) -> str:
+        return t.value(f"getelementptr i8, ptr {jobs}, i64 {k * ctypes.sizeof(Job) + getattr(Job, name).offset + offset}")
+    for k, box in enumerate(boxes):
+        for name, value in (("function", _ptr(t, words[1])), ("environment", _ptr(t, words[2])),
+                            ("dispatch_state", state),
+                            ("workgroup_state", _workgroup_state(t, words, locals_[k], fields, k))):
+            t.lines.append(f"  store ptr {value}, ptr {job_field(k, name)}")
+        for i, bound in enumerate(box):
+            t.lines.append(f"  store i32 {bound}, ptr {job_field(k, 'box', 4 * i)}")
+    ran = t.value(f"call i32 {_ptr(t, words[5])}(ptr {_ptr(t, words[6])}, i64 {parts}, ptr {jobs}, ptr %trap, "
+                  f"ptr {_ptr(t, words[0])}, ptr {_ptr(t, words[7])})")
+    t.count += 1
+    joined, serial, check = f"joined{t.count}", f"serial{t.count}", f"ran{t.count}"
+    t.lines.append(f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %{check}, label %{serial}")
+    t.lines.append(f"{check}:")
+    failed = "false"
+    for k in range(parts):
+        result = t.value(f"load i32, ptr {job_field(k, 'result')}")
+        failed = t.value(f"or i1 {failed}, {t.value(f'icmp ne i32 {result}, 0')}")
+    t.lines.append(f"  br i1 {failed}, label %faulted, label %{joined}")
+    t.lines.append(f"{serial}:")
+    return joined
 
 
 def vmvx_call(t: _Text, dispatch, words: list, bindings: list, local: str | None, entry: tuple) -> None:

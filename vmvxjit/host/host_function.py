@@ -34,7 +34,7 @@ from vmvxjit.host.arenas import Arenas
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
 from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxExecutable
-from vmvxjit.native import llvm_engine, trap
+from vmvxjit.native import llvm_engine, native_workers, trap, workers
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.jit import codegen, llvm_backend
@@ -56,15 +56,19 @@ def region_code(plan: host_plan.HostPlan) -> codegen.RegionCode:
 
 def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None,
                   words: list | None = None, vmvx_entries: dict | None = None,
-                  copied_results: bool = False):
+                  copied_results: bool = False, boxes: dict | None = None):
     """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
     dispatches, over the `arenas`, with each dispatch's ctx `words`, what its VMVX
-    entries' tables hold and whether it copies the results out (entry_ir.dispatch_entry_ir)."""
+    entries' tables hold, whether it copies the results out and the parts of the
+    dispatches that run in parts (entry_ir.dispatch_entry_ir)."""
     if plan.dispatches:
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
-                  "local_memory": WorkgroupStateV0.local_memory.offset}
-        body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries, copied_results)
+                  "max_concurrency": DispatchStateV0.max_concurrency.offset,
+                  "local_memory": WorkgroupStateV0.local_memory.offset,
+                  "processor_id": WorkgroupStateV0.processor_id.offset}
+        body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries, copied_results,
+                                          boxes or {})
         ir, lowered_prefix, source = body, None, ""
         arrays = len(plan.arguments) + 2 + (len(plan.results) if copied_results else 0)
         params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * arrays
@@ -121,9 +125,12 @@ class CompiledExport:
         return results[0] if len(results) == 1 else results
 
 
-# With threads allowed, dispatches binding more than this stay on the interpreter's path,
-# which runs long dispatches' workgroups on several threads; the entry runs them on one.
+# With threads allowed, VMVX dispatches binding more than this stay on the interpreter's
+# path, which runs long dispatches' workgroups on several threads; the entry runs them on one.
 MAX_SERIAL_BINDING_BYTES = 4 << 20
+# With threads allowed, a native dispatch binding this many bytes runs in parts on the
+# native workers (native/native_workers.py); smaller ones gain less than the handoff.
+PARALLEL_BINDING_BYTES = 256 << 10
 # An export compiled whole whose VMVX dispatches' entry functions are not compiled yet
 # queues their compiles at its second call when they are at most this many and bind at
 # most this many bytes: its calls are short, Python's work is most of them, and one
@@ -143,15 +150,18 @@ class DispatchingExport:
 
     def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
         self.context = context       # refuses calls once native code faulted (Context.damaged_by)
-        bound = sum(b.length for d in plan.dispatches for b in d.bindings)
+        vmvx = _vmvx_dispatches(plan).values()
+        bound = sum(b.length for d in vmvx for b in d.bindings)
         if max(d.executable.threads for d in plan.dispatches) > 1 and bound > MAX_SERIAL_BINDING_BYTES:
-            raise host_plan.Unsupported(f"dispatches bind {bound} bytes: their workgroups may run on threads")
+            raise host_plan.Unsupported(f"VMVX dispatches bind {bound} bytes: their workgroups may run on threads")
         entries = _vmvx_entries(plan)
+        self.boxes = _parallel_boxes(plan, entries)
         # Argument copies first, in order (entry_ir zeroes around them); a local memory
         # of no bytes stays a null pointer, as on the interpreter's path.
         scratch = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)]
-        scratch += [(("local", d), size) for d, dispatch in enumerate(plan.dispatches)
-                    if (size := dispatch.executable.local_memory_size(dispatch.ordinal))]
+        scratch += [(("local", d, k), size) for d, dispatch in enumerate(plan.dispatches)
+                    if (size := dispatch.executable.local_memory_size(dispatch.ordinal))
+                    for k in range(len(self.boxes.get(d, [None])))]
         arenas = {"results": _arena([(("allocation", m.index), m.length) for m in plan.allocations]),
                   "scratch": _arena(scratch)}
         self.arenas = Arenas(arenas["results"][1], arenas["scratch"][1])
@@ -165,7 +175,7 @@ class DispatchingExport:
             ctx += (self._vmvx_words(dispatch, entries[d]) if d in entries else self._library_words(dispatch))
         self.entry = compile_entry(plan, level, arenas, starts,
                                    {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata])
-                                    for d, e in entries.items()}, self.arenas.copies_results)
+                                    for d, e in entries.items()}, self.arenas.copies_results, self.boxes)
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.arity = len(plan.arguments)
@@ -189,8 +199,10 @@ class DispatchingExport:
         workgroup = WorkgroupStateV0(processor_id=0, local_memory=0,
                                      local_memory_size=executable.local_memory_size(ordinal))
         self._keep += [executable, constants, lengths, state, workgroup]
-        loop = ctypes.cast(native_dispatch._loop(), ctypes.c_void_p).value
-        return [loop, *executable.native_entry(ordinal), ctypes.addressof(state), ctypes.addressof(workgroup)]
+        loop = native_dispatch.loop_address()
+        pool = native_workers.pool(loop)
+        return [loop, *executable.native_entry(ordinal), ctypes.addressof(state), ctypes.addressof(workgroup),
+                pool.runner, pool.memory, pool.syscall]
 
     def _vmvx_words(self, dispatch, compiled) -> list:
         """entry_ir.vmvx_call's words: the compiled entry function, the constants,
@@ -275,6 +287,23 @@ def _vmvx_entries(plan: host_plan.HostPlan) -> dict:
         if entry.address() is None:
             raise host_plan.Unsupported(f"Numba calls {_entry_name(vmvx[d])} another way than expected")
     return found
+
+
+def _parallel_boxes(plan: host_plan.HostPlan, vmvx_entries: dict) -> dict:
+    """The boxes (workers.split) of each native dispatch that runs in parts, by dispatch
+    number: with threads allowed, PARALLEL_BINDING_BYTES bound and several workgroups;
+    their native workers are started here."""
+    boxes = {}
+    for d, dispatch in enumerate(plan.dispatches):
+        threads = dispatch.executable.threads
+        if (d in vmvx_entries or threads == 1 or not native_workers.supported()
+                or sum(b.length for b in dispatch.bindings) < PARALLEL_BINDING_BYTES):
+            continue
+        split = workers.split(dispatch.counts, min(threads, native_workers.MAX_WORKERS + 1))
+        if len(split) > 1:
+            boxes[d] = split
+            native_workers.pool(native_dispatch.loop_address()).start(len(split) - 1)
+    return boxes
 
 
 def _vmvx_dispatches(plan: host_plan.HostPlan) -> dict:
@@ -379,8 +408,12 @@ class HostRoute:
         if self.why_not:
             self._record(f"not compiled whole ({self.why_not})")
             return
+        parts = getattr(compiled, "boxes", None)
+        split = (f"; dispatches in parts on native workers: "
+                 + ", ".join(f"{plan.dispatches[d].executable.export_names[plan.dispatches[d].ordinal]} "
+                             f"in {len(boxes)}" for d, boxes in parts.items())) if parts else ""
         self._record(f"compiled whole, host code included, in "
-                     f"{(time.process_time() - start) * 1e3:.0f} ms")
+                     f"{(time.process_time() - start) * 1e3:.0f} ms{split}")
         self.compiled = compiled
         self.call = compiled.call
 

@@ -23,7 +23,7 @@ from vmvxjit.errors import (
     OutOfRangeError,
 )
 from vmvxjit.loaders import native_dispatch
-from vmvxjit.native import workers
+from vmvxjit.native import native_workers, workers
 from vmvxjit.loaders.library_abi import (
     PROVIDED_IMPORTS,
     ExecutableEnvironment,
@@ -136,10 +136,15 @@ class Executable:
     def _parts(self, ordinal: int, workgroup_count: tuple[int, int, int]) -> int:
         """How many parts (workers.split) to run a dispatch of export `ordinal` in: one,
         unless threads are allowed, it has several workgroups and its last run (if any)
-        took long enough to gain from more (workers.PARALLEL_ABOVE_S)."""
-        if self.threads == 1 or self._last_seconds.get(ordinal, float("inf")) < workers.PARALLEL_ABOVE_S:
+        took long enough to gain from more (`_parallel_above_s`)."""
+        if self.threads == 1 or self._last_seconds.get(ordinal, float("inf")) < self._parallel_above_s():
             return 1
         return len(workers.split(workgroup_count, self.threads))
+
+    def _parallel_above_s(self) -> float:
+        """The shortest last run of a dispatch that runs in parts next time: handing parts
+        to the Python workers costs tens of microseconds."""
+        return workers.PARALLEL_ABOVE_S
 
     def _ran(self, ordinal: int, parts: int, seconds: float) -> None:
         """Notes how long a dispatch that could run in parts took, and counts it for
@@ -198,6 +203,11 @@ class LibraryExecutable(Executable):
 
     def binding_count(self, ordinal: int) -> int:
         return self._export(ordinal).binding_count
+
+    def _parallel_above_s(self) -> float:
+        """Lower than for the Python workers: native dispatches hand parts to the native
+        workers, which take one in about a microsecond."""
+        return native_workers.PARALLEL_ABOVE_S if native_workers.supported() else workers.PARALLEL_ABOVE_S
 
     def native_entry(self, ordinal: int) -> tuple[int, int]:
         """(address of export `ordinal`'s function, of the executable environment): what

@@ -30,7 +30,7 @@ import numpy as np
 
 from vmvxjit.native import workers
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
-from vmvxjit.native import machine_code, trap
+from vmvxjit.native import machine_code, native_workers, trap
 
 SYMBOL = "vmvxjit_workgroup_loop"
 # i32 loop(fn, environment, dispatch_state, workgroup_state, first_x, end_x, first_y, end_y,
@@ -100,8 +100,14 @@ fail:
 
 
 @lru_cache(maxsize=None)
+def loop_address() -> int:
+    """The workgroup loop's machine code (native code calling it: vmvxjit/host)."""
+    return machine_code.compiled(LOOP_IR, SYMBOL)
+
+
+@lru_cache(maxsize=None)
 def _loop():
-    return _LOOP_TYPE(machine_code.compiled(LOOP_IR, SYMBOL))
+    return _LOOP_TYPE(loop_address())
 
 
 def _address(array, dtype, what: str) -> int:
@@ -138,6 +144,11 @@ def run(function: int, environment: int, workgroup_count: tuple[int, int, int],
         constants=constants_address,
         binding_ptrs=ctypes.addressof(pointers), binding_lengths=ctypes.addressof(lengths))
     loop, state_address = _loop(), ctypes.addressof(state)
+    if 1 < len(boxes) <= native_workers.MAX_WORKERS + 1 and native_workers.supported():
+        outcome = _run_native(boxes, function, environment, state_address, local_memories,
+                              local_memory_size, export)
+        if outcome is not None:
+            return outcome
 
     def part(k: int, box: tuple):
         workgroup = WorkgroupStateV0(processor_id=k, local_memory=local_memories[k],
@@ -149,9 +160,36 @@ def run(function: int, environment: int, workgroup_count: tuple[int, int, int],
             return workers.SUCCEEDED
         fault = trap.take_fault(record)
         if fault:
-            raise trap.fault_error(fault, f"export '{export}' (0x{function:X}), workgroup "
-                                          f"({workgroup.workgroup_id_x}, {workgroup.workgroup_id_y}, "
-                                          f"{workgroup.workgroup_id_z})")
+            raise _fault_error(fault, export, function, workgroup)
         return (result, *failed)
 
     return workers.run_boxes(boxes, part)
+
+
+def _run_native(boxes: list, function: int, environment: int, state_address: int,
+                local_memories: list, local_memory_size: int, export: str) -> tuple | None:
+    """`run`'s parts on the native workers (native_workers.py); None, with nothing run,
+    when another dispatch is using them. Faults and failures are reported as the Python
+    workers' parts report them: the first faulting part's error, else the failure the
+    serial loop would meet first."""
+    jobs = (native_workers.Job * len(boxes))()
+    states = [WorkgroupStateV0(processor_id=k, local_memory=local_memories[k],
+                               local_memory_size=local_memory_size) for k in range(len(boxes))]
+    for job, box, workgroup in zip(jobs, boxes, states):
+        job.function, job.environment, job.dispatch_state = function, environment, state_address
+        job.workgroup_state = ctypes.addressof(workgroup)
+        job.box[:] = box
+    records = native_workers.try_run(loop_address(), jobs, len(boxes))
+    if records is None:
+        return None
+    for job, workgroup, record in zip(jobs, states, records):
+        fault = trap.take_fault(record) if job.result else None
+        if fault:
+            raise _fault_error(fault, export, function, workgroup)
+    return workers.first_failure([(job.result, *job.failed) for job in jobs])
+
+
+def _fault_error(fault: tuple, export: str, function: int, workgroup: WorkgroupStateV0):
+    return trap.fault_error(fault, f"export '{export}' (0x{function:X}), workgroup "
+                                   f"({workgroup.workgroup_id_x}, {workgroup.workgroup_id_y}, "
+                                   f"{workgroup.workgroup_id_z})")

@@ -13,10 +13,16 @@ code generation — skip llvmlite's lock for that thread only; every other call
 This reaches into llvmlite's binding layer (`ffi.lib`'s per-function wrappers
 and their lock); if that layer is not as expected, nothing is changed and
 compiles stay serialized: slower, never wrong.
+
+The same lock is held across `os.fork`: a child inherits it locked when another
+thread is in an LLVM call at that moment, and then waits forever at its first
+LLVM call, even the disposal of an LLVM object the other threads' thread-locals
+held, which Python frees right after the fork.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 
@@ -63,6 +69,15 @@ def _install() -> bool:
 def parallel() -> bool:
     """Whether compiles in `private()` run concurrently."""
     return _install()
+
+
+def _hold_lock_across_fork() -> None:
+    lock = getattr(getattr(ffi.lib, "_lock", None), "_lock", None)
+    if lock is not None:
+        os.register_at_fork(before=lock.acquire, after_in_parent=lock.release, after_in_child=lock.release)
+
+
+_hold_lock_across_fork()
 
 
 @contextmanager

@@ -236,8 +236,7 @@ class _Thread:
 
     def __init__(self, key: int):
         self.key, self.owner = key, threading.get_ident()
-        self.record = (ctypes.c_uint64 * _RECORD_WORDS)()
-        self.record[SETJMP] = _address(_SETJMP)
+        self.record = _new_record()
         self.address = ctypes.addressof(self.record)
         self.stack = None
         current = _Stack()
@@ -258,6 +257,31 @@ class _Thread:
 
 
 _threads = threading.local()
+
+
+def _new_record():
+    record = (ctypes.c_uint64 * _RECORD_WORDS)()
+    record[SETJMP] = _address(_SETJMP)
+    return record
+
+
+def key() -> int:
+    """The thread-specific key under which the handler finds a thread's record."""
+    return _key()
+
+
+RECORD_BYTES = _RECORD_WORDS * 8
+ALTERNATE_STACK_BYTES = _ALTERNATE_STACK
+
+
+def prepare_foreign_record(address: int) -> None:
+    """Makes the RECORD_BYTES of zeros at `address` a record for a thread made outside
+    Python, which sets it on itself (pthread_setspecific with `key()`) and an alternate
+    signal stack of ALTERNATE_STACK_BYTES before its first trapped call:
+    native/native_workers.py's threads. The handler is installed first."""
+    if not _INSTALLED:
+        install()
+    ctypes.c_uint64.from_address(address + 8 * SETJMP).value = _address(_SETJMP)
 
 
 def record() -> int:

@@ -5,7 +5,9 @@ IREE's inline HAL runs a dispatch's workgroups one after another; vmvxjit
 runs them in parts on up to `threads` threads (`vmvxjit.load(..., threads=N)`,
 `--threads`, else VMVXJIT_THREADS, else the cores this process may use): native
 (llvm-cpu) and VMVX dispatches alike. The workers are made once per process and
-reused: a dispatch costs a queue handoff per extra part, not a thread start.
+reused: a dispatch costs a queue handoff per extra part, not a thread start. A
+native dispatch hands its parts to native_workers.py's threads instead (about a
+microsecond each, no Python), and comes here only while another dispatch has those.
 Native code, compiled VMVX entry functions and compiled loop regions run with
 the GIL released, so the parts run at once. Workgroups write disjoint results by
 construction, so the results are those of the serial loop; a failure is
@@ -21,7 +23,7 @@ from vmvxjit.errors import InvalidArgumentError
 
 ENV = "VMVXJIT_THREADS"
 # Work runs on several threads unless its last run took less than this: handing a part
-# to a worker costs tens of microseconds.
+# to a worker costs tens of microseconds (native dispatches: native_workers.PARALLEL_ABOVE_S).
 PARALLEL_ABOVE_S = 0.0005
 SUCCEEDED = (0, 0, 0, 0)     # a part's outcome when every workgroup of its box succeeded
 _POOL: list = []
