@@ -15,6 +15,7 @@ import pytest
 
 import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element add
+from tests.test_api import MATMUL as SMALL_MATMUL
 from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 
 # A matmul and a softmax: loop nests, a transient vm.buffer, exp, two results.
@@ -250,16 +251,8 @@ def test_calls_from_several_threads(flags):
     assert compiled.jit_stats()["host_functions"]["two"].startswith(COMPILED)
 
 
-MATMUL = """
-func.func @mm(%a: tensor<256x256xf32>, %b: tensor<256x256xf32>) -> tensor<256x256xf32> {
-  %c0 = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<256x256xf32>
-  %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<256x256xf32>) -> tensor<256x256xf32>
-  %r = linalg.matmul ins(%a, %b : tensor<256x256xf32>, tensor<256x256xf32>)
-                     outs(%z : tensor<256x256xf32>) -> tensor<256x256xf32>
-  return %r : tensor<256x256xf32>
-}
-"""
+# 768 KiB bound: a dispatch that runs in parts on two threads.
+MATMUL = SMALL_MATMUL.replace("8x16", "256x256").replace("16x4", "256x256").replace("8x4", "256x256")
 
 
 def test_big_native_dispatches_run_in_parts_on_the_native_workers():

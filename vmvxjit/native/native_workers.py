@@ -161,6 +161,22 @@ wait.done:
 {_HINT_DECLARATION}
 """
 
+def _parts_loop(part: str, name: str, enter: str, latch: str, body: str, leave: str) -> str:
+    """IR for block `{name}.head` of `for part in range(1, parts)`: entered from block
+    `enter`, back from block `latch` with `%{part}.next`, into `body`, out to `leave`."""
+    return f"""{name}.head:
+  %{part} = phi i64 [1, %{enter}], [%{part}.next, %{latch}]
+  %{name}.more = icmp ult i64 %{part}, %parts
+  br i1 %{name}.more, label %{body}, label %{leave}"""
+
+
+def _worker_slot(part: str) -> str:
+    """IR for `%{part}.slot`: the slot of the worker that runs part `%{part}` (1, 2, ...)."""
+    return f"""  %{part}.slot.index = sub i64 %{part}, 1
+  %{part}.slot.offset = mul i64 %{part}.slot.index, {_WORKER_BYTES}
+  %{part}.slot = getelementptr i8, ptr %slots, i64 %{part}.slot.offset"""
+
+
 RUN_SYMBOL = "vmvxjit_native_parts"
 RUN_IR = f"""
 define i32 @{RUN_SYMBOL}(ptr %pool, i64 %parts, ptr %jobs, ptr %record, ptr %loop, ptr %syscall) {{
@@ -173,14 +189,9 @@ busy:
 locked:
   %slots = getelementptr i8, ptr %pool, i64 {PAGE_SIZE}
   br label %post.head
-post.head:
-  %k = phi i64 [1, %locked], [%k.next, %post.body]
-  %posting = icmp ult i64 %k, %parts
-  br i1 %posting, label %post.body, label %first
+{_parts_loop("k", "post", "locked", "post.body", "post.body", "first")}
 post.body:
-  %k.slot.index = sub i64 %k, 1
-  %k.slot.offset = mul i64 %k.slot.index, {_WORKER_BYTES}
-  %k.slot = getelementptr i8, ptr %slots, i64 %k.slot.offset
+{_worker_slot("k")}
   %k.job.offset = mul i64 %k, {ctypes.sizeof(Job)}
   %k.job = getelementptr i8, ptr %jobs, i64 %k.job.offset
   %k.job.slot = getelementptr i8, ptr %k.slot, i64 {_field("job")}
@@ -193,14 +204,9 @@ post.body:
 first:
 {_call_loop("first", "%loop", "%jobs", "%record")}
   br label %join.head
-join.head:
-  %j = phi i64 [1, %first], [%j.next, %wait.done]
-  %joining = icmp ult i64 %j, %parts
-  br i1 %joining, label %wait.enter, label %end
+{_parts_loop("j", "join", "first", "wait.done", "wait.enter", "end")}
 wait.enter:
-  %j.slot.index = sub i64 %j, 1
-  %j.slot.offset = mul i64 %j.slot.index, {_WORKER_BYTES}
-  %j.slot = getelementptr i8, ptr %slots, i64 %j.slot.offset
+{_worker_slot("j")}
   %j.state = getelementptr i8, ptr %j.slot, i64 {_field("state")}
   br label %wait.check
 {_spin_wait("wait", "%j.state", DONE, "%syscall")}
