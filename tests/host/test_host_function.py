@@ -263,10 +263,11 @@ def test_big_native_dispatches_run_in_parts_on_the_native_workers():
     rng = np.random.default_rng(11)
     inputs = [tuple(rng.standard_normal((256, 256), dtype=np.float32) for _ in range(2)) for _ in range(4)]
     expected = [reference.mm(*x).tobytes() for x in inputs]
-    for _ in range(2):
+    for _ in range(2):     # the first call compiles it, the next six time parts against one part
         assert [compiled.mm(*x).tobytes() for x in inputs] == expected
-    assert re.fullmatch(r"compiled whole, host code included, in \d+ ms; dispatches in parts on native "
-                        r"workers: mm_dispatch_0\w* in 2", compiled.jit_stats()["host_functions"]["mm"])
+    assert re.fullmatch(r"compiled whole, host code included, in \d+ ms; dispatches in (parts|one part) "
+                        r"\(mm_dispatch_0\w* in 2; fastest \d+ us in parts, \d+ us in one\)",
+                        compiled.jit_stats()["host_functions"]["mm"])
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda x: compiled.mm(*x).tobytes(), inputs * 8))
     assert got == expected * 8

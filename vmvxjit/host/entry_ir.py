@@ -145,6 +145,7 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
 ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
 LIBRARY_WORDS, VMVX_WORDS = 8, 3    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
+POOL_WORD = 6                       # of a library dispatch's words: the native workers' pool
 
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,

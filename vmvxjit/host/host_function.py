@@ -182,6 +182,8 @@ class DispatchingExport:
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
                         for r in plan.results]
         self.single = self.results[0] if len(self.results) == 1 else None
+        self._trial = _PartsTrial(self, [starts[d] + entry_ir.POOL_WORD for d in self.boxes]) if self.boxes else None
+        self.on_trial = None      # on_trial(kept, fastest us in parts and in one) after the trial
 
     def _library_words(self, dispatch) -> list:
         """entry_ir.library_call's words: the workgroup loop, the export function and
@@ -215,6 +217,12 @@ class DispatchingExport:
     def call(self, args):
         if len(args) != self.arity or self.context.damaged_by is not None:
             return TAKE_SLOW_PATH
+        if self._trial is not None:
+            return self._trial.call(args)
+        return self.run(args)
+
+    def run(self, args):
+        """A call (`call`'s checks passed)."""
         arenas = self.arenas
         if arenas.copies_results:
             return self._call_copying(args)
@@ -249,6 +257,42 @@ class DispatchingExport:
             trap.take_fault(record)
             return TAKE_SLOW_PATH
         return result
+
+
+class _PartsTrial:
+    """The first TRIAL_CALLS calls of an export whose dispatches may run in parts, every
+    other one in one part (its runner's pool words pointed at a word that says busy); then
+    parts stay only if their fastest call beat the fastest in one part. On two cores a
+    dispatch that streams through memory just written by this thread (argument copies,
+    zeroed results) can be slower in parts: elementwise over 1M, 630 us in one part,
+    1.1 ms in two; a 256^3 matmul gains."""
+
+    def __init__(self, export: DispatchingExport, words: list):
+        self.export, self.words = export, words
+        self.pools = [export.ctx[w] for w in words]
+        self.busy = ctypes.c_int32(native_workers.GONE)
+        self.seconds = {True: [], False: []}
+
+    def _parts(self, on: bool) -> None:
+        for word, pool in zip(self.words, self.pools):
+            self.export.ctx[word] = pool if on else ctypes.addressof(self.busy)
+
+    def call(self, args):
+        on = len(self.seconds[False]) > len(self.seconds[True])
+        self._parts(on)
+        start = time.perf_counter()
+        result = self.export.run(args)
+        self.seconds[on].append(time.perf_counter() - start)
+        if len(self.seconds[True]) * 2 >= TRIAL_CALLS:
+            kept = min(self.seconds[True]) < min(self.seconds[False])
+            self._parts(kept)
+            self.export._trial = None
+            if self.export.on_trial is not None:
+                self.export.on_trial(kept, {on: round(min(s) * 1e6) for on, s in self.seconds.items()})
+        return result
+
+
+TRIAL_CALLS = 6
 
 
 class EntriesPending(Exception):
@@ -408,12 +452,17 @@ class HostRoute:
         if self.why_not:
             self._record(f"not compiled whole ({self.why_not})")
             return
+        text = f"compiled whole, host code included, in {(time.process_time() - start) * 1e3:.0f} ms"
         parts = getattr(compiled, "boxes", None)
-        split = (f"; dispatches in parts on native workers: "
-                 + ", ".join(f"{plan.dispatches[d].executable.export_names[plan.dispatches[d].ordinal]} "
-                             f"in {len(boxes)}" for d, boxes in parts.items())) if parts else ""
-        self._record(f"compiled whole, host code included, in "
-                     f"{(time.process_time() - start) * 1e3:.0f} ms{split}")
+        if parts:
+            names = ", ".join(f"{plan.dispatches[d].executable.export_names[plan.dispatches[d].ordinal]} "
+                              f"in {len(boxes)}" for d, boxes in parts.items())
+            self._record(f"{text}; dispatches in parts on native workers if faster: {names}")
+            compiled.on_trial = lambda kept, fastest: self._record(
+                f"{text}; dispatches {'in parts' if kept else 'in one part'} ({names}; fastest "
+                f"{fastest[True]} us in parts, {fastest[False]} us in one)")
+        else:
+            self._record(text)
         self.compiled = compiled
         self.call = compiled.call
 

@@ -272,7 +272,7 @@ def supported() -> bool:
 
 _POOLS: dict = {}                 # workgroup loop address -> its _Pool
 _POOLS_LOCK = threading.Lock()
-_GONE = 2                         # a pool's first word in a forked child: always busy
+GONE = 2                          # a pool's first word in a forked child: always busy
 
 
 def _forget_pools() -> None:
@@ -280,7 +280,7 @@ def _forget_pools() -> None:
     say busy for good (entries compiled whole hold their addresses, and run their
     dispatches in one part), and new pools are made on demand."""
     for found in _POOLS.values():
-        ctypes.c_int32.from_address(found.memory).value = _GONE
+        ctypes.c_int32.from_address(found.memory).value = GONE
     _POOLS.clear()
 
 
