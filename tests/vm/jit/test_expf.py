@@ -7,10 +7,10 @@ import sys
 import numpy as np
 import pytest
 
-from vmvxjit.vm.jit import expf, ops
+from vmvxjit.vm.jit import expf, expf_data, ops
 
 CHOSEN = expf.choose()
-FUSED = {"inline_expf_fma": True, "inline_expf_sse2": False}
+FUSED = dict(expf_data.VARIANTS)
 inline = pytest.mark.skipif(CHOSEN not in FUSED, reason="libm's expf is not glibc's algorithm")
 
 
@@ -40,7 +40,7 @@ def test_fma_mismatch_picks_sse2(monkeypatch):
 
 
 def test_probes_tell_the_builds_apart():
-    inputs = expf.probes()
+    inputs = expf_data.probes()
     assert len(inputs) > 90_000
     # glibc 2.36's FMA and SSE2 builds differ on exactly these two float32 inputs
     distinct = _f32(0x4202422F, 0xC27C65D9)
