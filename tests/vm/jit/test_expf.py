@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from vmvxjit.vm.jit import expf, expf_data, ops
+from vmvxjit.vm.jit import expf, expf_data, llvm_expf, ops, switches
 
 CHOSEN = expf.choose()
 FUSED = dict(expf_data.VARIANTS)
@@ -23,8 +23,10 @@ def _around(value, ulps):
     return (base + np.arange(-ulps, ulps + 1, dtype=np.int32)).view(np.float32)
 
 
-def test_template_names_the_choice(monkeypatch):
-    monkeypatch.setattr(expf, "choose", lambda: "libm_f32_exp")
+@pytest.mark.parametrize("codegen,chooser", [("numba", expf), ("llvm", llvm_expf)])
+def test_template_names_the_choice_of_the_code_generator_in_use(monkeypatch, codegen, chooser):
+    monkeypatch.setattr(switches, "CODEGEN", codegen)
+    monkeypatch.setattr(chooser, "choose", lambda: "libm_f32_exp")
     assert ops.template("vm.exp.f32") == "libm_f32_exp({0})"
     assert ops.template("vm.exp.f64") == ops.TEMPLATES["vm.exp.f64"]
 

@@ -14,8 +14,8 @@ both with libm's `expf` on probe inputs once per process and names the one
 that agrees on all of them, or libm's own call when neither does. The name
 goes into the generated source, so cached machine code never outlives a
 libm it was not checked against. The LLVM code generator lowers this same
-text (helper_library.py); the numbers are in expf_data.py, which does not
-import Numba.
+text (helper_library.py) and makes its own choice (llvm_expf.py); the
+numbers are in expf_data.py, which does not import Numba.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """glibc `expf`'s constants and table, the inputs each compiler's inline copy is
 checked on, and the names of the variants: what expf.py's algorithm reads,
-without Numba, so the LLVM code generator (helper_library.py) reads the
-same numbers without importing it.
+without Numba, so the LLVM code generator (helper_library.py, llvm_expf.py)
+reads the same numbers without importing it.
 """
 
 from __future__ import annotations
