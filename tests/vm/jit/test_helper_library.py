@@ -65,9 +65,9 @@ def _libm_expf(inputs: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("level", sorted(llvm_engine.LEVELS))
 @pytest.mark.parametrize("name,fused", expf_data.VARIANTS, ids=[v[0] for v in expf_data.VARIANTS])
 def test_lowered_expf_in_a_loop_gives_numbas_bits_and_libms(name, fused, level):
-    """expf.py's text lowered by llvm_lower.py, inlined into a loop (vectorized from level
-    2 on) at each compile level: Numba's bits on every probe for both variants (llvm.fma is
-    exact without an FMA unit too), libm's for the variant this process's libm is."""
+    """expf.py's text lowered by llvm_lower.py, called in a loop at each compile level
+    (inlined and vectorized from level 2 on): Numba's bits on every probe for both variants
+    (llvm.fma is exact without an FMA unit too), libm's for the variant this process's libm is."""
     lowering = ModuleLowering(_APPLY.format(name=name), f"expf_apply_{name}_{level}", {})
     fn, _ = lowering.function("apply", [Array(F32), Array(F32), I64], exported=True)
     text = str(lowering.module)
