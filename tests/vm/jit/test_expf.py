@@ -7,10 +7,10 @@ import sys
 import numpy as np
 import pytest
 
-from vmvxjit.vm.jit import expf, ops
+from vmvxjit.vm.jit import expf, expf_data, llvm_expf, ops, switches
 
 CHOSEN = expf.choose()
-FUSED = {"inline_expf_fma": True, "inline_expf_sse2": False}
+FUSED = dict(expf_data.VARIANTS)
 inline = pytest.mark.skipif(CHOSEN not in FUSED, reason="libm's expf is not glibc's algorithm")
 
 
@@ -23,8 +23,10 @@ def _around(value, ulps):
     return (base + np.arange(-ulps, ulps + 1, dtype=np.int32)).view(np.float32)
 
 
-def test_template_names_the_choice(monkeypatch):
-    monkeypatch.setattr(expf, "choose", lambda: "libm_f32_exp")
+@pytest.mark.parametrize("codegen,chooser", [("numba", expf), ("llvm", llvm_expf)])
+def test_template_names_the_choice_of_the_code_generator_in_use(monkeypatch, codegen, chooser):
+    monkeypatch.setattr(switches, "CODEGEN", codegen)
+    monkeypatch.setattr(chooser, "choose", lambda: "libm_f32_exp")
     assert ops.template("vm.exp.f32") == "libm_f32_exp({0})"
     assert ops.template("vm.exp.f64") == ops.TEMPLATES["vm.exp.f64"]
 
@@ -40,7 +42,7 @@ def test_fma_mismatch_picks_sse2(monkeypatch):
 
 
 def test_probes_tell_the_builds_apart():
-    inputs = expf.probes()
+    inputs = expf_data.probes()
     assert len(inputs) > 90_000
     # glibc 2.36's FMA and SSE2 builds differ on exactly these two float32 inputs
     distinct = _f32(0x4202422F, 0xC27C65D9)

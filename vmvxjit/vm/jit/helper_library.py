@@ -1,11 +1,12 @@
-"""helpers.py read as source, without importing it (that imports Numba, which the
-LLVM code generator does without): the names generated code may use, and the
-definitions llvm_lower.py lowers when region code calls a helper that is not one
-of llvm_builtins.py's primitives.
+"""helpers.py and expf.py read as source, without importing them (they import
+Numba, which the LLVM code generator does without): the names generated code may
+use, and the definitions llvm_lower.py lowers when region code calls a helper
+that is not one of llvm_builtins.py's primitives.
 
 So each helper that is an algorithm (IREE's round-to-even, fpowi, x86-64's
-float-to-uint64 conversion, the rounding casts) is written once, in helpers.py,
-and both compilers build it from that text.
+float-to-uint64 conversion, the rounding casts, glibc's expf) is written once,
+in helpers.py or expf.py, and both compilers build it from that text; the
+numbers expf.py reads come from expf_data.py, which has no Numba either.
 """
 
 from __future__ import annotations
@@ -15,20 +16,34 @@ from functools import cache
 from pathlib import Path
 
 from vmvxjit.native import libm
-from vmvxjit.vm.jit import ast_parsing
+from vmvxjit.vm.jit import ast_parsing, expf_data
 
-_SOURCE = Path(__file__).with_name("helpers.py")
+SOURCES = [Path(__file__).with_name(name) for name in ("helpers.py", "expf.py")]
 
 
 @cache
-def _tree() -> ast.Module:
-    return ast_parsing.parse(_SOURCE.read_text())
+def _tree(path: Path) -> ast.Module:
+    return ast_parsing.parse(path.read_text())
 
 
 @cache
 def definitions() -> dict:
-    """helpers.py's functions by name (private ones too: public ones call them)."""
-    return {node.name: node for node in _tree().body if isinstance(node, ast.FunctionDef)}
+    """The functions of helpers.py and expf.py by name (private ones too: public ones
+    call them; no name is defined in both)."""
+    found = {}
+    for path in SOURCES:
+        for node in _tree(path).body:
+            if isinstance(node, ast.FunctionDef):
+                assert node.name not in found, f"{node.name} is defined twice"
+                found[node.name] = node
+    return found
+
+
+@cache
+def constants() -> dict:
+    """The numbers and tables expf.py's algorithm reads, by name (expf_data.py's
+    EXPF_*): Python floats, numpy scalars and one-dimensional numpy arrays."""
+    return {name: value for name, value in vars(expf_data).items() if name.startswith("EXPF_")}
 
 
 def names() -> list:
@@ -36,7 +51,7 @@ def names() -> list:
     the names it re-exports (`import x as x`) and a `libm_<type>_<name>` function
     per libm function (native/libm.py)."""
     found = [f"libm_{t}_{name}" for t in ("f32", "f64") for name in libm.UNARY + libm.BINARY]
-    for node in _tree().body:
+    for node in _tree(SOURCES[0]).body:
         if isinstance(node, ast.FunctionDef):
             found.append(node.name)
         elif isinstance(node, ast.Assign):

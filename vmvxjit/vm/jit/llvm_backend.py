@@ -22,9 +22,11 @@ _REGION_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_
 @lru_cache(maxsize=None)
 def compiler_digest() -> str:
     """A digest of the sources that decide what machine code a region text becomes
-    (helpers.py among them: llvm_lower.py lowers its algorithms from its text)."""
+    (helpers.py and expf.py among them: llvm_lower.py lowers their algorithms from
+    their text, helper_library.py reads them)."""
     jit = Path(__file__).resolve().parent
-    return cache_files.sources_digest([*jit.glob("llvm_*.py"), jit / "helpers.py",
+    library = [jit / name for name in ("helper_library.py", "helpers.py", "expf.py", "expf_data.py")]
+    return cache_files.sources_digest([*jit.glob("llvm_*.py"), *library,
                                        *(jit.parents[1] / "native").glob("*.py")])[:16]
 
 

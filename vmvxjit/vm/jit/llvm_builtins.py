@@ -118,6 +118,13 @@ def _bitcast(src: Scalar, dst: Scalar):
     return call
 
 
+def _fma_f64(fn, args):
+    """numba_intrinsics.fma_f64: a * b + c rounded once (llvm.fma)."""
+    b = fn.builder
+    x, y, z = (convert(b, a, F64) for a in args)
+    return Value(F64, b.call(_declare(b.module, "llvm.fma.f64", F64.ir, [F64.ir] * 3), [x, y, z]))
+
+
 def _abs(fn, args):
     (a,) = args
     b = fn.builder
@@ -210,6 +217,8 @@ BUILTINS = {
     "ctlz_i32": _ctlz(32), "ctlz_i64": _ctlz(64),
     "bitcast_i32_f32": _bitcast(I32, F32), "bitcast_f32_i32": _bitcast(F32, I32),
     "bitcast_i64_f64": _bitcast(I64, F64), "bitcast_f64_i64": _bitcast(F64, I64),
+    "bits_from_f32": _bitcast(F32, I32), "bits_from_f64": _bitcast(F64, I64),
+    "f64_from_bits": _bitcast(I64, F64), "fma_f64": _fma_f64,
     "abs": _abs, "min": _min_max("<"), "max": _min_max(">"),
     "ix": _ix, "voidptr": _voidptr, "carray": _carray, "stack_array": _stack_array,
     "callee_frame": _callee_frame, "monotonic_ns": _monotonic_ns,

@@ -6,7 +6,8 @@ int64/float64 argument arrays, `carray` views of buffers, `stack_array`s),
 `if`/`while`/`for ... in range(...)` with `break`/`continue` (`vector_range(n)`:
 a loop of `n` iterations LLVM vectorizes at width `n` and never unrolls), the
 primitives of llvm_builtins.py, and calls of the functions defined in the
-same source or in helpers.py (helper_library.py). Each construct keeps its
+same source or in helpers.py and expf.py (helper_library.py, which also
+gives the constants expf.py reads). Each construct keeps its
 Numba meaning (wrapping int64 arithmetic, Python's floor `//` and `%`,
 numpy's casts and promotions, short-circuit `and`/`or`), so a region gives
 the same bits whichever compiler built it; what this module does not know
@@ -21,6 +22,8 @@ most of the compile time.
 from __future__ import annotations
 
 import ast
+
+import numpy as np
 
 from vmvxjit.vm.jit import ast_parsing, helper_library, llvm_text as ir
 
@@ -68,12 +71,33 @@ class ModuleLowering:
         fn, _ = self.function(name, types, exported=True)
         return fn.name
 
-    def function(self, name: str, types: list, exported: bool = False):
-        """`name` defined in the source, or else in helpers.py, lowered for `types`."""
+    def constant(self, name: str) -> Value:
+        """helper_library's constant `name` as Numba types a global: a float64 or
+        float32 literal, or a table kept once in the module as a private constant."""
+        value = helper_library.constants()[name]
+        t = F64 if isinstance(value, float) else NUMPY[value.dtype.name]
+        if isinstance(value, np.ndarray):
+            table = self.module.globals.get(self.symbol(name))
+            if table is None:
+                table = ir.GlobalConstant(self.module, self.symbol(name), t.ir, value.tolist())
+            return Value(Array(t), (table, ir.Constant(_I64, len(value))))
+        return Value(t, ir.Constant(t.ir, float(value)))
+
+    def function(self, name: str, types: list, exported: bool = False, from_helper: bool = False):
+        """`name` defined in the source, or else in the helper library, lowered for
+        `types`. A helper is one function at every level: what it calls (`from_helper`)
+        is always inlined into it, as Numba inlines helpers (inline="always"), since the
+        quick level has no other inliner (llvm_engine.LEVELS). Region code's calls of
+        helpers are inlined from level 2 on (a hint: expf's ~40 instructions, called a
+        dozen times in a softmax region, are then inlined and vectorizable); at the quick
+        level they stay calls, which compile faster (softmax: 47 -> 43 ms)."""
         key = (name, tuple(types))
         if key not in self.lowered:
-            node = self.tree.get(name) or helper_library.definitions()[name]
-            self.lowered[key] = _FunctionLowering(self, node, types, exported).lower()
+            node = self.tree.get(name)
+            lowering = _FunctionLowering(self, node or helper_library.definitions()[name], types, exported)
+            fn, result = self.lowered[key] = lowering.lower()
+            if node is None and not exported:
+                fn.attributes.add("alwaysinline" if from_helper else "inlinehint")
         return self.lowered[key]
 
 
@@ -202,6 +226,8 @@ class _FunctionLowering:
             return Value(t, b.load(storage))
         if name in CONSTANTS:
             return CONSTANTS[name]
+        if name in helper_library.constants():
+            return self.owner.constant(name)
         raise Unsupported(f"unknown name {name}")
 
     # statements ----------------------------------------------------------------------------
@@ -666,7 +692,7 @@ class _FunctionLowering:
                 values.append(convert(self.builder, a, t))
             else:
                 raise Unsupported(f"argument of type {a.type}")
-        fn, result = self.owner.function(name, types)
+        fn, result = self.owner.function(name, types, from_helper=self.node.name not in self.owner.tree)
         return Value(result, self.builder.call(fn, values))
 
 

@@ -177,6 +177,19 @@ class Function(Value):
                 + "\n".join(body) + "\n}")
 
 
+class GlobalConstant(Value):
+    """A private constant array of `module`, a pointer to its first element."""
+
+    def __init__(self, module: "Module", name: str, element: Type, items: list):
+        super().__init__(_pointer(element), f'@"{name}"')
+        self.name, self.array = name, ArrayType(element, len(items))
+        self.items = ", ".join(f"{element.text} {Constant(element, v).ref}" for v in items)
+        module.globals[name] = self
+
+    def __str__(self) -> str:
+        return f"{self.ref} = private unnamed_addr constant {self.array.text} [{self.items}]"
+
+
 class FunctionType:
     __slots__ = ("result", "params")
 

@@ -6,7 +6,7 @@ A template is a Python/Numba expression over the operand locals `{0}`, `{1}`,
 first and reports the op (its index in `FAULT_OPS`) and its operands, from
 which the interpreter's own function raises the ArithmeticFault, message
 included, at the op's bytecode offset. Code generators read templates through
-`template()`, which resolves vm.exp.f32 on first use (expf.py).
+`template()`, which resolves vm.exp.f32 on first use (expf.py, llvm_expf.py).
 """
 
 from __future__ import annotations
@@ -19,13 +19,19 @@ FAULT_OPS = tuple(sorted(FAULTS))
 
 
 def template(mnemonic: str) -> str:
-    """TEMPLATES[mnemonic], except that vm.exp.f32 calls the `expf` expf.choose() found to
-    match libm when Numba compiles regions: the name is in the generated source, hence in
-    its cache key. The LLVM code generator calls libm's expf itself (the bits it matches)."""
+    """TEMPLATES[mnemonic], except that vm.exp.f32 calls the `expf` found to match this
+    process's libm by the code generator in use: its name is in the generated source,
+    hence in its cache key. Numba's check (expf.py) imports Numba; the LLVM code
+    generator's (llvm_expf.py) runs cached machine code. A region LLVM does not translate
+    falls back to Numba with the same name: both compile the same text."""
+    if mnemonic != "vm.exp.f32":
+        return TEMPLATES[mnemonic]
     from vmvxjit.vm.jit import switches
 
-    if mnemonic == "vm.exp.f32" and switches.CODEGEN == "numba":
+    if switches.CODEGEN == "numba":
         from vmvxjit.vm.jit import expf  # imports Numba: only once exp is needed
 
         return expf.choose() + "({0})"
-    return TEMPLATES[mnemonic]
+    from vmvxjit.vm.jit import llvm_expf
+
+    return llvm_expf.choose() + "({0})"
