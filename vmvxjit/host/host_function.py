@@ -172,7 +172,8 @@ class DispatchingExport:
         starts = []
         for d, dispatch in enumerate(plan.dispatches):
             starts.append(len(ctx))
-            ctx += (self._vmvx_words(dispatch, entries[d]) if d in entries else self._library_words(dispatch))
+            ctx += (self._vmvx_words(dispatch, entries[d]) if d in entries
+                    else self._library_words(dispatch, d in self.boxes))
         self.entry = compile_entry(plan, level, arenas, starts,
                                    {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata])
                                     for d, e in entries.items()}, self.arenas.copies_results, self.boxes)
@@ -185,9 +186,11 @@ class DispatchingExport:
         self._trial = _PartsTrial(self, [starts[d] + entry_ir.POOL_WORD for d in self.boxes]) if self.boxes else None
         self.on_trial = None      # on_trial(kept, fastest us in parts and in one) after the trial
 
-    def _library_words(self, dispatch) -> list:
+    def _library_words(self, dispatch, in_parts: bool) -> list:
         """entry_ir.library_call's words: the workgroup loop, the export function and
-        environment, the dispatch and workgroup state templates (kept alive here)."""
+        environment, the dispatch and workgroup state templates (kept alive here), and for
+        a dispatch that runs `in_parts` the native workers' runner, pool and libc's
+        syscall (else zeros: the entry never reads them, and no pool is made)."""
         executable, ordinal = dispatch.executable, dispatch.ordinal
         constants = np.array(dispatch.constants, np.uint32)
         lengths = (ctypes.c_uint64 * max(1, len(dispatch.bindings)))(*(b.length for b in dispatch.bindings))
@@ -202,9 +205,9 @@ class DispatchingExport:
                                      local_memory_size=executable.local_memory_size(ordinal))
         self._keep += [executable, constants, lengths, state, workgroup]
         loop = native_dispatch.loop_address()
-        pool = native_workers.pool(loop)
+        pool = native_workers.pool(loop) if in_parts else None
         return [loop, *executable.native_entry(ordinal), ctypes.addressof(state), ctypes.addressof(workgroup),
-                pool.runner, pool.memory, pool.syscall]
+                *((pool.runner, pool.memory, pool.syscall) if pool else (0, 0, 0))]
 
     def _vmvx_words(self, dispatch, compiled) -> list:
         """entry_ir.vmvx_call's words: the compiled entry function, the constants,

@@ -71,6 +71,12 @@ def _field(name: str, struct=_Slot) -> int:
     return getattr(struct, name).offset
 
 
+def _load(name: str, base: str, offset: int, type_: str = "ptr") -> str:
+    """IR loading `%{name}`, a `type_` at byte `offset` of `base`."""
+    return (f"  %{name}.slot = getelementptr i8, ptr {base}, i64 {offset}\n"
+            f"  %{name} = load {type_}, ptr %{name}.slot")
+
+
 def _spin_wait(prefix: str, state: str, until: str, syscall: str) -> str:
     """IR that waits until the i32 at `state` equals `until`: SPINS spins, then futex
     waits on the value it saw (entered from a `br label %{prefix}.check`)."""
@@ -112,12 +118,10 @@ def _call_loop(name: str, loop: str, job: str, record: str) -> str:
              f"  store i64 0, ptr %{name}.signal"]
     args = []
     for field in ("function", "environment", "dispatch_state", "workgroup_state"):
-        lines.append(f"  %{name}.{field}.slot = getelementptr i8, ptr {job}, i64 {_field(field, Job)}")
-        lines.append(f"  %{name}.{field} = load ptr, ptr %{name}.{field}.slot")
+        lines.append(_load(f"{name}.{field}", job, _field(field, Job)))
         args.append(f"ptr %{name}.{field}")
     for k in range(6):
-        lines.append(f"  %{name}.box{k}.slot = getelementptr i8, ptr {job}, i64 {_field('box', Job) + 4 * k}")
-        lines.append(f"  %{name}.box{k} = load i32, ptr %{name}.box{k}.slot")
+        lines.append(_load(f"{name}.box{k}", job, _field("box", Job) + 4 * k, "i32"))
         args.append(f"i32 %{name}.box{k}")
     lines.append(f"  %{name}.failed = getelementptr i8, ptr {job}, i64 {_field('failed', Job)}")
     args += [f"ptr %{name}.failed", f"ptr {record}"]
@@ -127,21 +131,18 @@ def _call_loop(name: str, loop: str, job: str, record: str) -> str:
     return "\n".join(lines)
 
 
-def _slot_field(name: str, slot: str, field: str, type_: str = "ptr") -> str:
-    return (f"  %{name}.slot = getelementptr i8, ptr {slot}, i64 {_field(field)}\n"
-            f"  %{name} = load {type_}, ptr %{name}.slot")
 
 
 WORKER_SYMBOL = "vmvxjit_native_worker"
 WORKER_IR = f"""
 define ptr @{WORKER_SYMBOL}(ptr %slot) {{
 entry:
-{_slot_field("key", "%slot", "key", "i32")}
-{_slot_field("record", "%slot", "record")}
-{_slot_field("setspecific", "%slot", "setspecific")}
-{_slot_field("sigaltstack", "%slot", "sigaltstack")}
-{_slot_field("syscall", "%slot", "syscall")}
-{_slot_field("loop", "%slot", "loop")}
+{_load("key", "%slot", _field("key"), "i32")}
+{_load("record", "%slot", _field("record"))}
+{_load("setspecific", "%slot", _field("setspecific"))}
+{_load("sigaltstack", "%slot", _field("sigaltstack"))}
+{_load("syscall", "%slot", _field("syscall"))}
+{_load("loop", "%slot", _field("loop"))}
   %set = call i32 %setspecific(i32 %key, ptr %record)
   %stack = getelementptr i8, ptr %slot, i64 {_field("stack_sp")}
   %stacked = call i32 %sigaltstack(ptr %stack, ptr null)

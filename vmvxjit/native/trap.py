@@ -195,8 +195,9 @@ _INSTALLED: dict[int, dict[int, _Sigaction]] = {}
 
 
 @lru_cache(maxsize=None)
-def _key() -> int:
-    """The thread-specific key of the records (made once per process)."""
+def key() -> int:
+    """The thread-specific key under which the handler finds a thread's record (made
+    once per process)."""
     if HOST_ARCH not in _PC_OFFSET:
         raise InternalError(f"native fault trap: unsupported architecture {HOST_ARCH}")
     key = ctypes.c_uint()
@@ -218,7 +219,7 @@ def install() -> None:
             previous[number] = chained[number] if chained else current
         table = (ctypes.c_uint8 * (_PREVIOUS + _MAX_SIGNAL * ctypes.sizeof(_Sigaction)))()
         words = ctypes.cast(table, ctypes.POINTER(ctypes.c_uint64))
-        words[_KEY], words[_GETSPECIFIC] = _key(), _address(_libc.pthread_getspecific)
+        words[_KEY], words[_GETSPECIFIC] = key(), _address(_libc.pthread_getspecific)
         words[_LONGJMP], words[_SIGACTION] = _address(_libc.siglongjmp), _address(_libc.sigaction)
         words[_RAISE] = _address(getattr(_libc, "raise"))
         for number, action in previous.items():
@@ -236,7 +237,8 @@ class _Thread:
 
     def __init__(self, key: int):
         self.key, self.owner = key, threading.get_ident()
-        self.record = _new_record()
+        self.record = (ctypes.c_uint64 * _RECORD_WORDS)()
+        self.record[SETJMP] = _address(_SETJMP)
         self.address = ctypes.addressof(self.record)
         self.stack = None
         current = _Stack()
@@ -257,17 +259,6 @@ class _Thread:
 
 
 _threads = threading.local()
-
-
-def _new_record():
-    record = (ctypes.c_uint64 * _RECORD_WORDS)()
-    record[SETJMP] = _address(_SETJMP)
-    return record
-
-
-def key() -> int:
-    """The thread-specific key under which the handler finds a thread's record."""
-    return _key()
 
 
 RECORD_BYTES = _RECORD_WORDS * 8
@@ -292,7 +283,7 @@ def record() -> int:
     except AttributeError:
         if not _INSTALLED:
             install()
-        _threads.state = _Thread(_key())
+        _threads.state = _Thread(key())
         return _threads.state.address
 
 
