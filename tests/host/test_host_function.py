@@ -3,12 +3,11 @@ interpreter's path, the fallbacks and their reasons, calls from several threads.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-
-import re
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element add
 from tests.test_api import MATMUL as SMALL_MATMUL
 from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
+from tests.support.oracle import IREE_RUN_MODULE, have_iree
 
 # A matmul and a softmax: loop nests, a transient vm.buffer, exp, two results.
 TWO = """
@@ -255,14 +255,21 @@ def test_calls_from_several_threads(flags):
 MATMUL = SMALL_MATMUL.replace("8x16", "256x256").replace("16x4", "256x256").replace("8x4", "256x256")
 
 
-def test_big_native_dispatches_run_in_parts_on_the_native_workers():
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not on PATH")
+def test_big_native_dispatches_run_in_parts_on_the_native_workers(tmp_path):
     """With threads, a dispatch binding PARALLEL_BINDING_BYTES runs in parts from the entry
     (the native workers, or in one part while calls from other threads have them):
-    the bits of one thread, from one thread or several at once."""
+    the bits of one thread and of iree-run-module, from one thread or several at once."""
     compiled, reference = _pair(MATMUL, DYNAMIC_LLVM, threads=2)
     rng = np.random.default_rng(11)
     inputs = [tuple(rng.standard_normal((256, 256), dtype=np.float32) for _ in range(2)) for _ in range(4)]
     expected = [reference.mm(*x).tobytes() for x in inputs]
+    for k, x in enumerate(inputs[0]):
+        np.save(tmp_path / f"x{k}.npy", x)
+    subprocess.run([IREE_RUN_MODULE, f"--module={compile_mlir(MATMUL, DYNAMIC_LLVM)}", "--function=mm",
+                    f"--input=@{tmp_path / 'x0.npy'}", f"--input=@{tmp_path / 'x1.npy'}",
+                    f"--output=@{tmp_path / 'y.npy'}"], check=True, capture_output=True)
+    assert np.load(tmp_path / "y.npy").tobytes() == expected[0]
     for _ in range(2):     # the first call compiles it, the next six time parts against one part
         assert [compiled.mm(*x).tobytes() for x in inputs] == expected
     assert re.fullmatch(r"compiled whole, host code included, in \d+ ms; dispatches in (parts|one part) "
