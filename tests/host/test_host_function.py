@@ -3,6 +3,7 @@ interpreter's path, the fallbacks and their reasons, calls from several threads.
 
 from __future__ import annotations
 
+import gc
 import re
 import subprocess
 import sys
@@ -17,6 +18,8 @@ from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element 
 from tests.test_api import MATMUL as SMALL_MATMUL
 from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree
+from vmvxjit.loaders import native_dispatch
+from vmvxjit.native import native_workers
 
 # A matmul and a softmax: loop nests, a transient vm.buffer, exp, two results.
 TWO = """
@@ -272,12 +275,35 @@ def test_big_native_dispatches_run_in_parts_on_the_native_workers(tmp_path):
     assert np.load(tmp_path / "y.npy").tobytes() == expected[0]
     for _ in range(2):     # the first call compiles it, the next six time parts against one part
         assert [compiled.mm(*x).tobytes() for x in inputs] == expected
+    # After the trial the runner's pool word holds the pool or its always-busy word, both
+    # memory that is never freed (a word the trial owned was freed with it: a hang).
+    ctx = list(compiled.functions["mm"]._host.compiled.ctx)
+    pool = native_workers.pool(native_dispatch.loop_address())
+    assert (pool.memory in ctx) != (pool.always_busy in ctx)
     assert re.fullmatch(r"compiled whole, host code included, in \d+ ms; dispatches in (parts|one part) "
                         r"\(mm_dispatch_0\w* in 2; fastest \d+ us in parts, \d+ us in one\)",
                         compiled.jit_stats()["host_functions"]["mm"])
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda x: compiled.mm(*x).tobytes(), inputs * 8))
     assert got == expected * 8
+
+
+def test_dispatches_kept_in_one_part_point_the_runner_at_memory_never_freed():
+    """An export whose trial keeps its dispatches in one part: its runner's pool word is
+    the pool's always-busy word, which outlives the trial (a word the trial owned was
+    freed with it, and a later call waited forever on whatever memory came next)."""
+    compiled, reference = _pair(MATMUL, DYNAMIC_LLVM, threads=2)
+    x = tuple(np.random.default_rng(12).standard_normal((256, 256), dtype=np.float32) for _ in range(2))
+    for _ in range(2):     # compiled at the second call
+        compiled.mm(*x)
+    export = compiled.functions["mm"]._host.compiled
+    export._trial._parts(False)
+    export._trial = None
+    gc.collect()
+    ctx = list(export.ctx)
+    pool = native_workers.pool(native_dispatch.loop_address())
+    assert pool.always_busy in ctx and pool.memory not in ctx
+    assert compiled.mm(*x).tobytes() == reference.mm(*x).tobytes()
 
 
 def test_a_module_whose_native_code_faulted_refuses_compiled_calls_too():

@@ -100,6 +100,14 @@ def test_dispatches_from_several_threads_share_the_workers_or_take_the_python_on
     assert not errors
 
 
+def test_the_always_busy_word_runs_nothing(export):
+    _dispatch(export, 4, 2)
+    pool = next(iter(native_workers._POOLS.values()))
+    jobs = (native_workers.Job * 2)()
+    assert pool.run(pool.always_busy, 2, ctypes.addressof(jobs), 0, pool.loop, pool.syscall) == 0
+    assert ctypes.c_int32.from_address(pool.always_busy).value == native_workers.GONE
+
+
 def test_a_busy_pool_runs_nothing(export):
     _dispatch(export, 4, 2)
     pool = next(iter(native_workers._POOLS.values()))

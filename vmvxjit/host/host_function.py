@@ -183,7 +183,8 @@ class DispatchingExport:
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
                         for r in plan.results]
         self.single = self.results[0] if len(self.results) == 1 else None
-        self._trial = _PartsTrial(self, [starts[d] + entry_ir.POOL_WORD for d in self.boxes]) if self.boxes else None
+        self._trial = (_PartsTrial(self, [starts[d] + entry_ir.POOL_WORD for d in self.boxes],
+                                   native_workers.pool(native_dispatch.loop_address())) if self.boxes else None)
         self.on_trial = None      # on_trial(kept, fastest us in parts and in one) after the trial
 
     def _library_words(self, dispatch, in_parts: bool) -> list:
@@ -264,21 +265,19 @@ class DispatchingExport:
 
 class _PartsTrial:
     """The first TRIAL_CALLS calls of an export whose dispatches may run in parts, every
-    other one in one part (its runner's pool words pointed at a word that says busy); then
+    other one in one part (its runner's pool words pointed at the pool's `always_busy`); then
     parts stay only if their fastest call beat the fastest in one part. On two cores a
     dispatch that streams through memory just written by this thread (argument copies,
     zeroed results) can be slower in parts: elementwise over 1M, 630 us in one part,
     1.1 ms in two; a 256^3 matmul gains."""
 
-    def __init__(self, export: DispatchingExport, words: list):
-        self.export, self.words = export, words
-        self.pools = [export.ctx[w] for w in words]
-        self.busy = ctypes.c_int32(native_workers.GONE)
+    def __init__(self, export: DispatchingExport, words: list, pool):
+        self.export, self.words, self.pool = export, words, pool
         self.seconds = {True: [], False: []}
 
     def _parts(self, on: bool) -> None:
-        for word, pool in zip(self.words, self.pools):
-            self.export.ctx[word] = pool if on else ctypes.addressof(self.busy)
+        for word in self.words:
+            self.export.ctx[word] = self.pool.memory if on else self.pool.always_busy
 
     def call(self, args):
         on = len(self.seconds[False]) > len(self.seconds[True])

@@ -61,6 +61,8 @@ class _Slot(ctypes.Structure):
 
 
 MAX_WORKERS = 255
+GONE = 2            # a pool's first word in a forked child, and its always_busy word: taken for good
+_ALWAYS_BUSY_AT = 64
 # Each worker's memory: its slot, its trap record, its alternate signal stack.
 _RECORD_AT = ctypes.sizeof(_Slot)
 _STACK_AT = _RECORD_AT + trap.RECORD_BYTES + (-trap.RECORD_BYTES) % 64
@@ -231,12 +233,17 @@ class _Pool:
     """The process's native workers over one workgroup loop: threads started as
     dispatches need them, up to MAX_WORKERS. Their memory (a page whose first word is
     taken by the dispatch using them, then each worker's pages) is mapped once and
-    never freed: a worker still spinning while Python shuts down reads only that."""
+    never freed: a worker still spinning while Python shuts down reads only that.
+    `always_busy`, a word of the first page, is a pool address the runner always finds
+    taken: code that holds the pool's address runs its dispatches in one part while it
+    holds that one instead (it outlives whoever pointed there)."""
 
     def __init__(self, loop: int):
         self.loop = loop
         self.lock = threading.Lock()     # held while starting threads
         self.memory = reserve(PAGE_SIZE + MAX_WORKERS * _WORKER_BYTES, PAGE_SIZE, "native workers")
+        self.always_busy = self.memory + _ALWAYS_BUSY_AT
+        ctypes.c_int32.from_address(self.always_busy).value = GONE
         self.records = []          # each started worker's trap record address
         self.runner = machine_code.compiled(RUN_IR, RUN_SYMBOL)
         self.run = _RUN_TYPE(self.runner)
@@ -273,7 +280,6 @@ def supported() -> bool:
 
 _POOLS: dict = {}                 # workgroup loop address -> its _Pool
 _POOLS_LOCK = threading.Lock()
-GONE = 2                          # a pool's first word in a forked child: always busy
 
 
 def _forget_pools() -> None:
