@@ -3,8 +3,9 @@
 Arguments are checked against the function's `iree.abi.declaration` before
 the call (count, rank, static dims, element type) with errors that name the
 argument. A big, aligned, dense array of the declared type and static shape that
-the function can neither write nor let out of the call (read_only_arguments.py:
-only in programs without executables) is wrapped, not copied; other tensors are
+the function can neither write nor let out of the call (read_only_arguments.py;
+with executables, HostPlan.read_only_arguments: only VMVX ones bind it, at bindings
+they never write) is wrapped, not copied; other tensors are
 copied once into memory from the program's pool (memory_pool.py: reused, its
 pages already faulted). Results come back as numpy arrays (views of the result
 buffers, which hold their memory out of the pool while the caller keeps them)
@@ -24,6 +25,7 @@ from vmvxjit.hal_inline import element_types
 from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, BufferView, HalBuffer
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
 from vmvxjit.hal_inline.read_only_arguments import read_only_arguments
+from vmvxjit.host import host_plan
 from vmvxjit.host.host_function import TAKE_SLOW_PATH, HostRoute, limited_by
 from vmvxjit.runtime import Program
 from vmvxjit.vm.buffer import VmBuffer
@@ -46,7 +48,7 @@ class Function:
         specs = self.declaration.inputs if self.declaration else (None,) * len(function.cconv.args)
         module, ordinal = program.module, program.module.exports[name]
         # Analysed when the first big array arrives (a big static function takes a while).
-        read_only = functools.cache(lambda: read_only_arguments(module, ordinal))
+        read_only = functools.cache(lambda: _read_only(program, ordinal, self.declaration))
         self._converters = [_converter(self.name, i, ch, spec, program.memory,
                                        lambda i=i: i in read_only())
                             for i, (ch, spec) in enumerate(zip(function.cconv.args, specs))]
@@ -168,6 +170,18 @@ def _dense_memory(length: int, memory: MemoryPool, read_only, what: str):
     if not memory.native_code and memory.limit.cap is None:
         return lambda value: np.ndarray.copy(np.frombuffer(value, np.uint8))
     return copy
+
+
+def _read_only(program: Program, ordinal: int, declaration: Declaration | None) -> frozenset:
+    """The arguments export `ordinal` can neither write nor let out of the call: from
+    its bytecode without executables, else from its host plan, made once the
+    initializer has loaded them (none when it has no plan)."""
+    if not program.native_code:
+        return read_only_arguments(program.module, ordinal)
+    try:
+        return host_plan.plan(program.module, ordinal, declaration, program.state.global_refs).read_only_arguments()
+    except host_plan.Unsupported:
+        return frozenset()
 
 
 def _copied_view(array: np.ndarray, element_type: int, memory: MemoryPool, what: str) -> BufferView:

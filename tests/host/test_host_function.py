@@ -16,6 +16,7 @@ import pytest
 import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element add
 from tests.test_api import MATMUL as SMALL_MATMUL
+from tests.test_api import UPDATED_IN_PLACE
 from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree
 from vmvxjit.loaders import native_dispatch
@@ -348,9 +349,11 @@ def test_trace_says_whether_an_export_is_compiled_whole(source, flags, line):
 
 
 @pytest.mark.parametrize("flags", CONFIGS[1:])
-def test_big_arguments_are_copied_into_scratch_the_caller_does_not_keep(flags):
-    """The argument copies go into a scratch arena of their own, and the result keeps
-    only the allocations' arena alive."""
+def test_arguments_are_copied_into_scratch_unless_only_vmvx_code_reads_them(flags):
+    """Native libraries get copies of the arguments (they may write any binding), in a
+    scratch arena of their own; VMVX entries that only read an argument get it as it
+    is, read-only (HostPlan.read_only_arguments). The result keeps only the allocations'
+    arena alive."""
     source = ADD.replace("4xf32", "32768xf32")
     compiled, reference = _pair(source, flags, threads=1)
     rng = np.random.default_rng(3)
@@ -358,5 +361,17 @@ def test_big_arguments_are_copied_into_scratch_the_caller_does_not_keep(flags):
     for _ in range(3):
         result = compiled.f(a, b)
         assert result.tobytes() == reference.f(a, b).tobytes()
-    assert compiled.functions["f"]._host.compiled.arenas.scratch_size > 2 * a.nbytes
+    export = compiled.functions["f"]._host.compiled
+    assert export.wrapped == (frozenset({0, 1}) if flags == DYNAMIC_VMVX else frozenset())
+    assert (export.arenas.scratch_size > 2 * a.nbytes) == (flags == DYNAMIC_LLVM)
     assert result.base.nbytes < 2 * result.nbytes
+
+
+def test_a_vmvx_export_that_writes_an_argument_gets_a_copy():
+    """IREE writes the slice into the argument's own buffer: that one is copied."""
+    compiled, reference = _pair(UPDATED_IN_PLACE, DYNAMIC_VMVX, threads=1)
+    a, s = np.ones(65536, np.float32), np.arange(16, dtype=np.float32)
+    for _ in range(3):
+        assert compiled.both(a, s).tobytes() == reference.both(a, s).tobytes()
+    assert compiled.functions["both"]._host.compiled.wrapped == frozenset({1})
+    assert a.tobytes() == np.ones(65536, np.float32).tobytes()

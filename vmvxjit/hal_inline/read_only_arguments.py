@@ -28,7 +28,7 @@ READS = frozenset({
     "hal_inline.buffer.length", "hal_inline.buffer.allocate.initialized",
     "hal_inline.buffer_view.assert", "hal_inline.buffer_view.element_type",
     "hal_inline.buffer_view.encoding_type", "hal_inline.buffer_view.rank",
-    "hal_inline.buffer_view.dim", "hal_inline.buffer_view.trace",
+    "hal_inline.buffer_view.dim", "hal_inline.buffer_view.trace", "vm.list.size",
 }) | {m for m in isa.BY_MNEMONIC if m.startswith("vm.buffer.load.")}
 # Ops and hal_inline imports whose ref results reach what their ref operands reach.
 DERIVES = frozenset({
@@ -47,9 +47,9 @@ def read_only_arguments(module, ordinal: int) -> frozenset:
     if any(dep.name == "hal_loader" for dep in module.dependencies):
         return frozenset()
     function = module.functions[ordinal]
-    steps = _steps(function.instrs, [i.full_name for i in module.imports])
+    steps = ref_steps(function.instrs, [i.full_name for i in module.imports])
     refs = [pos for pos, ch in enumerate(function.cconv.args) if ch == "r"]
-    return frozenset(pos for register, pos in enumerate(refs) if not _may_escape(steps, register))
+    return frozenset(pos for register, pos in enumerate(refs) if not may_escape(steps, register))
 
 
 class _Step(NamedTuple):
@@ -61,7 +61,11 @@ class _Step(NamedTuple):
     successors: tuple      # (instruction index or None when unknown, ((source, destination), ...))
 
 
-def _steps(instrs: list, imports: list) -> list:
+def ref_steps(instrs: list, imports: list, gets_element=None, write_last=frozenset()) -> list:
+    """What each instruction does to the registers that may reach the tracked ref. A
+    `vm.list.get.ref` from a tracked list gives a tracked element when
+    `gets_element(instruction index)` (default: always), else an element not tracked.
+    The imports `write_last` write their last ref operand and only read the others."""
     index = {instr.pc: i for i, instr in enumerate(instrs)}
     steps = []
     for i, instr in enumerate(instrs):
@@ -70,7 +74,12 @@ def _steps(instrs: list, imports: list) -> list:
         name = _name(instr, imports)
         reads = [(args[k] & isa.REF_MASK, f) for k, f in layout.ref_reads]
         reads += [(r, f) for k, f in layout.ref_lists for r in map(_ref, args[k]) if r is not None]
-        if name in DERIVES:
+        if name == "vm.list.get.ref":
+            tracked = gets_element is None or gets_element(i)
+            escapes, derives = frozenset(), frozenset(r for r, _ in reads) if tracked else frozenset()
+        elif name in write_last:
+            escapes, derives = frozenset(r for r, _ in reads[-1:]), frozenset()
+        elif name in DERIVES:
             escapes, derives = frozenset(), frozenset(r for r, _ in reads)
         elif name in READS:
             escapes = frozenset(r for r, f in reads if (name, f) in WRITTEN_FIELDS)
@@ -129,7 +138,7 @@ def _name(instr, imports: list) -> str:
     return instr.op.mnemonic
 
 
-def _may_escape(steps: list, argument: int) -> bool:
+def may_escape(steps: list, argument: int) -> bool:
     """Whether ref register `argument`, as the function starts, may reach a use
     that escapes on some path (a forward may-analysis to a fixed point)."""
     entry = [frozenset()] * len(steps)

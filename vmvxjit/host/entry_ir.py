@@ -149,7 +149,7 @@ POOL_WORD = 6                       # of a library dispatch's words: the native 
 
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,
-                      vmvx_entries: dict, copied_results: bool, boxes: dict) -> str:
+                      vmvx_entries: dict, copied_results: bool, boxes: dict, wrapped: frozenset) -> str:
     """The IR of entry `name` for a HostPlan with dispatches:
 
         entry(ctx, trap record, argument arrays..., results arena, scratch arena
@@ -163,9 +163,11 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     ARENA_ALIGNMENT-aligned byte after ARENA_GUARD bytes, the pieces its layout
     `arenas[kind][0]` places ((kind, index) -> offset), each followed by ARENA_GUARD
     zeros: "results" the allocations (what results are views of: `offset` is where
-    its aligned byte is), "scratch" the argument copies (executables may write any
-    binding) and local memories, which the caller does not keep. The entry zeroes
-    both but the copies. `words`: the ctx index where each dispatch's words start
+    its aligned byte is), "scratch" the argument copies and local memories, which
+    the caller does not keep. The entry zeroes both but the copies. The arguments
+    `wrapped` (HostPlan.read_only_arguments) reach the dispatches as they are, in
+    read-only bindings; the others are copied (a native library may write any
+    binding, and IREE writes arguments in place). `words`: the ctx index where each dispatch's words start
     (LIBRARY_WORDS or VMVX_WORDS: `library_call`, `vmvx_call`); `dispatch_fields`: the
     byte offsets of the state fields the entry sets in a library's dispatch and
     workgroup states; `vmvx_entries`: (length of its counts array, allocation rows,
@@ -185,6 +187,8 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     _memset(t, bases["results"][0], str(arenas["results"][1]))
     base = bases["scratch"][1]
     for k, (shape, dtype) in enumerate(plan.arguments):
+        if k in wrapped:
+            continue
         copy = t.value(f"add i64 {base}, {layout[('copy', k)]}")
         length = dtype.itemsize * _count(shape)
         t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {_ptr(t, copy)}, "
@@ -203,7 +207,7 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
         if d in vmvx_entries:
             count = VMVX_WORDS + len(vmvx_entries[d][2])
             vmvx_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(count)], bindings, local,
-                      vmvx_entries[d])
+                      vmvx_entries[d], wrapped)
         else:
             library_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(LIBRARY_WORDS)], bindings,
                          locals_, dispatch_fields, boxes.get(d))
@@ -293,19 +297,22 @@ def _parallel_library_call(t: _Text, words: list, state: str, locals_: list, fie
     return joined
 
 
-def vmvx_call(t: _Text, dispatch, words: list, bindings: list, local: str | None, entry: tuple) -> None:
+def vmvx_call(t: _Text, dispatch, words: list, bindings: list, local: str | None, entry: tuple,
+              wrapped: frozenset) -> None:
     """A VMVX dispatch: its compiled entry function (vmvx_entry_code.py) over all its
     workgroups, with the buffer table CompiledEntry.run makes (local memory,
     constants, bindings, the entry's `entry[1]` allocation rows, its rodata of
     lengths `entry[2]`), called with Numba's convention
     (vmvx_entry_runner.NATIVE_TYPE). `words`: the entry, the constants' address, the
-    entry's counts array's address (`entry[0]` int64s), each rodata's address."""
+    entry's counts array's address (`entry[0]` int64s), each rodata's address. The
+    bindings of `wrapped` arguments are read-only: a store to one faults."""
     counted, alloc_rows, rodata = entry
     rows = 2 + len(bindings) + alloc_rows + len(rodata)
     table = {array: t.value(f"alloca [{rows} x i64], align 8") for array in ("taddr", "tlen", "tmut")}
     local_size = dispatch.executable.local_memory_size(dispatch.ordinal)
     cells = [(local or "0", local_size, 1), (words[1], 4 * len(dispatch.constants), 0)]
-    cells += [(address, span.length, 1) for address, span in zip(bindings, dispatch.bindings)]
+    cells += [(address, span.length, int(span.memory.kind != "argument" or span.memory.index not in wrapped))
+              for address, span in zip(bindings, dispatch.bindings)]
     cells += [("0", 0, 0)] * alloc_rows
     cells += [(address, length, 0) for address, length in zip(words[VMVX_WORDS:], rodata)]
     for row, (address, length, mutable) in enumerate(cells):
@@ -335,6 +342,8 @@ def _zero_all_but_copies(t: _Text, plan, layout: dict, size: int, arena: str, ba
     """Zeroes the scratch arena but the argument copies (which the entry writes whole)."""
     cursor = arena
     for k, (shape, dtype) in enumerate(plan.arguments):
+        if ("copy", k) not in layout:
+            continue
         start = t.value(f"add i64 {base}, {layout[('copy', k)]}")
         _memset(t, cursor, t.value(f"sub i64 {start}, {cursor}"))
         cursor = t.value(f"add i64 {start}, {dtype.itemsize * _count(shape)}")

@@ -56,19 +56,20 @@ def region_code(plan: host_plan.HostPlan) -> codegen.RegionCode:
 
 def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None,
                   words: list | None = None, vmvx_entries: dict | None = None,
-                  copied_results: bool = False, boxes: dict | None = None):
+                  copied_results: bool = False, boxes: dict | None = None, wrapped: frozenset = frozenset()):
     """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
     dispatches, over the `arenas`, with each dispatch's ctx `words`, what its VMVX
-    entries' tables hold, whether it copies the results out and the parts of the
-    dispatches that run in parts (entry_ir.dispatch_entry_ir)."""
+    entries' tables hold, whether it copies the results out, the parts of the
+    dispatches that run in parts and the arguments passed as they are
+    (entry_ir.dispatch_entry_ir)."""
     if plan.dispatches:
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
                   "max_concurrency": DispatchStateV0.max_concurrency.offset,
                   "local_memory": WorkgroupStateV0.local_memory.offset,
                   "processor_id": WorkgroupStateV0.processor_id.offset}
         body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries, copied_results,
-                                          boxes or {})
+                                          boxes or {}, wrapped)
         ir, lowered_prefix, source = body, None, ""
         arrays = len(plan.arguments) + 2 + (len(plan.results) if copied_results else 0)
         params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * arrays
@@ -158,7 +159,9 @@ class DispatchingExport:
         self.boxes = _parallel_boxes(plan, entries)
         # Argument copies first, in order (entry_ir zeroes around them); a local memory
         # of no bytes stays a null pointer, as on the interpreter's path.
-        scratch = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)]
+        self.wrapped = plan.read_only_arguments()
+        scratch = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)
+                   if k not in self.wrapped]
         scratch += [(("local", d, k), size) for d, dispatch in enumerate(plan.dispatches)
                     if (size := dispatch.executable.local_memory_size(dispatch.ordinal))
                     for k in range(len(self.boxes.get(d, [None])))]
@@ -176,7 +179,8 @@ class DispatchingExport:
                     else self._library_words(dispatch, d in self.boxes))
         self.entry = compile_entry(plan, level, arenas, starts,
                                    {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata])
-                                    for d, e in entries.items()}, self.arenas.copies_results, self.boxes)
+                                    for d, e in entries.items()}, self.arenas.copies_results, self.boxes,
+                                   self.wrapped)
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.arity = len(plan.arguments)

@@ -100,6 +100,19 @@ class HostPlan:
     dispatches: list        # Dispatch, in the order the code makes them (then `blocks` has no
                             # buffer ops and no branches)
 
+    def read_only_arguments(self) -> frozenset:
+        """The arguments nothing in the call may write: the host code writes none
+        (_VM_MUTABLE) and returns none (results are allocations), and each dispatch
+        binding one is a VMVX export's binding it never writes
+        (VmvxExecutable.written_bindings; a native library's may write any)."""
+        written = set()
+        for dispatch in self.dispatches:
+            executable = dispatch.executable
+            writes = executable.written_bindings(dispatch.ordinal) if isinstance(executable, VmvxExecutable) else None
+            written.update(span.memory.index for j, span in enumerate(dispatch.bindings)
+                           if span.memory.kind == "argument" and (writes is None or j in writes))
+        return frozenset(range(len(self.arguments))) - written
+
     def whole_result(self, memory: Memory):
         """The result that is all of allocation `memory` (made as its own array), if one is."""
         users = [r for r in self.results if r.memory == memory]

@@ -9,6 +9,7 @@ workgroup size xyz, workgroup count xyz)`, called once per workgroup.
 
 from __future__ import annotations
 
+
 import threading
 import time
 
@@ -63,6 +64,7 @@ class VmvxExecutable(Executable):
         self._interpreted_seconds: dict = {}
         self._compiled_entries: dict = {}
         self._thresholds: dict = {}        # entry function -> interpreted seconds before compiling
+        self._written: dict = {}           # export ordinal -> written_bindings
         self._compiling = threading.Lock()  # one thread compiles an entry function, once
         self.context = Context([VmvxModule()], jit=JitTier.resolve(), allocations=allocations)
         self.state = self.context.register(module)
@@ -194,6 +196,14 @@ class VmvxExecutable(Executable):
         if now:
             return self._compile_entry(function)
         return self._compiled_entries.get(function, NOT_COMPILED_YET)
+
+    def written_bindings(self, ordinal: int) -> frozenset | None:
+        """The bindings export `ordinal` may write (vmvx_bindings.py); None: any."""
+        from vmvxjit.loaders.vmvx_bindings import written_bindings
+
+        if ordinal not in self._written:
+            self._written[ordinal] = written_bindings(self.state.module, self._function(ordinal))
+        return self._written[ordinal]
 
     def entry_compilable(self, ordinal: int) -> bool:
         """Whether export `ordinal`'s entry function has only ops its compiled form takes

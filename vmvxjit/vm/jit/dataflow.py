@@ -160,7 +160,7 @@ def constants(blocks) -> dict:
     spoiled: set = set()
     for block in blocks:
         for instr in block.instrs:
-            value = _const_write(instr)
+            value = const_write(instr)
             for slot in writes(instr) + _edge_writes(instr):
                 if value is None or found.setdefault(slot, value) != value:
                     spoiled.add(slot)
@@ -172,7 +172,7 @@ def constants(blocks) -> dict:
             if slot not in spoiled and slot in entry_written}
 
 
-def _const_write(instr):
+def const_write(instr):
     """(bank, value) an integer `vm.const` writes, else None."""
     m = instr.op.mnemonic
     if not m.startswith(("vm.const.i32", "vm.const.i64")):
@@ -198,7 +198,7 @@ def entry_constants(blocks, skip=()) -> dict:
     for block in blocks:
         kill, gen = set(), {}
         for instr in block.instrs:
-            value = _const_write(instr)
+            value = const_write(instr)
             for slot in writes(instr):
                 kill.add(slot)
                 gen.pop(slot, None)
