@@ -17,9 +17,9 @@ from tests.support.modules import STATIC, compile_mlir
 from tests.support.oracle import run_iree
 from vmvxjit.cli import main
 from vmvxjit.errors import Error
-from vmvxjit.native import workers
+from vmvxjit.native import native_workers, workers
 from vmvxjit.vm.bytecode_module import BytecodeModule
-from vmvxjit.vm.jit import parallel_loops, parallel_run, switches
+from vmvxjit.vm.jit import native_chunks, parallel_loops, parallel_run, switches
 from vmvxjit.vm.jit.callees import native
 from vmvxjit.vm.jit.regions import find_regions
 
@@ -38,11 +38,16 @@ VERDICTS = [("rows", None), ("tiles", None), ("carried", "an iteration reads"),
             ("reduce", None), ("divides", None), ("last_row", "not counted")]
 
 
-@pytest.fixture
-def chunked(monkeypatch):
-    """Every loop that qualifies, however little work it has, runs in chunks from its first run."""
+@pytest.fixture(params=["native", "python"])
+def chunked(request, monkeypatch):
+    """Every loop that qualifies, however little work it has, runs in chunks from its first
+    run: on the native workers (native_chunks.py), or on the Python ones."""
     monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(native_workers, "PARALLEL_ABOVE_S", 0.0)
+    if request.param == "python":
+        monkeypatch.setattr(native_chunks, "available", lambda function: False)
+    return request.param
 
 
 def _path() -> Path:
@@ -114,11 +119,12 @@ def test_rows_run_in_chunks_only_when_no_iteration_touches_anothers_writes(modul
     assert (_chunked_runs(jit) > 0) == chunks
 
 
-def test_workgroup_tiles_numbered_by_div_and_rem_run_in_chunks(modules):
+def test_workgroup_tiles_numbered_by_div_and_rem_run_in_chunks(modules, chunked):
     interp, jit = modules
     assert jit.run_tiles(16) == interp.run_tiles(16)
-    assert jit.jit_stats()["parallel_loops"]
-    assert all(run["threads"] == 2 for run in jit.jit_stats()["parallel_loops"].values())
+    runs = jit.jit_stats()["parallel_loops"].values()
+    assert runs and all(run["threads"] == 2 for run in runs)
+    assert all(run["native_runs"] == (run["runs"] if chunked == "native" else 0) for run in runs)
 
 
 def test_a_reduction_over_the_loop_runs_on_one_thread(modules):
@@ -149,7 +155,8 @@ def test_trace_says_which_loops_ran_in_chunks(chunked):
         assert main(["run", str(_path()), "--function=run_tiles", "--input=16", "--tier=jit",
                      "--threads=2", "--trace"]) == 0
     assert "iterations may run in parallel chunks" in err.getvalue()
-    assert "1 run(s) with its iterations in chunks on up to 2 threads" in err.getvalue()
+    native = int(chunked == "native")
+    assert f"1 run(s) with its iterations in chunks on up to 2 threads ({native} on the native workers)" in err.getvalue()
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -181,6 +188,7 @@ def test_two_loops_of_one_region_each_run_to_their_own_bound(chunked, tier, thre
 @pytest.mark.parametrize("threads", [1, 2])
 def test_static_matmul_is_the_same_on_two_threads(threads, monkeypatch):
     monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(native_workers, "PARALLEL_ABOVE_S", 0.0)
     path = compile_mlir(MATMUL, STATIC)
     rng = np.random.default_rng(3)
     a = rng.standard_normal((64, 48), dtype=np.float32)

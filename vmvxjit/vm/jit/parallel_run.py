@@ -3,7 +3,8 @@
 the entry check agrees.
 
 With threads to spare, a region enters its loops that may gain (never measured yet, or
-their last run long enough: workers.PARALLEL_ABOVE_S) through Python (parallel_code.py):
+their last run long enough: native_workers.PARALLEL_ABOVE_S where the native workers take
+its chunks, else workers.PARALLEL_ABOVE_S) through Python (parallel_code.py):
 arriving at such a loop, it hands its registers back and the loop's LoopRunner takes
 over. A first run is measured on one thread; after a long enough run, the entry check computes every iteration's byte ranges from the registers and
 buffers: the per-iteration program with the interpreter's own op semantics (exact
@@ -12,7 +13,8 @@ bytes. The loop goes parallel only if every access stays in its buffer and no by
 iteration writes is touched by another. Each chunk is the region entered at the loop
 header in mode CHUNK with its own frame, the counter at the chunk's first iteration and
 the chunk register at its end; it runs the serial code on its iterations, without the
-GIL (ctypes), and leaves where the loop exits. The last chunk leaves the registers as
+GIL (one call of LLVM code on a native worker, native_chunks.py, else ctypes on a Python
+worker), and leaves where the loop exits. The last chunk leaves the registers as
 the serial loop does (it writes no other live register); a fault is that of the first
 faulting chunk, which met it after the same iterations as the serial loop did. Then the
 region goes on from the loop's exit. Verdicts are kept per entry state (registers, and
@@ -24,7 +26,8 @@ from __future__ import annotations
 import re
 import time
 
-from vmvxjit.native import workers
+from vmvxjit.native import native_workers, workers
+from vmvxjit.vm.jit import native_chunks
 from vmvxjit.vm.jit.parallel_code import CHUNK, enter
 from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.semantics import PURE_OPS
@@ -67,6 +70,10 @@ class ParallelLoops:
         """Runs the region from block `entry_id` on `frame`; its exit status. On a worker
         (a part of a split VMVX dispatch) its loops run in place."""
         threads = 1 if workers.on_worker() else threads
+        native = native_chunks.available(compiled.fn)
+        above_s = native_workers.PARALLEL_ABOVE_S if native else workers.PARALLEL_ABOVE_S
+        for runner in self.runners:
+            runner.above_s = above_s
         mode = sum(r.bit for r in self.runners if r.may_gain(threads))
         frame.ri[self.mode_index] = mode
         while True:
@@ -110,12 +117,13 @@ class LoopRunner:
         self.buffer_index = {r: i for i, r in enumerate(buffer_registers)}
         self.verdicts: dict = {}
         self.last_seconds = None      # of its last run as on one thread; a first run measures it
+        self.above_s = workers.PARALLEL_ABOVE_S     # a last run this long runs in chunks (ParallelLoops.run)
 
     def may_gain(self, threads: int) -> bool:
         """Whether the loop should be entered through `run`: threads to spare, an entry check
         it can make, and no last run too short to gain from chunks."""
         return (threads > 1 and self.inputs is not None
-                and (self.last_seconds is None or self.last_seconds >= workers.PARALLEL_ABOVE_S))
+                and (self.last_seconds is None or self.last_seconds >= self.above_s))
 
     def run(self, compiled, frame, buffers: list, threads: int) -> int:
         """Runs the loop from `frame` (the region stopped at its header, or entered
@@ -135,10 +143,11 @@ class LoopRunner:
                 chunk.ri[self.mode_index] = CHUNK
                 chunk.ri[self.iv_index] = start + step * (n * k // parts)
                 chunk.ri[self.chunk_index] = bound if k == parts - 1 else start + step * (n * (k + 1) // parts)
+            native = False
             if parts == 1:
                 statuses = [compiled.run_code(frame, self.entry)]
             else:
-                statuses = workers.run_parts([lambda c=c: compiled.run_code(c, self.entry) for c in frames])
+                native, statuses = self._chunks(compiled, frames)
             failed = next((k for k, s in enumerate(statuses) if s < 0), None)
             last = len(frames) - 1 if failed is None else failed
             if frames[last] is not frame:
@@ -148,15 +157,24 @@ class LoopRunner:
                 compiled.return_chunk_frame(chunk)
         self.last_seconds = (time.perf_counter() - began) * parts
         if parts > 1:
-            compiled.stats.ran_parallel_loop(self.label, parts)
+            compiled.stats.ran_parallel_loop(self.label, parts, native)
         ri[self.mode_index] = mode
         return statuses[last]
+
+    def _chunks(self, compiled, frames: list) -> tuple[bool, list]:
+        """Whether the native workers ran the loop's chunks on `frames` (at once; else the
+        Python workers did, where the native ones cannot take them), and their exit statuses."""
+        fn = compiled.fn
+        statuses = native_chunks.run(fn, frames, self.entry) if native_chunks.available(fn) else None
+        if statuses is None:
+            return False, workers.run_parts([lambda c=c: compiled.run_code(c, self.entry) for c in frames])
+        return True, [compiled.go_on(frame, status) for frame, status in zip(frames, statuses)]
 
     def _parts(self, ri, buffers: list, start: int, bound: int, step: int, threads: int) -> int:
         """How many chunks to run the loop in: one unless threads are allowed, it ran long
         enough (a first run is measured, unless any run is), it has several iterations and the
         entry check finds them independent."""
-        unmeasured = self.last_seconds is None and workers.PARALLEL_ABOVE_S > 0
+        unmeasured = self.last_seconds is None and self.above_s > 0
         if unmeasured or not self.may_gain(threads) or step <= 0 or bound - start <= step:
             return 1
         n = -(-(bound - start) // step)

@@ -56,7 +56,8 @@ class JitStats:
     host_functions: dict = field(default_factory=dict)  # export name -> compiled whole, or why not
     full_compiles: list = field(default_factory=list)   # (function, seconds): full code of lean
                                                         # regions that left at a failed check
-    parallel_loops: dict = field(default_factory=dict)  # region label -> [runs in chunks, most chunks]
+    parallel_loops: dict = field(default_factory=dict)  # region label -> [runs in chunks, most chunks,
+                                                        # runs on the native workers]
     threads: int = 1                               # threads compiled loops may run on (runtime.py sets it)
 
     def ran_parallel(self, export: str, parts: int) -> None:
@@ -66,11 +67,13 @@ class JitStats:
         seen[0] += 1
         seen[1] = max(seen[1], parts)
 
-    def ran_parallel_loop(self, label: str, parts: int) -> None:
-        """Counts a run of a compiled loop (parallel_run.py) in `parts` chunks."""
-        seen = self.parallel_loops.setdefault(label, [0, 0])
+    def ran_parallel_loop(self, label: str, parts: int, native: bool) -> None:
+        """Counts a run of a compiled loop (parallel_run.py) in `parts` chunks, on the
+        native workers or not."""
+        seen = self.parallel_loops.setdefault(label, [0, 0, 0])
         seen[0] += 1
         seen[1] = max(seen[1], parts)
+        seen[2] += native
 
     def python_seconds(self) -> float:
         return sum(r.python_seconds for r in self.regions)
@@ -99,8 +102,9 @@ class JitStats:
         for export, (runs, parts) in self.parallel.items():
             lines.append(f"jit:   dispatch '{export}': {runs} run(s) with its workgroups "
                          f"on up to {parts} threads")
-        for label, (runs, parts) in self.parallel_loops.items():
-            lines.append(f"jit:   {label}: {runs} run(s) with its iterations in chunks on up to {parts} threads")
+        for label, (runs, parts, native) in self.parallel_loops.items():
+            lines.append(f"jit:   {label}: {runs} run(s) with its iterations in chunks on up to {parts} threads"
+                         f" ({native} on the native workers)")
         for name, reason in self.fallbacks:
             lines.append(f"jit:   {name}: region compiled by Numba ({reason})")
         for name, pc, callee, why in self.calls:
@@ -129,8 +133,8 @@ class JitStats:
             "parallel_dispatches": {export: {"runs": runs, "threads": parts}
                                     for export, (runs, parts) in self.parallel.items()},
             "host_functions": dict(self.host_functions),
-            "parallel_loops": {label: {"runs": runs, "threads": parts}
-                               for label, (runs, parts) in self.parallel_loops.items()},
+            "parallel_loops": {label: {"runs": runs, "threads": parts, "native_runs": native}
+                               for label, (runs, parts, native) in self.parallel_loops.items()},
         }
 
 

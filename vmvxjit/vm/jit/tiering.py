@@ -59,6 +59,7 @@ class _Frame:
         self.addrs, self.lens, self.mut = ((ctypes.c_int64 * max(1, n_buffers))() for _ in range(3))
         arrays = (self.ri, self.rf, self.tags, self.addrs, self.lens, self.mut)
         self.addresses = [ctypes.addressof(a) for a in arrays] + [err.ctypes.data, counts.ctypes.data]
+        self.table = (ctypes.c_int64 * len(self.addresses))(*self.addresses)   # for native_chunks.run
         self.views = [np.ctypeslib.as_array(a) for a in arrays] + [err, counts]
 
     def fill(self, ints: list, floats: list, tags: list, buffers: list) -> None:
@@ -185,7 +186,11 @@ class CompiledRegion:
         """Runs the region's code on `frame` from block `entry_id`; its exit status. Where
         lean code leaves at a failed entry check, its full code goes on from that block
         on the same frame (the literal loop the lean code left out)."""
-        status = frame.run(self.fn, entry_id)
+        return self.go_on(frame, frame.run(self.fn, entry_id))
+
+    def go_on(self, frame: _Frame, status: int) -> int:
+        """The exit status of code that left `frame` with `status`, after the full code
+        went on where lean code left at a failed entry check (see run_code)."""
         while status in self.deopt_entries:
             status = frame.run(self.full(), self.deopt_entries[status])
         return status

@@ -1,0 +1,67 @@
+"""Runs the chunks of a parallel loop (parallel_run.py) on the native workers.
+
+A chunk handed to a Python worker costs tens of microseconds (a queue, a condition
+variable and the GIL on both sides), so only loops of 0.5 ms and more ran in
+chunks there. A chunk of LLVM region code needs no Python: it is one call of the
+region's function on the chunk's frame. The native workers (native/native_workers.py)
+call their pool's loop with each Job; here that loop is CHUNK_IR, which calls the
+Job's `function` (the region's) from block `box[0]` with the eight array addresses
+at `environment` (the frame's `table`) and stores the exit status at `dispatch_state`.
+Region code checks every access itself, so nothing of the workers' fault trap is used.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+from vmvxjit.native import machine_code, native_workers
+
+FRAME_ARRAYS = 8        # ri, rf, tags, addrs, lens, mut, err, counts: codegen.generate's signature
+
+CHUNK_SYMBOL = "vmvxjit_region_chunk"
+_LOADS = "\n".join(f"  %a{k}.slot = getelementptr i64, ptr %frame, i64 {k}\n  %a{k} = load ptr, ptr %a{k}.slot"
+                   for k in range(FRAME_ARRAYS))
+CHUNK_IR = f"""
+define i32 @{CHUNK_SYMBOL}(ptr %function, ptr %frame, ptr %status, ptr %unused, i32 %entry, i32 %x1,
+                            i32 %y0, i32 %y1, i32 %z0, i32 %z1, ptr %failed, ptr %record) {{
+{_LOADS}
+  %entry64 = zext i32 %entry to i64
+  %exit = call i64 %function(i64 %entry64, {", ".join(f"ptr %a{k}" for k in range(FRAME_ARRAYS))})
+  store i64 %exit, ptr %status
+  ret i32 0
+}}
+"""
+
+
+def available(function) -> bool:
+    """Whether chunks of region function `function` can run on the native workers: LLVM
+    code (llvm_backend.RegionFunction, which has an address) on an architecture they
+    support."""
+    return getattr(function, "address", None) is not None and native_workers.supported()
+
+
+def run(function, frames: list, entry: int) -> list | None:
+    """The exit status of region function `function` run from block `entry` on each of
+    `frames` at once, the first on this thread (the GIL released); None, with nothing
+    run, when another dispatch or loop has the workers."""
+    parts = len(frames)
+    jobs = (native_workers.Job * parts)()
+    statuses = (ctypes.c_int64 * parts)()
+    for k, frame in enumerate(frames):
+        job = jobs[k]
+        job.function, job.environment = function.address, ctypes.addressof(frame.table)
+        job.dispatch_state = ctypes.addressof(statuses) + k * ctypes.sizeof(ctypes.c_int64)
+        job.box[0] = entry
+    if native_workers.try_run(_loop(), jobs, parts) is None:
+        return None
+    return list(statuses)
+
+
+_LOOP: list = []
+
+
+def _loop() -> int:
+    """CHUNK_IR's address (compiled once per machine, loaded once per process)."""
+    if not _LOOP:
+        _LOOP.append(machine_code.compiled(CHUNK_IR, CHUNK_SYMBOL))
+    return _LOOP[0]
