@@ -17,8 +17,11 @@ import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element add
 from tests.test_api import MATMUL as SMALL_MATMUL
 from tests.test_api import UPDATED_IN_PLACE
+from tests.vm.jit.test_parallel_loops import MATMUL as ROWS_MATMUL
 from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree
+from tests.support.threads import split_dispatches
+from vmvxjit.host import host_function
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.native import native_workers
 
@@ -322,7 +325,7 @@ def test_a_module_whose_native_code_faulted_refuses_compiled_calls_too():
 def test_a_call_whose_compiled_code_faults_runs_again_on_the_interpreters_path(flags, monkeypatch):
     """What the entry reports for a fault (a bounds check, an executable's error or
     signal): the call is made again the old way, whose result or error is the caller's."""
-    from vmvxjit.host import entry_ir
+    from vmvxjit.host import entry_ir, host_function
     compiled, _ = _pair(ADD, flags)
     a = np.arange(4, dtype=np.float32)
     for _ in range(2):
@@ -375,3 +378,19 @@ def test_a_vmvx_export_that_writes_an_argument_gets_a_copy():
         assert compiled.both(a, s).tobytes() == reference.both(a, s).tobytes()
     assert compiled.functions["both"]._host.compiled.wrapped == frozenset({1})
     assert a.tobytes() == np.ones(65536, np.float32).tobytes()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_an_export_whose_loops_run_in_chunks_hands_long_calls_to_the_interpreters_path(threads, monkeypatch):
+    """With threads, a call that took HAND_OVER_S (here any) sends the next ones to the
+    interpreter's path, whose compiled regions run the matmul's rows in chunks."""
+    monkeypatch.setattr(host_function, "HAND_OVER_S", 0.0)
+    split_dispatches(threads, monkeypatch)
+    compiled, reference = _pair(ROWS_MATMUL, STATIC, threads=threads)
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((64, 48), dtype=np.float32), rng.standard_normal((48, 80), dtype=np.float32)
+    for _ in range(4):
+        assert compiled.matmul(a, b).tobytes() == reference.matmul(a, b).tobytes()
+    stats = compiled.jit_stats()
+    assert ("calls take the interpreter's path" in stats["host_functions"]["matmul"]) == (threads > 1)
+    assert bool(stats["parallel_loops"]) == (threads > 1)

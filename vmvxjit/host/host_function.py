@@ -37,9 +37,9 @@ from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxExecutable
 from vmvxjit.native import llvm_engine, native_workers, trap, workers
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
-from vmvxjit.vm.jit import codegen, llvm_backend
+from vmvxjit.vm.jit import codegen, llvm_backend, switches
 from vmvxjit.vm.jit.llvm_types import Unsupported as LoweringUnsupported
-from vmvxjit.vm.jit.regions import Block, Region
+from vmvxjit.vm.jit.regions import Block, Region, find_regions
 
 TAKE_SLOW_PATH = object()     # what a HostRoute returns when the interpreter's path must run
 
@@ -89,12 +89,23 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
     return ctypes.CFUNCTYPE(ctypes.c_int64, *params)(llvm_engine.address(f"{prefix}_entry"))
 
 
-class CompiledExport:
-    """An export compiled whole: `call(args)` gives its result (a tuple for several)
-    or TAKE_SLOW_PATH. (`context` is DispatchingExport's; code without native
-    executables cannot damage the module.)"""
+# With threads allowed, an export compiled whole whose loops may run in chunks on the
+# interpreter's path (regions.find_regions finds them parallel) hands its calls to that
+# path once one took this long: there its compiled regions run those loops in chunks on
+# the native workers (vm/jit/native_chunks.py); the entry, one native function, runs
+# them on one thread. A call that short gains less than that path costs (~15 us).
+HAND_OVER_S = 0.0002
 
-    def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
+
+class CompiledExport:
+    """An export compiled whole without dispatches: `call(args)` gives its result (a
+    tuple for several) or TAKE_SLOW_PATH. With `chunked` (see HAND_OVER_S), a call
+    that took HAND_OVER_S calls `on_hand_over(seconds)`."""
+
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, chunked: bool = False):
+        self.on_hand_over = None
+        if chunked:
+            self.call = self._timed_call
         self.entry = compile_entry(plan, level)
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
         self._keep = rodata      # the rodata arrays whose addresses ctx holds
@@ -112,6 +123,14 @@ class CompiledExport:
         self.results = [(index[r.memory], None if plan.whole_result(r.memory) else (r.offset, r.shape, r.dtype))
                         for r in plan.results]
         self.single = self.results[0][0] if len(self.results) == 1 and self.results[0][1] is None else None
+
+    def _timed_call(self, args):
+        start = time.perf_counter()
+        result = CompiledExport.call(self, args)
+        seconds = time.perf_counter() - start
+        if seconds >= HAND_OVER_S and self.on_hand_over is not None:
+            self.on_hand_over(seconds)
+        return result
 
     def call(self, args):
         if len(args) != self.arity:
@@ -443,8 +462,12 @@ class HostRoute:
         start = time.process_time()
         try:
             plan = host_plan.plan(self.module, self.ordinal, self.declaration, self.global_refs)
-            kind = DispatchingExport if plan.dispatches else CompiledExport
-            compiled = kind(plan, self.module, self.level, self.context)
+            chunked = False
+            if plan.dispatches:
+                compiled = DispatchingExport(plan, self.module, self.level, self.context)
+            else:
+                chunked = self._loops_in_chunks()
+                compiled = CompiledExport(plan, self.module, self.level, chunked)
         except EntriesPending as pending:
             self.waiting = pending.ready
             self._record(f"not compiled whole yet ({pending})")
@@ -469,8 +492,26 @@ class HostRoute:
                 f"{fastest[True]} us in parts, {fastest[False]} us in one)")
         else:
             self._record(text)
+        if chunked:
+            compiled.on_hand_over = lambda seconds: self._hand_over(text, seconds)
         self.compiled = compiled
         self.call = compiled.call
+
+    def _loops_in_chunks(self) -> bool:
+        """Whether the interpreter's path may run some loop of the export in chunks on
+        several threads (CompiledExport's `chunked`)."""
+        if self.stats.threads == 1 or not switches.on("parallel"):
+            return False
+        return any(region.parallel for region in find_regions(self.module.functions[self.ordinal].instrs, {}))
+
+    def _hand_over(self, text: str, seconds: float) -> None:
+        self.call = _take_slow_path
+        self._record(f"{text}; calls take the interpreter's path, whose loops run in chunks on "
+                     f"{self.stats.threads} threads, since one took {seconds * 1e6:.0f} us")
+
+
+def _take_slow_path(args):
+    return TAKE_SLOW_PATH
 
 
 def verdict(program, name: str) -> str:
