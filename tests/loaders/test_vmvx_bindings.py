@@ -8,22 +8,12 @@ import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD
 from tests.support.modules import DYNAMIC_VMVX, compile_mlir
 from tests.test_api import UPDATED_IN_PLACE
+from tests.vm.jit.test_parallel_loops import MATMUL     # microkernels: a vmvx.fill.2d.x32 of its result
 from vmvxjit.kernels.module import EXPORTS
 from vmvxjit.loaders.vmvx_bindings import KERNELS
 from vmvxjit.loaders.vmvx_executable import VmvxExecutable
 
 MICROKERNELS = [*DYNAMIC_VMVX, "--iree-vmvx-enable-microkernels"]
-# A matmul (microkernels: vmvx.mmt4d and packs, whose output operands are the writes).
-MATMUL = """
-func.func @f(%a: tensor<64x64xf32>, %b: tensor<64x64xf32>) -> tensor<64x64xf32> {
-  %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<64x64xf32>
-  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
-  %m = linalg.matmul ins(%a, %b : tensor<64x64xf32>, tensor<64x64xf32>)
-                     outs(%z : tensor<64x64xf32>) -> tensor<64x64xf32>
-  return %m : tensor<64x64xf32>
-}
-"""
 
 
 def _written(source: str, flags: list) -> dict:
