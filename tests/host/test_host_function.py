@@ -18,7 +18,7 @@ from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element 
 from tests.test_api import MATMUL as SMALL_MATMUL
 from tests.test_api import UPDATED_IN_PLACE
 from tests.vm.jit.test_parallel_loops import MATMUL as ROWS_MATMUL
-from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
+from tests.support.modules import DATA_TILED_VMVX, DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree
 from tests.support.threads import split_dispatches
 from vmvxjit.host import host_function
@@ -176,7 +176,6 @@ def test_a_fault_raises_the_interpreters_error(flags):
 
 # Data tiling with microkernels: the matmul's operands are packed by `vmvx.pack`, which
 # compiled entry functions do not call.
-DATA_TILED_VMVX = [*DYNAMIC_VMVX, "--iree-vmvx-enable-microkernels", "--iree-opt-data-tiling"]
 PACKING = "the entry function of VMVX export '_encoding_0_encode_8x16xf32_to_8x16xf32'"
 
 

@@ -6,15 +6,12 @@ import pytest
 
 import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD
-from tests.support.modules import DYNAMIC_VMVX, compile_mlir
+from tests.support.modules import DATA_TILED_VMVX, DYNAMIC_VMVX, MICROKERNELS_VMVX, compile_mlir
 from tests.test_api import UPDATED_IN_PLACE
-from tests.vm.jit.test_parallel_loops import MATMUL     # microkernels: a vmvx.fill.2d.x32 of its result
+from tests.vm.jit.test_parallel_loops import MATMUL
 from vmvxjit.kernels.module import EXPORTS
 from vmvxjit.loaders.vmvx_bindings import KERNELS
 from vmvxjit.loaders.vmvx_executable import VmvxExecutable
-
-MICROKERNELS = [*DYNAMIC_VMVX, "--iree-vmvx-enable-microkernels"]
-
 
 def _written(source: str, flags: list) -> dict:
     module = vmvxjit.load(compile_mlir(source, flags))
@@ -23,7 +20,7 @@ def _written(source: str, flags: list) -> dict:
             for i, name in enumerate(executable.export_names)}
 
 
-@pytest.mark.parametrize("flags", [DYNAMIC_VMVX, MICROKERNELS], ids=["vmvx", "vmvx-microkernels"])
+@pytest.mark.parametrize("flags", [DYNAMIC_VMVX, MICROKERNELS_VMVX], ids=["vmvx", "vmvx-microkernels"])
 def test_an_elementwise_export_writes_only_its_result(flags):
     assert list(_written(ADD, flags).values()) == [(3, {2})]
 
@@ -33,7 +30,8 @@ def test_an_argument_updated_in_place_is_a_written_binding():
     assert list(_written(UPDATED_IN_PLACE, DYNAMIC_VMVX).values()) == [(2, {1}), (2, {1})]
 
 
-@pytest.mark.parametrize("flags", [DYNAMIC_VMVX, MICROKERNELS], ids=["vmvx", "vmvx-microkernels"])
+@pytest.mark.parametrize("flags", [DYNAMIC_VMVX, MICROKERNELS_VMVX, DATA_TILED_VMVX],
+                         ids=["vmvx", "vmvx-microkernels", "vmvx-data-tiled"])
 def test_every_export_of_a_matmul_writes_its_last_binding_only(flags):
     written = _written(MATMUL, flags)
     assert written and all(found == {count - 1} for count, found in written.values()), written

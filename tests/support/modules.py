@@ -28,6 +28,8 @@ STATIC = ["--iree-execution-model=inline-static", "--iree-hal-target-backends=vm
 DYNAMIC_LLVM = ["--iree-execution-model=inline-dynamic", "--iree-hal-target-backends=llvm-cpu",
                 "--iree-llvmcpu-target-cpu=generic"]
 DYNAMIC_VMVX = ["--iree-execution-model=inline-dynamic", "--iree-hal-target-backends=vmvx"]
+MICROKERNELS_VMVX = [*DYNAMIC_VMVX, "--iree-vmvx-enable-microkernels"]
+DATA_TILED_VMVX = [*MICROKERNELS_VMVX, "--iree-opt-data-tiling"]      # vmvx.pack, vmvx.mmt4d, vmvx.unpack
 CONFIGS = {"static": STATIC, "dynamic_llvm": DYNAMIC_LLVM, "dynamic_vmvx": DYNAMIC_VMVX}
 FULL_HAL = ["--iree-hal-target-backends=vmvx"]   # no inline execution model: vmvxjit refuses it
 BARE = ["--iree-vm-emit-polyglot-zip=false"]   # add to a config: no ZIP wrapper
