@@ -18,7 +18,7 @@ import vmvxjit
 from tests.support.modules import DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from vmvxjit.native import native_workers
 from vmvxjit.native import workers as worker_threads
-from vmvxjit.vm.jit import switches, tiering
+from vmvxjit.vm.jit import native_chunks, switches, tiering
 
 THREADS, CALLS = 8, 20
 INTERPRETED_CALLS = 4       # the interpreter alone: a call costs ~20 ms
@@ -65,6 +65,7 @@ def eager(monkeypatch):
     monkeypatch.setattr(tiering, "MIN_VISITS_PER_FRAME", 1)
     monkeypatch.setattr(worker_threads, "PARALLEL_ABOVE_S", 0.0)
     monkeypatch.setattr(native_workers, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(native_chunks, "PARALLEL_ABOVE_S", 0.0)
     monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)
 
 

@@ -43,8 +43,9 @@ def split_dispatches(threads: int, monkeypatch) -> None:
     loop of inline-static code that may run in chunks does (parallel_loops.py)."""
     if threads > 1:
         from vmvxjit.native import native_workers, workers
-        from vmvxjit.vm.jit import switches
+        from vmvxjit.vm.jit import native_chunks, switches
 
         monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
         monkeypatch.setattr(native_workers, "PARALLEL_ABOVE_S", 0.0)
+        monkeypatch.setattr(native_chunks, "PARALLEL_ABOVE_S", 0.0)
         monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)

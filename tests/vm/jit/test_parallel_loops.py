@@ -17,7 +17,7 @@ from tests.support.modules import STATIC, compile_mlir
 from tests.support.oracle import run_iree
 from vmvxjit.cli import main
 from vmvxjit.errors import Error
-from vmvxjit.native import native_workers, workers
+from vmvxjit.native import workers
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.jit import native_chunks, parallel_loops, parallel_run, switches
 from vmvxjit.vm.jit.callees import native
@@ -44,7 +44,7 @@ def chunked(request, monkeypatch):
     run: on the native workers (native_chunks.py), or on the Python ones."""
     monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)
     monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
-    monkeypatch.setattr(native_workers, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(native_chunks, "PARALLEL_ABOVE_S", 0.0)
     if request.param == "python":
         monkeypatch.setattr(native_chunks, "available", lambda function: False)
     return request.param
@@ -188,7 +188,7 @@ def test_two_loops_of_one_region_each_run_to_their_own_bound(chunked, tier, thre
 @pytest.mark.parametrize("threads", [1, 2])
 def test_static_matmul_is_the_same_on_two_threads(threads, monkeypatch):
     monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
-    monkeypatch.setattr(native_workers, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(native_chunks, "PARALLEL_ABOVE_S", 0.0)
     path = compile_mlir(MATMUL, STATIC)
     rng = np.random.default_rng(3)
     a = rng.standard_normal((64, 48), dtype=np.float32)

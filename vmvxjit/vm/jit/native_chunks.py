@@ -16,6 +16,11 @@ import ctypes
 
 from vmvxjit.native import machine_code, native_workers
 
+# A loop whose last run took this long runs in chunks next time, when the native workers
+# take them (else workers.PARALLEL_ABOVE_S). Besides the handoff, a run in chunks costs
+# ~25 us of Python (chunk frames, the entry check's lookup, the jobs): conv2d
+# 1x32x32x16's 75 us loop ran no faster on two threads, matmul 256^3's 0.3 ms one 1.35x.
+PARALLEL_ABOVE_S = 0.0002
 FRAME_ARRAYS = 8        # ri, rf, tags, addrs, lens, mut, err, counts: codegen.generate's signature
 
 CHUNK_SYMBOL = "vmvxjit_region_chunk"

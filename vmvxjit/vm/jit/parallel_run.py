@@ -3,7 +3,7 @@
 the entry check agrees.
 
 With threads to spare, a region enters its loops that may gain (never measured yet, or
-their last run long enough: native_workers.PARALLEL_ABOVE_S where the native workers take
+their last run long enough: native_chunks.PARALLEL_ABOVE_S where the native workers take
 its chunks, else workers.PARALLEL_ABOVE_S) through Python (parallel_code.py):
 arriving at such a loop, it hands its registers back and the loop's LoopRunner takes
 over. A first run is measured on one thread; after a long enough run, the entry check computes every iteration's byte ranges from the registers and
@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import time
 
-from vmvxjit.native import native_workers, workers
+from vmvxjit.native import workers
 from vmvxjit.vm.jit import native_chunks
 from vmvxjit.vm.jit.parallel_code import CHUNK, enter
 from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
@@ -71,7 +71,7 @@ class ParallelLoops:
         (a part of a split VMVX dispatch) its loops run in place."""
         threads = 1 if workers.on_worker() else threads
         native = native_chunks.available(compiled.fn)
-        above_s = native_workers.PARALLEL_ABOVE_S if native else workers.PARALLEL_ABOVE_S
+        above_s = native_chunks.PARALLEL_ABOVE_S if native else workers.PARALLEL_ABOVE_S
         for runner in self.runners:
             runner.above_s = above_s
         mode = sum(r.bit for r in self.runners if r.may_gain(threads))
