@@ -1,6 +1,7 @@
 """VMVX executables: loading, per-workgroup dispatch, and compiled entry functions."""
 
 import itertools
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 
 from tests.support.modules import DYNAMIC_VMVX, compile_mlir
 from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError
-from vmvxjit.loaders.vmvx_executable import VmvxLoader
+from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxLoader
 from vmvxjit.vm.module_def import load_module_def
 
 EW = """
@@ -135,6 +136,36 @@ def test_auto_compiles_whole_sooner_with_microkernel_calls(blob, monkeypatch, re
     executable._interpreted_seconds = {function: 1.0}
     executable._compiled_entry(function)
     assert len(compiled) == (request.node.callspec.params["blob"] == "ukernels")
+
+
+def test_with_a_deadline_entry_functions_compile_on_a_worker(blob, monkeypatch):
+    """A call with a deadline waits for no compile (nothing stops one: a mutated softmax's
+    entry took 28 s of Numba against a 5 s deadline); the dispatch is interpreted until
+    the worker's compile is done, then runs compiled."""
+    import threading
+
+    from vmvxjit.vm.deadline import Deadline
+    from vmvxjit.vm.jit import vmvx_entry_runner
+
+    release = threading.Event()
+    real = vmvx_entry_runner.compile_entry
+
+    def slow_compile(state, fn):
+        release.wait(60)
+        return real(state, fn)
+    monkeypatch.setattr(vmvx_entry_runner, "compile_entry", slow_compile)
+    executable = VmvxLoader().load("vmvx-bytecode-fb", blob, np.zeros(0, np.uint32))
+    executable.configure_jit("jit", None, Deadline(60.0))
+    a, b, bindings = _bindings()
+    executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
+    np.testing.assert_array_equal(bindings[2].view(np.float32), a * b + a)
+    assert executable.compiled_entry(0) is NOT_COMPILED_YET
+    release.set()
+    for _ in range(600):
+        if executable.compiled_entry(0) is not NOT_COMPILED_YET:
+            break
+        time.sleep(0.1)
+    assert executable.compiled_entry(0) is not NOT_COMPILED_YET
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ class VmvxExecutable(Executable):
         self._compiled_entries: dict = {}
         self._thresholds: dict = {}        # entry function -> interpreted seconds before compiling
         self._written: dict = {}           # export ordinal -> written_bindings
+        self._queued: set = set()          # entry functions a worker compiles (_compiled_in_background)
         self._compiling = threading.Lock()  # one thread compiles an entry function, once
         self.context = Context([VmvxModule()], jit=JitTier.resolve(), allocations=allocations)
         self.state = self.context.register(module)
@@ -177,7 +178,23 @@ class VmvxExecutable(Executable):
             return None
         if tier == "auto" and self._interpreted_seconds.get(function, 0.0) < self._threshold(function):
             return None
+        if self.state.deadline.enabled:
+            return self._compiled_in_background(function)
         return self._compile_entry(function)
+
+    def _compiled_in_background(self, function: int):
+        """Entry `function` compiled, or None while a worker compiles it (queued here):
+        a call with a deadline waits for no compile, which nothing can stop (Numba's of
+        a mutated softmax's entry took 28 s against a 5 s deadline)."""
+        found = self._compiled_entries.get(function, NOT_COMPILED_YET)
+        if found is not NOT_COMPILED_YET:
+            return found
+        if function not in self._queued:     # two threads may both queue it: it compiles once
+            from vmvxjit.vm.jit import background
+
+            self._queued.add(function)
+            background.submit(background.BACKGROUND_ONLY, self._compile_entry, function)
+        return None
 
     def _compile_entry(self, function: int):
         if function not in self._compiled_entries:
