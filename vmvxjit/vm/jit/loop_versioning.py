@@ -6,8 +6,9 @@ index arithmetic wraps, every affine access's range over the loop in
 bounds, written buffers writable, and the bytes a promoted element or a
 hoisted load occupies disjoint from those the loop writes elsewhere:
 ranges.py), a tight loop runs with unchecked affine accesses, the promoted
-element in a register and loop-invariant ops hoisted (licm.py), then leaves
-the loop as its header would. Otherwise the literal translation runs as if
+element in a register and loop-invariant ops hoisted (licm.py), its exps
+computed ahead in chunks (distribution.py), then leaves the loop as its
+header would. Otherwise the literal translation runs as if
 nothing happened: the checks have no side effects.
 
 Works through the public interface of the emitter `gen` (codegen.RegionEmitter),
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ACCESSES, ELEMENTS
-from vmvxjit.vm.jit import counters, licm, ranges, switches
+from vmvxjit.vm.jit import counters, distribution, licm, ranges, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.loops import LoopPlan
 from vmvxjit.vm.jit.ops import TEMPLATES, template
@@ -90,12 +91,17 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
         written = [spans.get(i.pc, ranges.Span(i.args[0])) for i in stores]
         checks += _apart(gen, tag, [spans[pc] for pc in loads], written)
         notes.append(f"{len(hoisted)} loop-invariant op(s) hoisted ({len(loads)} load(s))")
-    loop = gen.instr(plan.header.instrs[0])
+    test = gen.instr(plan.header.instrs[0])
     cond = plan.header.terminator.args[0]
-    loop += [f"if {var(cond, 'i32')} == 0:", "    break"]
+    test += [f"if {var(cond, 'i32')} == 0:", "    break"]
+    chunked = _split(gen, plan, tag, proven, hoisted, promoted[3:], checks, spans)
+    arrays = chunked.arrays if chunked else {}
+    loop = []
     for instr in plan.body.instrs[:-1]:
         m = instr.op.mnemonic
-        if kept and instr.pc == promoted[3]:
+        if instr.pc in arrays:
+            loop += gen.assign(instr.args[-1], "f32", f"{arrays[instr.pc]}[{chunked.t}]")
+        elif kept and instr.pc == promoted[3]:
             loop += gen.assign(instr.args[2], promoted[2], f"p{tag}")
         elif kept and instr.pc == promoted[4]:
             loop += [f"p{tag} = {CAST[promoted[2]]}({var(instr.args[2], promoted[2])})",
@@ -119,10 +125,39 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
         return [], ""
     _, _, _, exit_pc, exit_pairs = plan.header.terminator.args
     head = f"loop at {plan.header.pc:08X}"
+    if chunked:
+        notes.append(f"{len(arrays)} exp(s) computed ahead in chunks of {distribution.CHUNK}")
+        m_chunk = f"m{tag}"
+        setup += [f"{a} = stack_array({distribution.CHUNK}, np.float32)" for a in arrays.values()]
+        loop = (test + [f"{m_chunk} = min({distribution.CHUNK}, {bound} - {iv})",
+                        f"for {chunked.t} in range({m_chunk}):"] + ["    " + x for x in chunked.lines]
+                + [f"for {chunked.t} in range({m_chunk}):"]
+                + ["    " + x for x in gen.instr(plan.header.instrs[0]) + loop])
+    else:
+        loop = test + loop
     fast = setup + ["while True:"] + ["    " + x for x in loop] + flush
     lines = pre + counters.versioned(gen, head, checks, fast, "False",
                                      gen.goto(exit_pc, exit_pairs), f"n{tag} > 0")
     return lines, f"{head}: " + "; ".join(notes)
+
+
+def _split(gen, plan: LoopPlan, tag: str, proven: dict, hoisted: list, kept: tuple, checks: list,
+           spans: dict):
+    """The loop's distribution.Split, if it has one (switch `distribute`), with the entry
+    check that its loads read bytes the loop does not write added to `checks`."""
+    if not switches.on("distribute"):
+        return None
+    temps = {instr.pc: f"h{tag}_{n}" for n, (instr, _) in enumerate(hoisted)}
+    chunked = distribution.split(plan, tag, proven, temps, kept)
+    if chunked is None:
+        return None
+    stores = [i for i in plan.body.instrs if i.op.mnemonic.startswith(licm.STORES)]
+    for store in stores:
+        checks += gen.handle_checks(store.args[0])
+    # A promoted element's bytes are already checked apart from every other access.
+    written = [spans.get(i.pc, ranges.Span(i.args[0])) for i in stores if i.pc != kept[1]]
+    checks += _apart(gen, tag, written, [spans[pc] for pc in chunked.loads])
+    return chunked
 
 
 def _hoist(gen, hoisted: list, tag: str, pre: list, checks: list, spans: dict) -> tuple[list, dict]:
