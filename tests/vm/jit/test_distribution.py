@@ -90,3 +90,14 @@ def test_softmax_bits_are_irees(shape, flags, tmp_path):
     softmax = vmvxjit.load(path, tier="jit")["softmax"]
     for _ in range(3):
         assert np.asarray(softmax(x)).tobytes() == expected.tobytes()
+
+
+def test_vmvx_entry_function_with_exps_ahead_compiles():
+    """The VMVX entry function (compiled by Numba) takes the chunks' stack arrays too: its
+    trace names no compile failure."""
+    path = compile_mlir(SOFTMAX.replace("SHAPE", "1x1000"), DYNAMIC_VMVX)
+    stderr = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+        main(["run", str(path), "--input=1x1000xf32=0.5", "--tier=jit", "--trace"])
+    assert "whole entry function with its workgroup loop" in stderr.getvalue()
+    assert "not compiled" not in stderr.getvalue()

@@ -52,47 +52,61 @@ def split(plan: LoopPlan, tag: str, proven: dict, hoisted: dict, kept: tuple) ->
     """The Split of `plan`'s loop, or None when no root's slice is computable ahead.
     `proven`: load pc -> the view the loop reads through unchecked; `hoisted`: pc of
     an op computed before the loop -> its temporary; `kept`: pcs of the promoted pair."""
-    body = plan.body.instrs[:-1]
-    written = {s for i in plan.body.instrs[:-1] for s in slots_written(i)}
-    written |= {plan.header.terminator.args[0]}
     t = f"t{tag}"
-    values = {}        # slot -> (bank, local, pcs of the slice ops it needs) for this iteration
-    code = {}          # pc -> the line computing its local
-    roots = []
-    for instr in body:
-        if instr.pc == plan.update_pc:
-            values[plan.iv] = (None, None, None)     # the slice knows the counter before its update only
-            continue
-        computed = _compute(instr, plan, t, tag, written, values, proven, hoisted, kept)
-        for s in slots_written(instr):
-            values.pop(s, None)
-        if computed is None:
-            continue
-        bank, expr, needs = computed
-        local = f"e{tag}_{len(code)}"
-        code[instr.pc] = f"{local} = {CAST[bank]}({expr})"
-        (w,) = _writes(instr)
-        values[w] = (bank, local, needs | {instr.pc})
-        if instr.op.mnemonic in ROOTS and instr.pc not in hoisted:
-            roots.append((instr.pc, local, needs | {instr.pc}))
+    slices = Slices(plan, t, f"e{tag}", proven, hoisted, kept)
+    roots = [i.pc for i in plan.body.instrs if i.op.mnemonic in ROOTS and i.pc in slices.locals
+             and i.pc not in hoisted]
     if not roots:
         return None
     result = Split(t)
-    needed = set().union(*(needs for _, _, needs in roots))
-    result.lines = [line for pc, line in code.items() if pc in needed]
-    result.loads = sorted(pc for pc in needed if pc in proven)
-    for n, (pc, local, _) in enumerate(roots):
+    result.lines, result.loads = slices.code(roots)
+    for n, pc in enumerate(roots):
         array = f"s{tag}_{n}"
         result.arrays[pc] = array
-        result.lines.append(f"{array}[{t}] = {local}")
+        result.lines.append(f"{array}[{t}] = {slices.locals[pc]}")
     return result
+
+
+class Slices:
+    """What one iteration of `plan`'s body can compute ahead, into locals named
+    `{prefix}_<n>`, at iteration `t` (an expression) counted from the counter's value:
+    `locals` maps the pc of each op computable ahead to its local."""
+
+    def __init__(self, plan: LoopPlan, t: str, prefix: str, proven: dict, hoisted: dict, kept: tuple):
+        self.proven = proven
+        written = {s for i in plan.body.instrs[:-1] for s in slots_written(i)}
+        written |= {plan.header.terminator.args[0]}
+        values = {}        # slot -> (bank, local, pcs of the slice ops it needs) for this iteration
+        self.lines = {}    # pc -> the line computing its local
+        self.locals, self.needs = {}, {}
+        for instr in plan.body.instrs[:-1]:
+            if instr.pc == plan.update_pc:
+                values[plan.iv] = (None, None, None)     # the slice knows the counter before its update only
+                continue
+            computed = _compute(instr, plan, t, written, values, proven, hoisted, kept)
+            for slot in slots_written(instr):
+                values.pop(slot, None)
+            if computed is None:
+                continue
+            bank, expr, needs = computed
+            local = self.locals[instr.pc] = f"{prefix}_{len(self.lines)}"
+            self.lines[instr.pc] = f"{local} = {CAST[bank]}({expr})"
+            self.needs[instr.pc] = needs | {instr.pc}
+            (w,) = _writes(instr)
+            values[w] = (bank, local, self.needs[instr.pc])
+
+    def code(self, pcs) -> tuple[list, list]:
+        """(lines computing the locals of the ops at `pcs`, pcs of the loads they read)."""
+        needed = set().union(*(self.needs[pc] for pc in pcs))
+        return ([line for pc, line in self.lines.items() if pc in needed],
+                sorted(pc for pc in needed if pc in self.proven))
 
 
 def _writes(instr) -> list:
     return [v for f, v in zip(instr.op.fields, instr.args) if f.kind.startswith("W.") and f.bank != "ref"]
 
 
-def _compute(instr, plan, t, tag, written, values, proven, hoisted, kept):
+def _compute(instr, plan, t, written, values, proven, hoisted, kept):
     """(bank, expression, slice ops it needs) of the one register `instr` writes, as
     the slice computes it, or None when it is not computable ahead."""
     m, fields, args = instr.op.mnemonic, instr.op.fields, instr.args

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ACCESSES, ELEMENTS
-from vmvxjit.vm.jit import counters, distribution, licm, ranges, switches
+from vmvxjit.vm.jit import counters, distribution, licm, ranges, running_max, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.loops import LoopPlan
 from vmvxjit.vm.jit.ops import TEMPLATES, template
@@ -94,7 +94,8 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
     test = gen.instr(plan.header.instrs[0])
     cond = plan.header.terminator.args[0]
     test += [f"if {var(cond, 'i32')} == 0:", "    break"]
-    chunked = _split(gen, plan, tag, proven, hoisted, promoted[3:], checks, spans)
+    temps = {instr.pc: f"h{tag}_{n}" for n, (instr, _) in enumerate(hoisted)}
+    chunked = _split(gen, plan, tag, proven, temps, promoted[3:], checks, spans)
     arrays = chunked.arrays if chunked else {}
     loop = []
     for instr in plan.body.instrs[:-1]:
@@ -135,19 +136,21 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
                 + ["    " + x for x in gen.instr(plan.header.instrs[0]) + loop])
     else:
         loop = test + loop
-    fast = setup + ["while True:"] + ["    " + x for x in loop] + flush
+    lanes = _lanes(plan, tag, proven, temps, promoted[3:], gen.assign(plan.iv, "i64", f"{iv} + k{tag}"))
+    if lanes:
+        notes.append(f"running maximum of %r{promoted[0]} folded in {running_max.LANES} lanes")
+    fast = setup + lanes + ["while True:"] + ["    " + x for x in loop] + flush
     lines = pre + counters.versioned(gen, head, checks, fast, "False",
                                      gen.goto(exit_pc, exit_pairs), f"n{tag} > 0")
     return lines, f"{head}: " + "; ".join(notes)
 
 
-def _split(gen, plan: LoopPlan, tag: str, proven: dict, hoisted: list, kept: tuple, checks: list,
+def _split(gen, plan: LoopPlan, tag: str, proven: dict, temps: dict, kept: tuple, checks: list,
            spans: dict):
     """The loop's distribution.Split, if it has one (switch `distribute`), with the entry
     check that its loads read bytes the loop does not write added to `checks`."""
     if not switches.on("distribute"):
         return None
-    temps = {instr.pc: f"h{tag}_{n}" for n, (instr, _) in enumerate(hoisted)}
     chunked = distribution.split(plan, tag, proven, temps, kept)
     if chunked is None:
         return None
@@ -158,6 +161,40 @@ def _split(gen, plan: LoopPlan, tag: str, proven: dict, hoisted: list, kept: tup
     written = [spans.get(i.pc, ranges.Span(i.args[0])) for i in stores if i.pc != kept[1]]
     checks += _apart(gen, tag, written, [spans[pc] for pc in chunked.loads])
     return chunked
+
+
+def _lanes(plan: LoopPlan, tag: str, proven: dict, temps: dict, kept: tuple, advance: list) -> list:
+    """Lines folding all but the last iteration of a running maximum in lanes
+    (running_max.py, switch `lanes`), then setting the promoted element, its
+    written flag and the counter (`advance`: the counter moved by `k{tag}`) as
+    those iterations leave them; none for another loop."""
+    if not (switches.on("lanes") and kept[0] is not None):
+        return []
+    lanes, j, b, q, k, full, best = (f"{name}{tag}" for name in ("lane", "j", "b", "q", "k", "full", "best"))
+    ahead = distribution.Slices(plan, f"({b} + {j})", f"xl{tag}", proven, temps, kept)
+    found = running_max.match(plan, kept, ahead)
+    if found is None:
+        return []
+    width = running_max.LANES
+    lines, _ = ahead.code([found.x_pc])
+    step, folded = running_max.fold(found, f"acc{tag}", ahead.locals[found.x_pc], f"fl{tag}")
+    lanes_loop = lines + [f"acc{tag} = np.float32({lanes}[{j}])"] + step + [f"{lanes}[{j}] = {folded}"]
+    merge, merged = running_max.fold(found, best, f"other{tag}", f"fm{tag}")
+    tail = distribution.Slices(plan, q, f"xt{tag}", proven, temps, kept)
+    lines, _ = tail.code([found.x_pc])
+    last, lasted = running_max.fold(found, best, tail.locals[found.x_pc], f"ft{tag}")
+    return ([f"{k} = n{tag} - 1", f"if {k} >= {2 * width}:",
+             f"    {lanes} = stack_array({width}, np.float32)",
+             f"    for {j} in range({width}):", f"        {lanes}[{j}] = p{tag}",
+             f"    {full} = {k} // {width} * {width}",
+             f"    for {b} in range(0, {full}, {width}):", f"        for {j} in vector_range({width}):"]
+            + ["            " + x for x in lanes_loop]
+            + [f"    {best} = np.float32({lanes}[0])", f"    for {j} in range(1, {width}):",
+               f"        other{tag} = np.float32({lanes}[{j}])"]
+            + ["        " + x for x in merge + [f"{best} = {merged}"]]
+            + [f"    for {q} in range({full}, {k}):"] + ["        " + x for x in lines + last + [f"{best} = {lasted}"]]
+            + [f"    if {best} != 0:", f"        p{tag} = {best}", f"        w{tag} = True"]
+            + ["        " + x for x in advance])
 
 
 def _hoist(gen, hoisted: list, tag: str, pre: list, checks: list, spans: dict) -> tuple[list, dict]:
