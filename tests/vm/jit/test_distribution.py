@@ -101,3 +101,16 @@ def test_vmvx_entry_function_with_exps_ahead_compiles():
         main(["run", str(path), "--input=1x1000xf32=0.5", "--tier=jit", "--trace"])
     assert "whole entry function with its workgroup loop" in stderr.getvalue()
     assert "not compiled" not in stderr.getvalue()
+
+
+def test_inner_loops_of_reordered_nests_get_no_chunks_or_lanes():
+    """64x1024 in a VMVX entry function (Numba compiles it, seconds per loop): the max and
+    sum loops run jammed, eight rows side by side, so their own loops (run when the nests'
+    checks fail) stay plain; the divide loop, in a nest left alone, computes its exps ahead."""
+    path = compile_mlir(SOFTMAX.replace("SHAPE", "64x1024"), DYNAMIC_VMVX)
+    stderr = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+        main(["run", str(path), "--input=64x1024xf32=0.5", "--tier=jit", "--trace"])
+    notes = stderr.getvalue()
+    assert notes.count("jammed") == 2
+    assert notes.count("computed ahead") == 1 and "folded in" not in notes

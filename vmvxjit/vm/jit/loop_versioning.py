@@ -27,9 +27,12 @@ from vmvxjit.vm.jit.regions import CONST_OPS
 from vmvxjit.vm.jit.spelling import CAST, STORE_MASK, literal, var
 
 
-def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
+def versioned_loop(gen, plan: LoopPlan, rarely_run: bool = False) -> tuple[list, str]:
     """The versioned header block code for `plan` and a note on what it does
-    for --trace; ([], "") when nothing would be gained."""
+    for --trace; ([], "") when nothing would be gained. A loop `rarely_run` (the
+    inner loop of a reordered nest, in code Numba compiles) gets no chunks or lanes:
+    a 64x1024 softmax's VMVX entry function took 3 s longer to compile with them
+    (25 s), for loops its jammed nests replace."""
     tag = gen.tag()
     iv, step, bound = (var(r, "i64") for r in (plan.iv, plan.step, plan.bound))
     pre = [f"n{tag} = ({bound} - {iv} + {step} - 1) // {step} if {bound} > {iv} and {step} > 0 else 0"]
@@ -95,7 +98,7 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
     cond = plan.header.terminator.args[0]
     test += [f"if {var(cond, 'i32')} == 0:", "    break"]
     temps = {instr.pc: f"h{tag}_{n}" for n, (instr, _) in enumerate(hoisted)}
-    chunked = _split(gen, plan, tag, proven, temps, promoted[3:], checks, spans)
+    chunked = None if rarely_run else _split(gen, plan, tag, proven, temps, promoted[3:], checks, spans)
     arrays = chunked.arrays if chunked else {}
     loop = []
     for instr in plan.body.instrs[:-1]:
@@ -136,7 +139,8 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
                 + ["    " + x for x in gen.instr(plan.header.instrs[0]) + loop])
     else:
         loop = test + loop
-    lanes = _lanes(plan, tag, proven, temps, promoted[3:], gen.assign(plan.iv, "i64", f"{iv} + k{tag}"))
+    lanes = [] if rarely_run else _lanes(plan, tag, proven, temps, promoted[3:],
+                                         gen.assign(plan.iv, "i64", f"{iv} + k{tag}"))
     if lanes:
         notes.append(f"running maximum of %r{promoted[0]} folded in {running_max.LANES} lanes")
     fast = setup + lanes + ["while True:"] + ["    " + x for x in loop] + flush
