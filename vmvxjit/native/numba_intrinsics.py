@@ -154,8 +154,12 @@ vector_range = range
 @intrinsic(prefer_literal=True)
 def stack_array(typingctx, count, dtype):
     """A 1-d array of `count` (a literal) elements of `dtype` (an array's
-    `.dtype`) in the function's stack frame. LLVM knows it aliases no
-    buffer, so loops can keep its elements in registers."""
+    `.dtype`, or a numpy scalar type such as `np.float32`) in the function's
+    stack frame. LLVM knows it aliases no buffer, so loops can keep its
+    elements in registers."""
+    given = dtype
+    if isinstance(dtype, types.NumberClass):
+        dtype = types.DType(dtype.instance_type)
     if not isinstance(count, types.IntegerLiteral) or not isinstance(dtype, types.DType):
         return None
     array_type = types.Array(dtype.dtype, 1, "C")
@@ -170,4 +174,4 @@ def stack_array(typingctx, count, dtype):
             shape=cgutils.pack_array(builder, [context.get_constant(types.intp, count.literal_value)]),
             strides=cgutils.pack_array(builder, [itemsize]))
         return array._getvalue()
-    return array_type(count, dtype), codegen
+    return array_type(count, given), codegen

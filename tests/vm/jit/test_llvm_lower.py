@@ -227,3 +227,15 @@ def test_conditions_that_cannot_fault_are_combined_without_branches(fns, a, b, c
     bodies = {name: text.split(name)[1].split("define ")[0] for name in (safe, unsafe)}
     assert "bool_more" not in bodies[safe] and "cmp_more" not in bodies[safe]
     assert "bool_more" in bodies[unsafe]
+
+
+def test_helper_calls_in_for_loops_are_inlined_whatever_llvm_estimates():
+    """A helper called in a `for` loop (the optimizers' loops, meant to be vectorized) is
+    inlined at that call site; elsewhere LLVM's inliner decides (the helper's hint)."""
+    source = ("def exps(n):\n    total = np.float32(0.0)\n    for i in range(n):\n"
+              "        total += inline_expf_fma(np.float32(i))\n"
+              "    return total + inline_expf_fma(np.float32(n))\n")
+    lowering = ModuleLowering(source, "inlinetest", {})
+    lowering.function("exps", [I64], exported=True)
+    calls = re.findall(r"call float @\S*inline_expf_fma\S*\(.*\)(.*)", str(lowering.module))
+    assert sorted(calls) == ["", " alwaysinline"]

@@ -129,6 +129,7 @@ class RegionEmitter:
     lean = False            # generate lean code too (block_switch)
     tiles = True            # blocked nests may run in tiles (block_code.py, switch `tile`)
     tiles_left_out = 0      # how many would have, with `tiles` False
+    plain_nest_fallbacks = False    # no chunks or lanes in the inner loops of reordered nests
     lean_body: list = []
 
     def __init__(self, region: Region):
@@ -464,11 +465,16 @@ class RegionEmitter:
         plans = innermost_loops(blocks, consts)
         self.counted = counted_back_edges(blocks, consts)
         ids = {b.pc: i for i, b in enumerate(blocks)}
+        nests = {b.pc: find_nest(b, blocks, plans, self.region.live, consts) for b in blocks}
+        # The inner loops of reordered nests run when their nest's checks fail (a jammed
+        # nest of fewer rows than it jams, buffers that overlap).
+        fallbacks = {nest.inner.header.pc for nest, _ in nests.values()
+                     if nest is not None and self.plain_nest_fallbacks}
         arms, lean_arms, notes = [], [], []
         for i, block in enumerate(blocks):
             self.block_pc = block.pc
             block_lines = []
-            nest, reason = find_nest(block, blocks, plans, self.region.live, consts)
+            nest, reason = nests[block.pc]
             if nest is not None:
                 if nest.blocked:
                     reordered, note = blocked_nest(self, nest)
@@ -483,7 +489,7 @@ class RegionEmitter:
             plan = plans.get(block.pc)
             lean_lines = None
             if plan is not None:
-                optimized, note = versioned_loop(self, plan)
+                optimized, note = versioned_loop(self, plan, rarely_run=block.pc in fallbacks)
                 block_lines += optimized
                 if note:
                     notes.append(note)

@@ -90,7 +90,9 @@ class ModuleLowering:
         quick level has no other inliner (llvm_engine.LEVELS). Region code's calls of
         helpers are inlined from level 2 on (a hint: expf's ~40 instructions, called a
         dozen times in a softmax region, are then inlined and vectorizable); at the quick
-        level they stay calls, which compile faster (softmax: 47 -> 43 ms)."""
+        level they stay calls, which compile faster (softmax: 47 -> 43 ms). A call inside
+        a `for` loop (the optimizers' loops, which LLVM should vectorize) is inlined from
+        level 2 on whatever LLVM's inliner estimates (call_function)."""
         key = (name, tuple(types))
         if key not in self.lowered:
             node = self.tree.get(name)
@@ -115,6 +117,7 @@ class _FunctionLowering:
         self.unreached: set = set()     # blocks no branch reaches (after an `if` both of whose sides leave)
         self.stored_block, self.stored = None, {}   # values stored to locals in the current block
         self.result: object = None      # the return type, fixed by the first return
+        self.for_depth = 0              # `for` loops around the statement being lowered
 
     # setup ---------------------------------------------------------------------------------
 
@@ -410,7 +413,9 @@ class _FunctionLowering:
         b.cbranch(b.icmp_signed("<", i, stop), body, after)
         b.position_at_end(body)
         self.assign(s.target.id, Value(I64, i))
+        self.for_depth += 1
         self.loop_body(s.body, latch, after)
+        self.for_depth -= 1
         b.position_at_end(latch)
         b.store(b.add(b.load(counter), step), counter)
         b.branch(head, loop)
@@ -692,8 +697,10 @@ class _FunctionLowering:
                 values.append(convert(self.builder, a, t))
             else:
                 raise Unsupported(f"argument of type {a.type}")
-        fn, result = self.owner.function(name, types, from_helper=self.node.name not in self.owner.tree)
-        return Value(result, self.builder.call(fn, values))
+        from_helper = self.node.name not in self.owner.tree
+        fn, result = self.owner.function(name, types, from_helper=from_helper)
+        inline = self.for_depth > 0 and name not in self.owner.tree and not from_helper
+        return Value(result, self.builder.call(fn, values, "alwaysinline" if inline else ""))
 
 
 _SAFE_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)

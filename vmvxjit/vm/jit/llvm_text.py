@@ -327,9 +327,11 @@ class IRBuilder:
         t = aggregate.type
         return self._emit(t.elements[index], f"extractvalue {t.text} {aggregate.ref}, {index}")
 
-    def call(self, function: Function, args: list) -> Value:
+    def call(self, function: Function, args: list, attributes: str = "") -> Value:
+        """A call; `attributes` are the call site's function attributes (`alwaysinline`)."""
         refs = ", ".join(f"{a.type.text} {a.ref}" for a in args)
-        return self._emit(function.return_type, f"call {function.return_type.text} {function.ref}({refs})")
+        tail = f" {attributes}" if attributes else ""
+        return self._emit(function.return_type, f"call {function.return_type.text} {function.ref}({refs}){tail}")
 
     def phi(self, type_: Type) -> Value:
         phi = _Phi(type_, self.block.function.fresh())

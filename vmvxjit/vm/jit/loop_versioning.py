@@ -6,8 +6,9 @@ index arithmetic wraps, every affine access's range over the loop in
 bounds, written buffers writable, and the bytes a promoted element or a
 hoisted load occupies disjoint from those the loop writes elsewhere:
 ranges.py), a tight loop runs with unchecked affine accesses, the promoted
-element in a register and loop-invariant ops hoisted (licm.py), then leaves
-the loop as its header would. Otherwise the literal translation runs as if
+element in a register and loop-invariant ops hoisted (licm.py), its exps
+computed ahead in chunks (distribution.py), then leaves the loop as its
+header would. Otherwise the literal translation runs as if
 nothing happened: the checks have no side effects.
 
 Works through the public interface of the emitter `gen` (codegen.RegionEmitter),
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ACCESSES, ELEMENTS
-from vmvxjit.vm.jit import counters, licm, ranges, switches
+from vmvxjit.vm.jit import counters, distribution, licm, ranges, running_max, switches
 from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.loops import LoopPlan
 from vmvxjit.vm.jit.ops import TEMPLATES, template
@@ -26,9 +27,12 @@ from vmvxjit.vm.jit.regions import CONST_OPS
 from vmvxjit.vm.jit.spelling import CAST, STORE_MASK, literal, var
 
 
-def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
+def versioned_loop(gen, plan: LoopPlan, rarely_run: bool = False) -> tuple[list, str]:
     """The versioned header block code for `plan` and a note on what it does
-    for --trace; ([], "") when nothing would be gained."""
+    for --trace; ([], "") when nothing would be gained. A loop `rarely_run` (the
+    inner loop of a reordered nest, in code Numba compiles) gets no chunks or lanes:
+    a 64x1024 softmax's VMVX entry function took 3 s longer to compile with them
+    (25 s), for loops its jammed nests replace."""
     tag = gen.tag()
     iv, step, bound = (var(r, "i64") for r in (plan.iv, plan.step, plan.bound))
     pre = [f"n{tag} = ({bound} - {iv} + {step} - 1) // {step} if {bound} > {iv} and {step} > 0 else 0"]
@@ -90,12 +94,18 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
         written = [spans.get(i.pc, ranges.Span(i.args[0])) for i in stores]
         checks += _apart(gen, tag, [spans[pc] for pc in loads], written)
         notes.append(f"{len(hoisted)} loop-invariant op(s) hoisted ({len(loads)} load(s))")
-    loop = gen.instr(plan.header.instrs[0])
+    test = gen.instr(plan.header.instrs[0])
     cond = plan.header.terminator.args[0]
-    loop += [f"if {var(cond, 'i32')} == 0:", "    break"]
+    test += [f"if {var(cond, 'i32')} == 0:", "    break"]
+    temps = {instr.pc: f"h{tag}_{n}" for n, (instr, _) in enumerate(hoisted)}
+    chunked = None if rarely_run else _split(gen, plan, tag, proven, temps, promoted[3:], checks, spans)
+    arrays = chunked.arrays if chunked else {}
+    loop = []
     for instr in plan.body.instrs[:-1]:
         m = instr.op.mnemonic
-        if kept and instr.pc == promoted[3]:
+        if instr.pc in arrays:
+            loop += gen.assign(instr.args[-1], "f32", f"{arrays[instr.pc]}[{chunked.t}]")
+        elif kept and instr.pc == promoted[3]:
             loop += gen.assign(instr.args[2], promoted[2], f"p{tag}")
         elif kept and instr.pc == promoted[4]:
             loop += [f"p{tag} = {CAST[promoted[2]]}({var(instr.args[2], promoted[2])})",
@@ -119,10 +129,76 @@ def versioned_loop(gen, plan: LoopPlan) -> tuple[list, str]:
         return [], ""
     _, _, _, exit_pc, exit_pairs = plan.header.terminator.args
     head = f"loop at {plan.header.pc:08X}"
-    fast = setup + ["while True:"] + ["    " + x for x in loop] + flush
+    if chunked:
+        notes.append(f"{len(arrays)} exp(s) computed ahead in chunks of {distribution.CHUNK}")
+        m_chunk = f"m{tag}"
+        setup += [f"{a} = stack_array({distribution.CHUNK}, np.float32)" for a in arrays.values()]
+        loop = (test + [f"{m_chunk} = min({distribution.CHUNK}, {bound} - {iv})",
+                        f"for {chunked.t} in range({m_chunk}):"] + ["    " + x for x in chunked.lines]
+                + [f"for {chunked.t} in range({m_chunk}):"]
+                + ["    " + x for x in gen.instr(plan.header.instrs[0]) + loop])
+    else:
+        loop = test + loop
+    lanes = [] if rarely_run else _lanes(plan, tag, proven, temps, promoted[3:],
+                                         gen.assign(plan.iv, "i64", f"{iv} + k{tag}"))
+    if lanes:
+        notes.append(f"running maximum of %r{promoted[0]} folded in {running_max.LANES} lanes")
+    fast = setup + lanes + ["while True:"] + ["    " + x for x in loop] + flush
     lines = pre + counters.versioned(gen, head, checks, fast, "False",
                                      gen.goto(exit_pc, exit_pairs), f"n{tag} > 0")
     return lines, f"{head}: " + "; ".join(notes)
+
+
+def _split(gen, plan: LoopPlan, tag: str, proven: dict, temps: dict, kept: tuple, checks: list,
+           spans: dict):
+    """The loop's distribution.Split, if it has one (switch `distribute`), with the entry
+    check that its loads read bytes the loop does not write added to `checks`."""
+    if not switches.on("distribute"):
+        return None
+    chunked = distribution.split(plan, tag, proven, temps, kept)
+    if chunked is None:
+        return None
+    stores = [i for i in plan.body.instrs if i.op.mnemonic.startswith(licm.STORES)]
+    for store in stores:
+        checks += gen.handle_checks(store.args[0])
+    # A promoted element's bytes are already checked apart from every other access.
+    written = [spans.get(i.pc, ranges.Span(i.args[0])) for i in stores if i.pc != kept[1]]
+    checks += _apart(gen, tag, written, [spans[pc] for pc in chunked.loads])
+    return chunked
+
+
+def _lanes(plan: LoopPlan, tag: str, proven: dict, temps: dict, kept: tuple, advance: list) -> list:
+    """Lines folding all but the last iteration of a running maximum in lanes
+    (running_max.py, switch `lanes`), then setting the promoted element, its
+    written flag and the counter (`advance`: the counter moved by `k{tag}`) as
+    those iterations leave them; none for another loop."""
+    if not (switches.on("lanes") and kept[0] is not None):
+        return []
+    lanes, j, b, q, k, full, best = (f"{name}{tag}" for name in ("lane", "j", "b", "q", "k", "full", "best"))
+    ahead = distribution.Slices(plan, f"({b} + {j})", f"xl{tag}", proven, temps, kept)
+    found = running_max.match(plan, kept, ahead)
+    if found is None:
+        return []
+    width = running_max.LANES
+    lines, _ = ahead.code([found.x_pc])
+    step, folded = running_max.fold(found, f"acc{tag}", ahead.locals[found.x_pc], f"fl{tag}")
+    lanes_loop = lines + [f"acc{tag} = np.float32({lanes}[{j}])"] + step + [f"{lanes}[{j}] = {folded}"]
+    merge, merged = running_max.fold(found, best, f"other{tag}", f"fm{tag}")
+    tail = distribution.Slices(plan, q, f"xt{tag}", proven, temps, kept)
+    lines, _ = tail.code([found.x_pc])
+    last, lasted = running_max.fold(found, best, tail.locals[found.x_pc], f"ft{tag}")
+    return ([f"{k} = n{tag} - 1", f"if {k} >= {2 * width}:",
+             f"    {lanes} = stack_array({width}, np.float32)",
+             f"    for {j} in range({width}):", f"        {lanes}[{j}] = p{tag}",
+             f"    {full} = {k} // {width} * {width}",
+             f"    for {b} in range(0, {full}, {width}):", f"        for {j} in vector_range({width}):"]
+            + ["            " + x for x in lanes_loop]
+            + [f"    {best} = np.float32({lanes}[0])", f"    for {j} in range(1, {width}):",
+               f"        other{tag} = np.float32({lanes}[{j}])"]
+            + ["        " + x for x in merge + [f"{best} = {merged}"]]
+            + [f"    for {q} in range({full}, {k}):"] + ["        " + x for x in lines + last + [f"{best} = {lasted}"]]
+            + [f"    if {best} != 0:", f"        p{tag} = {best}", f"        w{tag} = True"]
+            + ["        " + x for x in advance])
 
 
 def _hoist(gen, hoisted: list, tag: str, pre: list, checks: list, spans: dict) -> tuple[list, dict]:

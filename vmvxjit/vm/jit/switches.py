@@ -30,6 +30,11 @@ turns off single transformations:
   vector registers over the whole reduction (VGG's 64-wide tiles, ZFNet's rows
   of 12 and 25; before, such rows were left in memory or in masked vectors
   stored and reloaded on every step of the reduction);
+* `distribute`: an optimized innermost loop that computes `vm.exp.f32` from
+  values of its own iteration runs in chunks, the exps of a chunk first in a
+  loop of their own, which LLVM vectorizes (distribution.py);
+* `lanes`: a running maximum kept in a register (IREE's maxnumf reduction)
+  is folded in 16 lanes, which LLVM vectorizes (running_max.py);
 * `parallel`: an outer loop whose iterations are shown independent runs them in
   chunks on several threads (parallel_loops.py, parallel_run.py).
 """
@@ -39,7 +44,8 @@ from __future__ import annotations
 import os
 
 NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm",
-         "strided", "shared", "entry-constants", "tile", "parallel")
+         "strided", "shared", "entry-constants", "tile", "parallel",
+         "distribute", "lanes")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 

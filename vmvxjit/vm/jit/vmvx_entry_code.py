@@ -89,6 +89,7 @@ class EntryEmitter(codegen.RegionEmitter):
     reports the workgroup."""
 
     fuel_slot = ENTRY_FUEL
+    plain_nest_fallbacks = True     # Numba compiles this code: seconds more with chunks and lanes there
 
     def __init__(self, blocks, function, imports, calls):
         self.imports = imports
