@@ -3,6 +3,7 @@
 * :func:`run_iree` -- ``iree-run-module`` in a subprocess (the oracle).
 * :func:`run_vmvxjit` -- vmvxjit in-process through ``vmvxjit.cli.main`` (same arguments as
   ``python -m vmvxjit run MODULE --function=... --input=...``).
+* :func:`iree_result` -- ``iree-run-module``'s result of a one-array call, as numpy.
 * :func:`assert_same_output` -- exact text comparison, with an optional tolerance on float elements
   for programs that call libm functions (exp, log, tanh, erf, pow, atan2, ...).
 
@@ -22,6 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Sequence
+
+import numpy as np
 
 IREE_RUN_MODULE = os.environ.get("IREE_RUN_MODULE", "iree-run-module")
 IREE_TIMEOUT_S = float(os.environ.get("VMVXJIT_IREE_TIMEOUT", "120"))
@@ -45,6 +48,16 @@ def run_iree(vmfb: Path | str, function: str, inputs: Sequence[str]) -> tuple[in
         capture_output=True, text=True, timeout=IREE_TIMEOUT_S,
     )
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def iree_result(vmfb: Path | str, function: str, array, directory: Path):
+    """iree-run-module's result of `function` called with the one array `array`, through
+    .npy files in `directory`."""
+    source, result = Path(directory) / "x.npy", Path(directory) / "y.npy"
+    np.save(source, array)
+    subprocess.run([IREE_RUN_MODULE, f"--module={vmfb}", f"--function={function}", f"--input=@{source}",
+                    f"--output=@{result}"], check=True, capture_output=True, timeout=IREE_TIMEOUT_S)
+    return np.load(result)
 
 
 def vmvxjit_argv(vmfb: Path | str, function: str, inputs: Sequence[str],

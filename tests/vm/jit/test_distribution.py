@@ -4,7 +4,6 @@ the slice's loads alone."""
 
 import contextlib
 import io
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import DYNAMIC_VMVX, STATIC, compile_mlir
-from tests.support.oracle import IREE_RUN_MODULE, have_iree, run_iree, run_vmvxjit
+from tests.support.oracle import have_iree, iree_result, run_iree, run_vmvxjit
 from vmvxjit.cli import main
 from vmvxjit.vm.jit import distribution, switches
 
@@ -83,10 +82,7 @@ def test_softmax_bits_are_irees(shape, flags, tmp_path):
     x[0, :50] = np.linspace(-110.0, -80.0, 50, dtype=np.float32)
     text = SOFTMAX.replace("SHAPE", "x".join(map(str, shape)))
     path = compile_mlir(text, flags)
-    np.save(tmp_path / "x.npy", x)
-    subprocess.run([IREE_RUN_MODULE, f"--module={path}", "--function=softmax", f"--input=@{tmp_path / 'x.npy'}",
-                    f"--output=@{tmp_path / 'y.npy'}"], check=True, capture_output=True)
-    expected = np.load(tmp_path / "y.npy")
+    expected = iree_result(path, "softmax", x, tmp_path)
     softmax = vmvxjit.load(path, tier="jit")["softmax"]
     for _ in range(3):
         assert np.asarray(softmax(x)).tobytes() == expected.tobytes()

@@ -10,7 +10,7 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import DYNAMIC_VMVX, STATIC, compile_mlir
-from tests.support.oracle import IREE_RUN_MODULE, have_iree
+from tests.support.oracle import have_iree, iree_result
 from vmvxjit.vm.jit import expf, expf_data, llvm_expf
 
 SOFTMAX = """
@@ -80,10 +80,7 @@ def test_softmax_bits_are_irees(flags, tmp_path):
     x = rng.uniform(-120.0, 10.0, (3, 1000)).astype(np.float32)
     x[1, :50] = np.linspace(-110.0, -80.0, 50, dtype=np.float32)
     path = compile_mlir(SOFTMAX, flags)
-    np.save(tmp_path / "x.npy", x)
-    subprocess.run([IREE_RUN_MODULE, f"--module={path}", "--function=softmax", f"--input=@{tmp_path / 'x.npy'}",
-                    f"--output=@{tmp_path / 'y.npy'}"], check=True, capture_output=True)
-    expected = np.load(tmp_path / "y.npy")
+    expected = iree_result(path, "softmax", x, tmp_path)
     softmax = vmvxjit.load(path, tier="jit")["softmax"]
     for _ in range(3):
         assert np.asarray(softmax(x)).tobytes() == expected.tobytes()

@@ -3,14 +3,13 @@ fold, NaNs, infinities and both zeros included, and the lanes in use."""
 
 import contextlib
 import io
-import subprocess
 
 import numpy as np
 import pytest
 
 import vmvxjit
 from tests.support.modules import DYNAMIC_VMVX, STATIC, compile_mlir
-from tests.support.oracle import IREE_RUN_MODULE, have_iree
+from tests.support.oracle import have_iree, iree_result
 from vmvxjit.cli import main
 from vmvxjit.vm.jit import running_max
 
@@ -55,10 +54,7 @@ def _rows(n: int) -> np.ndarray:
 def test_maximum_bits_are_irees(n, flags, tmp_path):
     path = compile_mlir(ROWMAX.replace("6xN", f"6x{n}"), flags)
     x = _rows(n)
-    np.save(tmp_path / "x.npy", x)
-    subprocess.run([IREE_RUN_MODULE, f"--module={path}", "--function=rowmax", f"--input=@{tmp_path / 'x.npy'}",
-                    f"--output=@{tmp_path / 'y.npy'}"], check=True, capture_output=True)
-    expected = np.load(tmp_path / "y.npy")
+    expected = iree_result(path, "rowmax", x, tmp_path)
     rowmax = vmvxjit.load(path, tier="jit")["rowmax"]
     for _ in range(3):
         assert np.asarray(rowmax(x)).view(np.uint32).tolist() == expected.view(np.uint32).tolist()
