@@ -93,7 +93,9 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
 # interpreter's path (regions.find_regions finds them parallel) hands its calls to that
 # path once one took this long: there its compiled regions run those loops in chunks on
 # the native workers (vm/jit/native_chunks.py); the entry, one native function, runs
-# them on one thread. A call that short gains less than that path costs (~15 us).
+# them on one thread. That path costs ~75 us more per call (argument views, allocations,
+# host code: a 256^3 matmul), which chunks on two threads win back from about this long
+# (that matmul: 299-309 us compiled whole, 261-263 us there).
 HAND_OVER_S = 0.0002
 
 

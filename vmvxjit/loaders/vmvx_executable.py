@@ -9,7 +9,6 @@ workgroup size xyz, workgroup count xyz)`, called once per workgroup.
 
 from __future__ import annotations
 
-
 import threading
 import time
 

@@ -133,8 +133,6 @@ def _call_loop(name: str, loop: str, job: str, record: str) -> str:
     return "\n".join(lines)
 
 
-
-
 WORKER_SYMBOL = "vmvxjit_native_worker"
 WORKER_IR = f"""
 define ptr @{WORKER_SYMBOL}(ptr %slot) {{
