@@ -1,5 +1,5 @@
 """Function-wide liveness and constants (dataflow.py) on a decoded VM function; constants where
-control reaches a block, on hand-made blocks that reuse a register."""
+control reaches a block, on hand-made blocks that reuse a register; the liveness of refs."""
 
 from pathlib import Path
 
@@ -77,3 +77,17 @@ def test_a_reused_register_is_a_constant_where_one_constant_reaches():
 def test_function_wide_constants_are_skipped():
     blocks = _reused_register()
     assert dataflow.entry_constants(blocks, {10: ("i64", 25)})[10] == {}
+
+
+def test_a_ref_is_live_from_its_alloc_to_its_last_read_and_dead_after_a_discard():
+    ref = isa.REF_BIT
+    blocks = [
+        _block(0, ("vm.br", (10, []))),
+        _block(10, ("vm.buffer.alloc", (4, 6, ref | 1)), ("vm.br", (20, []))),
+        _block(20, ("vm.buffer.store.f32", (ref | 1, 8, 3)), ("vm.br", (30, []))),
+        _block(30, ("vm.discard.refs", ([ref | 1],)), ("vm.br", (40, []))),
+        _block(40, ("vm.buffer.store.f32", (ref | 2, 8, 3)), ("vm.return", ([],))),
+    ]
+    live = dataflow.ref_live_in(blocks)
+    assert 1 not in live[10] and 1 in live[20] and 1 not in live[30]
+    assert 2 in live[0] and 2 in live[40]

@@ -99,6 +99,11 @@ def _edge_writes(instr) -> list:
     return found
 
 
+def may_write(instr) -> list:
+    """Slots `instr` writes on some path: its writes and its branch's remap destinations."""
+    return writes(instr) + _edge_writes(instr)
+
+
 def edge_live(terminator, target: int, live: dict) -> set:
     """Slots live on the edge from `terminator` to block `target`: what the
     target reads, through the remaps on that edge."""
@@ -110,21 +115,92 @@ def edge_live(terminator, target: int, live: dict) -> set:
 
 
 def live_in(blocks) -> dict:
-    """Block marker pc -> set of slots live at the block's start.
+    """Block marker pc -> set of numeric slots live at the block's start.
 
     Each block's upward-exposed reads and writes are summarized once, then a
     worklist revisits only the predecessors of blocks whose live set grew:
     near-linear in the function's size (models have thousands of blocks)."""
+    return _live_in(blocks, reads, writes, _numeric)
+
+
+def _ref_read_how(f):
+    if f.is_register:
+        return _REG if f.kind.startswith("R.") and f.bank == "ref" else None
+    if f.kind.startswith("list<"):
+        return _LIST
+    if f.kind == "remap":
+        return _REMAP
+    return _CASES if f.kind.startswith("cases") else None
+
+
+def _ref_write_how(f):
+    if f.is_register:
+        return _REG if f.kind.startswith("W.") and f.bank == "ref" else None
+    return _LIST if f.kind == "rlist<any>" else None
+
+
+_REF_READ_FIELDS: dict = {}
+_REF_WRITE_FIELDS: dict = {}
+_DISCARD = "vm.discard.refs"
+
+
+def ref_reads(instr) -> list:
+    """Ref ordinals `instr` reads (call operands and remap sources included); a
+    `vm.discard.refs` reads none."""
+    if instr.op.mnemonic == _DISCARD:
+        return []
+    found = []
+    args = instr.args
+    for i, how in _fields(instr.op, _REF_READ_FIELDS, _ref_read_how):
+        value = args[i]
+        if how == _REG:
+            found.append(value & isa.REF_MASK)
+        elif how == _LIST:
+            found += [r & isa.REF_MASK for r in value if r & isa.REF_BIT]
+        elif how == _REMAP:
+            found += [s & isa.REF_MASK for s, _ in value if s & isa.REF_BIT]
+        else:
+            found += [s & isa.REF_MASK for _, pairs in value for s, _ in pairs if s & isa.REF_BIT]
+    return found
+
+
+def ref_writes(instr) -> list:
+    """Ref ordinals `instr` certainly sets (a `vm.discard.refs` clears its refs)."""
+    if instr.op.mnemonic == _DISCARD:
+        return [r & isa.REF_MASK for r in instr.args[0] if r & isa.REF_BIT]
+    args = instr.args
+    found = []
+    for i, how in _fields(instr.op, _REF_WRITE_FIELDS, _ref_write_how):
+        if how == _REG:
+            found.append(args[i] & isa.REF_MASK)
+        else:
+            found += [r & isa.REF_MASK for r in args[i] if r & isa.REF_BIT]
+    return found
+
+
+def ref_live_in(blocks) -> dict:
+    """Block marker pc -> set of ref ordinals whose value some path from the block's
+    start reads before setting or discarding them (see live_in)."""
+    return _live_in(blocks, ref_reads, ref_writes, _ref)
+
+
+def _ref(raw: int) -> bool:
+    return bool(raw & isa.REF_BIT)
+
+
+def _live_in(blocks, reads_of, writes_of, keep) -> dict:
+    """live_in over the slots `reads_of`/`writes_of` name and the remap operands `keep` takes."""
+    mask = isa.REF_MASK if keep is _ref else -1
     summary, predecessors = {}, {b.pc: [] for b in blocks}
     for block in blocks:
         gen, kill = set(), set()
         for instr in reversed(block.instrs[:-1]):
-            written = set(writes(instr))
-            gen = (gen - written) | set(reads(instr))
+            written = set(writes_of(instr))
+            gen = (gen - written) | set(reads_of(instr))
             kill |= written
         term = block.terminator
         edges = [(t, edge_pairs(term, t)) for t in block.successors]
-        summary[block.pc] = (gen, kill, set(reads(term)), edges)
+        summary[block.pc] = (gen, kill, set(reads_of(term)), edges)
         for target in block.successors:
             if target in predecessors:
                 predecessors[target].append(block.pc)
@@ -139,8 +215,8 @@ def live_in(blocks) -> dict:
         for target, pair_lists in edges:
             result = set(live.get(target, ()))
             for pairs in pair_lists:
-                result = (result - {d for _, d in pairs if _numeric(d)}) | {
-                    s for s, _ in pairs if _numeric(s)}
+                result = (result - {d & mask for _, d in pairs if keep(d)}) | {
+                    s & mask for s, _ in pairs if keep(s)}
             current |= result
         current = gen | (current - kill)
         if current != live[pc]:
@@ -161,7 +237,7 @@ def constants(blocks) -> dict:
     for block in blocks:
         for instr in block.instrs:
             value = const_write(instr)
-            for slot in writes(instr) + _edge_writes(instr):
+            for slot in may_write(instr):
                 if value is None or found.setdefault(slot, value) != value:
                     spoiled.add(slot)
     entry_written: set = set()
@@ -287,6 +363,6 @@ def region_constants(region_blocks, entries, at_entry: dict) -> dict:
         common = {k: v for k, v in common.items() if at_entry[pc].get(k) == v}
     for block in region_blocks:
         for instr in block.instrs:
-            for slot in writes(instr) + _edge_writes(instr):
+            for slot in may_write(instr):
                 common.pop(slot, None)
     return common
