@@ -3,7 +3,7 @@
 * :func:`run_iree` -- ``iree-run-module`` in a subprocess (the oracle).
 * :func:`run_vmvxjit` -- vmvxjit in-process through ``vmvxjit.cli.main`` (same arguments as
   ``python -m vmvxjit run MODULE --function=... --input=...``).
-* :func:`iree_result` -- ``iree-run-module``'s result of a one-array call, as numpy.
+* :func:`iree_result` -- ``iree-run-module``'s result of a call with arrays, as numpy.
 * :func:`assert_same_output` -- exact text comparison, with an optional tolerance on float elements
   for programs that call libm functions (exp, log, tanh, erf, pow, atan2, ...).
 
@@ -50,13 +50,17 @@ def run_iree(vmfb: Path | str, function: str, inputs: Sequence[str]) -> tuple[in
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def iree_result(vmfb: Path | str, function: str, array, directory: Path):
-    """iree-run-module's result of `function` called with the one array `array`, through
-    .npy files in `directory`."""
-    source, result = Path(directory) / "x.npy", Path(directory) / "y.npy"
-    np.save(source, array)
-    subprocess.run([IREE_RUN_MODULE, f"--module={vmfb}", f"--function={function}", f"--input=@{source}",
-                    f"--output=@{result}"], check=True, capture_output=True, timeout=IREE_TIMEOUT_S)
+def iree_result(vmfb: Path | str, function: str, arrays, directory: Path):
+    """iree-run-module's result of `function` called with the array `arrays` (or a tuple of
+    them), through .npy files in `directory`."""
+    inputs = []
+    for k, array in enumerate(arrays if isinstance(arrays, tuple) else (arrays,)):
+        inputs.append(Path(directory) / f"x{k}.npy")
+        np.save(inputs[-1], array)
+    result = Path(directory) / "y.npy"
+    subprocess.run([IREE_RUN_MODULE, f"--module={vmfb}", f"--function={function}",
+                    *(f"--input=@{source}" for source in inputs), f"--output=@{result}"],
+                   check=True, capture_output=True, timeout=IREE_TIMEOUT_S)
     return np.load(result)
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ELEMENTS
 from vmvxjit.vm.jit import counters, helper_library, parallel_code
+from vmvxjit.vm.jit.allocations import ALLOC, DISCARD, SCRATCH
 from vmvxjit.vm.jit.block_code import blocked_nest
 from vmvxjit.vm.jit.callees import CCONV_BANKS, MAX_NATIVE_DEPTH
 from vmvxjit.vm.jit.counted import counted_back_edges
@@ -61,10 +62,12 @@ FAULT_DEADLINE = 4
 # err: kind, pc, four fault values, then the number of callee frames and an
 # (ordinal, pc) pair per frame, innermost first (at most MAX_NATIVE_DEPTH), then
 # the call deadline's fuel (back-edges between clock reads) and when it expires
-# (vm/deadline.py: NO_FUEL_LIMIT and NEVER_NS without one).
+# (vm/deadline.py: NO_FUEL_LIMIT and NEVER_NS without one), then nonzero once the
+# region's optimized code is ready, for loops that leave to go on in it (`swaps`).
 ERR_FRAMES = 6
 ERR_FUEL = ERR_FRAMES + 1 + 2 * MAX_NATIVE_DEPTH
-ERR_SIZE = ERR_FUEL + 2
+ERR_SWAP = ERR_FUEL + 2
+ERR_SIZE = ERR_FUEL + 3
 
 
 @dataclass
@@ -86,6 +89,11 @@ class RegionCode:
     deopts: list = field(default_factory=list)  # exit ids at which lean code leaves for its full code
     parallel: list = ()         # parallel_loops.ParallelLoop of its loops that may run in chunks
     tiles_left_out: int = 0     # blocked nests that would run in tiles (`tile`) but for `tiles=False`
+    allocations: list = ()      # (buffer number, length slot, alignment slot, ref) per allocation (allocations.py)
+    given: list = ()            # per exit id, (ref, buffer number, or None to clear it) (allocations.py)
+    held: dict = field(default_factory=dict)  # entry id -> buffer numbers of allocations live there
+    dead: dict = field(default_factory=dict)  # entry id -> buffer numbers code entered there never reads
+    swaps: bool = False         # loops that allocate leave at their headers once err[ERR_SWAP] is set
 
     @property
     def module_source(self) -> str:
@@ -325,6 +333,10 @@ class RegionEmitter:
             return self._switch(instr)
         if m in BUFFER_OPS:
             return self._buffer(instr)
+        if m == ALLOC:
+            return self._allocation(instr)
+        if m == DISCARD:        # the region's exits clear the refs (allocations.py)
+            return []
         if m == "vm.call":
             return self._call(instr)
         raise AssertionError(m)
@@ -391,6 +403,13 @@ class RegionEmitter:
                         + oob.format(off=f"{start} * {size}", length=f"{n} * {size}"),
                         f"{view}[{start}:{start} + {n}] = {var(value, bank)}{STORE_MASK.get(code, '')}"]
 
+    def _allocation(self, instr) -> list:
+        """A `vm.buffer.alloc` run on the region's buffer made for it: zeroed, in words then bytes."""
+        raw = instr.args[2]
+        n = self.len_expr(raw)
+        words, tail = self.view_expr(raw, "i64"), self.view_expr(raw, "i8")
+        return [f"{words}[0:{n} // 8] = 0", f"{tail}[{n} // 8 * 8:{n}] = 0"]
+
     # control flow -------------------------------------------------------------------
 
     def remap(self, pairs) -> list:
@@ -414,6 +433,8 @@ class RegionEmitter:
         if target in self.block_ids:
             if target <= self.block_pc and (self.block_pc, target) not in self.counted:
                 lines += self.deadline_check()
+            if target <= self.block_pc and target in self.region.swaps:
+                lines.append(f"if err[{ERR_SWAP}] != 0: ex = {self.exit_index(target)}; break")
             return lines + [f"bb = {self.block_ids[target]}", "continue"]
         return lines + [f"ex = {self.exit_index(target)}", "break"]
 
@@ -473,7 +494,7 @@ class RegionEmitter:
         arms, lean_arms, notes = [], [], []
         for i, block in enumerate(blocks):
             self.block_pc = block.pc
-            block_lines = []
+            block_lines = self.allocation_checks(block)
             nest, reason = nests[block.pc]
             if nest is not None:
                 if nest.blocked:
@@ -504,6 +525,14 @@ class RegionEmitter:
             entries = [self.block_ids[pc] for pc in self.region.entries]
             self.lean_body = _switch(_reachable(lean_arms, entries))
         return _switch(arms), notes
+
+    def allocation_checks(self, block) -> list:
+        """Lines leaving the region at `block` when it allocates and the entry did not
+        make the region's buffers (allocations.py): the interpreter runs the block."""
+        for instr in block.instrs:
+            if instr.op.mnemonic == ALLOC and any(a.pc == instr.pc for a in self.region.allocations):
+                return [f"if {self.mut_expr(instr.args[2])} != {SCRATCH}: ex = {self.exit_index(block.pc)}; break"]
+        return []
 
     def deopt(self, pc: int) -> list:
         """Lines leaving lean code at its block `pc`: a region exit whose target is that
@@ -552,6 +581,7 @@ def _generate(region: Region, name: str, lean: bool, tiles: bool = True) -> tupl
     notes += [f"loop at {loop.header:08X}: iterations may run in parallel chunks (their byte ranges "
               f"checked at entry)" for loop in region.parallel]
     notes += [f"loop at {pc:08X}: iterations run one after another ({why})" for pc, why in region.serial_loops.items()]
+    notes += [f"vm.buffer.alloc at {a.pc:08X}: on a buffer made when the region is entered" for a in region.allocations]
     full = _region_code(gen, name, body, notes, [])
     if not gen.deopts:
         return full, None
@@ -593,10 +623,20 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
     lines.append("    return ex")
     out = set().union(*outs)
     source = "\n".join(lines) + "\n"
+    index = gen.buffer_index
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
                       gen.variants, entry_ids, list(gen.exits), notes, gen.sites, gen.fault_pcs,
                       gen.reordered_nests, deopts=list(deopts), parallel=region.parallel,
-                      tiles_left_out=gen.tiles_left_out)
+                      tiles_left_out=gen.tiles_left_out,
+                      allocations=[(index[a.buffer], a.length, a.alignment, a.ref) for a in region.allocations],
+                      given=[[(r, None if a is None else index[a.buffer]) for r, a in region.given.get(pc, ())]
+                             for pc in gen.exits],
+                      held={entry_ids[pc]: frozenset(index[b] for b in buffers)
+                            for pc, buffers in region.held.items()},
+                      swaps=bool(region.swaps),
+                      dead={} if region.live_refs is None else {
+                          entry_ids[pc]: frozenset(k for k, r in enumerate(region.buffer_registers) if r not in live)
+                          for pc, live in region.live_refs.items()})
 
 
 def _entered(region: Region, entry_ids: dict) -> list:

@@ -1,10 +1,11 @@
 """Which outer loops of a region may run their iterations in parallel chunks, and what
 must be checked at entry (parallel_run.py runs them).
 
-A candidate is a top-level loop of a region in the shape IREE emits for every loop
-level (nests.py: header `cmp.lt.i64.s j, bound; cond_br`, latch `j += step; br
-header`) whose body is straight-line code and counted inner loops, nested to any
-depth, with no call and no other branch. Its iterations are independent when:
+A candidate is a top-level loop of a region (or a loop directly inside one that
+allocates, allocations.py) in the shape IREE emits for every loop level (nests.py:
+header `cmp.lt.i64.s j, bound; cond_br`, latch `j += step; br header`) whose body
+is straight-line code and counted inner loops, nested to any depth, with no call
+and no other branch. Its iterations are independent when:
 
 * registers: nothing an iteration reads was left by an earlier one (no register the
   loop writes but `j` is live where its body starts) and nothing the loop writes but
@@ -33,6 +34,7 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.elements import ACCESSES
 from vmvxjit.vm.jit import affine, dataflow, switches
+from vmvxjit.vm.jit.allocations import ALLOC
 from vmvxjit.vm.jit.loops import slots_written
 from vmvxjit.vm.jit.nests import loop_header
 from vmvxjit.vm.jit.regions import Block
@@ -51,6 +53,11 @@ _STORES = "vm.buffer.store."
 
 class _Refused(Exception):
     """Why a loop's iterations cannot be shown independent."""
+
+
+class _Allocates(_Refused):
+    """A loop allocates (the region makes one buffer per allocation for a whole entry,
+    allocations.py): its own inner loops may still run in chunks."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,8 @@ def analyze(header, latch, members: list, live: dict, consts: dict) -> ParallelL
     if pcs != {b.pc for b in members if header.pc <= b.pc <= latch.pc}:
         raise _Refused("its blocks are not one run in bytecode order")
     blocks = [by_pc[pc] for pc in sorted(pcs)]
+    if any(i.op.mnemonic == ALLOC for b in blocks for i in b.instrs):
+        raise _Allocates(f"its body holds {ALLOC}")
     writes = _Writes(blocks)
     step = _step(latch, iv, header.pc, pcs, writes)
     written = writes.of(pcs)
@@ -395,12 +404,19 @@ def with_chunk_bound(header) -> Block:
 def find(members: list, live: dict, consts: dict) -> tuple[list, list, dict]:
     """(`members` with the headers of the loops that qualify comparing with CHUNK, their
     ParallelLoops, header pc -> why the others do not): the top-level loops of a region's
-    blocks whose iterations may run in chunks."""
+    blocks whose iterations may run in chunks, and those of the loops inside one that
+    allocates (a workgroup loop's tile scratch)."""
     loops, refused = [], {}
     place = {b.pc: k for k, b in enumerate(members)}
-    for header, latch in top_level_loops(members):
+    candidates = top_level_loops(members)
+    while candidates:
+        header, latch = candidates.pop(0)
         try:
             loop = analyze(header, latch, members, live, consts)
+        except _Allocates as why:
+            refused[header.pc] = str(why)
+            candidates[:0] = top_level_loops([b for b in members if header.pc < b.pc <= latch.pc])
+            continue
         except _Refused as why:
             refused[header.pc] = str(why)
             continue

@@ -2,11 +2,12 @@
 
 A block is compilable when every op in it is pure numeric work, a constant,
 a switch, a `vm.buffer` access, an internal call of a function that compiles
-on its own (callees.py), or a branch whose remaps move only numeric
-registers. A region is a connected set of compilable blocks that contains a
-loop; it is entered (from the interpreter) at blocks reached from outside
-it or at loop headers, and left by a branch to a block outside it. Buffer
-refs used inside a region are never written inside it, so each region sees
+on its own (callees.py), a `vm.buffer.alloc` or `vm.discard.refs`
+(allocations.py), or a branch whose remaps move only numeric registers. A region is a connected set of
+compilable blocks that contains a loop; it is entered (from the interpreter)
+at blocks reached from outside it or at loop headers, and left by a branch to
+a block outside it. Buffer refs used inside a region are never written inside
+it but by its allocations, whose buffers are made at entry, so each region sees
 a fixed set of buffers for a whole entry.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import BLOCK_OP, Instr
 from vmvxjit.vm.elements import FILLS, LOADS, STORES
+from vmvxjit.vm.jit.allocations import ALLOC, DISCARD, Allocations, sites as allocation_sites
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.branches import BRANCH_OPS, remaps, targets
 from vmvxjit.vm.jit.dataflow import constants, entry_constants, live_in, region_constants
@@ -52,6 +54,11 @@ class Region:
     callees: dict = field(default_factory=dict)  # ordinal -> callees.Callee its calls reach
     parallel: list = field(default_factory=list)  # parallel_loops.ParallelLoop of loops that may run in chunks
     serial_loops: dict = field(default_factory=dict)  # header pc -> why its loop's iterations may not
+    allocations: list = field(default_factory=list)  # allocations.Allocation whose buffers entries make
+    given: dict = field(default_factory=dict)   # exit target pc -> (ref, Allocation or None) set there
+    held: dict = field(default_factory=dict)    # entry pc -> buffers of allocations live there
+    live_refs: dict | None = None   # entry pc -> refs live there, where the region discards some
+    swaps: set = field(default_factory=set)     # headers of the loops that allocate (codegen: ERR_SWAP)
 
     def know(self, function_blocks: list, facts: tuple | None = None) -> "Region":
         """Adds the function-wide facts (liveness, constants) the optimizer uses;
@@ -86,12 +93,14 @@ def split_blocks(instrs: list[Instr]) -> list[Block]:
     return blocks
 
 
-def is_compilable(block: Block, callees: dict) -> bool:
+def is_compilable(block: Block, callees: dict, allocates: bool = False) -> bool:
     """Whether `block` is region code; `callees` maps the ordinals of internal
-    functions that compile (callees.analyze) to their Callee."""
+    functions that compile (callees.analyze) to their Callee; `allocates`: it may
+    hold allocations and discards."""
     for instr in block.instrs:
-        if instr.op.mnemonic not in COMPILABLE and not (
-                instr.op.mnemonic == "vm.call" and instr.args[0] in callees):
+        m = instr.op.mnemonic
+        if m not in COMPILABLE and not (m == "vm.call" and instr.args[0] in callees) and not (
+                allocates and m in (ALLOC, DISCARD)):
             return False
     for pairs in remaps(block.terminator):
         if any(s & isa.REF_BIT or d & isa.REF_BIT for s, d in pairs):
@@ -101,10 +110,49 @@ def is_compilable(block: Block, callees: dict) -> bool:
 
 def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
     """Connected components of compilable blocks that contain a loop, those of
-    more than MAX_REGION_BLOCKS blocks cut between their top-level loop nests."""
+    more than MAX_REGION_BLOCKS blocks cut between their top-level loop nests.
+    A block whose allocation or discard may not stay in its region
+    (allocations.py) is left out, and the regions found again without it."""
     blocks = split_blocks(instrs)
+    allocates = switches.on("allocations") and bool(allocation_sites(blocks))
+    good = {b.pc for b in blocks if is_compilable(b, callees, allocates)}
+    allocations = Allocations(blocks) if allocates else None
+    while True:
+        found, left_out = [], set()
+        for members, entries in _groups(blocks, good):
+            placed = None
+            if allocations is not None:
+                placed, bad = allocations.place(members, entries)
+                left_out |= bad
+            found.append((members, entries, placed))
+        if not left_out:
+            break
+        good -= left_out
+    facts = function_facts(blocks) if found else None
+    parallel = None
+    if switches.on("parallel"):   # loops whose iterations may run in chunks
+        from vmvxjit.vm.jit import parallel_loops as parallel
+
+    regions = []
+    for members, entries, placed in found:
+        if placed is not None:
+            members = placed.blocks
+        region = Region(members, entries).know(blocks, facts)
+        if placed is not None:
+            region.allocations, region.given, region.held = placed.allocations, placed.given, placed.held
+            region.live_refs, region.swaps = placed.live, placed.swaps
+        if parallel is not None:
+            live, consts, _ = facts
+            region.blocks, region.parallel, region.serial_loops = parallel.find(members, live, consts)
+        region.buffer_registers = buffer_registers(members)
+        region.callees = _reached(members, callees)
+        regions.append(region)
+    return regions
+
+
+def _groups(blocks: list, good: set) -> list:
+    """(blocks, entry pcs) of each region the blocks whose pcs are `good` make."""
     by_pc = {b.pc: b for b in blocks}
-    good = {b.pc for b in blocks if is_compilable(b, callees)}
     neighbours = {pc: set() for pc in good}
     for block in blocks:
         for target in block.successors:
@@ -112,12 +160,7 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
                 neighbours[block.pc].add(target)
                 neighbours[target].add(block.pc)
     seen: set = set()
-    regions = []
-    facts = None
-    parallel = None
-    if switches.on("parallel"):   # loops whose iterations may run in chunks
-        from vmvxjit.vm.jit import parallel_loops as parallel
-
+    groups = []
     for start in sorted(good):
         if start in seen:
             continue
@@ -140,15 +183,8 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
                         entries.add(target)
             if blocks[0].pc in pcs:
                 entries.add(blocks[0].pc)
-            facts = facts or function_facts(blocks)
-            region = Region(members, sorted(entries)).know(blocks, facts)
-            if parallel is not None:
-                live, consts, _ = facts
-                region.blocks, region.parallel, region.serial_loops = parallel.find(members, live, consts)
-            region.buffer_registers = buffer_registers(members)
-            region.callees = _reached(members, callees)
-            regions.append(region)
-    return regions
+            groups.append((members, sorted(entries)))
+    return groups
 
 
 def _chunks(members: list) -> list:
@@ -159,10 +195,14 @@ def _chunks(members: list) -> list:
     if len(members) <= MAX_REGION_BLOCKS:
         return [members]
     inside = {b.pc for b in members}
-    spans = [(t, b.pc) for b in members for t in b.successors if t in inside and t <= b.pc]
+    spans = sorted((t, b.pc) for b in members for t in b.successors if t in inside and t <= b.pc)
     pieces: list = []
-    for k, block in enumerate(members):
-        if pieces and any(h <= members[k - 1].pc and tail >= block.pc for h, tail in spans):
+    reach, k = -1, 0       # the furthest latch of the loops whose headers come before the cut
+    for block in members:
+        while pieces and k < len(spans) and spans[k][0] <= pieces[-1][-1].pc:
+            reach = max(reach, spans[k][1])
+            k += 1
+        if pieces and reach >= block.pc:
             pieces[-1].append(block)
         else:
             pieces.append([block])
@@ -176,12 +216,14 @@ def _chunks(members: list) -> list:
 
 
 def buffer_registers(blocks: list) -> list:
-    """Ref ordinals the blocks access or pass to calls, in first-use order."""
+    """Ref ordinals the blocks access, allocate or pass to calls, in first-use order."""
     found = []
     for block in blocks:
         for instr in block.instrs:
             if instr.op.mnemonic in BUFFER_OPS:
                 raws = [instr.args[0]]
+            elif instr.op.mnemonic == ALLOC:
+                raws = [instr.args[2]]
             elif instr.op.mnemonic == "vm.call":
                 raws = [r for r in instr.args[1] if r & isa.REF_BIT]
             else:

@@ -36,7 +36,9 @@ turns off single transformations:
 * `lanes`: a running maximum kept in a register (IREE's maxnumf reduction)
   is folded in 16 lanes, which LLVM vectorizes (running_max.py);
 * `parallel`: an outer loop whose iterations are shown independent runs them in
-  chunks on several threads (parallel_loops.py, parallel_run.py).
+  chunks on several threads (parallel_loops.py, parallel_run.py);
+* `allocations`: a region may hold `vm.buffer.alloc`, its buffer made when the
+  region is entered (allocations.py).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ import os
 
 NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm",
          "strided", "shared", "entry-constants", "tile", "parallel",
-         "distribute", "lanes")
+         "distribute", "lanes", "allocations")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 

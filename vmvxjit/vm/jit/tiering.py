@@ -25,6 +25,7 @@ from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
 from vmvxjit.vm.deadline import NEVER_NS, NO_DEADLINE, NO_FUEL_LIMIT, Deadline
 from vmvxjit.vm.fused_blocks import fuse_region
 from vmvxjit.vm.jit import codegen, cost, switches
+from vmvxjit.vm.jit.allocations import SCRATCH
 from vmvxjit.vm.jit.llvm_backend import (BALANCED, OPTIMIZED, QUICK, on_disk, optimized_wanted,
                                          want_optimized)
 from vmvxjit.vm.jit.regions import split_blocks
@@ -52,7 +53,7 @@ class _Frame:
         self.sizes = (n_int, n_float, n_multi, n_buffers)
         self.counts = counts
         self.err = err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
-        err[codegen.ERR_FUEL:] = NO_FUEL_LIMIT, NEVER_NS    # no deadline (CompiledRegion.run)
+        err[codegen.ERR_FUEL:codegen.ERR_SWAP] = NO_FUEL_LIMIT, NEVER_NS    # no deadline (CompiledRegion.run)
         self.ri = (ctypes.c_int64 * max(1, n_int))()
         self.rf = (ctypes.c_double * max(1, n_float))()
         self.tags = (ctypes.c_int64 * max(1, n_multi))()
@@ -77,13 +78,13 @@ class _Frame:
         for mine, theirs in zip((self.ri, self.rf, self.tags, self.addrs, self.lens, self.mut),
                                 (other.ri, other.rf, other.tags, other.addrs, other.lens, other.mut)):
             ctypes.memmove(mine, theirs, ctypes.sizeof(theirs))
-        self.err[codegen.ERR_FUEL:] = other.err[codegen.ERR_FUEL:]
+        self.err[codegen.ERR_FUEL:codegen.ERR_SWAP] = other.err[codegen.ERR_FUEL:codegen.ERR_SWAP]
 
     def copy_outputs(self, other: "_Frame") -> None:
         """Takes the registers and fault record `other` left."""
         for mine, theirs in ((self.ri, other.ri), (self.rf, other.rf), (self.tags, other.tags)):
             ctypes.memmove(mine, theirs, ctypes.sizeof(theirs))
-        self.err[:] = other.err
+        self.err[:codegen.ERR_FUEL] = other.err[:codegen.ERR_FUEL]
 
     def run(self, fn, entry_id: int) -> int:
         call = getattr(fn, "call", None)
@@ -96,13 +97,28 @@ class _Frame:
         return self.ri[:n_int], self.rf[:n_float], self.tags[:n_multi]
 
 
+_NO_BUFFER = VmBuffer.over(np.empty(0, np.uint8))    # an allocation's buffer code cannot reach
+
+
+def _valid_allocation(length, alignment) -> bool:
+    """Whether `vm.buffer.alloc` of these operands succeeds (steps_memory.build_buffer_alloc)."""
+    return length.__class__ is int and alignment.__class__ is int and length >= 0 and not alignment & (alignment - 1)
+
+
 class CompiledRegion:
     """A region's compiled function plus the glue to run it on a frame."""
 
     def __init__(self, code: codegen.RegionCode, fn, block_targets: dict, stats: JitStats,
                  location, buffer_registers: list = (), label: str = "",
-                 deadline: Deadline = NO_DEADLINE):
+                 deadline: Deadline = NO_DEADLINE, scratch: bool = True):
         self.code = code
+        # Entries that make the buffers of the region's allocations (allocations.py); none
+        # under an allocation cap, whose charges follow the interpreter's allocations. The
+        # code names such a buffer by an ordinal of its own: an entry first takes the
+        # allocated register's value there.
+        self.scratch = bool(code.allocations) and scratch
+        own = {k: ref for k, _, _, ref in code.allocations}
+        self.sources = [own.get(k, r) for k, r in enumerate(buffer_registers)]
         self.deadline = deadline if deadline.enabled else None
         self.location = location      # (function ordinal, pc) -> frame text, for callee frames
         self.fn = fn
@@ -125,6 +141,7 @@ class CompiledRegion:
         # lose a count.
         self.counts = np.zeros(2 * len(code.sites), dtype=np.int64)
         self.idle_frames = []            # _Frames no entry is using: each running entry owns one
+        self.entry_frames = []           # every _Frame made for entries (_ready)
         self.chunk_frames = []           # those for chunks of parallel loops (take_chunk_frame)
         self.run_time = [0.0, 0, 0]      # seconds in this region's code, entries, LLVM speed level
         self.first_frame = None          # the register file of the first call that entered (held:
@@ -132,21 +149,28 @@ class CompiledRegion:
         self.tier_up = None              # starts the optimized compile, once the region runs hot
         self.upgrade = None              # that compile's future
 
-    def run(self, entry_id: int, regs: list, refs: list, buffer_registers: list):
+    def run(self, entry_id: int, regs: list, refs: list):
         """Runs from block `entry_id`; returns the step index to continue at, or
         None when the frame cannot enter compiled code (the interpreter goes on)."""
         upgrade = self.upgrade
         if upgrade is not None and upgrade.done():
             self._swap(upgrade)
-        buffers = [refs[r] for r in buffer_registers]
-        if any(b.__class__ is not VmBuffer for b in buffers):
+        elif self.tier_up is not None and self.code.swaps:
+            self._start_upgrade()
+        buffers = [refs[r] for r in self.sources]
+        made = self.code.allocations and self._allocate(entry_id, regs, buffers)
+        if any(b.__class__ is not VmBuffer for b in buffers) and not self._dead_ones(entry_id, buffers):
             return None
         frame = self.take_frame(len(buffers))
+        frame.err[codegen.ERR_SWAP] = 0
         if self.deadline is not None:
-            frame.err[codegen.ERR_FUEL:] = self.deadline.fuel(), self.deadline.expires_ns()
+            frame.err[codegen.ERR_FUEL:codegen.ERR_SWAP] = self.deadline.fuel(), self.deadline.expires_ns()
         frame.fill([v if v.__class__ is int else 0 for v in (regs[s] for s in self.int_slots)],
                    [v if v.__class__ is float else 0.0 for v in (regs[s] for s in self.float_slots)],
                    [self._tag(regs[s], s) for s in self.code.multi_slots], buffers)
+        if made:
+            for k, *_ in self.code.allocations:
+                frame.mut[k] = SCRATCH
         start = time.perf_counter()
         try:
             if self.parallel is None:
@@ -161,17 +185,67 @@ class CompiledRegion:
         self.stats.entries += 1
         self.run_time[0] += seconds
         self.run_time[1] += 1
-        tier_up = self.tier_up
-        if tier_up is not None and self._long_enough(regs):
-            self.tier_up = None
-            self.upgrade = tier_up()
+        if self.tier_up is not None and self._long_enough(regs):
+            self._start_upgrade()
         try:
             if status < 0:
                 raise self._fault(frame.err)
             self._write_back(regs, *frame.registers())
+            for r, k in self.code.given[status]:
+                if k is None:
+                    refs[r] = None
+                elif made:
+                    refs[r] = buffers[k]
         finally:
             self.idle_frames.append(frame)
         return self.exit_steps[status]
+
+    def _dead_ones(self, entry_id: int, buffers: list) -> bool:
+        """Whether every entry of `buffers` that is not a buffer is one code entered at
+        `entry_id` never reads (discarded before it, allocations.py); those become empty."""
+        dead = self.code.dead.get(entry_id, ())
+        for k, buffer in enumerate(buffers):
+            if buffer.__class__ is not VmBuffer:
+                if k not in dead:
+                    return False
+                buffers[k] = _NO_BUFFER
+        return True
+
+    def _allocate(self, entry_id: int, regs: list, buffers: list) -> bool:
+        """Puts the buffers of the region's allocations in `buffers`: made here (True) at an
+        entry where none of their registers is live, if their lengths and alignments are
+        valid; else (False) the interpreter's where it holds them live, and an empty one for
+        the others, which code entered there never reaches: it leaves at the first
+        allocating block (codegen.RegionEmitter.allocation_checks)."""
+        allocations = self.code.allocations
+        held = self.code.held.get(entry_id)
+        if held is None and self.scratch and all(_valid_allocation(regs[n], regs[a]) for _, n, a, _ in allocations):
+            try:
+                made = [VmBuffer.over(np.empty(regs[n], np.uint8)) for _, n, _, _ in allocations]
+            except MemoryError:
+                made = None
+            if made is not None:
+                for (k, *_), buffer in zip(allocations, made):
+                    buffers[k] = buffer
+                return True
+        for k, *_ in allocations:
+            if held is None or k not in held:
+                buffers[k] = _NO_BUFFER
+        return False
+
+    def _start_upgrade(self) -> None:
+        """Starts the optimized compile. A region whose loops allocate starts it at its first
+        entry, which may run a whole model layer: those loops leave for the optimized code
+        once it is ready (codegen.ERR_SWAP, set here in every entry's frame) and the next
+        entry takes it (`_swap`), as entries once per iteration did."""
+        tier_up, self.tier_up = self.tier_up, None
+        self.upgrade = tier_up()
+        if self.code.swaps:
+            self.upgrade.add_done_callback(self._ready)
+
+    def _ready(self, _) -> None:
+        for frame in self.entry_frames:
+            frame.err[codegen.ERR_SWAP] = 1
 
     def _long_enough(self, regs) -> bool:
         """Whether the region has run long enough in quick code to want its optimized
@@ -200,7 +274,9 @@ class CompiledRegion:
         try:
             return self.idle_frames.pop()
         except IndexError:     # every frame made so far is in use, on other threads
-            return self._new_frame(n_buffers, self.counts)
+            frame = self._new_frame(n_buffers, self.counts)
+            self.entry_frames.append(frame)
+            return frame
 
     def _new_frame(self, n_buffers: int, counts) -> _Frame:
         return _Frame(len(self.int_slots), len(self.float_slots), len(self.code.multi_slots),
@@ -354,6 +430,7 @@ class _RegionTier:
         self.full_lock = threading.Lock()
         self.stats, self.location, self.tier = state.jit_stats, state.module.location, tier
         self.deadline = state.deadline
+        self.uncapped = state.allocations.cap is None
         self.source = code.module_source
         self.visits = 0
         self.frames = 0
@@ -470,7 +547,8 @@ class _RegionTier:
                                       f"{type(fn).__name__}: {str(fn).splitlines()[0][:200]}"))
             return None
         self.compiled = CompiledRegion(self.code, fn, self.block_targets, self.stats, self.location,
-                                       self.buffer_registers, self.function_name, self.deadline)
+                                       self.buffer_registers, self.function_name, self.deadline,
+                                       self.uncapped)
         self.compiled.run_time[2] = self.speed
         if self.full is not None:
             self.compiled.full = self._full_function
@@ -566,7 +644,7 @@ def install(state, function, planned, count: int, steps: list, block_targets: di
                 compiled = policy.compiled or policy.advance(regs)
                 if compiled is None:
                     return interpreted(regs, refs)
-                target = compiled.run(entry_id, regs, refs, plan.buffer_registers)
+                target = compiled.run(entry_id, regs, refs)
                 return interpreted(regs, refs) if target is None else target
             return step
 
