@@ -116,12 +116,12 @@ def test_a_discard_in_the_region_frees_the_scratch_as_the_interpreter_does(expec
 
 @needs_iree
 def test_loops_that_leave_for_optimized_code_give_the_same_result(expected, monkeypatch):
-    """Every entry sees the optimized code ready: each allocating loop leaves at its header
+    """Every entry finds the optimized code ready: each allocating loop leaves at its header
     after one iteration, and the interpreter enters the region there again."""
     run = tiering._Frame.run
 
     def ready(frame, fn, entry_id):
-        frame.err[codegen.ERR_SWAP] = 1
+        frame.err[codegen.ERR_SWAP] = 0
         return run(frame, fn, entry_id)
 
     monkeypatch.setattr(tiering._Frame, "run", ready)

@@ -62,8 +62,8 @@ FAULT_DEADLINE = 4
 # err: kind, pc, four fault values, then the number of callee frames and an
 # (ordinal, pc) pair per frame, innermost first (at most MAX_NATIVE_DEPTH), then
 # the call deadline's fuel (back-edges between clock reads) and when it expires
-# (vm/deadline.py: NO_FUEL_LIMIT and NEVER_NS without one), then nonzero once the
-# region's optimized code is ready, for loops that leave to go on in it (`swaps`).
+# (vm/deadline.py: NO_FUEL_LIMIT and NEVER_NS without one), then the time after which
+# the loops that allocate leave at their header (`swaps`, tiering.CompiledRegion.run).
 ERR_FRAMES = 6
 ERR_FUEL = ERR_FRAMES + 1 + 2 * MAX_NATIVE_DEPTH
 ERR_SWAP = ERR_FUEL + 2
@@ -93,7 +93,7 @@ class RegionCode:
     given: list = ()            # per exit id, (ref, buffer number, or None to clear it) (allocations.py)
     held: dict = field(default_factory=dict)  # entry id -> buffer numbers of allocations live there
     dead: dict = field(default_factory=dict)  # entry id -> buffer numbers code entered there never reads
-    swaps: bool = False         # loops that allocate leave at their headers once err[ERR_SWAP] is set
+    swaps: bool = False         # loops that allocate leave at their headers after the time in err[ERR_SWAP]
 
     @property
     def module_source(self) -> str:
@@ -434,7 +434,7 @@ class RegionEmitter:
             if target <= self.block_pc and (self.block_pc, target) not in self.counted:
                 lines += self.deadline_check()
             if target <= self.block_pc and target in self.region.swaps:
-                lines.append(f"if err[{ERR_SWAP}] != 0: ex = {self.exit_index(target)}; break")
+                lines.append(f"if monotonic_ns() > err[{ERR_SWAP}]: ex = {self.exit_index(target)}; break")
             return lines + [f"bb = {self.block_ids[target]}", "continue"]
         return lines + [f"ex = {self.exit_index(target)}", "break"]
 

@@ -53,7 +53,7 @@ class _Frame:
         self.sizes = (n_int, n_float, n_multi, n_buffers)
         self.counts = counts
         self.err = err = np.zeros(codegen.ERR_SIZE, dtype=np.int64)
-        err[codegen.ERR_FUEL:codegen.ERR_SWAP] = NO_FUEL_LIMIT, NEVER_NS    # no deadline (CompiledRegion.run)
+        err[codegen.ERR_FUEL:] = NO_FUEL_LIMIT, NEVER_NS, NEVER_NS    # no deadline, no leaving (CompiledRegion.run)
         self.ri = (ctypes.c_int64 * max(1, n_int))()
         self.rf = (ctypes.c_double * max(1, n_float))()
         self.tags = (ctypes.c_int64 * max(1, n_multi))()
@@ -155,14 +155,13 @@ class CompiledRegion:
         upgrade = self.upgrade
         if upgrade is not None and upgrade.done():
             self._swap(upgrade)
-        elif self.tier_up is not None and self.code.swaps:
-            self._start_upgrade()
         buffers = [refs[r] for r in self.sources]
         made = self.code.allocations and self._allocate(entry_id, regs, buffers)
         if any(b.__class__ is not VmBuffer for b in buffers) and not self._dead_ones(entry_id, buffers):
             return None
         frame = self.take_frame(len(buffers))
-        frame.err[codegen.ERR_SWAP] = 0
+        if self.code.swaps:
+            frame.err[codegen.ERR_SWAP] = self._leave_at()
         if self.deadline is not None:
             frame.err[codegen.ERR_FUEL:codegen.ERR_SWAP] = self.deadline.fuel(), self.deadline.expires_ns()
         frame.fill([v if v.__class__ is int else 0 for v in (regs[s] for s in self.int_slots)],
@@ -233,11 +232,18 @@ class CompiledRegion:
                 buffers[k] = _NO_BUFFER
         return False
 
+    def _leave_at(self) -> int:
+        """When the loops that allocate should leave at their header (codegen.ERR_SWAP): one
+        entry may run a whole model layer, which entries once per iteration of those loops
+        did not. Once the quick code has run TIER_UP_S, so that the optimized compile starts
+        (`_long_enough`); once that compile is ready (`_ready`), so that the next entry takes
+        it (`_swap`)."""
+        if self.tier_up is None:
+            return NEVER_NS
+        return time.monotonic_ns() + int(max(0.0, TIER_UP_S - self.run_time[0]) * 1e9)
+
     def _start_upgrade(self) -> None:
-        """Starts the optimized compile. A region whose loops allocate starts it at its first
-        entry, which may run a whole model layer: those loops leave for the optimized code
-        once it is ready (codegen.ERR_SWAP, set here in every entry's frame) and the next
-        entry takes it (`_swap`), as entries once per iteration did."""
+        """Starts the optimized compile."""
         tier_up, self.tier_up = self.tier_up, None
         self.upgrade = tier_up()
         if self.code.swaps:
@@ -245,7 +251,7 @@ class CompiledRegion:
 
     def _ready(self, _) -> None:
         for frame in self.entry_frames:
-            frame.err[codegen.ERR_SWAP] = 1
+            frame.err[codegen.ERR_SWAP] = 0
 
     def _long_enough(self, regs) -> bool:
         """Whether the region has run long enough in quick code to want its optimized
