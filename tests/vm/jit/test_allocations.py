@@ -14,7 +14,8 @@ from vmvxjit.errors import ResourceExhaustedError
 from vmvxjit.vm import isa
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.decoder import Instr
-from vmvxjit.vm.jit import codegen, tiering
+from vmvxjit.native import workers
+from vmvxjit.vm.jit import codegen, native_chunks, switches, tiering
 from vmvxjit.vm.jit.allocations import Allocations
 from vmvxjit.vm.jit.regions import Block, find_regions
 
@@ -91,6 +92,25 @@ def test_results_are_iree_s_with_one_region_entry_per_call(expected, tier, threa
 
 
 @needs_iree
+@pytest.mark.parametrize("native", [True, False], ids=["native-workers", "python-workers"])
+def test_the_workgroup_loop_runs_in_chunks_each_with_its_own_scratch(expected, native, monkeypatch):
+    monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
+    monkeypatch.setattr(native_chunks, "PARALLEL_ABOVE_S", 0.0)
+    if not native:
+        monkeypatch.setattr(native_chunks, "available", lambda function: False)
+    (function,) = BytecodeModule.load(_path()).functions
+    (region,) = [r for r in find_regions(function.instrs, {}) if r.allocations]
+    (loop,) = region.parallel
+    assert loop.header in region.swaps and loop.private == {region.allocations[0].buffer}
+    module = vmvxjit.load(_path(), tier="jit", threads=2)
+    for _ in range(3):
+        assert np.array_equal(module.mm_bias(*_arguments()), expected)
+    (runs,) = module.jit_stats()["parallel_loops"].values()
+    assert runs["runs"] == 3 and runs["threads"] == 2 and runs["native_runs"] == (3 if native else 0)
+
+
+@needs_iree
 def test_under_a_cap_entries_take_the_interpreter_s_buffers(expected):
     """Under an allocation cap the interpreter makes each allocation: the region leaves at
     the allocating block and is entered again inside the loop, where the register is live."""
@@ -158,6 +178,17 @@ def test_an_allocation_read_within_its_iteration_stays():
     blocks = _loop(("vm.buffer.store.f32", (R | 1, 8, 3)), ("vm.discard.refs", ([R | 1],)))
     placed, left_out = _placed(blocks)
     assert not left_out and len(placed.allocations) == 1 and placed.swaps == {10}
+    assert placed.private == {10: {placed.allocations[0].buffer}}
+
+
+def test_an_allocation_read_in_the_next_iteration_is_not_the_iteration_s_own():
+    """The loop reads %r1 before allocating it: the last iteration's buffer."""
+    blocks = _loop(("vm.buffer.store.f32", (R | 1, 8, 3)))
+    blocks[2] = _block(20, [10], ("vm.buffer.store.f32", (R | 1, 8, 3)), ("vm.buffer.alloc", (4, 6, R | 1)),
+                       ("vm.add.i64", (20, 24, 20)), ("vm.br", (10, [])))
+    blocks[3] = _block(40, [], ("vm.discard.refs", ([R | 1],)), ("vm.return", ([],)))
+    placed, left_out = Allocations(blocks).place(blocks[1:3], [10])
+    assert not left_out and placed.private == {}
 
 
 def test_an_allocation_whose_length_changes_in_the_region_stays_with_the_interpreter():

@@ -55,6 +55,7 @@ class Placed:
     held: dict          # entry pc -> buffers of allocations whose register is live there
     live: dict          # entry pc -> the refs live there (others may hold no buffer: discarded)
     swaps: set = frozenset()    # headers of the loops that allocate: exits once optimized code is ready
+    private: dict = None        # header pc -> buffers each iteration of its loop allocates for itself
 
 
 def sites(blocks) -> list:
@@ -116,9 +117,11 @@ class Allocations:
         if bad:
             return Placed(members, [], {}, {}, live), {block_of[pc] for ref in bad for pc in changes[ref]}
         held = {pc: {s.buffer for s in here if s.ref in self.ref_live.get(pc, ())} for pc in entries}
+        private = _private(loops, here, renamed, given, self.ref_live, block_of)
         renamed.update((s.pc, s) for s in here)
         blocks = [_renamed(b, renamed) for b in members]
-        return Placed(blocks, here, given, {pc: found for pc, found in held.items() if found}, live, swaps), set()
+        return Placed(blocks, here, given, {pc: found for pc, found in held.items() if found}, live, swaps,
+                      private), set()
 
     def _reaching(self, blocks: list, entries: list, ref: int, here: dict, inner: set) -> tuple[dict, dict] | None:
         """({read's pc: the site whose buffer it reads}, {exit target pc: the site whose
@@ -160,8 +163,9 @@ class Allocations:
         edges = {(b.pc, t) for b in blocks for t in b.successors if t not in pcs} | inner
         at_exit: dict = {}
         for source, target in edges:
-            values = starts.get(target) if source is None else ends.get(source)
-            if values is not None:
+            # At an allocating block only entries that made no buffers leave: no site ran.
+            values = starts.get(target, frozenset()) - set(here) if source is None else ends.get(source)
+            if values:
                 at_exit[target] = at_exit.get(target, frozenset()) | values
         given = {}
         for target, values in at_exit.items():
@@ -173,6 +177,21 @@ class Allocations:
                     return None
                 given[target] = None        # never read there: released, as the VM would have
         return renamed, given
+
+
+def _private(loops: list, here: list, renamed: dict, given: dict, ref_live: dict, block_of: dict) -> dict:
+    """Header pc -> the buffers of a loop (of `loops`, (header, latch) pairs) that allocates,
+    where each iteration has its own: every allocation in it is of a register dead at its
+    header, read only inside it, and never handed out of the region."""
+    handed = {site.pc for sites in given.values() for _, site in sites if site is not None}
+    found = {}
+    for header, latch in loops:
+        inside = [s for s in here if header <= block_of[s.pc] <= latch]
+        if inside and all(s.ref not in ref_live.get(header, ()) and s.pc not in handed
+                          and all(header <= block_of[pc] <= latch for pc, site in renamed.items() if site is s)
+                          for s in inside):
+            found[header] = frozenset(s.buffer for s in inside)
+    return found
 
 
 def _written(blocks) -> set:

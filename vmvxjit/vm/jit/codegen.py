@@ -43,6 +43,7 @@ from vmvxjit.vm.jit.loop_versioning import versioned_loop
 from vmvxjit.vm.jit.loops import innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
 from vmvxjit.vm.jit.nests import find_nest
+from vmvxjit.vm.jit.parallel_loops import MODE as MODE_REGISTER
 from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, template
 from vmvxjit.vm.jit.branches import remaps
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region
@@ -434,7 +435,8 @@ class RegionEmitter:
             if target <= self.block_pc and (self.block_pc, target) not in self.counted:
                 lines += self.deadline_check()
             if target <= self.block_pc and target in self.region.swaps:
-                lines.append(f"if monotonic_ns() > err[{ERR_SWAP}]: ex = {self.exit_index(target)}; break")
+                chunk = f" and {var(MODE_REGISTER, 'i64')} != {parallel_code.CHUNK}" if self.region.parallel else ""
+                lines.append(f"if monotonic_ns() > err[{ERR_SWAP}]{chunk}: ex = {self.exit_index(target)}; break")
             return lines + [f"bb = {self.block_ids[target]}", "continue"]
         return lines + [f"ex = {self.exit_index(target)}", "break"]
 

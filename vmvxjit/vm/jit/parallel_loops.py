@@ -2,7 +2,7 @@
 must be checked at entry (parallel_run.py runs them).
 
 A candidate is a top-level loop of a region (or a loop directly inside one that
-allocates, allocations.py) in the shape IREE emits for every loop level (nests.py:
+allocates and does not qualify, allocations.py) in the shape IREE emits for every loop level (nests.py:
 header `cmp.lt.i64.s j, bound; cond_br`, latch `j += step; br header`) whose body
 is straight-line code and counted inner loops, nested to any depth, with no call
 and no other branch. Its iterations are independent when:
@@ -18,7 +18,9 @@ and no other branch. Its iterations are independent when:
   affine in their counters (affine.py) with coefficients and offsets over registers
   fixed for the iteration. So at entry the exact byte ranges of every iteration are
   known and compared (parallel_run.py); where they are not disjoint, or an access
-  would leave its buffer, the loop runs serially and so faults as it would.
+  would leave its buffer, the loop runs serially and so faults as it would. The
+  buffers an iteration allocates for itself (`private`) are only checked to hold
+  their accesses: each chunk runs on its own.
 
 The analysis walks each candidate's blocks once (linear in their size). A qualifying
 loop's header compares `j` with a register no bytecode names, CHUNK, instead of its
@@ -55,9 +57,6 @@ class _Refused(Exception):
     """Why a loop's iterations cannot be shown independent."""
 
 
-class _Allocates(_Refused):
-    """A loop allocates (the region makes one buffer per allocation for a whole entry,
-    allocations.py): its own inner loops may still run in chunks."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,7 @@ class Access:
     write: bool
     form: affine.Affine
     loops: tuple
+    private: bool = False         # in a buffer of the iteration's own (an allocation's, `ParallelLoop.private`)
 
 
 @dataclass
@@ -103,6 +103,7 @@ class ParallelLoop:
     accesses: list = field(default_factory=list)
     header_block: int = 0         # the header's place among the region's blocks (its block id in code)
     exit_block: int | None = None  # the exit block's, if it is one of them
+    private: frozenset = frozenset()  # buffers each iteration allocates for itself: each chunk gets its own
 
 
 def predecessors(blocks) -> dict:
@@ -148,8 +149,10 @@ def top_level_loops(members: list) -> list:
     return found
 
 
-def analyze(header, latch, members: list, live: dict, consts: dict) -> ParallelLoop:
-    """The ParallelLoop of the loop `header`..`latch` among `members`; raises _Refused."""
+def analyze(header, latch, members: list, live: dict, consts: dict, private=None) -> ParallelLoop:
+    """The ParallelLoop of the loop `header`..`latch` among `members`; raises _Refused. A
+    loop that allocates qualifies only with the buffers its iterations allocate for
+    themselves, `private` (allocations.Placed.private)."""
     shape = loop_header(header)
     iv, bound, _, body_pc, exit_pc = shape
     by_pc = {b.pc: b for b in members}
@@ -158,8 +161,8 @@ def analyze(header, latch, members: list, live: dict, consts: dict) -> ParallelL
     if pcs != {b.pc for b in members if header.pc <= b.pc <= latch.pc}:
         raise _Refused("its blocks are not one run in bytecode order")
     blocks = [by_pc[pc] for pc in sorted(pcs)]
-    if any(i.op.mnemonic == ALLOC for b in blocks for i in b.instrs):
-        raise _Allocates(f"its body holds {ALLOC}")
+    if private is None and _allocates(blocks):
+        raise _Refused(f"its body holds {ALLOC} of a buffer an iteration does not keep to itself")
     writes = _Writes(blocks)
     step = _step(latch, iv, header.pc, pcs, writes)
     written = writes.of(pcs)
@@ -172,7 +175,7 @@ def analyze(header, latch, members: list, live: dict, consts: dict) -> ParallelL
     left = (dataflow.edge_live(header.terminator, exit_pc, live) & written) - own
     if left:
         raise _Refused("a register it writes is read after it")
-    walk = _Walk(by_pc, pcs, preds, back_edges(blocks), consts, writes)
+    walk = _Walk(by_pc, pcs, preds, back_edges(blocks), consts, writes, private or frozenset())
     walk.sequence(body_pc, latch.pc, None)
     walk.latch_code(latch, None, ())
     if not any(a.write for a in walk.accesses):
@@ -184,7 +187,12 @@ def analyze(header, latch, members: list, live: dict, consts: dict) -> ParallelL
         raise _Refused(f"too little work per entry (about {work} ops)")
     inputs = sorted({r for r in walk.reads if r not in written} | {iv, bound, step})
     return ParallelLoop(header.pc, exit_pc, frozenset(pcs), iv, bound, step, tuple(inputs),
-                        program=walk.program, counters=walk.counters, accesses=walk.accesses)
+                        program=walk.program, counters=walk.counters, accesses=walk.accesses,
+                        private=frozenset(private or ()))
+
+
+def _allocates(blocks) -> bool:
+    return any(i.op.mnemonic == ALLOC for b in blocks for i in b.instrs)
 
 
 def _step(latch, iv: int, header_pc: int, pcs: set, writes: "_Writes") -> int:
@@ -228,8 +236,10 @@ class _Walk:
     (its registers `known` where the program can compute them), accesses inside inner
     loops as affine forms (one affine.Tracker per outermost inner loop)."""
 
-    def __init__(self, by_pc: dict, pcs: set, preds: dict, latches: dict, consts: dict, writes: _Writes):
+    def __init__(self, by_pc: dict, pcs: set, preds: dict, latches: dict, consts: dict, writes: _Writes,
+                 private: frozenset):
         self.by_pc, self.pcs, self.preds, self.latches = by_pc, pcs, preds, latches
+        self.private = private
         self.consts, self.writes = consts, writes
         self.weight = 1                    # iterations of the inner loops around this point
         self.work = 0                      # ops one iteration runs (an estimate)
@@ -358,8 +368,9 @@ class _Walk:
             for _, c in form.terms:
                 self._symbols(c)
             self._symbols(form.offset)
-        self.accesses.append(Access(instr.args[0] & isa.REF_MASK, ACCESSES[instr.op.mnemonic],
-                                    instr.op.mnemonic.startswith(_STORES), form, loops))
+        raw = instr.args[0] & isa.REF_MASK
+        self.accesses.append(Access(raw, ACCESSES[instr.op.mnemonic], instr.op.mnemonic.startswith(_STORES),
+                                    form, loops, raw in self.private))
         if tracker is None:
             self.program.append(("nest", len(self.accesses) - 1, len(self.accesses)))
 
@@ -401,24 +412,24 @@ def with_chunk_bound(header) -> Block:
                  list(header.successors))
 
 
-def find(members: list, live: dict, consts: dict) -> tuple[list, list, dict]:
+def find(members: list, live: dict, consts: dict, private: dict | None = None) -> tuple[list, list, dict]:
     """(`members` with the headers of the loops that qualify comparing with CHUNK, their
     ParallelLoops, header pc -> why the others do not): the top-level loops of a region's
-    blocks whose iterations may run in chunks, and those of the loops inside one that
-    allocates (a workgroup loop's tile scratch)."""
+    blocks whose iterations may run in chunks, and, where one that allocates (a workgroup
+    loop's tile scratch) does not qualify, the loops inside it. `private`: header pc -> the
+    buffers the iterations of its loop allocate for themselves (allocations.Placed.private)."""
     loops, refused = [], {}
     place = {b.pc: k for k, b in enumerate(members)}
     candidates = top_level_loops(members)
     while candidates:
         header, latch = candidates.pop(0)
         try:
-            loop = analyze(header, latch, members, live, consts)
-        except _Allocates as why:
-            refused[header.pc] = str(why)
-            candidates[:0] = top_level_loops([b for b in members if header.pc < b.pc <= latch.pc])
-            continue
+            loop = analyze(header, latch, members, live, consts, (private or {}).get(header.pc))
         except _Refused as why:
             refused[header.pc] = str(why)
+            inside = [b for b in members if header.pc < b.pc <= latch.pc]
+            if _allocates(inside):
+                candidates[:0] = top_level_loops(inside)
             continue
         loop.header_block, loop.exit_block = place[loop.header], place.get(loop.exit)
         loops.append(loop)

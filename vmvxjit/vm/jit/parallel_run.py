@@ -28,6 +28,7 @@ import time
 
 from vmvxjit.native import workers
 from vmvxjit.vm.jit import native_chunks
+from vmvxjit.vm.jit.allocations import SCRATCH
 from vmvxjit.vm.jit.parallel_code import CHUNK, enter
 from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.semantics import PURE_OPS
@@ -83,7 +84,7 @@ class ParallelLoops:
             if runner is None or entry_id != runner.entry or not mode & runner.bit:
                 status = compiled.run_code(frame, entry_id)
                 runner = self.by_exit.get(status)
-                if runner is None:
+                if runner is None or not mode & runner.bit:    # not a handoff: a loop that allocates left
                     return status
             status = runner.run(compiled, frame, buffers, threads)
             if status != runner.exit_status or runner.exit_block is None:
@@ -112,9 +113,12 @@ class LoopRunner:
         self.counters = [(c.iv, _expression(c.init), _expression(c.bound), _expression(c.step))
                          for c in loop.counters]
         self.accesses = [(a.raw, int(a.code[1:].split(".")[0]) // 8, a.write, _expression(a.form.offset),
-                          [(k, _expression(a.form.coef(loop.counters[k].iv))) for k in a.loops])
+                          [(k, _expression(a.form.coef(loop.counters[k].iv))) for k in a.loops], a.private)
                          for a in loop.accesses]
         self.buffer_index = {r: i for i, r in enumerate(buffer_registers)}
+        # Buffers each iteration allocates for itself: each chunk runs on its own copy,
+        # which only an entry that made the region's buffers has (allocations.py).
+        self.private = [self.buffer_index[r] for r in loop.private]
         self.verdicts: dict = {}
         self.last_seconds = None      # of its last run as on one thread; a first run measures it
         self.above_s = workers.PARALLEL_ABOVE_S     # a last run this long runs in chunks (ParallelLoops.run)
@@ -133,6 +137,8 @@ class LoopRunner:
         start, bound, step = ri[self.iv_index], ri[self.bound_index], ri[self.step_index]
         ri[self.chunk_index] = bound
         parts = self._parts(ri, buffers, start, bound, step, threads)
+        if parts > 1 and any(frame.mut[b] != SCRATCH for b in self.private):
+            parts = 1
         n = -(-(bound - start) // step) if parts > 1 else 1
         frames = [frame] + [compiled.take_chunk_frame(len(buffers)) for _ in range(parts - 1)]
         began = time.perf_counter()
@@ -140,6 +146,8 @@ class LoopRunner:
             for k, chunk in enumerate(frames):
                 if chunk is not frame:
                     chunk.copy_inputs(frame)
+                    for b in self.private:
+                        chunk.addrs[b] = chunk.scratch(b, frame.lens[b])
                 chunk.ri[self.mode_index] = CHUNK
                 chunk.ri[self.iv_index] = start + step * (n * k // parts)
                 chunk.ri[self.chunk_index] = bound if k == parts - 1 else start + step * (n * (k + 1) // parts)
@@ -221,7 +229,7 @@ class LoopRunner:
                     v[d] = value
             else:
                 ranges = {}
-                for raw, size, write, offset, dims in self.accesses[step[1]:step[2]]:
+                for raw, size, write, offset, dims, private in self.accesses[step[1]:step[2]]:
                     base, strides = offset(v), []
                     for k, coef in dims:
                         if k not in ranges:
@@ -241,7 +249,8 @@ class LoopRunner:
                     buffer = buffers[self.buffer_index[raw]]
                     if lo < 0 or (hi + 1) * size > buffer.data.shape[0]:
                         return False
-                    footprints.append((buffer.address, size, write, t, base, strides, lo, hi))
+                    if not private:
+                        footprints.append((buffer.address, size, write, t, base, strides, lo, hi))
         return True
 
 

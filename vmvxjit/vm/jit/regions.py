@@ -59,6 +59,7 @@ class Region:
     held: dict = field(default_factory=dict)    # entry pc -> buffers of allocations live there
     live_refs: dict | None = None   # entry pc -> refs live there, where the region discards some
     swaps: set = field(default_factory=set)     # headers of the loops that allocate (codegen: ERR_SWAP)
+    private: dict = field(default_factory=dict)  # header pc -> buffers its loop's iterations allocate each
 
     def know(self, function_blocks: list, facts: tuple | None = None) -> "Region":
         """Adds the function-wide facts (liveness, constants) the optimizer uses;
@@ -140,10 +141,11 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
         region = Region(members, entries).know(blocks, facts)
         if placed is not None:
             region.allocations, region.given, region.held = placed.allocations, placed.given, placed.held
-            region.live_refs, region.swaps = placed.live, placed.swaps
+            region.live_refs, region.swaps, region.private = placed.live, placed.swaps, placed.private
         if parallel is not None:
             live, consts, _ = facts
-            region.blocks, region.parallel, region.serial_loops = parallel.find(members, live, consts)
+            region.blocks, region.parallel, region.serial_loops = parallel.find(members, live, consts,
+                                                                                region.private)
         region.buffer_registers = buffer_registers(members)
         region.callees = _reached(members, callees)
         regions.append(region)

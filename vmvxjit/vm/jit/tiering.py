@@ -62,6 +62,7 @@ class _Frame:
         self.addresses = [ctypes.addressof(a) for a in arrays] + [err.ctypes.data, counts.ctypes.data]
         self.table = (ctypes.c_int64 * len(self.addresses))(*self.addresses)   # for native_chunks.run
         self.views = [np.ctypeslib.as_array(a) for a in arrays] + [err, counts]
+        self.own: dict = {}       # buffer number -> this frame's own bytes for it (`scratch`)
 
     def fill(self, ints: list, floats: list, tags: list, buffers: list) -> None:
         n_int, n_float, n_multi, n_buffers = self.sizes
@@ -79,6 +80,14 @@ class _Frame:
                                 (other.ri, other.rf, other.tags, other.addrs, other.lens, other.mut)):
             ctypes.memmove(mine, theirs, ctypes.sizeof(theirs))
         self.err[codegen.ERR_FUEL:codegen.ERR_SWAP] = other.err[codegen.ERR_FUEL:codegen.ERR_SWAP]
+
+    def scratch(self, buffer: int, length: int) -> int:
+        """The address of this frame's own `length` bytes for region buffer `buffer`: a chunk's
+        copy of a buffer each iteration allocates for itself (parallel_run.LoopRunner)."""
+        array = self.own.get(buffer)
+        if array is None or array.shape[0] != length:
+            array = self.own[buffer] = np.empty(length, np.uint8)
+        return array.ctypes.data
 
     def copy_outputs(self, other: "_Frame") -> None:
         """Takes the registers and fault record `other` left."""
