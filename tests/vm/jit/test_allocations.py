@@ -201,8 +201,13 @@ def test_a_read_after_a_discard_stays_with_the_interpreter():
     assert _placed(blocks)[1] == {20}
 
 
-def test_a_value_read_after_the_loop_stays_with_the_interpreter():
-    """The loop may end with the interpreter's value or the region's buffer in %r1."""
+def test_a_value_read_after_the_loop_is_the_interpreter_s_where_it_was_live_at_entry():
+    """%r1 is read after the loop, so it is live at the header: entered there, the region
+    takes the interpreter's buffer (and its alloc leaves); an exit where only a site's value
+    can reach hands that site's buffer back."""
     blocks = _loop(("vm.buffer.store.f32", (R | 1, 8, 3)))
     blocks[3] = _block(40, [], ("vm.buffer.store.f32", (R | 1, 8, 3)), ("vm.return", ([],)))
-    assert _placed(blocks)[1] == {20}
+    placed, left_out = _placed(blocks)
+    (site,) = placed.allocations
+    assert not left_out and placed.held == {10: {site.buffer}}
+    assert placed.given == {40: [(1, site)], 10: [(1, site)]}     # 10: the loop leaving at its header

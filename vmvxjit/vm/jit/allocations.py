@@ -156,9 +156,9 @@ class Allocations:
         renamed = {}
         for pc, values in reads.items():
             made = values - {_ENTERED}
-            if _UNSET in made or _CLEARED in made or len(made) > 1 or (here and not made):
+            if _UNSET in made or _CLEARED in made or len(made) > 1:
                 return None
-            if made:
+            if made:        # else only entries that take the interpreter's buffers reach it
                 renamed[pc] = here[next(iter(made))]
         edges = {(b.pc, t) for b in blocks for t in b.successors if t not in pcs} | inner
         at_exit: dict = {}
@@ -169,9 +169,13 @@ class Allocations:
                 at_exit[target] = at_exit.get(target, frozenset()) | values
         given = {}
         for target, values in at_exit.items():
-            (value, *others) = values
-            if not others and (value in here or value == _CLEARED):
-                given[target] = here.get(value)
+            # The interpreter's value comes only from entries that made no buffers, where no
+            # site runs, and which give none back (tiering.CompiledRegion.run).
+            made = values - {_ENTERED}
+            if len(made) == 1 and next(iter(made)) in here:
+                given[target] = here[next(iter(made))]
+            elif values == {_CLEARED}:
+                given[target] = None
             elif values - {_ENTERED, _UNSET}:
                 if ref in self.ref_live.get(target, ()):
                     return None
