@@ -3,11 +3,13 @@
 Tests marked `slow` are sampled: every k-th one (by node id order) runs,
 with k = VMVXJIT_SAMPLE (default 4); `--full` or VMVXJIT_SAMPLE=1 runs all.
 The same command therefore stays bounded on CI and complete on demand.
+The session ends once the JIT's compile threads are idle.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -28,3 +30,13 @@ def pytest_collection_modifyitems(config, items):
     for index, item in enumerate(slow):
         if index % every:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    """Lets queued compiles finish before pytest's summary, which may import (and parse with
+    `ast.parse`) plugin modules: beside a compile thread's parse that fails in CPython 3.11
+    (background.wait_idle; a models-only run crashed in hypothesis's summary)."""
+    background = sys.modules.get("vmvxjit.vm.jit.background")
+    if background is not None:
+        background.wait_idle()

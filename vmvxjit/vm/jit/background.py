@@ -83,6 +83,14 @@ def _run(_priority, _sequence, future: Future, fn, args) -> None:
             _BUSY.notify_all()
 
 
+def wait_idle(timeout: float = 60.0) -> None:
+    """Waits until no compile is queued or running (a test session's end: pytest then
+    parses modules with `ast.parse`, which CPython 3.11 cannot run beside the workers'
+    parses, gh-106905 and ast_parsing.py)."""
+    with _BUSY:
+        _BUSY.wait_for(lambda: _STATE["running"] == 0 and _JOBS.empty(), timeout=timeout)
+
+
 @atexit.register
 def _drain() -> None:
     with _BUSY:
