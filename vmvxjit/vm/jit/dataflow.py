@@ -19,6 +19,8 @@ function, so a region knows what the code outside it reads.
 
 from __future__ import annotations
 
+from functools import partial
+
 from vmvxjit.vm import isa
 from vmvxjit.vm.jit.branches import edge_pairs
 
@@ -42,19 +44,20 @@ def _fields(op, table: dict, how) -> tuple:
     return found
 
 
-def _read_how(f):
+def _read_how(f, refs: bool = False):
+    """How `reads` (or, with `refs`, `ref_reads`) finds the registers field `f` names."""
     if f.is_register:
-        return _REG if f.kind.startswith("R.") and f.bank != "ref" else None
-    if f.kind in _LISTS:
+        return _REG if f.kind.startswith("R.") and (f.bank == "ref") == refs else None
+    if f.kind in _LISTS or (refs and f.kind.startswith("list<")):
         return _LIST
     if f.kind == "remap":
         return _REMAP
     return _CASES if f.kind.startswith("cases") else None
 
 
-def _write_how(f):
+def _write_how(f, refs: bool = False):
     if f.is_register:
-        return _REG if f.kind.startswith("W.") and f.bank != "ref" else None
+        return _REG if f.kind.startswith("W.") and (f.bank == "ref") == refs else None
     return _LIST if f.kind == "rlist<any>" else None
 
 
@@ -123,24 +126,9 @@ def live_in(blocks) -> dict:
     return _live_in(blocks, reads, writes, _numeric)
 
 
-def _ref_read_how(f):
-    if f.is_register:
-        return _REG if f.kind.startswith("R.") and f.bank == "ref" else None
-    if f.kind.startswith("list<"):
-        return _LIST
-    if f.kind == "remap":
-        return _REMAP
-    return _CASES if f.kind.startswith("cases") else None
-
-
-def _ref_write_how(f):
-    if f.is_register:
-        return _REG if f.kind.startswith("W.") and f.bank == "ref" else None
-    return _LIST if f.kind == "rlist<any>" else None
-
-
 _REF_READ_FIELDS: dict = {}
 _REF_WRITE_FIELDS: dict = {}
+_REF_READ_HOW, _REF_WRITE_HOW = partial(_read_how, refs=True), partial(_write_how, refs=True)
 _DISCARD = "vm.discard.refs"
 
 
@@ -151,7 +139,7 @@ def ref_reads(instr) -> list:
         return []
     found = []
     args = instr.args
-    for i, how in _fields(instr.op, _REF_READ_FIELDS, _ref_read_how):
+    for i, how in _fields(instr.op, _REF_READ_FIELDS, _REF_READ_HOW):
         value = args[i]
         if how == _REG:
             found.append(value & isa.REF_MASK)
@@ -170,7 +158,7 @@ def ref_writes(instr) -> list:
         return [r & isa.REF_MASK for r in instr.args[0] if r & isa.REF_BIT]
     args = instr.args
     found = []
-    for i, how in _fields(instr.op, _REF_WRITE_FIELDS, _ref_write_how):
+    for i, how in _fields(instr.op, _REF_WRITE_FIELDS, _REF_WRITE_HOW):
         if how == _REG:
             found.append(args[i] & isa.REF_MASK)
         else:
