@@ -1,12 +1,23 @@
 """Generates the side-by-side version of a reduction nest (see reductions.py).
 
-    for jb in range(j0, js, F):
-        for each u: j = jb + u; P; o_u = each access's index offset
-        (the F elements distinct and every access in bounds, else stop here)
-        acc_u = C[o_u]                                  for each u
-        for c: ... for k: body(u) with acc_u for C[idx]  for each u in order
-        C[o_u] = acc_u                                  for each u
+    while iterations are left:
+        vector block, for each width V in LANES in turn:
+            for u < V: j = jd + u; P; offs[u] = each access's index offset
+            if each access's offsets are jd's plus u (consecutive: the updated elements
+            are distinct) and in bounds:
+                row = C[offs[0] + t] for t < V
+                for c: ... for k: for t in vector_range(V): body(t) with row[t] for C[idx]
+                C[offs[0] + t] = row[t]; jd += V; next
+        scalar block of F = FACTOR:
+            for u < F: j = jd + u; P; o_u = each access's index offset
+            (the F elements distinct and every access in bounds, else stop here)
+            acc_u = C[o_u]; for c: ... for k: body(u) with acc_u, for each u in order
+            C[o_u] = acc_u; jd += F
 
+The vector blocks are the fast ones (inline-dynamic VMVX convolutions walk their
+output and input rows with consecutive j); the scalar blocks overlap F chains where
+a row ends inside a vector block. Each element sees its own float operations in
+their order in either, so the results are bit-identical.
 Emitted at the top of the outer loop's header block: when the entry checks
 hold (unit steps, non-empty reduction loops, at least F iterations of j
 left, no wrapping index arithmetic, P's divisors neither 0 nor -1, C
@@ -27,7 +38,9 @@ from vmvxjit.vm.jit.affine import source
 from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS
 from vmvxjit.vm.jit.spelling import CAST, var
 
-FACTOR = 8                   # chains of 4-cycle FMAs: 8 keep two FMA units busy
+FACTOR = 8                   # chains of 4-cycle adds: 8 keep two FMA units busy
+LANES = (32, 16)             # iterations in a vector block, tried in turn: two AVX-512 vectors of f32
+                             # (two chains), or one (rows of 48: VGG's 112 = 64 + 48)
 _COEF_LIMIT = 1 << 20        # as nest_code.py: with |ivs| < IV_LIMIT and
 _OFFSET_LIMIT = 1 << 50      # offsets below this, no affine sum of MAX_TERMS terms wraps
 _DIVISOR_MASK = {"i32": 0xFFFFFFFF, "i64": None}
@@ -40,7 +53,7 @@ def jammed_reduction(gen, red) -> tuple[list, str]:
         return [], f"{head}: reduction nest not run side by side (too many index terms)"
     tag = gen.tag("r")
     j, bound_j = var(outer.iv, "i64"), var(outer.bound, "i64")
-    j0, je, js, jb, jd = (f"{name}{tag}" for name in ("j0", "je", "js", "jb", "jd"))
+    j0, je, js, jd = (f"{name}{tag}" for name in ("j0", "je", "js", "jd"))
     pre = [f"{j0} = {j}", f"{je} = {bound_j if red.full else bound_j + ' - 1'}",
            f"{js} = {j0} + ({je} - {j0}) // {FACTOR} * {FACTOR}"]
     loops = [(lv.iv, lv.init, lv.bound) for lv in red.levels] + [(inner.iv, red.k_init, inner.bound)]
@@ -74,27 +87,82 @@ def jammed_reduction(gen, red) -> tuple[list, str]:
     checks += [f"{gen.mut_expr(c_raw)} != 0"]
     others = [s for b, s in spans.items() if b != buf]
     checks += ranges.disjoint(gen, [spans[buf]], others)
-    offsets = [{pc: f"o{tag}_{u}_{n}" for n, pc in enumerate(sorted(views))} for u in range(FACTOR)]
-    block = []
-    for u in range(FACTOR):
-        block += gen.assign(outer.iv, "i64", f"{jb} + {u}")
-        for instr in outer.pre.instrs[:-1]:
-            block += gen.instr(instr)
-        block += [f"{offsets[u][pc]} = {source(red.forms[pc].offset)}" for pc in views]
-    block += [f"if not ({' and '.join(_block_checks(views, reach, offsets, load_pc))}):", "    break"]
-    accs = [f"acc{tag}_{u}" for u in range(FACTOR)]
-    element = [f"{views[load_pc]}[ix({offsets[u][load_pc]})]" for u in range(FACTOR)]
-    block += [f"{acc} = {CAST[code]}({at})" for acc, at in zip(accs, element)]
-    block += _nest(gen, red, tag, loops, views, reach, offsets, accs)
-    block += [f"{at} = {acc}" for acc, at in zip(accs, element)]
-    block.append(f"{jd} = {jb} + {FACTOR}")
-    fast = [f"{jd} = {j0}", f"for {jb} in range({j0}, {js}, {FACTOR}):"] + ["    " + x for x in block]
+    order = sorted(views)
+    fast = [f"{jd} = {j0}", f"offs{tag} = stack_array({max(LANES) * len(order)}, np.int64)",
+            f"row{tag} = stack_array({max(LANES)}, {views[load_pc]}.dtype)", "while True:"]
+    for lanes in LANES:
+        fast += ["    " + x for x in _vector_block(gen, red, tag, loops, views, reach, order, je, lanes)]
+    fast += ["    " + x for x in [f"if {jd} + {FACTOR} > {js}:", "    break"]
+             + _scalar_block(gen, red, tag, loops, views, reach, order)]
     fast += gen.assign(outer.iv, "i64", jd)
     lines = counters.nest_entry(gen, head, j, bound_j, pre, checks, fast)
     moved = "every iteration" if red.full else "all but the last iteration"
     return lines, (f"{head}: {FACTOR} iterations of %i{outer.iv} side by side around the reduction nest "
-                   f"below it ({moved}; each element of %r{buf} kept in a register over the nest and "
-                   f"updated in order), {len(views)} access(es) proven in bounds once per {FACTOR} iterations")
+                   f"below it, or {' or '.join(map(str, LANES))} in vectors where their accesses are "
+                   f"consecutive ({moved}; each "
+                   f"element of %r{buf} kept in a register over the nest and updated in order), "
+                   f"{len(views)} access(es) proven in bounds once per block")
+
+
+def _prelude(gen, red, tag: str, order: list, u: str) -> list:
+    """Iteration j{tag} + `u` of the outer loop's code P, then each access's offset
+    into `offs{tag}` (row `u`)."""
+    lines = gen.assign(red.outer.iv, "i64", f"jd{tag} + {u}")
+    for instr in red.outer.pre.instrs[:-1]:
+        lines += gen.instr(instr)
+    return lines + [f"offs{tag}[{u} * {len(order)} + {n}] = {source(red.forms[pc].offset)}"
+                    for n, pc in enumerate(order)]
+
+
+def _vector_block(gen, red, tag: str, loops: list, views: dict, reach: dict, order: list, je: str,
+                  lanes: int) -> list:
+    """`lanes` iterations from j{tag} as vectors, when each access's offsets are
+    consecutive over them (then the updated elements are distinct) and in
+    bounds: the iterations' code P runs in a loop, the reduction loops once,
+    with the elements in a stack row LLVM keeps in vector registers."""
+    _, _, code, load_pc, _ = red.inner.promoted
+    jd, u, t, row = f"jd{tag}", f"u{tag}", f"t{tag}", f"row{tag}"
+    bases = {pc: f"b{tag}_{n}" for n, pc in enumerate(order)}
+    apart = [f"offs{tag}[{u} * {len(order)} + {n}] != {bases[pc]} + {u}" for n, pc in enumerate(order)]
+    inside = []
+    for pc in order:
+        lo, hi, _ = reach[pc]
+        b = bases[pc]
+        inside.append(f"-{_OFFSET_LIMIT} < {b} < {_OFFSET_LIMIT} and 0 <= {b} + {lo} "
+                      f"and {b} + {lanes - 1} + {hi} < {views[pc]}.shape[0]")
+    element = f"{views[load_pc]}[ix({bases[load_pc]} + {t})]"
+    body = [f"for {t} in vector_range({lanes}):"]
+    body += ["    " + x for x in _body(gen, red, views, reach, f"{row}[{t}]",
+                                       {pc: f"{b} + {t}" for pc, b in bases.items()})]
+    lines = [f"for {u} in range({lanes}):"] + ["    " + x for x in _prelude(gen, red, tag, order, u)]
+    lines += [f"{bases[pc]} = offs{tag}[{n}]" for n, pc in enumerate(order)]
+    lines += [f"ok{tag} = {' and '.join(inside)}", f"for {u} in range(1, {lanes}):",
+              f"    if {' or '.join(apart)}:", f"        ok{tag} = False"]
+    lines += [f"if ok{tag}:", f"    for {t} in vector_range({lanes}):", f"        {row}[{t}] = {element}"]
+    lines += ["    " + x for x in _loops(gen, red, tag, loops, body)]
+    lines += [f"    for {t} in vector_range({lanes}):", f"        {element} = {row}[{t}]",
+              f"    {jd} += {lanes}", "    continue"]
+    return [f"if {jd} + {lanes} <= {je}:"] + ["    " + x for x in lines]
+
+
+def _scalar_block(gen, red, tag: str, loops: list, views: dict, reach: dict, order: list) -> list:
+    """FACTOR iterations from j{tag} side by side, each element in its own local,
+    when their updated elements are distinct and every access in bounds; else
+    a break to the literal code."""
+    _, _, code, load_pc, _ = red.inner.promoted
+    offsets = [{pc: f"o{tag}_{u}_{n}" for n, pc in enumerate(order)} for u in range(FACTOR)]
+    lines = []
+    for u in range(FACTOR):
+        lines += _prelude(gen, red, tag, order, str(u))
+        lines += [f"{offsets[u][pc]} = offs{tag}[{u * len(order) + n}]" for n, pc in enumerate(order)]
+    lines += [f"if not ({' and '.join(_block_checks(views, reach, offsets, load_pc))}):", "    break"]
+    accs = [f"acc{tag}_{u}" for u in range(FACTOR)]
+    element = [f"{views[load_pc]}[ix({offsets[u][load_pc]})]" for u in range(FACTOR)]
+    lines += [f"{acc} = {CAST[code]}({at})" for acc, at in zip(accs, element)]
+    body = [x for acc, at in zip(accs, offsets) for x in _body(gen, red, views, reach, acc, at)]
+    lines += _loops(gen, red, tag, loops, body)
+    lines += [f"{at} = {acc}" for acc, at in zip(accs, element)]
+    return lines + [f"jd{tag} += {FACTOR}"]
 
 
 def _nonzero(value: str, mask) -> str:
@@ -123,11 +191,9 @@ def _block_checks(views: dict, reach: dict, offsets: list, load_pc: int) -> list
     return checks
 
 
-def _nest(gen, red, tag: str, loops: list, views: dict, reach: dict, offsets: list, accs: list) -> list:
-    """The reduction loops, each level's code (but its `skipped` index arithmetic)
-    at its depth, the inner body once per iteration u with its own offsets."""
-    inner = red.inner
-    _, _, code, load_pc, store_pc = inner.promoted
+def _loops(gen, red, tag: str, loops: list, body: list) -> list:
+    """The reduction loops around `body`, each level's code (but its `skipped`
+    index arithmetic) at its depth."""
     lines, depth = [], 0
     for n, ((iv, first, stop), level) in enumerate(zip(loops, [*red.levels, None])):
         indent = "    " * depth
@@ -138,21 +204,26 @@ def _nest(gen, red, tag: str, loops: list, views: dict, reach: dict, offsets: li
                 if instr.pc not in red.skipped:
                     lines += [indent + "    " + x for x in gen.instr(instr)]
         depth += 1
-    indent = "    " * depth
-    for u, acc in enumerate(accs):
-        for instr in inner.body.instrs[:-1]:
-            m = instr.op.mnemonic
-            if instr.pc == inner.update_pc or instr.pc in red.skipped:
-                continue
-            if instr.pc == load_pc:
-                body = gen.assign(instr.args[2], code, acc)
-            elif instr.pc == store_pc:
-                body = [f"{acc} = {CAST[code]}({var(instr.args[2], code)})"]
-            elif instr.pc in views:
-                bank = ELEMENTS[ACCESSES[m]].bank
-                body = gen.assign(instr.args[2], bank,
-                                  f"{views[instr.pc]}[ix({offsets[u][instr.pc]}{reach[instr.pc][2]})]")
-            else:
-                body = gen.instr(instr)
-            lines += [indent + x for x in body]
+    return lines + ["    " * depth + x for x in body]
+
+
+def _body(gen, red, views: dict, reach: dict, element: str, at: dict) -> list:
+    """The inner body of one iteration: its updated element `element`, each
+    other access at offset `at[pc]` plus its terms over the reduction loops."""
+    inner = red.inner
+    _, _, code, load_pc, store_pc = inner.promoted
+    lines = []
+    for instr in inner.body.instrs[:-1]:
+        m = instr.op.mnemonic
+        if instr.pc == inner.update_pc or instr.pc in red.skipped:
+            continue
+        if instr.pc == load_pc:
+            lines += gen.assign(instr.args[2], code, element)
+        elif instr.pc == store_pc:
+            lines.append(f"{element} = {CAST[code]}({var(instr.args[2], code)})")
+        elif instr.pc in views:
+            bank = ELEMENTS[ACCESSES[m]].bank
+            lines += gen.assign(instr.args[2], bank, f"{views[instr.pc]}[ix({at[instr.pc]}{reach[instr.pc][2]})]")
+        else:
+            lines += gen.instr(instr)
     return lines
