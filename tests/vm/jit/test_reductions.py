@@ -119,10 +119,13 @@ def compiled(request, monkeypatch):
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(nj=st.integers(0, 40), nc=st.integers(0, 4), nk=st.integers(0, 5), at=st.integers(-3, 260),
-       off=st.integers(-3, 260), d=st.integers(-3, 9), rs=st.integers(-2, 12), cs=st.integers(-3, 40),
+@given(nj=st.integers(0, 60), nc=st.integers(0, 4), nk=st.integers(0, 5), at=st.integers(-3, 260),
+       off=st.integers(-3, 260), d=st.integers(-3, 40), rs=st.integers(-2, 40), cs=st.integers(-3, 40),
        alias=st.integers(0, 1))
 @example(nj=37, nc=3, nk=4, at=5, off=7, d=6, rs=7, cs=20, alias=0)     # side by side, 5 left over
+@example(nj=60, nc=3, nk=4, at=5, off=7, d=3, rs=3, cs=20, alias=0)     # vectors of 32 and 16, then 8
+@example(nj=57, nc=2, nk=3, at=9, off=1, d=24, rs=24, cs=60, alias=0)   # rows of 24: vectors of 16 and
+                                                                        # blocks of 8 side by side
 @example(nj=37, nc=3, nk=4, at=5, off=7, d=6, rs=3, cs=20, alias=0)     # elements collide
 @example(nj=37, nc=3, nk=4, at=5, off=7, d=0, rs=7, cs=20, alias=0)     # division by zero
 @example(nj=30, nc=3, nk=4, at=5, off=100, d=-1, rs=-7, cs=20, alias=0)
