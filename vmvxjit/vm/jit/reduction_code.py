@@ -88,9 +88,13 @@ def jammed_reduction(gen, red) -> tuple[list, str]:
     others = [s for b, s in spans.items() if b != buf]
     checks += ranges.disjoint(gen, [spans[buf]], others)
     order = sorted(views)
+    # Quick code (gen.tiles False) leaves the vectors to the optimized compile, as
+    # block_code.py its tiles: a quick compile leaves them slower than the scalar blocks.
+    widths = LANES if gen.tiles else ()
+    gen.tiles_left_out += not gen.tiles
     fast = [f"{jd} = {j0}", f"offs{tag} = stack_array({max(LANES) * len(order)}, np.int64)",
             f"row{tag} = stack_array({max(LANES)}, {views[load_pc]}.dtype)", "while True:"]
-    for lanes in LANES:
+    for lanes in widths:
         fast += ["    " + x for x in _vector_block(gen, red, tag, loops, views, reach, order, je, lanes)]
     fast += ["    " + x for x in [f"if {jd} + {FACTOR} > {js}:", "    break"]
              + _scalar_block(gen, red, tag, loops, views, reach, order)]
@@ -99,7 +103,7 @@ def jammed_reduction(gen, red) -> tuple[list, str]:
     moved = "every iteration" if red.full else "all but the last iteration"
     return lines, (f"{head}: {FACTOR} iterations of %i{outer.iv} side by side around the reduction nest "
                    f"below it, or {' or '.join(map(str, LANES))} in vectors where their accesses are "
-                   f"consecutive ({moved}; each "
+                   f"consecutive (in the optimized compile; {moved}; each "
                    f"element of %r{buf} kept in a register over the nest and updated in order), "
                    f"{len(views)} access(es) proven in bounds once per block")
 
