@@ -1,18 +1,17 @@
 """Generates the side-by-side version of a reduction nest (see reductions.py).
 
-    while iterations are left:
-        vector block, for each width V in LANES in turn:
-            for u < V: j = jd + u; P; offs[u] = each access's index offset
-            if each access's offsets are jd's plus u (consecutive: the updated elements
-            are distinct) and in bounds:
-                row = C[offs[0] + t] for t < V
-                for c: ... for k: for t in vector_range(V): body(t) with row[t] for C[idx]
-                C[offs[0] + t] = row[t]; jd += V; next
-        scalar block of F = FACTOR:
-            for u < F: j = jd + u; P; o_u = each access's index offset
+    while at least F = FACTOR iterations are left:
+        for u < max(LANES) while consecutive: j = jd + u; P; offs[u] = each access's
+            index offset; consecutive while each is the first's plus u
+        vector block, of the widest V in LANES that many consecutive rows fill, their
+        accesses in bounds (the updated elements are then distinct):
+            row = C[offs[0] + t] for t < V
+            for c: ... for k: for t in vector_range(V): body(t) with row[t] for C[idx]
+            C[offs[0] + t] = row[t]; jd += V; next
+        else a scalar block of F (the rows of offs not yet computed first):
             (the F elements distinct and every access in bounds, else stop here)
-            acc_u = C[o_u]; for c: ... for k: body(u) with acc_u, for each u in order
-            C[o_u] = acc_u; jd += F
+            acc_u = C[offs[u]]; for c: ... for k: body(u) with acc_u, for each u in order
+            C[offs[u]] = acc_u; jd += F
 
 The vector blocks are the fast ones (inline-dynamic VMVX convolutions walk their
 output and input rows with consecutive j); the scalar blocks overlap F chains where
@@ -39,8 +38,10 @@ from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS
 from vmvxjit.vm.jit.spelling import CAST, var
 
 FACTOR = 8                   # chains of 4-cycle adds: 8 keep two FMA units busy
-LANES = (32, 16)             # iterations in a vector block, tried in turn: two AVX-512 vectors of f32
-                             # (two chains), or one (rows of 48: VGG's 112 = 64 + 48)
+LANES = (32, 16)             # iterations in a vector block, the widest that fits: two AVX-512 vectors
+                             # of f32 (two chains of adds), or one (rows of 48: VGG's 112 = 64 + 48);
+                             # 64 measured no faster on VGG-19
+
 _COEF_LIMIT = 1 << 20        # as nest_code.py: with |ivs| < IV_LIMIT and
 _OFFSET_LIMIT = 1 << 50      # offsets below this, no affine sum of MAX_TERMS terms wraps
 _DIVISOR_MASK = {"i32": 0xFFFFFFFF, "i64": None}
@@ -92,12 +93,15 @@ def jammed_reduction(gen, red) -> tuple[list, str]:
     # block_code.py its tiles: a quick compile leaves them slower than the scalar blocks.
     widths = LANES if gen.tiles else ()
     gen.tiles_left_out += not gen.tiles
-    fast = [f"{jd} = {j0}", f"offs{tag} = stack_array({max(LANES) * len(order)}, np.int64)",
+    width = max(widths, default=FACTOR)
+    fast = [f"{jd} = {j0}", f"offs{tag} = stack_array({width * len(order)}, np.int64)",
             f"row{tag} = stack_array({max(LANES)}, {views[load_pc]}.dtype)", "while True:"]
+    block = [f"if {jd} + {FACTOR} > {js}:", "    break"]
+    block += _offsets(gen, red, tag, order, f"min({width}, {je} - {jd})")
     for lanes in widths:
-        fast += ["    " + x for x in _vector_block(gen, red, tag, loops, views, reach, order, je, lanes)]
-    fast += ["    " + x for x in [f"if {jd} + {FACTOR} > {js}:", "    break"]
-             + _scalar_block(gen, red, tag, loops, views, reach, order)]
+        block += _vector_block(gen, red, tag, loops, views, reach, order, lanes)
+    block += _scalar_block(gen, red, tag, loops, views, reach, order)
+    fast += ["    " + x for x in block]
     fast += gen.assign(outer.iv, "i64", jd)
     lines = counters.nest_entry(gen, head, j, bound_j, pre, checks, fast)
     moved = "every iteration" if red.full else "all but the last iteration"
@@ -108,9 +112,10 @@ def jammed_reduction(gen, red) -> tuple[list, str]:
                    f"{len(views)} access(es) proven in bounds once per block")
 
 
-def _prelude(gen, red, tag: str, order: list, u: str) -> list:
-    """Iteration j{tag} + `u` of the outer loop's code P, then each access's offset
-    into `offs{tag}` (row `u`)."""
+def _row(gen, red, tag: str, order: list) -> list:
+    """Iteration j{tag} + u{tag} of the outer loop's code P, then each access's
+    offset into row u{tag} of `offs{tag}`."""
+    u = f"u{tag}"
     lines = gen.assign(red.outer.iv, "i64", f"jd{tag} + {u}")
     for instr in red.outer.pre.instrs[:-1]:
         lines += gen.instr(instr)
@@ -118,50 +123,60 @@ def _prelude(gen, red, tag: str, order: list, u: str) -> list:
                     for n, pc in enumerate(order)]
 
 
-def _vector_block(gen, red, tag: str, loops: list, views: dict, reach: dict, order: list, je: str,
-                  lanes: int) -> list:
+def _offsets(gen, red, tag: str, order: list, most: str) -> list:
+    """Up to `most` iterations from j{tag} of the outer loop's code P, each
+    access's offset after it into `offs{tag}` (a row per iteration), until
+    one's offsets are not the first's plus its distance: `run{tag}` of them
+    are consecutive, `have{tag}` (one more, unless `most` were) computed."""
+    u, n_acc = f"u{tag}", len(order)
+    p = _row(gen, red, tag, order)
+    apart = [f"offs{tag}[{u} * {n_acc} + {n}] != offs{tag}[{n}] + {u}" for n in range(n_acc)]
+    return ([f"run{tag} = 0", f"have{tag} = 0", f"for {u} in range({most}):"]
+            + ["    " + x for x in p]
+            + [f"    have{tag} = {u} + 1", f"    if {' or '.join(apart)}:", "        break",
+               f"    run{tag} = {u} + 1"])
+
+
+def _vector_block(gen, red, tag: str, loops: list, views: dict, reach: dict, order: list, lanes: int) -> list:
     """`lanes` iterations from j{tag} as vectors, when each access's offsets are
     consecutive over them (then the updated elements are distinct) and in
-    bounds: the iterations' code P runs in a loop, the reduction loops once,
-    with the elements in a stack row LLVM keeps in vector registers."""
-    _, _, code, load_pc, _ = red.inner.promoted
-    jd, u, t, row = f"jd{tag}", f"u{tag}", f"t{tag}", f"row{tag}"
-    bases = {pc: f"b{tag}_{n}" for n, pc in enumerate(order)}
-    apart = [f"offs{tag}[{u} * {len(order)} + {n}] != {bases[pc]} + {u}" for n, pc in enumerate(order)]
+    bounds: the reduction loops run once, the elements in a stack row LLVM
+    keeps in vector registers."""
+    jd, t, row = f"jd{tag}", f"t{tag}", f"row{tag}"
+    bases = {pc: f"offs{tag}[{n}]" for n, pc in enumerate(order)}
     inside = []
     for pc in order:
         lo, hi, _ = reach[pc]
         b = bases[pc]
         inside.append(f"-{_OFFSET_LIMIT} < {b} < {_OFFSET_LIMIT} and 0 <= {b} + {lo} "
                       f"and {b} + {lanes - 1} + {hi} < {views[pc]}.shape[0]")
-    element = f"{views[load_pc]}[ix({bases[load_pc]} + {t})]"
+    locals_ = {pc: f"b{tag}_{n}" for n, pc in enumerate(order)}
+    element = f"{views[red.inner.promoted[3]]}[ix({locals_[red.inner.promoted[3]]} + {t})]"
     body = [f"for {t} in vector_range({lanes}):"]
     body += ["    " + x for x in _body(gen, red, views, reach, f"{row}[{t}]",
-                                       {pc: f"{b} + {t}" for pc, b in bases.items()})]
-    lines = [f"for {u} in range({lanes}):"] + ["    " + x for x in _prelude(gen, red, tag, order, u)]
-    lines += [f"{bases[pc]} = offs{tag}[{n}]" for n, pc in enumerate(order)]
-    lines += [f"ok{tag} = {' and '.join(inside)}", f"for {u} in range(1, {lanes}):",
-              f"    if {' or '.join(apart)}:", f"        ok{tag} = False"]
-    lines += [f"if ok{tag}:", f"    for {t} in vector_range({lanes}):", f"        {row}[{t}] = {element}"]
-    lines += ["    " + x for x in _loops(gen, red, tag, loops, body)]
-    lines += [f"    for {t} in vector_range({lanes}):", f"        {element} = {row}[{t}]",
-              f"    {jd} += {lanes}", "    continue"]
-    return [f"if {jd} + {lanes} <= {je}:"] + ["    " + x for x in lines]
+                                       {pc: f"{b} + {t}" for pc, b in locals_.items()})]
+    lines = [f"{locals_[pc]} = {bases[pc]}" for pc in order]
+    lines += [f"for {t} in vector_range({lanes}):", f"    {row}[{t}] = {element}"]
+    lines += _loops(gen, red, tag, loops, body)
+    lines += [f"for {t} in vector_range({lanes}):", f"    {element} = {row}[{t}]",
+              f"{jd} += {lanes}", "continue"]
+    return [f"if run{tag} >= {lanes} and {' and '.join(inside)}:"] + ["    " + x for x in lines]
 
 
 def _scalar_block(gen, red, tag: str, loops: list, views: dict, reach: dict, order: list) -> list:
     """FACTOR iterations from j{tag} side by side, each element in its own local,
     when their updated elements are distinct and every access in bounds; else
-    a break to the literal code."""
+    a break to the literal code. The rows of offsets `_offsets` left out are
+    computed first."""
     _, _, code, load_pc, _ = red.inner.promoted
-    offsets = [{pc: f"o{tag}_{u}_{n}" for n, pc in enumerate(order)} for u in range(FACTOR)]
-    lines = []
-    for u in range(FACTOR):
-        lines += _prelude(gen, red, tag, order, str(u))
-        lines += [f"{offsets[u][pc]} = offs{tag}[{u * len(order) + n}]" for n, pc in enumerate(order)]
+    u, n_acc = f"u{tag}", len(order)
+    p = _row(gen, red, tag, order)
+    offsets = [{pc: f"o{tag}_{k}_{n}" for n, pc in enumerate(order)} for k in range(FACTOR)]
+    lines = [f"for {u} in range(have{tag}, {FACTOR}):"] + ["    " + x for x in p]
+    lines += [f"{offsets[k][pc]} = offs{tag}[{k * n_acc + n}]" for k in range(FACTOR) for n, pc in enumerate(order)]
     lines += [f"if not ({' and '.join(_block_checks(views, reach, offsets, load_pc))}):", "    break"]
-    accs = [f"acc{tag}_{u}" for u in range(FACTOR)]
-    element = [f"{views[load_pc]}[ix({offsets[u][load_pc]})]" for u in range(FACTOR)]
+    accs = [f"acc{tag}_{k}" for k in range(FACTOR)]
+    element = [f"{views[load_pc]}[ix({offsets[k][load_pc]})]" for k in range(FACTOR)]
     lines += [f"{acc} = {CAST[code]}({at})" for acc, at in zip(accs, element)]
     body = [x for acc, at in zip(accs, offsets) for x in _body(gen, red, views, reach, acc, at)]
     lines += _loops(gen, red, tag, loops, body)
