@@ -34,7 +34,7 @@ from vmvxjit.vm import isa
 from vmvxjit.vm.elements import ACCESSES, ELEMENTS
 from vmvxjit.vm.jit import counters, ranges
 from vmvxjit.vm.jit.affine import source
-from vmvxjit.vm.jit.nest_code import IV_LIMIT, MAX_TERMS
+from vmvxjit.vm.jit.nest_code import COEF_LIMIT, IV_LIMIT, MAX_TERMS, OFFSET_LIMIT
 from vmvxjit.vm.jit.spelling import CAST, var
 
 FACTOR = 8                   # chains of 4-cycle adds: 8 keep two FMA units busy
@@ -42,12 +42,12 @@ LANES = (32, 16)             # iterations in a vector block, the widest that fit
                              # of f32 (two chains of adds), or one (rows of 48: VGG's 112 = 64 + 48);
                              # 64 measured no faster on VGG-19
 
-_COEF_LIMIT = 1 << 20        # as nest_code.py: with |ivs| < IV_LIMIT and
-_OFFSET_LIMIT = 1 << 50      # offsets below this, no affine sum of MAX_TERMS terms wraps
 _DIVISOR_MASK = {"i32": 0xFFFFFFFF, "i64": None}
 
 
 def jammed_reduction(gen, red) -> tuple[list, str]:
+    """The lines running reductions.Reduction `red` in blocks, at the top of its
+    outer loop's header block, and the note on it for --trace."""
     outer, inner = red.outer, red.inner
     head = f"loop nest at {outer.header.pc:08X}"
     if any(len(f.terms) + 1 > MAX_TERMS for f in red.forms.values()):
@@ -80,7 +80,7 @@ def jammed_reduction(gen, red) -> tuple[list, str]:
             first, stop = (var(r, "i64") for r in _range_of(loops, iv))
             pre += [f"{c} = {source(coef)}", f"{lo} += min({c} * {first}, {c} * ({stop} - 1))",
                     f"{hi} += max({c} * {first}, {c} * ({stop} - 1))"]
-            checks.append(f"-{_COEF_LIMIT} < {c} < {_COEF_LIMIT}")
+            checks.append(f"-{COEF_LIMIT} < {c} < {COEF_LIMIT}")
             terms.append(f" + {c} * {counters_of[iv]}")
         reach[pc] = (lo, hi, "".join(terms))
         spans.setdefault(raw & isa.REF_MASK, ranges.Span(raw))
@@ -94,8 +94,10 @@ def jammed_reduction(gen, red) -> tuple[list, str]:
     widths = LANES if gen.tiles else ()
     gen.tiles_left_out += not gen.tiles
     width = max(widths, default=FACTOR)
-    fast = [f"{jd} = {j0}", f"offs{tag} = stack_array({width * len(order)}, np.int64)",
-            f"row{tag} = stack_array({max(LANES)}, {views[load_pc]}.dtype)", "while True:"]
+    fast = [f"{jd} = {j0}", f"offs{tag} = stack_array({width * len(order)}, np.int64)"]
+    if widths:
+        fast.append(f"row{tag} = stack_array({width}, {views[load_pc]}.dtype)")
+    fast.append("while True:")
     block = [f"if {jd} + {FACTOR} > {js}:", "    break"]
     block += _offsets(gen, red, tag, order, f"min({width}, {je} - {jd})")
     for lanes in widths:
@@ -148,7 +150,7 @@ def _vector_block(gen, red, tag: str, loops: list, views: dict, reach: dict, ord
     for pc in order:
         lo, hi, _ = reach[pc]
         b = bases[pc]
-        inside.append(f"-{_OFFSET_LIMIT} < {b} < {_OFFSET_LIMIT} and 0 <= {b} + {lo} "
+        inside.append(f"-{OFFSET_LIMIT} < {b} < {OFFSET_LIMIT} and 0 <= {b} + {lo} "
                       f"and {b} + {lanes - 1} + {hi} < {views[pc]}.shape[0]")
     locals_ = {pc: f"b{tag}_{n}" for n, pc in enumerate(order)}
     element = f"{views[red.inner.promoted[3]]}[ix({locals_[red.inner.promoted[3]]} + {t})]"
@@ -203,7 +205,7 @@ def _block_checks(views: dict, reach: dict, offsets: list, load_pc: int) -> list
         for pc, view in views.items():
             lo, hi, _ = reach[pc]
             o = at[pc]
-            checks.append(f"-{_OFFSET_LIMIT} < {o} < {_OFFSET_LIMIT} and 0 <= {o} + {lo} "
+            checks.append(f"-{OFFSET_LIMIT} < {o} < {OFFSET_LIMIT} and 0 <= {o} + {lo} "
                           f"and {o} + {hi} < {view}.shape[0]")
     elements = [at[load_pc] for at in offsets]
     checks += [f"{a} != {b}" for n, a in enumerate(elements) for b in elements[n + 1:]]
