@@ -3,7 +3,8 @@
 * :func:`run_iree` -- ``iree-run-module`` in a subprocess (the oracle).
 * :func:`run_vmvxjit` -- vmvxjit in-process through ``vmvxjit.cli.main`` (same arguments as
   ``python -m vmvxjit run MODULE --function=... --input=...``).
-* :func:`iree_result` -- ``iree-run-module``'s result of a call with arrays, as numpy.
+* :func:`iree_result` -- ``iree-run-module``'s result of a one-array call, as numpy
+  (:func:`iree_call`: of a call with several arrays).
 * :func:`assert_same_output` -- exact text comparison, with an optional tolerance on float elements
   for programs that call libm functions (exp, log, tanh, erf, pow, atan2, ...).
 
@@ -50,16 +51,21 @@ def run_iree(vmfb: Path | str, function: str, inputs: Sequence[str]) -> tuple[in
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def iree_result(vmfb: Path | str, function: str, arrays, directory: Path):
-    """iree-run-module's result of `function` called with the array `arrays` (or a tuple of
-    them), through .npy files in `directory`."""
-    inputs = []
-    for k, array in enumerate(arrays if isinstance(arrays, tuple) else (arrays,)):
-        inputs.append(Path(directory) / f"x{k}.npy")
-        np.save(inputs[-1], array)
+def iree_result(vmfb: Path | str, function: str, array, directory: Path):
+    """iree-run-module's result of `function` called with the one array `array`, through
+    .npy files in `directory`."""
+    return iree_call(vmfb, function, [array], directory)
+
+
+def iree_call(vmfb: Path | str, function: str, arrays: Sequence, directory: Path):
+    """iree-run-module's one-array result of `function` called with `arrays`, through
+    .npy files in `directory`."""
+    sources = [Path(directory) / f"x{n}.npy" for n in range(len(arrays))]
     result = Path(directory) / "y.npy"
+    for source, array in zip(sources, arrays):
+        np.save(source, array)
     subprocess.run([IREE_RUN_MODULE, f"--module={vmfb}", f"--function={function}",
-                    *(f"--input=@{source}" for source in inputs), f"--output=@{result}"],
+                    *(f"--input=@{source}" for source in sources), f"--output=@{result}"],
                    check=True, capture_output=True, timeout=IREE_TIMEOUT_S)
     return np.load(result)
 

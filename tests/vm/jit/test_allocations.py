@@ -9,7 +9,7 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import STATIC, compile_mlir
-from tests.support.oracle import have_iree, iree_result
+from tests.support.oracle import have_iree, iree_call
 from vmvxjit.errors import ResourceExhaustedError
 from vmvxjit.vm import isa
 from vmvxjit.vm.bytecode_module import BytecodeModule
@@ -60,7 +60,7 @@ needs_iree = pytest.mark.skipif(not have_iree(), reason="needs iree-compile and 
 def expected(tmp_path_factory):
     """iree-run-module's result, checked against the interpreter's."""
     args = _arguments()
-    result = iree_result(_path(), "mm_bias", args, tmp_path_factory.mktemp("mm_bias"))
+    result = iree_call(_path(), "mm_bias", args, tmp_path_factory.mktemp("mm_bias"))
     assert np.array_equal(result, vmvxjit.load(_path(), tier="interp").mm_bias(*args))
     return result
 

@@ -44,6 +44,8 @@ from vmvxjit.vm.jit.loops import innermost_loops
 from vmvxjit.vm.jit.nest_code import interchanged_nest
 from vmvxjit.vm.jit.nests import find_nest
 from vmvxjit.vm.jit.parallel_loops import MODE as MODE_REGISTER
+from vmvxjit.vm.jit.reduction_code import jammed_reduction
+from vmvxjit.vm.jit.reductions import find_reduction
 from vmvxjit.vm.jit.ops import FAULT_OPS, FAULTS, TEMPLATES, template
 from vmvxjit.vm.jit.branches import remaps
 from vmvxjit.vm.jit.regions import BUFFER_OPS, CONST_OPS, SWITCH_OPS, Region
@@ -489,9 +491,11 @@ class RegionEmitter:
         self.counted = counted_back_edges(blocks, consts)
         ids = {b.pc: i for i, b in enumerate(blocks)}
         nests = {b.pc: find_nest(b, blocks, plans, self.region.live, consts) for b in blocks}
+        reductions = {b.pc: find_reduction(b, blocks, plans, self.region.live, consts)
+                      for b in blocks if nests[b.pc][0] is None and nests[b.pc][1]}
         # The inner loops of reordered nests run when their nest's checks fail (a jammed
         # nest of fewer rows than it jams, buffers that overlap).
-        fallbacks = {nest.inner.header.pc for nest, _ in nests.values()
+        fallbacks = {nest.inner.header.pc for nest, _ in [*nests.values(), *reductions.values()]
                      if nest is not None and self.plain_nest_fallbacks}
         arms, lean_arms, notes = [], [], []
         for i, block in enumerate(blocks):
@@ -509,6 +513,13 @@ class RegionEmitter:
                 notes.append(note)
             elif reason:
                 notes.append(f"loop nest at {block.pc:08X}: not interchanged ({reason})")
+                reduction, why_not = reductions[block.pc]
+                if reduction is not None:
+                    reordered, note = jammed_reduction(self, reduction)
+                    block_lines += reordered
+                    notes.append(note)
+                elif why_not:
+                    notes.append(f"loop nest at {block.pc:08X}: reduction nest not run side by side ({why_not})")
             plan = plans.get(block.pc)
             lean_lines = None
             if plan is not None:

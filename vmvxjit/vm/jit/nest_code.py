@@ -23,8 +23,8 @@ from vmvxjit.vm.jit.nests import max_load_stride
 from vmvxjit.vm.jit.spelling import var
 
 IV_LIMIT = 1 << 40           # |loop bounds| below this and
-_COEF_LIMIT = 1 << 20        # |coefficients| below this and
-_OFFSET_LIMIT = 1 << 50      # |offsets| below this: no affine sum of up to 7 terms wraps
+COEF_LIMIT = 1 << 20         # |coefficients| below this and
+OFFSET_LIMIT = 1 << 50       # |offsets| below this: no affine sum of up to 7 terms wraps
 MAX_TERMS = 7                # terms per affine sum the limits above allow
 _MAX_ROW = 1024              # elements kept in a stack array (4-8 KiB)
 
@@ -101,13 +101,13 @@ def proofs(gen, nest, box: dict, tag: str, pre: list, checks: list) -> dict:
         checks += gen.handle_checks(raw)
         lo, hi = f"lo{tag}_{n}", f"hi{tag}_{n}"
         pre += [f"{lo} = {source(form.offset)}", f"{hi} = {lo}"]
-        checks.append(f"-{_OFFSET_LIMIT} < {lo} < {_OFFSET_LIMIT}")
+        checks.append(f"-{OFFSET_LIMIT} < {lo} < {OFFSET_LIMIT}")
         for iv, coef in form.terms:
             first, last = box[iv]
             c = f"c{tag}_{n}_{iv}"
             pre += [f"{c} = {source(coef)}", f"{lo} += min({c} * {first}, {c} * {last})",
                     f"{hi} += max({c} * {first}, {c} * {last})"]
-            checks.append(f"-{_COEF_LIMIT} < {c} < {_COEF_LIMIT}")
+            checks.append(f"-{COEF_LIMIT} < {c} < {COEF_LIMIT}")
         checks.append(f"0 <= {lo} and {hi} < {view}.shape[0]")
         span = ranges.Span(raw, lo, hi, code)
         if pc == store_pc:

@@ -51,7 +51,7 @@ from vmvxjit.vm.jit.ops import FAULTS
 MAX_DEPTH = 6
 MAX_LOAD_STRIDE = 8
 _NOT_ALONE = "the updated element does not move with the outer loop alone"
-_NEST_ARITH = frozenset({"vm.add.i64", "vm.sub.i64", "vm.mul.i64", "vm.fma.i64",
+NEST_ARITH = frozenset({"vm.add.i64", "vm.sub.i64", "vm.mul.i64", "vm.fma.i64",
                          "vm.const.i64", "vm.const.i64.zero"})
 
 
@@ -118,13 +118,11 @@ def _start(header, iv: int, blocks, latch_pc: int, consts: dict):
     return int(consts[sources[0]][1])
 
 
-def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
-    """(Nest, None) for the interchangeable nest whose outer header is
-    `header`; (None, reason) for a nest that is not; (None, None) when
-    `header` does not start a loop around a loop."""
-    if not (switches.on("interchange") or switches.on("jam")):
-        return None, None
-    by_pc = {b.pc: b for b in blocks}
+def walk_levels(header, by_pc: dict, plans: dict):
+    """((levels, inner plan, register the inner loop's iv starts from, where the
+    outermost loop exits), None) for the loops from `header` down to a simple
+    innermost loop (loops.LoopPlan); (None, reason) for a nest deeper than
+    MAX_DEPTH; (None, None) when `header` does not start a loop around a loop."""
     top = loop_header(header)
     if top is None:
         return None, None
@@ -150,23 +148,36 @@ def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
             return None, None
         level.step = step
         if inner_plan is not None:
-            break
+            return (levels, inner_plan, init[0], exit_pc), None
         if len(levels) == MAX_DEPTH:
             return None, "deeper than the optimizer looks"
         levels.append(Level(inner, by_pc.get(body_pc), iv_n, None, bound_n, init[0]))
-    if any(i.op.mnemonic not in _NEST_ARITH for lv in levels for i in lv.pre.instrs[:-1]):
+
+
+def find_nest(header, blocks, plans: dict, live: dict, consts: dict):
+    """(Nest, None) for the interchangeable nest whose outer header is
+    `header`; (None, reason) for a nest that is not; (None, None) when
+    `header` does not start a loop around a loop."""
+    if not (switches.on("interchange") or switches.on("jam")):
+        return None, None
+    by_pc = {b.pc: b for b in blocks}
+    walked, reason = walk_levels(header, by_pc, plans)
+    if walked is None:
+        return None, reason
+    levels, inner_plan, k_init, exit_pc = walked
+    if any(i.op.mnemonic not in NEST_ARITH for lv in levels for i in lv.pre.instrs[:-1]):
         return None, "code between the loops is not plain index arithmetic"
     if inner_plan.promoted is None:
         return None, "the inner loop updates no single element it could keep in a register"
-    nest = _legal(levels, inner_plan, init[0], live, consts, exit_pc, by_pc)
+    nest = _legal(levels, inner_plan, k_init, live, consts, exit_pc, by_pc)
     if nest == _NOT_ALONE and len(levels) > 1 and switches.on("interchange") and switches.on("block"):
-        blocked = _legal(levels, inner_plan, init[0], live, consts, exit_pc, by_pc, moved=2)
+        blocked = _legal(levels, inner_plan, k_init, live, consts, exit_pc, by_pc, moved=2)
         if not isinstance(blocked, str) and blocked.strided is None:
             blocked.blocked = True
             return blocked, None
     if isinstance(nest, str):
         return None, nest
-    nest.j_start = _start(header, iv, blocks, _latch_pc(levels, inner_plan), consts)
+    nest.j_start = _start(header, levels[0].iv, blocks, _latch_pc(levels, inner_plan), consts)
     return _choose(nest)
 
 

@@ -14,6 +14,9 @@ turns off single transformations:
   registers: ZFNet's row lengths were not function-wide constants);
 * `jam`: a two-loop reduction nest that is not interchanged runs several outer
   iterations side by side, each with its own accumulator and order (jam.py);
+* `reduction`: a loop whose iterations each update one element through a nest
+  of reduction loops below it runs several iterations side by side, each
+  element in its own register over the whole nest (reductions.py, reduction_code.py);
 * `block`: a loop around an interchanged nest, whose iterations update
   different elements, runs several iterations side by side (block_code.py);
 * `licm`: loop-invariant ops and loads of an optimized innermost loop are
@@ -47,7 +50,7 @@ import os
 
 NAMES = ("bounds", "promote", "interchange", "dead-registers", "constants", "jam", "block", "licm",
          "strided", "shared", "entry-constants", "tile", "parallel",
-         "distribute", "lanes", "allocations")
+         "distribute", "lanes", "allocations", "reduction")
 ENABLED = os.environ.get("VMVXJIT_LOOP_OPT", "1") != "0"
 DISABLED = frozenset(n.strip() for n in os.environ.get("VMVXJIT_LOOP_OPT_OFF", "").split(",") if n.strip())
 
