@@ -228,17 +228,10 @@ def _legal(levels, inner: LoopPlan, k_init: int, live: dict, consts: dict, exit_
     tracker = affine.Tracker(ivs, written, consts)
     for instr in code:
         tracker.step(instr, reg_writes(instr))
-    forms = {}
     index_form = tracker.form(index)
-    for instr in body:
-        if instr.pc == inner.update_pc:
-            continue
-        if instr.op.mnemonic.startswith("vm.buffer.") and instr.op.mnemonic != "vm.buffer.length":
-            form = tracker.form(instr.args[1])
-            if form is None:
-                return "an index is not an affine function of the loop counters"
-            forms[instr.pc] = form
-        tracker.step(instr, reg_writes(instr))
+    forms = access_forms(tracker, body, inner.update_pc)
+    if forms is None:
+        return "an index is not an affine function of the loop counters"
     outer = {lv.iv for lv in levels[:moved]}
     if index_form is None or any(v not in outer for v, _ in index_form.terms) or any(
             index_form.coef(v) == 0 for v in outer):
@@ -274,3 +267,20 @@ def max_load_stride() -> int:
 
 def _buffer_of(body, pc: int) -> int:
     return next(i.args[0] & isa.REF_MASK for i in body if i.pc == pc)
+
+
+def access_forms(tracker, body: list, update_pc: int) -> dict | None:
+    """Access pc -> the affine form of its index, for the buffer accesses of an innermost
+    loop's `body` (its instructions but the branch, the counter's update at `update_pc`
+    left out), `tracker` stepped through them; None when an index is not affine."""
+    forms = {}
+    for instr in body:
+        if instr.pc == update_pc:
+            continue
+        if instr.op.mnemonic.startswith("vm.buffer.") and instr.op.mnemonic != "vm.buffer.length":
+            form = tracker.form(instr.args[1])
+            if form is None:
+                return None
+            forms[instr.pc] = form
+        tracker.step(instr, reg_writes(instr))
+    return forms

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 from vmvxjit.vm.jit import affine, dataflow, switches
 from vmvxjit.vm.jit.loops import LoopPlan, reg_writes, slots_written
-from vmvxjit.vm.jit.nests import NEST_ARITH, Level, walk_levels
+from vmvxjit.vm.jit.nests import NEST_ARITH, Level, access_forms, walk_levels
 from vmvxjit.vm.jit.ops import FAULTS, TEMPLATES
 from vmvxjit.vm.jit.regions import CONST_OPS
 
@@ -127,18 +127,11 @@ def _legal(outer: Level, levels: list, inner: LoopPlan, k_init: int, consts: dic
     tracker = affine.Tracker([lv.iv for lv in levels] + [inner.iv], inner_written, consts)
     for instr in code:
         tracker.step(instr, reg_writes(instr))
-    forms = {}
-    for instr in body:
-        if instr.pc == inner.update_pc:
-            continue
-        if instr.op.mnemonic.startswith("vm.buffer.") and instr.op.mnemonic != "vm.buffer.length":
-            form = tracker.form(instr.args[1])
-            if form is None:
-                return "an index is not an affine function of the reduction loops' counters"
-            if any(affine.registers_in(c) & varying for _, c in form.terms):
-                return "an index's coefficient changes with the outer loop"
-            forms[instr.pc] = form
-        tracker.step(instr, reg_writes(instr))
+    forms = access_forms(tracker, body, inner.update_pc)
+    if forms is None:
+        return "an index is not an affine function of the reduction loops' counters"
+    if any(affine.registers_in(c) & varying for form in forms.values() for _, c in form.terms):
+        return "an index's coefficient changes with the outer loop"
     if forms[load_pc].terms or not affine.registers_in(forms[load_pc].offset) & varying:
         return None
     skipped = _index_only(code + body, varying, inner.update_pc)
