@@ -296,8 +296,13 @@ def build_buffer_fill(instr, env):
     return step
 
 
+def valid_alignment(alignment: int) -> bool:
+    """Whether `vm.buffer.alloc`/`clone` accept `alignment` (0 or a power of two)."""
+    return alignment >= 0 and not alignment & (alignment - 1)
+
+
 def _check_alignment(alignment: int) -> None:
-    if alignment < 0 or alignment & (alignment - 1):
+    if not valid_alignment(alignment):
         raise InvalidArgumentError(f"alignments must be powers of two (got {alignment})")
 
 

@@ -68,15 +68,15 @@ def expected(tmp_path_factory):
 @needs_iree
 def test_the_workgroup_loop_is_one_region_with_its_allocation():
     (function,) = BytecodeModule.load(_path()).functions
-    regions = [r for r in find_regions(function.instrs, {}) if r.allocations]
+    regions = [r for r in find_regions(function.instrs, {}) if r.placed.allocations]
     assert len(regions) == 1
     (region,) = regions
-    (site,) = region.allocations
+    (site,) = region.placed.allocations
     ops = {i.op.mnemonic for b in region.blocks for i in b.instrs}
     assert {"vm.buffer.alloc", "vm.discard.refs"} <= ops
     # Its reads name the site's buffer, and the loop around it may leave for optimized code.
     assert site.buffer in region.buffer_registers and site.ref not in region.buffer_registers
-    header = max(h for h in region.swaps)
+    header = max(h for h in region.placed.swaps)
     assert region.blocks[0].pc <= header < site.pc
 
 
@@ -100,9 +100,9 @@ def test_the_workgroup_loop_runs_in_chunks_each_with_its_own_scratch(expected, n
     if not native:
         monkeypatch.setattr(native_chunks, "available", lambda function: False)
     (function,) = BytecodeModule.load(_path()).functions
-    (region,) = [r for r in find_regions(function.instrs, {}) if r.allocations]
+    (region,) = [r for r in find_regions(function.instrs, {}) if r.placed.allocations]
     (loop,) = region.parallel
-    assert loop.header in region.swaps and loop.private == {region.allocations[0].buffer}
+    assert loop.header in region.placed.swaps and loop.private == {region.placed.allocations[0].buffer}
     module = vmvxjit.load(_path(), tier="jit", threads=2)
     for _ in range(3):
         assert np.array_equal(module.mm_bias(*_arguments()), expected)
@@ -171,7 +171,7 @@ def _loop(*body) -> list:
 
 def _placed(blocks):
     members = blocks[1:3]
-    return Allocations(blocks).place(members, [10])
+    return Allocations(blocks).place(members, [10])[1:]
 
 
 def test_an_allocation_read_within_its_iteration_stays():
@@ -187,7 +187,7 @@ def test_an_allocation_read_in_the_next_iteration_is_not_the_iteration_s_own():
     blocks[2] = _block(20, [10], ("vm.buffer.store.f32", (R | 1, 8, 3)), ("vm.buffer.alloc", (4, 6, R | 1)),
                        ("vm.add.i64", (20, 24, 20)), ("vm.br", (10, [])))
     blocks[3] = _block(40, [], ("vm.discard.refs", ([R | 1],)), ("vm.return", ([],)))
-    placed, left_out = Allocations(blocks).place(blocks[1:3], [10])
+    _, placed, left_out = Allocations(blocks).place(blocks[1:3], [10])
     assert not left_out and placed.private == {}
 
 

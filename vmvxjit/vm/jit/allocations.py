@@ -23,7 +23,7 @@ allocates, as before.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
@@ -48,14 +48,14 @@ class Allocation:
 
 @dataclass
 class Placed:
-    """The allocations and discards that stay in one region, and what the region does with them."""
-    blocks: list        # the region's blocks, reads of allocated registers renamed to their buffers
-    allocations: list   # Allocation
-    given: dict         # exit target pc -> (ref, Allocation or None: cleared) its register gets there
-    held: dict          # entry pc -> buffers of allocations whose register is live there
-    live: dict          # entry pc -> the refs live there (others may hold no buffer: discarded)
-    swaps: set = frozenset()    # headers of the loops that allocate: exits once optimized code is ready
-    private: dict = None        # header pc -> buffers each iteration of its loop allocates for itself
+    """The allocations and discards that stay in one region, and what the region does with them
+    (none: a region of a function that allocates nothing)."""
+    allocations: list = field(default_factory=list)   # Allocation
+    given: dict = field(default_factory=dict)  # exit target pc -> (ref, Allocation or None: cleared) set there
+    held: dict = field(default_factory=dict)   # entry pc -> buffers of allocations whose register is live there
+    live: dict | None = None    # entry pc -> the refs live there (others may hold no buffer: discarded)
+    swaps: frozenset = frozenset()   # headers of the loops that allocate: they leave for optimized code
+    private: dict = field(default_factory=dict)   # header pc -> buffers each iteration of its loop allocates
 
 
 def sites(blocks) -> list:
@@ -84,14 +84,15 @@ class Allocations:
         self.reads = {i.pc: reads for b in blocks for i in b.instrs if (reads := ref_reads(i))}
         self.written = {b.pc: _written([b]) for b in blocks}
 
-    def place(self, members: list, entries: list) -> tuple[Placed, set]:
-        """(what stays in the region of `members` entered at `entries`, pcs of the blocks
-        whose allocations or discards may not stay there)."""
+    def place(self, members: list, entries: list) -> tuple[list, Placed, set]:
+        """(the blocks `members` with reads of allocated registers renamed to their buffers,
+        what stays in their region entered at `entries`, pcs of the blocks whose allocations
+        or discards may not stay there)."""
         here = [self.sites[i.pc] for i in sites(members)]
         discards = _discarded(members)
         live = {pc: self.ref_live.get(pc, set()) for pc in entries}
         if not here and not discards:
-            return Placed(members, [], {}, {}, live), set()
+            return members, Placed(live=live), set()
         block_of = {i.pc: b.pc for b in members for i in b.instrs}
         changes = {s.ref: [s.pc] for s in here}
         for ref, pc in discards:
@@ -115,13 +116,13 @@ class Allocations:
                 for target, site in found[1].items():
                     given.setdefault(target, []).append((ref, site))
         if bad:
-            return Placed(members, [], {}, {}, live), {block_of[pc] for ref in bad for pc in changes[ref]}
-        held = {pc: {s.buffer for s in here if s.ref in self.ref_live.get(pc, ())} for pc in entries}
+            return members, Placed(live=live), {block_of[pc] for ref in bad for pc in changes[ref]}
+        held = {pc: found for pc in entries
+                if (found := {s.buffer for s in here if s.ref in self.ref_live.get(pc, ())})}
         private = _private(loops, here, renamed, given, self.ref_live, block_of)
         renamed.update((s.pc, s) for s in here)
-        blocks = [_renamed(b, renamed) for b in members]
-        return Placed(blocks, here, given, {pc: found for pc, found in held.items() if found}, live, swaps,
-                      private), set()
+        return ([_renamed(b, renamed) for b in members],
+                Placed(here, given, held, live, frozenset(swaps), private), set())
 
     def _reaching(self, blocks: list, entries: list, ref: int, here: dict, inner: set) -> tuple[dict, dict] | None:
         """({read's pc: the site whose buffer it reads}, {exit target pc: the site whose
@@ -199,17 +200,18 @@ def _private(loops: list, here: list, renamed: dict, given: dict, ref_live: dict
 
 
 def _written(blocks) -> set:
-    """The slots `blocks` may write: a 64-bit register both of its slots (as
-    loops.slots_written), a remap the slots it names, a call's results both slots
+    """The slots `blocks` may write: a 64-bit register both of its slots
+    (loops.slots_written), a remap the slots it names, a call's results both slots
     (the call does not say their banks)."""
+    from vmvxjit.vm.jit.loops import slots_written    # loops.py imports regions.py, which imports this
+
     found = set()
     for block in blocks:
         for instr in block.instrs:
             found.update(may_write(instr))
+            found.update(slots_written(instr))
             for f, value in zip(instr.op.fields, instr.args):
-                if f.is_register and f.kind.startswith("W.") and f.bank in ("i64", "f64"):
-                    found.add(value + 1)
-                elif f.kind == "rlist<any>":
+                if f.kind == "rlist<any>":
                     found.update(r + 1 for r in value if not r & isa.REF_BIT)
     return found
 

@@ -436,7 +436,7 @@ class RegionEmitter:
         if target in self.block_ids:
             if target <= self.block_pc and (self.block_pc, target) not in self.counted:
                 lines += self.deadline_check()
-            if target <= self.block_pc and target in self.region.swaps:
+            if target <= self.block_pc and target in self.region.placed.swaps:
                 chunk = f" and {var(MODE_REGISTER, 'i64')} != {parallel_code.CHUNK}" if self.region.parallel else ""
                 lines.append(f"if monotonic_ns() > err[{ERR_SWAP}]{chunk}: ex = {self.exit_index(target)}; break")
             return lines + [f"bb = {self.block_ids[target]}", "continue"]
@@ -543,7 +543,7 @@ class RegionEmitter:
         """Lines leaving the region at `block` when it allocates and the entry did not
         make the region's buffers (allocations.py): the interpreter runs the block."""
         for instr in block.instrs:
-            if instr.op.mnemonic == ALLOC and any(a.pc == instr.pc for a in self.region.allocations):
+            if instr.op.mnemonic == ALLOC and any(a.pc == instr.pc for a in self.region.placed.allocations):
                 return [f"if {self.mut_expr(instr.args[2])} != {SCRATCH}: ex = {self.exit_index(block.pc)}; break"]
         return []
 
@@ -594,7 +594,8 @@ def _generate(region: Region, name: str, lean: bool, tiles: bool = True) -> tupl
     notes += [f"loop at {loop.header:08X}: iterations may run in parallel chunks (their byte ranges "
               f"checked at entry)" for loop in region.parallel]
     notes += [f"loop at {pc:08X}: iterations run one after another ({why})" for pc, why in region.serial_loops.items()]
-    notes += [f"vm.buffer.alloc at {a.pc:08X}: on a buffer made when the region is entered" for a in region.allocations]
+    notes += [f"vm.buffer.alloc at {a.pc:08X}: on a buffer made when the region is entered"
+              for a in region.placed.allocations]
     full = _region_code(gen, name, body, notes, [])
     if not gen.deopts:
         return full, None
@@ -636,20 +637,19 @@ def _region_code(gen: RegionEmitter, name: str, body: list, notes: list, deopts:
     lines.append("    return ex")
     out = set().union(*outs)
     source = "\n".join(lines) + "\n"
-    index = gen.buffer_index
+    index, placed = gen.buffer_index, region.placed
     return RegionCode(source, name, int_vars, float_vars, multi, sorted(out),
                       gen.variants, entry_ids, list(gen.exits), notes, gen.sites, gen.fault_pcs,
                       gen.reordered_nests, deopts=list(deopts), parallel=region.parallel,
                       tiles_left_out=gen.tiles_left_out,
-                      allocations=[(index[a.buffer], a.length, a.alignment, a.ref) for a in region.allocations],
-                      given=[[(r, None if a is None else index[a.buffer]) for r, a in region.given.get(pc, ())]
+                      allocations=[(index[a.buffer], a.length, a.alignment, a.ref) for a in placed.allocations],
+                      given=[[(r, None if a is None else index[a.buffer]) for r, a in placed.given.get(pc, ())]
                              for pc in gen.exits],
-                      held={entry_ids[pc]: frozenset(index[b] for b in buffers)
-                            for pc, buffers in region.held.items()},
-                      swaps=bool(region.swaps),
-                      dead={} if region.live_refs is None else {
+                      held={entry_ids[pc]: frozenset(index[b] for b in buffers) for pc, buffers in placed.held.items()},
+                      swaps=bool(placed.swaps),
+                      dead={} if placed.live is None else {
                           entry_ids[pc]: frozenset(k for k, r in enumerate(region.buffer_registers) if r not in live)
-                          for pc, live in region.live_refs.items()})
+                          for pc, live in placed.live.items()})
 
 
 def _entered(region: Region, entry_ids: dict) -> list:

@@ -123,7 +123,7 @@ def live_in(blocks) -> dict:
     Each block's upward-exposed reads and writes are summarized once, then a
     worklist revisits only the predecessors of blocks whose live set grew:
     near-linear in the function's size (models have thousands of blocks)."""
-    return _live_in(blocks, reads, writes, _numeric)
+    return _live_in(blocks, reads, writes, _numeric_slot)
 
 
 _REF_READ_FIELDS: dict = {}
@@ -169,16 +169,20 @@ def ref_writes(instr) -> list:
 def ref_live_in(blocks) -> dict:
     """Block marker pc -> set of ref ordinals whose value some path from the block's
     start reads before setting or discarding them (see live_in)."""
-    return _live_in(blocks, ref_reads, ref_writes, _ref)
+    return _live_in(blocks, ref_reads, ref_writes, _ref_slot)
 
 
-def _ref(raw: int) -> bool:
-    return bool(raw & isa.REF_BIT)
+def _numeric_slot(raw: int) -> int | None:
+    return None if raw & isa.REF_BIT else raw
 
 
-def _live_in(blocks, reads_of, writes_of, keep) -> dict:
-    """live_in over the slots `reads_of`/`writes_of` name and the remap operands `keep` takes."""
-    mask = isa.REF_MASK if keep is _ref else -1
+def _ref_slot(raw: int) -> int | None:
+    return raw & isa.REF_MASK if raw & isa.REF_BIT else None
+
+
+def _live_in(blocks, reads_of, writes_of, slot_of) -> dict:
+    """live_in over the slots `reads_of`/`writes_of` name, and the remap operands
+    `slot_of` names (None: another kind of register)."""
     summary, predecessors = {}, {b.pc: [] for b in blocks}
     for block in blocks:
         gen, kill = set(), set()
@@ -203,8 +207,8 @@ def _live_in(blocks, reads_of, writes_of, keep) -> dict:
         for target, pair_lists in edges:
             result = set(live.get(target, ()))
             for pairs in pair_lists:
-                result = (result - {d & mask for _, d in pairs if keep(d)}) | {
-                    s & mask for s, _ in pairs if keep(s)}
+                result = (result - {slot_of(d) for _, d in pairs}) | {slot_of(s) for s, _ in pairs}
+                result.discard(None)
             current |= result
         current = gen | (current - kill)
         if current != live[pc]:

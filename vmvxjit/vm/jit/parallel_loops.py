@@ -2,10 +2,10 @@
 must be checked at entry (parallel_run.py runs them).
 
 A candidate is a top-level loop of a region (or a loop directly inside one that
-allocates and does not qualify, allocations.py) in the shape IREE emits for every loop level (nests.py:
-header `cmp.lt.i64.s j, bound; cond_br`, latch `j += step; br header`) whose body
-is straight-line code and counted inner loops, nested to any depth, with no call
-and no other branch. Its iterations are independent when:
+allocates and does not qualify, allocations.py) in the shape IREE emits for every
+loop level (nests.py: header `cmp.lt.i64.s j, bound; cond_br`, latch `j += step; br
+header`) whose body is straight-line code and counted inner loops, nested to any
+depth, with no call and no other branch. Its iterations are independent when:
 
 * registers: nothing an iteration reads was left by an earlier one (no register the
   loop writes but `j` is live where its body starts) and nothing the loop writes but
@@ -55,8 +55,6 @@ _STORES = "vm.buffer.store."
 
 class _Refused(Exception):
     """Why a loop's iterations cannot be shown independent."""
-
-
 
 
 @dataclass(frozen=True)

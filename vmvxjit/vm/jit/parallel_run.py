@@ -136,9 +136,10 @@ class LoopRunner:
         mode = ri[self.mode_index]
         start, bound, step = ri[self.iv_index], ri[self.bound_index], ri[self.step_index]
         ri[self.chunk_index] = bound
-        parts = self._parts(ri, buffers, start, bound, step, threads)
-        if parts > 1 and any(frame.mut[b] != SCRATCH for b in self.private):
+        if any(frame.mut[b] != SCRATCH for b in self.private):   # no buffers of its own to copy
             parts = 1
+        else:
+            parts = self._parts(ri, buffers, start, bound, step, threads)
         n = -(-(bound - start) // step) if parts > 1 else 1
         frames = [frame] + [compiled.take_chunk_frame(len(buffers)) for _ in range(parts - 1)]
         began = time.perf_counter()

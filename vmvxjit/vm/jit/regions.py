@@ -3,10 +3,10 @@
 A block is compilable when every op in it is pure numeric work, a constant,
 a switch, a `vm.buffer` access, an internal call of a function that compiles
 on its own (callees.py), a `vm.buffer.alloc` or `vm.discard.refs`
-(allocations.py), or a branch whose remaps move only numeric registers. A region is a connected set of
-compilable blocks that contains a loop; it is entered (from the interpreter)
-at blocks reached from outside it or at loop headers, and left by a branch to
-a block outside it. Buffer refs used inside a region are never written inside
+(allocations.py), or a branch whose remaps move only numeric registers. A
+region is a connected set of compilable blocks that contains a loop; it is
+entered (from the interpreter) at blocks reached from outside it or at loop
+headers, and left by a branch to a block outside it. Buffer refs used inside a region are never written inside
 it but by its allocations, whose buffers are made at entry, so each region sees
 a fixed set of buffers for a whole entry.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import BLOCK_OP, Instr
 from vmvxjit.vm.elements import FILLS, LOADS, STORES
-from vmvxjit.vm.jit.allocations import ALLOC, DISCARD, Allocations, sites as allocation_sites
+from vmvxjit.vm.jit.allocations import ALLOC, DISCARD, Allocations, Placed, sites as allocation_sites
 from vmvxjit.vm.jit import switches
 from vmvxjit.vm.jit.branches import BRANCH_OPS, remaps, targets
 from vmvxjit.vm.jit.dataflow import constants, entry_constants, live_in, region_constants
@@ -54,12 +54,7 @@ class Region:
     callees: dict = field(default_factory=dict)  # ordinal -> callees.Callee its calls reach
     parallel: list = field(default_factory=list)  # parallel_loops.ParallelLoop of loops that may run in chunks
     serial_loops: dict = field(default_factory=dict)  # header pc -> why its loop's iterations may not
-    allocations: list = field(default_factory=list)  # allocations.Allocation whose buffers entries make
-    given: dict = field(default_factory=dict)   # exit target pc -> (ref, Allocation or None) set there
-    held: dict = field(default_factory=dict)    # entry pc -> buffers of allocations live there
-    live_refs: dict | None = None   # entry pc -> refs live there, where the region discards some
-    swaps: set = field(default_factory=set)     # headers of the loops that allocate (codegen: ERR_SWAP)
-    private: dict = field(default_factory=dict)  # header pc -> buffers its loop's iterations allocate each
+    placed: Placed = field(default_factory=Placed)  # its allocations and discards (allocations.py)
 
     def know(self, function_blocks: list, facts: tuple | None = None) -> "Region":
         """Adds the function-wide facts (liveness, constants) the optimizer uses;
@@ -121,9 +116,9 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
     while True:
         found, left_out = [], set()
         for members, entries in _groups(blocks, good):
-            placed = None
+            placed = Placed()
             if allocations is not None:
-                placed, bad = allocations.place(members, entries)
+                members, placed, bad = allocations.place(members, entries)
                 left_out |= bad
             found.append((members, entries, placed))
         if not left_out:
@@ -136,16 +131,11 @@ def find_regions(instrs: list[Instr], callees: dict) -> list[Region]:
 
     regions = []
     for members, entries, placed in found:
-        if placed is not None:
-            members = placed.blocks
-        region = Region(members, entries).know(blocks, facts)
-        if placed is not None:
-            region.allocations, region.given, region.held = placed.allocations, placed.given, placed.held
-            region.live_refs, region.swaps, region.private = placed.live, placed.swaps, placed.private
+        region = Region(members, entries, placed=placed).know(blocks, facts)
         if parallel is not None:
             live, consts, _ = facts
             region.blocks, region.parallel, region.serial_loops = parallel.find(members, live, consts,
-                                                                                region.private)
+                                                                                placed.private)
         region.buffer_registers = buffer_registers(members)
         region.callees = _reached(members, callees)
         regions.append(region)

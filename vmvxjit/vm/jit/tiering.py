@@ -20,8 +20,8 @@ import time
 import numpy as np
 
 from vmvxjit import compile_clock
-from vmvxjit.errors import ArithmeticFault
-from vmvxjit.vm.buffer import VmBuffer, out_of_bounds, read_only
+from vmvxjit.errors import ArithmeticFault, ResourceExhaustedError
+from vmvxjit.vm.buffer import VmBuffer, allocate_checked, out_of_bounds, read_only
 from vmvxjit.vm.deadline import NEVER_NS, NO_DEADLINE, NO_FUEL_LIMIT, Deadline
 from vmvxjit.vm.fused_blocks import fuse_region
 from vmvxjit.vm.jit import codegen, cost, switches
@@ -32,6 +32,7 @@ from vmvxjit.vm.jit.regions import split_blocks
 from vmvxjit.vm.jit.ops import FAULT_OPS
 from vmvxjit.vm.jit.stats import Compiled, JitStats
 from vmvxjit.vm.semantics import PURE_OPS
+from vmvxjit.vm.steps_memory import valid_alignment
 
 AUTO_THRESHOLD = int(os.environ.get("VMVXJIT_JIT_THRESHOLD", "20000"))
 MIN_VISITS_PER_FRAME = 32
@@ -109,9 +110,8 @@ class _Frame:
 _NO_BUFFER = VmBuffer.over(np.empty(0, np.uint8))    # an allocation's buffer code cannot reach
 
 
-def _valid_allocation(length, alignment) -> bool:
-    """Whether `vm.buffer.alloc` of these operands succeeds (steps_memory.build_buffer_alloc)."""
-    return length.__class__ is int and alignment.__class__ is int and length >= 0 and not alignment & (alignment - 1)
+def _uninitialized(length: int) -> np.ndarray:
+    return np.empty(length, np.uint8)     # the code zeroes it where the op runs
 
 
 class CompiledRegion:
@@ -227,10 +227,11 @@ class CompiledRegion:
         allocating block (codegen.RegionEmitter.allocation_checks)."""
         allocations = self.code.allocations
         held = self.code.held.get(entry_id)
-        if held is None and self.scratch and all(_valid_allocation(regs[n], regs[a]) for _, n, a, _ in allocations):
-            try:
-                made = [VmBuffer.over(np.empty(regs[n], np.uint8)) for _, n, _, _ in allocations]
-            except MemoryError:
+        if held is None and self.scratch and all(regs[n].__class__ is int and regs[a].__class__ is int
+                                                 and valid_alignment(regs[a]) for _, n, a, _ in allocations):
+            try:        # as steps_memory.build_buffer_alloc allocates, but for the zeroing
+                made = [VmBuffer.over(allocate_checked(regs[n], _uninitialized)) for _, n, _, _ in allocations]
+            except ResourceExhaustedError:
                 made = None
             if made is not None:
                 for (k, *_), buffer in zip(allocations, made):
