@@ -4,13 +4,15 @@ and to iree-run-module on one thread and two; entries that take the interpreter'
 an allocation cap), loops that leave for optimized code, and allocations that must stay with the
 interpreter, on hand-made blocks."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import vmvxjit
 from tests.support.modules import STATIC, compile_mlir
 from tests.support.oracle import have_iree, iree_call
-from vmvxjit.errors import ResourceExhaustedError
+from vmvxjit.errors import Error, ResourceExhaustedError
 from vmvxjit.vm import isa
 from vmvxjit.vm.bytecode_module import BytecodeModule
 from vmvxjit.vm.decoder import Instr
@@ -148,6 +150,31 @@ def test_loops_that_leave_for_optimized_code_give_the_same_result(expected, monk
     module = vmvxjit.load(_path(), tier="jit", threads=1)
     assert np.array_equal(module.mm_bias(*_arguments()), expected)
     assert module.jit_stats()["compiled_code_entries"] > 1
+
+
+SCRATCH_PROGRAM = Path(__file__).parent / "programs" / "scratch.mlir"
+
+
+@pytest.mark.parametrize("args", [(50, 64, 16, 2), (0, 64, 16, 2), (50, 64, 3, 2), (50, -4, 16, 2),
+                                  (50, 8, 16, 2), (3, 1 << 62, 16, 2)],
+                         ids=["tiles", "no-tile", "bad-alignment", "negative-length", "read-past-tile",
+                              "too-big"])
+def test_bad_operands_of_an_allocation_in_a_region_are_the_interpreter_s_errors(args):
+    """The region makes the tile at entry from the caller's length and alignment; where
+    that cannot be (an alignment not a power of two, a negative or huge length) the
+    interpreter runs the alloc and raises there; a read past the tile faults in the code."""
+    path = compile_mlir(SCRATCH_PROGRAM.read_text(), ["--compile-mode=vm"])
+    outcomes = []
+    for tier in ("interp", "jit"):
+        module = vmvxjit.load(path, tier=tier)
+        try:
+            outcomes.append(module.tiles(*args))
+        except Error as error:
+            outcomes.append((type(error), str(error)))
+    assert outcomes[0] == outcomes[1]
+    if args[0] and args[1] == 64 and args[2] == 16:
+        assert outcomes[1] == sum(j + 2 for j in range(50))
+        assert module.jit_stats()["compiled_code_entries"] == 1
 
 
 R = isa.REF_BIT
