@@ -22,7 +22,7 @@ import numpy as np
 from vmvxjit.declaration import Declaration, ValueSpec, parse_declaration
 from vmvxjit.errors import InvalidArgumentError
 from vmvxjit.hal_inline import element_types
-from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, BufferView, HalBuffer
+from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, wrap_alignment
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
 from vmvxjit.hal_inline.read_only_arguments import read_only_arguments
 from vmvxjit.host import host_plan
@@ -136,20 +136,10 @@ def _converter(function: str, index: int, ch: str, spec: ValueSpec | None, memor
     return tensor
 
 
-# Alignment a wrapped argument needs: VM code may read any element type (at most
-# 8 bytes) at multiples of its size, and compiled code assumes natural alignment.
-WRAP_ALIGNMENT = 16
-# Up to this size, an argument that is not on a cache line (ALLOCATION_ALIGNMENT, as
-# IREE allocates) is copied to one rather than wrapped: the copy (~40 us per MiB
-# here) costs less than unaligned vector loads cost a kernel that reads its inputs
-# many times (matmul 256^3: +25%); streaming kernels over bigger inputs do not notice.
-ALIGNED_COPY_BYTES = 1 << 20
-
-
 def _dense_memory(length: int, memory: MemoryPool, read_only, what: str):
     """A function giving the buffer memory of a C-contiguous array of the declared
     type and shape (`length` bytes): a big one's own bytes, read-only, when
-    `read_only()` and it is aligned (see ALIGNED_COPY_BYTES; for a small one a
+    `read_only()` and it is aligned (buffer.wrap_alignment; for a small one a
     copy costs less than the checks); else a copy, in one numpy call for a small
     one the pool would not keep when no native code needs alignment and no cap
     counts it."""
@@ -157,7 +147,7 @@ def _dense_memory(length: int, memory: MemoryPool, read_only, what: str):
         return memory.copy(np.frombuffer(value, np.uint8), what)
 
     if length >= POOLED_BYTES:
-        alignment = WRAP_ALIGNMENT if length > ALIGNED_COPY_BYTES else ALLOCATION_ALIGNMENT
+        alignment = wrap_alignment(length)
 
         def wrapped_or_copied(value: np.ndarray) -> np.ndarray:
             if read_only():

@@ -30,6 +30,8 @@ import numpy as np
 
 from vmvxjit.declaration import parse_declaration
 from vmvxjit.host import entry_ir, host_plan
+from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, aligned_copy, wrap_alignment
+from vmvxjit.hal_inline.memory_pool import POOLED_BYTES
 from vmvxjit.host.arenas import Arenas
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
@@ -115,6 +117,7 @@ class CompiledExport:
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.arity = len(plan.arguments)
+        self.realigned = _realigned(plan, plan.read_only_arguments())
         # Each allocation as np.zeros makes it: the result array itself when the
         # allocation is all of one result, else bytes the results are views of.
         self.allocations = []
@@ -137,6 +140,8 @@ class CompiledExport:
     def call(self, args):
         if len(args) != self.arity:
             return TAKE_SLOW_PATH
+        if self.realigned:
+            args = _with_aligned(args, self.realigned)
         memories = [np.zeros(shape, dtype) for shape, dtype in self.allocations]
         if self.entry(self.ctx_address, *args, *memories) != entry_ir.DONE:
             return TAKE_SLOW_PATH
@@ -205,6 +210,7 @@ class DispatchingExport:
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.arity = len(plan.arguments)
+        self.realigned = _realigned(plan, self.wrapped)
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
                         for r in plan.results]
         self.single = self.results[0] if len(self.results) == 1 else None
@@ -246,6 +252,8 @@ class DispatchingExport:
     def call(self, args):
         if len(args) != self.arity or self.context.damaged_by is not None:
             return TAKE_SLOW_PATH
+        if self.realigned:
+            args = _with_aligned(args, self.realigned)
         if self._trial is not None:
             return self._trial.call(args)
         return self.run(args)
@@ -286,6 +294,26 @@ class DispatchingExport:
             trap.take_fault(record)
             return TAKE_SLOW_PATH
         return result
+
+
+def _realigned(plan: host_plan.HostPlan, read_only: frozenset) -> tuple:
+    """The arguments code reads in place that a call hands over as aligned copies when
+    they are not on a cache line (buffer.ALIGNED_COPY_BYTES), as the interpreter's path
+    does: read-only ones from POOLED_BYTES (a small one's copy gains nothing) up to that."""
+    return tuple(k for k in sorted(read_only)
+                 if (length := plan.arguments[k][1].itemsize * math.prod(plan.arguments[k][0])) >= POOLED_BYTES
+                 and wrap_alignment(length) == ALLOCATION_ALIGNMENT)
+
+
+def _with_aligned(args, realigned: tuple):
+    """`args` with each C-contiguous array among `realigned` that is not on a cache line
+    replaced by an aligned copy (others go on as they are: the entry checks them)."""
+    for k in realigned:
+        value = args[k]
+        if (value.__class__ is np.ndarray and value.ctypes.data % ALLOCATION_ALIGNMENT
+                and value.flags.c_contiguous):
+            args = (*args[:k], aligned_copy(value), *args[k + 1:])
+    return args
 
 
 class _PartsTrial:
