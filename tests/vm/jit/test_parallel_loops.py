@@ -221,3 +221,42 @@ def test_the_check_gives_up_past_its_interval_budget(monkeypatch):
     monkeypatch.setattr(parallel_run, "MAX_INTERVALS", 10)
     left, right = _footprint(0, 0, 0, [(16, 8), (1, 4)]), _footprint(0, 1, 4, [(16, 8), (1, 4)])
     assert not parallel_run._disjoint([left, right])
+
+
+def test_chunks_that_lose_to_one_thread_give_way_to_it(monkeypatch):
+    """A loop state's first run is on one thread; once its CHUNKED_TRIALS runs in chunks
+    were slower (here each waits 20 ms), it runs on one thread and the region no longer
+    hands it to Python."""
+    import time
+
+    monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 1e-9)
+    monkeypatch.setattr(native_chunks, "PARALLEL_ABOVE_S", 1e-9)
+    chunks, runs = parallel_run.LoopRunner._chunks, []
+    monkeypatch.setattr(parallel_run.LoopRunner, "_chunks",
+                        lambda self, compiled, frames: time.sleep(0.02) or chunks(self, compiled, frames))
+    run = parallel_run.LoopRunner.run
+    monkeypatch.setattr(parallel_run.LoopRunner, "run", lambda self, *a: runs.append(1) or run(self, *a))
+    interp, jit = (vmvxjit.load(_path(), tier=t, threads=2) for t in ("interp", "jit"))
+    expected = interp.run_tiles(16)
+    for _ in range(8):
+        assert jit.run_tiles(16) == expected
+    assert _chunked_runs(jit) == parallel_run.CHUNKED_TRIALS
+    assert len(runs) == 2 + parallel_run.CHUNKED_TRIALS    # measured twice on one thread, then the trials
+
+
+def test_a_verdict_keeps_chunks_that_win():
+    verdict = parallel_run._Verdict(independent=True)
+    assert not verdict.in_chunks()              # not measured on one thread yet
+    verdict.ran(False, 1e-3)
+    for seconds in (2e-3, 0.6e-3, 2e-3):
+        assert verdict.in_chunks() and not verdict.settled()
+        verdict.ran(True, seconds)
+    assert verdict.in_chunks()
+    losing = parallel_run._Verdict(independent=True)
+    losing.ran(False, 1e-3)
+    for _ in range(parallel_run.CHUNKED_TRIALS):
+        losing.ran(True, 1.5e-3)
+    assert losing.settled() and not losing.in_chunks()
+    assert parallel_run._Verdict(independent=False).settled()
+    assert parallel_run._Verdict(independent=True, always=True).in_chunks()

@@ -19,10 +19,19 @@ the serial loop does (it writes no other live register); a fault is that of the 
 faulting chunk, which met it after the same iterations as the serial loop did. Then the
 region goes on from the loop's exit. Verdicts are kept per entry state (registers, and
 buffer lengths and overlaps), so a warm loop pays a dictionary lookup.
+
+Chunks can lose: iterations that write interleaved elements (a channel each, in NHWC)
+make both cores write the same cache lines, and a short loop pays the handoff. So each
+entry state's first run is on one thread, and once CHUNKED_TRIALS runs in chunks were
+none faster than the fastest on one thread, that state runs on one thread (ShuffleNet
+static: of 47 loops over 0.1 ms, 16 ran 1.1-2.5x slower in two chunks). A loop whose
+every state seen runs on one thread for good (or is not independent) is no longer
+entered through Python.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 
@@ -34,6 +43,7 @@ from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.semantics import PURE_OPS
 
 MAX_INTERVALS = 1 << 16     # byte runs the check may compare; more: run serially
+CHUNKED_TRIALS = 2          # runs in chunks an entry state gets to beat its runs on one thread
 _VERDICTS = 256             # entry states whose verdict is kept, per loop
 _REGISTER = re.compile(r"r(\d+)_i64")
 
@@ -119,14 +129,15 @@ class LoopRunner:
         # Buffers each iteration allocates for itself: each chunk runs on its own copy,
         # which only an entry that made the region's buffers has (allocations.py).
         self.private = [self.buffer_index[r] for r in loop.private]
-        self.verdicts: dict = {}
+        self.verdicts: dict = {}      # entry state -> _Verdict
+        self.settled = False          # every entry state seen runs on one thread for good
         self.last_seconds = None      # of its last run as on one thread; a first run measures it
         self.above_s = workers.PARALLEL_ABOVE_S     # a last run this long runs in chunks (ParallelLoops.run)
 
     def may_gain(self, threads: int) -> bool:
         """Whether the loop should be entered through `run`: threads to spare, an entry check
         it can make, and no last run too short to gain from chunks."""
-        return (threads > 1 and self.inputs is not None
+        return (threads > 1 and self.inputs is not None and not self.settled
                 and (self.last_seconds is None or self.last_seconds >= self.above_s))
 
     def run(self, compiled, frame, buffers: list, threads: int) -> int:
@@ -136,10 +147,11 @@ class LoopRunner:
         mode = ri[self.mode_index]
         start, bound, step = ri[self.iv_index], ri[self.bound_index], ri[self.step_index]
         ri[self.chunk_index] = bound
+        verdict = None
         if any(frame.mut[b] != SCRATCH for b in self.private):   # no buffers of its own to copy
             parts = 1
         else:
-            parts = self._parts(ri, buffers, start, bound, step, threads)
+            parts, verdict = self._parts(ri, buffers, start, bound, step, threads)
         n = -(-(bound - start) // step) if parts > 1 else 1
         frames = [frame] + [compiled.take_chunk_frame(len(buffers)) for _ in range(parts - 1)]
         began = time.perf_counter()
@@ -164,7 +176,11 @@ class LoopRunner:
         finally:
             for chunk in frames[1:]:
                 compiled.return_chunk_frame(chunk)
-        self.last_seconds = (time.perf_counter() - began) * parts
+        seconds = time.perf_counter() - began
+        self.last_seconds = seconds * parts
+        if verdict is not None:
+            verdict.ran(parts > 1, seconds)
+            self.settled = all(v.settled() for v in self.verdicts.values())
         if parts > 1:
             compiled.stats.ran_parallel_loop(self.label, parts, native)
         ri[self.mode_index] = mode
@@ -179,13 +195,14 @@ class LoopRunner:
             return False, workers.run_parts([lambda c=c: compiled.run_code(c, self.entry) for c in frames])
         return True, [compiled.go_on(frame, status) for frame, status in zip(frames, statuses)]
 
-    def _parts(self, ri, buffers: list, start: int, bound: int, step: int, threads: int) -> int:
-        """How many chunks to run the loop in: one unless threads are allowed, it ran long
-        enough (a first run is measured, unless any run is), it has several iterations and the
-        entry check finds them independent."""
+    def _parts(self, ri, buffers: list, start: int, bound: int, step: int, threads: int) -> tuple:
+        """How many chunks to run the loop in, and the entry state's _Verdict (None when
+        not looked up): one chunk unless threads are allowed, it ran long enough (a
+        first run is measured, unless any run is), it has several iterations, the entry
+        check finds them independent and chunks have not lost to one thread there."""
         unmeasured = self.last_seconds is None and self.above_s > 0
         if unmeasured or not self.may_gain(threads) or step <= 0 or bound - start <= step:
-            return 1
+            return 1, None
         n = -(-(bound - start) // step)
         values = {r: ri[i] for r, i in self.inputs}
         key = (tuple(values.values()), _layout(buffers))
@@ -194,8 +211,9 @@ class LoopRunner:
         if verdict is None:
             if len(self.verdicts) >= _VERDICTS:
                 self.verdicts.clear()
-            verdict = self.verdicts[key] = self._independent(values, buffers, start, step, n)
-        return min(threads, n) if verdict else 1
+            verdict = self.verdicts[key] = _Verdict(self._independent(values, buffers, start, step, n),
+                                                    always=self.above_s == 0)
+        return (min(threads, n) if verdict.in_chunks() else 1), verdict
 
     # the entry check ------------------------------------------------------------------
 
@@ -253,6 +271,35 @@ class LoopRunner:
                     if not private:
                         footprints.append((buffer.address, size, write, t, base, strides, lo, hi))
         return True
+
+
+class _Verdict:
+    """What one entry state of a loop does: whether its iterations are independent, and
+    its fastest runs on one thread and in chunks. A loop that runs in chunks however
+    short (`always`: PARALLEL_ABOVE_S 0) keeps them whatever they take."""
+
+    def __init__(self, independent: bool, always: bool = False):
+        self.independent, self.always = independent, always
+        self.serial = self.chunked = math.inf
+        self.trials = 0
+
+    def in_chunks(self) -> bool:
+        """Independent, measured on one thread, and not yet beaten there by chunks."""
+        if not self.independent or self.always:
+            return self.independent
+        return self.serial < math.inf and (self.trials < CHUNKED_TRIALS or self.chunked < self.serial)
+
+    def settled(self) -> bool:
+        """Whether this state runs on one thread from now on."""
+        return not self.independent or (not self.always and self.trials >= CHUNKED_TRIALS
+                                        and self.chunked >= self.serial)
+
+    def ran(self, chunked: bool, seconds: float) -> None:
+        if chunked:
+            self.chunked = min(self.chunked, seconds)
+            self.trials += 1
+        else:
+            self.serial = min(self.serial, seconds)
 
 
 def _layout(buffers: list) -> tuple:
