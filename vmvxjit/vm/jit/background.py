@@ -22,7 +22,7 @@ _JOBS: queue.PriorityQueue = queue.PriorityQueue()
 _SEQUENCE = itertools.count()
 _THREADS: list = []
 _BUSY = threading.Condition()
-_STATE = {"running": 0, "closing": False}
+_STATE = {"running": 0, "pending": 0, "closing": False}   # pending: submitted, not yet finished
 # Jobs at this priority or later (optimized recompiles of code that already runs
 # compiled) are left to the workers: a thread waiting for a compile it needs
 # does not take one on, as it could still be busy with it long after its own
@@ -38,6 +38,8 @@ def submit(priority: int, fn, *args) -> Future:
     """Runs `fn(*args)` on a worker, lowest `priority` first (then in order of
     submission); the future holds its result or exception."""
     future: Future = Future()
+    with _BUSY:
+        _STATE["pending"] += 1
     _JOBS.put((priority, next(_SEQUENCE), future, fn, args))
     with _BUSY:
         if len(_THREADS) < worker_count():
@@ -71,6 +73,8 @@ def result(future: Future):
 def _run(_priority, _sequence, future: Future, fn, args) -> None:
     with _BUSY:
         if _STATE["closing"] or not future.set_running_or_notify_cancel():
+            _STATE["pending"] -= 1
+            _BUSY.notify_all()
             return
         _STATE["running"] += 1
     try:
@@ -80,7 +84,13 @@ def _run(_priority, _sequence, future: Future, fn, args) -> None:
     finally:
         with _BUSY:
             _STATE["running"] -= 1
+            _STATE["pending"] -= 1
             _BUSY.notify_all()
+
+
+def idle() -> bool:
+    """Whether no compile is queued or running (one would take a core from timed work)."""
+    return _STATE["pending"] == 0
 
 
 def wait_idle(timeout: float = 60.0) -> None:
@@ -88,7 +98,7 @@ def wait_idle(timeout: float = 60.0) -> None:
     parses modules with `ast.parse`, which CPython 3.11 cannot run beside the workers'
     parses, gh-106905 and ast_parsing.py)."""
     with _BUSY:
-        _BUSY.wait_for(lambda: _STATE["running"] == 0 and _JOBS.empty(), timeout=timeout)
+        _BUSY.wait_for(lambda: _STATE["pending"] == 0, timeout=timeout)
 
 
 @atexit.register
