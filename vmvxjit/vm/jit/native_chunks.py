@@ -57,7 +57,7 @@ def run(function, frames: list, entry: int) -> list | None:
         job.function, job.environment = function.address, ctypes.addressof(frame.table)
         job.dispatch_state = ctypes.addressof(statuses) + k * ctypes.sizeof(ctypes.c_int64)
         job.box[0] = entry
-    if native_workers.try_run(_loop(), jobs, parts) is None:
+    if native_workers.try_run(loop_address(), jobs, parts) is None:
         return None
     return list(statuses)
 
@@ -65,7 +65,7 @@ def run(function, frames: list, entry: int) -> list | None:
 _LOOP: list = []
 
 
-def _loop() -> int:
+def loop_address() -> int:
     """CHUNK_IR's address (compiled once per machine, loaded once per process)."""
     if not _LOOP:
         _LOOP.append(machine_code.compiled(CHUNK_IR, CHUNK_SYMBOL))

@@ -211,13 +211,13 @@ class LoopRunner:
         if verdict is None:
             if len(self.verdicts) >= _VERDICTS:
                 self.verdicts.clear()
-            verdict = self.verdicts[key] = _Verdict(self._independent(values, buffers, start, step, n),
+            verdict = self.verdicts[key] = _Verdict(self.independent(values, buffers, start, step, n),
                                                     always=self.above_s == 0)
         return (min(threads, n) if verdict.in_chunks() else 1), verdict
 
     # the entry check ------------------------------------------------------------------
 
-    def _independent(self, values: dict, buffers: list, start: int, step: int, n: int) -> bool:
+    def independent(self, values: dict, buffers: list, start: int, step: int, n: int) -> bool:
         """Whether no byte an iteration writes is touched by another, every access in
         its buffer (else the serial loop runs, and faults as it should)."""
         if n * len(self.accesses) > MAX_INTERVALS:   # too long to check in Python
@@ -266,7 +266,7 @@ class LoopRunner:
                     lo = base + sum(min(0, d * (c - 1)) for d, c in strides)
                     hi = base + sum(max(0, d * (c - 1)) for d, c in strides)
                     buffer = buffers[self.buffer_index[raw]]
-                    if lo < 0 or (hi + 1) * size > buffer.data.shape[0]:
+                    if lo < 0 or (hi + 1) * size > buffer.length:
                         return False
                     if not private:
                         footprints.append((buffer.address, size, write, t, base, strides, lo, hi))
@@ -305,7 +305,7 @@ class _Verdict:
 def _layout(buffers: list) -> tuple:
     """What of the buffers' placement a verdict depends on: their lengths, and where two
     overlap, how far apart they start (new allocations per call keep their verdict)."""
-    spans = [(b.address, b.data.shape[0]) for b in buffers]
+    spans = [(b.address, b.length) for b in buffers]
     overlaps = tuple((i, k, a - b) for i, (a, n) in enumerate(spans) for k, (b, m) in enumerate(spans)
                      if i < k and a < b + m and b < a + n)
     return tuple(n for _, n in spans), overlaps
