@@ -3,6 +3,7 @@ interpreter's path, the fallbacks and their reasons, calls from several threads.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import re
 import subprocess
@@ -21,9 +22,10 @@ from tests.vm.jit.test_parallel_loops import MATMUL as ROWS_MATMUL
 from tests.support.modules import DATA_TILED_VMVX, DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree
 from tests.support.threads import split_dispatches
-from vmvxjit.host import host_function
+from vmvxjit.host import host_chunks, host_function
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.native import native_workers
+from vmvxjit.vm.jit import background, parallel_run
 
 # A matmul and a softmax: loop nests, a transient vm.buffer, exp, two results.
 TWO = """
@@ -411,17 +413,171 @@ def test_a_vmvx_export_that_writes_an_argument_gets_a_copy():
     assert a.tobytes() == np.ones(65536, np.float32).tobytes()
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_an_export_whose_loops_run_in_chunks_hands_long_calls_to_the_interpreters_path(threads, monkeypatch):
-    """With threads, a call that took HAND_OVER_S (here any) sends the next ones to the
-    interpreter's path, whose compiled regions run the matmul's rows in chunks."""
-    monkeypatch.setattr(host_function, "HAND_OVER_S", 0.0)
+def _rows_matmul(threads: int, monkeypatch, calls: int = 5):
+    """ROWS_MATMUL compiled whole on `threads`, every call long enough for chunks (and the
+    compile they ask for done before the last calls); its results checked each call."""
+    monkeypatch.setattr(host_function, "CHUNKS_ABOVE_S", 0.0)
     split_dispatches(threads, monkeypatch)
     compiled, reference = _pair(ROWS_MATMUL, STATIC, threads=threads)
     rng = np.random.default_rng(5)
     a, b = rng.standard_normal((64, 48), dtype=np.float32), rng.standard_normal((48, 80), dtype=np.float32)
-    for _ in range(4):
-        assert compiled.matmul(a, b).tobytes() == reference.matmul(a, b).tobytes()
+    expected = reference.matmul(a, b).tobytes()
+    for k in range(calls):
+        if k == 3:
+            background.wait_idle()
+        assert compiled.matmul(a, b).tobytes() == expected
+    return compiled, (a, b), expected
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_long_calls_bring_an_entry_that_runs_the_loops_in_chunks(threads, monkeypatch):
+    """With threads, a call of CHUNKS_ABOVE_S (here any) queues the compile of an entry
+    that runs the matmul's row loop in chunks (host_chunks.py); it takes over, checks the
+    loop on the first call's registers, and runs it in chunks while the registers are
+    those: same bits on every call, none but the first through the interpreter's path."""
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 1000)     # no trial: chunks every call
+    compiled, _, _ = _rows_matmul(threads, monkeypatch, calls=8)
+    route = compiled.functions["matmul"]._host
     stats = compiled.jit_stats()
-    assert ("calls take the interpreter's path" in stats["host_functions"]["matmul"]) == (threads > 1)
-    assert bool(stats["parallel_loops"]) == (threads > 1)
+    assert sum(run["runs"] for run in stats["parallel_loops"].values()) <= 1
+    if threads == 1:
+        assert route.chunked is None and route.compiled.loops is None
+        return
+    loops = route.compiled.loops
+    (loop,) = loops.loops
+    assert route.compiled.ctx[loop.state] == host_chunks.GUARDED
+    guard = list(route.compiled.ctx)[loop.guard:loop.guard + len(loop.checked)]
+    assert guard == list(route.compiled.ctx)[loop.seen:loop.seen + len(loop.checked)]
+    assert route.compiled.ctx[loops.base + host_chunks.POOL_WORD] == loops.pool.memory
+    assert "loops in chunks on native workers" in stats["host_functions"]["matmul"]
+
+
+def test_chunks_give_way_to_one_thread_where_the_workers_are_busy_or_the_registers_differ(monkeypatch):
+    """Another call holding the workers, or registers other than the guard's: the loop runs
+    whole on this thread, same bits."""
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 1000)
+    compiled, args, expected = _rows_matmul(2, monkeypatch)
+    export = compiled.functions["matmul"]._host.compiled
+    (loop,) = export.loops.loops
+    busy = ctypes.c_int32.from_address(export.loops.pool.memory)
+    busy.value = 1
+    try:
+        assert compiled.matmul(*args).tobytes() == expected
+    finally:
+        busy.value = 0
+    export.ctx[loop.guard + 1] += 1       # a bound no call has
+    assert compiled.matmul(*args).tobytes() == expected
+
+
+def test_a_loop_the_check_refuses_runs_on_one_thread(monkeypatch):
+    monkeypatch.setattr(parallel_run.LoopRunner, "independent", lambda self, *args: False)
+    compiled, args, expected = _rows_matmul(2, monkeypatch)
+    export = compiled.functions["matmul"]._host.compiled
+    assert export.ctx[export.loops.loops[0].state] == host_chunks.SERIAL
+    assert export.ctx[export.loops.mode_word] == 0 and export._trial is None
+    assert compiled.matmul(*args).tobytes() == expected
+
+
+def test_a_trial_keeps_chunks_only_where_they_win(monkeypatch):
+    """TRIAL_CALLS after the warm-up: chunks first, then one thread; --trace's text says
+    which stayed. Here each call in chunks waits 20 ms, so one thread stays."""
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 0)
+    compiled, args, expected = _rows_matmul(2, monkeypatch)
+    export = compiled.functions["matmul"]._host.compiled
+    pool = export.loops.pool
+    run = export.run
+    monkeypatch.setattr(export, "run", lambda call_args: (
+        time.sleep(0.02) if export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.memory else None)
+        or run(call_args))
+    for _ in range(host_function.TRIAL_CALLS + 1):
+        assert compiled.matmul(*args).tobytes() == expected
+    assert export._trial is None
+    assert export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.always_busy
+    assert "loops on one thread (loop at" in compiled.jit_stats()["host_functions"]["matmul"]
+
+
+DIVIDE = """
+func.func @divide(%a: tensor<64x64xi32>, %b: tensor<64x64xi32>) -> tensor<64x64xi32> {
+  %0 = arith.divsi %a, %b : tensor<64x64xi32>
+  return %0 : tensor<64x64xi32>
+}
+"""
+
+
+CONV = """
+func.func @conv(%x: tensor<1x18x18x8xf32>, %w: tensor<3x3x8x16xf32>) -> tensor<1x16x16x16xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16x16x16xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x16x16x16xf32>) -> tensor<1x16x16x16xf32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+       ins(%x, %w : tensor<1x18x18x8xf32>, tensor<3x3x8x16xf32>) outs(%f : tensor<1x16x16x16xf32>)
+       -> tensor<1x16x16x16xf32>
+  return %r : tensor<1x16x16x16xf32>
+}
+"""
+ROWS_SOFTMAX = """
+func.func @softmax(%a: tensor<32x256xf32>) -> tensor<32x256xf32> {
+  %e = tensor.empty() : tensor<32x256xf32>
+  %s = linalg.softmax dimension(1) ins(%a : tensor<32x256xf32>) outs(%e : tensor<32x256xf32>) -> tensor<32x256xf32>
+  return %s : tensor<32x256xf32>
+}
+"""
+
+
+@pytest.mark.parametrize("source, name, shapes", [
+    (ROWS_MATMUL, "matmul", [(64, 48), (48, 80)]), (CONV, "conv", [(1, 18, 18, 8), (3, 3, 8, 16)]),
+    (ROWS_SOFTMAX, "softmax", [(32, 256)]), (TWO, "two", [(8, 16), (16, 8)])],
+    ids=["matmul", "conv2d", "softmax", "matmul-and-softmax"])
+def test_loops_in_chunks_from_the_entry_keep_the_interpreters_bits(source, name, shapes, monkeypatch):
+    """Exports compiled whole whose loops run in chunks from their entry (every call, no
+    trial), on new inputs each call: the interpreter's bits."""
+    monkeypatch.setattr(host_function, "CHUNKS_ABOVE_S", 0.0)
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 1000)
+    split_dispatches(2, monkeypatch)
+    compiled = vmvxjit.load(compile_mlir(source, STATIC), tier="jit", threads=2)
+    interp = vmvxjit.load(compile_mlir(source, STATIC), tier="interp")
+    rng = np.random.default_rng(11)
+    for k in range(7):
+        if k == 3:
+            background.wait_idle()
+        args = [rng.standard_normal(shape, dtype=np.float32) for shape in shapes]
+        got, expected = getattr(compiled, name)(*args), getattr(interp, name)(*args)
+        for a, b in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple) else (expected,)):
+            assert a.tobytes() == b.tobytes()
+    export = compiled.functions[name]._host.compiled
+    assert export.loops is not None or name == "two"
+
+
+def test_a_fault_in_a_chunk_raises_the_serial_runs_error(monkeypatch):
+    """A division by zero in the last chunk's rows: the call goes again on the
+    interpreter's path, which raises the serial run's error; then calls go on in chunks."""
+    monkeypatch.setattr(host_function, "CHUNKS_ABOVE_S", 0.0)
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 1000)
+    split_dispatches(2, monkeypatch)
+    compiled, reference = _pair(DIVIDE, STATIC, threads=2)
+    a = np.arange(64 * 64, dtype=np.int32).reshape(64, 64)
+    b = np.full((64, 64), 3, np.int32)
+    for k in range(5):
+        if k == 3:
+            background.wait_idle()
+        assert compiled.divide(a, b).tobytes() == reference.divide(a, b).tobytes()
+    export = compiled.functions["divide"]._host.compiled
+    assert all(export.ctx[loop.state] == host_chunks.GUARDED for loop in export.loops.loops)
+    zero = b.copy()
+    zero[60, 7] = 0
+    with pytest.raises(vmvxjit.Error) as raised:
+        reference.divide(a, zero)
+    with pytest.raises(type(raised.value), match=re.escape(str(raised.value))):
+        compiled.divide(a, zero)
+    assert compiled.divide(a, b).tobytes() == reference.divide(a, b).tobytes()
+
+
+def test_where_the_entry_cannot_run_the_loops_in_chunks_long_calls_take_the_interpreters_path(monkeypatch):
+    """No entry with the loops in chunks (here refused): a call of HAND_OVER_S (here any)
+    sends the next ones to the interpreter's path, whose regions run the rows in chunks."""
+    monkeypatch.setattr(host_function, "HAND_OVER_S", 0.0)
+    monkeypatch.setattr(host_function, "_chunked_export", lambda *args: None)
+    compiled, _, _ = _rows_matmul(2, monkeypatch, calls=6)
+    stats = compiled.jit_stats()
+    assert "calls take the interpreter's path" in stats["host_functions"]["matmul"]
+    assert stats["parallel_loops"]

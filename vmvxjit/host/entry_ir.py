@@ -21,9 +21,10 @@ import ctypes
 
 import numpy as np
 
+from vmvxjit.native import trap
 from vmvxjit.native.native_workers import Job
 from vmvxjit.vm.deadline import NEVER_NS, NO_FUEL_LIMIT
-from vmvxjit.vm.jit import codegen
+from vmvxjit.vm.jit import codegen, parallel_code
 from vmvxjit.vm.jit.vmvx_entry_code import ENTRY_ERR_SIZE, ENTRY_FUEL
 
 # PyArrayObject_fields (numpy/ndarraytypes.h) on a 64-bit CPython.
@@ -110,9 +111,10 @@ def _define(name: str, params: list, t: _Text) -> str:
     return "\n".join([f"define i64 @\"{name}\"({', '.join(params)}) {{", *t.lines, "}", ""])
 
 
-def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
+def entry_ir(name: str, region_symbol: str, plan, sizes: dict, loops=None) -> str:
     """The IR of entry `name` for HostPlan `plan` whose region code is `region_symbol`
-    (`sizes`: element counts of its ri, rf, tags, err and counts arrays)."""
+    (`sizes`: element counts of its ri, rf, tags, err and counts arrays), running the
+    loops of host_chunks.HostLoops `loops` in chunks."""
     objects = len(plan.arguments) + len(plan.allocations)
     t = _Text()
     t.lines.append("entry:")
@@ -133,13 +135,138 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict) -> str:
         t.store(arrays["addrs"], b, _span_address(t, plan, span, data))
         t.store(arrays["lens"], b, str(span.length))
         t.store(arrays["mut"], b, "1" if span.memory.kind == "allocation" else "0")
-    order = ("ri", "rf", "tags", "addrs", "lens", "mut", "err", "counts")
-    exit_index = t.value(f"call i64 @\"{region_symbol}\"(i64 0, "
-                         + ", ".join(f"ptr {arrays[a]}" for a in order) + ")")
+    if loops is None:
+        exit_index = t.value(f"call i64 @\"{region_symbol}\"(i64 0, " + _frame(arrays) + ")")
+    else:
+        exit_index = _chunked_region(t, region_symbol, arrays, sizes, loops)
     faulted = t.value(f"icmp slt i64 {exit_index}, 0")
     status = t.value(f"select i1 {faulted}, i64 {FAULTED}, i64 {DONE}")
     t.lines.append(f"  ret i64 {status}")
+    if loops is not None:
+        t.lines += ["chunk.faulted:", f"  ret i64 {FAULTED}"]
     return _define(name, ["ptr %ctx"] + [f"ptr %o{i}" for i in range(objects)], t)
+
+
+_FRAME = ("ri", "rf", "tags", "addrs", "lens", "mut", "err", "counts")
+_OWN = {"ri": "i64", "rf": "double", "tags": "i64", "err": "i64", "counts": "i64"}   # a chunk's own arrays
+
+
+def _frame(arrays: dict) -> str:
+    return ", ".join(f"ptr {arrays[a]}" for a in _FRAME)
+
+
+def _chunked_region(t: _Text, region_symbol: str, arrays: dict, sizes: dict, loops) -> str:
+    """Lines calling the region until it returns, running each loop it leaves at the
+    header of (host_chunks.py) in chunks or as one; the exit status it returned."""
+    def ctx_word(index: int) -> str:
+        return _ctx(t, index)
+    t.store(arrays["ri"], loops.mode_index, ctx_word(loops.mode_word))
+    frames = [arrays] + [_chunk_frame(t, arrays, sizes) for _ in range(loops.parts - 1)]
+    tables = [_table(t, frame) for frame in frames]
+    statuses = t.value(f"alloca [{loops.parts} x i64], align 8")
+    jobs = t.value(f"alloca [{loops.parts * ctypes.sizeof(Job)} x i8], align 8")
+    record = t.value(f"alloca [{trap.RECORD_BYTES} x i8], align 8")
+    t.lines += ["  br label %start", "start:", "  br label %run", "run:"]
+    resumes = [(f"resume{h.k}", h.loop.exit_block) for h in loops.loops]
+    at = t.value("phi i64 [0, %start]" + "".join(f", [{block}, %{label}]" for label, block in resumes))
+    exit_index = t.value(f"call i64 @\"{region_symbol}\"(i64 {at}, {_frame(arrays)})")
+    cases = " ".join(f"i64 {h.header_status}, label %loop{h.k}" for h in loops.loops)
+    t.lines.append(f"  switch i64 {exit_index}, label %finish [ {cases} ]")
+    for h in loops.loops:
+        _loop_lines(t, region_symbol, loops, h, frames, tables, statuses, jobs, record, ctx_word, sizes)
+    t.lines.append("finish:")
+    return exit_index
+
+
+def _chunk_frame(t: _Text, arrays: dict, sizes: dict) -> dict:
+    """A chunk's frame: arrays of its own for what code writes, the buffers' shared."""
+    frame = dict(arrays)
+    for array, element in _OWN.items():
+        frame[array] = t.value(f"alloca [{max(1, sizes[array])} x {element}], align 8")
+    return frame
+
+
+def _table(t: _Text, frame: dict) -> str:
+    """The frame's eight array addresses, as native_chunks.CHUNK_IR reads them."""
+    table = t.value(f"alloca [{len(_FRAME)} x ptr], align 8")
+    for k, array in enumerate(_FRAME):
+        slot = t.value(f"getelementptr ptr, ptr {table}, i64 {k}")
+        t.lines.append(f"  store ptr {frame[array]}, ptr {slot}")
+    return table
+
+
+def _copy(t: _Text, into: dict, source: dict, sizes: dict, arrays) -> None:
+    for array in arrays:
+        length = 8 * max(1, sizes[array])
+        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {into[array]}, ptr {source[array]}, "
+                       f"i64 {length}, i1 false)")
+
+
+def _register(t: _Text, frame: dict, index: int) -> str:
+    slot = t.value(f"getelementptr i64, ptr {frame['ri']}, i64 {index}")
+    return t.value(f"load i64, ptr {slot}")
+
+
+def _chunk_start(t: _Text, start: str, step: str, n: str, c: int, parts: int) -> str:
+    """The counter's value at chunk `c`'s first iteration of `n`: start + step * (n * c / parts)."""
+    iterations = t.value(f"sdiv i64 {t.value(f'mul i64 {n}, {c}')}, {parts}")
+    return t.value(f"add i64 {start}, {t.value(f'mul i64 {step}, {iterations}')}")
+
+
+def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: list, statuses: str, jobs: str,
+                record: str, ctx_word, sizes: dict) -> None:
+    """Loop `h`'s blocks: the guard, the chunks on the workers, the run as one chunk."""
+    k, main, parts = h.k, frames[0], loops.parts
+    t.lines.append(f"loop{k}:")
+    values = [_register(t, main, slot) for slot in h.slots]
+    same = "true"
+    for j, value in enumerate(values):
+        t.store("%ctx", h.seen + j, value)
+        same = t.value(f"and i1 {same}, {t.value(f'icmp eq i64 {value}, {ctx_word(h.guard + j)}')}")
+    state_slot = t.value(f"getelementptr i64, ptr %ctx, i64 {h.state}")
+    guarded = t.value(f"icmp eq i64 {t.value(f'load atomic i64, ptr {state_slot} acquire, align 8')}, 1")
+    t.lines.append(f"  br i1 {t.value(f'and i1 {guarded}, {same}')}, label %chunks{k}, label %whole{k}")
+    t.lines.append(f"chunks{k}:")
+    start, bound, step = values[:3]
+    span = t.value(f"add i64 {t.value(f'sub i64 {bound}, {start}')}, {t.value(f'sub i64 {step}, 1')}")
+    n = t.value(f"sdiv i64 {span}, {step}")
+    for c in range(1, parts):
+        _copy(t, frames[c], main, sizes, _OWN)
+    for c, frame in enumerate(frames):
+        first = _chunk_start(t, start, step, n, c, parts)
+        end = bound if c == parts - 1 else _chunk_start(t, start, step, n, c + 1, parts)
+        t.store(frame["ri"], loops.mode_index, str(parallel_code.CHUNK))
+        t.store(frame["ri"], h.iv, first)
+        t.store(frame["ri"], loops.chunk_index, end)
+        base = ctypes.sizeof(Job) * c
+        for field, value in (("function", f"@\"{region_symbol}\""), ("environment", tables[c]),
+                             ("dispatch_state", t.value(f"getelementptr i64, ptr {statuses}, i64 {c}"))):
+            slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + getattr(Job, field).offset}")
+            t.lines.append(f"  store ptr {value}, ptr {slot}")
+        box = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + Job.box.offset}")
+        t.lines.append(f"  store i32 {h.loop.header_block}, ptr {box}")
+    ran = t.value(f"call i32 {_ptr(t, ctx_word(loops.base))}(ptr {_ptr(t, ctx_word(loops.base + 1))}, "
+                  f"i64 {parts}, ptr {jobs}, ptr {record}, ptr {_ptr(t, ctx_word(loops.base + 2))}, "
+                  f"ptr {_ptr(t, ctx_word(loops.base + 3))})")
+    t.lines.append(f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %joined{k}, label %busy{k}")
+    t.lines.append(f"joined{k}:")
+    for c in range(parts):
+        status = t.value(f"load i64, ptr {t.value(f'getelementptr i64, ptr {statuses}, i64 {c}')}")
+        t.require(t.value(f"icmp eq i64 {status}, {h.exit_status}"), "chunk.faulted")
+    _copy(t, main, frames[-1], sizes, ("ri", "rf", "tags"))
+    t.lines.append(f"  br label %resume{k}")
+    t.lines.append(f"busy{k}:")         # the workers are another call's: the loop as one chunk
+    t.store(main["ri"], h.iv, start)
+    t.lines.append(f"  br label %whole{k}")
+    t.lines.append(f"whole{k}:")
+    t.store(main["ri"], loops.mode_index, str(parallel_code.CHUNK))
+    t.store(main["ri"], loops.chunk_index, bound)
+    status = t.value(f"call i64 @\"{region_symbol}\"(i64 {h.loop.header_block}, {_frame(main)})")
+    t.require(t.value(f"icmp eq i64 {status}, {h.exit_status}"), "chunk.faulted")
+    t.lines.append(f"  br label %resume{k}")
+    t.lines.append(f"resume{k}:")
+    t.store(main["ri"], loops.mode_index, ctx_word(loops.mode_word))
+    t.lines.append("  br label %run")
 
 
 ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT

@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from vmvxjit.declaration import parse_declaration
-from vmvxjit.host import entry_ir, host_plan
+from vmvxjit.host import entry_ir, host_chunks, host_plan
 from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, aligned_copy, wrap_alignment
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES
 from vmvxjit.host.arenas import Arenas
@@ -39,9 +39,9 @@ from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxExecutable
 from vmvxjit.native import llvm_engine, native_workers, trap, workers
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
-from vmvxjit.vm.jit import codegen, llvm_backend, switches
+from vmvxjit.vm.jit import background, codegen, llvm_backend, parallel_loops, switches
 from vmvxjit.vm.jit.llvm_types import Unsupported as LoweringUnsupported
-from vmvxjit.vm.jit.regions import Block, Region, find_regions
+from vmvxjit.vm.jit.regions import Block, Region, find_regions, function_facts
 
 TAKE_SLOW_PATH = object()     # what a HostRoute returns when the interpreter's path must run
 
@@ -49,22 +49,44 @@ _EXIT_BLOCK = Block(host_plan.EXIT_PC, [Instr(host_plan.EXIT_PC, host_plan.EXIT_
                                               isa.BY_MNEMONIC["vm.return"], ((),))], [])
 
 
-def region_code(plan: host_plan.HostPlan) -> codegen.RegionCode:
-    """The whole function's region code: entered at its first block, left at its return."""
-    region = Region(plan.blocks, [plan.blocks[0].pc]).know(plan.blocks + [_EXIT_BLOCK])
+def region_code(plan: host_plan.HostPlan, parallel: bool = False) -> codegen.RegionCode:
+    """The whole function's region code: entered at its first block, left at its return;
+    with `parallel`, its loops that may run in chunks leave at their headers when MODE
+    says so (host_chunks.py), and are entered there."""
+    blocks = plan.blocks + [_EXIT_BLOCK]
+    facts = function_facts(blocks)
+    members, loops = plan.blocks, []
+    if parallel:
+        live, consts, _ = facts
+        members, loops, _ = parallel_loops.find(plan.blocks, live, consts)
+    region = Region(members, [plan.blocks[0].pc, *(loop.header for loop in loops)]).know(blocks, facts)
+    region.parallel = loops
     region.buffer_registers = list(range(len(plan.spans)))
     return codegen.generate(region, "host")
 
 
+def host_loops(plan: host_plan.HostPlan, code: codegen.RegionCode, threads: int, base: int):
+    """The HostLoops of `code` (whose ctx words start at `base`), or None: one thread, no
+    loop that may run in chunks, or one that leaves the function when it ends."""
+    if threads == 1 or not code.parallel or not native_workers.supported():
+        return None
+    if any(loop.exit_block is None or loop.exit not in code.exits or loop.header not in code.exits
+           for loop in code.parallel):
+        return None
+    return host_chunks.HostLoops(code, plan.spans, min(threads, native_workers.MAX_WORKERS + 1), base)
+
+
 def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None,
                   words: list | None = None, vmvx_entries: dict | None = None,
-                  copied_results: bool = False, boxes: dict | None = None, wrapped: frozenset = frozenset()):
+                  copied_results: bool = False, boxes: dict | None = None, wrapped: frozenset = frozenset(),
+                  code: codegen.RegionCode | None = None, loops=None):
     """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
     dispatches, over the `arenas`, with each dispatch's ctx `words`, what its VMVX
     entries' tables hold, whether it copies the results out, the parts of the
     dispatches that run in parts and the arguments passed as they are
-    (entry_ir.dispatch_entry_ir)."""
+    (entry_ir.dispatch_entry_ir); without, over region code `code` (region_code's by
+    default), running the host_chunks.HostLoops `loops` in chunks."""
     if plan.dispatches:
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
                   "max_concurrency": DispatchStateV0.max_concurrency.offset,
@@ -76,11 +98,13 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
         arrays = len(plan.arguments) + 2 + (len(plan.results) if copied_results else 0)
         params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * arrays
     else:
-        code = region_code(plan)
+        code = code or region_code(plan)
         sizes = {"ri": len(code.int_vars), "rf": len(code.float_vars), "tags": len(code.multi_slots),
                  "err": codegen.ERR_SIZE, "counts": 2 * len(code.sites)}
         text, lowered_prefix = llvm_backend.lowered_ir(code.source, code.name, codegen.ERR_SIZE)
-        body = entry_ir.entry_ir("ENTRY", f"{lowered_prefix}_{code.name}", plan, sizes)
+        body = entry_ir.entry_ir("ENTRY", f"{lowered_prefix}_{code.name}", plan, sizes, loops)
+        if loops is not None and _MEMCPY not in text:
+            body += _MEMCPY + "(ptr, ptr, i64, i1)\n"
         ir, source = text + "\n" + body, code.source
         params = [ctypes.c_void_p] + [ctypes.py_object] * (len(plan.arguments) + len(plan.allocations))
     key = hashlib.sha256(f"{llvm_backend.compiler_digest()}\0{level}\0{body}\0{source}"
@@ -91,29 +115,46 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
     return ctypes.CFUNCTYPE(ctypes.c_int64, *params)(llvm_engine.address(f"{prefix}_entry"))
 
 
-# With threads allowed, an export compiled whole whose loops may run in chunks on the
-# interpreter's path (regions.find_regions finds them parallel) hands its calls to that
-# path once one took this long: there its compiled regions run those loops in chunks on
-# the native workers (vm/jit/native_chunks.py); the entry, one native function, runs
-# them on one thread. That path costs ~75 us more per call (argument views, allocations,
-# host code: a 256^3 matmul), which chunks on two threads win back from about this long
-# (that matmul: 299-309 us compiled whole, 261-263 us there).
+_MEMCPY = "declare void @llvm.memcpy.p0.p0.i64"
+
+
+# With threads allowed, an export compiled whole whose loops may run in chunks
+# (regions.find_regions finds them parallel) first runs them on one thread; once a call
+# took CHUNKS_ABOVE_S its entry with the loops in chunks (host_chunks.py) compiles on a
+# worker and takes over. A shorter one loses to chunks (a 64^3 matmul: 6.4 us on one
+# thread, 8.3 us in two chunks); conv2d 1x32x32x16 gains (79 -> 56 us). Where the entry
+# cannot run them in chunks, calls of HAND_OVER_S take the interpreter's path, whose
+# compiled regions run such loops in chunks (vm/jit/native_chunks.py) at ~75 us more per
+# call (argument views, allocations, host code: a 256^3 matmul), which chunks on two
+# threads win back from about this long (that matmul: 299-309 us compiled whole, 261-263
+# us there).
+CHUNKS_ABOVE_S = 0.00005
 HAND_OVER_S = 0.0002
 
 
 class CompiledExport:
     """An export compiled whole without dispatches: `call(args)` gives its result (a
-    tuple for several) or TAKE_SLOW_PATH. With `chunked` (see HAND_OVER_S), a call
-    that took HAND_OVER_S calls `on_hand_over(seconds)`."""
+    tuple for several) or TAKE_SLOW_PATH. On several `threads` its loops that may run in
+    chunks run so from the entry (host_chunks.py): the first call that reaches them
+    gives their entry check its values, and the next TRIAL_CALLS calls alternate chunks
+    and one thread (_PartsTrial), whose outcome `on_trial(kept, fastest us)` hears. On
+    one thread with `chunked` (see CHUNKS_ABOVE_S), a call that took CHUNKS_ABOVE_S calls
+    `on_long_call(seconds)`."""
 
-    def __init__(self, plan: host_plan.HostPlan, module, level: int, chunked: bool = False):
-        self.on_hand_over = None
-        if chunked:
-            self.call = self._timed_call
-        self.entry = compile_entry(plan, level)
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, chunked: bool = False, threads: int = 1):
+        self.on_long_call = self.on_trial = None
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
         self._keep = rodata      # the rodata arrays whose addresses ctx holds
         ctx = [id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments] + [b.address for b in rodata]
+        code = region_code(plan, threads > 1 and switches.on("parallel"))
+        self.loops = host_loops(plan, code, threads, len(ctx))
+        if self.loops is not None:
+            ctx += self.loops.words()
+        elif chunked:
+            self.call = self._timed_call
+        self._undecided = self.loops is not None
+        self._trial = None
+        self.entry = compile_entry(plan, level, code=code, loops=self.loops)
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.arity = len(plan.arguments)
@@ -133,11 +174,29 @@ class CompiledExport:
         start = time.perf_counter()
         result = CompiledExport.call(self, args)
         seconds = time.perf_counter() - start
-        if seconds >= HAND_OVER_S and self.on_hand_over is not None:
-            self.on_hand_over(seconds)
+        if seconds >= CHUNKS_ABOVE_S and self.on_long_call is not None:
+            self.on_long_call(seconds)
         return result
 
     def call(self, args):
+        if self._undecided:
+            return self._first_call(args)
+        if self._trial is not None:
+            return self._trial.call(args)
+        return self.run(args)
+
+    def _first_call(self, args):
+        """A call before the loops' entry check: on one thread, noting what the loops see."""
+        result = self.run(args)
+        if result is not TAKE_SLOW_PATH and self._undecided:
+            self._undecided = False
+            if self.loops.decide(self.ctx):
+                self._trial = _PartsTrial(self, [self.loops.base + host_chunks.POOL_WORD], self.loops.pool,
+                                          TRIAL_WARMUP, in_blocks=True)
+        return result
+
+    def run(self, args):
+        """A call on the entry as it is set."""
         if len(args) != self.arity:
             return TAKE_SLOW_PATH
         if self.realigned:
@@ -322,23 +381,37 @@ class _PartsTrial:
     parts stay only if their fastest call beat the fastest in one part. On two cores a
     dispatch that streams through memory just written by this thread (argument copies,
     zeroed results) can be slower in parts: elementwise over 1M, 630 us in one part,
-    1.1 ms in two; a 256^3 matmul gains."""
+    1.1 ms in two; a 256^3 matmul gains. The first `warmup` calls, in parts, are not
+    timed: an export's first calls are slower either way (fresh result pages, workers
+    just started), by more than the parts gain (a 256^3 matmul's loops compiled whole:
+    400-580 us against 189-313 us warm). With `in_blocks` the calls in parts come first,
+    right after the warm-up ones, then those in one part: the first calls in parts after
+    calls in one part are slow (a 256^3 matmul's loops: 644, 451, then 215-250 us), as
+    the worker slept and its core idled, which alternating would charge to the parts. No call is timed
+    while a compile runs on a worker: on two cores it takes the one the parts need."""
 
-    def __init__(self, export: DispatchingExport, words: list, pool):
+    def __init__(self, export, words: list, pool, warmup: int = 0, in_blocks: bool = False):
         self.export, self.words, self.pool = export, words, pool
         self.seconds = {True: [], False: []}
+        self.warmup, self.in_blocks = warmup, in_blocks
 
     def _parts(self, on: bool) -> None:
         for word in self.words:
             self.export.ctx[word] = self.pool.memory if on else self.pool.always_busy
 
     def call(self, args):
-        on = len(self.seconds[False]) > len(self.seconds[True])
+        if self.warmup or not background.idle():
+            self.warmup = max(0, self.warmup - 1)
+            return self.export.run(args)
+        if self.in_blocks:
+            on = len(self.seconds[True]) * 2 < TRIAL_CALLS
+        else:
+            on = len(self.seconds[False]) > len(self.seconds[True])
         self._parts(on)
         start = time.perf_counter()
         result = self.export.run(args)
         self.seconds[on].append(time.perf_counter() - start)
-        if len(self.seconds[True]) * 2 >= TRIAL_CALLS:
+        if len(self.seconds[True]) + len(self.seconds[False]) >= TRIAL_CALLS:
             kept = min(self.seconds[True]) < min(self.seconds[False])
             self._parts(kept)
             self.export._trial = None
@@ -348,6 +421,7 @@ class _PartsTrial:
 
 
 TRIAL_CALLS = 6
+TRIAL_WARMUP = 6        # an export compiled whole's calls in chunks before its trial's
 
 
 class EntriesPending(Exception):
@@ -455,6 +529,7 @@ class HostRoute:
         self.calls_before_compile = 1
         self.waiting = None          # EntriesPending.ready of the last attempt to compile
         self.compiled: CompiledExport | None = None
+        self.chunked = None          # the compile of the entry that runs its loops in chunks (_long_call)
         self.lock = threading.Lock()
         self.why_not = self._why_not(tier, limited, enabled)
         if self.why_not:
@@ -523,7 +598,7 @@ class HostRoute:
         else:
             self._record(text)
         if chunked:
-            compiled.on_hand_over = lambda seconds: self._hand_over(text, seconds)
+            compiled.on_long_call = lambda seconds: self._long_call(plan, text, seconds)
         self.compiled = compiled
         self.call = compiled.call
 
@@ -534,10 +609,44 @@ class HostRoute:
             return False
         return any(region.parallel for region in find_regions(self.module.functions[self.ordinal].instrs, {}))
 
+    def _long_call(self, plan: host_plan.HostPlan, text: str, seconds: float) -> None:
+        """A call of the entry that runs its loops on one thread took CHUNKS_ABOVE_S: the
+        first queues the compile of the entry that runs them in chunks, a later one after
+        it finished puts that entry in its place, or, where it has no such loops, hands
+        calls of HAND_OVER_S to the interpreter's path."""
+        if self.chunked is None:
+            self.chunked = background.submit(background.BACKGROUND_ONLY, _chunked_export, plan, self.module,
+                                             self.level, self.stats.threads)
+            return
+        if not self.chunked.done():
+            return
+        compiled = self.chunked.result()
+        if compiled is None:
+            if seconds >= HAND_OVER_S:
+                self._hand_over(text, seconds)
+            return
+        names = compiled.loops.names()
+        self._record(f"{text}; loops in chunks on native workers if their check and a trial agree: {names}")
+        compiled.on_trial = lambda kept, fastest: self._record(
+            f"{text}; loops {'in chunks' if kept else 'on one thread'} ({names}; fastest "
+            f"{fastest[True]} us in chunks, {fastest[False]} us on one thread)")
+        self.compiled = compiled
+        self.call = compiled.call
+
     def _hand_over(self, text: str, seconds: float) -> None:
         self.call = _take_slow_path
         self._record(f"{text}; calls take the interpreter's path, whose loops run in chunks on "
                      f"{self.stats.threads} threads, since one took {seconds * 1e6:.0f} us")
+
+
+def _chunked_export(plan: host_plan.HostPlan, module, level: int, threads: int) -> CompiledExport | None:
+    """The export compiled whole with its loops in chunks on `threads`, or None where it
+    has none the entry can run so (or fails to compile: the calls go on as they were)."""
+    try:
+        compiled = CompiledExport(plan, module, level, threads=threads)
+    except (host_plan.Unsupported, LoweringUnsupported):
+        return None
+    return compiled if compiled.loops is not None else None
 
 
 def _take_slow_path(args):
