@@ -22,8 +22,9 @@ buffer lengths and overlaps), so a warm loop pays a dictionary lookup.
 
 Chunks can lose: iterations that write interleaved elements (a channel each, in NHWC)
 make both cores write the same cache lines, and a short loop pays the handoff. So each
-entry state's first run is on one thread, and once CHUNKED_TRIALS runs in chunks were
-none faster than the fastest on one thread, that state runs on one thread (ShuffleNet
+entry state's first run is on one thread, and once CHUNKED_TRIALS runs in chunks (after
+a first, which may start the workers) were none faster than the fastest on one thread,
+that state runs on one thread (runs beside a compile on a worker are not counted; ShuffleNet
 static: of 47 loops over 0.1 ms, 16 ran 1.1-2.5x slower in two chunks). A loop whose
 every state seen runs on one thread for good (or is not independent) is no longer
 entered through Python.
@@ -36,14 +37,15 @@ import re
 import time
 
 from vmvxjit.native import workers
-from vmvxjit.vm.jit import native_chunks
+from vmvxjit.vm.jit import background, native_chunks
 from vmvxjit.vm.jit.allocations import SCRATCH
 from vmvxjit.vm.jit.parallel_code import CHUNK, enter
 from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.semantics import PURE_OPS
 
 MAX_INTERVALS = 1 << 16     # byte runs the check may compare; more: run serially
-CHUNKED_TRIALS = 2          # runs in chunks an entry state gets to beat its runs on one thread
+CHUNKED_TRIALS = 4          # runs in chunks an entry state gets to beat its runs on one thread,
+                            # after a first one that starts workers and loads code (~1-2 ms more)
 _VERDICTS = 256             # entry states whose verdict is kept, per loop
 _REGISTER = re.compile(r"r(\d+)_i64")
 
@@ -178,7 +180,7 @@ class LoopRunner:
                 compiled.return_chunk_frame(chunk)
         seconds = time.perf_counter() - began
         self.last_seconds = seconds * parts
-        if verdict is not None:
+        if verdict is not None and background.idle():     # a compile beside it takes a core
             verdict.ran(parts > 1, seconds)
             self.settled = all(v.settled() for v in self.verdicts.values())
         if parts > 1:
@@ -287,16 +289,17 @@ class _Verdict:
         """Independent, measured on one thread, and not yet beaten there by chunks."""
         if not self.independent or self.always:
             return self.independent
-        return self.serial < math.inf and (self.trials < CHUNKED_TRIALS or self.chunked < self.serial)
+        return self.serial < math.inf and (self.trials <= CHUNKED_TRIALS or self.chunked < self.serial)
 
     def settled(self) -> bool:
         """Whether this state runs on one thread from now on."""
-        return not self.independent or (not self.always and self.trials >= CHUNKED_TRIALS
+        return not self.independent or (not self.always and self.trials > CHUNKED_TRIALS
                                         and self.chunked >= self.serial)
 
     def ran(self, chunked: bool, seconds: float) -> None:
         if chunked:
-            self.chunked = min(self.chunked, seconds)
+            if self.trials:
+                self.chunked = min(self.chunked, seconds)
             self.trials += 1
         else:
             self.serial = min(self.serial, seconds)
