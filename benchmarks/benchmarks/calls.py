@@ -88,3 +88,18 @@ class Threads:
 
     def time_call(self, program, config, threads):
         self.function(*self.inputs)
+
+
+class ThreadsNumpy:
+    """Inline-static exports compiled whole, numpy arrays in and out, on 1 or 2 threads:
+    their loops in chunks from the entry itself (host/host_chunks.py)."""
+    params = (["matmul", "conv2d"], ["static"], [1, 2])
+    param_names = ["program", "config", "threads"]
+    timeout = 240
+    warmup_time = 0.2
+
+    def setup(self, program, config, threads):
+        self.function, self.inputs = common.prepared(program, config, threads, numpy_inputs=True)
+
+    def time_call(self, program, config, threads):
+        self.function(*self.inputs)
