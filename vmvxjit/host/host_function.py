@@ -136,8 +136,9 @@ class CompiledExport:
     """An export compiled whole without dispatches: `call(args)` gives its result (a
     tuple for several) or TAKE_SLOW_PATH. On several `threads` its loops that may run in
     chunks run so from the entry (host_chunks.py): the first call that reaches them
-    gives their entry check its values, and the next TRIAL_CALLS calls alternate chunks
-    and one thread (_PartsTrial), whose outcome `on_trial(kept, fastest us)` hears. On
+    gives their entry check its values, then TRIAL_WARMUP calls run in chunks and a trial
+    of TRIAL_CALLS (in chunks, then on one thread: _PartsTrial) decides, whose outcome
+    `on_trial(kept, fastest us)` hears. On
     one thread with `chunked` (see CHUNKS_ABOVE_S), a call that took CHUNKS_ABOVE_S calls
     `on_long_call(seconds)`."""
 
