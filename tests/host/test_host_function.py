@@ -452,6 +452,22 @@ def test_long_calls_bring_an_entry_that_runs_the_loops_in_chunks(threads, monkey
     assert "loops in chunks on native workers" in stats["host_functions"]["matmul"]
 
 
+def test_calls_from_several_threads_share_the_workers_for_loops_in_chunks(monkeypatch):
+    """Eight Python threads call an export whose entry runs its loop in chunks: one call at
+    a time has the workers, the others run the loop whole; every result has its bits."""
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 1 << 30)
+    compiled, _, _ = _rows_matmul(2, monkeypatch)
+    assert compiled.functions["matmul"]._host.compiled.loops is not None
+    reference = vmvxjit.load(compile_mlir(ROWS_MATMUL, STATIC), tier="jit", threads=1, host_functions=False)
+    rng = np.random.default_rng(9)
+    inputs = [(rng.standard_normal((64, 48), dtype=np.float32), rng.standard_normal((48, 80), dtype=np.float32))
+              for _ in range(16)]
+    expected = [reference.matmul(*x).tobytes() for x in inputs]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(3):
+            assert list(pool.map(lambda x: compiled.matmul(*x).tobytes(), inputs * 4)) == expected * 4
+
+
 def test_chunks_give_way_to_one_thread_where_the_workers_are_busy_or_the_registers_differ(monkeypatch):
     """Another call holding the workers, or registers other than the guard's: the loop runs
     whole on this thread, same bits."""
