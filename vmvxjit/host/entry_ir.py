@@ -158,9 +158,7 @@ def _frame(arrays: dict) -> str:
 def _chunked_region(t: _Text, region_symbol: str, arrays: dict, sizes: dict, loops) -> str:
     """Lines calling the region until it returns, running each loop it leaves at the
     header of (host_chunks.py) in chunks or as one; the exit status it returned."""
-    def ctx_word(index: int) -> str:
-        return _ctx(t, index)
-    t.store(arrays["ri"], loops.mode_index, ctx_word(loops.mode_word))
+    t.store(arrays["ri"], loops.mode_index, _ctx(t, loops.mode_word))
     frames = [arrays] + [_chunk_frame(t, arrays, sizes) for _ in range(loops.parts - 1)]
     tables = [_table(t, frame) for frame in frames]
     statuses = t.value(f"alloca [{loops.parts} x i64], align 8")
@@ -173,7 +171,7 @@ def _chunked_region(t: _Text, region_symbol: str, arrays: dict, sizes: dict, loo
     cases = " ".join(f"i64 {h.header_status}, label %loop{h.k}" for h in loops.loops)
     t.lines.append(f"  switch i64 {exit_index}, label %finish [ {cases} ]")
     for h in loops.loops:
-        _loop_lines(t, region_symbol, loops, h, frames, tables, statuses, jobs, record, ctx_word, sizes)
+        _loop_lines(t, region_symbol, loops, h, frames, tables, statuses, jobs, record, sizes)
     t.lines.append("finish:")
     return exit_index
 
@@ -196,15 +194,9 @@ def _table(t: _Text, frame: dict) -> str:
 
 
 def _copy(t: _Text, into: dict, source: dict, sizes: dict, arrays) -> None:
+    """Copies frame `source`'s `arrays` (8-byte elements) into frame `into`'s."""
     for array in arrays:
-        length = 8 * max(1, sizes[array])
-        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {into[array]}, ptr {source[array]}, "
-                       f"i64 {length}, i1 false)")
-
-
-def _register(t: _Text, frame: dict, index: int) -> str:
-    slot = t.value(f"getelementptr i64, ptr {frame['ri']}, i64 {index}")
-    return t.value(f"load i64, ptr {slot}")
+        _memcpy(t, into[array], source[array], 8 * max(1, sizes[array]))
 
 
 def _chunk_start(t: _Text, start: str, step: str, n: str, c: int, parts: int) -> str:
@@ -214,15 +206,15 @@ def _chunk_start(t: _Text, start: str, step: str, n: str, c: int, parts: int) ->
 
 
 def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: list, statuses: str, jobs: str,
-                record: str, ctx_word, sizes: dict) -> None:
+                record: str, sizes: dict) -> None:
     """Loop `h`'s blocks: the guard, the chunks on the workers, the run as one chunk."""
     k, main, parts = h.k, frames[0], loops.parts
     t.lines.append(f"loop{k}:")
-    values = [_register(t, main, slot) for slot in h.slots]
+    values = [t.field(main["ri"], 8 * slot, "i64") for slot in h.slots]
     same = "true"
     for j, value in enumerate(values):
         t.store("%ctx", h.seen + j, value)
-        same = t.value(f"and i1 {same}, {t.value(f'icmp eq i64 {value}, {ctx_word(h.guard + j)}')}")
+        same = t.value(f"and i1 {same}, {t.value(f'icmp eq i64 {value}, {_ctx(t, h.guard + j)}')}")
     state_slot = t.value(f"getelementptr i64, ptr %ctx, i64 {h.state}")
     guarded = t.value(f"icmp eq i64 {t.value(f'load atomic i64, ptr {state_slot} acquire, align 8')}, 1")
     t.lines.append(f"  br i1 {t.value(f'and i1 {guarded}, {same}')}, label %chunks{k}, label %whole{k}")
@@ -245,9 +237,8 @@ def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: li
             t.lines.append(f"  store ptr {value}, ptr {slot}")
         box = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + Job.box.offset}")
         t.lines.append(f"  store i32 {h.loop.header_block}, ptr {box}")
-    ran = t.value(f"call i32 {_ptr(t, ctx_word(loops.base))}(ptr {_ptr(t, ctx_word(loops.base + 1))}, "
-                  f"i64 {parts}, ptr {jobs}, ptr {record}, ptr {_ptr(t, ctx_word(loops.base + 2))}, "
-                  f"ptr {_ptr(t, ctx_word(loops.base + 3))})")
+    runner, pool, loop, syscall = (_ptr(t, _ctx(t, word)) for word in loops.runner_words())
+    ran = t.value(f"call i32 {runner}(ptr {pool}, i64 {parts}, ptr {jobs}, ptr {record}, ptr {loop}, ptr {syscall})")
     t.lines.append(f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %joined{k}, label %busy{k}")
     t.lines.append(f"joined{k}:")
     for c in range(parts):
@@ -265,7 +256,7 @@ def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: li
     t.require(t.value(f"icmp eq i64 {status}, {h.exit_status}"), "chunk.faulted")
     t.lines.append(f"  br label %resume{k}")
     t.lines.append(f"resume{k}:")
-    t.store(main["ri"], loops.mode_index, ctx_word(loops.mode_word))
+    t.store(main["ri"], loops.mode_index, _ctx(t, loops.mode_word))
     t.lines.append("  br label %run")
 
 
@@ -318,8 +309,7 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
             continue
         copy = t.value(f"add i64 {base}, {layout[('copy', k)]}")
         length = dtype.itemsize * _count(shape)
-        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {_ptr(t, copy)}, "
-                       f"ptr {_ptr(t, data[('argument', k)])}, i64 {length}, i1 false)")
+        _memcpy(t, _ptr(t, copy), _ptr(t, data[("argument", k)]), length)
         data[("argument", k)] = copy
     results_base = bases["results"][1]
     for memory in plan.allocations:
@@ -342,8 +332,7 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     for r, result in enumerate(results):
         source = t.value(f"add i64 {data[('allocation', result.memory.index)]}, {result.offset}")
         target = t.field(f"%o{n_args + 2 + r}", DATA, "i64")
-        t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {_ptr(t, target)}, ptr {_ptr(t, source)}, "
-                       f"i64 {result.dtype.itemsize * _count(result.shape)}, i1 false)")
+        _memcpy(t, _ptr(t, target), _ptr(t, source), result.dtype.itemsize * _count(result.shape))
     offset = t.value(f"sub i64 {results_base}, {bases['results'][0]}")
     t.lines.append(f"  ret i64 {t.value(f'shl i64 {offset}, 8')}")
     t.lines += ["faulted:", f"  ret i64 {FAULTED}"]
@@ -365,7 +354,7 @@ def library_call(t: _Text, dispatch, words: list, bindings: list, locals_: list,
     for b, address in enumerate(bindings):
         t.store(pointers, b, address)
     state = t.value("alloca [48 x i8], align 8")
-    t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {state}, ptr {_ptr(t, words[3])}, i64 48, i1 false)")
+    _memcpy(t, state, _ptr(t, words[3]), 48)
     slot = t.value(f"getelementptr i8, ptr {state}, i64 {fields['binding_ptrs']}")
     t.lines.append(f"  store ptr {pointers}, ptr {slot}")
     x, y, z = dispatch.counts
@@ -380,8 +369,7 @@ def library_call(t: _Text, dispatch, words: list, bindings: list, locals_: list,
 
 def _workgroup_state(t: _Text, words: list, local: str | None, fields: dict, processor: int = 0) -> str:
     workgroup = t.value("alloca [32 x i8], align 8")
-    t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {workgroup}, ptr {_ptr(t, words[4])}, "
-                   "i64 32, i1 false)")
+    _memcpy(t, workgroup, _ptr(t, words[4]), 32)
     if local is not None:
         slot = t.value(f"getelementptr i8, ptr {workgroup}, i64 {fields['local_memory']}")
         t.lines.append(f"  store i64 {local}, ptr {slot}")
@@ -476,6 +464,11 @@ def _zero_all_but_copies(t: _Text, plan, layout: dict, size: int, arena: str, ba
         cursor = t.value(f"add i64 {start}, {dtype.itemsize * _count(shape)}")
     end = t.value(f"add i64 {arena}, {size}")
     _memset(t, cursor, t.value(f"sub i64 {end}, {cursor}"))
+
+
+def _memcpy(t: _Text, target: str, source: str, length) -> None:
+    """A copy of `length` bytes between two pointers (ptr values)."""
+    t.lines.append(f"  call void @llvm.memcpy.p0.p0.i64(ptr {target}, ptr {source}, i64 {length}, i1 false)")
 
 
 def _memset(t: _Text, address: str, length: str) -> None:

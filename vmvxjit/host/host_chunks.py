@@ -29,8 +29,9 @@ from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.jit.parallel_run import LoopRunner
 
 UNDECIDED, GUARDED, SERIAL = 0, 1, 2      # a loop's state word
-WORDS = 4        # pool words first: runner, pool memory, chunk loop, syscall (POOL_WORD is the pool's)
-POOL_WORD = 1
+# ctx's first words of the loops, by offset: the native workers' runner and what it is
+# called with (its pool's memory, the chunk loop, libc's syscall); then the MODE value.
+RUNNER_WORD, POOL_WORD, LOOP_WORD, SYSCALL_WORD, MODE_WORD = range(5)
 
 
 class _Placed:
@@ -66,12 +67,12 @@ class HostLoops:
         self.mode_index = code.int_vars.index((MODE, "i64"))
         self.chunk_index = code.int_vars.index((CHUNK_REGISTER, "i64"))
         self.base = base
-        self.loops, at = [], base + WORDS + 1
+        self.loops, at = [], base + MODE_WORD + 1
         for k, loop in enumerate(code.parallel):
             found = HostLoop(code, loop, k, len(spans), at)
             self.loops.append(found)
             at += found.words
-        self.mode_word = base + WORDS
+        self.mode_word = base + MODE_WORD
         memories = {}
         for span in spans:
             memories.setdefault(span.memory, (len(memories) + 1) << 44)
@@ -79,9 +80,13 @@ class HostLoops:
         self.pool = native_workers.pool(native_chunks.loop_address())
         self.pool.start(parts - 1)
 
+    def runner_words(self) -> list:
+        """The ctx indices of the runner and its pool, chunk loop and syscall words."""
+        return [self.base + word for word in (RUNNER_WORD, POOL_WORD, LOOP_WORD, SYSCALL_WORD)]
+
     def words(self) -> list:
-        """ctx's words from `base`: the pool's, the MODE value (every loop's bit), then each
-        loop's (undecided, no guard)."""
+        """ctx's words from `base`: the runner's, the MODE value (every loop's bit), then
+        each loop's (undecided, no guard)."""
         mode = sum(parallel_code.enter(h.k) for h in self.loops)
         words = [self.pool.runner, self.pool.memory, native_chunks.loop_address(), self.pool.syscall, mode]
         for h in self.loops:

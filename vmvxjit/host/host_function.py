@@ -151,8 +151,8 @@ class CompiledExport:
         self.loops = host_loops(plan, code, threads, len(ctx))
         if self.loops is not None:
             ctx += self.loops.words()
-        elif chunked:
-            self.call = self._timed_call
+        else:       # nothing to decide or try: calls go straight to the entry (timed, `chunked`)
+            self.call = self._timed_call if chunked else self.run
         self._undecided = self.loops is not None
         self._trial = None
         self.entry = compile_entry(plan, level, code=code, loops=self.loops)
@@ -173,7 +173,7 @@ class CompiledExport:
 
     def _timed_call(self, args):
         start = time.perf_counter()
-        result = CompiledExport.call(self, args)
+        result = self.run(args)
         seconds = time.perf_counter() - start
         if seconds >= CHUNKS_ABOVE_S and self.on_long_call is not None:
             self.on_long_call(seconds)

@@ -98,7 +98,7 @@ def wait_idle(timeout: float = 60.0) -> None:
     parses modules with `ast.parse`, which CPython 3.11 cannot run beside the workers'
     parses, gh-106905 and ast_parsing.py)."""
     with _BUSY:
-        _BUSY.wait_for(lambda: _STATE["pending"] == 0, timeout=timeout)
+        _BUSY.wait_for(idle, timeout=timeout)
 
 
 @atexit.register
