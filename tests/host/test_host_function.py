@@ -20,7 +20,7 @@ from tests.test_api import MATMUL as SMALL_MATMUL
 from tests.test_api import UPDATED_IN_PLACE
 from tests.vm.jit.test_parallel_loops import MATMUL as ROWS_MATMUL
 from tests.support.modules import DATA_TILED_VMVX, DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
-from tests.support.oracle import IREE_RUN_MODULE, have_iree
+from tests.support.oracle import IREE_RUN_MODULE, have_iree, iree_call
 from tests.support.threads import split_dispatches
 from vmvxjit.host import host_chunks, host_function
 from vmvxjit.loaders import native_dispatch
@@ -413,19 +413,33 @@ def test_a_vmvx_export_that_writes_an_argument_gets_a_copy():
     assert a.tobytes() == np.ones(65536, np.float32).tobytes()
 
 
-def _rows_matmul(threads: int, monkeypatch, calls: int = 5):
-    """ROWS_MATMUL compiled whole on `threads`, every call long enough for chunks (and the
-    compile they ask for done before the last calls); its results checked each call."""
+def _chunking(threads: int, monkeypatch) -> None:
+    """Every call of an export compiled whole is long enough to ask for its entry with the
+    loops in chunks, and every loop that qualifies does."""
     monkeypatch.setattr(host_function, "CHUNKS_ABOVE_S", 0.0)
     split_dispatches(threads, monkeypatch)
+
+
+def _calls(count: int, check) -> None:
+    """`check(k)` for the k-th of `count` calls; from the fourth, the compile the second
+    call asked for is done (the third's takes it over, the fourth decides its loops)."""
+    for k in range(count):
+        if k == 3:
+            background.wait_idle()
+        check(k)
+
+
+def _rows_matmul(threads: int, monkeypatch, calls: int = 5):
+    """ROWS_MATMUL compiled whole on `threads` (_chunking); its results checked each call."""
+    _chunking(threads, monkeypatch)
     compiled, reference = _pair(ROWS_MATMUL, STATIC, threads=threads)
     rng = np.random.default_rng(5)
     a, b = rng.standard_normal((64, 48), dtype=np.float32), rng.standard_normal((48, 80), dtype=np.float32)
     expected = reference.matmul(a, b).tobytes()
-    for k in range(calls):
-        if k == 3:
-            background.wait_idle()
-        assert compiled.matmul(a, b).tobytes() == expected
+
+    def check(k):
+        assert compiled.matmul(a, b).tobytes() == expected, f"call {k}"
+    _calls(calls, check)
     return compiled, (a, b), expected
 
 
@@ -544,39 +558,44 @@ func.func @softmax(%a: tensor<32x256xf32>) -> tensor<32x256xf32> {
     (ROWS_MATMUL, "matmul", [(64, 48), (48, 80)]), (CONV, "conv", [(1, 18, 18, 8), (3, 3, 8, 16)]),
     (ROWS_SOFTMAX, "softmax", [(32, 256)]), (TWO, "two", [(8, 16), (16, 8)])],
     ids=["matmul", "conv2d", "softmax", "matmul-and-softmax"])
-def test_loops_in_chunks_from_the_entry_keep_the_interpreters_bits(source, name, shapes, monkeypatch):
+def test_loops_in_chunks_from_the_entry_keep_the_interpreters_bits(source, name, shapes, monkeypatch, tmp_path):
     """Exports compiled whole whose loops run in chunks from their entry (every call, no
-    trial), on new inputs each call: the interpreter's bits."""
-    monkeypatch.setattr(host_function, "CHUNKS_ABOVE_S", 0.0)
+    trial), on new inputs each call: the interpreter's bits, and iree-run-module's on
+    the last call."""
+    _chunking(2, monkeypatch)
     monkeypatch.setattr(host_function, "TRIAL_WARMUP", 1000)
-    split_dispatches(2, monkeypatch)
     compiled = vmvxjit.load(compile_mlir(source, STATIC), tier="jit", threads=2)
     interp = vmvxjit.load(compile_mlir(source, STATIC), tier="interp")
     rng = np.random.default_rng(11)
-    for k in range(7):
-        if k == 3:
-            background.wait_idle()
+    calls = []
+
+    def check(k):
         args = [rng.standard_normal(shape, dtype=np.float32) for shape in shapes]
         got, expected = getattr(compiled, name)(*args), getattr(interp, name)(*args)
-        for a, b in zip(got if isinstance(got, tuple) else (got,), expected if isinstance(expected, tuple) else (expected,)):
-            assert a.tobytes() == b.tobytes()
+        got, expected = (got, expected) if isinstance(got, tuple) else ((got,), (expected,))
+        assert [r.tobytes() for r in got] == [r.tobytes() for r in expected]
+        calls.append((args, got))
+    _calls(7, check)
     export = compiled.functions[name]._host.compiled
     assert export.loops is not None or name == "two"
+    args, got = calls[-1]
+    if have_iree() and len(got) == 1:
+        assert iree_call(compile_mlir(source, STATIC), name, args, tmp_path).tobytes() == got[0].tobytes()
 
 
 def test_a_fault_in_a_chunk_raises_the_serial_runs_error(monkeypatch):
     """A division by zero in the last chunk's rows: the call goes again on the
     interpreter's path, which raises the serial run's error; then calls go on in chunks."""
-    monkeypatch.setattr(host_function, "CHUNKS_ABOVE_S", 0.0)
+    _chunking(2, monkeypatch)
     monkeypatch.setattr(host_function, "TRIAL_WARMUP", 1000)
-    split_dispatches(2, monkeypatch)
     compiled, reference = _pair(DIVIDE, STATIC, threads=2)
     a = np.arange(64 * 64, dtype=np.int32).reshape(64, 64)
     b = np.full((64, 64), 3, np.int32)
-    for k in range(5):
-        if k == 3:
-            background.wait_idle()
-        assert compiled.divide(a, b).tobytes() == reference.divide(a, b).tobytes()
+    expected = reference.divide(a, b).tobytes()
+
+    def check(k):
+        assert compiled.divide(a, b).tobytes() == expected, f"call {k}"
+    _calls(5, check)
     export = compiled.functions["divide"]._host.compiled
     assert all(export.ctx[loop.state] == host_chunks.GUARDED for loop in export.loops.loops)
     zero = b.copy()
@@ -585,7 +604,7 @@ def test_a_fault_in_a_chunk_raises_the_serial_runs_error(monkeypatch):
         reference.divide(a, zero)
     with pytest.raises(type(raised.value), match=re.escape(str(raised.value))):
         compiled.divide(a, zero)
-    assert compiled.divide(a, b).tobytes() == reference.divide(a, b).tobytes()
+    assert compiled.divide(a, b).tobytes() == expected
 
 
 def test_where_the_entry_cannot_run_the_loops_in_chunks_long_calls_take_the_interpreters_path(monkeypatch):
