@@ -278,7 +278,7 @@ def test_big_native_dispatches_run_in_parts_on_the_native_workers(tmp_path):
                     f"--input=@{tmp_path / 'x0.npy'}", f"--input=@{tmp_path / 'x1.npy'}",
                     f"--output=@{tmp_path / 'y.npy'}"], check=True, capture_output=True)
     assert np.load(tmp_path / "y.npy").tobytes() == expected[0]
-    for _ in range(2):     # the first call compiles it, the next six time parts against one part
+    for _ in range(4):     # the second call compiles it, then six calls warm up and six time parts
         assert [compiled.mm(*x).tobytes() for x in inputs] == expected
     # After the trial the runner's pool word holds the pool or its always-busy word, both
     # memory that is never freed (a word the trial owned was freed with it: a hang).
@@ -510,20 +510,57 @@ def test_a_loop_the_check_refuses_runs_on_one_thread(monkeypatch):
 
 def test_a_trial_keeps_chunks_only_where_they_win(monkeypatch):
     """TRIAL_CALLS after the warm-up: chunks first, then one thread; --trace's text says
-    which stayed. Here each call in chunks waits 20 ms, so one thread stays."""
+    which stayed. Here each call in chunks waits 20 ms, so one thread stays, until a
+    trial RETRY_AFTER calls later, then four times as many after that one's loss."""
     monkeypatch.setattr(host_function, "TRIAL_WARMUP", 0)
+    monkeypatch.setattr(host_function, "RETRY_AFTER", 3)
     compiled, args, expected = _rows_matmul(2, monkeypatch)
     export = compiled.functions["matmul"]._host.compiled
     pool = export.loops.pool
     run = export.run
+    in_chunks = []
     monkeypatch.setattr(export, "run", lambda call_args: (
-        time.sleep(0.02) if export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.memory else None)
-        or run(call_args))
+        in_chunks.append(export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.memory)
+        or (time.sleep(0.02) if in_chunks[-1] else None) or run(call_args)))
     for _ in range(host_function.TRIAL_CALLS + 1):
         assert compiled.matmul(*args).tobytes() == expected
-    assert export._trial is None
     assert export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.always_busy
     assert "loops on one thread (loop at" in compiled.jit_stats()["host_functions"]["matmul"]
+    trial = export._trial
+    waiting = trial.waiting
+    assert 0 < waiting <= 3 and trial.retry_after == 12
+    del in_chunks[:]
+    for _ in range(waiting + host_function.TRIAL_CALLS):
+        assert compiled.matmul(*args).tobytes() == expected
+    half = host_function.TRIAL_CALLS // 2
+    assert in_chunks == [False] * waiting + [True] * half + [False] * half
+    assert (trial.waiting, trial.retry_after) == (12, 48)
+
+
+def test_a_trial_retried_after_a_loss_keeps_chunks_that_win(monkeypatch):
+    """A trial lost to a noisy moment (here: calls in chunks made to wait) is tried again
+    RETRY_AFTER calls later; chunks that win it stay, and no trial follows."""
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 0)
+    monkeypatch.setattr(host_function, "RETRY_AFTER", 2)
+    compiled, args, expected = _rows_matmul(2, monkeypatch)
+    export = compiled.functions["matmul"]._host.compiled
+    pool = export.loops.pool
+    run = export.run
+    noisy = [True]
+    monkeypatch.setattr(export, "run", lambda call_args: (
+        time.sleep(0.02) if noisy[0] and export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.memory
+        else None) or (time.sleep(0.005) if export.ctx[export.loops.base + host_chunks.POOL_WORD] != pool.memory
+                       else None) or run(call_args))
+    for _ in range(host_function.TRIAL_CALLS + 1):
+        assert compiled.matmul(*args).tobytes() == expected
+    waiting = export._trial.waiting
+    assert 0 < waiting <= 2
+    noisy[0] = False
+    for _ in range(waiting + host_function.TRIAL_CALLS):
+        assert compiled.matmul(*args).tobytes() == expected
+    assert export._trial is None
+    assert export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.memory
+    assert "loops in chunks (loop at" in compiled.jit_stats()["host_functions"]["matmul"]
 
 
 DIVIDE = """

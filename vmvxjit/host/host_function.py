@@ -193,7 +193,7 @@ class CompiledExport:
             self._undecided = False
             if self.loops.decide(self.ctx):
                 self._trial = _PartsTrial(self, [self.loops.base + host_chunks.POOL_WORD], self.loops.pool,
-                                          TRIAL_WARMUP, in_blocks=True)
+                                          TRIAL_WARMUP)
         return result
 
     def run(self, args):
@@ -275,7 +275,8 @@ class DispatchingExport:
                         for r in plan.results]
         self.single = self.results[0] if len(self.results) == 1 else None
         self._trial = (_PartsTrial(self, [starts[d] + entry_ir.POOL_WORD for d in self.boxes],
-                                   native_workers.pool(native_dispatch.loop_address())) if self.boxes else None)
+                                   native_workers.pool(native_dispatch.loop_address()), TRIAL_WARMUP)
+                       if self.boxes else None)
         self.on_trial = None      # on_trial(kept, fastest us in parts and in one) after the trial
 
     def _library_words(self, dispatch, in_parts: bool) -> list:
@@ -377,52 +378,70 @@ def _with_aligned(args, realigned: tuple):
 
 
 class _PartsTrial:
-    """The first TRIAL_CALLS calls of an export whose dispatches may run in parts, every
-    other one in one part (its runner's pool words pointed at the pool's `always_busy`); then
-    parts stay only if their fastest call beat the fastest in one part. On two cores a
-    dispatch that streams through memory just written by this thread (argument copies,
-    zeroed results) can be slower in parts: elementwise over 1M, 630 us in one part,
-    1.1 ms in two; a 256^3 matmul gains. The first `warmup` calls, in parts, are not
-    timed: an export's first calls are slower either way (fresh result pages, workers
-    just started), by more than the parts gain (a 256^3 matmul's loops compiled whole:
-    400-580 us against 189-313 us warm). With `in_blocks` the calls in parts come first,
-    right after the warm-up ones, then those in one part: the first calls in parts after
+    """The calls that decide whether an export's dispatches or loops run in parts: the
+    first `warmup` calls, in parts, are not timed: an export's first calls are slower
+    either way (fresh result pages, workers just started), by more than the parts gain
+    (a 256^3 matmul's loops compiled whole: 400-580 us against 189-313 us warm). Then
+    TRIAL_CALLS timed ones, in parts first, then in one part (the runner's pool words
+    pointed at the pool's `always_busy`): parts stay if their fastest call beat the
+    fastest in one part. Blocks, not alternating calls: the first calls in parts after
     calls in one part are slow (a 256^3 matmul's loops: 644, 451, then 215-250 us), as
-    the worker slept and its core idled, which alternating would charge to the parts. No call is timed
-    while a compile runs on a worker: on two cores it takes the one the parts need."""
+    the worker slept and its core idled; alternating charged that to the parts and lost
+    one trial in three of a 256^3 matmul's dispatch (parts 280-300 us in the trial, 152 us
+    warm, one part 205 us). On two cores a dispatch that streams through memory just
+    written by this thread (argument copies, zeroed results) can be slower in parts:
+    elementwise over 1M, 630 us in one part, 1.1 ms in two. A lost trial is tried again
+    after RETRY_AFTER calls, four times as many after each further loss: one noisy
+    moment does not keep a long-running program on one core. No call is timed while a
+    compile runs on a worker: on two cores it takes the one the parts need."""
 
-    def __init__(self, export, words: list, pool, warmup: int = 0, in_blocks: bool = False):
+    def __init__(self, export, words: list, pool, warmup: int = 0):
         self.export, self.words, self.pool = export, words, pool
+        self.warmup_calls, self.retry_after = warmup, RETRY_AFTER
+        self._begin()
+
+    def _begin(self) -> None:
         self.seconds = {True: [], False: []}
-        self.warmup, self.in_blocks = warmup, in_blocks
+        self.warmup, self.waiting = self.warmup_calls, 0
+        self._parts(True)
 
     def _parts(self, on: bool) -> None:
         for word in self.words:
             self.export.ctx[word] = self.pool.memory if on else self.pool.always_busy
 
     def call(self, args):
+        if self.waiting:
+            self.waiting -= 1
+            result = self.export.run(args)
+            if not self.waiting:
+                self._begin()
+            return result
         if self.warmup or not background.idle():
             self.warmup = max(0, self.warmup - 1)
             return self.export.run(args)
-        if self.in_blocks:
-            on = len(self.seconds[True]) * 2 < TRIAL_CALLS
-        else:
-            on = len(self.seconds[False]) > len(self.seconds[True])
+        on = len(self.seconds[True]) * 2 < TRIAL_CALLS
         self._parts(on)
         start = time.perf_counter()
         result = self.export.run(args)
         self.seconds[on].append(time.perf_counter() - start)
         if len(self.seconds[True]) + len(self.seconds[False]) >= TRIAL_CALLS:
-            kept = min(self.seconds[True]) < min(self.seconds[False])
-            self._parts(kept)
-            self.export._trial = None
-            if self.export.on_trial is not None:
-                self.export.on_trial(kept, {on: round(min(s) * 1e6) for on, s in self.seconds.items()})
+            self._decide()
         return result
+
+    def _decide(self) -> None:
+        kept = min(self.seconds[True]) < min(self.seconds[False])
+        self._parts(kept)
+        if kept:
+            self.export._trial = None
+        else:
+            self.waiting, self.retry_after = self.retry_after, self.retry_after * 4
+        if self.export.on_trial is not None:
+            self.export.on_trial(kept, {on: round(min(s) * 1e6) for on, s in self.seconds.items()})
 
 
 TRIAL_CALLS = 6
-TRIAL_WARMUP = 6        # an export compiled whole's calls in chunks before its trial's
+TRIAL_WARMUP = 6        # calls in parts before a trial's timed ones
+RETRY_AFTER = 100       # calls in one part after a first lost trial before the next
 
 
 class EntriesPending(Exception):
