@@ -230,3 +230,23 @@ def test_an_entry_function_reading_a_constant_compiles_whole():
     assert compiled.c(a).tolist() == [0.0, -2.0, 6.5, 1.5]
     [entry] = compiled.jit_stats()["compiled"]
     assert entry["notes"][0] == "whole entry function with its workgroup loop"
+
+
+def test_entry_functions_compile_through_llvm_lower_unless_they_call_microkernels(blob, request):
+    """An entry function of loops is lowered by llvm_lower.py (a C function, no Numba);
+    one that calls the vmvx microkernels falls back to Numba, as the trace says; both
+    give the interpreter's bits."""
+    from vmvxjit.vm.jit import vmvx_entry_runner
+
+    executable = _load(blob, "jit")
+    a, b, bindings = _bindings()
+    executable.dispatch(0, _workgroups(executable), np.zeros(0, np.uint32), bindings)
+    np.testing.assert_array_equal(bindings[2].view(np.float32), a * b + a)
+    entry = executable.compiled_entry(0)
+    assert isinstance(entry, vmvx_entry_runner.CompiledEntry)
+    stats = executable.state.jit_stats
+    if request.node.callspec.params["blob"] == "loops":
+        assert entry.native == entry.address() and stats.compiled[-1].notes[0].endswith("workgroup loop")
+    else:
+        assert entry.native is None and stats.compiled[-1].notes[0].endswith("(Numba)")
+        assert stats.fallbacks

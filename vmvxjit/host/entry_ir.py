@@ -417,11 +417,12 @@ def vmvx_call(t: _Text, dispatch, words: list, bindings: list, local: str | None
     """A VMVX dispatch: its compiled entry function (vmvx_entry_code.py) over all its
     workgroups, with the buffer table CompiledEntry.run makes (local memory,
     constants, bindings, the entry's `entry[1]` allocation rows, its rodata of
-    lengths `entry[2]`), called with Numba's convention
-    (vmvx_entry_runner.NATIVE_TYPE). `words`: the entry, the constants' address, the
-    entry's counts array's address (`entry[0]` int64s), each rodata's address. The
-    bindings of `wrapped` arguments are read-only: a store to one faults."""
-    counted, alloc_rows, rodata = entry
+    lengths `entry[2]`), called as a C function when llvm_lower.py made it (`entry[3]`),
+    else with Numba's convention (vmvx_entry_runner.NATIVE_TYPE). `words`: the entry,
+    the constants' address, the entry's counts array's address (`entry[0]` int64s),
+    each rodata's address. The bindings of `wrapped` arguments are read-only: a store
+    to one faults."""
+    counted, alloc_rows, rodata, native = entry
     rows = 2 + len(bindings) + alloc_rows + len(rodata)
     table = {array: t.value(f"alloca [{rows} x i64], align 8") for array in ("taddr", "tlen", "tmut")}
     local_size = dispatch.executable.local_memory_size(dispatch.ordinal)
@@ -437,10 +438,16 @@ def vmvx_call(t: _Text, dispatch, words: list, bindings: list, local: str | None
     err = t.value(f"alloca [{ENTRY_ERR_SIZE} x i64], align 8")
     t.store(err, ENTRY_FUEL, str(NO_FUEL_LIMIT))          # no deadline (HostRoute)
     t.store(err, ENTRY_FUEL + 1, str(NEVER_NS))
-    result = t.value("alloca i64, align 8")
-    exception = t.value("alloca ptr, align 8")
     x, y, z = dispatch.counts
     arguments = [f"i64 {v}" for v in (0, x, 0, y, 0, z, x, y, z)]
+    if native:
+        arguments += [f"ptr {table[name]}" for name in ("taddr", "tlen", "tmut")]
+        arguments += [f"i64 {len(bindings)}", f"ptr {err}", f"ptr {_ptr(t, words[2])}"]
+        status = t.value(f"call i64 {_ptr(t, words[0])}({', '.join(arguments)})")
+        t.require(t.value(f"icmp eq i64 {status}, 0"), "faulted")
+        return
+    result = t.value("alloca i64, align 8")
+    exception = t.value("alloca ptr, align 8")
     arguments += [_numba_array(table[name], rows) for name in ("taddr", "tlen", "tmut")]
     arguments += [f"i64 {len(bindings)}", _numba_array(err, ENTRY_ERR_SIZE), _numba_array(_ptr(t, words[2]), counted)]
     status = t.value(f"call i32 {_ptr(t, words[0])}(ptr {result}, ptr {exception}, {', '.join(arguments)})")

@@ -263,9 +263,9 @@ class DispatchingExport:
             starts.append(len(ctx))
             ctx += (self._vmvx_words(dispatch, entries[d]) if d in entries
                     else self._library_words(dispatch, d in self.boxes))
-        self.entry = compile_entry(plan, level, arenas, starts,
-                                   {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata])
-                                    for d, e in entries.items()}, self.arenas.copies_results, self.boxes,
+        fields = {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata], e.native is not None)
+                  for d, e in entries.items()}
+        self.entry = compile_entry(plan, level, arenas, starts, fields, self.arenas.copies_results, self.boxes,
                                    self.wrapped)
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)

@@ -56,13 +56,21 @@ def compile_region(source: str, name: str, err_size: int, speed: int) -> tuple[R
     """The compiled function `name` of region `source` at LLVM `speed`, and whether it was
     read from the disk cache (not compiled, nor loaded earlier in this process). Raises
     llvm_types.Unsupported for code the LLVM path does not translate."""
+    address, from_disk = compiled_address(source, name, err_size, speed)
+    return RegionFunction(address), from_disk
+
+
+def compiled_address(source: str, name: str, err_size: int, speed: int) -> tuple[int, bool]:
+    """The address of function `name` of `source` (a region, or a VMVX entry function:
+    llvm_lower.ENTRY_PARAMS) compiled at LLVM `speed`, and whether it was read from the
+    disk cache (compile_region)."""
     key = region_key(source, speed)
     prefix = f"v{key[:20]}"
     origin = llvm_engine.cached(key)
     if not origin:
         text, lowered_prefix = lowered_ir(source, name, err_size)
         llvm_engine.compile_ir(text.replace(lowered_prefix, prefix), key, speed)
-    return RegionFunction(llvm_engine.address(f"{prefix}_{name}")), origin == "disk"
+    return llvm_engine.address(f"{prefix}_{name}"), origin == "disk"
 
 
 def lowered_ir(source: str, name: str, err_size: int) -> tuple[str, str]:

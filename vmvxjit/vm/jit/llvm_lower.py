@@ -33,10 +33,15 @@ from vmvxjit.vm.jit.llvm_types import (BOOL, F64, I64, NUMPY, Array, DType, Scal
 
 _I64 = ir.IntType(64)
 
-# Parameters of the region function (codegen.generate) and their types.
+# Parameters of the region function (codegen.generate) and of a VMVX entry function
+# (vmvx_entry_code.generate_entry), by name, and their types.
 REGION_PARAMS = {"entry": I64, "ri": Array(I64), "rf": Array(F64), "tags": Array(I64),
                  "addrs": Array(I64), "lens": Array(I64), "mut": Array(I64), "err": Array(I64),
                  "counts": Array(I64)}
+ENTRY_PARAMS = {**{name: I64 for name in ("first_x", "end_x", "first_y", "end_y", "first_z", "end_z",
+                                          "count_x", "count_y", "count_z", "nbind")},
+                "taddr": Array(I64), "tlen": Array(I64), "tmut": Array(I64),
+                "err": Array(I64), "counts": Array(I64)}
 
 _ICMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
@@ -65,9 +70,11 @@ class ModuleLowering:
         return f"{self.prefix}_{name}"
 
     def region(self, name: str) -> str:
-        """Lowers the function `name` with region parameters; returns its symbol."""
+        """Lowers the function `name` with region or VMVX entry parameters (REGION_PARAMS,
+        ENTRY_PARAMS); returns its symbol."""
         node = self.tree[name]
-        types = [REGION_PARAMS[a.arg] for a in node.args.args]
+        params = ENTRY_PARAMS if node.args.args[0].arg in ENTRY_PARAMS else REGION_PARAMS
+        types = [params[a.arg] for a in node.args.args]
         fn, _ = self.function(name, types, exported=True)
         return fn.name
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import time
 
 import numpy as np
 
-from vmvxjit.vm.jit import codegen, vmvx_entry_code
+from vmvxjit.vm.jit import codegen, switches, vmvx_entry_code
 from vmvxjit.vm.jit.cache import load_source
 from vmvxjit.vm.jit.stats import Compiled
 from vmvxjit.vm.jit.tiering import compile_function
@@ -14,11 +15,20 @@ from vmvxjit.vm.jit.tiering import compile_function
 _NAME = "entry"
 
 
-class CompiledEntry:
-    """One entry function compiled with its workgroup loop."""
+_TABLE = ctypes.c_void_p
+# The entry as llvm_lower.py makes it: nine int64s, taddr, tlen, tmut, nbind, err, counts.
+_LLVM_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, *[ctypes.c_int64] * 9, *[_TABLE] * 3, ctypes.c_int64,
+                              *[_TABLE] * 2)
 
-    def __init__(self, fn, alloc_rows: int, rodata: list, sites: list, deadline):
-        self.fn = fn
+
+class CompiledEntry:
+    """One entry function compiled with its workgroup loop: by llvm_lower.py (`native`:
+    a plain C function, called through ctypes), or by Numba when its text holds what
+    only Numba translates (the vmvx kernels' calls)."""
+
+    def __init__(self, fn, alloc_rows: int, rodata: list, sites: list, deadline, native: int | None = None):
+        self.fn = _LLVM_TYPE(native) if native is not None else fn
+        self.native = native
         self.deadline = deadline
         self.alloc_rows = alloc_rows
         self.rodata = rodata        # the VmBuffers of the table's last rows, read-only
@@ -43,16 +53,22 @@ class CompiledEntry:
             taddr[row], tlen[row], tmut[row] = array.ctypes.data, array.shape[0], mutable
         for row, buffer in enumerate(self.rodata, 2 + len(bindings) + self.alloc_rows):
             taddr[row], tlen[row] = buffer.address, buffer.length
-        status = self.fn(*box, *workgroup_count, taddr, tlen, tmut, len(bindings), err, self.counts)
+        tables = (taddr, tlen, tmut, len(bindings), err, self.counts)
+        if self.native is not None:
+            tables = tuple(t if isinstance(t, int) else t.ctypes.data for t in tables)
+        status = self.fn(*box, *workgroup_count, *tables)
         if status < 0:
             return tuple(err[1:4].tolist())
         return None
 
     def address(self) -> int | None:
-        """The address of the compiled function itself, which native code calls with
-        Numba's calling convention, NATIVE_TYPE (vmvxjit/host/entry_ir.py): a status
-        (0, or an exception such as a failed allocation), the result through a pointer;
-        None if this Numba's convention is another."""
+        """The address of the compiled function itself, which native code calls: the
+        llvm_lower one (`native`) as _LLVM_TYPE, else Numba's with its calling
+        convention NATIVE_TYPE (vmvxjit/host/entry_ir.py: a status, 0 or an exception
+        such as a failed allocation, and the result through a pointer); None if this
+        Numba's convention is another."""
+        if self.native is not None:
+            return self.native
         signature, = self.fn.signatures
         compiled = self.fn.overloads[signature]
         fndesc = compiled.fndesc
@@ -69,7 +85,10 @@ NATIVE_TYPE = ("i32 (i64*, {i8*, i32, i8*, i8*, i32}**, "
 
 
 def compile_entry(state, function) -> CompiledEntry | None:
-    """The compiled entry function, or None when it has ops the JIT cannot take."""
+    """The compiled entry function, or None when it has ops the JIT cannot take: lowered
+    by llvm_lower.py at the optimized level (a tenth of a second for a 64^3 matmul's, where
+    Numba took about a second) unless switched to Numba (switches.CODEGEN) or its text
+    holds what only Numba translates; then by Numba."""
     from vmvxjit.kernels.compiled_calls import CALLS
 
     imports = state.module.imports
@@ -79,19 +98,41 @@ def compile_entry(state, function) -> CompiledEntry | None:
         return None
     start = time.thread_time()
     try:
-        source, alloc_rows, rodata, notes, sites = vmvx_entry_code.generate_entry(
-            function, imports, CALLS, _NAME)
-        module = load_source(vmvx_entry_code.HEADER + codegen.NJIT + source, "entry")
-        fn = getattr(module, _NAME)
-        from numba import types
-        array = types.Array(types.int64, 1, "C")
-        compile_function(fn, (*[types.int64] * 9, array, array, array, types.int64, array, array),
-                         stats)
-    except Exception as exc:  # a Numba failure: keep interpreting, report it in the trace
+        source, alloc_rows, rodata, notes, sites = vmvx_entry_code.generate_entry(function, imports, CALLS, _NAME)
+        text = vmvx_entry_code.HEADER + codegen.NJIT + source
+        native = _lowered(text, function.name, stats)
+        fn = _numba_entry(text, stats) if native is None else None
+    except Exception as exc:  # a compiler failure: keep interpreting, report it in the trace
         stats.failed.append((function.name, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
         return None
-    compiled = CompiledEntry(fn, alloc_rows, [state.module.rodata[i] for i in rodata], sites, state.deadline)
-    stats.compiled.append(Compiled(function.name, [0], time.thread_time() - start,
-                                   ["whole entry function with its workgroup loop", *notes], sites,
+    compiled = CompiledEntry(fn, alloc_rows, [state.module.rodata[i] for i in rodata], sites, state.deadline,
+                             native)
+    how = "whole entry function with its workgroup loop" + (" (Numba)" if native is None else "")
+    stats.compiled.append(Compiled(function.name, [0], time.thread_time() - start, [how, *notes], sites,
                                    compiled.counts))
     return compiled
+
+
+def _lowered(text: str, function_name: str, stats) -> int | None:
+    """The address of entry `text` compiled by llvm_lower.py, or None (noted in the
+    trace's fallbacks when the lowering refused it)."""
+    if switches.CODEGEN != "llvm":
+        return None
+    from vmvxjit.vm.jit.llvm_backend import OPTIMIZED, compiled_address
+    from vmvxjit.vm.jit.llvm_types import Unsupported
+
+    try:
+        address, hit = compiled_address(text, _NAME, vmvx_entry_code.ENTRY_ERR_SIZE, OPTIMIZED)
+    except Unsupported as why:
+        stats.fallbacks.append((function_name, str(why)))
+        return None
+    stats.cache_hits += hit
+    return address
+
+
+def _numba_entry(text: str, stats):
+    from numba import types
+
+    fn = getattr(load_source(text, "entry"), _NAME)
+    array = types.Array(types.int64, 1, "C")
+    return compile_function(fn, (*[types.int64] * 9, array, array, array, types.int64, array, array), stats)
