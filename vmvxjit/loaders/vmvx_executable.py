@@ -35,12 +35,14 @@ SET_CONSTANTS = "__set_constants"
 LIFECYCLE_EXPORTS = frozenset({"__init", "__deinit", SET_CONSTANTS})
 PAGE_SIZE = 4096
 # Interpreted time before `auto` compiles an entry function whole (its workgroup loop and
-# microkernel calls in one Numba function): ENTRY_JIT_SECONDS for one that calls
-# microkernels, PLAIN_ENTRY_JIT_SECONDS for one without, whose loops run as compiled
-# regions already, so only time outside them counts (per-workgroup interpretation: many
-# small workgroups), against a compile of seconds. Counting time in the compiled regions
-# made models compile everything whole, into code slower than the regions (warm calls of
-# dyn-vmvx VGG-19 42 s against 16.5 s, ShuffleNet 0.29 against 0.14 s).
+# microkernel calls in one function): ENTRY_JIT_SECONDS for one that calls microkernels
+# (Numba compiles it, in seconds), PLAIN_ENTRY_JIT_SECONDS for one without (llvm_lower.py
+# lowers it, in a tenth of a second or so), whose loops run as compiled regions already,
+# so only time outside them counts (per-workgroup interpretation: many small workgroups).
+# Counting time in the compiled regions made models compile everything whole, into code
+# slower than the regions when Numba compiled it (warm calls of dyn-vmvx VGG-19 42 s
+# against 16.5 s, ShuffleNet 0.29 against 0.14 s); lowered by llvm_lower.py, ShuffleNet's
+# whole entries were about even with its regions (108 against 104 ms).
 ENTRY_JIT_SECONDS = 0.1
 PLAIN_ENTRY_JIT_SECONDS = 2.0
 NOT_COMPILED_YET = object()     # VmvxExecutable.compiled_entry: the tier may still compile it

@@ -24,7 +24,7 @@ from pathlib import Path
 from llvmlite import binding as llvm
 
 from vmvxjit import cache_files
-from vmvxjit.native import clock, libm, llvm_parallel
+from vmvxjit.native import clock, heap, libm, llvm_parallel
 
 _LOCK = threading.Lock()
 _LOADED: set = set()
@@ -42,6 +42,7 @@ def _target():
     llvm.set_option("", "-disable-lsr")
     libm.register()
     clock.register()
+    heap.register()
     return llvm.Target.from_default_triple()
 
 

@@ -99,6 +99,22 @@ def vectors(n):
 def calls(a):
     c = pair(a)
     return c[0] + np.int64(c[1] * np.float32(8))
+
+def heap(n, grow):
+    a = np.zeros(0, np.uint8)
+    total = 0
+    for r in range(3):
+        if a.shape[0] < n:
+            a = np.zeros(n, np.uint8)
+            if a.shape[0] < n:
+                return -1
+        else:
+            a[:n] = 0
+        for i in range(n):
+            total += a[i]
+            a[i] = 7
+        n += grow
+    return total * 1000 + a.shape[0] + b2i(a.ctypes.data % 16 == 0)
 '''
 
 
@@ -183,6 +199,26 @@ def test_vector_range_is_range_vectorized_and_not_unrolled(fns):
 def test_stack_array_and_fill():
     fn = _compile({"stack": [I64]})["stack"]
     assert fn(5) == 11
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+def test_np_zeros_arrays_come_from_the_heap_and_go_back_to_it():
+    """`name = np.zeros(n, dtype)` gives zeros (a reused array zeroed by slice), a
+    pointer through `.ctypes.data`, and an empty array when calloc fails; the site's
+    earlier array is freed when it allocates again, the last one at the return: calls
+    that allocate 24 MiB each leave the process no bigger."""
+    fn = _compile({"heap": [I64, I64]})["heap"]
+    assert fn(10, 5) == 21 and fn(10, 0) == 11 and fn(10, -5) == 11
+    assert fn(1 << 62, 0) == -1
+    fn(4 << 20, 4 << 20)
+    before = _resident_bytes()
+    for _ in range(50):
+        assert fn(4 << 20, 4 << 20) == (12 << 20) + 1
+    assert _resident_bytes() - before < 64 << 20
 
 
 def test_unknown_construct_is_unsupported():

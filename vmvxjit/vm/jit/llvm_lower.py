@@ -25,6 +25,7 @@ import ast
 
 import numpy as np
 
+from vmvxjit.native import heap
 from vmvxjit.vm.jit import ast_parsing, helper_library, llvm_text as ir
 
 from vmvxjit.vm.jit.llvm_builtins import BUILTINS, CONSTANTS
@@ -32,6 +33,7 @@ from vmvxjit.vm.jit.llvm_types import (BOOL, F64, I64, NUMPY, Array, DType, Scal
                                        Unsupported, Value, arithmetic, convert, unify)
 
 _I64 = ir.IntType(64)
+_BYTES = ir.IntType(8).as_pointer()
 
 # Parameters of the region function (codegen.generate) and of a VMVX entry function
 # (vmvx_entry_code.generate_entry), by name, and their types.
@@ -125,6 +127,7 @@ class _FunctionLowering:
         self.stored_block, self.stored = None, {}   # values stored to locals in the current block
         self.result: object = None      # the return type, fixed by the first return
         self.for_depth = 0              # `for` loops around the statement being lowered
+        self.owned: dict = {}           # name -> slot of the heap array its `np.zeros` made (heap_zeros)
 
     # setup ---------------------------------------------------------------------------------
 
@@ -155,6 +158,8 @@ class _FunctionLowering:
             raise Unsupported(f"{self.node.name} can end without a return")
         self.allocas.branch(start)
         exit_builder = ir.IRBuilder(self.exit)
+        for slot in self.owned.values():
+            exit_builder.call(self.heap(heap.FREE), [exit_builder.load(slot)])
         exit_builder.ret(exit_builder.load(self.result_slot))
         self.fn.return_type = self.result.ir
         return self.fn, self.result
@@ -176,6 +181,37 @@ class _FunctionLowering:
 
     def entry_alloca(self, t):
         return self.allocas.alloca(t)
+
+    def heap(self, name: str):
+        """native/heap.py's `calloc` or `free`, declared in the module."""
+        function = self.module.globals.get(name)
+        if function is None:
+            params = [_I64, _I64] if name == heap.CALLOC else [_BYTES]
+            function = ir.Function(self.module, ir.FunctionType(
+                _BYTES if name == heap.CALLOC else ir.VoidType(), params), name)
+        return function
+
+    def heap_zeros(self, name: str, node: ast.Call) -> None:
+        """`name = np.zeros(n, dtype)`: an array from the heap that `name` owns, as
+        Numba's is owned by its references: the site's previous array is freed when it
+        allocates again, and the last when the function returns (generated code keeps
+        no other reference to one). A failed allocation gives an array of length 0,
+        whose every access the code's checks refuse."""
+        count, dtype = (self.expr(a) for a in node.args)
+        if not isinstance(dtype.type, DType):
+            raise Unsupported("np.zeros takes a count and a dtype")
+        elem = dtype.type.elem
+        b = self.builder
+        slot = self.owned.get(name)
+        if slot is None:
+            slot = self.owned[name] = self.entry_alloca(_BYTES)
+            self.allocas.store(ir.Constant(_BYTES, None), slot)
+        b.call(self.heap(heap.FREE), [b.load(slot)])
+        n = convert(b, count, I64)
+        memory = b.call(self.heap(heap.CALLOC), [n, ir.Constant(_I64, (elem.bits + 7) // 8)])
+        b.store(memory, slot)
+        length = b.select(b.icmp_unsigned("==", memory, ir.Constant(_BYTES, None)), ir.Constant(_I64, 0), n)
+        self.assign(name, Value(Array(elem), (b.bitcast(memory, elem.ir.as_pointer()), length)))
 
     # variables -----------------------------------------------------------------------------
 
@@ -259,6 +295,9 @@ class _FunctionLowering:
         if len(s.targets) != 1:
             raise Unsupported("chained assignment")
         target = s.targets[0]
+        if isinstance(target, ast.Name) and _is_np_zeros(s.value):
+            self.heap_zeros(target.id, s.value)
+            return
         self.store(target, self.expr(s.value))
         if isinstance(target, ast.Name) and isinstance(s.value, ast.Constant) and type(s.value.value) is int:
             self.literal_store = (self.builder.block, target.id, s.value.value)
@@ -286,7 +325,7 @@ class _FunctionLowering:
     def fill(self, array: Value, bounds: ast.Slice, item) -> None:
         """`view[a:b] = x` (codegen checks the bounds first)."""
         b = self.builder
-        start = convert(b, self.expr(bounds.lower), I64)
+        start = ir.Constant(_I64, 0) if bounds.lower is None else convert(b, self.expr(bounds.lower), I64)
         stop = convert(b, self.expr(bounds.upper), I64)
         counter = self.entry_alloca(_I64)
         b.store(start, counter)
@@ -646,6 +685,11 @@ class _FunctionLowering:
     def attribute(self, node: ast.Attribute) -> Value:
         if isinstance(node.value, ast.Name) and node.value.id == "np" and node.attr in NUMPY:
             return Value(DType(NUMPY[node.attr]), None)
+        if node.attr == "data" and isinstance(node.value, ast.Attribute) and node.value.attr == "ctypes":
+            array = self.expr(node.value.value)
+            if not isinstance(array.type, Array):
+                raise Unsupported(".ctypes.data of a non-array")
+            return Value(I64, self.builder.ptrtoint(array.value[0], _I64))
         v = self.expr(node.value)
         if node.attr == "dtype" and isinstance(v.type, Array):
             return Value(DType(v.type.elem), None)
@@ -711,6 +755,12 @@ class _FunctionLowering:
 
 
 _SAFE_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
+
+
+def _is_np_zeros(node) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "zeros"
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "np" and len(node.args) == 2
+            and not node.keywords)
 
 
 def _safe(node) -> bool:

@@ -98,6 +98,10 @@ class Constant(Value):
             ref = _double_hex(constant)
         elif type_.text == "i1":
             ref = "true" if constant else "false"
+        elif type_.text == "ptr":
+            if constant is not None:
+                raise ValueError("the one pointer constant is null (None)")
+            ref = "null"
         else:
             ref = str(int(constant))
         super().__init__(type_, ref)
@@ -301,6 +305,7 @@ class IRBuilder:
     def uitofp(self, a, to): return self._cast("uitofp", a, to)
     def bitcast(self, a, to): return self._cast("bitcast", a, to)
     def inttoptr(self, a, to): return self._cast("inttoptr", a, to)
+    def ptrtoint(self, a, to): return self._cast("ptrtoint", a, to)
 
     def alloca(self, type_: Type) -> Value:
         return self._emit(_pointer(type_), f"alloca {type_.text}")
@@ -331,7 +336,11 @@ class IRBuilder:
         """A call; `attributes` are the call site's function attributes (`alwaysinline`)."""
         refs = ", ".join(f"{a.type.text} {a.ref}" for a in args)
         tail = f" {attributes}" if attributes else ""
-        return self._emit(function.return_type, f"call {function.return_type.text} {function.ref}({refs}){tail}")
+        text = f"call {function.return_type.text} {function.ref}({refs}){tail}"
+        if function.return_type.text == "void":
+            self.block.lines.append(f"  {text}")
+            return None
+        return self._emit(function.return_type, text)
 
     def phi(self, type_: Type) -> Value:
         phi = _Phi(type_, self.block.function.fresh())

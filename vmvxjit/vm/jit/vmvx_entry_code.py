@@ -5,7 +5,8 @@ tens of microseconds per workgroup even when the work is one microkernel
 call. When every op of the function is compilable — the region ops plus
 binding-list lookups, scratch allocations, ref moves and calls to the vmvx
 kernels in `compiled_calls.CALLS` — the function body and the z/y/x loop
-around it become one Numba function.
+around it become one function, lowered by llvm_lower.py, or compiled by Numba
+when it calls the microkernels (vmvx_entry_runner.py).
 
 Refs become integer handles into a buffer table (0 local memory,
 1 constants, 2.. bindings, then one row per allocation site, then one per
@@ -89,7 +90,7 @@ class EntryEmitter(codegen.RegionEmitter):
     reports the workgroup."""
 
     fuel_slot = ENTRY_FUEL
-    plain_nest_fallbacks = True     # Numba compiles this code: seconds more with chunks and lanes there
+    plain_nest_fallbacks = True     # rarely run; under Numba chunks and lanes there cost seconds
 
     def __init__(self, blocks, function, imports, calls):
         self.imports = imports
@@ -181,10 +182,12 @@ class EntryEmitter(codegen.RegionEmitter):
             n = var(length, "i64")
             row = f"arow + {self.alloc_sites.index(instr.pc)}"
             # The site's array from an earlier workgroup is reused, zeroed
-            # again, when it is big enough: nothing outlives its workgroup.
+            # again, when it is big enough: nothing outlives its workgroup. An
+            # allocation that failed is shorter (llvm_lower's np.zeros: empty).
             return [f"if {n} < 0: " + self.fault(0, 0),
                     f"if a{instr.pc}.shape[0] < {n}:",
                     f"    a{instr.pc} = np.zeros({n}, np.uint8)",
+                    f"    if a{instr.pc}.shape[0] < {n}: " + self.fault(0, 0),
                     "else:",
                     f"    a{instr.pc}[:{n}] = 0",
                     f"taddr[{row}] = a{instr.pc}.ctypes.data",
