@@ -90,14 +90,21 @@ def test_warm_time_is_the_median_of_calls_that_started_with_no_recompile_pending
     assert warm.warm_seconds(seconds, [False] * 7) == statistics.median([0.1, 0.1, 0.3])
 
 
-def test_recompiles_pending_counts_regions_whose_optimized_compile_has_not_been_taken_up():
+def test_recompiles_pending_counts_regions_whose_optimized_compile_has_not_finished():
+    """A finished one is not pending, taken up or not: a region that an export compiled
+    whole replaced is never entered again to take it up (a benchmark waiting for none
+    pending waited out its budget)."""
+    from concurrent.futures import Future
+
     from vmvxjit.vm.jit.stats import JitStats
 
     stats = JitStats()
-    pending, taken, uncompiled = (SimpleNamespace(compiled=SimpleNamespace(upgrade=u), python_seconds=0)
-                                  for u in (object(), None, None))
+    finished = Future()
+    finished.set_result(None)
+    pending, landed, taken, uncompiled = (SimpleNamespace(compiled=SimpleNamespace(upgrade=u), python_seconds=0)
+                                          for u in (Future(), finished, None, None))
     uncompiled.compiled = None
-    stats.regions += [pending, taken, uncompiled]
+    stats.regions += [pending, landed, taken, uncompiled]
     assert stats.as_dict()["recompiles_pending"] == 1
 
 

@@ -128,8 +128,10 @@ class JitStats:
                               for r in self.regions if r.python_seconds > 0],
             "not_compiled": [{"function": n, "why": w} for n, w in self.failed],
             "full_code_compiles": len(self.full_compiles),
-            "recompiles_pending": sum(1 for r in self.regions
-                                      if r.compiled is not None and r.compiled.upgrade is not None),
+            # An optimized compile that finished is not pending, though its region takes it
+            # up only when next entered (a region an export compiled whole replaced never is).
+            "recompiles_pending": sum(1 for r in self.regions if r.compiled is not None
+                                      and r.compiled.upgrade is not None and not r.compiled.upgrade.done()),
             "parallel_dispatches": {export: {"runs": runs, "threads": parts}
                                     for export, (runs, parts) in self.parallel.items()},
             "host_functions": dict(self.host_functions),
