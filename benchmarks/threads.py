@@ -90,14 +90,24 @@ def vmvxjit_seconds(case: Case, threads: int, repetitions: int, warmup: int) -> 
 
 
 # The library API with numpy arrays in and out (what a user's code calls; an export whose
-# host code compiles whole takes that route from its second call).
+# host code compiles whole takes that route from its second call). The warm-up calls go
+# on until no compile runs on a worker (up to 30 s), then `warmup` more: an export's entry
+# with its loops in chunks compiles on a worker and then runs a trial of a dozen calls, and
+# a compile beside the timed calls slowed them (static matmul 256^3 on one thread: 410
+# against 310 us in some processes after the JIT's sources changed).
 _NUMPY_CHILD = """
 import json, statistics, sys, time
 import numpy as np, vmvxjit
+from vmvxjit.vm.jit import background
 path, function, threads, warmup, repetitions, *inputs = sys.argv[1:]
 call = getattr(vmvxjit.load(path, threads=int(threads)), function)
 arrays = [np.load(name) for name in inputs]
 for _ in range(1 + int(warmup)):
+    call(*arrays)
+settle = time.perf_counter() + 30
+while not background.idle() and time.perf_counter() < settle:
+    call(*arrays)
+for _ in range(int(warmup)):
     call(*arrays)
 times = []
 for _ in range(int(repetitions)):
