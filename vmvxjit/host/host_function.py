@@ -36,7 +36,7 @@ from vmvxjit.host.arenas import Arenas
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
 from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxExecutable
-from vmvxjit.native import llvm_engine, native_workers, trap, workers
+from vmvxjit.native import fastcall, llvm_engine, native_workers, trap, workers
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.jit import background, codegen, llvm_backend, parallel_loops, switches
@@ -80,7 +80,8 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
                   words: list | None = None, vmvx_entries: dict | None = None,
                   copied_results: bool = False, boxes: dict | None = None, wrapped: frozenset = frozenset(),
                   code: codegen.RegionCode | None = None, loops=None):
-    """The native entry of `plan` (a ctypes function; see entry_ir.py), compiled at
+    """The address of the native entry of `plan` as a builtin (native/fastcall.py: bind
+    it to its ctx with `fastcall.builtin`; the entry itself: entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
     dispatches, over the `arenas`, with each dispatch's ctx `words`, what its VMVX
     entries' tables hold, whether it copies the results out, the parts of the
@@ -95,8 +96,7 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
         body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries, copied_results,
                                           boxes or {}, wrapped)
         ir, lowered_prefix, source = body, None, ""
-        arrays = len(plan.arguments) + 2 + (len(plan.results) if copied_results else 0)
-        params = [ctypes.c_void_p, ctypes.c_void_p] + [ctypes.py_object] * arrays
+        objects, record = len(plan.arguments) + 2 + (len(plan.results) if copied_results else 0), True
     else:
         code = code or region_code(plan)
         sizes = {"ri": len(code.int_vars), "rf": len(code.float_vars), "tags": len(code.multi_slots),
@@ -106,13 +106,14 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
         if loops is not None and _MEMCPY not in text:
             body += _MEMCPY + "(ptr, ptr, i64, i1)\n"
         ir, source = text + "\n" + body, code.source
-        params = [ctypes.c_void_p] + [ctypes.py_object] * (len(plan.arguments) + len(plan.allocations))
+        objects, record = len(plan.arguments) + len(plan.allocations), False
     key = hashlib.sha256(f"{llvm_backend.compiler_digest()}\0{level}\0{body}\0{source}"
                          .encode()).hexdigest()[:32]
     prefix = f"h{key[:20]}"
-    ir = ir.replace("ENTRY", f"{prefix}_entry")
+    ir = ir.replace("ENTRY", f"{prefix}_entry") + fastcall.wrapper_ir(f"{prefix}_call", f"{prefix}_entry",
+                                                                    objects, record, entry_ir.NOT_AS_DECLARED)
     llvm_engine.compile_ir(ir.replace(lowered_prefix, prefix) if lowered_prefix else ir, key, level)
-    return ctypes.CFUNCTYPE(ctypes.c_int64, *params)(llvm_engine.address(f"{prefix}_entry"))
+    return llvm_engine.address(f"{prefix}_call")
 
 
 _MEMCPY = "declare void @llvm.memcpy.p0.p0.i64"
@@ -155,9 +156,9 @@ class CompiledExport:
             self.call = self._timed_call if chunked else self.run
         self._undecided = self.loops is not None
         self._trial = None
-        self.entry = compile_entry(plan, level, code=code, loops=self.loops)
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
+        self.entry = fastcall.builtin(compile_entry(plan, level, code=code, loops=self.loops), self.ctx_address)
         self.arity = len(plan.arguments)
         self.realigned = _realigned(plan, plan.read_only_arguments())
         # Each allocation as np.zeros makes it: the result array itself when the
@@ -203,7 +204,7 @@ class CompiledExport:
         if self.realigned:
             args = _with_aligned(args, self.realigned)
         memories = [np.zeros(shape, dtype) for shape, dtype in self.allocations]
-        if self.entry(self.ctx_address, *args, *memories) != entry_ir.DONE:
+        if self.entry(*args, *memories) != entry_ir.DONE:
             return TAKE_SLOW_PATH
         if self.single is not None:
             return memories[self.single]
@@ -266,10 +267,10 @@ class DispatchingExport:
                     else self._library_words(dispatch, d in self.boxes))
         fields = {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata], e.native is not None)
                   for d, e in entries.items()}
-        self.entry = compile_entry(plan, level, arenas, starts, fields, self.arenas.copies_results, self.boxes,
-                                   self.wrapped)
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
+        self.entry = fastcall.builtin(compile_entry(plan, level, arenas, starts, fields, self.arenas.copies_results,
+                                                    self.boxes, self.wrapped), self.ctx_address)
         self.arity = len(plan.arguments)
         self.realigned = _realigned(plan, self.wrapped)
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
@@ -328,7 +329,7 @@ class DispatchingExport:
         arena = arenas.results()
         scratch = arenas.scratch()
         record = trap.record()
-        status = self.entry(self.ctx_address, record, *args, arena, scratch)
+        status = self.entry(record, *args, arena, scratch)
         arenas.give_back(scratch)
         if status & 0xFF:
             trap.take_fault(record)
@@ -347,10 +348,10 @@ class DispatchingExport:
         if self.single is not None:
             _, shape, dtype = self.single
             result = np.empty(shape, dtype)
-            status = self.entry(self.ctx_address, record, *args, *pair, result)
+            status = self.entry(record, *args, *pair, result)
         else:
             result = tuple(np.empty(shape, dtype) for _, shape, dtype in self.results)
-            status = self.entry(self.ctx_address, record, *args, *pair, *result)
+            status = self.entry(record, *args, *pair, *result)
         self.arenas.give_back_pair(pair)
         if status & 0xFF:
             trap.take_fault(record)

@@ -24,7 +24,7 @@ from pathlib import Path
 from llvmlite import binding as llvm
 
 from vmvxjit import cache_files
-from vmvxjit.native import clock, heap, libm, llvm_parallel
+from vmvxjit.native import clock, fastcall, heap, libm, llvm_parallel
 
 _LOCK = threading.Lock()
 _LOADED: set = set()
@@ -43,6 +43,7 @@ def _target():
     libm.register()
     clock.register()
     heap.register()
+    fastcall.register()
     return llvm.Target.from_default_triple()
 
 
