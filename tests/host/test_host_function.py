@@ -508,20 +508,27 @@ def test_a_loop_the_check_refuses_runs_on_one_thread(monkeypatch):
     assert compiled.matmul(*args).tobytes() == expected
 
 
+def _timed_trial(monkeypatch, retry_after: int, before_run):
+    """The rows matmul on two threads with no warm-up before its trial, RETRY_AFTER
+    `retry_after`, and `before_run(in chunks)` called before each run of its entry."""
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 0)
+    monkeypatch.setattr(host_function, "RETRY_AFTER", retry_after)
+    compiled, args, expected = _rows_matmul(2, monkeypatch)
+    export = compiled.functions["matmul"]._host.compiled
+    run = export.run
+    monkeypatch.setattr(export, "run", lambda call_args: before_run(
+        export.ctx[export.loops.base + host_chunks.POOL_WORD] == export.loops.pool.memory) or run(call_args))
+    return compiled, export, args, expected
+
+
 def test_a_trial_keeps_chunks_only_where_they_win(monkeypatch):
     """TRIAL_CALLS after the warm-up: chunks first, then one thread; --trace's text says
     which stayed. Here each call in chunks waits 20 ms, so one thread stays, until a
     trial RETRY_AFTER calls later, then four times as many after that one's loss."""
-    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 0)
-    monkeypatch.setattr(host_function, "RETRY_AFTER", 3)
-    compiled, args, expected = _rows_matmul(2, monkeypatch)
-    export = compiled.functions["matmul"]._host.compiled
-    pool = export.loops.pool
-    run = export.run
     in_chunks = []
-    monkeypatch.setattr(export, "run", lambda call_args: (
-        in_chunks.append(export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.memory)
-        or (time.sleep(0.02) if in_chunks[-1] else None) or run(call_args)))
+    compiled, export, args, expected = _timed_trial(monkeypatch, 3, lambda chunked: (
+        in_chunks.append(chunked) or (time.sleep(0.02) if chunked else None)))
+    pool = export.loops.pool
     for _ in range(host_function.TRIAL_CALLS + 1):
         assert compiled.matmul(*args).tobytes() == expected
     assert export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.always_busy
@@ -540,17 +547,10 @@ def test_a_trial_keeps_chunks_only_where_they_win(monkeypatch):
 def test_a_trial_retried_after_a_loss_keeps_chunks_that_win(monkeypatch):
     """A trial lost to a noisy moment (here: calls in chunks made to wait) is tried again
     RETRY_AFTER calls later; chunks that win it stay, and no trial follows."""
-    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 0)
-    monkeypatch.setattr(host_function, "RETRY_AFTER", 2)
-    compiled, args, expected = _rows_matmul(2, monkeypatch)
-    export = compiled.functions["matmul"]._host.compiled
-    pool = export.loops.pool
-    run = export.run
     noisy = [True]
-    monkeypatch.setattr(export, "run", lambda call_args: (
-        time.sleep(0.02) if noisy[0] and export.ctx[export.loops.base + host_chunks.POOL_WORD] == pool.memory
-        else None) or (time.sleep(0.005) if export.ctx[export.loops.base + host_chunks.POOL_WORD] != pool.memory
-                       else None) or run(call_args))
+    compiled, export, args, expected = _timed_trial(monkeypatch, 2, lambda chunked: time.sleep(
+        (0.02 if noisy[0] else 0) if chunked else 0.005))
+    pool = export.loops.pool
     for _ in range(host_function.TRIAL_CALLS + 1):
         assert compiled.matmul(*args).tobytes() == expected
     waiting = export._trial.waiting
