@@ -212,28 +212,35 @@ def test_interp_tier_and_the_second_call():
     assert auto.jit_stats()["host_functions"]["f"].startswith(COMPILED)
 
 
-def test_dyn_vmvx_small_exports_queue_their_entry_functions_at_the_second_call():
-    """In `auto` the second call queues the VMVX entry's compile on a worker (EAGER_ENTRIES),
-    which the tier alone would do only after long interpretation; calls take the
-    interpreter's path until it is done, then the export is compiled whole."""
-    path = compile_mlir(ADD, DYNAMIC_VMVX)
-    a = np.arange(4, dtype=np.float32)
-    auto = vmvxjit.load(path, tier="auto")
-    assert auto.f(a, a).tolist() == [0, 2, 4, 6]
+@pytest.mark.parametrize("size", [4, 131072])     # 1.5 MiB of bindings: over EAGER_ENTRIES' bytes
+def test_dyn_vmvx_exports_queue_their_entry_functions_at_the_second_call(size):
+    """In `auto` the second call queues the VMVX entry's compile on a worker (EAGER_ENTRIES:
+    a small export, or entries that call no microkernel, which llvm_lower compiles in a
+    tenth of a second), which the tier alone would do only after long interpretation;
+    calls take the interpreter's path until it is done, then the export is compiled whole."""
+    path = compile_mlir(ADD.replace("4xf32", f"{size}xf32"), DYNAMIC_VMVX)
+    a = np.arange(size, dtype=np.float32)
+    auto = vmvxjit.load(path, tier="auto", threads=1)
+    assert auto.f(a, a).tobytes() == (a + a).tobytes()
     assert "f" not in auto.jit_stats()["host_functions"]
-    assert auto.f(a, a).tolist() == [0, 2, 4, 6]
+    assert auto.f(a, a).tobytes() == (a + a).tobytes()
     deadline = time.monotonic() + 120
     while not auto.jit_stats()["host_functions"]["f"].startswith(COMPILED):
         assert auto.jit_stats()["host_functions"]["f"].startswith("not compiled whole yet (waiting")
         assert time.monotonic() < deadline
         time.sleep(0.05)
-        assert auto.f(a, a).tolist() == [0, 2, 4, 6]
-    assert auto.f(a, a + 1).tolist() == [1, 3, 5, 7]
+        assert auto.f(a, a).tobytes() == (a + a).tobytes()
+    assert auto.f(a, a + 1).tobytes() == (a + a + 1).tobytes()
 
 
-def test_dyn_vmvx_big_exports_wait_for_the_tier_to_compile_their_entry_functions():
-    source = ADD.replace("4xf32", "131072xf32")       # 1.5 MiB of bindings: over EAGER_ENTRIES
-    path = compile_mlir(source, DYNAMIC_VMVX)
+def test_dyn_vmvx_big_exports_calling_microkernels_wait_for_the_tier_to_compile_their_entries(monkeypatch):
+    """Over EAGER_ENTRIES' bytes, entries that call microkernels (Numba compiles them, in
+    seconds) are left to the tier (here made to wait longer than the test's calls)."""
+    from vmvxjit.loaders import vmvx_executable
+
+    monkeypatch.setattr(vmvx_executable, "ENTRY_JIT_SECONDS", 1e9)
+    source = ADD.replace("4xf32", "131072xf32")
+    path = compile_mlir(source, DYNAMIC_VMVX + ["--iree-vmvx-enable-microkernels"])
     module = vmvxjit.load(path, tier="auto", threads=1)
     a = np.arange(131072, dtype=np.float32)
     for _ in range(3):
@@ -342,8 +349,11 @@ def test_a_call_whose_compiled_code_faults_runs_again_on_the_interpreters_path(f
     (ADD, DYNAMIC_VMVX, "export @f: compiled whole from its second library call with numpy arrays"),
     (TWO, DATA_TILED_VMVX, f"export @two: not compiled whole ({PACKING} has ops the JIT cannot compile)"),
     (ADD.replace("4xf32", "131072xf32"), DYNAMIC_VMVX,
+     "export @f: compiled whole from its second library call with numpy arrays"),
+    (ADD.replace("4xf32", "131072xf32"), DYNAMIC_VMVX + ["--iree-vmvx-enable-microkernels"],
      "export @f: compiled whole with numpy arrays once the tier has compiled its VMVX entry functions"),
-], ids=["static", "dynamic-shape", "dyn-vmvx", "dyn-vmvx-entry-not-compilable", "dyn-vmvx-big"])
+], ids=["static", "dynamic-shape", "dyn-vmvx", "dyn-vmvx-entry-not-compilable", "dyn-vmvx-big",
+        "dyn-vmvx-big-microkernels"])
 def test_trace_says_whether_an_export_is_compiled_whole(source, flags, line):
     inputs = {ADD: ["--input=4xf32=1 2 3 4"] * 2, DYNAMIC: ["--input=4xf32=1 2 3 4"],
               TWO: ["--input=8x16xf32=1", "--input=16x8xf32=2"]}.get(source, ["--input=131072xf32=1"] * 2)

@@ -5,7 +5,8 @@ copied out of a guarded arena when small: host/arenas.py).
 `HostRoute` sits in front of the interpreter's path of one export: it compiles
 the export at its second call (most exports of a model run once; one with VMVX
 dispatches whose entry functions are not compiled yet queues their compiles then on a
-worker if it is small, EAGER_ENTRIES, else waits until the tier has compiled them, and
+worker if it is small or calls no microkernel, EAGER_ENTRIES, else waits until the tier
+has compiled them, and
 takes the interpreter's path meanwhile); off with the load
 option `host_functions=False` (default: VMVXJIT_HOST_FUNCTIONS=0 or 1, else on),
 in the `interp` tier, under an allocation cap (the native code's
@@ -220,13 +221,14 @@ MAX_SERIAL_BINDING_BYTES = 4 << 20
 # native workers (native/native_workers.py); smaller ones gain less than the handoff.
 PARALLEL_BINDING_BYTES = 256 << 10
 # An export compiled whole whose VMVX dispatches' entry functions are not compiled yet
-# queues their compiles at its second call when they are at most this many and bind at
-# most this many bytes: its calls are short, Python's work is most of them, and one
-# compile (on a worker while the calls go on the interpreter's path: 0.05-0.15 s by
-# llvm_lower.py, about a second by Numba for one calling the microkernels) pays for
-# itself in a few thousand calls. Others wait for the tier
-# (vmvx_executable.ENTRY_JIT_SECONDS), whose compiled entries may be slower than
-# interpreted workgroups with compiled loop regions on big dispatches.
+# queues their compiles at its second call when they are at most this many and either
+# bind at most this many bytes or call no microkernel. A compile runs on a worker while
+# the calls go on the interpreter's path: llvm_lower.py lowers an entry without
+# microkernel calls in 0.04-0.3 s, which a few calls repay at any size (softmax 64x1024
+# dyn-vmvx: 300 us per call on the interpreter's path, 223 us compiled whole, which the
+# tier's threshold of interpreted time had not reached after 5 s of calls); Numba
+# compiles one with them in seconds, which short calls repay over a few thousand. Others
+# wait for the tier (vmvx_executable.ENTRY_JIT_SECONDS).
 EAGER_ENTRIES = (4, 256 << 10)
 
 
@@ -458,7 +460,8 @@ class EntriesPending(Exception):
 def _vmvx_entries(plan: host_plan.HostPlan) -> dict:
     """The compiled entry function of each VMVX dispatch, by dispatch number; while one
     is not compiled yet, raises EntriesPending, having queued the compiles of the missing
-    ones on a worker if the export is small (_eager), else leaving them to the tier;
+    ones on a worker if the export is small or they call no microkernel (_eager), else
+    leaving them to the tier;
     raises Unsupported for one that cannot be compiled or called (CompiledEntry.address)."""
     vmvx = _vmvx_dispatches(plan)
     found = {d: dispatch.executable.compiled_entry(dispatch.ordinal) for d, dispatch in vmvx.items()}
@@ -509,7 +512,10 @@ def _vmvx_dispatches(plan: host_plan.HostPlan) -> dict:
 def _eager(plan: host_plan.HostPlan, missing: list) -> bool:
     """Whether the entry functions of dispatches `missing` compile with the export (EAGER_ENTRIES)."""
     count, size = EAGER_ENTRIES
-    return len(missing) <= count and sum(b.length for d in missing for b in plan.dispatches[d].bindings) <= size
+    if len(missing) > count:
+        return False
+    return (sum(b.length for d in missing for b in plan.dispatches[d].bindings) <= size
+            or not any(plan.dispatches[d].executable.entry_calls_kernels(plan.dispatches[d].ordinal) for d in missing))
 
 
 def _entry_name(dispatch) -> str:

@@ -64,7 +64,7 @@ class VmvxExecutable(Executable):
         super().__init__()
         self._interpreted_seconds: dict = {}
         self._compiled_entries: dict = {}
-        self._thresholds: dict = {}        # entry function -> interpreted seconds before compiling
+        self._kernel_callers: dict = {}    # entry function -> whether it calls a vmvx microkernel
         self._written: dict = {}           # export ordinal -> written_bindings
         self._queued: set = set()          # entry functions a worker compiles (_compiled_in_background)
         self._compiling = threading.Lock()  # one thread compiles an entry function, once
@@ -232,17 +232,25 @@ class VmvxExecutable(Executable):
         function = self.state.module.functions[self._function(ordinal)]
         return compilable_entry(function, self.state.module.imports, CALLS) is not None
 
-    def _threshold(self, function: int) -> float:
-        """ENTRY_JIT_SECONDS, or PLAIN_ENTRY_JIT_SECONDS when `function` calls no
-        microkernel (found once per function: it is asked on every dispatch)."""
-        if function not in self._thresholds:
+    def entry_calls_kernels(self, ordinal: int) -> bool:
+        """Whether export `ordinal`'s entry function calls a vmvx microkernel (so that
+        Numba, not llvm_lower.py, compiles it whole: seconds, not a tenth of one)."""
+        return self._calls_kernels(self._function(ordinal))
+
+    def _calls_kernels(self, function: int) -> bool:
+        """Whether entry `function` calls a vmvx microkernel (found once per function:
+        _threshold asks on every dispatch)."""
+        if function not in self._kernel_callers:
             module = self.state.module
-            calls_kernels = any(
+            self._kernel_callers[function] = any(
                 instr.op.mnemonic.startswith("vm.call") and instr.args[0] & isa.IMPORT_BIT
                 and module.imports[instr.args[0] & ~isa.IMPORT_BIT].full_name.startswith("vmvx.")
                 for instr in module.functions[function].instrs)
-            self._thresholds[function] = ENTRY_JIT_SECONDS if calls_kernels else PLAIN_ENTRY_JIT_SECONDS
-        return self._thresholds[function]
+        return self._kernel_callers[function]
+
+    def _threshold(self, function: int) -> float:
+        """ENTRY_JIT_SECONDS, or PLAIN_ENTRY_JIT_SECONDS when `function` calls no microkernel."""
+        return ENTRY_JIT_SECONDS if self._calls_kernels(function) else PLAIN_ENTRY_JIT_SECONDS
 
     def _run_workgroups(self, function, workgroup_count, constants, bindings, ordinal,
                         only=None, box=None) -> None:
