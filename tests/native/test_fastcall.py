@@ -63,3 +63,22 @@ out:
     setter.start()
     assert call(None) == 42
     setter.join()
+
+
+def test_a_table_caller_calls_its_function_with_the_first_int_and_the_tables_pointers():
+    """One trampoline for every `i64 f(i64, ptr x N)`: the region functions' calls."""
+    text = """
+define i64 @fastcall_table_test(i64 %first, ptr %a, ptr %b) {
+  %x = load i64, ptr %a
+  %y = load i64, ptr %b
+  %s = add i64 %x, %y
+  %r = mul i64 %s, %first
+  ret i64 %r
+}
+"""
+    llvm_engine.compile_ir(text, "fastcall-table-test-1")
+    call = fastcall.table_caller(llvm_engine.address("fastcall_table_test"), 2)
+    x, y = (ctypes.c_int64 * 1)(5), (ctypes.c_int64 * 1)(7)
+    table = (ctypes.c_int64 * 2)(ctypes.addressof(x), ctypes.addressof(y))
+    assert call(3, ctypes.addressof(table)) == 36
+    assert call(0, ctypes.addressof(table)) == 0

@@ -1,4 +1,4 @@
-"""Region code compiled by llvm_lower.py and the process's LLVM engine, called through ctypes.
+"""Region code compiled by llvm_lower.py and the process's LLVM engine, called as a builtin.
 
 A region's object code is cached on disk under a key covering its source and
 the compiler's own sources, so a cached region costs a file read and an
@@ -7,16 +7,14 @@ object load: no lowering, no LLVM passes, no Numba import.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 from vmvxjit import cache_files
-from vmvxjit.native import llvm_engine
+from vmvxjit.native import fastcall, llvm_engine
 
 _ARRAYS = 8     # ri, rf, tags, addrs, lens, mut, err, counts
-_REGION_TYPE = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, *[ctypes.c_void_p] * _ARRAYS)
 
 
 @lru_cache(maxsize=None)
@@ -31,12 +29,13 @@ def compiler_digest() -> str:
 
 
 class RegionFunction:
-    """A compiled region: `call(entry, *addresses)` with the addresses of the arrays
-    codegen.generate's signature names (ri, rf, tags, addrs, lens, mut, err, counts)."""
+    """A compiled region: `call(entry, table)` with the address of a table of the
+    addresses of the arrays codegen.generate's signature names (ri, rf, tags, addrs,
+    lens, mut, err, counts), a builtin (native/fastcall.py) rather than a ctypes call."""
 
     def __init__(self, address: int):
         self.address = address
-        self.call = _REGION_TYPE(address)
+        self.call = fastcall.table_caller(address, _ARRAYS)
 
 
 # llvm_engine.LEVELS: a region's first compile in `auto` (BALANCED where much work is

@@ -60,8 +60,9 @@ class _Frame:
         self.tags = (ctypes.c_int64 * max(1, n_multi))()
         self.addrs, self.lens, self.mut = ((ctypes.c_int64 * max(1, n_buffers))() for _ in range(3))
         arrays = (self.ri, self.rf, self.tags, self.addrs, self.lens, self.mut)
-        self.addresses = [ctypes.addressof(a) for a in arrays] + [err.ctypes.data, counts.ctypes.data]
-        self.table = (ctypes.c_int64 * len(self.addresses))(*self.addresses)   # for native_chunks.run
+        addresses = [ctypes.addressof(a) for a in arrays] + [err.ctypes.data, counts.ctypes.data]
+        self.table = (ctypes.c_int64 * len(addresses))(*addresses)   # for region calls and native_chunks.run
+        self.table_address = ctypes.addressof(self.table)
         self.views = [np.ctypeslib.as_array(a) for a in arrays] + [err, counts]
         self.own: dict = {}       # buffer number -> this frame's own bytes for it (`scratch`)
 
@@ -99,7 +100,7 @@ class _Frame:
     def run(self, fn, entry_id: int) -> int:
         call = getattr(fn, "call", None)
         if call is not None:
-            return call(entry_id, *self.addresses)
+            return call(entry_id, self.table_address)
         return fn(entry_id, *self.views)
 
     def registers(self) -> tuple:
