@@ -64,8 +64,14 @@ def wrapper_ir(symbol: str, entry: str, objects: int, record: bool, wrong_count:
             operands.append("ptr %record")
         else:
             operands.append(f"ptr %arg{k}")
+    return _finished(lines, f'@"{entry}"', operands)
+
+
+def _finished(lines: list, callee: str, operands: list) -> str:
+    """`lines` of a builtin, then the call of `callee` with `operands`, the GIL released
+    around it, and the return of its status as a Python int."""
     lines += ["  %thread = call ptr @vmvxjit_py_save_thread()",
-              f'  %status = call i64 @"{entry}"({", ".join(operands)})',
+              f"  %status = call i64 {callee}({', '.join(operands)})",
               "  call void @vmvxjit_py_restore_thread(ptr %thread)",
               "  %result = call ptr @vmvxjit_py_from_int(i64 %status)",
               "  ret ptr %result", "}"]
@@ -94,12 +100,7 @@ def _trampoline_ir(pointers: int) -> str:
     for k in range(pointers):
         lines += [f"  %p{k}.slot = getelementptr ptr, ptr %table, i64 {k}", f"  %p{k} = load ptr, ptr %p{k}.slot"]
         operands.append(f"ptr %p{k}")
-    lines += ["  %thread = call ptr @vmvxjit_py_save_thread()",
-              f"  %status = call i64 %function({', '.join(operands)})",
-              "  call void @vmvxjit_py_restore_thread(ptr %thread)",
-              "  %result = call ptr @vmvxjit_py_from_int(i64 %status)",
-              "  ret ptr %result", "}"]
-    return "\n".join(lines) + "\n" + _DECLARATIONS
+    return _finished(lines, "%function", operands)
 
 
 @lru_cache(maxsize=None)
