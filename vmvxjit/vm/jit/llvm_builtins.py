@@ -23,7 +23,8 @@ _I1, _I32, _I64 = ir.IntType(1), ir.IntType(32), ir.IntType(64)
 _LIBM_TYPES = {"f": F32, "d": F64, "q": I64}
 
 
-def _declare(module: ir.Module, name: str, result, params):
+def declare(module: ir.Module, name: str, result, params):
+    """Function `name` of `module`, declared there the first time it is asked for."""
     fn = module.globals.get(name)
     if fn is None:
         fn = ir.Function(module, ir.FunctionType(result, params), name)
@@ -49,13 +50,13 @@ def _libm_call(symbol: str):
 def _libm_value(b, symbol: str, *values):
     """`symbol`(values) through its libm alias (values already of its argument type)."""
     arg, arity, result = libm.SIGNATURES[symbol]
-    callee = _declare(b.module, libm.alias(symbol), _LIBM_TYPES[result].ir, [_LIBM_TYPES[arg].ir] * arity)
+    callee = declare(b.module, libm.alias(symbol), _LIBM_TYPES[result].ir, [_LIBM_TYPES[arg].ir] * arity)
     return b.call(callee, list(values))
 
 
 def _fabs(b, x, t: Scalar):
     name = f"llvm.fabs.{'f32' if t == F32 else 'f64'}"
-    return b.call(_declare(b.module, name, t.ir, [t.ir]), [x])
+    return b.call(declare(b.module, name, t.ir, [t.ir]), [x])
 
 
 def _w32(builder, x):
@@ -76,7 +77,7 @@ def _sext(bits):
 def _ctlz(bits):
     def op(b, x):
         narrow = b.trunc(x, ir.IntType(bits)) if bits < 64 else x
-        count = b.call(_declare(b.module, f"llvm.ctlz.i{bits}", ir.IntType(bits), [ir.IntType(bits), _I1]),
+        count = b.call(declare(b.module, f"llvm.ctlz.i{bits}", ir.IntType(bits), [ir.IntType(bits), _I1]),
                        [narrow, ir.Constant(_I1, 0)])
         return b.zext(count, _I64) if bits < 64 else count
     return _unary_int(op)
@@ -122,7 +123,7 @@ def _fma_f64(fn, args):
     """numba_intrinsics.fma_f64: a * b + c rounded once (llvm.fma)."""
     b = fn.builder
     x, y, z = (convert(b, a, F64) for a in args)
-    return Value(F64, b.call(_declare(b.module, "llvm.fma.f64", F64.ir, [F64.ir] * 3), [x, y, z]))
+    return Value(F64, b.call(declare(b.module, "llvm.fma.f64", F64.ir, [F64.ir] * 3), [x, y, z]))
 
 
 def _abs(fn, args):
@@ -204,7 +205,7 @@ def _monotonic_ns(fn, args):
     b = fn.builder
     pair = fn.entry_alloca(ir.ArrayType(_I64, 2))
     seconds = b.gep(pair, [ir.Constant(_I32, 0), ir.Constant(_I32, 0)])
-    b.call(_declare(b.module, clock.ALIAS, _I32, [_I64.as_pointer()]),
+    b.call(declare(b.module, clock.ALIAS, _I32, [_I64.as_pointer()]),
            [ir.Constant(_I32, clock.CLOCK_MONOTONIC), seconds])
     nanoseconds = b.gep(pair, [ir.Constant(_I32, 0), ir.Constant(_I32, 1)])
     return Value(I64, b.add(b.mul(b.load(seconds), ir.Constant(_I64, 1_000_000_000)),

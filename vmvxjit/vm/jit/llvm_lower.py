@@ -28,7 +28,7 @@ import numpy as np
 from vmvxjit.native import heap
 from vmvxjit.vm.jit import ast_parsing, helper_library, llvm_text as ir
 
-from vmvxjit.vm.jit.llvm_builtins import BUILTINS, CONSTANTS
+from vmvxjit.vm.jit.llvm_builtins import BUILTINS, CONSTANTS, declare
 from vmvxjit.vm.jit.llvm_types import (BOOL, F64, I64, NUMPY, Array, DType, Scalar, Tuple,
                                        Unsupported, Value, arithmetic, convert, unify)
 
@@ -184,12 +184,9 @@ class _FunctionLowering:
 
     def heap(self, name: str):
         """native/heap.py's `calloc` or `free`, declared in the module."""
-        function = self.module.globals.get(name)
-        if function is None:
-            params = [_I64, _I64] if name == heap.CALLOC else [_BYTES]
-            function = ir.Function(self.module, ir.FunctionType(
-                _BYTES if name == heap.CALLOC else ir.VoidType(), params), name)
-        return function
+        if name == heap.CALLOC:
+            return declare(self.module, name, _BYTES, [_I64, _I64])
+        return declare(self.module, name, ir.VoidType(), [_BYTES])
 
     def heap_zeros(self, name: str, node: ast.Call) -> None:
         """`name = np.zeros(n, dtype)`: an array from the heap that `name` owns, as

@@ -86,8 +86,8 @@ NATIVE_TYPE = ("i32 (i64*, {i8*, i32, i8*, i8*, i32}**, "
 
 def compile_entry(state, function) -> CompiledEntry | None:
     """The compiled entry function, or None when it has ops the JIT cannot take: lowered
-    by llvm_lower.py at the optimized level (a tenth of a second for a 64^3 matmul's, where
-    Numba took about a second) unless switched to Numba (switches.CODEGEN) or its text
+    by llvm_lower.py at the optimized level (0.17 s for a 64^3 matmul's from empty caches,
+    where Numba took 6.7 s) unless switched to Numba (switches.CODEGEN) or its text
     holds what only Numba translates; then by Numba."""
     from vmvxjit.kernels.compiled_calls import CALLS
 
