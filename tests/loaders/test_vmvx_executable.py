@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.support.modules import DYNAMIC_VMVX, compile_mlir
+from tests.support.oracle import have_iree, iree_call
 from vmvxjit.errors import Error, InvalidArgumentError, OutOfRangeError
 from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxLoader
 from vmvxjit.vm.module_def import load_module_def
@@ -250,3 +251,36 @@ def test_entry_functions_compile_through_llvm_lower_unless_they_call_microkernel
     else:
         assert entry.native is None and stats.compiled[-1].notes[0].endswith("(Numba)")
         assert stats.fallbacks
+
+
+SOFTMAX = """
+func.func @softmax(%x: tensor<1x1000xf32>) -> tensor<1x1000xf32> {
+  %empty = tensor.empty() : tensor<1x1000xf32>
+  %r = linalg.softmax dimension(1) ins(%x : tensor<1x1000xf32>)
+                                   outs(%empty : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+  return %r : tensor<1x1000xf32>
+}
+"""
+
+
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not on PATH")
+def test_an_entry_function_with_scratch_allocations_lowered_by_llvm_lower_gives_irees_bits(tmp_path, monkeypatch):
+    """A softmax's entry allocates scratch (`vm.buffer.alloc`: heap arrays in the lowered
+    code); compiled whole in `jit`, on the interpreter's path and from the export compiled
+    whole, its results are iree-run-module's, call after call."""
+    import vmvxjit
+    from vmvxjit.vm.jit import vmvx_entry_runner
+
+    made = []
+    compile_entry = vmvx_entry_runner.compile_entry
+    monkeypatch.setattr(vmvx_entry_runner, "compile_entry",
+                        lambda state, function: made.append(compile_entry(state, function)) or made[-1])
+    path = compile_mlir(SOFTMAX, DYNAMIC_VMVX)
+    module = vmvxjit.load(path, tier="jit")
+    rng = np.random.default_rng(21)
+    for _ in range(3):
+        x = rng.standard_normal((1, 1000), dtype=np.float32) * 4
+        assert module.softmax(x).tobytes() == iree_call(path, "softmax", [x], tmp_path).tobytes()
+    [entry] = made
+    assert entry.native is not None and entry.alloc_rows > 0
+    assert module.jit_stats()["host_functions"]["softmax"].startswith("compiled whole, host code included")
