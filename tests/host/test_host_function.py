@@ -290,7 +290,7 @@ def test_big_native_dispatches_run_in_parts_on_the_native_workers(tmp_path):
     # After the trial the runner's pool word holds the pool or its always-busy word, both
     # memory that is never freed (a word the trial owned was freed with it: a hang).
     ctx = list(compiled.functions["mm"]._host.compiled.ctx)
-    pool = native_workers.pool(native_dispatch.loop_address())
+    pool = native_workers.pool()
     assert (pool.memory in ctx) != (pool.always_busy in ctx)
     assert re.fullmatch(r"compiled whole, host code included, in \d+ ms; dispatches in (parts|one part) "
                         r"\(mm_dispatch_0\w* in 2; fastest \d+ us in parts, \d+ us in one\)",
@@ -313,7 +313,7 @@ def test_dispatches_kept_in_one_part_point_the_runner_at_memory_never_freed():
     export._trial = None
     gc.collect()
     ctx = list(export.ctx)
-    pool = native_workers.pool(native_dispatch.loop_address())
+    pool = native_workers.pool()
     assert pool.always_busy in ctx and pool.memory not in ctx
     assert compiled.mm(*x).tobytes() == reference.mm(*x).tobytes()
 

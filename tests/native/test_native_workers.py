@@ -102,34 +102,34 @@ def test_dispatches_from_several_threads_share_the_workers_or_take_the_python_on
 
 def test_the_always_busy_word_runs_nothing(export):
     _dispatch(export, 4, 2)
-    pool = next(iter(native_workers._POOLS.values()))
+    pool = native_workers.pool()
     jobs = (native_workers.Job * 2)()
-    assert pool.run(pool.always_busy, 2, ctypes.addressof(jobs), 0, pool.loop, pool.syscall) == 0
+    assert pool.run(pool.always_busy, 2, ctypes.addressof(jobs), 0, pool.syscall) == 0
     assert ctypes.c_int32.from_address(pool.always_busy).value == native_workers.GONE
 
 
 def test_a_busy_pool_runs_nothing(export):
     _dispatch(export, 4, 2)
-    pool = next(iter(native_workers._POOLS.values()))
+    pool = native_workers.pool()
     busy = ctypes.c_int32.from_address(pool.memory)
     busy.value = 1           # as while another dispatch runs
     try:
         jobs = (native_workers.Job * 2)()
-        assert native_workers.try_run(pool.loop, jobs, 2) is None
+        assert native_workers.try_run(jobs, 2) is None
     finally:
         busy.value = 0
 
 
 def test_a_forked_child_makes_its_own_workers_and_never_waits_for_its_parents(export):
     _dispatch(export, 8, 2)
-    parent = next(iter(native_workers._POOLS.values()))
+    parent = native_workers.pool()
     reader, writer = os.pipe()
     child = os.fork()
     if child == 0:     # the child: the parent's pool says busy; a dispatch makes a new one
         try:
             ok = (ctypes.c_int32.from_address(parent.memory).value == 2
                   and _dispatch(export, 8, 2).tolist() == list(range(1, 9))
-                  and native_workers.pool(parent.loop) is not parent)
+                  and native_workers.pool() is not parent)
             os.write(writer, b"1" if ok else b"0")
         finally:
             os._exit(0)

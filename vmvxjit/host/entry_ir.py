@@ -224,6 +224,7 @@ def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: li
     n = t.value(f"sdiv i64 {span}, {step}")
     for c in range(1, parts):
         _copy(t, frames[c], main, sizes, _OWN)
+    runner, pool, loop, syscall = (_ptr(t, _ctx(t, word)) for word in loops.runner_words())
     for c, frame in enumerate(frames):
         first = _chunk_start(t, start, step, n, c, parts)
         end = bound if c == parts - 1 else _chunk_start(t, start, step, n, c + 1, parts)
@@ -231,14 +232,13 @@ def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: li
         t.store(frame["ri"], h.iv, first)
         t.store(frame["ri"], loops.chunk_index, end)
         base = ctypes.sizeof(Job) * c
-        for field, value in (("function", f"@\"{region_symbol}\""), ("environment", tables[c]),
+        for field, value in (("loop", loop), ("function", f"@\"{region_symbol}\""), ("environment", tables[c]),
                              ("dispatch_state", t.value(f"getelementptr i64, ptr {statuses}, i64 {c}"))):
             slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + getattr(Job, field).offset}")
             t.lines.append(f"  store ptr {value}, ptr {slot}")
         box = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + Job.box.offset}")
         t.lines.append(f"  store i32 {h.loop.header_block}, ptr {box}")
-    runner, pool, loop, syscall = (_ptr(t, _ctx(t, word)) for word in loops.runner_words())
-    ran = t.value(f"call i32 {runner}(ptr {pool}, i64 {parts}, ptr {jobs}, ptr {record}, ptr {loop}, ptr {syscall})")
+    ran = t.value(f"call i32 {runner}(ptr {pool}, i64 {parts}, ptr {jobs}, ptr {record}, ptr {syscall})")
     t.lines.append(f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %joined{k}, label %busy{k}")
     t.lines.append(f"joined{k}:")
     for c in range(parts):
@@ -391,14 +391,15 @@ def _parallel_library_call(t: _Text, words: list, state: str, locals_: list, fie
     def job_field(k: int, name: str, offset: int = 0) -> str:
         return t.value(f"getelementptr i8, ptr {jobs}, i64 {k * ctypes.sizeof(Job) + getattr(Job, name).offset + offset}")
     for k, box in enumerate(boxes):
-        for name, value in (("function", _ptr(t, words[1])), ("environment", _ptr(t, words[2])),
+        for name, value in (("loop", _ptr(t, words[0])), ("function", _ptr(t, words[1])),
+                            ("environment", _ptr(t, words[2])),
                             ("dispatch_state", state),
                             ("workgroup_state", _workgroup_state(t, words, locals_[k], fields, k))):
             t.lines.append(f"  store ptr {value}, ptr {job_field(k, name)}")
         for i, bound in enumerate(box):
             t.lines.append(f"  store i32 {bound}, ptr {job_field(k, 'box', 4 * i)}")
     ran = t.value(f"call i32 {_ptr(t, words[5])}(ptr {_ptr(t, words[6])}, i64 {parts}, ptr {jobs}, ptr %trap, "
-                  f"ptr {_ptr(t, words[0])}, ptr {_ptr(t, words[7])})")
+                  f"ptr {_ptr(t, words[7])})")
     t.count += 1
     joined, serial, check = f"joined{t.count}", f"serial{t.count}", f"ran{t.count}"
     t.lines.append(f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %{check}, label %{serial}")

@@ -29,8 +29,8 @@ from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.jit.parallel_run import LoopRunner
 
 UNDECIDED, GUARDED, SERIAL = 0, 1, 2      # a loop's state word
-# ctx's first words of the loops, by offset: the native workers' runner and what it is
-# called with (its pool's memory, the chunk loop, libc's syscall); then the MODE value.
+# ctx's first words of the loops, by offset: the native workers' runner, its pool's
+# memory, the chunk loop (each job's), libc's syscall; then the MODE value.
 RUNNER_WORD, POOL_WORD, LOOP_WORD, SYSCALL_WORD, MODE_WORD = range(5)
 
 
@@ -77,7 +77,7 @@ class HostLoops:
         for span in spans:
             memories.setdefault(span.memory, (len(memories) + 1) << 44)
         self.buffers = [_Placed(memories[s.memory] + s.offset, s.length) for s in spans]
-        self.pool = native_workers.pool(native_chunks.loop_address())
+        self.pool = native_workers.pool()
         self.pool.start(parts - 1)
 
     def runner_words(self) -> list:

@@ -279,7 +279,7 @@ class DispatchingExport:
                         for r in plan.results]
         self.single = self.results[0] if len(self.results) == 1 else None
         self._trial = (_PartsTrial(self, [starts[d] + entry_ir.POOL_WORD for d in self.boxes],
-                                   native_workers.pool(native_dispatch.loop_address()), TRIAL_WARMUP)
+                                   native_workers.pool(), TRIAL_WARMUP)
                        if self.boxes else None)
         self.on_trial = None      # on_trial(kept, fastest us in parts and in one) after the trial
 
@@ -302,7 +302,7 @@ class DispatchingExport:
                                      local_memory_size=executable.local_memory_size(ordinal))
         self._keep += [executable, constants, lengths, state, workgroup]
         loop = native_dispatch.loop_address()
-        pool = native_workers.pool(loop) if in_parts else None
+        pool = native_workers.pool() if in_parts else None
         return [loop, *executable.native_entry(ordinal), ctypes.addressof(state), ctypes.addressof(workgroup),
                 *((pool.runner, pool.memory, pool.syscall) if pool else (0, 0, 0))]
 
@@ -500,7 +500,7 @@ def _parallel_boxes(plan: host_plan.HostPlan, vmvx_entries: dict) -> dict:
         split = workers.split(dispatch.counts, min(threads, native_workers.MAX_WORKERS + 1))
         if len(split) > 1:
             boxes[d] = split
-            native_workers.pool(native_dispatch.loop_address()).start(len(split) - 1)
+            native_workers.pool().start(len(split) - 1)
     return boxes
 
 

@@ -176,10 +176,11 @@ def _run_native(boxes: list, function: int, environment: int, state_address: int
     states = [WorkgroupStateV0(processor_id=k, local_memory=local_memories[k],
                                local_memory_size=local_memory_size) for k in range(len(boxes))]
     for job, box, workgroup in zip(jobs, boxes, states):
-        job.function, job.environment, job.dispatch_state = function, environment, state_address
+        job.loop, job.function, job.environment = loop_address(), function, environment
+        job.dispatch_state = state_address
         job.workgroup_state = ctypes.addressof(workgroup)
         job.box[:] = box
-    records = native_workers.try_run(loop_address(), jobs, len(boxes))
+    records = native_workers.try_run(jobs, len(boxes))
     if records is None:
         return None
     for job, workgroup, record in zip(jobs, states, records):

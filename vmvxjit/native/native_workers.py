@@ -6,7 +6,9 @@ llvm-cpu executable needs none of Python: each part is a call of the workgroup
 loop (loaders/native_dispatch.py) over a box of workgroup ids. So these workers
 are threads made with pthread_create, running a small loop of machine code
 (LLVM IR below, kept on disk by machine_code.py) that waits for a job in its
-slot, calls the workgroup loop with it and says it is done. `run` (one ctypes
+slot, calls the job's loop with it and says it is done. A job names its loop
+(the workgroup loop, a chunk of a compiled loop: native_chunks.py, a part of an
+entry's memory work: memory_parts.py), so one pool serves them all. `run` (one ctypes
 call, the GIL released) posts the parts past the first, runs the first itself
 and waits for the rest. Both sides spin a while before sleeping on the slot's
 futex, so back-to-back dispatches hand over in about a microsecond and idle
@@ -45,8 +47,9 @@ YIELD_EVERY = 64    # spins between sched_yield calls: a thread waiting on a cor
 
 
 class Job(ctypes.Structure):
-    """One part: the workgroup loop's arguments but the trap record (the thread's own)."""
-    _fields_ = [("function", ctypes.c_void_p), ("environment", ctypes.c_void_p),
+    """One part: the loop that runs it and that loop's arguments but the trap record
+    (the thread's own)."""
+    _fields_ = [("loop", ctypes.c_void_p), ("function", ctypes.c_void_p), ("environment", ctypes.c_void_p),
                 ("dispatch_state", ctypes.c_void_p), ("workgroup_state", ctypes.c_void_p),
                 ("box", ctypes.c_uint32 * 6), ("failed", ctypes.c_uint32 * 3), ("result", ctypes.c_int32)]
 
@@ -55,7 +58,7 @@ class _Slot(ctypes.Structure):
     """A worker's mailbox and what its thread needs, at the start of its own pages."""
     _fields_ = [("state", ctypes.c_int32), ("key", ctypes.c_int32), ("job", ctypes.c_void_p),
                 ("record", ctypes.c_void_p), ("stack_sp", ctypes.c_void_p), ("stack_flags", ctypes.c_int64),
-                ("stack_size", ctypes.c_uint64), ("loop", ctypes.c_void_p),
+                ("stack_size", ctypes.c_uint64),
                 ("setspecific", ctypes.c_void_p), ("sigaltstack", ctypes.c_void_p),
                 ("syscall", ctypes.c_void_p)]
 
@@ -113,11 +116,11 @@ def _wake(name: str, state: str, syscall: str) -> str:
             f"ptr {state}, i64 {FUTEX_WAKE_PRIVATE}, i64 1)")
 
 
-def _call_loop(name: str, loop: str, job: str, record: str) -> str:
-    """IR calling the workgroup loop with the fields of Job `job`, storing its result;
+def _call_loop(name: str, job: str, record: str) -> str:
+    """IR calling Job `job`'s loop with its other fields, storing its result;
     `record`'s fault is cleared first, so what it holds after is this job's."""
     lines = [f"  %{name}.signal = getelementptr i64, ptr {record}, i64 {trap.SIGNAL}",
-             f"  store i64 0, ptr %{name}.signal"]
+             f"  store i64 0, ptr %{name}.signal", _load(f"{name}.loop", job, _field("loop", Job))]
     args = []
     for field in ("function", "environment", "dispatch_state", "workgroup_state"):
         lines.append(_load(f"{name}.{field}", job, _field(field, Job)))
@@ -127,7 +130,7 @@ def _call_loop(name: str, loop: str, job: str, record: str) -> str:
         args.append(f"i32 %{name}.box{k}")
     lines.append(f"  %{name}.failed = getelementptr i8, ptr {job}, i64 {_field('failed', Job)}")
     args += [f"ptr %{name}.failed", f"ptr {record}"]
-    lines.append(f"  %{name}.result = call i32 {loop}({', '.join(args)})")
+    lines.append(f"  %{name}.result = call i32 %{name}.loop({', '.join(args)})")
     lines.append(f"  %{name}.result.slot = getelementptr i8, ptr {job}, i64 {_field('result', Job)}")
     lines.append(f"  store i32 %{name}.result, ptr %{name}.result.slot")
     return "\n".join(lines)
@@ -142,7 +145,6 @@ entry:
 {_load("setspecific", "%slot", _field("setspecific"))}
 {_load("sigaltstack", "%slot", _field("sigaltstack"))}
 {_load("syscall", "%slot", _field("syscall"))}
-{_load("loop", "%slot", _field("loop"))}
   %set = call i32 %setspecific(i32 %key, ptr %record)
   %stack = getelementptr i8, ptr %slot, i64 {_field("stack_sp")}
   %stacked = call i32 %sigaltstack(ptr %stack, ptr null)
@@ -154,7 +156,7 @@ wait.enter:
 {_spin_wait("wait", "%state", POSTED, "%syscall")}
 wait.done:
   %job = load ptr, ptr %job.slot
-{_call_loop("part", "%loop", "%job", "%record")}
+{_call_loop("part", "%job", "%record")}
   store atomic i32 {DONE}, ptr %state release, align 4
 {_wake("woken", "%state", "%syscall")}
   br label %wait.enter
@@ -180,7 +182,7 @@ def _worker_slot(part: str) -> str:
 
 RUN_SYMBOL = "vmvxjit_native_parts"
 RUN_IR = f"""
-define i32 @{RUN_SYMBOL}(ptr %pool, i64 %parts, ptr %jobs, ptr %record, ptr %loop, ptr %syscall) {{
+define i32 @{RUN_SYMBOL}(ptr %pool, i64 %parts, ptr %jobs, ptr %record, ptr %syscall) {{
 entry:
   %taken = cmpxchg ptr %pool, i32 0, i32 1 acquire monotonic
   %free = extractvalue {{ i32, i1 }} %taken, 1
@@ -203,7 +205,7 @@ post.body:
   %k.next = add i64 %k, 1
   br label %post.head
 first:
-{_call_loop("first", "%loop", "%jobs", "%record")}
+{_call_loop("first", "%jobs", "%record")}
   br label %join.head
 {_parts_loop("j", "join", "first", "wait.done", "wait.enter", "end")}
 wait.enter:
@@ -223,21 +225,20 @@ end:
 """
 
 _RUN_TYPE = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p,
-                             ctypes.c_void_p, ctypes.c_void_p)
+                             ctypes.c_void_p)
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
 class _Pool:
-    """The process's native workers over one workgroup loop: threads started as
-    dispatches need them, up to MAX_WORKERS. Their memory (a page whose first word is
-    taken by the dispatch using them, then each worker's pages) is mapped once and
-    never freed: a worker still spinning while Python shuts down reads only that.
-    `always_busy`, a word of the first page, is a pool address the runner always finds
-    taken: code that holds the pool's address runs its dispatches in one part while it
-    holds that one instead (it outlives whoever pointed there)."""
+    """The process's native workers: threads started as parts need them, up to
+    MAX_WORKERS. Their memory (a page whose first word is taken by the dispatch using
+    them, then each worker's pages) is mapped once and never freed: a worker still
+    spinning while Python shuts down reads only that. `always_busy`, a word of the
+    first page, is a pool address the runner always finds taken: code that holds the
+    pool's address runs its work in one part while it holds that one instead (it
+    outlives whoever pointed there)."""
 
-    def __init__(self, loop: int):
-        self.loop = loop
+    def __init__(self):
         self.lock = threading.Lock()     # held while starting threads
         self.memory = reserve(PAGE_SIZE + MAX_WORKERS * _WORKER_BYTES, PAGE_SIZE, "native workers")
         self.always_busy = self.memory + _ALWAYS_BUSY_AT
@@ -262,7 +263,7 @@ class _Pool:
             trap.prepare_foreign_record(base + _RECORD_AT)
             slot.key, slot.record = trap.key(), base + _RECORD_AT
             slot.stack_sp, slot.stack_flags, slot.stack_size = base + _STACK_AT, 0, trap.ALTERNATE_STACK_BYTES
-            slot.loop, slot.syscall = self.loop, self.syscall
+            slot.syscall = self.syscall
             slot.setspecific = ctypes.cast(_libc.pthread_setspecific, ctypes.c_void_p).value
             slot.sigaltstack = ctypes.cast(_libc.sigaltstack, ctypes.c_void_p).value
             thread = ctypes.c_ulong()
@@ -276,38 +277,38 @@ def supported() -> bool:
     return HOST_ARCH in _SYSCALL_FUTEX
 
 
-_POOLS: dict = {}                 # workgroup loop address -> its _Pool
-_POOLS_LOCK = threading.Lock()
+_POOL: list = []                  # the process's _Pool, once made
+_POOL_LOCK = threading.Lock()
 
 
-def _forget_pools() -> None:
-    """In a forked child, which has none of its parent's threads: the parent's pools
-    say busy for good (entries compiled whole hold their addresses, and run their
-    dispatches in one part), and new pools are made on demand."""
-    for found in _POOLS.values():
+def _forget_pool() -> None:
+    """In a forked child, which has none of its parent's threads: the parent's pool
+    says busy for good (entries compiled whole hold its address, and run their work in
+    one part), and a new pool is made on demand."""
+    for found in _POOL:
         ctypes.c_int32.from_address(found.memory).value = GONE
-    _POOLS.clear()
+    _POOL.clear()
 
 
-os.register_at_fork(after_in_child=_forget_pools)
+os.register_at_fork(after_in_child=_forget_pool)
 
 
-def pool(loop: int) -> _Pool:
-    """The workers over workgroup loop `loop` (made on first use; none started yet)."""
-    found = _POOLS.get(loop)
-    if found is None:
-        with _POOLS_LOCK:
-            found = _POOLS.get(loop) or _POOLS.setdefault(loop, _Pool(loop))
-    return found
+def pool() -> _Pool:
+    """The process's workers (made on first use; none started yet)."""
+    if not _POOL:
+        with _POOL_LOCK:
+            if not _POOL:
+                _POOL.append(_Pool())
+    return _POOL[0]
 
 
-def try_run(loop: int, jobs, parts: int) -> list | None:
+def try_run(jobs, parts: int) -> list | None:
     """Runs the first `parts` (at most MAX_WORKERS + 1) Jobs of array `jobs` at once,
     the first on this thread, and returns the trap record address each ran with; None,
-    with nothing run, when another dispatch is using the workers."""
-    workers = pool(loop)
+    with nothing run, when other work is using the workers."""
+    workers = pool()
     workers.start(parts - 1)
     record = trap.record()
-    if not workers.run(workers.memory, parts, ctypes.addressof(jobs), record, loop, workers.syscall):
+    if not workers.run(workers.memory, parts, ctypes.addressof(jobs), record, workers.syscall):
         return None
     return [record] + workers.records[:parts - 1]

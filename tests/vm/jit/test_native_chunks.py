@@ -24,7 +24,7 @@ def test_a_busy_pool_runs_nothing_and_the_python_workers_take_the_chunks(monkeyp
     monkeypatch.setattr(workers, "PARALLEL_ABOVE_S", 0.0)
     monkeypatch.setattr(native_chunks, "PARALLEL_ABOVE_S", 0.0)
     frames = [SimpleNamespace(table=(ctypes.c_int64 * native_chunks.FRAME_ARRAYS)()) for _ in range(2)]
-    pool = native_workers.pool(native_chunks.loop_address())
+    pool = native_workers.pool()
     busy = ctypes.c_int32.from_address(pool.memory)
     busy.value = 1
     try:

@@ -54,10 +54,10 @@ def run(function, frames: list, entry: int) -> list | None:
     statuses = (ctypes.c_int64 * parts)()
     for k, frame in enumerate(frames):
         job = jobs[k]
-        job.function, job.environment = function.address, ctypes.addressof(frame.table)
+        job.loop, job.function, job.environment = loop_address(), function.address, ctypes.addressof(frame.table)
         job.dispatch_state = ctypes.addressof(statuses) + k * ctypes.sizeof(ctypes.c_int64)
         job.box[0] = entry
-    if native_workers.try_run(loop_address(), jobs, parts) is None:
+    if native_workers.try_run(jobs, parts) is None:
         return None
     return list(statuses)
 
