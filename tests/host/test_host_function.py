@@ -24,7 +24,7 @@ from tests.support.oracle import IREE_RUN_MODULE, have_iree, iree_call
 from tests.support.threads import split_dispatches
 from vmvxjit.host import host_chunks, host_function
 from vmvxjit.loaders import native_dispatch
-from vmvxjit.native import native_workers
+from vmvxjit.native import memory_parts, native_workers
 from vmvxjit.vm.jit import background, parallel_run
 
 # A matmul and a softmax: loop nests, a transient vm.buffer, exp, two results.
@@ -289,10 +289,12 @@ def test_big_native_dispatches_run_in_parts_on_the_native_workers(tmp_path):
         assert [compiled.mm(*x).tobytes() for x in inputs] == expected
     # After the trial the runner's pool word holds the pool or its always-busy word, both
     # memory that is never freed (a word the trial owned was freed with it: a hang).
-    ctx = list(compiled.functions["mm"]._host.compiled.ctx)
+    export = compiled.functions["mm"]._host.compiled
+    words = {export.ctx[word] for word in export.pool_words}
     pool = native_workers.pool()
-    assert (pool.memory in ctx) != (pool.always_busy in ctx)
-    assert re.fullmatch(r"compiled whole, host code included, in \d+ ms; dispatches in (parts|one part) "
+    assert words in ({pool.memory}, {pool.always_busy})
+    assert re.fullmatch(r"compiled whole, host code included, in \d+ ms, copies and zeroing in 2 parts on native "
+                        r"workers; dispatches in (parts|one part) "
                         r"\(mm_dispatch_0\w* in 2; fastest \d+ us in parts, \d+ us in one\)",
                         compiled.jit_stats()["host_functions"]["mm"])
     with ThreadPoolExecutor(4) as pool:
@@ -312,10 +314,39 @@ def test_dispatches_kept_in_one_part_point_the_runner_at_memory_never_freed():
     export._trial._parts(False)
     export._trial = None
     gc.collect()
-    ctx = list(export.ctx)
-    pool = native_workers.pool()
-    assert pool.always_busy in ctx and pool.memory not in ctx
+    assert [export.ctx[word] for word in export.pool_words] == [native_workers.pool().always_busy]
     assert compiled.mm(*x).tobytes() == reference.mm(*x).tobytes()
+
+
+def test_big_copies_and_zeroing_run_in_parts_or_on_one_thread_while_the_workers_are_busy():
+    """An entry with PARALLEL_BYTES of argument copies and arenas to zero hands them to
+    the native workers (memory_parts.py), or does them itself while other work has the
+    workers: the interpreter's bits either way, and the caller's arrays untouched."""
+    compiled, reference = _pair(MATMUL, DYNAMIC_LLVM, threads=2)
+    rng = np.random.default_rng(13)
+    x = tuple(rng.standard_normal((256, 256), dtype=np.float32) for _ in range(2))
+    kept = [a.copy() for a in x]
+    expected = reference.mm(*x).tobytes()
+    for _ in range(2):     # compiled at the second call
+        assert compiled.mm(*x).tobytes() == expected
+    export = compiled.functions["mm"]._host.compiled
+    assert memory_parts.part_address() in list(export.ctx)
+    busy = ctypes.c_int32.from_address(native_workers.pool().memory)
+    busy.value = 1
+    try:
+        assert compiled.mm(*x).tobytes() == expected
+    finally:
+        busy.value = 0
+    assert compiled.mm(*x).tobytes() == expected
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(x, kept))
+
+
+def test_small_exports_copy_and_zero_on_their_own_thread():
+    compiled, _ = _pair(ADD, DYNAMIC_LLVM, threads=2)
+    a = np.arange(4, dtype=np.float32)
+    for _ in range(2):
+        assert compiled.f(a, a).tolist() == [0, 2, 4, 6]
+    assert memory_parts.part_address() not in list(compiled.functions["f"]._host.compiled.ctx)
 
 
 def test_a_module_whose_native_code_faulted_refuses_compiled_calls_too():

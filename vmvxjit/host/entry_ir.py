@@ -264,10 +264,12 @@ ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
 LIBRARY_WORDS, VMVX_WORDS = 8, 3    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
 POOL_WORD = 6                       # of a library dispatch's words: the native workers' pool
+MEMORY_WORDS = 6                    # ctx words of an entry's memory work in parts: see _memory_in_parts
 
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,
-                      vmvx_entries: dict, copied_results: bool, boxes: dict, wrapped: frozenset) -> str:
+                      vmvx_entries: dict, copied_results: bool, boxes: dict, wrapped: frozenset,
+                      memory: tuple | None = None) -> str:
     """The IR of entry `name` for a HostPlan with dispatches:
 
         entry(ctx, trap record, argument arrays..., results arena, scratch arena
@@ -290,7 +292,8 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     byte offsets of the state fields the entry sets in a library's dispatch and
     workgroup states; `vmvx_entries`: (length of its counts array, allocation rows,
     rodata lengths) of each VMVX dispatch's compiled entry, by dispatch number (the
-    others are libraries')."""
+    others are libraries'). With `memory` (its first ctx word, parts), the copies and
+    zeroing run in that many parts on the native workers (_memory_in_parts)."""
     n_args = len(plan.arguments)
     t = _Text()
     t.lines.append("entry:")
@@ -301,16 +304,23 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
         array = t.field(f"%o{n_args + j}", DATA, "i64")
         start = t.value(f"add i64 {array}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
         bases[kind] = (array, t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}"))
-    _zero_all_but_copies(t, plan, layout, size, *bases["scratch"])
-    _memset(t, bases["results"][0], str(arenas["results"][1]))
     base = bases["scratch"][1]
+    operations = _zero_all_but_copies(t, plan, layout, size, *bases["scratch"])
+    operations.append((bases["results"][0], None, str(arenas["results"][1])))
     for k, (shape, dtype) in enumerate(plan.arguments):
         if k in wrapped:
             continue
         copy = t.value(f"add i64 {base}, {layout[('copy', k)]}")
-        length = dtype.itemsize * _count(shape)
-        _memcpy(t, _ptr(t, copy), _ptr(t, data[("argument", k)]), length)
+        operations.append((copy, data[("argument", k)], str(dtype.itemsize * _count(shape))))
         data[("argument", k)] = copy
+    if memory is None:
+        for target, source, length in operations:
+            if source is None:
+                _memset(t, target, length)
+            else:
+                _memcpy(t, _ptr(t, target), _ptr(t, source), length)
+    else:
+        _memory_in_parts(t, operations, [_ctx(t, memory[0] + i) for i in range(MEMORY_WORDS)], memory[1])
     results_base = bases["results"][1]
     for memory in plan.allocations:
         data[("allocation", memory.index)] = t.value(
@@ -461,17 +471,47 @@ def _numba_array(pointer: str, count: int) -> str:
     return f"ptr null, ptr null, i64 {count}, i64 8, ptr {pointer}, i64 {count}, i64 8"
 
 
-def _zero_all_but_copies(t: _Text, plan, layout: dict, size: int, arena: str, base: str) -> None:
-    """Zeroes the scratch arena but the argument copies (which the entry writes whole)."""
-    cursor = arena
+def _zero_all_but_copies(t: _Text, plan, layout: dict, size: int, arena: str, base: str) -> list:
+    """(target, None, length) zeroing the scratch arena but the argument copies (which
+    the entry writes whole)."""
+    cursor, zeroes = arena, []
     for k, (shape, dtype) in enumerate(plan.arguments):
         if ("copy", k) not in layout:
             continue
         start = t.value(f"add i64 {base}, {layout[('copy', k)]}")
-        _memset(t, cursor, t.value(f"sub i64 {start}, {cursor}"))
+        zeroes.append((cursor, None, t.value(f"sub i64 {start}, {cursor}")))
         cursor = t.value(f"add i64 {start}, {dtype.itemsize * _count(shape)}")
     end = t.value(f"add i64 {arena}, {size}")
-    _memset(t, cursor, t.value(f"sub i64 {end}, {cursor}"))
+    zeroes.append((cursor, None, t.value(f"sub i64 {end}, {cursor}")))
+    return zeroes
+
+
+def _memory_in_parts(t: _Text, operations: list, words: list, parts: int) -> None:
+    """Memory `operations` ((target, source or None to zero, length) as i64 values) split
+    in `parts` on the native workers (native/memory_parts.py), or as one part on this
+    thread while they are busy. `words`: the runner, its pool, the part loop, libc's
+    syscall, memcpy and memset."""
+    runner, pool, part, syscall, memcpy, memset = (_ptr(t, word) for word in words)
+    table = t.value(f"alloca [{1 + 3 * len(operations)} x i64], align 8")
+    t.store(table, 0, str(len(operations)))
+    for i, (target, source, length) in enumerate(operations):
+        for j, value in enumerate((target, source or "0", length)):
+            t.store(table, 1 + 3 * i + j, value)
+    jobs = t.value(f"alloca [{parts * ctypes.sizeof(Job)} x i8], align 8")
+    for k in range(parts):
+        for name, value in (("loop", part), ("function", table), ("environment", memcpy), ("dispatch_state", memset)):
+            slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {k * ctypes.sizeof(Job) + getattr(Job, name).offset}")
+            t.lines.append(f"  store ptr {value}, ptr {slot}")
+        for i, bound in enumerate((k, parts)):
+            slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {k * ctypes.sizeof(Job) + Job.box.offset + 4 * i}")
+            t.lines.append(f"  store i32 {bound}, ptr {slot}")
+    ran = t.value(f"call i32 {runner}(ptr {pool}, i64 {parts}, ptr {jobs}, ptr %trap, ptr {syscall})")
+    t.count += 1
+    serial, joined = f"memory.serial{t.count}", f"memory.done{t.count}"
+    t.lines += [f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %{joined}, label %{serial}", f"{serial}:"]
+    t.value(f"call i32 {part}(ptr {table}, ptr {memcpy}, ptr {memset}, ptr null, i32 0, i32 1, i32 0, i32 0, "
+            "i32 0, i32 0, ptr null, ptr %trap)")
+    t.lines += [f"  br label %{joined}", f"{joined}:"]
 
 
 def _memcpy(t: _Text, target: str, source: str, length) -> None:

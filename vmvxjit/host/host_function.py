@@ -37,7 +37,7 @@ from vmvxjit.host.arenas import Arenas
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
 from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxExecutable
-from vmvxjit.native import fastcall, llvm_engine, native_workers, trap, workers
+from vmvxjit.native import fastcall, llvm_engine, memory_parts, native_workers, trap, workers
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
 from vmvxjit.vm.jit import background, codegen, llvm_backend, parallel_loops, switches
@@ -80,14 +80,14 @@ def host_loops(plan: host_plan.HostPlan, code: codegen.RegionCode, threads: int,
 def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None,
                   words: list | None = None, vmvx_entries: dict | None = None,
                   copied_results: bool = False, boxes: dict | None = None, wrapped: frozenset = frozenset(),
-                  code: codegen.RegionCode | None = None, loops=None):
+                  code: codegen.RegionCode | None = None, loops=None, memory: tuple | None = None):
     """The address of the native entry of `plan` as a builtin (native/fastcall.py: bind
     it to its ctx with `fastcall.builtin`; the entry itself: entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
     dispatches, over the `arenas`, with each dispatch's ctx `words`, what its VMVX
     entries' tables hold, whether it copies the results out, the parts of the
-    dispatches that run in parts and the arguments passed as they are
-    (entry_ir.dispatch_entry_ir); without, over region code `code` (region_code's by
+    dispatches that run in parts, the arguments passed as they are and where the words
+    of its memory work in parts start (entry_ir.dispatch_entry_ir); without, over region code `code` (region_code's by
     default), running the host_chunks.HostLoops `loops` in chunks."""
     if plan.dispatches:
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
@@ -95,7 +95,7 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
                   "local_memory": WorkgroupStateV0.local_memory.offset,
                   "processor_id": WorkgroupStateV0.processor_id.offset}
         body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries, copied_results,
-                                          boxes or {}, wrapped)
+                                          boxes or {}, wrapped, memory)
         ir, lowered_prefix, source = body, None, ""
         objects, record = len(plan.arguments) + 2 + (len(plan.results) if copied_results else 0), True
     else:
@@ -269,18 +269,24 @@ class DispatchingExport:
                     else self._library_words(dispatch, d in self.boxes))
         fields = {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata], e.native is not None)
                   for d, e in entries.items()}
+        memory, self.memory_parts = None, _memory_parts(plan, arenas["results"][1] + arenas["scratch"][1])
+        if parts := self.memory_parts:
+            pool = native_workers.pool()
+            pool.start(parts - 1)
+            memory = (len(ctx), parts)
+            ctx += [pool.runner, pool.memory, memory_parts.part_address(), pool.syscall, memory_parts.MEMCPY,
+                    memory_parts.MEMSET]
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.entry = fastcall.builtin(compile_entry(plan, level, arenas, starts, fields, self.arenas.copies_results,
-                                                    self.boxes, self.wrapped), self.ctx_address)
+                                                    self.boxes, self.wrapped, memory=memory), self.ctx_address)
         self.arity = len(plan.arguments)
         self.realigned = _realigned(plan, self.wrapped)
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
                         for r in plan.results]
         self.single = self.results[0] if len(self.results) == 1 else None
-        self._trial = (_PartsTrial(self, [starts[d] + entry_ir.POOL_WORD for d in self.boxes],
-                                   native_workers.pool(), TRIAL_WARMUP)
-                       if self.boxes else None)
+        self.pool_words = [starts[d] + entry_ir.POOL_WORD for d in self.boxes]   # the trial's
+        self._trial = _PartsTrial(self, self.pool_words, native_workers.pool(), TRIAL_WARMUP) if self.boxes else None
         self.on_trial = None      # on_trial(kept, fastest us in parts and in one) after the trial
 
     def _library_words(self, dispatch, in_parts: bool) -> list:
@@ -504,6 +510,15 @@ def _parallel_boxes(plan: host_plan.HostPlan, vmvx_entries: dict) -> dict:
     return boxes
 
 
+def _memory_parts(plan: host_plan.HostPlan, size: int) -> int:
+    """In how many parts an export compiled whole does the copies and zeroing of its
+    arenas of `size` bytes (memory_parts.py): 0 for on its own thread."""
+    threads = min(max(d.executable.threads for d in plan.dispatches), native_workers.MAX_WORKERS + 1)
+    if threads == 1 or size < memory_parts.PARALLEL_BYTES or not native_workers.supported():
+        return 0
+    return threads
+
+
 def _vmvx_dispatches(plan: host_plan.HostPlan) -> dict:
     return {d: dispatch for d, dispatch in enumerate(plan.dispatches)
             if isinstance(dispatch.executable, VmvxExecutable)}
@@ -615,6 +630,8 @@ class HostRoute:
             self._record(f"not compiled whole ({self.why_not})")
             return
         text = f"compiled whole, host code included, in {(time.process_time() - start) * 1e3:.0f} ms"
+        if getattr(compiled, "memory_parts", 0):
+            text += f", copies and zeroing in {compiled.memory_parts} parts on native workers"
         parts = getattr(compiled, "boxes", None)
         if parts:
             names = ", ".join(f"{plan.dispatches[d].executable.export_names[plan.dispatches[d].ordinal]} "
