@@ -1,8 +1,10 @@
 """bench.py's timing and report, and iree_tools.py's reading of iree-benchmark-module."""
 
 import json
+import threading
 
 from vmvxjit.tooling import bench, iree_tools
+from vmvxjit.vm.jit import background
 
 
 def test_measure_times_the_first_call_apart_and_skips_warmup():
@@ -12,6 +14,24 @@ def test_measure_times_the_first_call_apart_and_skips_warmup():
     assert report["repetitions"] == 5 and report["warmup"] == 2
     assert 0 <= report["min_s"] <= report["median_s"] and report["stddev_s"] >= 0
     assert report["first_call_s"] >= 0
+
+
+def test_measure_warms_up_while_a_compile_runs_on_a_worker():
+    """What a worker compiles changes what calls run, so timing waits for it (a warm-up
+    call that finds the worker done ends the settling)."""
+    release, calls = threading.Event(), []
+    background.submit(background.BACKGROUND_ONLY, release.wait, 10)
+
+    def call():
+        calls.append(1)
+        if len(calls) == 1 + 2 + 3:
+            release.set()
+            background.wait_idle()
+    report = bench.measure(call, warmup=2, repetitions=5)
+    assert report["settled"] == 3 and len(calls) == 1 + 2 + 3 + 5
+    assert "after 2 warm-up and 3 while compiles ran:" in bench.format_report({
+        **report, "module": "m.vmfb", "function": "f", "tier": "auto", "load_s": 0.05,
+        "jit": {"regions_compiled": 0, "compile_seconds": 0.0, "loaded_from_disk_cache": 0}})
 
 
 def test_report_names_every_figure():
