@@ -96,7 +96,7 @@ class Program:
         self.module = module
         self.native_code = has_native_code(module)
         from vmvxjit.hal_inline.memory_pool import MemoryPool
-        self.memory = MemoryPool(allocations, self.native_code)
+        self.memory = MemoryPool(allocations, self.native_code, parts=options["threads"])
         self.host_functions = options.get("host_functions")
         options["memory"] = self.memory
         jit = JitTier.resolve(options.get("tier"))

@@ -1,6 +1,7 @@
 """The memory pool: big allocations come back after their last user lets go, zeroed
 when asked, never while anything still refers to them; charged while in use."""
 
+import ctypes
 import gc
 import threading
 
@@ -9,7 +10,7 @@ import pytest
 
 from vmvxjit.errors import ResourceExhaustedError
 from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, HalBuffer
-from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
+from vmvxjit.hal_inline.memory_pool import PARALLEL_BYTES, POOLED_BYTES, MemoryPool
 from vmvxjit.vm.allocation_limit import AllocationLimit
 
 BIG = POOLED_BYTES * 2
@@ -29,6 +30,30 @@ def test_a_collected_allocation_is_reused_and_zeroed_again():
     del memory
     again = pool.zeros(BIG, "x")
     assert _address(again) == address and not again.any()
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["in-parts", "workers-busy"])
+def test_big_regions_are_zeroed_and_copied_in_parts_or_on_this_thread_while_the_workers_are_busy(busy):
+    """With parts, PARALLEL_BYTES and more go to the native workers (memory_parts.py);
+    while other work has them this thread does it: the same bytes either way."""
+    from vmvxjit.native import native_workers
+
+    if not native_workers.supported():
+        pytest.skip("no native workers on this architecture")
+    pool = MemoryPool(parts=2)
+    length = PARALLEL_BYTES + 4099
+    source = np.random.default_rng(3).integers(0, 256, length, dtype=np.uint8)
+    word = ctypes.c_int32.from_address(native_workers.pool().memory)
+    word.value = int(busy)
+    try:
+        memory = pool.zeros(length, "x")
+        memory[:] = 7
+        del memory
+        assert not pool.zeros(length, "x").any()
+        assert pool.copy(source, "x").tobytes() == source.tobytes()
+        assert pool.copy(source[::-1], "x").tobytes() == source[::-1].tobytes()    # not contiguous
+    finally:
+        word.value = 0
 
 
 def test_empty_memory_is_reused_as_it_is():

@@ -16,6 +16,11 @@ subspans, its vm.buffer, executables' bindings, a result array the caller
 keeps) references, and takes the allocation back only when `memory` is
 collected. A result handed to the caller is therefore never reused under it.
 
+With `parts` above one (the threads a program may use), zeroing and copying a
+region of PARALLEL_BYTES or more is split across the native workers
+(native/memory_parts.py): on two cores a reused 4 MiB result zeroed 190 -> 95 us,
+and each core then holds the half it zeroed in its cache.
+
 Several threads call one program at once, and the collector runs finalizers in
 any thread: a finalizer only appends to `_returned` (atomic), and the free
 lists, by size and in least-recently-used order, change under `_lock` alone.
@@ -33,6 +38,7 @@ from vmvxjit.hal_inline.buffer import aligned_zeros
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
 from vmvxjit.vm.buffer import allocate_checked
 
+PARALLEL_BYTES = 1 << 20     # zeroed or copied in parts from here (its job set-up in Python costs ~10 us)
 POOLED_BYTES = 64 * 1024        # smaller allocations VM code alone uses come from numpy (malloc reuses them)
 IDLE_BYTES = 256 * 1024 * 1024  # idle memory kept at most; the least recently used goes first
 IDLE_REGIONS = 4096             # idle allocations kept at most (each guarded one holds three mappings)
@@ -44,8 +50,9 @@ class MemoryPool:
     (then all of it is aligned, guarded and kept, see buffer.aligned_zeros)."""
 
     def __init__(self, limit: AllocationLimit = UNLIMITED, native_code: bool = True,
-                 idle_bytes: int = IDLE_BYTES, idle_regions: int = IDLE_REGIONS):
+                 idle_bytes: int = IDLE_BYTES, idle_regions: int = IDLE_REGIONS, parts: int = 1):
         self.limit = limit
+        self.parts = parts
         self.native_code = native_code
         self.idle_bytes = idle_bytes
         self.idle_regions = idle_regions
@@ -61,7 +68,7 @@ class MemoryPool:
         if length < self._pooled_from:
             return self.limit.allocate(length, _numpy_zeros, what)
         memory, reused = self._take(length, what)
-        if reused:
+        if reused and not self._in_parts(memory, None):
             memory.fill(0)
         return memory
 
@@ -74,8 +81,21 @@ class MemoryPool:
     def copy(self, data: np.ndarray, what: str) -> np.ndarray:
         """Memory holding a copy of the uint8 array `data`."""
         memory = self.empty(data.size, what)
-        memory[:] = data
+        if not (data.flags.c_contiguous and self._in_parts(memory, data)):
+            memory[:] = data
         return memory
+
+    def _in_parts(self, memory: np.ndarray, source: np.ndarray | None) -> bool:
+        """Whether `memory` was zeroed (`source` None) or filled from `source` on the
+        native workers (big enough, threads allowed and the workers free)."""
+        if self.parts == 1 or memory.size < PARALLEL_BYTES:
+            return False
+        from vmvxjit.native import memory_parts, native_workers
+
+        if not native_workers.supported():
+            return False
+        operation = (memory.ctypes.data, 0 if source is None else source.ctypes.data, memory.size)
+        return memory_parts.run([operation], min(self.parts, native_workers.MAX_WORKERS + 1))
 
     def idle(self) -> int:
         """Bytes held for reuse (after taking back what was collected)."""

@@ -13,14 +13,15 @@ its `environment` and `dispatch_state` are libc's memcpy and memset (machine_cod
 code calls nothing by name), and its box's first two words say which of how many parts it is; part k does bytes
 [length * k / parts, length * (k + 1) / parts) of each operation, the cuts rounded down
 to 64 bytes, so parts of an aligned target (argument copies are) share no cache line. The entry runs the same loop as one
-part (0 of 1) when the workers are busy.
+part (0 of 1) when the workers are busy. `run` does the same from Python (the
+interpreter's path zeroing and copying big buffers: hal_inline/memory_pool.py).
 """
 
 from __future__ import annotations
 
 import ctypes
 
-from vmvxjit.native import machine_code
+from vmvxjit.native import machine_code, native_workers
 
 PARALLEL_BYTES = 256 << 10    # memory work of an entry that goes to the workers (smaller: the handoff costs more)
 CUT_ALIGNMENT = 64
@@ -91,3 +92,16 @@ def part_address() -> int:
 _libc = ctypes.CDLL(None)
 MEMCPY = ctypes.cast(_libc.memcpy, ctypes.c_void_p).value
 MEMSET = ctypes.cast(_libc.memset, ctypes.c_void_p).value
+
+
+def run(operations: list, parts: int) -> bool:
+    """Does memory `operations` ((target address, source address or 0 to zero, length))
+    in `parts` at once, the first on this thread (the GIL released); False, with
+    nothing done, when other work has the workers."""
+    table = (ctypes.c_int64 * (1 + 3 * len(operations)))(len(operations), *(v for op in operations for v in op))
+    jobs = (native_workers.Job * parts)()
+    for k, job in enumerate(jobs):
+        job.loop, job.function = part_address(), ctypes.addressof(table)
+        job.environment, job.dispatch_state = MEMCPY, MEMSET
+        job.box[0], job.box[1] = k, parts
+    return native_workers.try_run(jobs, parts) is not None
