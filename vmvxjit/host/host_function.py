@@ -87,8 +87,9 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
     dispatches, over the `arenas`, with each dispatch's ctx `words`, what its VMVX
     entries' tables hold, whether it copies the results out, the parts of the
     dispatches that run in parts, the arguments passed as they are and where the words
-    of its memory work in parts start (entry_ir.dispatch_entry_ir); without, over region code `code` (region_code's by
-    default), running the host_chunks.HostLoops `loops` in chunks."""
+    of its memory work in parts start (entry_ir.dispatch_entry_ir); without, over region
+    code `code` (region_code's by default), running the host_chunks.HostLoops `loops` in
+    chunks."""
     if plan.dispatches:
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
                   "max_concurrency": DispatchStateV0.max_concurrency.offset,
@@ -236,8 +237,9 @@ class DispatchingExport:
     """An export whose code makes native or VMVX dispatches, compiled whole: `call(args)`
     as CompiledExport's. Each call takes two arenas, which the entry zeroes: one for its
     allocations, whose views the results are, one for argument copies and local
-    memories, freed after the call (entry_ir.dispatch_entry_ir). A VMVX dispatch calls
-    its export's compiled entry function (_vmvx_entries)."""
+    memories, freed after the call (entry_ir.dispatch_entry_ir); with threads, copies
+    and zeroing of 256 KiB or more run in `memory_parts` parts (_memory_parts). A VMVX
+    dispatch calls its export's compiled entry function (_vmvx_entries)."""
 
     def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
         self.context = context       # refuses calls once native code faulted (Context.damaged_by)
