@@ -17,7 +17,7 @@ import pytest
 import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element add
 from tests.test_api import MATMUL as SMALL_MATMUL
-from tests.test_api import UPDATED_IN_PLACE
+from tests.test_api import BIG_ADD, UPDATED_IN_PLACE
 from tests.vm.jit.test_parallel_loops import MATMUL as ROWS_MATMUL
 from tests.support.modules import DATA_TILED_VMVX, DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree, iree_call
@@ -300,6 +300,35 @@ def test_big_native_dispatches_run_in_parts_on_the_native_workers(tmp_path):
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda x: compiled.mm(*x).tobytes(), inputs * 8))
     assert got == expected * 8
+
+
+@pytest.mark.parametrize("size", [65536, 1 << 20])
+def test_big_vmvx_dispatches_run_in_parts_on_the_native_workers(size):
+    """A VMVX dispatch whose entry llvm_lower.py made runs in parts from the entry too,
+    each part with its own tables, whatever it binds (12 MiB here): the interpreter's
+    bits from the workers, from one part while other work has them, and from several
+    threads at once."""
+    source = BIG_ADD.replace("65536", str(size))
+    compiled, reference = _pair(source, DYNAMIC_VMVX, threads=2)
+    rng = np.random.default_rng(14)
+    inputs = [tuple(rng.standard_normal(size, dtype=np.float32) for _ in range(2)) for _ in range(3)]
+    expected = [reference.add(*x).tobytes() for x in inputs]
+    for _ in range(5):     # compiled at the second call; six calls in parts, then the trial
+        assert [compiled.add(*x).tobytes() for x in inputs] == expected
+    assert re.fullmatch(r"compiled whole, host code included, in \d+ ms, copies and zeroing in 2 parts on native "
+                        r"workers; dispatches in (parts|one part) \(add_dispatch_0\w* in 2; fastest \d+ us in "
+                        r"parts, \d+ us in one\)", compiled.jit_stats()["host_functions"]["add"])
+    export = compiled.functions["add"]._host.compiled
+    busy = ctypes.c_int32.from_address(native_workers.pool().memory)
+    busy.value = 1
+    try:
+        assert compiled.add(*inputs[0]).tobytes() == expected[0]
+    finally:
+        busy.value = 0
+    assert [export.ctx[word] for word in export.pool_words] in ([native_workers.pool().memory],
+                                                               [native_workers.pool().always_busy])
+    with ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(lambda x: compiled.add(*x).tobytes(), inputs * 4)) == expected * 4
 
 
 def test_dispatches_kept_in_one_part_point_the_runner_at_memory_never_freed():

@@ -262,8 +262,8 @@ def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: li
 
 ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
-LIBRARY_WORDS, VMVX_WORDS = 8, 3    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
-POOL_WORD = 6                       # of a library dispatch's words: the native workers' pool
+LIBRARY_WORDS, VMVX_WORDS = 8, 7    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
+POOL_WORD, VMVX_POOL_WORD = 6, 4    # of a library's and a VMVX dispatch's words: the native workers' pool
 MEMORY_WORDS = 6                    # ctx words of an entry's memory work in parts: see _memory_in_parts
 
 
@@ -330,11 +330,10 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
         parts = len(boxes.get(d, [None]))
         locals_ = [t.value(f"add i64 {base}, {layout[('local', d, k)]}") if ("local", d, k) in layout else None
                    for k in range(parts)]
-        local = locals_[0]
         if d in vmvx_entries:
             count = VMVX_WORDS + len(vmvx_entries[d][2])
-            vmvx_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(count)], bindings, local,
-                      vmvx_entries[d], wrapped)
+            vmvx_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(count)], bindings, locals_,
+                      vmvx_entries[d], wrapped, boxes.get(d))
         else:
             library_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(LIBRARY_WORDS)], bindings,
                          locals_, dispatch_fields, boxes.get(d))
@@ -390,80 +389,120 @@ def _workgroup_state(t: _Text, words: list, local: str | None, fields: dict, pro
 
 
 def _parallel_library_call(t: _Text, words: list, state: str, locals_: list, fields: dict, boxes: list) -> str:
-    """The parts of library_call on the native workers: a Job per box; if the runner ran
-    them, goes on at the block it returns the label of (or to "faulted" when a part
-    failed), else falls through to the one-part call."""
+    """The parts of library_call on the native workers: a Job per box (_run_jobs)."""
     parts = len(boxes)
     slot = t.value(f"getelementptr i8, ptr {state}, i64 {fields['max_concurrency']}")
     t.lines.append(f"  store i32 {parts}, ptr {slot}")
-    jobs = t.value(f"alloca [{parts * ctypes.sizeof(Job)} x i8], align 8")
+    jobs = _jobs(t, [((("loop", _ptr(t, words[0])), ("function", _ptr(t, words[1])),
+                       ("environment", _ptr(t, words[2])), ("dispatch_state", state),
+                       ("workgroup_state", _workgroup_state(t, words, locals_[k], fields, k))), box)
+                     for k, box in enumerate(boxes)])
+    return _run_jobs(t, *(_ptr(t, words[i]) for i in (5, 6, 7)), jobs, parts)
 
-    def job_field(k: int, name: str, offset: int = 0) -> str:
-        return t.value(f"getelementptr i8, ptr {jobs}, i64 {k * ctypes.sizeof(Job) + getattr(Job, name).offset + offset}")
-    for k, box in enumerate(boxes):
-        for name, value in (("loop", _ptr(t, words[0])), ("function", _ptr(t, words[1])),
-                            ("environment", _ptr(t, words[2])),
-                            ("dispatch_state", state),
-                            ("workgroup_state", _workgroup_state(t, words, locals_[k], fields, k))):
-            t.lines.append(f"  store ptr {value}, ptr {job_field(k, name)}")
+
+def _jobs(t: _Text, parts: list) -> str:
+    """A Job array on the stack (native_workers.Job) holding `parts`: each a list of
+    (field, pointer value) and its box's values."""
+    jobs = t.value(f"alloca [{len(parts) * ctypes.sizeof(Job)} x i8], align 8")
+    for k, (fields, box) in enumerate(parts):
+        base = k * ctypes.sizeof(Job)
+        for name, value in fields:
+            slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + getattr(Job, name).offset}")
+            t.lines.append(f"  store ptr {value}, ptr {slot}")
         for i, bound in enumerate(box):
-            t.lines.append(f"  store i32 {bound}, ptr {job_field(k, 'box', 4 * i)}")
-    ran = t.value(f"call i32 {_ptr(t, words[5])}(ptr {_ptr(t, words[6])}, i64 {parts}, ptr {jobs}, ptr %trap, "
-                  f"ptr {_ptr(t, words[7])})")
+            slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + Job.box.offset + 4 * i}")
+            t.lines.append(f"  store i32 {bound}, ptr {slot}")
+    return jobs
+
+
+def _run_jobs(t: _Text, runner: str, pool: str, syscall: str, jobs: str, parts: int) -> str:
+    """Runs `parts` Jobs of `jobs` on the native workers (native_workers.RUN_IR); if the
+    runner ran them, goes on at the block it returns the label of (or to "faulted" when
+    a part failed), else falls through to the lines that follow (the one-part way)."""
+    ran = t.value(f"call i32 {runner}(ptr {pool}, i64 {parts}, ptr {jobs}, ptr %trap, ptr {syscall})")
     t.count += 1
     joined, serial, check = f"joined{t.count}", f"serial{t.count}", f"ran{t.count}"
     t.lines.append(f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %{check}, label %{serial}")
     t.lines.append(f"{check}:")
     failed = "false"
     for k in range(parts):
-        result = t.value(f"load i32, ptr {job_field(k, 'result')}")
+        result_slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {k * ctypes.sizeof(Job) + Job.result.offset}")
+        result = t.value(f"load i32, ptr {result_slot}")
         failed = t.value(f"or i1 {failed}, {t.value(f'icmp ne i32 {result}, 0')}")
     t.lines.append(f"  br i1 {failed}, label %faulted, label %{joined}")
     t.lines.append(f"{serial}:")
     return joined
 
 
-def vmvx_call(t: _Text, dispatch, words: list, bindings: list, local: str | None, entry: tuple,
-              wrapped: frozenset) -> None:
+def vmvx_call(t: _Text, dispatch, words: list, bindings: list, locals_: list, entry: tuple,
+              wrapped: frozenset, boxes: list | None = None) -> None:
     """A VMVX dispatch: its compiled entry function (vmvx_entry_code.py) over all its
     workgroups, with the buffer table CompiledEntry.run makes (local memory,
     constants, bindings, the entry's `entry[1]` allocation rows, its rodata of
     lengths `entry[2]`), called as a C function when llvm_lower.py made it (`entry[3]`),
-    else with Numba's convention (vmvx_entry_runner.NATIVE_TYPE). `words`: the entry,
-    the constants' address, the entry's counts array's address (`entry[0]` int64s),
-    each rodata's address. The bindings of `wrapped` arguments are read-only: a store
-    to one faults."""
+    else with Numba's convention (vmvx_entry_runner.NATIVE_TYPE). With `boxes` (only
+    for llvm_lower's), in those parts on the native workers, each with its own tables,
+    `err` and local memory (`locals_[k]`), as the interpreter's path runs them; while
+    other work has the workers, in one. `words`: the entry, the constants' address, the
+    entry's counts array's address (`entry[0]` int64s), the parts runner, its pool, the
+    part loop (vmvx_entry_runner.PART_IR), libc's syscall, each rodata's address. The
+    bindings of `wrapped` arguments are read-only: a store to one faults."""
     counted, alloc_rows, rodata, native = entry
     rows = 2 + len(bindings) + alloc_rows + len(rodata)
-    table = {array: t.value(f"alloca [{rows} x i64], align 8") for array in ("taddr", "tlen", "tmut")}
     local_size = dispatch.executable.local_memory_size(dispatch.ordinal)
-    cells = [(local or "0", local_size, 1), (words[1], 4 * len(dispatch.constants), 0)]
+    cells = [(words[1], 4 * len(dispatch.constants), 0)]
     cells += [(address, span.length, int(span.memory.kind != "argument" or span.memory.index not in wrapped))
               for address, span in zip(bindings, dispatch.bindings)]
     cells += [("0", 0, 0)] * alloc_rows
     cells += [(address, length, 0) for address, length in zip(words[VMVX_WORDS:], rodata)]
-    for row, (address, length, mutable) in enumerate(cells):
-        t.store(table["taddr"], row, address)
-        t.store(table["tlen"], row, str(length))
-        t.store(table["tmut"], row, str(mutable))
-    err = t.value(f"alloca [{ENTRY_ERR_SIZE} x i64], align 8")
-    t.store(err, ENTRY_FUEL, str(NO_FUEL_LIMIT))          # no deadline (HostRoute)
-    t.store(err, ENTRY_FUEL + 1, str(NEVER_NS))
+
+    def tables(local: str | None) -> dict:
+        table = {array: t.value(f"alloca [{rows} x i64], align 8") for array in ("taddr", "tlen", "tmut")}
+        for row, (address, length, mutable) in enumerate([(local or "0", local_size, 1), *cells]):
+            t.store(table["taddr"], row, address)
+            t.store(table["tlen"], row, str(length))
+            t.store(table["tmut"], row, str(mutable))
+        table["err"] = t.value(f"alloca [{ENTRY_ERR_SIZE} x i64], align 8")
+        t.store(table["err"], ENTRY_FUEL, str(NO_FUEL_LIMIT))          # no deadline (HostRoute)
+        t.store(table["err"], ENTRY_FUEL + 1, str(NEVER_NS))
+        return table
     x, y, z = dispatch.counts
+    parts = [tables(local) for local in (locals_ if boxes else locals_[:1])]
+    joined = _parallel_vmvx_call(t, words, parts, boxes, (x, y, z), len(bindings)) if boxes else None
+    table = parts[0]        # untouched when the workers were busy and ran nothing
     arguments = [f"i64 {v}" for v in (0, x, 0, y, 0, z, x, y, z)]
     if native:
         arguments += [f"ptr {table[name]}" for name in ("taddr", "tlen", "tmut")]
-        arguments += [f"i64 {len(bindings)}", f"ptr {err}", f"ptr {_ptr(t, words[2])}"]
+        arguments += [f"i64 {len(bindings)}", f"ptr {table['err']}", f"ptr {_ptr(t, words[2])}"]
         status = t.value(f"call i64 {_ptr(t, words[0])}({', '.join(arguments)})")
         t.require(t.value(f"icmp eq i64 {status}, 0"), "faulted")
+        if joined:
+            t.lines += [f"  br label %{joined}", f"{joined}:"]
         return
     result = t.value("alloca i64, align 8")
     exception = t.value("alloca ptr, align 8")
     arguments += [_numba_array(table[name], rows) for name in ("taddr", "tlen", "tmut")]
-    arguments += [f"i64 {len(bindings)}", _numba_array(err, ENTRY_ERR_SIZE), _numba_array(_ptr(t, words[2]), counted)]
+    arguments += [f"i64 {len(bindings)}", _numba_array(table["err"], ENTRY_ERR_SIZE),
+                  _numba_array(_ptr(t, words[2]), counted)]
     status = t.value(f"call i32 {_ptr(t, words[0])}(ptr {result}, ptr {exception}, {', '.join(arguments)})")
     t.require(t.value(f"icmp eq i32 {status}, 0"), "faulted")
     t.require(t.value(f"icmp eq i64 {t.value(f'load i64, ptr {result}')}, 0"), "faulted")
+
+
+def _parallel_vmvx_call(t: _Text, words: list, tables: list, boxes: list, counts: tuple, bindings: int) -> str:
+    """The parts of vmvx_call on the native workers: a Job per box whose loop calls the
+    entry on its own `tables[k]` (_run_jobs)."""
+    shared = t.value("alloca [5 x i64], align 8")
+    for k, value in enumerate((*counts, bindings, words[2])):
+        t.store(shared, k, str(value))
+    parts = []
+    for table, box in zip(tables, boxes):
+        own = t.value("alloca [4 x i64], align 8")
+        for k, name in enumerate(("taddr", "tlen", "tmut", "err")):
+            t.store(own, k, t.value(f"ptrtoint ptr {table[name]} to i64"))
+        parts.append(((("loop", _ptr(t, words[5])), ("function", _ptr(t, words[0])), ("environment", own),
+                       ("dispatch_state", shared)), box))
+    return _run_jobs(t, *(_ptr(t, words[i]) for i in (3, 4, 6)), _jobs(t, parts), len(boxes))
 
 
 def _numba_array(pointer: str, count: int) -> str:
@@ -497,18 +536,8 @@ def _memory_in_parts(t: _Text, operations: list, words: list, parts: int) -> Non
     for i, (target, source, length) in enumerate(operations):
         for j, value in enumerate((target, source or "0", length)):
             t.store(table, 1 + 3 * i + j, value)
-    jobs = t.value(f"alloca [{parts * ctypes.sizeof(Job)} x i8], align 8")
-    for k in range(parts):
-        for name, value in (("loop", part), ("function", table), ("environment", memcpy), ("dispatch_state", memset)):
-            slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {k * ctypes.sizeof(Job) + getattr(Job, name).offset}")
-            t.lines.append(f"  store ptr {value}, ptr {slot}")
-        for i, bound in enumerate((k, parts)):
-            slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {k * ctypes.sizeof(Job) + Job.box.offset + 4 * i}")
-            t.lines.append(f"  store i32 {bound}, ptr {slot}")
-    ran = t.value(f"call i32 {runner}(ptr {pool}, i64 {parts}, ptr {jobs}, ptr %trap, ptr {syscall})")
-    t.count += 1
-    serial, joined = f"memory.serial{t.count}", f"memory.done{t.count}"
-    t.lines += [f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %{joined}, label %{serial}", f"{serial}:"]
+    fields = (("loop", part), ("function", table), ("environment", memcpy), ("dispatch_state", memset))
+    joined = _run_jobs(t, runner, pool, syscall, _jobs(t, [(fields, (k, parts)) for k in range(parts)]), parts)
     t.value(f"call i32 {part}(ptr {table}, ptr {memcpy}, ptr {memset}, ptr null, i32 0, i32 1, i32 0, i32 0, "
             "i32 0, i32 0, ptr null, ptr %trap)")
     t.lines += [f"  br label %{joined}", f"{joined}:"]

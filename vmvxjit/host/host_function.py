@@ -40,7 +40,7 @@ from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxExecutable
 from vmvxjit.native import fastcall, llvm_engine, memory_parts, native_workers, trap, workers
 from vmvxjit.vm import isa
 from vmvxjit.vm.decoder import Instr
-from vmvxjit.vm.jit import background, codegen, llvm_backend, parallel_loops, switches
+from vmvxjit.vm.jit import background, codegen, llvm_backend, parallel_loops, switches, vmvx_entry_runner
 from vmvxjit.vm.jit.llvm_types import Unsupported as LoweringUnsupported
 from vmvxjit.vm.jit.regions import Block, Region, find_regions, function_facts
 
@@ -215,8 +215,9 @@ class CompiledExport:
         return results[0] if len(results) == 1 else results
 
 
-# With threads allowed, VMVX dispatches binding more than this stay on the interpreter's
-# path, which runs long dispatches' workgroups on several threads; the entry runs them on one.
+# With threads allowed, VMVX dispatches binding more than this whose entries Numba compiled
+# stay on the interpreter's path, which runs long dispatches' workgroups on several threads;
+# the entry runs those on one (llvm_lower's run in parts on the native workers).
 MAX_SERIAL_BINDING_BYTES = 4 << 20
 # With threads allowed, a native dispatch binding this many bytes runs in parts on the
 # native workers (native/native_workers.py); smaller ones gain less than the handoff.
@@ -243,11 +244,11 @@ class DispatchingExport:
 
     def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
         self.context = context       # refuses calls once native code faulted (Context.damaged_by)
-        vmvx = _vmvx_dispatches(plan).values()
-        bound = sum(b.length for d in vmvx for b in d.bindings)
+        entries = _vmvx_entries(plan)
+        serial = [plan.dispatches[d] for d, entry in entries.items() if entry.native is None]
+        bound = sum(b.length for d in serial for b in d.bindings)
         if max(d.executable.threads for d in plan.dispatches) > 1 and bound > MAX_SERIAL_BINDING_BYTES:
             raise host_plan.Unsupported(f"VMVX dispatches bind {bound} bytes: their workgroups may run on threads")
-        entries = _vmvx_entries(plan)
         self.boxes = _parallel_boxes(plan, entries)
         # Argument copies first, in order (entry_ir zeroes around them); a local memory
         # of no bytes stays a null pointer, as on the interpreter's path.
@@ -267,7 +268,7 @@ class DispatchingExport:
         starts = []
         for d, dispatch in enumerate(plan.dispatches):
             starts.append(len(ctx))
-            ctx += (self._vmvx_words(dispatch, entries[d]) if d in entries
+            ctx += (self._vmvx_words(dispatch, entries[d], d in self.boxes) if d in entries
                     else self._library_words(dispatch, d in self.boxes))
         fields = {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata], e.native is not None)
                   for d, e in entries.items()}
@@ -287,7 +288,8 @@ class DispatchingExport:
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
                         for r in plan.results]
         self.single = self.results[0] if len(self.results) == 1 else None
-        self.pool_words = [starts[d] + entry_ir.POOL_WORD for d in self.boxes]   # the trial's
+        self.pool_words = [starts[d] + (entry_ir.VMVX_POOL_WORD if d in entries else entry_ir.POOL_WORD)
+                           for d in self.boxes]     # the trial's
         self._trial = _PartsTrial(self, self.pool_words, native_workers.pool(), TRIAL_WARMUP) if self.boxes else None
         self.on_trial = None      # on_trial(kept, fastest us in parts and in one) after the trial
 
@@ -314,12 +316,15 @@ class DispatchingExport:
         return [loop, *executable.native_entry(ordinal), ctypes.addressof(state), ctypes.addressof(workgroup),
                 *((pool.runner, pool.memory, pool.syscall) if pool else (0, 0, 0))]
 
-    def _vmvx_words(self, dispatch, compiled) -> list:
-        """entry_ir.vmvx_call's words: the compiled entry function, the constants,
-        the entry's counts, its rodata (kept alive here)."""
+    def _vmvx_words(self, dispatch, compiled, in_parts: bool) -> list:
+        """entry_ir.vmvx_call's words: the compiled entry function, the constants, the
+        entry's counts, for a dispatch that runs `in_parts` the native workers' runner,
+        pool, the part loop and libc's syscall (else zeros), its rodata (kept alive here)."""
         constants = np.array(dispatch.constants, np.uint32)
         self._keep += [dispatch.executable, compiled, constants]
+        pool = native_workers.pool() if in_parts else None
         return [compiled.address(), constants.ctypes.data, compiled.counts.ctypes.data,
+                *((pool.runner, pool.memory, vmvx_entry_runner.part_address(), pool.syscall) if pool else (0,) * 4),
                 *(buffer.address for buffer in compiled.rodata)]
 
     def call(self, args):
@@ -496,13 +501,14 @@ def _vmvx_entries(plan: host_plan.HostPlan) -> dict:
 
 
 def _parallel_boxes(plan: host_plan.HostPlan, vmvx_entries: dict) -> dict:
-    """The boxes (workers.split) of each native dispatch that runs in parts, by dispatch
-    number: with threads allowed, PARALLEL_BINDING_BYTES bound and several workgroups;
-    their native workers are started here."""
+    """The boxes (workers.split) of each dispatch that runs in parts on the native workers,
+    by dispatch number: a library's or a VMVX one's whose entry llvm_lower.py made, with
+    threads allowed, PARALLEL_BINDING_BYTES bound and several workgroups; the workers are
+    started here."""
     boxes = {}
     for d, dispatch in enumerate(plan.dispatches):
         threads = dispatch.executable.threads
-        if (d in vmvx_entries or threads == 1 or not native_workers.supported()
+        if ((d in vmvx_entries and vmvx_entries[d].native is None) or threads == 1 or not native_workers.supported()
                 or sum(b.length for b in dispatch.bindings) < PARALLEL_BINDING_BYTES):
             continue
         split = workers.split(dispatch.counts, min(threads, native_workers.MAX_WORKERS + 1))

@@ -10,11 +10,12 @@ jobs whose loop is `PART_IR`: the job's `function` is a table of operations
     [count, (target, source, length) * count]      source 0: zero the target
 
 its `environment` and `dispatch_state` are libc's memcpy and memset (machine_code.py's
-code calls nothing by name), and its box's first two words say which of how many parts it is; part k does bytes
-[length * k / parts, length * (k + 1) / parts) of each operation, the cuts rounded down
-to 64 bytes, so parts of an aligned target (argument copies are) share no cache line. The entry runs the same loop as one
-part (0 of 1) when the workers are busy. `run` does the same from Python (the
-interpreter's path zeroing and copying big buffers: hal_inline/memory_pool.py).
+code calls nothing by name), and its box's first two words say which of how many parts
+it is; part k does bytes [length * k / parts, length * (k + 1) / parts) of each
+operation, the cuts rounded down to 64 bytes, so parts of an aligned target (argument
+copies are) share no cache line. The entry runs the same loop as one part (0 of 1) when
+the workers are busy. `run` does the same from Python (the interpreter's path zeroing
+and copying big buffers: hal_inline/memory_pool.py).
 """
 
 from __future__ import annotations

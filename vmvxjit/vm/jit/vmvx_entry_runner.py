@@ -78,6 +78,49 @@ class CompiledEntry:
         return compiled.library.get_pointer_to_function(fndesc.llvm_func_name)
 
 
+# A box of a dispatch's workgroups run by an llvm_lower entry on the native workers
+# (native_workers.py: this is the Job's loop; host/entry_ir.py posts the jobs). The Job's
+# `function` is the entry, its `environment` the part's own tables [taddr, tlen, tmut, err]
+# (the entry writes their allocation rows and err), its `dispatch_state` what the parts
+# share [X, Y, Z, nbind, counts], its box the workgroups (first_x, end_x, ..., end_z);
+# it returns 1 when the entry did not return 0.
+PART_SYMBOL = "vmvxjit_vmvx_entry_part"
+
+
+def _loads(table: str, fields: tuple) -> str:
+    """IR loading each (name, type) of `fields` from the i64 slots of `table`, in order."""
+    return "\n".join(f"  %{name}.slot = getelementptr i64, ptr {table}, i64 {k}\n"
+                     f"  %{name} = load {kind}, ptr %{name}.slot" for k, (name, kind) in enumerate(fields))
+
+
+_BOX = ("x0", "x1", "y0", "y1", "z0", "z1")
+PART_IR = f"""
+define i32 @{PART_SYMBOL}(ptr %function, ptr %own, ptr %shared, ptr %workgroup_state,
+                          {", ".join(f"i32 %{v}" for v in _BOX)},
+                          ptr %failed, ptr %record) {{
+entry:
+{_loads("%own", (("taddr", "ptr"), ("tlen", "ptr"), ("tmut", "ptr"), ("err", "ptr")))}
+{_loads("%shared", (("X", "i64"), ("Y", "i64"), ("Z", "i64"), ("nbind", "i64"), ("counts", "ptr")))}
+{chr(10).join(f"  %{v}.wide = zext i32 %{v} to i64" for v in _BOX)}
+  %status = call i64 %function({", ".join(f"i64 %{v}.wide" for v in _BOX)}, i64 %X, i64 %Y, i64 %Z,
+                            ptr %taddr, ptr %tlen, ptr %tmut, i64 %nbind, ptr %err, ptr %counts)
+  %stopped = icmp ne i64 %status, 0
+  %result = zext i1 %stopped to i32
+  ret i32 %result
+}}
+"""
+_PART: list = []
+
+
+def part_address() -> int:
+    """PART_IR's address (compiled once per machine, loaded once per process)."""
+    if not _PART:
+        from vmvxjit.native import machine_code
+
+        _PART.append(machine_code.compiled(PART_IR, PART_SYMBOL))
+    return _PART[0]
+
+
 # An int64 array argument: meminfo, parent, item count, item size, data, shape, stride.
 NATIVE_ARRAY = "i8*, i8*, i64, i64, i64*, i64, i64"
 NATIVE_TYPE = ("i32 (i64*, {i8*, i32, i8*, i8*, i32}**, "
