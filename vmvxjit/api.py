@@ -58,7 +58,7 @@ class Function:
         context = program.context
         self._host = HostRoute(name, module, ordinal, self.declaration, context.tier,
                                context.jit_stats, limited_by(context),
-                               program.host_functions, program.state.global_refs, context)
+                               program.host_functions, program.state.global_refs, context, program.memory)
 
     def __repr__(self) -> str:
         text = self.declaration.text if self.declaration else self.cconv

@@ -17,7 +17,7 @@ import pytest
 import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element add
 from tests.test_api import MATMUL as SMALL_MATMUL
-from tests.test_api import BIG_ADD, UPDATED_IN_PLACE
+from tests.test_api import BIG_ADD, UPDATED_IN_PLACE, _big_inputs
 from tests.vm.jit.test_parallel_loops import MATMUL as ROWS_MATMUL
 from tests.support.modules import DATA_TILED_VMVX, DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree, iree_call
@@ -134,6 +134,29 @@ def test_results_own_their_memory_and_later_calls_leave_them_alone(flags):
     assert not np.may_share_memory(first, second) and not np.may_share_memory(first, a)
     assert first.tolist() == [10, 11, 12, 13] and second.tolist() == [20, 20, 20, 20]
     assert compiled.jit_stats()["host_functions"]["f"].startswith(COMPILED)
+
+
+def test_big_static_allocations_come_from_the_pool_and_go_back_to_it_once_results_are_dropped():
+    """An export compiled whole without dispatches takes allocations of POOLED_BYTES from
+    the program's pool (already faulted: no fresh pages per call), zeroed again when
+    reused, and never while a result over one is held; misaligned arguments it copies
+    come from the pool too."""
+    compiled, reference = _pair(BIG_ADD, STATIC)
+    a, b = _big_inputs(15)
+    compiled.add(a, b)                                   # compiled at the second call
+    first = compiled.add(a, b)
+    held = first.copy()
+    second = compiled.add(b, b)
+    assert not np.may_share_memory(first, second) and first.tobytes() == held.tobytes()
+    assert second.tobytes() == reference.add(b, b).tobytes()
+    address = second.ctypes.data
+    del second
+    again = compiled.add(a, a)
+    assert again.ctypes.data == address and again.tobytes() == reference.add(a, a).tobytes()
+    shifted = np.frombuffer(np.zeros(a.nbytes + 64, np.uint8)[16:16 + a.nbytes], np.float32)
+    shifted[:] = a
+    assert compiled.add(shifted, b).tobytes() == reference.add(a, b).tobytes()
+    assert compiled.jit_stats()["host_functions"]["add"].startswith(COMPILED)
 
 
 @pytest.mark.parametrize("make", [

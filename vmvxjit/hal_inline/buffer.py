@@ -59,15 +59,6 @@ def wrap_alignment(length: int) -> int:
     return WRAP_ALIGNMENT if length > ALIGNED_COPY_BYTES else ALLOCATION_ALIGNMENT
 
 
-def aligned_copy(array: np.ndarray) -> np.ndarray:
-    """A copy of the C-contiguous `array` at an ALLOCATION_ALIGNMENT-aligned address."""
-    raw = np.empty(array.nbytes + ALLOCATION_ALIGNMENT, np.uint8)
-    start = -raw.ctypes.data % ALLOCATION_ALIGNMENT
-    copy = raw[start:start + array.nbytes].view(array.dtype).reshape(array.shape)
-    np.copyto(copy, array)
-    return copy
-
-
 def host_memory(length: int, for_native_code: bool = True) -> np.ndarray:
     """`length` zeroed bytes for a buffer: aligned and guarded (see aligned_zeros)
     when native executables may access it; plain numpy memory when only VM code,

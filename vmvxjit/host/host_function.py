@@ -31,8 +31,8 @@ import numpy as np
 
 from vmvxjit.declaration import parse_declaration
 from vmvxjit.host import entry_ir, host_chunks, host_plan
-from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, aligned_copy, wrap_alignment
-from vmvxjit.hal_inline.memory_pool import POOLED_BYTES
+from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, wrap_alignment
+from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
 from vmvxjit.host.arenas import Arenas
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
@@ -145,8 +145,10 @@ class CompiledExport:
     one thread with `chunked` (see CHUNKS_ABOVE_S), a call that took CHUNKS_ABOVE_S calls
     `on_long_call(seconds)`."""
 
-    def __init__(self, plan: host_plan.HostPlan, module, level: int, chunked: bool = False, threads: int = 1):
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, chunked: bool = False, threads: int = 1,
+                 memory: MemoryPool | None = None):
         self.on_long_call = self.on_trial = None
+        self.memory = memory or MemoryPool(native_code=False)
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
         self._keep = rodata      # the rodata arrays whose addresses ctx holds
         ctx = [id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments] + [b.address for b in rodata]
@@ -163,12 +165,15 @@ class CompiledExport:
         self.entry = fastcall.builtin(compile_entry(plan, level, code=code, loops=self.loops), self.ctx_address)
         self.arity = len(plan.arguments)
         self.realigned = _realigned(plan, plan.read_only_arguments())
-        # Each allocation as np.zeros makes it: the result array itself when the
-        # allocation is all of one result, else bytes the results are views of.
+        # Each allocation as np.zeros makes it, or from POOLED_BYTES the program's pool
+        # (memory already faulted: fresh pages from malloc cost a 256^3 matmul's call 30-50%
+        # in some processes, as glibc trimmed its heap after each): the result array itself
+        # when the allocation is all of one result, else bytes the results are views of.
         self.allocations = []
         for memory in plan.allocations:
             whole = plan.whole_result(memory)
-            self.allocations.append((whole.shape, whole.dtype) if whole else (memory.length, np.uint8))
+            shape, dtype = (whole.shape, whole.dtype) if whole else ((memory.length,), np.dtype(np.uint8))
+            self.allocations.append((shape, dtype, memory.length >= POOLED_BYTES))
         index = {m: j for j, m in enumerate(plan.allocations)}
         self.results = [(index[r.memory], None if plan.whole_result(r.memory) else (r.offset, r.shape, r.dtype))
                         for r in plan.results]
@@ -204,8 +209,9 @@ class CompiledExport:
         if len(args) != self.arity:
             return TAKE_SLOW_PATH
         if self.realigned:
-            args = _with_aligned(args, self.realigned)
-        memories = [np.zeros(shape, dtype) for shape, dtype in self.allocations]
+            args = _with_aligned(args, self.realigned, self.memory)
+        memories = [self.memory.zeros(dtype.itemsize * math.prod(shape), "an allocation").view(dtype).reshape(shape)
+                    if pooled else np.zeros(shape, dtype) for shape, dtype, pooled in self.allocations]
         if self.entry(*args, *memories) != entry_ir.DONE:
             return TAKE_SLOW_PATH
         if self.single is not None:
@@ -242,8 +248,9 @@ class DispatchingExport:
     and zeroing of 256 KiB or more run in `memory_parts` parts (_memory_parts). A VMVX
     dispatch calls its export's compiled entry function (_vmvx_entries)."""
 
-    def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None):
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None, memory: MemoryPool | None = None):
         self.context = context       # refuses calls once native code faulted (Context.damaged_by)
+        self.memory = memory or MemoryPool()
         entries = _vmvx_entries(plan)
         serial = [plan.dispatches[d] for d, entry in entries.items() if entry.native is None]
         bound = sum(b.length for d in serial for b in d.bindings)
@@ -331,7 +338,7 @@ class DispatchingExport:
         if len(args) != self.arity or self.context.damaged_by is not None:
             return TAKE_SLOW_PATH
         if self.realigned:
-            args = _with_aligned(args, self.realigned)
+            args = _with_aligned(args, self.realigned, self.memory)
         if self._trial is not None:
             return self._trial.call(args)
         return self.run(args)
@@ -383,14 +390,15 @@ def _realigned(plan: host_plan.HostPlan, read_only: frozenset) -> tuple:
                  and wrap_alignment(length) == ALLOCATION_ALIGNMENT)
 
 
-def _with_aligned(args, realigned: tuple):
+def _with_aligned(args, realigned: tuple, memory: MemoryPool):
     """`args` with each C-contiguous array among `realigned` that is not on a cache line
-    replaced by an aligned copy (others go on as they are: the entry checks them)."""
+    replaced by an aligned copy in `memory` (others go on as they are: the entry checks them)."""
     for k in realigned:
         value = args[k]
         if (value.__class__ is np.ndarray and value.ctypes.data % ALLOCATION_ALIGNMENT
                 and value.flags.c_contiguous):
-            args = (*args[:k], aligned_copy(value), *args[k + 1:])
+            copy = memory.copy(value.reshape(-1).view(np.uint8), "an aligned argument copy")
+            args = (*args[:k], copy.view(value.dtype).reshape(value.shape), *args[k + 1:])
     return args
 
 
@@ -572,9 +580,9 @@ class HostRoute:
     """The compiled route of one export, compiled on demand (see the module docstring)."""
 
     def __init__(self, name: str, module, ordinal: int, declaration, tier: str, stats, limited: str | None,
-                 enabled: bool | None = None, global_refs=(), context=None):
+                 enabled: bool | None = None, global_refs=(), context=None, memory: MemoryPool | None = None):
         self.name, self.module, self.ordinal, self.declaration = name, module, ordinal, declaration
-        self.global_refs, self.context = global_refs, context
+        self.global_refs, self.context, self.memory = global_refs, context, memory
         self.stats = stats
         self.level = llvm_backend.OPTIMIZED
         self.calls_before_compile = 1
@@ -620,10 +628,10 @@ class HostRoute:
             plan = host_plan.plan(self.module, self.ordinal, self.declaration, self.global_refs)
             chunked = False
             if plan.dispatches:
-                compiled = DispatchingExport(plan, self.module, self.level, self.context)
+                compiled = DispatchingExport(plan, self.module, self.level, self.context, self.memory)
             else:
                 chunked = self._loops_in_chunks()
-                compiled = CompiledExport(plan, self.module, self.level, chunked)
+                compiled = CompiledExport(plan, self.module, self.level, chunked, memory=self.memory)
         except EntriesPending as pending:
             self.waiting = pending.ready
             self._record(f"not compiled whole yet ({pending})")
@@ -669,7 +677,7 @@ class HostRoute:
         calls of HAND_OVER_S to the interpreter's path."""
         if self.chunked is None:
             self.chunked = background.submit(background.BACKGROUND_ONLY, _chunked_export, plan, self.module,
-                                             self.level, self.stats.threads)
+                                             self.level, self.stats.threads, self.memory)
             return
         if not self.chunked.done():
             return
@@ -692,11 +700,12 @@ class HostRoute:
                      f"{self.stats.threads} threads, since one took {seconds * 1e6:.0f} us")
 
 
-def _chunked_export(plan: host_plan.HostPlan, module, level: int, threads: int) -> CompiledExport | None:
+def _chunked_export(plan: host_plan.HostPlan, module, level: int, threads: int,
+                    memory: MemoryPool | None = None) -> CompiledExport | None:
     """The export compiled whole with its loops in chunks on `threads`, or None where it
     has none the entry can run so (or fails to compile: the calls go on as they were)."""
     try:
-        compiled = CompiledExport(plan, module, level, threads=threads)
+        compiled = CompiledExport(plan, module, level, threads=threads, memory=memory)
     except Exception:        # as HostRoute._compile's: a module no test foresaw keeps its entry
         return None
     return compiled if compiled.loops is not None else None
