@@ -269,7 +269,7 @@ MEMORY_WORDS = 6                    # ctx words of an entry's memory work in par
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,
                       vmvx_entries: dict, copied_results: bool, boxes: dict, wrapped: frozenset,
-                      memory: tuple | None = None) -> str:
+                      memory_work: tuple | None = None) -> str:
     """The IR of entry `name` for a HostPlan with dispatches:
 
         entry(ctx, trap record, argument arrays..., results arena, scratch arena
@@ -292,7 +292,7 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     byte offsets of the state fields the entry sets in a library's dispatch and
     workgroup states; `vmvx_entries`: (length of its counts array, allocation rows,
     rodata lengths) of each VMVX dispatch's compiled entry, by dispatch number (the
-    others are libraries'). With `memory` (its first ctx word, parts), the copies and
+    others are libraries'). With `memory_work` (its first ctx word, parts), the copies and
     zeroing run in that many parts on the native workers (_memory_in_parts)."""
     n_args = len(plan.arguments)
     t = _Text()
@@ -313,14 +313,15 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
         copy = t.value(f"add i64 {base}, {layout[('copy', k)]}")
         operations.append((copy, data[("argument", k)], str(dtype.itemsize * _count(shape))))
         data[("argument", k)] = copy
-    if memory is None:
+    if memory_work is None:
         for target, source, length in operations:
             if source is None:
                 _memset(t, target, length)
             else:
                 _memcpy(t, _ptr(t, target), _ptr(t, source), length)
     else:
-        _memory_in_parts(t, operations, [_ctx(t, memory[0] + i) for i in range(MEMORY_WORDS)], memory[1])
+        first, parts = memory_work
+        _memory_in_parts(t, operations, [_ctx(t, first + i) for i in range(MEMORY_WORDS)], parts)
     results_base = bases["results"][1]
     for memory in plan.allocations:
         data[("allocation", memory.index)] = t.value(

@@ -80,7 +80,7 @@ def host_loops(plan: host_plan.HostPlan, code: codegen.RegionCode, threads: int,
 def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None,
                   words: list | None = None, vmvx_entries: dict | None = None,
                   copied_results: bool = False, boxes: dict | None = None, wrapped: frozenset = frozenset(),
-                  code: codegen.RegionCode | None = None, loops=None, memory: tuple | None = None):
+                  code: codegen.RegionCode | None = None, loops=None, memory_work: tuple | None = None):
     """The address of the native entry of `plan` as a builtin (native/fastcall.py: bind
     it to its ctx with `fastcall.builtin`; the entry itself: entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
@@ -96,7 +96,7 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
                   "local_memory": WorkgroupStateV0.local_memory.offset,
                   "processor_id": WorkgroupStateV0.processor_id.offset}
         body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries, copied_results,
-                                          boxes or {}, wrapped, memory)
+                                          boxes or {}, wrapped, memory_work)
         ir, lowered_prefix, source = body, None, ""
         objects, record = len(plan.arguments) + 2 + (len(plan.results) if copied_results else 0), True
     else:
@@ -279,17 +279,18 @@ class DispatchingExport:
                     else self._library_words(dispatch, d in self.boxes))
         fields = {d: (e.counts.size, e.alloc_rows, [b.length for b in e.rodata], e.native is not None)
                   for d, e in entries.items()}
-        memory, self.memory_parts = None, _memory_parts(plan, arenas["results"][1] + arenas["scratch"][1])
+        memory_work, self.memory_parts = None, _memory_parts(plan, arenas["results"][1] + arenas["scratch"][1])
         if parts := self.memory_parts:
             pool = native_workers.pool()
             pool.start(parts - 1)
-            memory = (len(ctx), parts)
+            memory_work = (len(ctx), parts)
             ctx += [pool.runner, pool.memory, memory_parts.part_address(), pool.syscall, memory_parts.MEMCPY,
                     memory_parts.MEMSET]
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.entry = fastcall.builtin(compile_entry(plan, level, arenas, starts, fields, self.arenas.copies_results,
-                                                    self.boxes, self.wrapped, memory=memory), self.ctx_address)
+                                                    self.boxes, self.wrapped, memory_work=memory_work),
+                                      self.ctx_address)
         self.arity = len(plan.arguments)
         self.realigned = _realigned(plan, self.wrapped)
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
