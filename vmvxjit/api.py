@@ -57,8 +57,8 @@ class Function:
         self._copied_below = POOLED_BYTES if program.native_code else 0
         context = program.context
         self._host = HostRoute(name, module, ordinal, self.declaration, context.tier,
-                               context.jit_stats, limited_by(context),
-                               program.host_functions, program.state.global_refs, context, program.memory)
+                               context.jit_stats, limited_by(context), program.memory,
+                               program.host_functions, program.state.global_refs, context)
 
     def __repr__(self) -> str:
         text = self.declaration.text if self.declaration else self.cconv

@@ -92,10 +92,9 @@ class MemoryPool:
             return False
         from vmvxjit.native import memory_parts, native_workers
 
-        if not native_workers.supported():
-            return False
+        parts = native_workers.parts(self.parts)
         operation = (memory.ctypes.data, 0 if source is None else source.ctypes.data, memory.size)
-        return memory_parts.run([operation], min(self.parts, native_workers.MAX_WORKERS + 1))
+        return parts > 1 and memory_parts.run([operation], parts)
 
     def idle(self) -> int:
         """Bytes held for reuse (after taking back what was collected)."""

@@ -225,19 +225,17 @@ def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: li
     for c in range(1, parts):
         _copy(t, frames[c], main, sizes, _OWN)
     runner, pool, loop, syscall = (_ptr(t, _ctx(t, word)) for word in loops.runner_words())
+    chunks = []
     for c, frame in enumerate(frames):
         first = _chunk_start(t, start, step, n, c, parts)
         end = bound if c == parts - 1 else _chunk_start(t, start, step, n, c + 1, parts)
         t.store(frame["ri"], loops.mode_index, str(parallel_code.CHUNK))
         t.store(frame["ri"], h.iv, first)
         t.store(frame["ri"], loops.chunk_index, end)
-        base = ctypes.sizeof(Job) * c
-        for field, value in (("loop", loop), ("function", f"@\"{region_symbol}\""), ("environment", tables[c]),
-                             ("dispatch_state", t.value(f"getelementptr i64, ptr {statuses}, i64 {c}"))):
-            slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + getattr(Job, field).offset}")
-            t.lines.append(f"  store ptr {value}, ptr {slot}")
-        box = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + Job.box.offset}")
-        t.lines.append(f"  store i32 {h.loop.header_block}, ptr {box}")
+        chunks.append(((("loop", loop), ("function", f"@\"{region_symbol}\""), ("environment", tables[c]),
+                        ("dispatch_state", t.value(f"getelementptr i64, ptr {statuses}, i64 {c}"))),
+                       (h.loop.header_block,)))
+    _store_jobs(t, jobs, chunks)
     ran = t.value(f"call i32 {runner}(ptr {pool}, i64 {parts}, ptr {jobs}, ptr {record}, ptr {syscall})")
     t.lines.append(f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %joined{k}, label %busy{k}")
     t.lines.append(f"joined{k}:")
@@ -405,6 +403,13 @@ def _jobs(t: _Text, parts: list) -> str:
     """A Job array on the stack (native_workers.Job) holding `parts`: each a list of
     (field, pointer value) and its box's values."""
     jobs = t.value(f"alloca [{len(parts) * ctypes.sizeof(Job)} x i8], align 8")
+    _store_jobs(t, jobs, parts)
+    return jobs
+
+
+def _store_jobs(t: _Text, jobs: str, parts: list) -> None:
+    """Stores `parts` (as _jobs takes them) into the Job array at `jobs` (a loop's
+    chunks reuse one array made in the entry block: an alloca in a loop grows the stack)."""
     for k, (fields, box) in enumerate(parts):
         base = k * ctypes.sizeof(Job)
         for name, value in fields:
@@ -413,7 +418,6 @@ def _jobs(t: _Text, parts: list) -> str:
         for i, bound in enumerate(box):
             slot = t.value(f"getelementptr i8, ptr {jobs}, i64 {base + Job.box.offset + 4 * i}")
             t.lines.append(f"  store i32 {bound}, ptr {slot}")
-    return jobs
 
 
 def _run_jobs(t: _Text, runner: str, pool: str, syscall: str, jobs: str, parts: int) -> str:

@@ -69,12 +69,13 @@ def region_code(plan: host_plan.HostPlan, parallel: bool = False) -> codegen.Reg
 def host_loops(plan: host_plan.HostPlan, code: codegen.RegionCode, threads: int, base: int):
     """The HostLoops of `code` (whose ctx words start at `base`), or None: one thread, no
     loop that may run in chunks, or one that leaves the function when it ends."""
-    if threads == 1 or not code.parallel or not native_workers.supported():
+    parts = native_workers.parts(threads)
+    if parts == 1 or not code.parallel:
         return None
     if any(loop.exit_block is None or loop.exit not in code.exits or loop.header not in code.exits
            for loop in code.parallel):
         return None
-    return host_chunks.HostLoops(code, plan.spans, min(threads, native_workers.MAX_WORKERS + 1), base)
+    return host_chunks.HostLoops(code, plan.spans, parts, base)
 
 
 def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None,
@@ -145,10 +146,10 @@ class CompiledExport:
     one thread with `chunked` (see CHUNKS_ABOVE_S), a call that took CHUNKS_ABOVE_S calls
     `on_long_call(seconds)`."""
 
-    def __init__(self, plan: host_plan.HostPlan, module, level: int, chunked: bool = False, threads: int = 1,
-                 memory: MemoryPool | None = None):
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, memory: MemoryPool, chunked: bool = False,
+                 threads: int = 1):
         self.on_long_call = self.on_trial = None
-        self.memory = memory or MemoryPool(native_code=False)
+        self.memory = memory
         rodata = [module.rodata[s.memory.index] for s in entry_ir.rodata_spans(plan)]
         self._keep = rodata      # the rodata arrays whose addresses ctx holds
         ctx = [id(np.ndarray)] + [id(dtype) for _, dtype in plan.arguments] + [b.address for b in rodata]
@@ -248,9 +249,9 @@ class DispatchingExport:
     and zeroing of 256 KiB or more run in `memory_parts` parts (_memory_parts). A VMVX
     dispatch calls its export's compiled entry function (_vmvx_entries)."""
 
-    def __init__(self, plan: host_plan.HostPlan, module, level: int, context=None, memory: MemoryPool | None = None):
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, memory: MemoryPool, context=None):
         self.context = context       # refuses calls once native code faulted (Context.damaged_by)
-        self.memory = memory or MemoryPool()
+        self.memory = memory
         entries = _vmvx_entries(plan)
         serial = [plan.dispatches[d] for d, entry in entries.items() if entry.native is None]
         bound = sum(b.length for d in serial for b in d.bindings)
@@ -516,11 +517,11 @@ def _parallel_boxes(plan: host_plan.HostPlan, vmvx_entries: dict) -> dict:
     started here."""
     boxes = {}
     for d, dispatch in enumerate(plan.dispatches):
-        threads = dispatch.executable.threads
-        if ((d in vmvx_entries and vmvx_entries[d].native is None) or threads == 1 or not native_workers.supported()
+        parts = native_workers.parts(dispatch.executable.threads)
+        if ((d in vmvx_entries and vmvx_entries[d].native is None) or parts == 1
                 or sum(b.length for b in dispatch.bindings) < PARALLEL_BINDING_BYTES):
             continue
-        split = workers.split(dispatch.counts, min(threads, native_workers.MAX_WORKERS + 1))
+        split = workers.split(dispatch.counts, parts)
         if len(split) > 1:
             boxes[d] = split
             native_workers.pool().start(len(split) - 1)
@@ -530,10 +531,8 @@ def _parallel_boxes(plan: host_plan.HostPlan, vmvx_entries: dict) -> dict:
 def _memory_parts(plan: host_plan.HostPlan, size: int) -> int:
     """In how many parts an export compiled whole does the copies and zeroing of its
     arenas of `size` bytes (memory_parts.py): 0 for on its own thread."""
-    threads = min(max(d.executable.threads for d in plan.dispatches), native_workers.MAX_WORKERS + 1)
-    if threads == 1 or size < memory_parts.PARALLEL_BYTES or not native_workers.supported():
-        return 0
-    return threads
+    parts = native_workers.parts(max(d.executable.threads for d in plan.dispatches))
+    return parts if parts > 1 and size >= memory_parts.PARALLEL_BYTES else 0
 
 
 def _vmvx_dispatches(plan: host_plan.HostPlan) -> dict:
@@ -581,7 +580,7 @@ class HostRoute:
     """The compiled route of one export, compiled on demand (see the module docstring)."""
 
     def __init__(self, name: str, module, ordinal: int, declaration, tier: str, stats, limited: str | None,
-                 enabled: bool | None = None, global_refs=(), context=None, memory: MemoryPool | None = None):
+                 memory: MemoryPool, enabled: bool | None = None, global_refs=(), context=None):
         self.name, self.module, self.ordinal, self.declaration = name, module, ordinal, declaration
         self.global_refs, self.context, self.memory = global_refs, context, memory
         self.stats = stats
@@ -629,10 +628,10 @@ class HostRoute:
             plan = host_plan.plan(self.module, self.ordinal, self.declaration, self.global_refs)
             chunked = False
             if plan.dispatches:
-                compiled = DispatchingExport(plan, self.module, self.level, self.context, self.memory)
+                compiled = DispatchingExport(plan, self.module, self.level, self.memory, self.context)
             else:
                 chunked = self._loops_in_chunks()
-                compiled = CompiledExport(plan, self.module, self.level, chunked, memory=self.memory)
+                compiled = CompiledExport(plan, self.module, self.level, self.memory, chunked)
         except EntriesPending as pending:
             self.waiting = pending.ready
             self._record(f"not compiled whole yet ({pending})")
@@ -702,11 +701,11 @@ class HostRoute:
 
 
 def _chunked_export(plan: host_plan.HostPlan, module, level: int, threads: int,
-                    memory: MemoryPool | None = None) -> CompiledExport | None:
+                    memory: MemoryPool) -> CompiledExport | None:
     """The export compiled whole with its loops in chunks on `threads`, or None where it
     has none the entry can run so (or fails to compile: the calls go on as they were)."""
     try:
-        compiled = CompiledExport(plan, module, level, threads=threads, memory=memory)
+        compiled = CompiledExport(plan, module, level, memory, threads=threads)
     except Exception:        # as HostRoute._compile's: a module no test foresaw keeps its entry
         return None
     return compiled if compiled.loops is not None else None

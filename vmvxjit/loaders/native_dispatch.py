@@ -99,7 +99,6 @@ fail:
 {trap.IR_TRAILER}"""
 
 
-@lru_cache(maxsize=None)
 def loop_address() -> int:
     """The workgroup loop's machine code (native code calling it: vmvxjit/host)."""
     return machine_code.compiled(LOOP_IR, SYMBOL)

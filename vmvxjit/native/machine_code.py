@@ -22,6 +22,7 @@ import ctypes
 import hashlib
 import mmap
 import struct
+from functools import lru_cache
 
 from vmvxjit import cache_files
 from vmvxjit.errors import InternalError
@@ -58,10 +59,11 @@ def load(key: str, build, tail: bytes = b"") -> int:
     return _map(code)
 
 
+@lru_cache(maxsize=None)
 def compiled(ir: str, symbol: str, tail: bytes = b"") -> int:
     """The address of function `symbol` of the LLVM IR text `ir`, compiled for the
-    architecture's baseline CPU (once per machine: kept under a digest of the text);
-    `tail` as for `load`."""
+    architecture's baseline CPU (once per machine: kept under a digest of the text) and
+    mapped once per process; `tail` as for `load`."""
     key = f"{symbol}-{HOST_ARCH}-{hashlib.sha256(ir.encode()).hexdigest()[:24]}"
 
     def build() -> bytes:

@@ -80,14 +80,9 @@ done:
 }}
 """
 
-_PART: list = []
-
-
 def part_address() -> int:
-    """PART_IR's address (compiled once per machine, loaded once per process)."""
-    if not _PART:
-        _PART.append(machine_code.compiled(PART_IR, PART_SYMBOL))
-    return _PART[0]
+    """PART_IR's address (compiled once per machine, mapped once per process)."""
+    return machine_code.compiled(PART_IR, PART_SYMBOL)
 
 
 _libc = ctypes.CDLL(None)

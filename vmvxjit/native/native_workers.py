@@ -277,6 +277,12 @@ def supported() -> bool:
     return HOST_ARCH in _SYSCALL_FUTEX
 
 
+def parts(threads: int) -> int:
+    """In how many parts work allowed `threads` threads runs on the workers: one where
+    they are not supported, at most MAX_WORKERS + 1 (this thread runs the first)."""
+    return min(threads, MAX_WORKERS + 1) if supported() else 1
+
+
 _POOL: list = []                  # the process's _Pool, once made
 _POOL_LOCK = threading.Lock()
 

@@ -62,11 +62,6 @@ def run(function, frames: list, entry: int) -> list | None:
     return list(statuses)
 
 
-_LOOP: list = []
-
-
 def loop_address() -> int:
-    """CHUNK_IR's address (compiled once per machine, loaded once per process)."""
-    if not _LOOP:
-        _LOOP.append(machine_code.compiled(CHUNK_IR, CHUNK_SYMBOL))
-    return _LOOP[0]
+    """CHUNK_IR's address (compiled once per machine, mapped once per process)."""
+    return machine_code.compiled(CHUNK_IR, CHUNK_SYMBOL)

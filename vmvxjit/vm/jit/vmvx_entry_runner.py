@@ -109,16 +109,13 @@ entry:
   ret i32 %result
 }}
 """
-_PART: list = []
 
 
 def part_address() -> int:
-    """PART_IR's address (compiled once per machine, loaded once per process)."""
-    if not _PART:
-        from vmvxjit.native import machine_code
+    """PART_IR's address (compiled once per machine, mapped once per process)."""
+    from vmvxjit.native import machine_code
 
-        _PART.append(machine_code.compiled(PART_IR, PART_SYMBOL))
-    return _PART[0]
+    return machine_code.compiled(PART_IR, PART_SYMBOL)
 
 
 # An int64 array argument: meminfo, parent, item count, item size, data, shape, stride.
