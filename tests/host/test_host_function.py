@@ -136,7 +136,8 @@ def test_results_own_their_memory_and_later_calls_leave_them_alone(flags):
     assert compiled.jit_stats()["host_functions"]["f"].startswith(COMPILED)
 
 
-def test_big_static_allocations_come_from_the_pool_and_go_back_to_it_once_results_are_dropped():
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not on PATH")
+def test_big_static_allocations_come_from_the_pool_and_go_back_to_it_once_results_are_dropped(tmp_path):
     """An export compiled whole without dispatches takes allocations of POOLED_BYTES from
     the program's pool (already faulted: no fresh pages per call), zeroed again when
     reused, and never while a result over one is held; misaligned arguments it copies
@@ -149,6 +150,7 @@ def test_big_static_allocations_come_from_the_pool_and_go_back_to_it_once_result
     second = compiled.add(b, b)
     assert not np.may_share_memory(first, second) and first.tobytes() == held.tobytes()
     assert second.tobytes() == reference.add(b, b).tobytes()
+    assert iree_call(compile_mlir(BIG_ADD, STATIC), "add", (b, b), tmp_path).tobytes() == second.tobytes()
     address = second.ctypes.data
     del second
     again = compiled.add(a, a)
@@ -325,10 +327,11 @@ def test_big_native_dispatches_run_in_parts_on_the_native_workers(tmp_path):
     assert got == expected * 8
 
 
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not on PATH")
 @pytest.mark.parametrize("size", [65536, 1 << 20])
-def test_big_vmvx_dispatches_run_in_parts_on_the_native_workers(size):
+def test_big_vmvx_dispatches_run_in_parts_on_the_native_workers(size, tmp_path):
     """A VMVX dispatch whose entry llvm_lower.py made runs in parts from the entry too,
-    each part with its own tables, whatever it binds (12 MiB here): the interpreter's
+    each part with its own tables, whatever it binds (12 MiB here): iree-run-module's
     bits from the workers, from one part while other work has them, and from several
     threads at once."""
     source = BIG_ADD.replace("65536", str(size))
@@ -336,6 +339,7 @@ def test_big_vmvx_dispatches_run_in_parts_on_the_native_workers(size):
     rng = np.random.default_rng(14)
     inputs = [tuple(rng.standard_normal(size, dtype=np.float32) for _ in range(2)) for _ in range(3)]
     expected = [reference.add(*x).tobytes() for x in inputs]
+    assert iree_call(compile_mlir(source, DYNAMIC_VMVX), "add", inputs[0], tmp_path).tobytes() == expected[0]
     for _ in range(5):     # compiled at the second call; six calls in parts, then the trial
         assert [compiled.add(*x).tobytes() for x in inputs] == expected
     assert re.fullmatch(r"compiled whole, host code included, in \d+ ms, copies and zeroing in 2 parts on native "
@@ -370,15 +374,17 @@ def test_dispatches_kept_in_one_part_point_the_runner_at_memory_never_freed():
     assert compiled.mm(*x).tobytes() == reference.mm(*x).tobytes()
 
 
-def test_big_copies_and_zeroing_run_in_parts_or_on_one_thread_while_the_workers_are_busy():
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not on PATH")
+def test_big_copies_and_zeroing_run_in_parts_or_on_one_thread_while_the_workers_are_busy(tmp_path):
     """An entry with PARALLEL_BYTES of argument copies and arenas to zero hands them to
     the native workers (memory_parts.py), or does them itself while other work has the
-    workers: the interpreter's bits either way, and the caller's arrays untouched."""
+    workers: iree-run-module's bits either way, and the caller's arrays untouched."""
     compiled, reference = _pair(MATMUL, DYNAMIC_LLVM, threads=2)
     rng = np.random.default_rng(13)
     x = tuple(rng.standard_normal((256, 256), dtype=np.float32) for _ in range(2))
     kept = [a.copy() for a in x]
     expected = reference.mm(*x).tobytes()
+    assert iree_call(compile_mlir(MATMUL, DYNAMIC_LLVM), "mm", x, tmp_path).tobytes() == expected
     for _ in range(2):     # compiled at the second call
         assert compiled.mm(*x).tobytes() == expected
     export = compiled.functions["mm"]._host.compiled
