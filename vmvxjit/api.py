@@ -26,7 +26,7 @@ from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, wrap_alignment
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
 from vmvxjit.hal_inline.read_only_arguments import read_only_arguments
 from vmvxjit.host import host_plan
-from vmvxjit.host.host_function import TAKE_SLOW_PATH, HostRoute, limited_by
+from vmvxjit.host.host_function import TAKE_SLOW_PATH
 from vmvxjit.runtime import Program
 from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.tooling.arrays import array_from_buffer_view, is_packed, view_bytes
@@ -55,10 +55,7 @@ class Function:
         # Small buffers native code may touch are guarded mappings the pool reuses: results
         # over them are handed out as copies (see host/arenas.py for why).
         self._copied_below = POOLED_BYTES if program.native_code else 0
-        context = program.context
-        self._host = HostRoute(name, module, ordinal, self.declaration, context.tier,
-                               context.jit_stats, limited_by(context), program.memory,
-                               program.host_functions, program.state.global_refs, context)
+        self._host = program.host_route(name)
 
     def __repr__(self) -> str:
         text = self.declaration.text if self.declaration else self.cconv

@@ -110,6 +110,8 @@ class Program:
             if dep.name in NATIVE_MODULES:
                 self.context.register(NATIVE_MODULES[dep.name](options, self.context, module))
         self.state = self.context.register(module)
+        self._routes: dict = {}
+        self._called: set = set()
 
     @property
     def public_functions(self) -> list[str]:
@@ -137,7 +139,32 @@ class Program:
             f"functions are: {', '.join(self.public_functions) or 'none'}")
 
     def call(self, name: str, args: list) -> list:
+        """The results of export `name` called with `args` (buffer views and numbers):
+        from its second call through the export compiled whole where it is
+        (host/buffer_view_calls.py), else on the interpreter's path (so a single run,
+        the command line's, imports no compiler)."""
+        if name in self._called:
+            results = self.host_route(name).call_views(args)
+            if results is not None:
+                return results
+        self._called.add(name)
         return self.caller(name)(args)
+
+    def host_route(self, name: str):
+        """Export `name`'s host.host_function.HostRoute (made at first use, one per
+        export: the library's calls with numpy arrays and `call`'s share it)."""
+        route = self._routes.get(name)
+        if route is None:
+            from vmvxjit.declaration import parse_declaration
+            from vmvxjit.host.host_function import HostRoute, limited_by
+            function = self.signature(name)
+            context = self.context
+            route = self._routes[name] = HostRoute(
+                name, self.module, self.module.exports[name],
+                parse_declaration(function.attrs.get("iree.abi.declaration"), name), context.tier,
+                context.jit_stats, limited_by(context), self.memory, self.host_functions,
+                self.state.global_refs, context)
+        return route
 
     def caller(self, name: str):
         """A function calling export `name` with a list of values; returns its results."""

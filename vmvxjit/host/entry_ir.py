@@ -267,7 +267,7 @@ MEMORY_WORDS = 6                    # ctx words of an entry's memory work in par
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,
                       vmvx_entries: dict, copied_results: bool, boxes: dict, wrapped: frozenset,
-                      memory_work: tuple | None = None) -> str:
+                      read_only: frozenset, memory_work: tuple | None = None) -> str:
     """The IR of entry `name` for a HostPlan with dispatches:
 
         entry(ctx, trap record, argument arrays..., results arena, scratch arena
@@ -283,9 +283,10 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     zeros: "results" the allocations (what results are views of: `offset` is where
     its aligned byte is), "scratch" the argument copies and local memories, which
     the caller does not keep. The entry zeroes both but the copies. The arguments
-    `wrapped` (HostPlan.read_only_arguments) reach the dispatches as they are, in
-    read-only bindings; the others are copied (a native library may write any
-    binding, and IREE writes arguments in place). `words`: the ctx index where each dispatch's words start
+    `wrapped` reach the dispatches as they are, the others as copies (a native library
+    may write any binding, and IREE writes arguments in place: with numpy arrays only
+    HostPlan.read_only_arguments are wrapped, with buffer views all are); those in
+    `read_only` are read-only bindings of VMVX dispatches. `words`: the ctx index where each dispatch's words start
     (LIBRARY_WORDS or VMVX_WORDS: `library_call`, `vmvx_call`); `dispatch_fields`: the
     byte offsets of the state fields the entry sets in a library's dispatch and
     workgroup states; `vmvx_entries`: (length of its counts array, allocation rows,
@@ -332,7 +333,7 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
         if d in vmvx_entries:
             count = VMVX_WORDS + len(vmvx_entries[d][2])
             vmvx_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(count)], bindings, locals_,
-                      vmvx_entries[d], wrapped, boxes.get(d))
+                      vmvx_entries[d], read_only, boxes.get(d))
         else:
             library_call(t, dispatch, [_ctx(t, words[d] + i) for i in range(LIBRARY_WORDS)], bindings,
                          locals_, dispatch_fields, boxes.get(d))
@@ -440,7 +441,7 @@ def _run_jobs(t: _Text, runner: str, pool: str, syscall: str, jobs: str, parts: 
 
 
 def vmvx_call(t: _Text, dispatch, words: list, bindings: list, locals_: list, entry: tuple,
-              wrapped: frozenset, boxes: list | None = None) -> None:
+              read_only: frozenset, boxes: list | None = None) -> None:
     """A VMVX dispatch: its compiled entry function (vmvx_entry_code.py) over all its
     workgroups, with the buffer table CompiledEntry.run makes (local memory,
     constants, bindings, the entry's `entry[1]` allocation rows, its rodata of
@@ -451,12 +452,12 @@ def vmvx_call(t: _Text, dispatch, words: list, bindings: list, locals_: list, en
     other work has the workers, in one. `words`: the entry, the constants' address, the
     entry's counts array's address (`entry[0]` int64s), the parts runner, its pool, the
     part loop (vmvx_entry_runner.PART_IR), libc's syscall, each rodata's address. The
-    bindings of `wrapped` arguments are read-only: a store to one faults."""
+    bindings of `read_only` arguments are read-only: a store to one faults."""
     counted, alloc_rows, rodata, native = entry
     rows = 2 + len(bindings) + alloc_rows + len(rodata)
     local_size = dispatch.executable.local_memory_size(dispatch.ordinal)
     cells = [(words[1], 4 * len(dispatch.constants), 0)]
-    cells += [(address, span.length, int(span.memory.kind != "argument" or span.memory.index not in wrapped))
+    cells += [(address, span.length, int(span.memory.kind != "argument" or span.memory.index not in read_only))
               for address, span in zip(bindings, dispatch.bindings)]
     cells += [("0", 0, 0)] * alloc_rows
     cells += [(address, length, 0) for address, length in zip(words[VMVX_WORDS:], rodata)]

@@ -30,10 +30,10 @@ import time
 import numpy as np
 
 from vmvxjit.declaration import parse_declaration
-from vmvxjit.host import entry_ir, host_chunks, host_plan
+from vmvxjit.host import buffer_view_calls, entry_ir, host_chunks, host_plan
 from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, wrap_alignment
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES, MemoryPool
-from vmvxjit.host.arenas import Arenas
+from vmvxjit.host.arenas import AlignedCopies, Arenas
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.loaders.library_abi import DispatchStateV0, WorkgroupStateV0
 from vmvxjit.loaders.vmvx_executable import NOT_COMPILED_YET, VmvxExecutable
@@ -81,14 +81,16 @@ def host_loops(plan: host_plan.HostPlan, code: codegen.RegionCode, threads: int,
 def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = None,
                   words: list | None = None, vmvx_entries: dict | None = None,
                   copied_results: bool = False, boxes: dict | None = None, wrapped: frozenset = frozenset(),
-                  code: codegen.RegionCode | None = None, loops=None, memory_work: tuple | None = None):
+                  read_only: frozenset = frozenset(), code: codegen.RegionCode | None = None, loops=None,
+                  memory_work: tuple | None = None):
     """The address of the native entry of `plan` as a builtin (native/fastcall.py: bind
     it to its ctx with `fastcall.builtin`; the entry itself: entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
     dispatches, over the `arenas`, with each dispatch's ctx `words`, what its VMVX
     entries' tables hold, whether it copies the results out, the parts of the
-    dispatches that run in parts, the arguments passed as they are and where the words
-    of its memory work in parts start (entry_ir.dispatch_entry_ir); without, over region
+    dispatches that run in parts, the arguments passed as they are, those VMVX
+    dispatches may not write and where the words of its memory work in parts start
+    (entry_ir.dispatch_entry_ir); without, over region
     code `code` (region_code's by default), running the host_chunks.HostLoops `loops` in
     chunks."""
     if plan.dispatches:
@@ -97,7 +99,7 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
                   "local_memory": WorkgroupStateV0.local_memory.offset,
                   "processor_id": WorkgroupStateV0.processor_id.offset}
         body = entry_ir.dispatch_entry_ir("ENTRY", plan, arenas, words, fields, vmvx_entries, copied_results,
-                                          boxes or {}, wrapped, memory_work)
+                                          boxes or {}, wrapped, read_only, memory_work)
         ir, lowered_prefix, source = body, None, ""
         objects, record = len(plan.arguments) + 2 + (len(plan.results) if copied_results else 0), True
     else:
@@ -165,7 +167,7 @@ class CompiledExport:
         self.ctx_address = ctypes.addressof(self.ctx)
         self.entry = fastcall.builtin(compile_entry(plan, level, code=code, loops=self.loops), self.ctx_address)
         self.arity = len(plan.arguments)
-        self.realigned = _realigned(plan, plan.read_only_arguments())
+        self.aligned = _aligned_copies(plan, plan.read_only_arguments())
         # Each allocation as np.zeros makes it, or from POOLED_BYTES the program's pool
         # (memory already faulted: fresh pages from malloc cost a 256^3 matmul's call 30-50%
         # in some processes, as glibc trimmed its heap after each): the result array itself
@@ -209,11 +211,15 @@ class CompiledExport:
         """A call on the entry as it is set."""
         if len(args) != self.arity:
             return TAKE_SLOW_PATH
-        if self.realigned:
-            args = _with_aligned(args, self.realigned, self.memory)
+        copies = None
+        if self.aligned is not None:
+            args, copies = self.aligned.take(args)
         memories = [self.memory.zeros(dtype.itemsize * math.prod(shape), "an allocation").view(dtype).reshape(shape)
                     if pooled else np.zeros(shape, dtype) for shape, dtype, pooled in self.allocations]
-        if self.entry(*args, *memories) != entry_ir.DONE:
+        status = self.entry(*args, *memories)
+        if copies is not None:
+            self.aligned.give_back(copies)
+        if status != entry_ir.DONE:
             return TAKE_SLOW_PATH
         if self.single is not None:
             return memories[self.single]
@@ -247,9 +253,13 @@ class DispatchingExport:
     allocations, whose views the results are, one for argument copies and local
     memories, freed after the call (entry_ir.dispatch_entry_ir); with threads, copies
     and zeroing of 256 KiB or more run in `memory_parts` parts (_memory_parts). A VMVX
-    dispatch calls its export's compiled entry function (_vmvx_entries)."""
+    dispatch calls its export's compiled entry function (_vmvx_entries). `in_place`: the
+    arguments are the caller's buffer views' memory, which dispatches use as they are
+    and may write, as IREE's do (else the caller's numpy arrays: copied unless no
+    dispatch may write them)."""
 
-    def __init__(self, plan: host_plan.HostPlan, module, level: int, memory: MemoryPool, context=None):
+    def __init__(self, plan: host_plan.HostPlan, module, level: int, memory: MemoryPool, context=None,
+                 in_place: bool = False):
         self.context = context       # refuses calls once native code faulted (Context.damaged_by)
         self.memory = memory
         entries = _vmvx_entries(plan)
@@ -260,7 +270,8 @@ class DispatchingExport:
         self.boxes = _parallel_boxes(plan, entries)
         # Argument copies first, in order (entry_ir zeroes around them); a local memory
         # of no bytes stays a null pointer, as on the interpreter's path.
-        self.wrapped = plan.read_only_arguments()
+        read_only = plan.read_only_arguments()
+        self.wrapped = frozenset(range(len(plan.arguments))) if in_place else read_only
         scratch = [(("copy", k), dtype.itemsize * math.prod(shape)) for k, (shape, dtype) in enumerate(plan.arguments)
                    if k not in self.wrapped]
         scratch += [(("local", d, k), size) for d, dispatch in enumerate(plan.dispatches)
@@ -290,10 +301,10 @@ class DispatchingExport:
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.entry = fastcall.builtin(compile_entry(plan, level, arenas, starts, fields, self.arenas.copies_results,
-                                                    self.boxes, self.wrapped, memory_work=memory_work),
+                                                    self.boxes, self.wrapped, read_only, memory_work=memory_work),
                                       self.ctx_address)
         self.arity = len(plan.arguments)
-        self.realigned = _realigned(plan, self.wrapped)
+        self.aligned = None if in_place else _aligned_copies(plan, self.wrapped)
         self.results = [(layout[("allocation", r.memory.index)] + r.offset, r.shape, r.dtype)
                         for r in plan.results]
         self.single = self.results[0] if len(self.results) == 1 else None
@@ -339,11 +350,13 @@ class DispatchingExport:
     def call(self, args):
         if len(args) != self.arity or self.context.damaged_by is not None:
             return TAKE_SLOW_PATH
-        if self.realigned:
-            args = _with_aligned(args, self.realigned, self.memory)
-        if self._trial is not None:
-            return self._trial.call(args)
-        return self.run(args)
+        if self.aligned is None:
+            return self.run(args) if self._trial is None else self._trial.call(args)
+        args, copies = self.aligned.take(args)
+        try:
+            return self.run(args) if self._trial is None else self._trial.call(args)
+        finally:
+            self.aligned.give_back(copies)
 
     def run(self, args):
         """A call (`call`'s checks passed)."""
@@ -383,25 +396,16 @@ class DispatchingExport:
         return result
 
 
-def _realigned(plan: host_plan.HostPlan, read_only: frozenset) -> tuple:
-    """The arguments code reads in place that a call hands over as aligned copies when
-    they are not on a cache line (buffer.ALIGNED_COPY_BYTES), as the interpreter's path
-    does: read-only ones from POOLED_BYTES (a small one's copy gains nothing) up to that."""
-    return tuple(k for k in sorted(read_only)
-                 if (length := plan.arguments[k][1].itemsize * math.prod(plan.arguments[k][0])) >= POOLED_BYTES
-                 and wrap_alignment(length) == ALLOCATION_ALIGNMENT)
-
-
-def _with_aligned(args, realigned: tuple, memory: MemoryPool):
-    """`args` with each C-contiguous array among `realigned` that is not on a cache line
-    replaced by an aligned copy in `memory` (others go on as they are: the entry checks them)."""
-    for k in realigned:
-        value = args[k]
-        if (value.__class__ is np.ndarray and value.ctypes.data % ALLOCATION_ALIGNMENT
-                and value.flags.c_contiguous):
-            copy = memory.copy(value.reshape(-1).view(np.uint8), "an aligned argument copy")
-            args = (*args[:k], copy.view(value.dtype).reshape(value.shape), *args[k + 1:])
-    return args
+def _aligned_copies(plan: host_plan.HostPlan, read_only: frozenset) -> AlignedCopies | None:
+    """The aligned copies of arguments code reads in place, for calls that pass them
+    off a cache line (buffer.ALIGNED_COPY_BYTES), as the interpreter's path makes:
+    read-only ones from POOLED_BYTES (a small one's copy gains nothing) up to that;
+    None when no argument qualifies."""
+    arguments = [(k, tuple(shape), np.dtype(dtype)) for k in sorted(read_only)
+                 for shape, dtype in [plan.arguments[k]]
+                 if (length := np.dtype(dtype).itemsize * math.prod(shape)) >= POOLED_BYTES
+                 and wrap_alignment(length) == ALLOCATION_ALIGNMENT]
+    return AlignedCopies(arguments) if arguments else None
 
 
 class _PartsTrial:
@@ -588,6 +592,10 @@ class HostRoute:
         self.calls_before_compile = 1
         self.waiting = None          # EntriesPending.ready of the last attempt to compile
         self.compiled: CompiledExport | None = None
+        self.plan = self.argument_types = None
+        self.in_place: DispatchingExport | None = None    # for calls with buffer views (call_views)
+        self.in_place_failed = False
+        self.handed_over = False     # calls take the interpreter's path for good (_hand_over)
         self.chunked = None          # the compile of the entry that runs its loops in chunks (_long_call)
         self.lock = threading.Lock()
         self.why_not = self._why_not(tier, limited, enabled)
@@ -610,17 +618,54 @@ class HostRoute:
     def call(self, args):
         """The call's result through compiled code, or TAKE_SLOW_PATH (once compiled,
         this attribute is the compiled export's `call` itself)."""
+        return self.compiled.call(args) if self._ready() else TAKE_SLOW_PATH
+
+    def call_views(self, views) -> list | None:
+        """The results, as buffer views, of a call with buffer views `views` through
+        compiled code (buffer_view_calls.py), or None for the interpreter's path. An export whose
+        dispatches get copies of the caller's numpy arrays is compiled a second time
+        for these, with the arguments in place (DispatchingExport's `in_place`)."""
+        if self.handed_over or not self._ready():
+            return None
+        compiled = self.compiled
+        wrapped = getattr(compiled, "wrapped", None)
+        if wrapped is not None and len(wrapped) < compiled.arity:
+            compiled = self.in_place or self._compile_in_place()
+            if compiled is None:
+                return None
+        arrays = buffer_view_calls.arrays(views, self.argument_types, compiled is self.in_place)
+        if arrays is None:
+            return None
+        result = compiled.call(arrays)
+        return None if result is TAKE_SLOW_PATH else buffer_view_calls.buffer_views(result, self.plan)
+
+    def _ready(self) -> bool:
+        """Whether the export is compiled whole, compiling it at the second call."""
+        if self.compiled is not None:
+            return True
         if self.why_not:
-            return TAKE_SLOW_PATH
+            return False
         if self.calls_before_compile:
             self.calls_before_compile -= 1
-            return TAKE_SLOW_PATH
+            return False
         if self.waiting is not None and not self.waiting():
-            return TAKE_SLOW_PATH
+            return False
         with self.lock:
             if self.compiled is None and not self.why_not:
                 self._compile()
-        return TAKE_SLOW_PATH if self.compiled is None else self.compiled.call(args)
+        return self.compiled is not None
+
+    def _compile_in_place(self):
+        """The DispatchingExport for calls with buffer views, compiled at the first
+        (None, and calls take the interpreter's path, if it fails to)."""
+        with self.lock:
+            if self.in_place is None and not self.in_place_failed:
+                try:
+                    self.in_place = DispatchingExport(self.plan, self.module, self.level, self.memory,
+                                                      self.context, in_place=True)
+                except Exception:     # as _compile's: a module no test foresaw keeps the old path
+                    self.in_place_failed = True
+        return self.in_place
 
     def _compile(self) -> None:
         start = time.process_time()
@@ -660,6 +705,7 @@ class HostRoute:
             self._record(text)
         if chunked:
             compiled.on_long_call = lambda seconds: self._long_call(plan, text, seconds)
+        self.plan, self.argument_types = plan, buffer_view_calls.argument_types(plan)
         self.compiled = compiled
         self.call = compiled.call
 
@@ -695,7 +741,7 @@ class HostRoute:
         self.call = compiled.call
 
     def _hand_over(self, text: str, seconds: float) -> None:
-        self.call = _take_slow_path
+        self.call, self.handed_over = _take_slow_path, True
         self._record(f"{text}; calls take the interpreter's path, whose loops run in chunks on "
                      f"{self.stats.threads} threads, since one took {seconds * 1e6:.0f} us")
 
@@ -737,4 +783,4 @@ def verdict(program, name: str) -> str:
             return f"not compiled whole ({_entry_name(dispatch)} has ops the JIT cannot compile)"
     if vmvx and not _eager(plan, list(vmvx)):
         return "compiled whole with numpy arrays once the tier has compiled its VMVX entry functions"
-    return "compiled whole from its second library call with numpy arrays"
+    return "compiled whole from its second library call with numpy arrays or third call with buffer views"

@@ -88,6 +88,8 @@ class Result:
     offset: int
     shape: tuple
     dtype: object       # numpy dtype
+    element_type: int   # the buffer view's, as the code creates it
+    encoding: int
 
 
 @dataclass
@@ -99,6 +101,7 @@ class HostPlan:
     allocations: list       # Memory of each allocation, in the order the entry takes them
     dispatches: list        # Dispatch, in the order the code makes them (then `blocks` has no
                             # buffer ops and no branches)
+    element_types: list     # the declared element type of each argument
 
     def read_only_arguments(self) -> frozenset:
         """The arguments nothing in the call may write: the host code writes none
@@ -214,7 +217,8 @@ class _Planner:
             raise Unsupported("dispatches next to branches or VM buffer accesses")
         return HostPlan(rewritten, self.spans, [(v.shape, d) for v, d in self.arguments],
                         self.results, list(self.allocations.values()),
-                        [self.dispatches[pc] for pc in sorted(self.dispatches)])
+                        [self.dispatches[pc] for pc in sorted(self.dispatches)],
+                        [v.element_type for v, _ in self.arguments])
 
     def _check_allocations_once(self, states: dict) -> None:
         """An allocation in a loop would be several memories, not one."""
@@ -344,7 +348,7 @@ class _Planner:
             if any(r.memory == memory and r.offset < span.offset + span.length
                    and span.offset < r.offset + r.dtype.itemsize * math.prod(r.shape) for r in results):
                 raise Unsupported("two results overlap")
-            results.append(Result(memory, span.offset, view.shape, dtype))
+            results.append(Result(memory, span.offset, view.shape, dtype, view.element_type, view.encoding))
         if self.results is not None and self.results != results:
             raise Unsupported("returns differ between paths")
         self.results = results
