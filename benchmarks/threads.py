@@ -7,7 +7,8 @@ Each case is one program built three ways from the same source (MLIR, or the onn
 model's import that `python -m tools.models` prepared):
 
 * the inline build vmvxjit runs (`dyn-llvm`: inline-dynamic llvm-cpu, or `static`), timed by
-  `python -m vmvxjit bench --threads=N` (median warm call with pre-made buffer views) and through
+  `python -m vmvxjit bench --threads=N` (median warm call with pre-made buffer views, which from
+  the third call run the export compiled whole, arguments in place) and through
   the library API with numpy arrays in and out (`vmvxjit.load(path, threads=N)`), for each N up
   to the cores this process may use;
 * IREE's inline runtime on the same `.vmfb`: `iree-benchmark-module`, one thread by design;
