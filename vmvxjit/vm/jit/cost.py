@@ -97,12 +97,15 @@ def interpreted_seconds(region, shape: FunctionShape) -> float:
     its function's enclosing loops make (an outer loop of interpreted ops around it
     enters it once per iteration)."""
     pcs = {b.pc for b in region.blocks}
+    low, high, first = min(pcs), max(pcs), region.blocks[0].pc
+    loops = [(header, tail, shape.trips[header]) for header, tail in shape.loops
+             if header <= high and tail >= low and (header in pcs or header < first)]
     ops = 0
     for block in region.blocks:
         count = len(block.instrs)
-        for header, tail in shape.loops:
-            if header <= block.pc <= tail and (header in pcs or header < region.blocks[0].pc):
-                count *= shape.trips[header]
+        for header, tail, trips in loops:
+            if header <= block.pc <= tail:
+                count *= trips
         ops += count
     return ops * INTERPRETED_S_PER_OP
 
