@@ -159,11 +159,11 @@ class Program:
             from vmvxjit.host.host_function import HostRoute, limited_by
             function = self.signature(name)
             context = self.context
-            route = self._routes[name] = HostRoute(
+            route = self._routes.setdefault(name, HostRoute(       # one, whichever thread came first
                 name, self.module, self.module.exports[name],
                 parse_declaration(function.attrs.get("iree.abi.declaration"), name), context.tier,
                 context.jit_stats, limited_by(context), self.memory, self.host_functions,
-                self.state.global_refs, context)
+                self.state.global_refs, context))
         return route
 
     def caller(self, name: str):

@@ -4,6 +4,8 @@ iree-run-module's results, and the interpreter's path where views do not fit."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -108,3 +110,19 @@ def test_only_views_of_the_declared_shape_type_and_encoding_over_enough_bytes_ar
     assert buffer_view_calls.arrays([read_only], types, writable=True) is None
     assert buffer_view_calls.arrays([read_only], types, writable=False)[0].tolist() == [[0, 1, 2], [3, 4, 5]]
     assert buffer_view_calls.arrays([view, view], types, writable=False) is None
+
+
+@pytest.mark.parametrize("flags", CONFIGS)
+def test_calls_with_buffer_views_from_several_threads(flags):
+    """Threads calling one program with their own views: each gets its own results
+    (the in-place export compiles once, whichever thread gets there first)."""
+    compiled, reference, _ = _programs(TWO, flags)
+    inputs = [_two_inputs(seed) for seed in range(8)]
+    expected = [_bytes(reference.call("two", _views(arrays))) for arrays in inputs]
+
+    def calls(k: int) -> bool:
+        return all(_bytes(compiled.call("two", _views(inputs[k]))) == expected[k] for _ in range(20))
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(calls, range(8)))
+    assert compiled.context.jit_stats.host_functions["two"].startswith(COMPILED)
