@@ -7,7 +7,7 @@ import ctypes
 
 import numpy as np
 
-from vmvxjit.hal_inline.buffer import aligned_zeros
+from tests.support.placed import placed_at
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES
 from vmvxjit.host.arenas import KEPT_RESULTS, AlignedCopies, Arenas
 from vmvxjit.native.guarded_memory import SLACK
@@ -60,27 +60,19 @@ def test_scratch_goes_back_to_the_free_list():
     assert arenas.scratch() is scratch
 
 
-def _off_line(array: np.ndarray) -> np.ndarray:
-    raw = np.empty(array.nbytes + 128, np.uint8)
-    start = -raw.ctypes.data % 64 + 16
-    placed = raw[start:start + array.nbytes].view(array.dtype).reshape(array.shape)
-    placed[...] = array
-    return placed
-
-
 def test_aligned_copies_replace_only_misaligned_arrays_of_their_shape_and_type_and_are_reused():
     f32 = np.dtype(np.float32)
     copies = AlignedCopies([(0, (64, 64), f32), (2, (4096,), f32)])
-    a = _off_line(np.arange(4096, dtype=np.float32).reshape(64, 64))
-    aligned = aligned_zeros(4096 * 4).view(np.float32)
+    a = placed_at(np.arange(4096, dtype=np.float32), 16).reshape(64, 64)
+    aligned = placed_at(np.zeros(4096, np.float32), 0)
     args, held = copies.take((a, 7, aligned))
     assert args[0] is not a and args[0].ctypes.data % 64 == 0 and np.array_equal(args[0], a)
     assert args[1] == 7 and args[2] is aligned
     first = args[0].ctypes.data
     copies.give_back(held)
-    args, again = copies.take((a, 7, _off_line(np.ones(4096, np.float32))))
+    args, again = copies.take((a, 7, placed_at(np.ones(4096, np.float32), 16)))
     assert again is held and args[0].ctypes.data == first and np.array_equal(args[2], np.ones(4096, np.float32))
-    other, none = copies.take((_off_line(np.ones(10, np.float32)), 7, aligned))   # not its shape: as it is
+    other, none = copies.take((placed_at(np.ones(10, np.float32), 16), 7, aligned))   # not its shape: as it is
     assert none is None and other[0].shape == (10,)
     copies.give_back(none)
     copies.give_back(again)
