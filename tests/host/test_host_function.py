@@ -566,6 +566,32 @@ def test_long_calls_bring_an_entry_that_runs_the_loops_in_chunks(threads, monkey
     assert "loops in chunks on native workers" in stats["host_functions"]["matmul"]
 
 
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not on PATH")
+def test_loops_in_chunks_have_their_big_results_zeroed_in_parts_by_the_entry(monkeypatch, tmp_path):
+    """With its loops in chunks, the entry zeroes a result of 256 KiB or more itself, in
+    as many parts on the native workers (each core then holds the rows its chunk
+    writes): the pool hands it over as it is, used before, and the bits stay the
+    interpreter's and iree-run-module's."""
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 1000)     # no trial: chunks every call
+    _chunking(2, monkeypatch)
+    source = ROWS_MATMUL.replace("64x48", "256x48").replace("48x80", "48x256").replace("64x80", "256x256")
+    compiled, reference = _pair(source, STATIC, threads=2)
+    rng = np.random.default_rng(9)
+    a, b = rng.standard_normal((256, 48), dtype=np.float32), rng.standard_normal((48, 256), dtype=np.float32)
+    expected = reference.matmul(a, b).tobytes()
+    _calls(5, lambda k: compiled.matmul(a, b).tobytes() == expected or pytest.fail(f"call {k}"))
+    export = compiled.functions["matmul"]._host.compiled
+    assert export.loops is not None and export.zeroed == (0,)
+    result = compiled.matmul(a, b)
+    result[...] = np.nan
+    address = result.ctypes.data
+    del result
+    again = compiled.matmul(a, b)
+    assert again.ctypes.data == address and again.tobytes() == expected
+    assert iree_call(compile_mlir(source, STATIC), "matmul", (a, b), tmp_path).tobytes() == expected
+    assert sum(run["runs"] for run in compiled.jit_stats()["parallel_loops"].values()) <= 1
+
+
 def test_calls_from_several_threads_share_the_workers_for_loops_in_chunks(monkeypatch):
     """Eight Python threads call an export whose entry runs its loop in chunks: one call at
     a time has the workers, the others run the loop whole; every result has its bits."""

@@ -111,10 +111,13 @@ def _define(name: str, params: list, t: _Text) -> str:
     return "\n".join([f"define i64 @\"{name}\"({', '.join(params)}) {{", *t.lines, "}", ""])
 
 
-def entry_ir(name: str, region_symbol: str, plan, sizes: dict, loops=None) -> str:
+def entry_ir(name: str, region_symbol: str, plan, sizes: dict, loops=None, zeroed: tuple = ()) -> str:
     """The IR of entry `name` for HostPlan `plan` whose region code is `region_symbol`
     (`sizes`: element counts of its ri, rf, tags, err and counts arrays), running the
-    loops of host_chunks.HostLoops `loops` in chunks."""
+    loops of host_chunks.HostLoops `loops` in chunks; it zeroes the allocations numbered
+    `zeroed` (the caller passes them uninitialized) in `loops.parts` parts on the native
+    workers first, so that each core holds the part it zeroed, which its chunks then
+    write (a 256^3 matmul's result: 181 -> 168 us on two cores)."""
     objects = len(plan.arguments) + len(plan.allocations)
     t = _Text()
     t.lines.append("entry:")
@@ -131,6 +134,11 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict, loops=None) -> st
     data = _checked_arguments(t, plan)
     for j, memory in enumerate(plan.allocations):
         data[("allocation", memory.index)] = t.field(f"%o{len(plan.arguments) + j}", DATA, "i64")
+    if zeroed:
+        t.lines.append(f"  %trap = alloca [{trap.RECORD_BYTES} x i8], align 8")
+        operations = [(data[("allocation", plan.allocations[j].index)], None, str(plan.allocations[j].length))
+                      for j in zeroed]
+        _memory_in_parts(t, operations, [_ctx(t, word) for word in loops.memory_words()], loops.parts)
     for b, span in enumerate(plan.spans):
         t.store(arrays["addrs"], b, _span_address(t, plan, span, data))
         t.store(arrays["lens"], b, str(span.length))
@@ -144,6 +152,8 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict, loops=None) -> st
     t.lines.append(f"  ret i64 {status}")
     if loops is not None:
         t.lines += ["chunk.faulted:", f"  ret i64 {FAULTED}"]
+    if zeroed:
+        t.lines += ["faulted:", f"  ret i64 {FAULTED}"]      # a memory part never fails
     return _define(name, ["ptr %ctx"] + [f"ptr %o{i}" for i in range(objects)], t)
 
 

@@ -23,7 +23,7 @@ runs them in the same way, with the check made once in Python:
 
 from __future__ import annotations
 
-from vmvxjit.native import native_workers
+from vmvxjit.native import memory_parts, native_workers
 from vmvxjit.vm.jit import native_chunks, parallel_code
 from vmvxjit.vm.jit.parallel_loops import CHUNK as CHUNK_REGISTER, MODE
 from vmvxjit.vm.jit.parallel_run import LoopRunner
@@ -73,6 +73,7 @@ class HostLoops:
             self.loops.append(found)
             at += found.words
         self.mode_word = base + MODE_WORD
+        self.memory_at = at         # the memory parts' loop, libc's memcpy and memset (memory_words)
         memories = {}
         for span in spans:
             memories.setdefault(span.memory, (len(memories) + 1) << 44)
@@ -84,14 +85,22 @@ class HostLoops:
         """The ctx indices of the runner and its pool, chunk loop and syscall words."""
         return [self.base + word for word in (RUNNER_WORD, POOL_WORD, LOOP_WORD, SYSCALL_WORD)]
 
+    def memory_words(self) -> list:
+        """The ctx indices of the words entry_ir._memory_in_parts takes: the runner, its
+        pool (which a trial's calls in one part point at a pool always busy, so the
+        memory work then runs in one part too), the memory parts' loop, libc's syscall,
+        memcpy and memset."""
+        runner, pool, _, syscall = self.runner_words()
+        return [runner, pool, self.memory_at, syscall, self.memory_at + 1, self.memory_at + 2]
+
     def words(self) -> list:
         """ctx's words from `base`: the runner's, the MODE value (every loop's bit), then
-        each loop's (undecided, no guard)."""
+        each loop's (undecided, no guard), then the memory parts'."""
         mode = sum(parallel_code.enter(h.k) for h in self.loops)
         words = [self.pool.runner, self.pool.memory, native_chunks.loop_address(), self.pool.syscall, mode]
         for h in self.loops:
             words += [UNDECIDED] + [0] * (h.words - 1)
-        return words
+        return words + [memory_parts.part_address(), memory_parts.MEMCPY, memory_parts.MEMSET]
 
     def decide(self, ctx) -> bool:
         """Checks each undecided loop on the values the last call saw; whether any runs

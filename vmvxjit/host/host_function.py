@@ -82,7 +82,7 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
                   words: list | None = None, vmvx_entries: dict | None = None,
                   copied_results: bool = False, boxes: dict | None = None, wrapped: frozenset = frozenset(),
                   read_only: frozenset = frozenset(), code: codegen.RegionCode | None = None, loops=None,
-                  memory_work: tuple | None = None):
+                  memory_work: tuple | None = None, zeroed: tuple = ()):
     """The address of the native entry of `plan` as a builtin (native/fastcall.py: bind
     it to its ctx with `fastcall.builtin`; the entry itself: entry_ir.py), compiled at
     LLVM `level` once per machine (the object is kept in the disk cache); with
@@ -92,7 +92,7 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
     dispatches may not write and where the words of its memory work in parts start
     (entry_ir.dispatch_entry_ir); without, over region
     code `code` (region_code's by default), running the host_chunks.HostLoops `loops` in
-    chunks."""
+    chunks after zeroing the allocations numbered `zeroed` in as many parts."""
     if plan.dispatches:
         fields = {"binding_ptrs": DispatchStateV0.binding_ptrs.offset,
                   "max_concurrency": DispatchStateV0.max_concurrency.offset,
@@ -107,7 +107,7 @@ def compile_entry(plan: host_plan.HostPlan, level: int, arenas: dict | None = No
         sizes = {"ri": len(code.int_vars), "rf": len(code.float_vars), "tags": len(code.multi_slots),
                  "err": codegen.ERR_SIZE, "counts": 2 * len(code.sites)}
         text, lowered_prefix = llvm_backend.lowered_ir(code.source, code.name, codegen.ERR_SIZE)
-        body = entry_ir.entry_ir("ENTRY", f"{lowered_prefix}_{code.name}", plan, sizes, loops)
+        body = entry_ir.entry_ir("ENTRY", f"{lowered_prefix}_{code.name}", plan, sizes, loops, zeroed)
         if loops is not None and _MEMCPY not in text:
             body += _MEMCPY + "(ptr, ptr, i64, i1)\n"
         ir, source = text + "\n" + body, code.source
@@ -165,7 +165,6 @@ class CompiledExport:
         self._trial = None
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
-        self.entry = fastcall.builtin(compile_entry(plan, level, code=code, loops=self.loops), self.ctx_address)
         self.arity = len(plan.arguments)
         self.aligned = _aligned_copies(plan, plan.read_only_arguments())
         # Each allocation as np.zeros makes it, or from POOLED_BYTES the program's pool
@@ -177,6 +176,13 @@ class CompiledExport:
             whole = plan.whole_result(memory)
             shape, dtype = (whole.shape, whole.dtype) if whole else ((memory.length,), np.dtype(np.uint8))
             self.allocations.append((shape, dtype, memory.length >= POOLED_BYTES))
+        # With loops in chunks, the entry zeroes the pooled allocations in as many parts
+        # (entry_ir.entry_ir) when they come to memory_parts.PARALLEL_BYTES.
+        pooled = tuple(j for j, (_, _, kept) in enumerate(self.allocations) if kept)
+        big = sum(plan.allocations[j].length for j in pooled) >= memory_parts.PARALLEL_BYTES
+        self.zeroed = pooled if self.loops is not None and big else ()
+        self.entry = fastcall.builtin(compile_entry(plan, level, code=code, loops=self.loops, zeroed=self.zeroed),
+                                      self.ctx_address)
         index = {m: j for j, m in enumerate(plan.allocations)}
         self.results = [(index[r.memory], None if plan.whole_result(r.memory) else (r.offset, r.shape, r.dtype))
                         for r in plan.results]
@@ -207,6 +213,15 @@ class CompiledExport:
                                           TRIAL_WARMUP)
         return result
 
+    def _allocation(self, j: int, shape: tuple, dtype, pooled: bool) -> np.ndarray:
+        """Allocation `j`'s array for a call: zeroed, or for the entry to zero (`zeroed`)."""
+        if not pooled:
+            return np.zeros(shape, dtype)
+        length = dtype.itemsize * math.prod(shape)
+        memory = self.memory.empty(length, "an allocation") if j in self.zeroed else \
+            self.memory.zeros(length, "an allocation")
+        return memory.view(dtype).reshape(shape)
+
     def run(self, args):
         """A call on the entry as it is set."""
         if len(args) != self.arity:
@@ -214,8 +229,7 @@ class CompiledExport:
         copies = None
         if self.aligned is not None:
             args, copies = self.aligned.take(args)
-        memories = [self.memory.zeros(dtype.itemsize * math.prod(shape), "an allocation").view(dtype).reshape(shape)
-                    if pooled else np.zeros(shape, dtype) for shape, dtype, pooled in self.allocations]
+        memories = [self._allocation(j, shape, dtype, pooled) for j, (shape, dtype, pooled) in enumerate(self.allocations)]
         status = self.entry(*args, *memories)
         if copies is not None:
             self.aligned.give_back(copies)
