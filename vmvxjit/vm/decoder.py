@@ -43,13 +43,12 @@ class Instr(NamedTuple):
         """(destination pc, remap pairs) of each branch the instruction may take, in
         field order: a `pc` field with the `remap` after it, or a `cases` table's entries."""
         found = []
-        fields = self.op.fields
-        for i, (field, value) in enumerate(zip(fields, self.args)):
-            if field.kind == "pc:u32":
-                remap = self.args[i + 1] if i + 1 < len(fields) and fields[i + 1].kind == "remap" else ()
-                found.append((value, remap))
-            elif field.kind == "cases[table_size]":
-                found += list(value)
+        args = self.args
+        for i, remap, cases in self.op.branches:
+            if cases:
+                found += list(args[i])
+            else:
+                found.append((args[i], () if remap is None else args[remap]))
         return found
 
 

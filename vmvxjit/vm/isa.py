@@ -297,19 +297,17 @@ ext_f64 0x3F vm.round.f64.even                  operand=R.f64 result=W.f64
 
 
 class Field(NamedTuple):
-    """One operand field: its name and kind (`R.i32`, `W.ref`, `list<any>`, ...)."""
+    """One operand field: its name and kind (`R.i32`, `W.ref`, `list<any>`, ...), and
+    for a register field its bank (`i32`, `i64`, `f32`, `f64`, `ref`), worked out once:
+    the JIT's analyses ask for it hundreds of thousands of times per model."""
 
     name: str
     kind: str
+    bank: str
 
     @property
     def is_register(self) -> bool:
         return self.kind[:2] in ("R.", "W.")
-
-    @property
-    def bank(self) -> str:
-        """The register bank (`i32`, `i64`, `f32`, `f64`, `ref`) of a register field."""
-        return self.kind[2:].split("/")[0]
 
     @property
     def allows_move(self) -> bool:
@@ -323,6 +321,8 @@ class OpInfo(NamedTuple):
     opcode: int
     mnemonic: str
     fields: tuple
+    written: tuple = ()     # (operand index, 64-bit) of each numeric register it writes
+    branches: tuple = ()    # (operand index, its remap's index or None, a cases table) per branch field
 
     @property
     def name(self) -> str:
@@ -340,8 +340,14 @@ def _parse_table() -> dict:
     tables = {"core": {}, "ext_f32": {}, "ext_f64": {}}
     for line in _TABLE.strip().splitlines():
         op_set, opcode, mnemonic, *fields = line.split()
-        parsed = tuple(Field(*f.split("=", 1)) for f in fields)
-        tables[op_set][int(opcode, 16)] = OpInfo(op_set, int(opcode, 16), mnemonic, parsed)
+        parsed = tuple(Field(name, kind, kind[2:].split("/")[0])
+                       for name, kind in (f.split("=", 1) for f in fields))
+        written = tuple((i, f.bank in ("i64", "f64")) for i, f in enumerate(parsed)
+                        if f.kind.startswith("W.") and f.bank != "ref")
+        branches = tuple((i, i + 1 if i + 1 < len(parsed) and parsed[i + 1].kind == "remap" else None,
+                          f.kind == "cases[table_size]")
+                         for i, f in enumerate(parsed) if f.kind in ("pc:u32", "cases[table_size]"))
+        tables[op_set][int(opcode, 16)] = OpInfo(op_set, int(opcode, 16), mnemonic, parsed, written, branches)
     return tables
 
 

@@ -52,17 +52,16 @@ class LoopPlan:
 
 def reg_writes(instr) -> list:
     """Numeric registers an instruction writes through its register fields."""
-    return [v for f, v in zip(instr.op.fields, instr.args)
-            if f.kind.startswith("W.") and f.bank != "ref"]
+    args = instr.args
+    return [args[i] for i, _ in instr.op.written]
 
 
 def slots_written(instr) -> list:
     """Slots an instruction's register writes may touch: a 64-bit register
     also its second slot (IREE's register file aliases it with the next
     32-bit register), a 32-bit one only its own."""
-    return [s for f, v in zip(instr.op.fields, instr.args)
-            if f.kind.startswith("W.") and f.bank != "ref"
-            for s in ((v, v + 1) if f.bank in ("i64", "f64") else (v,))]
+    args = instr.args
+    return [s for i, wide in instr.op.written for s in ((args[i], args[i] + 1) if wide else (args[i],))]
 
 
 def analyze(header, body, consts: dict) -> LoopPlan | None:
