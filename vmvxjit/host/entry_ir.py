@@ -272,7 +272,7 @@ ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
 LIBRARY_WORDS, VMVX_WORDS = 8, 7    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
 POOL_WORD, VMVX_POOL_WORD = 6, 4    # of a library's and a VMVX dispatch's words: the native workers' pool
-MEMORY_WORDS = 6                    # ctx words of an entry's memory work in parts: see _memory_in_parts
+MEMORY_WORDS = 7                    # ctx words of an entry's memory work in parts: see _memory_in_parts
 
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,
@@ -302,7 +302,8 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     workgroup states; `vmvx_entries`: (length of its counts array, allocation rows,
     rodata lengths) of each VMVX dispatch's compiled entry, by dispatch number (the
     others are libraries'). With `memory_work` (its first ctx word, parts), the copies and
-    zeroing run in that many parts on the native workers (_memory_in_parts)."""
+    zeroing run in that many parts on the native workers (_memory_in_parts), each copy
+    writing only the cuts where the scratch arena's last copy differs (memory_parts.py)."""
     n_args = len(plan.arguments)
     t = _Text()
     t.lines.append("entry:")
@@ -330,7 +331,7 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
                 _memcpy(t, _ptr(t, target), _ptr(t, source), length)
     else:
         first, parts = memory_work
-        _memory_in_parts(t, operations, [_ctx(t, first + i) for i in range(MEMORY_WORDS)], parts)
+        _memory_in_parts(t, operations, [_ctx(t, first + i) for i in range(MEMORY_WORDS)], parts, compare=True)
     results_base = bases["results"][1]
     for memory in plan.allocations:
         data[("allocation", memory.index)] = t.value(
@@ -541,21 +542,24 @@ def _zero_all_but_copies(t: _Text, plan, layout: dict, size: int, arena: str, ba
     return zeroes
 
 
-def _memory_in_parts(t: _Text, operations: list, words: list, parts: int) -> None:
+def _memory_in_parts(t: _Text, operations: list, words: list, parts: int, compare: bool = False) -> None:
     """Memory `operations` ((target, source or None to zero, length) as i64 values) split
     in `parts` on the native workers (native/memory_parts.py), or as one part on this
-    thread while they are busy. `words`: the runner, its pool, the part loop, libc's
-    syscall, memcpy and memset."""
-    runner, pool, part, syscall, memcpy, memset = (_ptr(t, word) for word in words)
-    table = t.value(f"alloca [{1 + 3 * len(operations)} x i64], align 8")
+    thread while they are busy; with `compare`, copies write only what differs from the
+    target. `words`: the runner, its pool, the part loop, libc's syscall, memcpy, memset
+    and memcmp."""
+    runner, pool, part, syscall, memcpy, memset, memcmp = (_ptr(t, word) for word in words)
+    table = t.value(f"alloca [{2 + 3 * len(operations)} x i64], align 8")
     t.store(table, 0, str(len(operations)))
+    t.store(table, 1, str(int(compare)))
     for i, (target, source, length) in enumerate(operations):
         for j, value in enumerate((target, source or "0", length)):
-            t.store(table, 1 + 3 * i + j, value)
-    fields = (("loop", part), ("function", table), ("environment", memcpy), ("dispatch_state", memset))
+            t.store(table, 2 + 3 * i + j, value)
+    fields = (("loop", part), ("function", table), ("environment", memcpy), ("dispatch_state", memset),
+              ("workgroup_state", memcmp))
     joined = _run_jobs(t, runner, pool, syscall, _jobs(t, [(fields, (k, parts)) for k in range(parts)]), parts)
-    t.value(f"call i32 {part}(ptr {table}, ptr {memcpy}, ptr {memset}, ptr null, i32 0, i32 1, i32 0, i32 0, "
-            "i32 0, i32 0, ptr null, ptr %trap)")
+    t.value(f"call i32 {part}(ptr {table}, ptr {memcpy}, ptr {memset}, ptr {memcmp}, i32 0, i32 1, i32 0, "
+            "i32 0, i32 0, i32 0, ptr null, ptr %trap)")
     t.lines += [f"  br label %{joined}", f"{joined}:"]
 
 

@@ -73,7 +73,7 @@ class HostLoops:
             self.loops.append(found)
             at += found.words
         self.mode_word = base + MODE_WORD
-        self.memory_at = at         # the memory parts' loop, libc's memcpy and memset (memory_words)
+        self.memory_at = at         # the memory parts' loop, libc's memcpy, memset, memcmp (memory_words)
         memories = {}
         for span in spans:
             memories.setdefault(span.memory, (len(memories) + 1) << 44)
@@ -89,9 +89,9 @@ class HostLoops:
         """The ctx indices of the words entry_ir._memory_in_parts takes: the runner, its
         pool (which a trial's calls in one part point at a pool always busy, so the
         memory work then runs in one part too), the memory parts' loop, libc's syscall,
-        memcpy and memset."""
+        memcpy, memset and memcmp."""
         runner, pool, _, syscall = self.runner_words()
-        return [runner, pool, self.memory_at, syscall, self.memory_at + 1, self.memory_at + 2]
+        return [runner, pool, self.memory_at, syscall, *(self.memory_at + k for k in (1, 2, 3))]
 
     def words(self) -> list:
         """ctx's words from `base`: the runner's, the MODE value (every loop's bit), then
@@ -100,7 +100,7 @@ class HostLoops:
         words = [self.pool.runner, self.pool.memory, native_chunks.loop_address(), self.pool.syscall, mode]
         for h in self.loops:
             words += [UNDECIDED] + [0] * (h.words - 1)
-        return words + [memory_parts.part_address(), memory_parts.MEMCPY, memory_parts.MEMSET]
+        return words + [memory_parts.part_address(), memory_parts.MEMCPY, memory_parts.MEMSET, memory_parts.MEMCMP]
 
     def decide(self, ctx) -> bool:
         """Checks each undecided loop on the values the last call saw; whether any runs

@@ -7,15 +7,20 @@ one core against 0.48 ms split over two (each core also takes its half into its 
 cache). So the entry hands that work to the native workers (native_workers.py) as
 jobs whose loop is `PART_IR`: the job's `function` is a table of operations
 
-    [count, (target, source, length) * count]      source 0: zero the target
+    [count, compare, (target, source, length) * count]      source 0: zero the target
 
-its `environment` and `dispatch_state` are libc's memcpy and memset (machine_code.py's
-code calls nothing by name), and its box's first two words say which of how many parts
-it is; part k does bytes [length * k / parts, length * (k + 1) / parts) of each
+its `environment`, `dispatch_state` and `workgroup_state` are libc's memcpy, memset and
+memcmp (machine_code.py's code calls nothing by name), and its box's first two words say
+which of how many parts it is; part k does bytes [length * k / parts, length * (k + 1) / parts) of each
 operation, the cuts rounded down to 64 bytes, so parts of an aligned target (argument
 copies are) share no cache line. The entry runs the same loop as one part (0 of 1) when
-the workers are busy. `run` does the same from Python (the interpreter's path zeroing
-and copying big buffers: hal_inline/memory_pool.py).
+the workers are busy. With `compare` set, a part copies its cut only where it differs
+from the target's bytes: an entry's argument copies live in a scratch arena the next
+call reuses, so an argument passed again unchanged (weights a caller passes each call)
+is read, not written again, and the copy stays in both cores' caches as it was
+(IREE's code may write an argument's copy in place: a changed copy differs, and is
+copied again). `run` does the same from Python (the interpreter's path zeroing and
+copying big buffers into fresh memory, compare off: hal_inline/memory_pool.py).
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ PARALLEL_BYTES = 256 << 10    # memory work of an entry that goes to the workers
 CUT_ALIGNMENT = 64
 PART_SYMBOL = "vmvxjit_memory_part"
 PART_IR = f"""
-define i32 @{PART_SYMBOL}(ptr %ops, ptr %memcpy, ptr %memset, ptr %workgroup_state,
+define i32 @{PART_SYMBOL}(ptr %ops, ptr %memcpy, ptr %memset, ptr %memcmp,
                           i32 %part, i32 %parts, i32 %y0, i32 %y1, i32 %z0, i32 %z1, ptr %failed, ptr %record) {{
 entry:
   %count = load i64, ptr %ops
+  %compare.slot = getelementptr i64, ptr %ops, i64 1
+  %compare = load i64, ptr %compare.slot
+  %comparing = icmp ne i64 %compare, 0
   %k = zext i32 %part to i64
   %p = zext i32 %parts to i64
   %k.next = add i64 %k, 1
@@ -43,13 +51,13 @@ head:
   br i1 %more, label %body, label %done
 body:
   %row = mul i64 %i, 3
-  %target.index = add i64 %row, 1
+  %target.index = add i64 %row, 2
   %target.slot = getelementptr i64, ptr %ops, i64 %target.index
   %target = load i64, ptr %target.slot
-  %source.index = add i64 %row, 2
+  %source.index = add i64 %row, 3
   %source.slot = getelementptr i64, ptr %ops, i64 %source.index
   %source = load i64, ptr %source.slot
-  %length.index = add i64 %row, 3
+  %length.index = add i64 %row, 4
   %length.slot = getelementptr i64, ptr %ops, i64 %length.index
   %length = load i64, ptr %length.slot
   %low.scaled = mul i64 %length, %k
@@ -70,6 +78,12 @@ zero:
 copy:
   %from.address = add i64 %source, %low
   %from = inttoptr i64 %from.address to ptr
+  br i1 %comparing, label %check, label %write
+check:
+  %difference = call i32 %memcmp(ptr %to, ptr %from, i64 %size)
+  %same = icmp eq i32 %difference, 0
+  br i1 %same, label %next, label %write
+write:
   %copied = call ptr %memcpy(ptr %to, ptr %from, i64 %size)
   br label %next
 next:
@@ -88,16 +102,17 @@ def part_address() -> int:
 _libc = ctypes.CDLL(None)
 MEMCPY = ctypes.cast(_libc.memcpy, ctypes.c_void_p).value
 MEMSET = ctypes.cast(_libc.memset, ctypes.c_void_p).value
+MEMCMP = ctypes.cast(_libc.memcmp, ctypes.c_void_p).value
 
 
 def run(operations: list, parts: int) -> bool:
     """Does memory `operations` ((target address, source address or 0 to zero, length))
     in `parts` at once, the first on this thread (the GIL released); False, with
     nothing done, when other work has the workers."""
-    table = (ctypes.c_int64 * (1 + 3 * len(operations)))(len(operations), *(v for op in operations for v in op))
+    table = (ctypes.c_int64 * (2 + 3 * len(operations)))(len(operations), 0, *(v for op in operations for v in op))
     jobs = (native_workers.Job * parts)()
     for k, job in enumerate(jobs):
         job.loop, job.function = part_address(), ctypes.addressof(table)
-        job.environment, job.dispatch_state = MEMCPY, MEMSET
+        job.environment, job.dispatch_state, job.workgroup_state = MEMCPY, MEMSET, MEMCMP
         job.box[0], job.box[1] = k, parts
     return native_workers.try_run(jobs, parts) is not None
