@@ -76,3 +76,24 @@ def test_aligned_copies_replace_only_misaligned_arrays_of_their_shape_and_type_a
     assert none is None and other[0].shape == (10,)
     copies.give_back(none)
     copies.give_back(again)
+
+
+def test_aligned_copies_are_written_only_when_the_argument_changed(monkeypatch):
+    f32 = np.dtype(np.float32)
+    copies = AlignedCopies([(0, (4096,), f32)])
+    a = placed_at(np.arange(4096, dtype=np.float32), 16)
+    args, held = copies.take((a,))
+    copies.give_back(held)
+    written = []
+    copyto = np.copyto
+    monkeypatch.setattr(np, "copyto", lambda target, source: written.append(1) or copyto(target, source))
+    args, again = copies.take((a,))                      # the same bytes: read, not written
+    assert again is held and not written and np.array_equal(args[0], a)
+    args[0][7] = -1.0                                    # code that wrote its copy in place
+    copies.give_back(again)
+    args, held = copies.take((a,))
+    assert written == [1] and np.array_equal(args[0], a)
+    a[4095] = 5.0                                        # the caller changed its array
+    copies.give_back(held)
+    args, _ = copies.take((a,))
+    assert written == [1, 1] and args[0][4095] == 5.0
