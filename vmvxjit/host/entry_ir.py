@@ -175,7 +175,7 @@ def _chunked_region(t: _Text, region_symbol: str, arrays: dict, sizes: dict, loo
     jobs = t.value(f"alloca [{loops.parts * ctypes.sizeof(Job)} x i8], align 8")
     record = t.value(f"alloca [{trap.RECORD_BYTES} x i8], align 8")
     t.lines += ["  br label %start", "start:", "  br label %run", "run:"]
-    resumes = [(f"resume{h.k}", h.loop.exit_block) for h in loops.loops]
+    resumes = [(f"resume{h.k}", h.loop.exit_block) for h in loops.loops if _next_loop(loops, h) is None]
     at = t.value("phi i64 [0, %start]" + "".join(f", [{block}, %{label}]" for label, block in resumes))
     exit_index = t.value(f"call i64 @\"{region_symbol}\"(i64 {at}, {_frame(arrays)})")
     cases = " ".join(f"i64 {h.header_status}, label %loop{h.k}" for h in loops.loops)
@@ -265,7 +265,15 @@ def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: li
     t.lines.append(f"  br label %resume{k}")
     t.lines.append(f"resume{k}:")
     t.store(main["ri"], loops.mode_index, _ctx(t, loops.mode_word))
-    t.lines.append("  br label %run")
+    following = _next_loop(loops, h)
+    t.lines.append(f"  br label %{'run' if following is None else f'loop{following.k}'}")
+
+
+def _next_loop(loops, h):
+    """The loop whose header `h` exits to, if it is one of `loops`: the entry goes on
+    there itself (entering the region at a loop's header would run that loop in it,
+    never handed over: a fill loop then a conv loop over the same rows)."""
+    return next((other for other in loops.loops if other.loop.header_block == h.loop.exit_block), None)
 
 
 ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
