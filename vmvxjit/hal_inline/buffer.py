@@ -17,6 +17,7 @@ from vmvxjit.vm.buffer import VmBuffer
 from vmvxjit.vm.ref import register_ref_type
 
 ALLOCATION_ALIGNMENT = 64
+DENSE_ROW_MAJOR = 1  # IREE_HAL_ENCODING_TYPE_DENSE_ROW_MAJOR
 WHOLE_BUFFER = -1  # IREE_HAL_WHOLE_BUFFER as a signed i64
 MAX_DEVICE_SIZE = (1 << 63) - 1
 
@@ -142,7 +143,7 @@ class BufferView:
     type_name = "hal.buffer_view"
     __slots__ = ("buffer", "shape", "element_type", "encoding_type", "__weakref__")
 
-    def __init__(self, buffer: HalBuffer, shape, element_type: int, encoding_type: int = 1):
+    def __init__(self, buffer: HalBuffer, shape, element_type: int, encoding_type: int = DENSE_ROW_MAJOR):
         self.buffer = buffer
         self.shape = tuple(map(int, shape))
         self.element_type = element_type & 0xFFFFFFFF

@@ -22,10 +22,10 @@ import numpy as np
 
 from vmvxjit.hal_inline.buffer import ALLOCATION_ALIGNMENT, aligned_zeros
 from vmvxjit.hal_inline.memory_pool import POOLED_BYTES
+from vmvxjit.native.memory_parts import MEMCMP
 
 KEPT_RESULTS = 4      # results arenas an export keeps for reuse
-_MEMCMP = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(
-    ctypes.cast(ctypes.CDLL(None).memcmp, ctypes.c_void_p).value)
+_MEMCMP = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)(MEMCMP)
 
 
 class Arenas:

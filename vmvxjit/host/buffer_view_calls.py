@@ -14,9 +14,7 @@ import math
 
 import numpy as np
 
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer
-
-DENSE_ROW_MAJOR = 1
+from vmvxjit.hal_inline.buffer import DENSE_ROW_MAJOR, BufferView, HalBuffer
 
 
 def argument_types(plan) -> list:

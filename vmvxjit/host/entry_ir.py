@@ -134,8 +134,9 @@ def entry_ir(name: str, region_symbol: str, plan, sizes: dict, loops=None, zeroe
     data = _checked_arguments(t, plan)
     for j, memory in enumerate(plan.allocations):
         data[("allocation", memory.index)] = t.field(f"%o{len(plan.arguments) + j}", DATA, "i64")
-    if zeroed:
+    if loops is not None:       # the workers' runner's record, for the memory work and the chunks
         t.lines.append(f"  %trap = alloca [{trap.RECORD_BYTES} x i8], align 8")
+    if zeroed:
         operations = [(data[("allocation", plan.allocations[j].index)], None, str(plan.allocations[j].length))
                       for j in zeroed]
         _memory_in_parts(t, operations, [_ctx(t, word) for word in loops.memory_words()], loops.parts)
@@ -173,7 +174,6 @@ def _chunked_region(t: _Text, region_symbol: str, arrays: dict, sizes: dict, loo
     tables = [_table(t, frame) for frame in frames]
     statuses = t.value(f"alloca [{loops.parts} x i64], align 8")
     jobs = t.value(f"alloca [{loops.parts * ctypes.sizeof(Job)} x i8], align 8")
-    record = t.value(f"alloca [{trap.RECORD_BYTES} x i8], align 8")
     t.lines += ["  br label %start", "start:", "  br label %run", "run:"]
     resumes = [(f"resume{h.k}", h.loop.exit_block) for h in loops.loops if _next_loop(loops, h) is None]
     at = t.value("phi i64 [0, %start]" + "".join(f", [{block}, %{label}]" for label, block in resumes))
@@ -181,7 +181,7 @@ def _chunked_region(t: _Text, region_symbol: str, arrays: dict, sizes: dict, loo
     cases = " ".join(f"i64 {h.header_status}, label %loop{h.k}" for h in loops.loops)
     t.lines.append(f"  switch i64 {exit_index}, label %finish [ {cases} ]")
     for h in loops.loops:
-        _loop_lines(t, region_symbol, loops, h, frames, tables, statuses, jobs, record, sizes)
+        _loop_lines(t, region_symbol, loops, h, frames, tables, statuses, jobs, sizes)
     t.lines.append("finish:")
     return exit_index
 
@@ -216,7 +216,7 @@ def _chunk_start(t: _Text, start: str, step: str, n: str, c: int, parts: int) ->
 
 
 def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: list, statuses: str, jobs: str,
-                record: str, sizes: dict) -> None:
+                sizes: dict) -> None:
     """Loop `h`'s blocks: the guard, the chunks on the workers, the run as one chunk."""
     k, main, parts = h.k, frames[0], loops.parts
     t.lines.append(f"loop{k}:")
@@ -246,7 +246,7 @@ def _loop_lines(t: _Text, region_symbol: str, loops, h, frames: list, tables: li
                         ("dispatch_state", t.value(f"getelementptr i64, ptr {statuses}, i64 {c}"))),
                        (h.loop.header_block,)))
     _store_jobs(t, jobs, chunks)
-    ran = t.value(f"call i32 {runner}(ptr {pool}, i64 {parts}, ptr {jobs}, ptr {record}, ptr {syscall})")
+    ran = t.value(f"call i32 {runner}(ptr {pool}, i64 {parts}, ptr {jobs}, ptr %trap, ptr {syscall})")
     t.lines.append(f"  br i1 {t.value(f'icmp ne i32 {ran}, 0')}, label %joined{k}, label %busy{k}")
     t.lines.append(f"joined{k}:")
     for c in range(parts):

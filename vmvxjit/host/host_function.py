@@ -364,13 +364,14 @@ class DispatchingExport:
     def call(self, args):
         if len(args) != self.arity or self.context.damaged_by is not None:
             return TAKE_SLOW_PATH
-        if self.aligned is None:
-            return self.run(args) if self._trial is None else self._trial.call(args)
-        args, copies = self.aligned.take(args)
+        copies = None
+        if self.aligned is not None:
+            args, copies = self.aligned.take(args)
         try:
             return self.run(args) if self._trial is None else self._trial.call(args)
         finally:
-            self.aligned.give_back(copies)
+            if copies is not None:
+                self.aligned.give_back(copies)
 
     def run(self, args):
         """A call (`call`'s checks passed)."""

@@ -15,10 +15,8 @@ import numpy as np
 
 from vmvxjit.errors import InvalidArgumentError, UnimplementedError
 from vmvxjit.hal_inline import element_types as et
-from vmvxjit.hal_inline.buffer import BufferView, HalBuffer, element_count, host_memory
+from vmvxjit.hal_inline.buffer import DENSE_ROW_MAJOR, BufferView, HalBuffer, element_count, host_memory
 from vmvxjit.vm.allocation_limit import UNLIMITED, AllocationLimit
-
-DENSE_ROW_MAJOR = 1  # IREE_HAL_ENCODING_TYPE_DENSE_ROW_MAJOR
 
 
 def is_packed(element_type: int) -> bool:
