@@ -18,14 +18,16 @@ import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element add
 from tests.test_api import MATMUL as SMALL_MATMUL
 from tests.test_api import BIG_ADD, UPDATED_IN_PLACE, _big_inputs
-from tests.vm.jit.test_parallel_loops import MATMUL as ROWS_MATMUL
+from tests.vm.jit.test_parallel_loops import CONV as CONV_32X32X16, MATMUL as ROWS_MATMUL
 from tests.support.modules import DATA_TILED_VMVX, DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree, iree_call
 from tests.support.threads import split_dispatches
 from vmvxjit.host import host_chunks, host_function
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.native import memory_parts, native_workers
-from vmvxjit.vm.jit import background, parallel_run
+from vmvxjit.vm.jit import background, parallel_run, switches
+
+DEFAULT_MIN_WORK = switches.PARALLEL_MIN_WORK
 
 # A matmul and a softmax: loop nests, a transient vm.buffer, exp, two results.
 TWO = """
@@ -591,6 +593,34 @@ def test_loops_in_chunks_have_their_big_results_zeroed_in_parts_by_the_entry(mon
     assert iree_call(compile_mlir(source, STATIC), "matmul", (a, b), tmp_path).tobytes() == expected
     assert sum(run["runs"] for run in compiled.jit_stats()["parallel_loops"].values()) <= 1
 
+
+
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not on PATH")
+def test_a_conv_and_its_fill_run_in_chunks_on_a_result_the_entry_zeroed_in_parts(monkeypatch, tmp_path):
+    """A conv whose fill loop has too little work of its own: it runs in chunks beside the
+    conv loop it leaves into (parallel_loops._with_enough_work), and the entry zeroes the
+    57.6 KiB result itself, in parts, from memory handed over as it is (here poisoned with
+    0xFF bytes): the bits stay the interpreter's and iree-run-module's."""
+    monkeypatch.setattr(host_function, "TRIAL_WARMUP", 1000)     # no trial: chunks every call
+    _chunking(2, monkeypatch)
+    monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", DEFAULT_MIN_WORK)     # _chunking's is 0
+    empty = np.empty
+
+    def poisoned(shape, dtype=float):
+        array = empty(shape, dtype)
+        array.view(np.uint8)[...] = 0xFF
+        return array
+
+    monkeypatch.setattr(host_function.np, "empty", poisoned)
+    compiled, reference = _pair(CONV_32X32X16, STATIC, threads=2)
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((1, 32, 32, 16), dtype=np.float32), rng.standard_normal((3, 3, 16, 16), dtype=np.float32)
+    expected = reference.conv(x, w).tobytes()
+    _calls(6, lambda k: compiled.conv(x, w).tobytes() == expected or pytest.fail(f"call {k}"))
+    export = compiled.functions["conv"]._host.compiled
+    assert len(export.loops.loops) == 2 and export.zeroed == (0,)
+    assert [export.ctx[h.state] for h in export.loops.loops] == [host_chunks.GUARDED] * 2
+    assert iree_call(compile_mlir(CONV_32X32X16, STATIC), "conv", (x, w), tmp_path).tobytes() == expected
 
 def test_calls_from_several_threads_share_the_workers_for_loops_in_chunks(monkeypatch):
     """Eight Python threads call an export whose entry runs its loop in chunks: one call at

@@ -136,6 +136,11 @@ _MEMCPY = "declare void @llvm.memcpy.p0.p0.i64"
 # us there).
 CHUNKS_ABOVE_S = 0.00005
 HAND_OVER_S = 0.0002
+# The allocations of an export whose loops run in chunks are zeroed by its entry, in
+# parts, from this many bytes: each core then holds the rows its chunks write. Zeroed
+# on the calling thread, the other core's chunks fetched theirs from it first
+# (conv2d 1x32x32x16, a 57.6 KiB result: 8 us of a 50 us call on two cores).
+ZEROED_IN_PARTS_BYTES = 32 << 10
 
 
 class CompiledExport:
@@ -176,11 +181,10 @@ class CompiledExport:
             whole = plan.whole_result(memory)
             shape, dtype = (whole.shape, whole.dtype) if whole else ((memory.length,), np.dtype(np.uint8))
             self.allocations.append((shape, dtype, memory.length >= POOLED_BYTES))
-        # With loops in chunks, the entry zeroes the pooled allocations in as many parts
-        # (entry_ir.entry_ir) when they come to memory_parts.PARALLEL_BYTES.
-        pooled = tuple(j for j, (_, _, kept) in enumerate(self.allocations) if kept)
-        big = sum(plan.allocations[j].length for j in pooled) >= memory_parts.PARALLEL_BYTES
-        self.zeroed = pooled if self.loops is not None and big else ()
+        # With loops in chunks, the entry zeroes the allocations in as many parts
+        # (entry_ir.entry_ir) when they come to ZEROED_IN_PARTS_BYTES.
+        big = sum(memory.length for memory in plan.allocations) >= ZEROED_IN_PARTS_BYTES
+        self.zeroed = tuple(range(len(plan.allocations))) if self.loops is not None and big else ()
         self.entry = fastcall.builtin(compile_entry(plan, level, code=code, loops=self.loops, zeroed=self.zeroed),
                                       self.ctx_address)
         index = {m: j for j, m in enumerate(plan.allocations)}
@@ -216,7 +220,7 @@ class CompiledExport:
     def _allocation(self, j: int, shape: tuple, dtype, pooled: bool) -> np.ndarray:
         """Allocation `j`'s array for a call: zeroed, or for the entry to zero (`zeroed`)."""
         if not pooled:
-            return np.zeros(shape, dtype)
+            return np.empty(shape, dtype) if j in self.zeroed else np.zeros(shape, dtype)
         length = dtype.itemsize * math.prod(shape)
         memory = self.memory.empty(length, "an allocation") if j in self.zeroed else \
             self.memory.zeros(length, "an allocation")

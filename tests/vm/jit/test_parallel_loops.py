@@ -261,3 +261,32 @@ def test_a_verdict_keeps_chunks_that_win():
     assert losing.settled() and not losing.in_chunks()
     assert parallel_run._Verdict(independent=False).settled()
     assert parallel_run._Verdict(independent=True, always=True).in_chunks()
+
+
+
+CONV = """
+func.func @conv(%x: tensor<1x32x32x16xf32>, %w: tensor<3x3x16x16xf32>) -> tensor<1x30x30x16xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x30x30x16xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x30x30x16xf32>) -> tensor<1x30x30x16xf32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+         ins(%x, %w : tensor<1x32x32x16xf32>, tensor<3x3x16x16xf32>) outs(%c : tensor<1x30x30x16xf32>) -> tensor<1x30x30x16xf32>
+  return %r : tensor<1x30x30x16xf32>
+}
+"""
+
+
+def test_a_little_loop_next_to_one_worth_chunks_runs_in_chunks_too(monkeypatch):
+    # The conv's fill loop (30x30x16 stores) leaves straight into the conv loop's header:
+    # far under the threshold, it runs in chunks split as the conv's are, while that does.
+    module = BytecodeModule.load(compile_mlir(CONV, STATIC))
+    (function,) = [f for f in module.functions if f.name == "conv"]
+    (region,) = [r for r in find_regions(function.instrs, native(module)) if r.parallel]
+    (fill, conv) = region.parallel
+    assert fill.work < switches.PARALLEL_MIN_WORK <= conv.work
+    assert fill.exit == conv.header
+    monkeypatch.setattr(switches, "PARALLEL_MIN_WORK", conv.work + 1)
+    regions = find_regions(function.instrs, native(module))
+    assert not any(r.parallel for r in regions)
+    whys = [why for r in regions for why in r.serial_loops.values()]
+    assert sorted(why.split(" (")[0] for why in whys) == ["too little work per entry"] * 2
