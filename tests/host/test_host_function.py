@@ -18,7 +18,7 @@ import vmvxjit
 from tests.hal_inline.test_read_only_arguments import ADD     # @f: a 4-element add
 from tests.test_api import MATMUL as SMALL_MATMUL
 from tests.test_api import BIG_ADD, UPDATED_IN_PLACE, _big_inputs
-from tests.vm.jit.test_parallel_loops import CONV as CONV_32X32X16, MATMUL as ROWS_MATMUL
+from tests.vm.jit.test_parallel_loops import CONV as CONV_32X32X16, MATMUL as ROWS_MATMUL, conv_mlir
 from tests.support.modules import DATA_TILED_VMVX, DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree, iree_call
 from tests.support.threads import split_dispatches
@@ -727,17 +727,7 @@ func.func @divide(%a: tensor<64x64xi32>, %b: tensor<64x64xi32>) -> tensor<64x64x
 """
 
 
-CONV = """
-func.func @conv(%x: tensor<1x18x18x8xf32>, %w: tensor<3x3x8x16xf32>) -> tensor<1x16x16x16xf32> {
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<1x16x16x16xf32>
-  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x16x16x16xf32>) -> tensor<1x16x16x16xf32>
-  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-       ins(%x, %w : tensor<1x18x18x8xf32>, tensor<3x3x8x16xf32>) outs(%f : tensor<1x16x16x16xf32>)
-       -> tensor<1x16x16x16xf32>
-  return %r : tensor<1x16x16x16xf32>
-}
-"""
+CONV = conv_mlir(18, 8, 16)
 ROWS_SOFTMAX = """
 func.func @softmax(%a: tensor<32x256xf32>) -> tensor<32x256xf32> {
   %e = tensor.empty() : tensor<32x256xf32>

@@ -263,17 +263,24 @@ def test_a_verdict_keeps_chunks_that_win():
     assert parallel_run._Verdict(independent=True, always=True).in_chunks()
 
 
-
-CONV = """
-func.func @conv(%x: tensor<1x32x32x16xf32>, %w: tensor<3x3x16x16xf32>) -> tensor<1x30x30x16xf32> {
+def conv_mlir(size: int, channels: int, filters: int) -> str:
+    """@conv: a 3x3 conv of a 1 x `size` x `size` x `channels` NHWC input into `filters`
+    channels, on a zero fill of its result (IREE's fill loop, then its conv loop)."""
+    out = size - 2
+    x, w, r = f"1x{size}x{size}x{channels}xf32", f"3x3x{channels}x{filters}xf32", f"1x{out}x{out}x{filters}xf32"
+    return f"""
+func.func @conv(%x: tensor<{x}>, %w: tensor<{w}>) -> tensor<{r}> {{
   %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<1x30x30x16xf32>
-  %c = linalg.fill ins(%z : f32) outs(%e : tensor<1x30x30x16xf32>) -> tensor<1x30x30x16xf32>
-  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-         ins(%x, %w : tensor<1x32x32x16xf32>, tensor<3x3x16x16xf32>) outs(%c : tensor<1x30x30x16xf32>) -> tensor<1x30x30x16xf32>
-  return %r : tensor<1x30x30x16xf32>
-}
+  %e = tensor.empty() : tensor<{r}>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<{r}>) -> tensor<{r}>
+  %r = linalg.conv_2d_nhwc_hwcf {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}}
+         ins(%x, %w : tensor<{x}>, tensor<{w}>) outs(%c : tensor<{r}>) -> tensor<{r}>
+  return %r : tensor<{r}>
+}}
 """
+
+
+CONV = conv_mlir(32, 16, 16)
 
 
 def test_a_little_loop_next_to_one_worth_chunks_runs_in_chunks_too(monkeypatch):
