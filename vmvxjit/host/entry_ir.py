@@ -21,7 +21,7 @@ import ctypes
 
 import numpy as np
 
-from vmvxjit.native import trap
+from vmvxjit.native import memory_parts, trap
 from vmvxjit.native.native_workers import Job
 from vmvxjit.vm.deadline import NEVER_NS, NO_FUEL_LIMIT
 from vmvxjit.vm.jit import codegen, parallel_code
@@ -280,7 +280,7 @@ ARENA_ALIGNMENT = 64        # hal_inline's ALLOCATION_ALIGNMENT
 ARENA_GUARD = 512           # hal_inline.buffer.GUARD_BYTES: zeros before and after each piece
 LIBRARY_WORDS, VMVX_WORDS = 8, 7    # ctx words per dispatch (VMVX: and one per rodata): see library_call, vmvx_call
 POOL_WORD, VMVX_POOL_WORD = 6, 4    # of a library's and a VMVX dispatch's words: the native workers' pool
-MEMORY_WORDS = 7                    # ctx words of an entry's memory work in parts: see _memory_in_parts
+MEMORY_WORDS = 4 + len(memory_parts.LIBC)     # ctx words of an entry's memory work in parts: see _memory_in_parts
 
 
 def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_fields: dict,

@@ -91,7 +91,8 @@ class HostLoops:
         memory work then runs in one part too), the memory parts' loop, libc's syscall,
         memcpy, memset and memcmp."""
         runner, pool, _, syscall = self.runner_words()
-        return [runner, pool, self.memory_at, syscall, *(self.memory_at + k for k in (1, 2, 3))]
+        libc = range(self.memory_at + 1, self.memory_at + 1 + len(memory_parts.LIBC))
+        return [runner, pool, self.memory_at, syscall, *libc]
 
     def words(self) -> list:
         """ctx's words from `base`: the runner's, the MODE value (every loop's bit), then
@@ -100,7 +101,7 @@ class HostLoops:
         words = [self.pool.runner, self.pool.memory, native_chunks.loop_address(), self.pool.syscall, mode]
         for h in self.loops:
             words += [UNDECIDED] + [0] * (h.words - 1)
-        return words + [memory_parts.part_address(), memory_parts.MEMCPY, memory_parts.MEMSET, memory_parts.MEMCMP]
+        return words + [memory_parts.part_address(), *memory_parts.LIBC]
 
     def decide(self, ctx) -> bool:
         """Checks each undecided loop on the values the last call saw; whether any runs

@@ -314,8 +314,7 @@ class DispatchingExport:
             pool = native_workers.pool()
             pool.start(parts - 1)
             memory_work = (len(ctx), parts)
-            ctx += [pool.runner, pool.memory, memory_parts.part_address(), pool.syscall, memory_parts.MEMCPY,
-                    memory_parts.MEMSET, memory_parts.MEMCMP]
+            ctx += [pool.runner, pool.memory, memory_parts.part_address(), pool.syscall, *memory_parts.LIBC]
         self.ctx = (ctypes.c_int64 * len(ctx))(*ctx)
         self.ctx_address = ctypes.addressof(self.ctx)
         self.entry = fastcall.builtin(compile_entry(plan, level, arenas, starts, fields, self.arenas.copies_results,

@@ -103,6 +103,9 @@ _libc = ctypes.CDLL(None)
 MEMCPY = ctypes.cast(_libc.memcpy, ctypes.c_void_p).value
 MEMSET = ctypes.cast(_libc.memset, ctypes.c_void_p).value
 MEMCMP = ctypes.cast(_libc.memcmp, ctypes.c_void_p).value
+# libc's functions a part calls, in PART_IR's parameter (and a Job's field) order; an
+# entry's ctx holds them in this order after the part loop's address.
+LIBC = (MEMCPY, MEMSET, MEMCMP)
 
 
 def run(operations: list, parts: int) -> bool:
@@ -113,6 +116,6 @@ def run(operations: list, parts: int) -> bool:
     jobs = (native_workers.Job * parts)()
     for k, job in enumerate(jobs):
         job.loop, job.function = part_address(), ctypes.addressof(table)
-        job.environment, job.dispatch_state, job.workgroup_state = MEMCPY, MEMSET, MEMCMP
+        job.environment, job.dispatch_state, job.workgroup_state = LIBC
         job.box[0], job.box[1] = k, parts
     return native_workers.try_run(jobs, parts) is not None
