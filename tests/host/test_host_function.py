@@ -22,7 +22,7 @@ from tests.vm.jit.test_parallel_loops import CONV as CONV_32X32X16, MATMUL as RO
 from tests.support.modules import DATA_TILED_VMVX, DYNAMIC_LLVM, DYNAMIC_VMVX, STATIC, compile_mlir
 from tests.support.oracle import IREE_RUN_MODULE, have_iree, iree_call
 from tests.support.threads import split_dispatches
-from vmvxjit.host import host_chunks, host_function
+from vmvxjit.host import arenas, entry_ir, host_chunks, host_function
 from vmvxjit.loaders import native_dispatch
 from vmvxjit.native import memory_parts, native_workers
 from vmvxjit.vm.jit import background, parallel_run, switches
@@ -162,6 +162,32 @@ def test_big_static_allocations_come_from_the_pool_and_go_back_to_it_once_result
     assert compiled.add(shifted, b).tobytes() == reference.add(a, b).tobytes()
     assert compiled.jit_stats()["host_functions"]["add"].startswith(COMPILED)
 
+
+
+@pytest.mark.parametrize("flags", CONFIGS[1:])
+def test_an_entry_leaves_hal_inline_allocations_to_the_program_and_zeroes_the_rest(flags, monkeypatch):
+    """A hal_inline.buffer.allocate's contents are undefined until the program writes
+    them (IREE allocates it "with uninitialized contents"), so an entry with dispatches
+    does not zero it: on arenas handed over full of 0xFF bytes the result is still the
+    interpreter path's, and the guard bytes around it are zeroed every call."""
+    def poisoned(length, alignment=64):
+        memory = arenas_zeros(length, alignment)
+        memory[...] = 0xFF
+        return memory
+
+    arenas_zeros = arenas.aligned_zeros
+    monkeypatch.setattr(arenas, "aligned_zeros", poisoned)
+    compiled, reference = _pair(BIG_ADD, flags)
+    a, b = _big_inputs(16)
+    expected = reference.add(a, b).tobytes()
+    for _ in range(3):
+        result = compiled.add(a, b)
+        assert result.tobytes() == expected
+    assert [memory.zeroed for memory in compiled.functions["add"]._host.plan.allocations] == [False]
+    arena, start = result.base, result.ctypes.data - result.base.ctypes.data
+    end = start + result.nbytes
+    guard = entry_ir.ARENA_GUARD
+    assert not arena[start - guard:start].any() and not arena[end:end + guard].any()
 
 @pytest.mark.parametrize("make", [
     lambda a: a.astype(np.float64),                          # another dtype: the same error

@@ -300,7 +300,10 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
     `arenas[kind][0]` places ((kind, index) -> offset), each followed by ARENA_GUARD
     zeros: "results" the allocations (what results are views of: `offset` is where
     its aligned byte is), "scratch" the argument copies and local memories, which
-    the caller does not keep. The entry zeroes both but the copies. The arguments
+    the caller does not keep. The entry zeroes both arenas but the copies (it writes
+    them whole) and the hal_inline allocations (not Memory.zeroed: IREE leaves their
+    contents undefined, and its compiler writes them before reading; zeroing a 4 MiB
+    result was a fifth of an elementwise call on two cores). The arguments
     `wrapped` reach the dispatches as they are, the others as copies (a native library
     may write any binding, and IREE writes arguments in place: with numpy arrays only
     HostPlan.read_only_arguments are wrapped, with buffer views all are); those in
@@ -323,8 +326,11 @@ def dispatch_entry_ir(name: str, plan, arenas: dict, words: list, dispatch_field
         start = t.value(f"add i64 {array}, {ARENA_GUARD + ARENA_ALIGNMENT - 1}")
         bases[kind] = (array, t.value(f"and i64 {start}, {-ARENA_ALIGNMENT}"))
     base = bases["scratch"][1]
-    operations = _zero_all_but_copies(t, plan, layout, size, *bases["scratch"])
-    operations.append((bases["results"][0], None, str(arenas["results"][1])))
+    copies = [(layout[("copy", k)], dtype.itemsize * _count(shape))
+              for k, (shape, dtype) in enumerate(plan.arguments) if ("copy", k) in layout]
+    operations = _zero_around(t, copies, size, *bases["scratch"])
+    pieces = [(arenas["results"][0][("allocation", m.index)], m.length) for m in plan.allocations if not m.zeroed]
+    operations += _zero_around(t, pieces, arenas["results"][1], *bases["results"])
     for k, (shape, dtype) in enumerate(plan.arguments):
         if k in wrapped:
             continue
@@ -535,16 +541,15 @@ def _numba_array(pointer: str, count: int) -> str:
     return f"ptr null, ptr null, i64 {count}, i64 8, ptr {pointer}, i64 {count}, i64 8"
 
 
-def _zero_all_but_copies(t: _Text, plan, layout: dict, size: int, arena: str, base: str) -> list:
-    """(target, None, length) zeroing the scratch arena but the argument copies (which
-    the entry writes whole)."""
+def _zero_around(t: _Text, pieces: list, size: int, arena: str, base: str) -> list:
+    """(target, None, length) zeroing an arena of `size` bytes from `arena` but its
+    `pieces` ((offset from `base`, length), in order), which are written whole before
+    anything reads them."""
     cursor, zeroes = arena, []
-    for k, (shape, dtype) in enumerate(plan.arguments):
-        if ("copy", k) not in layout:
-            continue
-        start = t.value(f"add i64 {base}, {layout[('copy', k)]}")
+    for offset, length in pieces:
+        start = t.value(f"add i64 {base}, {offset}")
         zeroes.append((cursor, None, t.value(f"sub i64 {start}, {cursor}")))
-        cursor = t.value(f"add i64 {start}, {dtype.itemsize * _count(shape)}")
+        cursor = t.value(f"add i64 {start}, {length}")
     end = t.value(f"add i64 {arena}, {size}")
     zeroes.append((cursor, None, t.value(f"sub i64 {end}, {cursor}")))
     return zeroes

@@ -42,10 +42,15 @@ class Unsupported(Exception):
 @dataclass(frozen=True)
 class Memory:
     """One piece of host memory: an argument's array, an allocation (by the pc
-    that makes it) or a rodata segment."""
+    that makes it) or a rodata segment. `zeroed`: whether the program may read an
+    allocation before writing it and find zeros there (vm.buffer.alloc's contents);
+    a `hal_inline.buffer.allocate`'s are undefined until the program writes them
+    (IREE's runtime allocates it "with uninitialized contents", and its compiler
+    writes every byte it reads)."""
     kind: str           # "argument", "allocation", "rodata"
     index: int
     length: int
+    zeroed: bool = True
 
 
 @dataclass(frozen=True)
@@ -367,7 +372,7 @@ class _Planner:
     # hal_inline ------------------------------------------------------------------------------
 
     def allocate(self, pc: int, length: int) -> tuple:
-        memory = self.allocations.setdefault(pc, Memory("allocation", pc, length))
+        memory = self.allocations.setdefault(pc, Memory("allocation", pc, length, zeroed=False))
         return Span(memory, 0, length, False), Span(memory, 0, length, True)
 
 
