@@ -14,7 +14,8 @@ model's import that `python -m tools.models` prepared):
 * IREE's inline runtime on the same `.vmfb`: `iree-benchmark-module`, one thread by design;
 * IREE's full HAL on a build without `--iree-execution-model` (llvm-cpu, host CPU):
   `iree-benchmark-module --device=local-task`, its multi-threaded task system, what a user would
-  pick instead of an inline runtime.
+  pick instead of an inline runtime; and the same build through IREE's Python API with the same
+  numpy arrays in and out, what a numpy user would call instead (it cannot run inline modules).
 
 Ratios are IREE's time over vmvxjit's (> 1: vmvxjit is faster), all measured in this one run.
 """
@@ -120,9 +121,42 @@ print(json.dumps(statistics.median(times)))
 
 
 def vmvxjit_numpy_seconds(case: Case, threads: int, repetitions: int, warmup: int) -> float:
+    return _child_seconds(_NUMPY_CHILD, case, str(case.inline), str(threads), str(warmup), str(repetitions))
+
+
+# IREE's own Python API on the full-HAL build with the same numpy arrays in and out: what
+# a numpy user would call instead (it cannot run inline modules). Results come back with
+# to_host(), as a user reads them.
+_IREE_PYTHON_CHILD = """
+import json, statistics, sys, time
+import numpy as np, iree.runtime as ireert
+path, function, warmup, repetitions, *inputs = sys.argv[1:]
+context = ireert.SystemContext(config=ireert.Config("local-task"))
+context.add_vm_module(ireert.VmModule.copy_buffer(context.instance, open(path, "rb").read()))
+call = context.modules.module[function]
+arrays = [np.load(name) for name in inputs]
+def run():
+    results = call(*arrays)
+    return [r.to_host() for r in (results if isinstance(results, (list, tuple)) else [results])]
+for _ in range(1 + int(warmup)):
+    run()
+times = []
+for _ in range(int(repetitions)):
+    start = time.perf_counter()
+    run()
+    times.append(time.perf_counter() - start)
+print(json.dumps(statistics.median(times)))
+"""
+
+
+def iree_python_seconds(case: Case, repetitions: int, warmup: int) -> float:
+    return _child_seconds(_IREE_PYTHON_CHILD, case, str(case.full_hal), str(warmup), str(repetitions))
+
+
+def _child_seconds(child: str, case: Case, module: str, *options: str) -> float:
     files = [flag.removeprefix("--input=@") for flag in case.inputs]
-    proc = subprocess.run([sys.executable, "-c", _NUMPY_CHILD, str(case.inline), case.function, str(threads),
-                           str(warmup), str(repetitions), *files], capture_output=True, text=True, check=True)
+    proc = subprocess.run([sys.executable, "-c", child, module, case.function, *options, *files],
+                          capture_output=True, text=True, check=True)
     return json.loads(proc.stdout)
 
 
@@ -143,30 +177,55 @@ def main(argv=None) -> int:
                         help="repeatable (default: matmul256, matmul512, elementwise, resnet50)")
     parser.add_argument("--repetitions", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="time every case this many times over, case after case (this machine's speed "
+                             "drifts by 2x at times): each time is the median over rounds, each ratio the "
+                             "median of the rounds' ratios with their range")
     args = parser.parse_args(argv)
     cores = len(os.sched_getaffinity(0))
     counts = sorted({1, *range(2, cores + 1)})
     print(f"# {cores} cores; times are medians of warm calls; ratio = IREE / vmvxjit at {cores} threads")
-    header = ["case", "config", "IREE inline", "IREE full HAL (local-task)",
+    header = ["case", "config", "IREE inline", "IREE full HAL (local-task)", "IREE Python API (full HAL, numpy)",
               *(f"vmvxjit {n} thr" for n in counts), *(f"numpy {n} thr" for n in counts),
-              "vs inline", "vs full HAL", "vs own 1 thr", "numpy: vs inline", "numpy: vs full HAL"]
-    rows = []
+              "vs inline", "vs full HAL", "vs own 1 thr", "numpy: vs inline", "numpy: vs full HAL",
+              "numpy: vs IREE Python"]
+    names = args.case or ["matmul256", "matmul512", "elementwise", "resnet50"]
+    times: dict[str, list] = {name: [] for name in names}
     with tempfile.TemporaryDirectory(prefix="vmvxjit-threads-") as tmp:
-        for name in args.case or ["matmul256", "matmul512", "elementwise", "resnet50"]:
-            case = CASES[name](Path(tmp) / name)
-            inline = iree_seconds(case.inline, case, args.repetitions)
-            full = iree_seconds(case.full_hal, case, args.repetitions, device="local-task")
-            ours = [vmvxjit_seconds(case, n, args.repetitions, args.warmup) for n in counts]
-            arrays = [vmvxjit_numpy_seconds(case, n, args.repetitions, args.warmup) for n in counts]
-            rows.append([case.name, case.config, fmt_time(inline), fmt_time(full), *map(fmt_time, ours),
-                         *map(fmt_time, arrays), f"{inline / ours[-1]:.2f}×", f"{full / ours[-1]:.2f}×",
-                         f"{ours[0] / ours[-1]:.2f}×", f"{inline / arrays[-1]:.2f}×", f"{full / arrays[-1]:.2f}×"])
-            print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
+        cases = {name: CASES[name](Path(tmp) / name) for name in names}
+        for _ in range(args.rounds):
+            for name, case in cases.items():
+                times[name].append(_round(case, counts, args.repetitions, args.warmup))
+                print(" | ".join([name, *map(fmt_time, times[name][-1])]), file=sys.stderr, flush=True)
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    for name, case in cases.items():
+        print("| " + " | ".join([case.name, case.config, *_row(times[name], len(counts))]) + " |")
     return 0
+
+
+def _round(case: Case, counts: list, repetitions: int, warmup: int) -> list:
+    """One round's times: IREE inline, full HAL, IREE's Python API, then vmvxjit per
+    thread count with buffer views and with numpy arrays."""
+    return [iree_seconds(case.inline, case, repetitions),
+            iree_seconds(case.full_hal, case, repetitions, device="local-task"),
+            iree_python_seconds(case, repetitions, warmup),
+            *(vmvxjit_seconds(case, n, repetitions, warmup) for n in counts),
+            *(vmvxjit_numpy_seconds(case, n, repetitions, warmup) for n in counts)]
+
+
+def _row(rounds: list, threads: int) -> list:
+    """A case's cells: each time's median over the rounds, then the ratios, each the
+    median of the rounds' own (IREE's time and vmvxjit's from the same round)."""
+    def ratio(over: int, under: int) -> str:
+        values = sorted(r[over] / r[under] for r in rounds)
+        middle = statistics.median(values)
+        return f"{middle:.2f}×" + (f" ({values[0]:.2f}–{values[-1]:.2f})" if len(values) > 1 else "")
+
+    views, arrays = 3 + threads - 1, 3 + 2 * threads - 1
+    medians = [statistics.median(column) for column in zip(*rounds)]
+    return [*map(fmt_time, medians), ratio(0, views), ratio(1, views), ratio(3, views),
+            ratio(0, arrays), ratio(1, arrays), ratio(2, arrays)]
 
 
 if __name__ == "__main__":

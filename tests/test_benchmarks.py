@@ -42,18 +42,37 @@ def test_the_threads_table_times_each_build_and_reports_ratios(monkeypatch, caps
                         0.004 if device == "local-task" else 0.008)
     monkeypatch.setattr(threads, "vmvxjit_seconds", lambda case, n, reps, warmup: 0.010 / n)
     monkeypatch.setattr(threads, "vmvxjit_numpy_seconds", lambda case, n, reps, warmup: 0.008 / n)
+    monkeypatch.setattr(threads, "iree_python_seconds", lambda case, reps, warmup: 0.012)
     assert threads.main(["--case", "matmul256", "--repetitions", "1"]) == 0
     row = capsys.readouterr().out.splitlines()[-1]
     assert "linalg.matmul 256x256x256" in row and "dyn-llvm" in row
-    assert row.endswith("| 10 ms | 5 ms | 8 ms | 4 ms | 1.60× | 0.80× | 2.00× | 2.00× | 1.00× |"), row
+    assert row.endswith("| 8 ms | 4 ms | 12 ms | 10 ms | 5 ms | 8 ms | 4 ms | 1.60× | 0.80× | 2.00× | 2.00× "
+                        "| 1.00× | 3.00× |"), row
     assert "tensor<512x512xf32>" in threads.programs.sized_matmul(512).source
 
 
+def test_the_threads_table_gives_each_ratio_from_its_own_round(monkeypatch, capsys):
+    """With --rounds, times are medians over the rounds and each ratio the median of the
+    rounds' ratios, with their range: a machine that slows between rounds moves both."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    threads = importlib.import_module("threads")
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda _: {0})
+    speeds = iter([1, 1, 2, 2, 4, 4])       # each round's IREE full HAL, then vmvxjit: slower by round
+    monkeypatch.setattr(threads, "_round", lambda case, counts, reps, warmup:
+                        [0.008, 0.004 * next(speeds), 0.012, 0.002 * next(speeds), 0.008])
+    assert threads.main(["--case", "matmul256", "--rounds", "3"]) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert row.endswith("| 8 ms | 8 ms | 12 ms | 4 ms | 8 ms | 2.00× (1.00–4.00) | 2.00× (2.00–2.00) "
+                        "| 1.00× (1.00–1.00) | 1.00× (1.00–1.00) | 1.00× (0.50–2.00) | 1.50× (1.50–1.50) |"), row
+
+
 def test_the_threads_table_times_numpy_calls_in_a_child(monkeypatch, tmp_path):
+    """vmvxjit's library API on the inline build, IREE's Python API on the full-HAL one."""
     monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     threads = importlib.import_module("threads")
     case = threads.CASES["matmul256"](tmp_path)
     assert 0 < threads.vmvxjit_numpy_seconds(case, 2, 2, 1) < 1
+    assert 0 < threads.iree_python_seconds(case, 2, 1) < 1
 
 
 def test_side_by_side_checks_the_last_call_as_well_as_the_first(tmp_path, monkeypatch):
