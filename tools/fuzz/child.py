@@ -1,4 +1,4 @@
-"""What a forked child does with one mutant: load it, call every export, report.
+"""What a forked child does with one mutant: load it, call every export twice, report.
 
 The report is a small dict: `result` when every call returned, `error` for a
 `vmvxjit.Error` (its class, status and message), `foreign` for any other
@@ -38,8 +38,9 @@ def _first_export(data: bytes) -> str | None:
 
 
 def run_mutant(data: bytes, options: dict, note) -> dict:
-    """Loads `data` with `options` and calls each public function once (`note(call)`
-    first tells the parent which, with what)."""
+    """Loads `data` with `options` and calls each public function twice (`note(call)`
+    first tells the parent which, with what): from its second call an export may run
+    compiled whole (vmvxjit/host), native entry and all, which the first never does."""
     stage = "load"
     try:
         note({"function": _first_export(data), "inputs": []})   # for a hang while loading
@@ -48,6 +49,8 @@ def run_mutant(data: bytes, options: dict, note) -> dict:
             stage = f"call {name}"
             values = arguments(function)
             note({"function": name, "inputs": iree_inputs(function, values)})
+            function(*values)
+            stage = f"call {name} again"
             function(*values)
         return {"outcome": "result"}
     except vmvxjit.Error as error:
