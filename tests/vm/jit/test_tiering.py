@@ -56,6 +56,31 @@ def test_heavy_regions_compile_ahead_and_light_ones_do_not(tmp_path):
     assert "0 regions compiled" in _run(small, "auto", env, "8x16xf32=1", "16x4xf32=2")[1]
 
 
+@pytest.mark.parametrize("quick_speedup, n, level", [(cost.QUICK_SPEEDUP, 96, 1), (1, 80, 3)])
+def test_a_reordered_nest_whose_quick_code_would_run_long_compiles_at_o3_first(
+        quick_speedup, n, level, tmp_path, monkeypatch):
+    """A 96x96xn matmul's nest runs reordered; its quick code is estimated to take ~1 ms,
+    less than an O3 compile adds, so it compiles quick; were quick code as slow as the
+    estimate's fused Python (QUICK_SPEEDUP 1), its first compile would be O3, with the
+    interpreter's bits either way. (Two sizes: a process keeps the code it compiled.)"""
+    monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(cost, "QUICK_SPEEDUP", quick_speedup)
+    path = compile_mlir(MATMUL.format(m=96, k=96, n=n), STATIC)
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((96, 96), dtype=np.float32), rng.standard_normal((96, n), dtype=np.float32)
+    module = vmvxjit.load(path, host_functions=False)
+    result = module.mm(a, b)
+    assert [c["llvm_level"] for c in module.jit_stats()["compiled"]] == [level]
+    assert result.tobytes() == vmvxjit.load(path, tier="interp").mm(a, b).tobytes()
+
+
+def test_o3_first_pays_where_quick_code_would_run_longer_than_the_o3_compile_adds():
+    """VGG-19's biggest conv region (estimated 2,908 s interpreted, 23 kB of code: 1.3 s in
+    quick code) compiles at O3 first; ResNet-50's biggest (211 s, 57 kB: 0.1 s) does not."""
+    assert cost.optimized_first(2908.0, "x" * 22916)
+    assert not cost.optimized_first(211.0, "x" * 56565)
+
+
 def test_cost_estimate_uses_the_constant_trip_counts():
     """Work grows with m*k*n for a matmul whose loop bounds are constants."""
     estimates = []

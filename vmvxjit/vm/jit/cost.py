@@ -29,6 +29,15 @@ COMPILE_S_PER_CHAR = 1.5e-6         # per character of its code (fitted to Incep
 # (DenseNet's largest region: 1.85 s quick, 0.40 s at O1), not in reordered nests
 # (Inception v1's 58 such regions: 0.3 s faster in all, 2.2 s longer to compile).
 BALANCED_ABOVE_S = 10.0
+# A region whose nests run reordered compiles ahead at O3 (llvm_backend.OPTIMIZED: register
+# tiles, the vectorizer) when its quick code's one entry is expected to run longer than what
+# the O3 compile adds. Quick code leaves the tiles out and runs such nests QUICK_SPEEDUP times
+# faster than this estimate of the fused-Python tier (1,300-2,600x on VGG-19's, ResNet-50's,
+# AlexNet's and SqueezeNet's 61 such regions), O3 code 15-23x faster again (VGG-19), and an
+# O3 compile costs 3.2-4.7x a quick one: VGG-19's first call ran 10.8 s in quick code, its
+# biggest convs 0.7-1.4 s each, against 60-90 ms at O3 after a 0.2-0.3 s compile.
+QUICK_SPEEDUP = 2000
+OPTIMIZED_EXTRA_COMPILES = 3
 AHEAD_FRACTION = 0.5                # compile ahead above this share of the compile cost: a worker
                                     # compiles on an otherwise idle core, and estimates err low
 
@@ -112,3 +121,9 @@ def interpreted_seconds(region, shape: FunctionShape) -> float:
 
 def compile_seconds(source: str) -> float:
     return COMPILE_S + COMPILE_S_PER_CHAR * len(source)
+
+
+def optimized_first(interpreted: float, source: str) -> bool:
+    """Whether a region with reordered nests, `interpreted` seconds by this estimate, is
+    worth its O3 compile ahead rather than a quick one (QUICK_SPEEDUP)."""
+    return interpreted / QUICK_SPEEDUP > OPTIMIZED_EXTRA_COMPILES * compile_seconds(source)

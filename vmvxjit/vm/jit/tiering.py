@@ -492,7 +492,9 @@ class _RegionTier:
         if interpreted > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
             from vmvxjit.vm.jit import background
 
-            if interpreted > cost.BALANCED_ABOVE_S and not self.code.reordered_nests:
+            if self.code.reordered_nests and cost.optimized_first(interpreted, self.source):
+                self.speed = OPTIMIZED
+            elif interpreted > cost.BALANCED_ABOVE_S and not self.code.reordered_nests:
                 self.speed = BALANCED
             self.future = background.submit(order, self._build)
             self.stats.progress.started()
