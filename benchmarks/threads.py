@@ -204,9 +204,12 @@ def main(argv=None) -> int:
     return 0
 
 
+IREE_COLUMNS = 3       # a round's first times: IREE inline, its full HAL, its Python API
+
+
 def _round(case: Case, counts: list, repetitions: int, warmup: int) -> list:
-    """One round's times: IREE inline, full HAL, IREE's Python API, then vmvxjit per
-    thread count with buffer views and with numpy arrays."""
+    """One round's times: IREE inline, full HAL, IREE's Python API (IREE_COLUMNS), then
+    vmvxjit per thread count with buffer views and with numpy arrays."""
     return [iree_seconds(case.inline, case, repetitions),
             iree_seconds(case.full_hal, case, repetitions, device="local-task"),
             iree_python_seconds(case, repetitions, warmup),
@@ -214,7 +217,7 @@ def _round(case: Case, counts: list, repetitions: int, warmup: int) -> list:
             *(vmvxjit_numpy_seconds(case, n, repetitions, warmup) for n in counts)]
 
 
-def _row(rounds: list, threads: int) -> list:
+def _row(rounds: list, thread_counts: int) -> list:
     """A case's cells: each time's median over the rounds, then the ratios, each the
     median of the rounds' own (IREE's time and vmvxjit's from the same round)."""
     def ratio(over: int, under: int) -> str:
@@ -222,10 +225,12 @@ def _row(rounds: list, threads: int) -> list:
         middle = statistics.median(values)
         return f"{middle:.2f}×" + (f" ({values[0]:.2f}–{values[-1]:.2f})" if len(values) > 1 else "")
 
-    views, arrays = 3 + threads - 1, 3 + 2 * threads - 1
+    inline, full_hal, python, one_thread = 0, 1, 2, IREE_COLUMNS
+    views = IREE_COLUMNS + thread_counts - 1            # vmvxjit's at the most threads
+    arrays = IREE_COLUMNS + 2 * thread_counts - 1
     medians = [statistics.median(column) for column in zip(*rounds)]
-    return [*map(fmt_time, medians), ratio(0, views), ratio(1, views), ratio(3, views),
-            ratio(0, arrays), ratio(1, arrays), ratio(2, arrays)]
+    return [*map(fmt_time, medians), ratio(inline, views), ratio(full_hal, views), ratio(one_thread, views),
+            ratio(inline, arrays), ratio(full_hal, arrays), ratio(python, arrays)]
 
 
 if __name__ == "__main__":

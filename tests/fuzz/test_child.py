@@ -20,4 +20,3 @@ def test_each_export_is_called_twice_so_that_its_native_entry_runs_too(monkeypat
     assert report == {"outcome": "result"}
     assert [note["function"] for note in notes] == ["f", "f"]      # the load's note, then the call's
     assert loaded[0].jit_stats()["host_functions"]["f"].startswith("compiled whole")
-

@@ -163,23 +163,26 @@ def test_big_static_allocations_come_from_the_pool_and_go_back_to_it_once_result
     assert compiled.jit_stats()["host_functions"]["add"].startswith(COMPILED)
 
 
-
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not on PATH")
 @pytest.mark.parametrize("flags", CONFIGS[1:])
-def test_an_entry_leaves_hal_inline_allocations_to_the_program_and_zeroes_the_rest(flags, monkeypatch):
+def test_an_entry_leaves_hal_inline_allocations_to_the_program_and_zeroes_the_rest(flags, monkeypatch, tmp_path):
     """A hal_inline.buffer.allocate's contents are undefined until the program writes
     them (IREE allocates it "with uninitialized contents"), so an entry with dispatches
     does not zero it: on arenas handed over full of 0xFF bytes the result is still the
-    interpreter path's, and the guard bytes around it are zeroed every call."""
+    interpreter path's and iree-run-module's, and the guard bytes around it are zeroed
+    every call."""
+    aligned_zeros = arenas.aligned_zeros
+
     def poisoned(length, alignment=64):
-        memory = arenas_zeros(length, alignment)
+        memory = aligned_zeros(length, alignment)
         memory[...] = 0xFF
         return memory
 
-    arenas_zeros = arenas.aligned_zeros
     monkeypatch.setattr(arenas, "aligned_zeros", poisoned)
     compiled, reference = _pair(BIG_ADD, flags)
     a, b = _big_inputs(16)
     expected = reference.add(a, b).tobytes()
+    assert iree_call(compile_mlir(BIG_ADD, flags), "add", (a, b), tmp_path).tobytes() == expected
     for _ in range(3):
         result = compiled.add(a, b)
         assert result.tobytes() == expected
@@ -188,6 +191,7 @@ def test_an_entry_leaves_hal_inline_allocations_to_the_program_and_zeroes_the_re
     end = start + result.nbytes
     guard = entry_ir.ARENA_GUARD
     assert not arena[start - guard:start].any() and not arena[end:end + guard].any()
+
 
 @pytest.mark.parametrize("make", [
     lambda a: a.astype(np.float64),                          # another dtype: the same error

@@ -14,6 +14,7 @@ import pytest
 
 import vmvxjit
 from tests.support.modules import STATIC, compile_mlir
+from tests.support.oracle import have_iree, iree_call
 from tests.vm.jit.test_loops import MATMUL
 from vmvxjit.vm.jit import background, cost, progress, regions
 from vmvxjit.vm.jit.callees import native
@@ -56,13 +57,15 @@ def test_heavy_regions_compile_ahead_and_light_ones_do_not(tmp_path):
     assert "0 regions compiled" in _run(small, "auto", env, "8x16xf32=1", "16x4xf32=2")[1]
 
 
+@pytest.mark.skipif(not have_iree(), reason="iree-run-module not on PATH")
 @pytest.mark.parametrize("quick_speedup, n, level", [(cost.QUICK_SPEEDUP, 96, 1), (1, 80, 3)])
 def test_a_reordered_nest_whose_quick_code_would_run_long_compiles_at_o3_first(
         quick_speedup, n, level, tmp_path, monkeypatch):
     """A 96x96xn matmul's nest runs reordered; its quick code is estimated to take ~1 ms,
     less than an O3 compile adds, so it compiles quick; were quick code as slow as the
     estimate's fused Python (QUICK_SPEEDUP 1), its first compile would be O3, with the
-    interpreter's bits either way. (Two sizes: a process keeps the code it compiled.)"""
+    interpreter's and iree-run-module's bits either way. (Two sizes: a process keeps the
+    code it compiled.)"""
     monkeypatch.setenv("VMVXJIT_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(cost, "QUICK_SPEEDUP", quick_speedup)
     path = compile_mlir(MATMUL.format(m=96, k=96, n=n), STATIC)
@@ -72,6 +75,7 @@ def test_a_reordered_nest_whose_quick_code_would_run_long_compiles_at_o3_first(
     result = module.mm(a, b)
     assert [c["llvm_level"] for c in module.jit_stats()["compiled"]] == [level]
     assert result.tobytes() == vmvxjit.load(path, tier="interp").mm(a, b).tobytes()
+    assert result.tobytes() == iree_call(path, "mm", (a, b), tmp_path).tobytes()
 
 
 def test_o3_first_pays_where_quick_code_would_run_longer_than_the_o3_compile_adds():

@@ -492,9 +492,10 @@ class _RegionTier:
         if interpreted > cost.AHEAD_FRACTION * cost.compile_seconds(self.source):
             from vmvxjit.vm.jit import background
 
-            if self.code.reordered_nests and cost.optimized_first(interpreted, self.source):
-                self.speed = OPTIMIZED
-            elif interpreted > cost.BALANCED_ABOVE_S and not self.code.reordered_nests:
+            if self.code.reordered_nests:
+                if cost.optimized_first(interpreted, self.source):
+                    self.speed = OPTIMIZED
+            elif interpreted > cost.BALANCED_ABOVE_S:
                 self.speed = BALANCED
             self.future = background.submit(order, self._build)
             self.stats.progress.started()
